@@ -1,0 +1,15 @@
+package org.mcm.api.codec;
+
+/** Encoding or decoding failed; the message names what was wrong (e.g. the marker and byte offset). */
+public class CodecException extends Exception {
+
+    private static final long serialVersionUID = 1L;
+
+    public CodecException(String message) {
+        super(message);
+    }
+
+    public CodecException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,18 @@
+package org.mcm.api.codec;
+
+import java.nio.ByteBuffer;
+
+/** Decodes encoded frames to one fixed raw format. Not thread-safe: one per session. */
+public interface VideoDecoder extends AutoCloseable {
+
+    /**
+     * Decodes one encoded frame from {@code encoded} (position..limit) into {@code raw} starting at its position.
+     *
+     * @return bytes of raw frame written
+     * @throws CodecException for malformed or truncated input, naming what and where
+     */
+    int decode(ByteBuffer encoded, ByteBuffer raw) throws CodecException;
+
+    @Override
+    void close();
+}

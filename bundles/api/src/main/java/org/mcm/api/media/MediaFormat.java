@@ -1,0 +1,8 @@
+package org.mcm.api.media;
+
+/** What a connection carries: raw video, audio, or opaque blobs. */
+public sealed interface MediaFormat permits VideoFormat, AudioFormat, BlobFormat {
+
+    /** Size in bytes of one buffer (a video frame, an audio packet, the largest blob). */
+    long bufferSize();
+}

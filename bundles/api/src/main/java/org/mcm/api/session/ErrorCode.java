@@ -1,0 +1,13 @@
+package org.mcm.api.session;
+
+/** Why a session operation failed; stable across releases (clients switch on it). */
+public enum ErrorCode {
+    INVALID_ARGUMENT,
+    UNKNOWN_TRANSPORT,
+    UNSUPPORTED_DIRECTION,
+    TRANSPORT_FAILED,
+    LIMIT_REACHED,
+    NOT_FOUND,
+    UNAUTHENTICATED,
+    INTERNAL
+}

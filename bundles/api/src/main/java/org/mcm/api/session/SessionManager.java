@@ -1,0 +1,57 @@
+package org.mcm.api.session;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.frame.FrameSink;
+import org.mcm.api.frame.FrameSource;
+
+/**
+ * The proxy's session registry, provided by the control bundle. Sessions bind to {@code Transport} services
+ * that come and go at run time: when a transport disappears, only its sessions move to
+ * {@link SessionState#TRANSPORT_GONE}; when one appears, new sessions can use it at once.
+ */
+public interface SessionManager {
+
+    /**
+     * Opens a session on the transport named in the spec.
+     *
+     * @param spec   what to open
+     * @param owner  who asks (for the console and logs)
+     * @param attach the app-side data path: for TX the manager returns the sink the app's frames go into (see
+     *               {@link Session#input()}); for RX, frames received by the transport are written into frames
+     *               from {@code attach.source()} and delivered to {@code attach.sink()}. May be null for a
+     *               session without a local app (e.g. created over gRPC and fed later).
+     * @throws SessionException with {@link ErrorCode#UNKNOWN_TRANSPORT}, {@link ErrorCode#INVALID_ARGUMENT},
+     *                          {@link ErrorCode#LIMIT_REACHED} or {@link ErrorCode#TRANSPORT_FAILED}
+     */
+    Session create(ConnectionSpec spec, String owner, AppAttachment attach) throws SessionException;
+
+    Optional<SessionInfo> get(long id);
+
+    List<SessionInfo> list();
+
+    /** Closes and forgets a session; false if there is none with that id. */
+    boolean delete(long id);
+
+    List<TransportInfo> transports();
+
+    /** The app side of a session's data path. */
+    record AppAttachment(FrameSource source, FrameSink sink) {
+    }
+
+    /** A live session handle, for the party that created it. */
+    interface Session {
+
+        long id();
+
+        SessionInfo info();
+
+        /** TX only: where the app's frames go; a frame offered after the session ended is released and dropped. */
+        FrameSink input();
+
+        /** Same as {@link SessionManager#delete(long)} for this session. */
+        void close();
+    }
+}

@@ -1,0 +1,35 @@
+package org.mcm.api.transport;
+
+import java.util.Set;
+
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.connection.Direction;
+
+/**
+ * A way to carry media between proxies or to the network. A transport bundle registers one service per
+ * protocol it speaks, with the service property {@value #PROTOCOL_PROPERTY} set to {@link #protocol()}.
+ *
+ * <p>Transports are hot-swappable: the proxy binds them dynamically. When the service goes away the proxy closes
+ * every session opened through it; the implementation must make {@link TransportSession#close()} stop threads
+ * and free sockets promptly, since the bundle is stopping.
+ */
+public interface Transport {
+
+    /** Service property carrying the protocol name. */
+    String PROTOCOL_PROPERTY = "mcm.transport.protocol";
+
+    /** Protocol name used in {@link ConnectionSpec#transport()}, e.g. {@code st2110-20}. */
+    String protocol();
+
+    /** One line for operators. */
+    String description();
+
+    /** Directions this transport can carry. */
+    Set<Direction> directions();
+
+    /**
+     * Opens a session. Must validate the spec (format, endpoints, options) and fail with a clear message rather
+     * than fail later on the data path.
+     */
+    TransportSession open(ConnectionSpec spec, TransportContext context) throws TransportException;
+}

@@ -1,0 +1,174 @@
+package org.mcm.control.internal.sdk;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.session.SessionException;
+import org.mcm.api.session.SessionManager;
+import org.mcm.control.internal.sessions.ProxyCounters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves one SDK client connection. Where upstream leaves a client waiting forever (no reply on failure, unknown
+ * command, bad header), this handler closes the connection so the client's read fails at once; a well-behaved
+ * upstream client sees exactly the bytes it expects.
+ */
+final class SdkClientHandler implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SdkClientHandler.class);
+
+    private final Socket sock;
+    private final SessionManager sessions;
+    private final ProxyCounters counters;
+    private final int timeoutMs;
+    private final Consumer<SdkClientHandler> onExit;
+    private final String peer;
+    private final List<Long> owned = new ArrayList<>();
+
+    SdkClientHandler(Socket sock, SessionManager sessions, ProxyCounters counters, int timeoutMs,
+            Consumer<SdkClientHandler> onExit) {
+        this.sock = sock;
+        this.sessions = sessions;
+        this.counters = counters;
+        this.timeoutMs = timeoutMs;
+        this.onExit = onExit;
+        this.peer = "sdk:" + sock.getRemoteSocketAddress();
+    }
+
+    @Override
+    public void run() {
+        try (sock) {
+            sock.setTcpNoDelay(true);
+            InputStream in = sock.getInputStream();
+            OutputStream out = sock.getOutputStream();
+            while (serveOne(in, out)) {
+                // next request
+            }
+        } catch (EOFException e) {
+            LOG.debug("{} disconnected", peer);
+        } catch (SocketTimeoutException e) {
+            counters.increment("sdk_protocol_errors");
+            LOG.warn("{} stalled mid-request for {} ms; disconnected", peer, timeoutMs);
+        } catch (IOException e) {
+            LOG.debug("{} connection error: {}", peer, e.toString());
+        } finally {
+            for (Long id : owned) {
+                if (sessions.delete(id)) {
+                    LOG.info("session {} deleted: its SDK client {} disconnected", id, peer);
+                }
+            }
+            owned.clear();
+            onExit.accept(this);
+        }
+    }
+
+    /** Reads and answers one request; false when the connection must end. */
+    private boolean serveOne(InputStream in, OutputStream out) throws IOException {
+        sock.setSoTimeout(0); // idle between requests is fine
+        int first = in.read();
+        if (first < 0) {
+            return false;
+        }
+        sock.setSoTimeout(timeoutMs);
+        byte[] head = new byte[SdkProtocol.HEADER_SIZE + SdkProtocol.COMMAND_SIZE];
+        head[0] = (byte) first;
+        readFully(in, head, 1, head.length - 1);
+        ByteBuffer h = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
+        int magic = h.getInt(0);
+        int version = Byte.toUnsignedInt(h.get(4));
+        if (magic != SdkProtocol.MAGIC || version != SdkProtocol.VERSION) {
+            return protocolError(String.format("bad header (magic 0x%08x, version 0x%02x; expected \"mcm\\0\" v0x10)", magic, version));
+        }
+        int inst = Short.toUnsignedInt(h.getShort(8));
+        int len = Short.toUnsignedInt(h.getShort(10));
+        byte[] payload = new byte[len];
+        readFully(in, payload, 0, len);
+        counters.increment("sdk_requests");
+        return switch (inst) {
+            case SdkProtocol.CMD_CREATE_SESSION -> create(payload, out);
+            case SdkProtocol.CMD_DESTROY_SESSION -> destroy(payload);
+            case SdkProtocol.CMD_QUERY_MEMIF_PARAM -> queryMemif(payload);
+            default -> protocolError("unsupported command " + inst);
+        };
+    }
+
+    private boolean create(byte[] payload, OutputStream out) throws IOException {
+        if (payload.length != McmConnParam.SIZE) {
+            return protocolError("create session: mcm_conn_param of " + payload.length + " bytes, expected " + McmConnParam.SIZE);
+        }
+        ConnectionSpec spec;
+        try {
+            spec = McmConnParam.wrap(payload).toSpec();
+        } catch (IllegalArgumentException e) {
+            return protocolError("create session: " + e.getMessage());
+        }
+        SessionManager.Session s;
+        try {
+            s = sessions.create(spec, peer, null);
+        } catch (SessionException e) {
+            counters.increment("sdk_requests_failed");
+            LOG.warn("{}: create session failed: {}; closing the connection so the client fails at once", peer, e);
+            return false;
+        }
+        owned.add(s.id());
+        byte[] reply = new byte[4];
+        ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN).putInt((int) s.id());
+        out.write(reply);
+        out.flush();
+        return true;
+    }
+
+    private boolean destroy(byte[] payload) {
+        if (payload.length != 4) {
+            return protocolError("destroy session: payload of " + payload.length + " bytes, expected 4");
+        }
+        long id = Integer.toUnsignedLong(ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).getInt());
+        if (!owned.remove(id)) {
+            counters.increment("sdk_requests_failed");
+            LOG.warn("{}: destroy of session {} refused: not created on this connection", peer, id);
+            return false;
+        }
+        sessions.delete(id);
+        LOG.info("session {} destroyed by {}", id, peer);
+        return false; // upstream closes the connection after a destroy
+    }
+
+    private boolean queryMemif(byte[] payload) {
+        if (payload.length != 4) {
+            return protocolError("query memif: payload of " + payload.length + " bytes, expected 4");
+        }
+        long id = Integer.toUnsignedLong(ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).getInt());
+        counters.increment("sdk_requests_failed");
+        LOG.warn("{}: memif parameters for session {} requested, but no memif data path is installed (memif bundle missing)",
+                peer, id);
+        return false;
+    }
+
+    private boolean protocolError(String what) {
+        counters.increment("sdk_protocol_errors");
+        LOG.warn("{}: {}; disconnecting", peer, what);
+        return false;
+    }
+
+    private static void readFully(InputStream in, byte[] b, int off, int len) throws IOException {
+        int n = in.readNBytes(b, off, len);
+        if (n < len) {
+            throw new EOFException("connection closed mid-message");
+        }
+    }
+
+    void close() {
+        SdkServer.closeQuietly(sock);
+    }
+}

@@ -1,0 +1,23 @@
+package org.mcm.control.internal.sdk;
+
+/** Constants of the upstream 24.06/24.09 SDK control protocol on TCP port 8002. */
+public final class SdkProtocol {
+
+    /** "mcm\0" as the little-endian u32 the C SDK writes. */
+    public static final int MAGIC = 0x006D636D;
+    public static final int VERSION = 0x10;
+    public static final int HEADER_SIZE = 8;
+    public static final int COMMAND_SIZE = 4;
+
+    public static final int CMD_CREATE_SESSION = 1;
+    public static final int CMD_DESTROY_SESSION = 2;
+    public static final int CMD_QUERY_MEMIF_PATH = 3;
+    public static final int CMD_QUERY_MEMIF_ID = 4;
+    public static final int CMD_QUERY_MEMIF_PARAM = 5;
+
+    /** Size of the {@code memif_conn_param} reply to command 5. */
+    public static final int MEMIF_CONN_PARAM_SIZE = 296;
+
+    private SdkProtocol() {
+    }
+}

@@ -1,0 +1,174 @@
+package org.mcm.control.internal.sdk;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.mcm.api.session.SessionManager;
+import org.mcm.control.internal.sessions.ProxyCounters;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SDK port (TCP 8002 by default): upstream 24.09 C SDK clients and our Java SDK ask here for connections.
+ * One thread per client, as upstream; every session a client created is deleted when its socket closes.
+ * Configuration is required (the launcher seeds it from the command line), so the port is never bound twice.
+ */
+@Component(service = SdkServer.class, immediate = true, configurationPid = SdkServer.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = SdkServer.Config.class)
+public class SdkServer {
+
+    public static final String PID = "org.mcm.control.sdk";
+
+    @ObjectClassDefinition(name = "MCM SDK port", description = "TCP listener where SDK apps request connections (upstream MCM 24.09 protocol).")
+    public @interface Config {
+        @AttributeDefinition(name = "Port", description = "TCP port (upstream default 8002).", min = "1", max = "65535")
+        int port() default 8002;
+
+        @AttributeDefinition(name = "Bind address", description = "Address to listen on; 0.0.0.0 for all.")
+        String bindAddress() default "0.0.0.0";
+
+        @AttributeDefinition(name = "Maximum clients", description = "SDK connections served at once; more are refused.", min = "1")
+        int maxClients() default 256;
+
+        @AttributeDefinition(name = "Request timeout (ms)", description = "A client that stops mid-message longer than this is disconnected.", min = "100")
+        int requestTimeoutMs() default 10_000;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(SdkServer.class);
+
+    @Reference
+    SessionManager sessions;
+    @Reference
+    ProxyCounters counters;
+
+    private final Set<SdkClientHandler> clients = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger clientSeq = new AtomicInteger();
+    private volatile ServerSocket server;
+    private ExecutorService pool;
+    private Thread acceptor;
+    private volatile Config config;
+
+    @Activate
+    void activate(Config config) {
+        this.config = config;
+        pool = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "mcm-sdk-client-" + clientSeq.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        ServerSocket ss;
+        try {
+            ss = new ServerSocket();
+            ss.setReuseAddress(true);
+            ss.bind(new InetSocketAddress(config.bindAddress(), config.port()), 128);
+        } catch (BindException e) {
+            LOG.error("ERROR: TCP port {} is already in use (or {} is not a local address); the SDK listener is not running",
+                    config.port(), config.bindAddress());
+            counters.increment("sdk_bind_failures");
+            return;
+        } catch (IOException e) {
+            LOG.error("ERROR: cannot listen on TCP {}:{}: {}", config.bindAddress(), config.port(), e.getMessage());
+            counters.increment("sdk_bind_failures");
+            return;
+        }
+        server = ss;
+        acceptor = new Thread(this::acceptLoop, "mcm-sdk-accept-" + config.port());
+        acceptor.setDaemon(true);
+        acceptor.start();
+        System.out.println("INFO: TCP Server listening on " + config.bindAddress() + ":" + ss.getLocalPort());
+        System.out.flush();
+    }
+
+    /** The port actually bound, or -1 when not listening. */
+    public int localPort() {
+        ServerSocket s = server;
+        return s == null ? -1 : s.getLocalPort();
+    }
+
+    private void acceptLoop() {
+        ServerSocket ss = server;
+        while (ss != null && !ss.isClosed()) {
+            Socket sock;
+            try {
+                sock = ss.accept();
+            } catch (SocketException e) {
+                break; // closed by deactivate
+            } catch (IOException e) {
+                LOG.warn("SDK accept failed: {}", e.toString());
+                continue;
+            }
+            Config cfg = config;
+            if (clients.size() >= cfg.maxClients()) {
+                counters.increment("sdk_clients_refused");
+                LOG.warn("SDK client {} refused: {} clients already connected", sock.getRemoteSocketAddress(), clients.size());
+                closeQuietly(sock);
+                continue;
+            }
+            counters.increment("sdk_clients_accepted");
+            SdkClientHandler h = new SdkClientHandler(sock, sessions, counters, cfg.requestTimeoutMs(), clients::remove);
+            clients.add(h);
+            try {
+                pool.execute(h);
+            } catch (RuntimeException e) {
+                clients.remove(h);
+                closeQuietly(sock);
+            }
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        ServerSocket s = server;
+        server = null;
+        if (s != null) {
+            closeQuietly(s);
+            LOG.info("SDK listener on port {} closed", s.getLocalPort());
+        }
+        for (SdkClientHandler h : clients) {
+            h.close();
+        }
+        clients.clear();
+        if (pool != null) {
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (acceptor != null) {
+            try {
+                acceptor.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing anyway
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package org.mcm.control.internal.sessions;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.connection.Direction;
+import org.mcm.api.frame.Frame;
+import org.mcm.api.frame.FrameSink;
+import org.mcm.api.frame.FrameSource;
+import org.mcm.api.session.SessionInfo;
+import org.mcm.api.session.SessionManager;
+import org.mcm.api.session.SessionState;
+import org.mcm.api.transport.Transport;
+import org.mcm.api.transport.TransportContext;
+import org.mcm.api.transport.TransportSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One session: its spec, state and the transport session carrying it. */
+final class SessionImpl implements SessionManager.Session, TransportContext {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionImpl.class);
+
+    final long id;
+    final String owner;
+    final ConnectionSpec spec;
+    final Transport transport;
+    private final SessionManagerImpl manager;
+    private final SessionManager.AppAttachment attach;
+    private final Instant created;
+    private final LongAdder framesIn = new LongAdder();
+    private final LongAdder framesDropped = new LongAdder();
+    private final FrameSink input = this::acceptFromApp;
+    private volatile TransportSession transportSession;
+    private volatile SessionState state = SessionState.CREATED;
+    private volatile String reason = "";
+
+    SessionImpl(SessionManagerImpl manager, long id, String owner, ConnectionSpec spec, Transport transport,
+            SessionManager.AppAttachment attach) {
+        this.manager = manager;
+        this.id = id;
+        this.owner = owner;
+        this.spec = spec;
+        this.transport = transport;
+        this.attach = attach;
+        this.created = manager.now();
+    }
+
+    void attach(TransportSession ts) {
+        boolean endedWhileOpening;
+        synchronized (this) {
+            this.transportSession = ts;
+            endedWhileOpening = state.isTerminal();
+        }
+        if (endedWhileOpening) {
+            ts.close();
+        }
+    }
+
+    void activate() {
+        synchronized (this) {
+            if (state != SessionState.CREATED) {
+                return;
+            }
+            state = SessionState.ACTIVE;
+        }
+        manager.fire(this);
+    }
+
+    SessionState state() {
+        return state;
+    }
+
+    /**
+     * Moves to a terminal state and closes the transport session; returns false if the session had already ended.
+     */
+    boolean end(SessionState terminal, String why) {
+        TransportSession ts;
+        synchronized (this) {
+            if (state.isTerminal()) {
+                return false;
+            }
+            state = terminal;
+            reason = why;
+            ts = transportSession;
+        }
+        if (ts != null) {
+            try {
+                ts.close();
+            } catch (RuntimeException e) {
+                LOG.warn("session {}: transport close failed: {}", id, e.toString());
+            }
+        }
+        if (terminal != SessionState.CLOSED) {
+            LOG.warn("session {} is {}: {}", id, terminal, why);
+        }
+        manager.fire(this);
+        return true;
+    }
+
+    private boolean acceptFromApp(Frame frame) {
+        TransportSession ts = transportSession;
+        if (state != SessionState.ACTIVE || ts == null || spec.direction() != Direction.TX) {
+            framesDropped.increment();
+            frame.release();
+            return false;
+        }
+        framesIn.increment();
+        return ts.input().accept(frame);
+    }
+
+    // ---- SessionManager.Session ----
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public SessionInfo info() {
+        Map<String, Long> stats = new TreeMap<>();
+        TransportSession ts = transportSession;
+        if (ts != null) {
+            try {
+                stats.putAll(ts.stats());
+            } catch (RuntimeException e) {
+                LOG.debug("session {}: stats failed: {}", id, e.toString());
+            }
+        }
+        stats.put("app_frames_in", framesIn.sum());
+        stats.put("app_frames_dropped", framesDropped.sum());
+        return new SessionInfo(id, owner, spec, state, reason, created, stats, description());
+    }
+
+    @Override
+    public FrameSink input() {
+        return input;
+    }
+
+    @Override
+    public void close() {
+        manager.delete(id);
+    }
+
+    // ---- TransportContext ----
+
+    @Override
+    public long sessionId() {
+        return id;
+    }
+
+    @Override
+    public FrameSource frameSource() {
+        return attach == null ? null : attach.source();
+    }
+
+    @Override
+    public FrameSink output() {
+        return attach == null ? null : attach.sink();
+    }
+
+    @Override
+    public void failed(String why) {
+        end(SessionState.FAILED, why);
+    }
+
+    private String description() {
+        TransportSession ts = transportSession;
+        try {
+            return ts == null ? "" : ts.description();
+        } catch (RuntimeException e) {
+            return "";
+        }
+    }
+}

@@ -1,0 +1,343 @@
+package org.mcm.control.internal.sessions;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.session.ErrorCode;
+import org.mcm.api.session.SessionException;
+import org.mcm.api.session.SessionInfo;
+import org.mcm.api.session.SessionListener;
+import org.mcm.api.session.SessionManager;
+import org.mcm.api.session.SessionState;
+import org.mcm.api.session.TransportInfo;
+import org.mcm.api.transport.Transport;
+import org.mcm.api.transport.TransportException;
+import org.mcm.api.transport.TransportSession;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's session registry. Transports are bound dynamically: each {@link Transport} service that appears is
+ * usable at once; when one goes away, exactly the sessions opened through it are closed and left in
+ * {@link SessionState#TRANSPORT_GONE} so apps, the gRPC API and the console can see what happened.
+ */
+@Component(service = SessionManager.class, configurationPid = SessionManagerImpl.PID)
+@Designate(ocd = SessionManagerImpl.Config.class)
+public class SessionManagerImpl implements SessionManager {
+
+    public static final String PID = "org.mcm.control.sessions";
+
+    @ObjectClassDefinition(name = "MCM Session Manager",
+            description = "Limits and retention of the media proxy's sessions.")
+    public @interface Config {
+        @AttributeDefinition(name = "Maximum sessions", description = "Open sessions allowed at once (all transports).", min = "1")
+        int maxSessions() default 256;
+
+        @AttributeDefinition(name = "Ended sessions kept", description = "How many ended sessions stay listed (state and reason) before they are forgotten.", min = "0")
+        int keepEnded() default 64;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionManagerImpl.class);
+
+    private final Map<String, List<TransportEntry>> transports = new ConcurrentHashMap<>();
+    private final Map<Long, SessionImpl> sessions = new ConcurrentHashMap<>();
+    private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong nextId = new AtomicLong(1);
+    @Reference
+    ProxyCounters counters;
+    private volatile Config config;
+
+    public SessionManagerImpl() {
+    }
+
+    SessionManagerImpl(ProxyCounters counters) {
+        this.counters = counters;
+    }
+
+    @Activate
+    @Modified
+    void activate(Config config) {
+        this.config = config;
+    }
+
+    @Deactivate
+    void deactivate() {
+        for (SessionImpl s : new ArrayList<>(sessions.values())) {
+            s.end(SessionState.CLOSED, "proxy shutting down");
+        }
+        sessions.clear();
+    }
+
+    // ---- transports -------------------------------------------------------------------------------------------
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindTransport(Transport transport, ServiceReference<Transport> ref) {
+        TransportEntry entry = new TransportEntry(transport, ref);
+        transports.computeIfAbsent(entry.protocol, k -> new CopyOnWriteArrayList<>()).add(entry);
+        sortByRanking(entry.protocol);
+        LOG.info("transport '{}' available from {} {}", entry.protocol, entry.bundleName, entry.bundleVersion);
+    }
+
+    void unbindTransport(Transport transport, ServiceReference<Transport> ref) {
+        String protocol = null;
+        for (Map.Entry<String, List<TransportEntry>> e : transports.entrySet()) {
+            if (e.getValue().removeIf(t -> t.transport == transport)) {
+                protocol = e.getKey();
+            }
+        }
+        int stopped = 0;
+        for (SessionImpl s : sessions.values()) {
+            if (s.transport == transport && s.end(SessionState.TRANSPORT_GONE,
+                    "transport '" + s.spec.transport() + "' went away (bundle stopped, updated or uninstalled)")) {
+                stopped++;
+            }
+        }
+        LOG.info("transport '{}' gone; {} of its sessions stopped", protocol, stopped);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindListener(SessionListener l) {
+        listeners.add(l);
+    }
+
+    void unbindListener(SessionListener l) {
+        listeners.remove(l);
+    }
+
+    private void sortByRanking(String protocol) {
+        List<TransportEntry> list = transports.get(protocol);
+        if (list == null) {
+            return;
+        }
+        List<TransportEntry> sorted = new ArrayList<>(list);
+        sorted.sort(Comparator.comparing((TransportEntry t) -> t.ref, Comparator.nullsLast(Comparator.reverseOrder())));
+        list.clear();
+        list.addAll(sorted);
+    }
+
+    // ---- sessions ---------------------------------------------------------------------------------------------
+
+    @Override
+    public Session create(ConnectionSpec spec, String owner, AppAttachment attach) throws SessionException {
+        counters.increment("sessions_requested");
+        try {
+            return doCreate(spec, owner, attach);
+        } catch (SessionException e) {
+            counters.increment("sessions_rejected");
+            LOG.warn("session for {} refused: {}", owner, e.toString());
+            throw e;
+        }
+    }
+
+    private Session doCreate(ConnectionSpec spec, String owner, AppAttachment attach) throws SessionException {
+        List<TransportEntry> candidates = transports.get(spec.transport());
+        TransportEntry entry = candidates == null || candidates.isEmpty() ? null : candidates.get(0);
+        if (entry == null) {
+            throw new SessionException(ErrorCode.UNKNOWN_TRANSPORT, "no transport '" + spec.transport()
+                    + "' is loaded (available: " + String.join(", ", new java.util.TreeSet<>(availableProtocols())) + ")");
+        }
+        if (!entry.transport.directions().contains(spec.direction())) {
+            throw new SessionException(ErrorCode.UNSUPPORTED_DIRECTION,
+                    "transport '" + spec.transport() + "' cannot carry " + spec.direction());
+        }
+        Config cfg = config;
+        int max = cfg == null ? 256 : cfg.maxSessions();
+        if (openCount() >= max) {
+            throw new SessionException(ErrorCode.LIMIT_REACHED, "session limit of " + max + " reached");
+        }
+        long id = nextId.getAndIncrement();
+        SessionImpl session = new SessionImpl(this, id, owner, spec, entry.transport, attach);
+        TransportSession ts;
+        try {
+            ts = entry.transport.open(spec, session);
+        } catch (TransportException e) {
+            throw new SessionException(ErrorCode.TRANSPORT_FAILED, e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new SessionException(ErrorCode.INVALID_ARGUMENT, e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new SessionException(ErrorCode.TRANSPORT_FAILED,
+                    "transport '" + spec.transport() + "' failed to open: " + e, e);
+        }
+        synchronized (this) {
+            session.attach(ts);
+            sessions.put(id, session);
+        }
+        // the transport may have vanished while it was opening
+        if (!isBound(entry.transport)) {
+            session.end(SessionState.TRANSPORT_GONE, "transport '" + spec.transport() + "' went away while opening");
+        } else {
+            session.activate();
+        }
+        counters.increment("sessions_created");
+        LOG.info("session {} created for {}: {} {} over {}", id, owner, spec.direction(), spec.format(), spec.transport());
+        trimEnded();
+        return session;
+    }
+
+    private boolean isBound(Transport t) {
+        for (List<TransportEntry> list : transports.values()) {
+            for (TransportEntry e : list) {
+                if (e.transport == t) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private List<String> availableProtocols() {
+        List<String> names = new ArrayList<>();
+        transports.forEach((k, v) -> {
+            if (!v.isEmpty()) {
+                names.add(k);
+            }
+        });
+        return names;
+    }
+
+    private int openCount() {
+        int n = 0;
+        for (SessionImpl s : sessions.values()) {
+            if (!s.state().isTerminal()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Forgets the oldest ended sessions beyond the configured number kept for display. */
+    private void trimEnded() {
+        Config cfg = config;
+        int keep = cfg == null ? 64 : cfg.keepEnded();
+        List<SessionImpl> ended = new ArrayList<>();
+        for (SessionImpl s : sessions.values()) {
+            if (s.state().isTerminal()) {
+                ended.add(s);
+            }
+        }
+        if (ended.size() > keep) {
+            ended.sort(Comparator.comparingLong(s -> s.id));
+            for (int i = 0; i < ended.size() - keep; i++) {
+                sessions.remove(ended.get(i).id);
+            }
+        }
+    }
+
+    @Override
+    public Optional<SessionInfo> get(long id) {
+        SessionImpl s = sessions.get(id);
+        return s == null ? Optional.empty() : Optional.of(s.info());
+    }
+
+    @Override
+    public List<SessionInfo> list() {
+        List<SessionInfo> out = new ArrayList<>();
+        for (SessionImpl s : sessions.values()) {
+            out.add(s.info());
+        }
+        out.sort(Comparator.comparingLong(SessionInfo::id));
+        return out;
+    }
+
+    @Override
+    public boolean delete(long id) {
+        SessionImpl s = sessions.get(id);
+        if (s == null) {
+            return false;
+        }
+        s.end(SessionState.CLOSED, "deleted");
+        sessions.remove(id);
+        counters.increment("sessions_deleted");
+        return true;
+    }
+
+    @Override
+    public List<TransportInfo> transports() {
+        List<TransportInfo> out = new ArrayList<>();
+        for (List<TransportEntry> list : transports.values()) {
+            for (TransportEntry e : list) {
+                int active = 0;
+                for (SessionImpl s : sessions.values()) {
+                    if (s.transport == e.transport && !s.state().isTerminal()) {
+                        active++;
+                    }
+                }
+                Transport t = e.transport;
+                out.add(new TransportInfo(e.protocol, t.description(),
+                        t.directions().isEmpty() ? EnumSet.noneOf(org.mcm.api.connection.Direction.class) : EnumSet.copyOf(t.directions()),
+                        e.bundleName, e.bundleVersion, active));
+            }
+        }
+        out.sort(Comparator.comparing(TransportInfo::protocol));
+        return out;
+    }
+
+    /** Proxy-wide counters, for the gRPC stats call and the console. */
+    public Map<String, Long> counters() {
+        Map<String, Long> c = counters.snapshot();
+        int open = openCount();
+        c.put("sessions_open", (long) open);
+        c.put("transports_loaded", (long) transports.values().stream().mapToInt(List::size).sum());
+        return c;
+    }
+
+    void fire(SessionImpl s) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        SessionInfo info = s.info();
+        for (SessionListener l : listeners) {
+            try {
+                l.sessionChanged(info);
+            } catch (RuntimeException e) {
+                LOG.warn("session listener {} failed: {}", l, e.toString());
+            }
+        }
+    }
+
+    Instant now() {
+        return Instant.now();
+    }
+
+    private static final class TransportEntry {
+        final Transport transport;
+        final ServiceReference<Transport> ref;
+        final String protocol;
+        final String bundleName;
+        final String bundleVersion;
+
+        TransportEntry(Transport transport, ServiceReference<Transport> ref) {
+            this.transport = transport;
+            this.ref = ref;
+            Object p = ref == null ? null : ref.getProperty(Transport.PROTOCOL_PROPERTY);
+            this.protocol = p instanceof String s && !s.isBlank() ? s : transport.protocol();
+            Bundle b = ref == null ? null : ref.getBundle();
+            this.bundleName = b == null ? "?" : b.getSymbolicName();
+            this.bundleVersion = b == null ? "?" : String.valueOf(b.getHeaders().get(Constants.BUNDLE_VERSION));
+        }
+    }
+}
