@@ -1,0 +1,295 @@
+package org.mcm.launcher;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.felix.framework.FrameworkFactory;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
+
+/**
+ * {@code media_proxy}: parses the command line, checks the ports, then starts Apache Felix with the bundles the
+ * appliance feature lists ({@code features/appliance.json}, jars from {@code system/}). Exits 0 on a normal stop,
+ * 1 when the proxy cannot start (one clear line), 2 for a wrong command line.
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int rc = run(args, System.out, System.err);
+        if (rc >= 0) {
+            System.exit(rc);
+        }
+    }
+
+    /** Returns an exit code, or -1 when the framework runs (the JVM then lives until it stops). */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path home = home();
+        LaunchOptions opts;
+        try {
+            opts = LaunchOptions.parse(args, home);
+        } catch (LaunchOptions.UsageException e) {
+            err.println("media_proxy: " + e.getMessage());
+            LaunchOptions.usage(err, "media_proxy");
+            return 2;
+        }
+        if (opts.help) {
+            LaunchOptions.usage(out, "media_proxy");
+            return 0;
+        }
+        try {
+            return start(home, opts, out);
+        } catch (StartupException e) {
+            err.println("ERROR: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    static final class StartupException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        StartupException(String message) {
+            super(message);
+        }
+    }
+
+    static Path home() {
+        String h = System.getProperty("mcm.home");
+        return Path.of(h == null ? "." : h).toAbsolutePath().normalize();
+    }
+
+    private static int start(Path home, LaunchOptions opts, PrintStream out) throws StartupException {
+        long t0 = System.nanoTime();
+        Path featureFile = home.resolve("features/appliance.json");
+        FeatureFile feature;
+        try {
+            feature = FeatureFile.read(featureFile);
+        } catch (IOException e) {
+            throw new StartupException("cannot read the appliance feature " + featureFile + ": " + e.getMessage());
+        }
+        checkPort(opts.tcpPort == null ? LaunchOptions.DEFAULT_TCP : opts.tcpPort, "0.0.0.0", "SDK TCP server (-t/--tcp)", opts.tcpPort == null);
+        checkPort(opts.grpcPort == null ? LaunchOptions.DEFAULT_GRPC : opts.grpcPort, "0.0.0.0", "gRPC server (-g/--grpc)", opts.grpcPort == null);
+        checkPort(opts.consolePort, "127.0.0.1", "Web Console (--console-port)", false);
+        try {
+            Files.createDirectories(opts.deployDir);
+            Files.createDirectories(opts.configDir);
+            Files.createDirectories(home.resolve("var"));
+        } catch (IOException e) {
+            throw new StartupException("cannot create " + e.getMessage());
+        }
+        String[] credentials = consoleCredentials(opts, out);
+
+        configureLogging(opts.logLevel);
+        Map<String, String> props = new HashMap<>(feature.frameworkProperties());
+        props.put(Constants.FRAMEWORK_STORAGE, home.resolve("var/felix-cache").toString());
+        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        props.put(Constants.FRAMEWORK_BOOTDELEGATION, "sun.*,com.sun.*,jdk.internal.*");
+        props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(feature.maxStartOrder()));
+        props.put("felix.log.level", "1");
+        props.put("felix.cm.dir", opts.configDir.resolve("cm").toString());
+        props.put("felix.fileinstall.dir", opts.deployDir.toString());
+        props.put("felix.fileinstall.poll", "1000");
+        props.put("felix.fileinstall.noInitialDelay", "true");
+        props.put("felix.fileinstall.bundles.new.start", "true");
+        props.put("felix.fileinstall.filter", ".*\\.(jar|cfg|config)");
+        props.put("felix.fileinstall.log.level", "3");
+        props.put("org.osgi.service.http.port", Integer.toString(opts.consolePort));
+        props.put("org.apache.felix.http.host", "127.0.0.1");
+        props.put("felix.webconsole.username", credentials[0]);
+        props.put("felix.webconsole.password", credentials[1]);
+        if (opts.tcpPort != null) {
+            props.put("mcm.sdk.port", opts.tcpPort.toString());
+        }
+        if (opts.grpcPort != null) {
+            props.put("mcm.grpc.port", opts.grpcPort.toString());
+        }
+        if (opts.ip != null) {
+            props.put("mcm.dataplane.ip", opts.ip);
+        }
+        if (opts.dev != null) {
+            props.put("mcm.dataplane.device", opts.dev);
+            if (!opts.dev.startsWith("kernel:")) {
+                out.println("WARN: device '" + opts.dev + "' is not a kernel:<interface>; media uses kernel sockets on the -i address");
+            }
+        }
+
+        Framework fw = new FrameworkFactory().newFramework(props);
+        try {
+            fw.init();
+            install(fw.getBundleContext(), feature, home.resolve("system"));
+            fw.start();
+        } catch (BundleException e) {
+            throw new StartupException("the OSGi framework did not start: " + e.getMessage());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(fw), "mcm-shutdown"));
+        Thread waiter = new Thread(() -> {
+            try {
+                fw.waitForStop(0);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            System.exit(0);
+        }, "mcm-framework-wait");
+        waiter.setDaemon(false);
+        waiter.start();
+        FrameworkStartLevel fsl = fw.adapt(FrameworkStartLevel.class);
+        out.printf("INFO: media proxy started: %d bundles, start level %d, %d ms (console http://127.0.0.1:%d/system/console)%n",
+                fw.getBundleContext().getBundles().length, fsl.getStartLevel(), (System.nanoTime() - t0) / 1_000_000,
+                opts.consolePort);
+        return -1;
+    }
+
+    private static void stop(Framework fw) {
+        try {
+            if ((fw.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0) {
+                fw.stop();
+                fw.waitForStop(15_000);
+            }
+        } catch (BundleException | InterruptedException e) {
+            // the JVM is going down anyway
+        }
+    }
+
+    private static void install(BundleContext ctx, FeatureFile feature, Path system) throws BundleException, StartupException {
+        List<Bundle> toStart = new ArrayList<>();
+        for (FeatureFile.BundleRef ref : feature.bundles()) {
+            Path jar = system.resolve(ref.mavenPath());
+            if (!Files.isRegularFile(jar)) {
+                throw new StartupException("bundle " + ref.mavenId() + " of the appliance feature is missing: " + jar);
+            }
+            Bundle b = ctx.installBundle(jar.toUri().toString());
+            if (ref.startOrder() > 0) {
+                b.adapt(BundleStartLevel.class).setStartLevel(ref.startOrder());
+            }
+            toStart.add(b);
+        }
+        for (Bundle b : toStart) {
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                b.start(Bundle.START_ACTIVATION_POLICY);
+            }
+        }
+    }
+
+    /** SLF4J simple logger settings (it is started inside the framework and reads system properties). */
+    private static void configureLogging(String level) {
+        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level);
+        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.out");
+        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSS");
+        setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+        setIfAbsent("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
+        setIfAbsent("org.slf4j.simpleLogger.log.org.apache.aries.spifly", "warn");
+        if (!"debug".equals(level) && !"trace".equals(level)) {
+            SPIFLY_JUL.setLevel(java.util.logging.Level.WARNING);
+        }
+    }
+
+    /** SPI Fly reports every provider it wires through java.util.logging; keep that to warnings. */
+    private static final java.util.logging.Logger SPIFLY_JUL = java.util.logging.Logger.getLogger("org.apache.aries.spifly");
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
+    private static void checkPort(int port, String host, String what, boolean isDefault) throws StartupException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(host, port));
+        } catch (BindException e) {
+            throw new StartupException("port " + port + " for the " + what + " is already in use"
+                    + (isDefault ? " (the default; choose another with the option)" : ""));
+        } catch (IOException e) {
+            throw new StartupException("cannot listen on " + host + ":" + port + " for the " + what + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The console user and password hash: from the options (stored), else from {@code console.properties} in the
+     * config dir, else generated on first start, stored there (mode 600) and printed once.
+     */
+    static String[] consoleCredentials(LaunchOptions opts, PrintStream out) throws StartupException {
+        Path file = opts.configDir.resolve("console.properties");
+        Properties p = new Properties();
+        try {
+            if (Files.isRegularFile(file)) {
+                try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                    p.load(in);
+                }
+            }
+            boolean changed = false;
+            if (opts.consoleUser != null) {
+                p.setProperty("user", opts.consoleUser);
+                changed = true;
+            }
+            if (opts.consolePassword != null) {
+                p.setProperty("password", sha256(opts.consolePassword));
+                changed = true;
+            }
+            if (p.getProperty("user") == null) {
+                p.setProperty("user", "admin");
+                changed = true;
+            }
+            if (p.getProperty("password") == null) {
+                String generated = generatePassword();
+                p.setProperty("password", sha256(generated));
+                changed = true;
+                out.println("INFO: Web Console user '" + p.getProperty("user") + "', generated password: " + generated);
+                out.println("INFO: (shown once; stored hashed in " + file + "; change it with --console-password)");
+            }
+            if (changed) {
+                Files.deleteIfExists(file);
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                try (var w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                    p.store(w, "MCM Web Console credentials (password as {sha-256} hash)");
+                }
+            }
+        } catch (IOException e) {
+            throw new StartupException("cannot read or write the console credentials " + file + ": " + e.getMessage());
+        }
+        return new String[] {p.getProperty("user"), p.getProperty("password")};
+    }
+
+    static String sha256(String password) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(password.getBytes(StandardCharsets.UTF_8));
+            return "{sha-256}" + Base64.getEncoder().encodeToString(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String generatePassword() {
+        final String alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+        SecureRandom r = new SecureRandom();
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+}
