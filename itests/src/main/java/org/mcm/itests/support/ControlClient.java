@@ -1,0 +1,132 @@
+package org.mcm.itests.support;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import controller.ConfigureGrpc;
+import controller.St20pTxOps;
+import controller.StFps;
+import controller.StFrameFmt;
+import controller.StTxPort;
+import controller.StopControlRequest;
+import controller.TxControlRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import mcm.control.v1.Blob;
+import mcm.control.v1.ConnectionSpec;
+import mcm.control.v1.CreateConnectionRequest;
+import mcm.control.v1.DeleteConnectionRequest;
+import mcm.control.v1.GetConnectionRequest;
+import mcm.control.v1.GetStatsRequest;
+import mcm.control.v1.ListConnectionsRequest;
+import mcm.control.v1.ListTransportsRequest;
+import mcm.control.v1.MediaFormat;
+import mcm.control.v1.ProxyControlGrpc;
+
+/**
+ * A real gRPC client of the proxy's control plane for tests that run inside OSGi (the Pax Exam probe): gRPC is
+ * embedded in this bundle, and only plain Java types cross its API, so the probe needs no gRPC classes.
+ */
+public final class ControlClient implements AutoCloseable {
+
+    private final ManagedChannel channel;
+
+    public ControlClient(String host, int port) {
+        Thread t = Thread.currentThread();
+        ClassLoader previous = t.getContextClassLoader();
+        t.setContextClassLoader(ControlClient.class.getClassLoader());
+        try {
+            channel = NettyChannelBuilder.forAddress(new InetSocketAddress(host, port)).usePlaintext().build();
+        } finally {
+            t.setContextClassLoader(previous);
+        }
+    }
+
+    /** grpc.health.v1 status of a service ("" = the server), e.g. "SERVING". */
+    public String health(String service) {
+        return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus().name();
+    }
+
+    public List<String> transports() {
+        List<String> out = new ArrayList<>();
+        ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .listTransports(ListTransportsRequest.getDefaultInstance()).getTransportsList()
+                .forEach(tr -> out.add(tr.getProtocol()));
+        return out;
+    }
+
+    public Map<String, Long> stats() {
+        return ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .getStats(GetStatsRequest.getDefaultInstance()).getCountersMap();
+    }
+
+    /** Creates a TX blob connection on a transport; returns its id, or throws with the gRPC status text. */
+    public long createBlobTx(String transport, long maxSize) {
+        ConnectionSpec spec = ConnectionSpec.newBuilder().setDirection(mcm.control.v1.Direction.TX).setTransport(transport)
+                .setFormat(MediaFormat.newBuilder().setBlob(Blob.newBuilder().setMaxSize(maxSize))).build();
+        try {
+            return ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .createConnection(CreateConnectionRequest.newBuilder().setSpec(spec).build()).getId();
+        } catch (StatusRuntimeException e) {
+            throw new IllegalStateException(e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+        }
+    }
+
+    /** State of a connection as the gRPC API reports it, or "NOT_FOUND". */
+    public String state(long id) {
+        try {
+            return ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .getConnection(GetConnectionRequest.newBuilder().setId(id).build()).getState();
+        } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode().name();
+        }
+    }
+
+    public int connectionCount() {
+        return ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .listConnections(ListConnectionsRequest.getDefaultInstance()).getConnectionsCount();
+    }
+
+    public boolean delete(long id) {
+        try {
+            return ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .deleteConnection(DeleteConnectionRequest.newBuilder().setId(id).build()).getDeleted();
+        } catch (StatusRuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Upstream controller.Configure/TxStart of a 1080p59.94 10-bit ST 2110-20 sender; returns the reply text. */
+    public String upstreamTxStart(String dstIp, int udpPort) {
+        StTxPort.Builder port = StTxPort.newBuilder().setUdpPort(udpPort).setPayloadType(112);
+        for (String b : dstIp.split("\\.")) {
+            port.addDipAddr(Integer.parseInt(b));
+        }
+        TxControlRequest req = TxControlRequest.newBuilder().setSt20Tx(St20pTxOps.newBuilder().setTxPort(port)
+                .setWidth(1920).setHeight(1080).setFps(StFps.ST_FPS_P59_94)
+                .setInputFmt(StFrameFmt.ST_FRAME_FMT_YUV422PLANAR10LE)).build();
+        return ConfigureGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS).txStart(req).getMessage();
+    }
+
+    public String upstreamStop(int sessionId) {
+        return ConfigureGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .txStop(StopControlRequest.newBuilder().setSessionId(sessionId).build()).getMessage();
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package org.mcm.itests;
+
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.mcm.launcher.FeatureFile;
+import org.ops4j.pax.exam.Option;
+
+/**
+ * Pax Exam provisioning taken from the appliance feature (the same file the image's launcher reads): every
+ * bundle at its start order, plus the test-support bundle. Ports are free ones chosen per run.
+ */
+public final class Provisioning {
+
+    private Provisioning() {
+    }
+
+    public static Path image() {
+        return Path.of(System.getProperty("mcm.image", "../appliance/target/media-proxy"));
+    }
+
+    public static Option[] appliance() {
+        try {
+            Path image = image();
+            FeatureFile feature = FeatureFile.read(image.resolve("features/appliance.json"));
+            List<Option> opts = new ArrayList<>();
+            for (FeatureFile.BundleRef b : feature.bundles()) {
+                Path jar = image.resolve("system").resolve(b.mavenPath());
+                if (!Files.isRegularFile(jar)) {
+                    throw new IllegalStateException("feature bundle missing from the image: " + jar);
+                }
+                opts.add(bundle(jar.toUri().toString()).startLevel(Math.max(1, b.startOrder())).start());
+            }
+            opts.add(bundle(Path.of(System.getProperty("mcm.support.bundle")).toUri().toString()).startLevel(feature.maxStartOrder()).start());
+            Path tmp = Files.createTempDirectory("mcm-itest");
+            Files.createDirectories(tmp.resolve("deploy"));
+            opts.add(frameworkProperty("mcm.sdk.port").value(Integer.toString(freePort())));
+            opts.add(frameworkProperty("mcm.grpc.port").value(Integer.toString(freePort())));
+            opts.add(frameworkProperty("org.osgi.service.http.port").value(Integer.toString(freePort())));
+            opts.add(frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"));
+            opts.add(frameworkProperty("felix.cm.dir").value(tmp.resolve("cm").toString()));
+            opts.add(frameworkProperty("felix.fileinstall.dir").value(tmp.resolve("deploy").toString()));
+            opts.add(frameworkProperty("felix.fileinstall.poll").value("500"));
+            opts.add(frameworkProperty("org.osgi.framework.bootdelegation").value("sun.*,com.sun.*,jdk.internal.*"));
+            opts.add(systemProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty").value("warn"));
+            opts.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("INFO"));
+            opts.add(frameworkStartLevel(20));
+            opts.add(junitBundles());
+            opts.add(cleanCaches());
+            return opts.toArray(new Option[0]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

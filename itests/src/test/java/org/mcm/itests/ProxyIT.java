@@ -1,0 +1,331 @@
+package org.mcm.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import javax.inject.Inject;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.connection.Direction;
+import org.mcm.api.frame.HeapFrame;
+import org.mcm.api.media.BlobFormat;
+import org.mcm.api.session.SessionInfo;
+import org.mcm.api.session.SessionManager;
+import org.mcm.api.session.SessionState;
+import org.mcm.itests.support.ControlClient;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/** The appliance's bundles in a real Felix, provisioned from the appliance feature. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class ProxyIT {
+
+    @Inject
+    BundleContext context;
+    @Inject
+    SessionManager sessions;
+    @Inject
+    ConfigurationAdmin cm;
+    @Inject
+    ServiceComponentRuntime scr;
+
+    @Configuration
+    public Option[] config() {
+        return Provisioning.appliance();
+    }
+
+    private int sdkPort() {
+        return Integer.parseInt(context.getProperty("mcm.sdk.port"));
+    }
+
+    private int grpcPort() {
+        return Integer.parseInt(context.getProperty("mcm.grpc.port"));
+    }
+
+    @Test
+    public void allBundlesActiveAndControlComponentsSatisfied() throws Exception {
+        List<String> notActive = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            boolean fragment = b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
+            if (!fragment && b.getState() != Bundle.ACTIVE) {
+                notActive.add(b.getSymbolicName() + " state " + b.getState());
+            }
+        }
+        assertTrue("bundles not active: " + notActive, notActive.isEmpty());
+        Bundle control = bundle("org.mcm.control");
+        assertNotNull("control bundle installed", bundle("org.mcm.api"));
+        waitFor("control components active", () -> unsatisfied(control).isEmpty(), 10_000);
+        Collection<ComponentDescriptionDTO> descs = scr.getComponentDescriptionDTOs(control);
+        assertTrue("control has its components, found " + descs.size(), descs.size() >= 6);
+    }
+
+    private List<String> unsatisfied(Bundle control) {
+        List<String> bad = new ArrayList<>();
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs(control)) {
+            Collection<ComponentConfigurationDTO> cfgs = scr.getComponentConfigurationDTOs(d);
+            if (cfgs.isEmpty()) {
+                bad.add(d.name + " (no configuration)");
+            }
+            for (ComponentConfigurationDTO c : cfgs) {
+                if (c.state != ComponentConfigurationDTO.ACTIVE && c.state != ComponentConfigurationDTO.SATISFIED) {
+                    bad.add(d.name + " state " + c.state);
+                }
+            }
+        }
+        return bad;
+    }
+
+    @Test
+    public void grpcAnswersHealthAndBothControlServices() {
+        try (ControlClient c = new ControlClient("127.0.0.1", grpcPort())) {
+            assertEquals("SERVING", c.health(""));
+            assertEquals("SERVING", c.health("controller.Configure"));
+            assertEquals("SERVING", c.health("mcm.control.v1.ProxyControl"));
+            // no st2110-20 transport is loaded: upstream-style TxStart gets its failure text
+            String reply = c.upstreamTxStart("127.0.0.1", 20000);
+            assertTrue(reply, reply.startsWith("Create MTL TX session: Failed"));
+            assertTrue(reply, reply.contains("st2110-20"));
+            assertEquals("gPRC reply: well received.", c.upstreamStop(12345));
+            Map<String, Long> stats = c.stats();
+            assertTrue(stats.toString(), stats.getOrDefault("sessions_rejected", 0L) >= 1);
+        }
+    }
+
+    @Test
+    public void sdkPortClosesOnBadInputInsteadOfHanging() throws Exception {
+        long errorsBefore = counter("sdk_protocol_errors");
+        long failedBefore = counter("sdk_requests_failed");
+        // a wrong magic: upstream would wait forever; we close
+        try (Socket s = connect(sdkPort())) {
+            s.getOutputStream().write(new byte[] {'X', 'Y', 'Z', 0, 0x10, 0, 0, 0, 1, 0, 0, 0});
+            assertEquals(-1, s.getInputStream().read());
+        }
+        // a well-formed create for a transport that is not loaded: the client's read fails at once
+        try (Socket s = connect(sdkPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(createRequest(0 /* tx */, 1 /* ST20 */));
+            assertEquals(-1, s.getInputStream().read());
+        }
+        // truncated request, then close: nothing leaks, the server keeps serving
+        try (Socket s = connect(sdkPort())) {
+            s.getOutputStream().write(new byte[] {'m', 'c', 'm', 0, 0x10});
+        }
+        try (Socket s = connect(sdkPort())) {
+            s.getOutputStream().write(header(9, 0));
+            assertEquals(-1, s.getInputStream().read());
+        }
+        waitFor("protocol errors counted", () -> counter("sdk_protocol_errors") >= errorsBefore + 2, 5000);
+        assertTrue(counter("sdk_requests_failed") >= failedBefore + 1);
+    }
+
+    @Test
+    public void sdkSessionOnRuntimeTransportAndDisconnectDeletesIt() throws Exception {
+        Path dir = Files.createTempDirectory("tt");
+        Bundle t = context.installBundle(TestBundles.transportBundle("st2110-20", dir).toUri().toString());
+        t.start();
+        try {
+            waitFor("st2110-20 visible", () -> hasTransport("st2110-20"), 5000);
+            long id;
+            try (Socket s = connect(sdkPort())) {
+                s.getOutputStream().write(createRequest(0, 1));
+                byte[] reply = s.getInputStream().readNBytes(4);
+                assertEquals(4, reply.length);
+                id = Integer.toUnsignedLong(ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN).getInt());
+                SessionInfo info = sessions.get(id).orElseThrow();
+                assertEquals(SessionState.ACTIVE, info.state());
+                assertEquals("st2110-20", info.spec().transport());
+                assertTrue(info.spec().format().toString(), info.spec().format().toString().contains("1920x1080@60000/1001"));
+                assertEquals("192.168.96.2", info.spec().remote().host());
+                assertEquals(9002, info.spec().remote().port());
+            }
+            // the client went away: its session is deleted
+            final long sid = id;
+            waitFor("session of a vanished client removed", () -> sessions.get(sid).isEmpty(), 5000);
+        } finally {
+            t.uninstall();
+        }
+    }
+
+    @Test
+    public void configChangeRebindsTheSdkPort() throws Exception {
+        int old = sdkPort();
+        int fresh = Provisioning.freePort();
+        org.osgi.service.cm.Configuration c = cm.getConfiguration("org.mcm.control.sdk", "?");
+        Dictionary<String, Object> props = c.getProperties();
+        assertEquals(old, props.get("port"));
+        props.put("port", fresh);
+        c.update(props);
+        try {
+            waitFor("new port " + fresh + " answers", () -> canConnect(fresh), 10_000);
+            waitFor("old port " + old + " closed", () -> !canConnect(old), 10_000);
+        } finally {
+            props.put("port", old);
+            c.update(props);
+            waitFor("old port back", () -> canConnect(old), 10_000);
+        }
+    }
+
+    @Test
+    public void transportBundlesComeAndGoStoppingOnlyTheirSessions() throws Exception {
+        Path dir = Files.createTempDirectory("tt");
+        Bundle a = context.installBundle(TestBundles.transportBundle("test-a", dir).toUri().toString());
+        Bundle b = context.installBundle(TestBundles.transportBundle("test-b", dir).toUri().toString());
+        a.start();
+        b.start();
+        try (ControlClient c = new ControlClient("127.0.0.1", grpcPort())) {
+            waitFor("both transports visible", () -> c.transports().containsAll(List.of("test-a", "test-b")), 5000);
+            long sa = c.createBlobTx("test-a", 1024);
+            long sb = c.createBlobTx("test-b", 1024);
+            assertEquals("ACTIVE", c.state(sa));
+            assertEquals("ACTIVE", c.state(sb));
+
+            // frames flow through the session into the transport
+            SessionManager.Session local = sessions.create(
+                    ConnectionSpec.builder(Direction.TX, "test-a", new BlobFormat(64)).build(), "itest", null);
+            for (int i = 0; i < 5; i++) {
+                HeapFrame f = HeapFrame.allocate(64);
+                f.length(10);
+                assertTrue(local.input().accept(f));
+            }
+            assertEquals(Long.valueOf(5), local.info().stats().get("frames"));
+            assertEquals(Long.valueOf(50), local.info().stats().get("bytes"));
+
+            a.uninstall();
+            waitFor("test-a gone", () -> !c.transports().contains("test-a"), 5000);
+            assertEquals("TRANSPORT_GONE", c.state(sa));
+            assertEquals(SessionState.TRANSPORT_GONE, local.info().state());
+            assertTrue(local.info().reason(), local.info().reason().contains("test-a"));
+            assertEquals("only test-a's sessions stop", "ACTIVE", c.state(sb));
+            HeapFrame late = HeapFrame.allocate(8);
+            assertFalse("a frame after the transport left is refused", local.input().accept(late));
+            try {
+                c.createBlobTx("test-a", 1024);
+                fail("no test-a transport any more");
+            } catch (IllegalStateException e) {
+                assertTrue(e.getMessage(), e.getMessage().startsWith("FAILED_PRECONDITION"));
+            }
+
+            // coming back works without restarting anything
+            Bundle a2 = context.installBundle(TestBundles.transportBundle("test-a", dir).toUri().toString() + "#2");
+            a2.start();
+            waitFor("test-a back", () -> c.transports().contains("test-a"), 5000);
+            long sa2 = c.createBlobTx("test-a", 1024);
+            assertEquals("ACTIVE", c.state(sa2));
+            assertTrue(c.delete(sa2));
+            assertTrue(c.delete(sb));
+            assertEquals("NOT_FOUND", c.state(sb));
+            a2.uninstall();
+        } finally {
+            if (a.getState() != Bundle.UNINSTALLED) {
+                a.uninstall();
+            }
+            b.uninstall();
+        }
+    }
+
+    // ---- helpers ----
+
+    private long counter(String name) {
+        try (ControlClient c = new ControlClient("127.0.0.1", grpcPort())) {
+            return c.stats().getOrDefault(name, 0L);
+        }
+    }
+
+    private boolean hasTransport(String protocol) {
+        return sessions.transports().stream().anyMatch(t -> t.protocol().equals(protocol));
+    }
+
+    private Bundle bundle(String bsn) {
+        for (Bundle b : context.getBundles()) {
+            if (bsn.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    static Socket connect(int port) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+        s.setSoTimeout(5000);
+        return s;
+    }
+
+    static boolean canConnect(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static byte[] header(int inst, int len) {
+        ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {'m', 'c', 'm', 0, 0x10, 0, 0, 0});
+        b.putShort((short) inst).putShort((short) len);
+        return b.array();
+    }
+
+    /** A 24.09 C SDK create-session request for 1080p59.94 yuv422p10le to 192.168.96.2:9002, by documented offsets. */
+    static byte[] createRequest(int type, int payloadType) {
+        ByteBuffer b = ByteBuffer.allocate(12 + 304).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(header(1, 304));
+        int base = 12;
+        b.putInt(base, type);
+        b.putInt(base + 4, 0); // PROTO_AUTO
+        b.put(base + 60, "192.168.96.2".getBytes());
+        b.put(base + 106, "9002".getBytes());
+        b.putInt(base + 228, payloadType);
+        b.putInt(base + 264, 1920);
+        b.putInt(base + 268, 1080);
+        b.putDouble(base + 272, 59.94);
+        b.putInt(base + 280, 2); // YUV422P_10BIT_LE
+        return b.array();
+    }
+
+    static void waitFor(String what, BooleanSupplier cond, long millis) throws InterruptedException {
+        long end = System.currentTimeMillis() + millis;
+        while (!cond.getAsBoolean()) {
+            if (System.currentTimeMillis() > end) {
+                fail("timed out waiting: " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+
+}
