@@ -1,0 +1,150 @@
+package org.mcm.control.internal.sdk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.connection.Direction;
+import org.mcm.api.media.AudioFormat;
+import org.mcm.api.media.PacketTime;
+import org.mcm.api.media.PixelFormat;
+import org.mcm.api.media.Rational;
+import org.mcm.api.media.VideoFormat;
+
+/**
+ * Golden images of the upstream 24.09 {@code mcm_conn_param} (x86-64 GCC layout, 304 bytes), written here from the
+ * documented offsets with literal numbers, independently of the reader's constants: a layout slip fails.
+ */
+class McmConnParamTest {
+
+    private static byte[] image() {
+        return new byte[304];
+    }
+
+    private static void str(byte[] b, int off, String s) {
+        byte[] a = s.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(a, 0, b, off, a.length);
+    }
+
+    private static ByteBuffer le(byte[] b) {
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Test
+    void videoSenderImage() {
+        byte[] b = image();
+        ByteBuffer w = le(b);
+        w.putInt(0, 0);              // type: is_tx
+        w.putInt(4, 0);              // protocol: PROTO_AUTO
+        str(b, 8, "192.168.96.1");   // local_addr.ip[46]
+        str(b, 54, "9001");          // local_addr.port[6]
+        str(b, 60, "192.168.96.2");  // remote_addr.ip
+        str(b, 106, "9002");         // remote_addr.port
+        w.putInt(228, 1);            // payload_type: PAYLOAD_TYPE_ST20_VIDEO
+        w.putInt(232, 0);            // payload_codec: none
+        w.putInt(240, 1920);         // payload_args.video_args (ignored by the proxy)
+        w.putInt(264, 1920);         // width
+        w.putInt(268, 1080);         // height
+        w.putDouble(272, 59.94);     // fps
+        w.putInt(280, 2);            // pix_fmt: PIX_FMT_YUV422P_10BIT_LE (24.06/24.09 numbering)
+        b[284] = 112;                // payload_type_nr
+        McmConnParam p = McmConnParam.wrap(b);
+        assertEquals("192.168.96.1", p.localIp());
+        assertEquals("9001", p.localPort());
+        assertEquals("192.168.96.2", p.remoteIp());
+        assertEquals("9002", p.remotePort());
+        ConnectionSpec spec = p.toSpec();
+        assertEquals(Direction.TX, spec.direction());
+        assertEquals("st2110-20", spec.transport());
+        assertEquals(new VideoFormat(1920, 1080, Rational.of(60000, 1001), PixelFormat.YUV422P10LE), spec.format());
+        assertEquals(8_294_400, spec.format().bufferSize());
+        assertEquals(9001, spec.local().port());
+        assertEquals("192.168.96.2", spec.remote().host());
+        assertEquals(9002, spec.remote().port());
+        assertEquals(112, spec.payloadType());
+    }
+
+    @Test
+    void audioReceiverImage() {
+        byte[] b = image();
+        ByteBuffer w = le(b);
+        w.putInt(0, 1);              // is_rx
+        str(b, 54, "9100");
+        w.putInt(228, 3);            // ST30 audio
+        w.putInt(240, 0);            // audio_args.type FRAME_LEVEL
+        w.putInt(244, 2);            // audio_args.format PCM24
+        w.putShort(248, (short) 8);  // audio_args.channel
+        w.putInt(252, 0);            // sampling 48K
+        w.putInt(256, 1);            // ptime 125us
+        ConnectionSpec spec = McmConnParam.wrap(b).toSpec();
+        assertEquals(Direction.RX, spec.direction());
+        assertEquals("st2110-30", spec.transport());
+        assertEquals(new AudioFormat(48_000, 8, 24, PacketTime.PT_125US), spec.format());
+        assertEquals(6 * 8 * 3, spec.format().bufferSize());
+        assertEquals(9100, spec.local().port());
+    }
+
+    @Test
+    void jpegXsMarksTheCodec() {
+        byte[] b = image();
+        ByteBuffer w = le(b);
+        w.putInt(228, 2);            // ST22
+        w.putInt(232, 1);            // JPEGXS
+        w.putInt(264, 1280);
+        w.putInt(268, 720);
+        w.putDouble(272, 50.0);
+        w.putInt(280, 2);
+        ConnectionSpec spec = McmConnParam.wrap(b).toSpec();
+        assertEquals("st2110-22", spec.transport());
+        assertEquals("jpegxs", spec.options().get("codec"));
+    }
+
+    @Test
+    void badFieldsAreNamed() {
+        byte[] b = image();
+        ByteBuffer w = le(b);
+        w.putInt(228, 1);
+        w.putInt(264, 1920);
+        w.putInt(268, 1080);
+        w.putDouble(272, 25);
+        w.putInt(280, 2);
+        w.putInt(0, 7);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(b).toSpec()).getMessage().contains("transfer type"));
+        w.putInt(0, 0);
+        w.putInt(280, 9);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(b).toSpec()).getMessage().contains("pixel format"));
+        w.putInt(280, 2);
+        w.putInt(228, 99);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(b).toSpec()).getMessage().contains("payload type"));
+        w.putInt(228, 1);
+        str(b, 106, "99999");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(b).toSpec()).getMessage().contains("remote_addr.port"));
+        str(b, 106, "12a\0\0\0");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(b).toSpec()).getMessage().contains("not a number"));
+        str(b, 106, "9000\0\0");
+        b[60] = 7; // control character in an address
+        assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(b).toSpec());
+        b[60] = 0;
+        w.putDouble(272, Double.NaN);
+        assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(b).toSpec());
+        w.putDouble(272, 25);
+        w.putInt(264, 0);
+        assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(b).toSpec());
+        assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(new byte[288]));
+    }
+
+    @Test
+    void ipFieldWithoutTerminatorIsReadToItsEnd() {
+        byte[] b = image();
+        for (int i = 60; i < 106; i++) {
+            b[i] = '1';
+        }
+        assertEquals(46, McmConnParam.wrap(b).remoteIp().length());
+    }
+}

@@ -1,0 +1,244 @@
+package org.mcm.control.internal.sessions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.annotation.Annotation;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.connection.Direction;
+import org.mcm.api.frame.Frame;
+import org.mcm.api.frame.FrameSink;
+import org.mcm.api.frame.HeapFrame;
+import org.mcm.api.media.BlobFormat;
+import org.mcm.api.session.ErrorCode;
+import org.mcm.api.session.SessionException;
+import org.mcm.api.session.SessionInfo;
+import org.mcm.api.session.SessionManager;
+import org.mcm.api.session.SessionState;
+import org.mcm.api.transport.Transport;
+import org.mcm.api.transport.TransportContext;
+import org.mcm.api.transport.TransportException;
+import org.mcm.api.transport.TransportSession;
+
+class SessionManagerImplTest {
+
+    /** A transport recording what happens to its sessions. */
+    static final class FakeTransport implements Transport {
+        final String protocol;
+        final Set<Direction> dirs;
+        final AtomicInteger open = new AtomicInteger();
+        final AtomicInteger frames = new AtomicInteger();
+        final AtomicReference<TransportContext> lastContext = new AtomicReference<>();
+        RuntimeException failWith;
+
+        FakeTransport(String protocol, Set<Direction> dirs) {
+            this.protocol = protocol;
+            this.dirs = dirs;
+        }
+
+        @Override
+        public String protocol() {
+            return protocol;
+        }
+
+        @Override
+        public String description() {
+            return "fake";
+        }
+
+        @Override
+        public Set<Direction> directions() {
+            return dirs;
+        }
+
+        @Override
+        public TransportSession open(ConnectionSpec spec, TransportContext ctx) throws TransportException {
+            if (failWith != null) {
+                throw failWith;
+            }
+            if ("yes".equals(spec.options().get("refuse"))) {
+                throw new TransportException("refused by fake");
+            }
+            lastContext.set(ctx);
+            open.incrementAndGet();
+            return new TransportSession() {
+                boolean closed;
+                final FrameSink in = (Frame f) -> {
+                    frames.incrementAndGet();
+                    f.release();
+                    return true;
+                };
+
+                @Override
+                public FrameSink input() {
+                    return in;
+                }
+
+                @Override
+                public Map<String, Long> stats() {
+                    return Map.of("frames", (long) frames.get());
+                }
+
+                @Override
+                public String description() {
+                    return "v=0";
+                }
+
+                @Override
+                public void close() {
+                    if (!closed) {
+                        closed = true;
+                        open.decrementAndGet();
+                    }
+                }
+            };
+        }
+    }
+
+    SessionManagerImpl mgr;
+    FakeTransport a;
+    FakeTransport b;
+    List<SessionInfo> events;
+
+    static SessionManagerImpl.Config config(int max, int keep) {
+        return new SessionManagerImpl.Config() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return SessionManagerImpl.Config.class;
+            }
+
+            @Override
+            public int maxSessions() {
+                return max;
+            }
+
+            @Override
+            public int keepEnded() {
+                return keep;
+            }
+        };
+    }
+
+    @BeforeEach
+    void setUp() {
+        mgr = new SessionManagerImpl(new ProxyCounters());
+        mgr.activate(config(4, 2));
+        a = new FakeTransport("t-a", EnumSet.allOf(Direction.class));
+        b = new FakeTransport("t-b", EnumSet.of(Direction.TX));
+        mgr.bindTransport(a, null);
+        mgr.bindTransport(b, null);
+        events = new ArrayList<>();
+        mgr.bindListener(events::add);
+    }
+
+    static ConnectionSpec spec(Direction d, String transport) {
+        return ConnectionSpec.builder(d, transport, new BlobFormat(100)).build();
+    }
+
+    @Test
+    void framesFlowAndStatsMerge() throws Exception {
+        SessionManager.Session s = mgr.create(spec(Direction.TX, "t-a"), "test", null);
+        assertEquals(SessionState.ACTIVE, s.info().state());
+        for (int i = 0; i < 3; i++) {
+            assertTrue(s.input().accept(HeapFrame.allocate(10)));
+        }
+        SessionInfo info = s.info();
+        assertEquals(3L, info.stats().get("frames"));
+        assertEquals(3L, info.stats().get("app_frames_in"));
+        assertEquals("v=0", info.description());
+        assertEquals(1, events.size());
+        assertEquals(SessionState.ACTIVE, events.get(0).state());
+    }
+
+    @Test
+    void unbindStopsOnlyThatTransportsSessions() throws Exception {
+        SessionManager.Session sa = mgr.create(spec(Direction.TX, "t-a"), "test", null);
+        SessionManager.Session sb = mgr.create(spec(Direction.TX, "t-b"), "test", null);
+        mgr.unbindTransport(a, null);
+        assertEquals(SessionState.TRANSPORT_GONE, sa.info().state());
+        assertTrue(sa.info().reason().contains("t-a"));
+        assertEquals(0, a.open.get(), "transport session closed");
+        assertEquals(SessionState.ACTIVE, sb.info().state());
+        AtomicInteger released = new AtomicInteger();
+        assertFalse(sa.input().accept(new HeapFrame(java.nio.ByteBuffer.allocate(4), f -> released.incrementAndGet())));
+        assertEquals(1, released.get(), "a refused frame is released");
+        assertEquals(1L, sa.info().stats().get("app_frames_dropped"));
+        SessionException e = assertThrows(SessionException.class, () -> mgr.create(spec(Direction.TX, "t-a"), "x", null));
+        assertEquals(ErrorCode.UNKNOWN_TRANSPORT, e.code());
+        assertTrue(e.getMessage().contains("t-b"), "lists what is available: " + e.getMessage());
+        mgr.bindTransport(a, null);
+        assertEquals(SessionState.ACTIVE, mgr.create(spec(Direction.TX, "t-a"), "x", null).info().state());
+    }
+
+    @Test
+    void refusalsCarryCodes() {
+        assertEquals(ErrorCode.UNSUPPORTED_DIRECTION,
+                assertThrows(SessionException.class, () -> mgr.create(spec(Direction.RX, "t-b"), "x", null)).code());
+        ConnectionSpec refuse = ConnectionSpec.builder(Direction.TX, "t-a", new BlobFormat(1)).option("refuse", "yes").build();
+        SessionException e = assertThrows(SessionException.class, () -> mgr.create(refuse, "x", null));
+        assertEquals(ErrorCode.TRANSPORT_FAILED, e.code());
+        assertEquals("refused by fake", e.getMessage());
+        a.failWith = new IllegalArgumentException("bad width");
+        assertEquals(ErrorCode.INVALID_ARGUMENT,
+                assertThrows(SessionException.class, () -> mgr.create(spec(Direction.TX, "t-a"), "x", null)).code());
+        a.failWith = new IllegalStateException("boom");
+        assertEquals(ErrorCode.TRANSPORT_FAILED,
+                assertThrows(SessionException.class, () -> mgr.create(spec(Direction.TX, "t-a"), "x", null)).code());
+        assertTrue(mgr.list().isEmpty(), "refused sessions are not listed");
+    }
+
+    @Test
+    void limitAndRetention() throws Exception {
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ids.add(mgr.create(spec(Direction.TX, "t-a"), "x", null).id());
+        }
+        assertEquals(ErrorCode.LIMIT_REACHED,
+                assertThrows(SessionException.class, () -> mgr.create(spec(Direction.TX, "t-b"), "x", null)).code());
+        mgr.unbindTransport(a, null); // 4 sessions end; only 2 ended ones are kept after the next create
+        mgr.create(spec(Direction.TX, "t-b"), "x", null);
+        long ended = mgr.list().stream().filter(s -> s.state().isTerminal()).count();
+        assertEquals(2, ended);
+        assertTrue(mgr.get(ids.get(0)).isEmpty(), "oldest ended session forgotten");
+        assertTrue(mgr.get(ids.get(3)).isPresent());
+    }
+
+    @Test
+    void deleteAndFailure() throws Exception {
+        SessionManager.Session s = mgr.create(spec(Direction.TX, "t-a"), "x", null);
+        a.lastContext.get().failed("link down");
+        assertEquals(SessionState.FAILED, s.info().state());
+        assertEquals("link down", s.info().reason());
+        assertEquals(0, a.open.get());
+        assertTrue(mgr.delete(s.id()));
+        assertFalse(mgr.delete(s.id()));
+        assertTrue(mgr.get(s.id()).isEmpty());
+        SessionManager.Session s2 = mgr.create(spec(Direction.TX, "t-a"), "x", null);
+        assertTrue(s2.id() > s.id(), "ids are never reused");
+        mgr.deactivate();
+        assertEquals(0, a.open.get(), "shutdown closes every transport session");
+    }
+
+    @Test
+    void transportsAreListedWithActiveCounts() throws Exception {
+        mgr.create(spec(Direction.TX, "t-a"), "x", null);
+        mgr.create(spec(Direction.TX, "t-a"), "x", null);
+        var list = mgr.transports();
+        assertEquals(2, list.size());
+        assertEquals("t-a", list.get(0).protocol());
+        assertEquals(2, list.get(0).activeSessions());
+        assertEquals(0, list.get(1).activeSessions());
+    }
+}
