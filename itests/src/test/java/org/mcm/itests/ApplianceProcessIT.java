@@ -1,0 +1,270 @@
+package org.mcm.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.mcm.itests.support.ControlClient;
+
+/**
+ * The built image as an operator runs it: {@code bin/media_proxy} in a copy of the tree, as a separate process.
+ */
+public class ApplianceProcessIT {
+
+    private static Path home;
+
+    @BeforeClass
+    public static void copyImage() throws IOException {
+        Path src = Provisioning.image();
+        assertTrue("image built at " + src, Files.isRegularFile(src.resolve("bin/media_proxy")));
+        home = Files.createTempDirectory("mcm-image");
+        try (Stream<Path> all = Files.walk(src)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Path dst = home.resolve(src.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dst);
+                } else if (!src.relativize(p).startsWith("var") && !src.relativize(p).startsWith("conf/cm")
+                        && !p.getFileName().toString().equals("console.properties")) {
+                    Files.copy(p, dst, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    @AfterClass
+    public static void cleanup() throws IOException {
+        if (home != null) {
+            try (Stream<Path> all = Files.walk(home)) {
+                all.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** A running (or finished) media_proxy with its output collected line by line. */
+    static final class Proxy implements AutoCloseable {
+        final Process process;
+        final List<String> out = Collections.synchronizedList(new ArrayList<>());
+        final List<String> err = Collections.synchronizedList(new ArrayList<>());
+
+        Proxy(String... args) throws IOException {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(home.resolve("bin/media_proxy").toString());
+            Collections.addAll(cmd, args);
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            process = pb.start();
+            pump(process.getInputStream(), out);
+            pump(process.getErrorStream(), err);
+        }
+
+        private static void pump(java.io.InputStream in, List<String> sink) {
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        sink.add(line);
+                    }
+                } catch (IOException e) {
+                    // process gone
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int exit(long seconds) throws InterruptedException {
+            assertTrue("media_proxy ended in time", process.waitFor(seconds, TimeUnit.SECONDS));
+            Thread.sleep(200); // let the pumps drain
+            return process.exitValue();
+        }
+
+        String line(String prefix, long millis) throws InterruptedException {
+            long end = System.currentTimeMillis() + millis;
+            while (System.currentTimeMillis() < end) {
+                synchronized (out) {
+                    for (String l : out) {
+                        if (l.startsWith(prefix)) {
+                            return l;
+                        }
+                    }
+                }
+                if (!process.isAlive()) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            fail("no line starting with '" + prefix + "'; stdout: " + out + " stderr: " + err);
+            return null;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                process.destroy(); // SIGTERM: the shutdown hook stops the framework
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    fail("media_proxy did not stop within 20 s of SIGTERM");
+                }
+            }
+        }
+    }
+
+    @Test
+    public void helpHasTheUpstreamShape() throws Exception {
+        try (Proxy p = new Proxy("-h")) {
+            assertEquals(0, p.exit(30));
+            assertEquals("Usage: media_proxy [OPTION]", p.out.get(0));
+            String all = String.join("\n", p.out);
+            for (String opt : new String[] {"-h, --help", "-d, --dev=dev_port", "-i, --ip=ip_address", "-g, --grpc=port_number",
+                    "-t, --tcp=port_number", "--console-port", "--deploy-dir", "--config-dir", "--log-level"}) {
+                assertTrue("help mentions " + opt + ":\n" + all, all.contains(opt));
+            }
+            assertTrue(p.err.isEmpty());
+        }
+    }
+
+    @Test
+    public void wrongOptionsAndValuesExit2WithUsageOnStderr() throws Exception {
+        String[][] cases = {{"--bogus"}, {"-t", "abc"}, {"-g", "70000"}, {"-i", "999.1.1.1"}, {"-t"}, {"extra"},
+                {"--log-level", "loud"}, {"-g", "9000", "-t", "9000"}};
+        for (String[] args : cases) {
+            try (Proxy p = new Proxy(args)) {
+                assertEquals("exit code for " + List.of(args), 2, p.exit(30));
+                assertTrue("usage on stderr for " + List.of(args) + ": " + p.err, p.err.stream().anyMatch(l -> l.startsWith("Usage: media_proxy")));
+                assertTrue(p.err.get(0), p.err.get(0).startsWith("media_proxy: "));
+                assertTrue("nothing on stdout", p.out.isEmpty());
+            }
+        }
+    }
+
+    @Test
+    public void portInUseIsOneClearLine() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0)) {
+            int port = busy.getLocalPort();
+            try (Proxy p = new Proxy("-t", Integer.toString(port), "-g", Integer.toString(Provisioning.freePort()),
+                    "--console-port", Integer.toString(Provisioning.freePort()))) {
+                assertEquals(1, p.exit(30));
+                assertEquals("one line: " + p.err, 1, p.err.size());
+                assertTrue(p.err.get(0), p.err.get(0).startsWith("ERROR: port " + port + " "));
+                assertTrue(p.err.get(0), p.err.get(0).contains("already in use"));
+            }
+        }
+    }
+
+    @Test
+    public void startsServesConsoleHotDeploysAndStops() throws Exception {
+        int tcp = Provisioning.freePort();
+        int grpc = Provisioning.freePort();
+        int console = Provisioning.freePort();
+        String[] args = {"-t", Integer.toString(tcp), "-g", Integer.toString(grpc), "--console-port", Integer.toString(console)};
+        String password;
+        long t0 = System.nanoTime();
+        try (Proxy p = new Proxy(args)) {
+            assertEquals("INFO: TCP Server listening on 0.0.0.0:" + tcp, p.line("INFO: TCP Server listening on", 60_000));
+            assertEquals("INFO: gRPC Server listening on 0.0.0.0:" + grpc, p.line("INFO: gRPC Server listening on", 60_000));
+            System.out.printf("cold start to both ports listening: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+            Matcher m = Pattern.compile("generated password: (\\S+)").matcher(p.line("INFO: Web Console user 'admin', generated password:", 1000));
+            assertTrue(m.find());
+            password = m.group(1);
+
+            // the console: no admin/admin; the generated credentials work
+            String base = "http://127.0.0.1:" + console + "/system/console/bundles.json";
+            assertEquals(401, http(base, "admin", "admin"));
+            assertEquals(401, http(base, null, null));
+            waitFor("console answers", () -> http(base, "admin", password) == 200, 20_000);
+            String body = httpBody(base, "admin", password);
+            assertTrue(body, body.matches("(?s).*all \\d+ bundles active.*"));
+
+            try (ControlClient c = new ControlClient("127.0.0.1", grpc)) {
+                assertEquals("SERVING", c.health(""));
+                // hot deploy: a transport bundle dropped into deploy/ is usable, removing it uninstalls it
+                Path jar = TestBundles.transportBundle("hot-x", home.resolve("deploy"));
+                waitFor("deployed transport visible", () -> c.transports().contains("hot-x"), 20_000);
+                long id = c.createBlobTx("hot-x", 4096);
+                assertEquals("ACTIVE", c.state(id));
+                Files.delete(jar);
+                waitFor("undeployed transport gone", () -> !c.transports().contains("hot-x"), 20_000);
+                assertEquals("TRANSPORT_GONE", c.state(id));
+            }
+
+            // hot config: a .cfg in deploy/ re-binds the SDK port
+            int tcp2 = Provisioning.freePort();
+            Files.writeString(home.resolve("deploy/org.mcm.control.sdk.cfg"), "port=" + tcp2 + "\n");
+            waitFor("SDK port moved to " + tcp2, () -> ProxyIT.canConnect(tcp2), 20_000);
+            waitFor("old SDK port closed", () -> !ProxyIT.canConnect(tcp), 20_000);
+            Files.delete(home.resolve("deploy/org.mcm.control.sdk.cfg"));
+        }
+        // second start: the credentials are kept (not printed again), the same password still works
+        try (Proxy p = new Proxy(args)) {
+            p.line("INFO: TCP Server listening on", 60_000);
+            assertFalse(String.join("\n", p.out).contains("generated password"));
+            String base = "http://127.0.0.1:" + console + "/system/console/bundles.json";
+            waitFor("console answers after restart", () -> http(base, "admin", password) == 200, 20_000);
+        }
+        String stored = Files.readString(home.resolve("conf/console.properties"));
+        assertFalse("the password is not stored in clear", stored.contains(password));
+        assertTrue(stored, stored.contains("{sha-256}"));
+    }
+
+    static int http(String url, String user, String password) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+            if (user != null) {
+                c.setRequestProperty("Authorization", "Basic " + Base64.getEncoder()
+                        .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+            }
+            c.setConnectTimeout(2000);
+            c.setReadTimeout(5000);
+            int code = c.getResponseCode();
+            c.disconnect();
+            return code;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    static String httpBody(String url, String user, String password) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+        c.setRequestProperty("Authorization", "Basic " + Base64.getEncoder()
+                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+        try (var in = c.getInputStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    static void waitFor(String what, BooleanSupplier cond, long millis) throws InterruptedException {
+        long end = System.currentTimeMillis() + millis;
+        while (!cond.getAsBoolean()) {
+            if (System.currentTimeMillis() > end) {
+                fail("timed out waiting: " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+}
