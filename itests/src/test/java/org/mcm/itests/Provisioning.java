@@ -41,7 +41,11 @@ public final class Provisioning {
                 if (!Files.isRegularFile(jar)) {
                     throw new IllegalStateException("feature bundle missing from the image: " + jar);
                 }
-                opts.add(bundle(jar.toUri().toString()).startLevel(Math.max(1, b.startOrder())).start());
+                boolean fragment;
+                try (java.util.jar.JarFile jf = new java.util.jar.JarFile(jar.toFile())) {
+                    fragment = jf.getManifest().getMainAttributes().getValue("Fragment-Host") != null;
+                }
+                opts.add(bundle(jar.toUri().toString()).startLevel(Math.max(1, b.startOrder())).start(!fragment));
             }
             opts.add(bundle(Path.of(System.getProperty("mcm.support.bundle")).toUri().toString()).startLevel(feature.maxStartOrder()).start());
             Path tmp = Files.createTempDirectory("mcm-itest");

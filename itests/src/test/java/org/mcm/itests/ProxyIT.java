@@ -86,10 +86,23 @@ public class ProxyIT {
         }
         assertTrue("bundles not active: " + notActive, notActive.isEmpty());
         Bundle control = bundle("org.mcm.control");
-        assertNotNull("control bundle installed", bundle("org.mcm.api"));
-        waitFor("control components active", () -> unsatisfied(control).isEmpty(), 10_000);
+        assertNotNull("api bundle installed", bundle("org.mcm.api"));
+        for (String bsn : List.of("org.mcm.control", "org.mcm.memif", "org.mcm.transport.st2110")) {
+            Bundle b = bundle(bsn);
+            assertNotNull(bsn + " installed", b);
+            waitFor(bsn + " components active", () -> unsatisfied(b).isEmpty(), 10_000);
+        }
         Collection<ComponentDescriptionDTO> descs = scr.getComponentDescriptionDTOs(control);
         assertTrue("control has its components, found " + descs.size(), descs.size() >= 6);
+        // the native platform fragment is attached to the memif bundle
+        Bundle fragment = null;
+        for (Bundle b : context.getBundles()) {
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) != null && b.getSymbolicName().startsWith("org.mcm.native.")) {
+                fragment = b;
+            }
+        }
+        assertNotNull("a native fragment is installed", fragment);
+        assertEquals("fragment resolved (attached)", Bundle.RESOLVED, fragment.getState());
     }
 
     private List<String> unsatisfied(Bundle control) {
@@ -114,11 +127,17 @@ public class ProxyIT {
             assertEquals("SERVING", c.health(""));
             assertEquals("SERVING", c.health("controller.Configure"));
             assertEquals("SERVING", c.health("mcm.control.v1.ProxyControl"));
-            // no st2110-20 transport is loaded: upstream-style TxStart gets its failure text
+            // upstream-style TxStart opens an ST 2110-20 sender on the st2110 bundle (nothing is sent without frames)
             String reply = c.upstreamTxStart("127.0.0.1", 20000);
-            assertTrue(reply, reply.startsWith("Create MTL TX session: Failed"));
-            assertTrue(reply, reply.contains("st2110-20"));
-            assertEquals("gPRC reply: well received.", c.upstreamStop(12345));
+            assertTrue(reply, reply.matches("Create MTL TX session: \\d+"));
+            int id = Integer.parseInt(reply.substring(reply.lastIndexOf(' ') + 1));
+            assertEquals("ACTIVE", c.state(id));
+            assertTrue(c.transports().containsAll(List.of("st2110-20", "st2110-30")));
+            assertEquals("gPRC reply: well received.", c.upstreamStop(id));
+            assertEquals("NOT_FOUND", c.state(id));
+            // a bad request gets upstream's failure text, with the reason
+            String bad = c.upstreamTxStart("127.0.0.1", 0);
+            assertTrue(bad, bad.startsWith("Create MTL TX session: Failed ("));
             Map<String, Long> stats = c.stats();
             assertTrue(stats.toString(), stats.getOrDefault("sessions_rejected", 0L) >= 1);
         }
@@ -136,7 +155,7 @@ public class ProxyIT {
         // a well-formed create for a transport that is not loaded: the client's read fails at once
         try (Socket s = connect(sdkPort())) {
             OutputStream out = s.getOutputStream();
-            out.write(createRequest(0 /* tx */, 1 /* ST20 */));
+            out.write(createRequest(0 /* tx */, 5 /* RTSP: no such transport loaded */));
             assertEquals(-1, s.getInputStream().read());
         }
         // truncated request, then close: nothing leaks, the server keeps serving
@@ -154,21 +173,21 @@ public class ProxyIT {
     @Test
     public void sdkSessionOnRuntimeTransportAndDisconnectDeletesIt() throws Exception {
         Path dir = Files.createTempDirectory("tt");
-        Bundle t = context.installBundle(TestBundles.transportBundle("st2110-20", dir).toUri().toString());
+        Bundle t = context.installBundle(TestBundles.transportBundle("rtsp", dir).toUri().toString());
         t.start();
         try {
-            waitFor("st2110-20 visible", () -> hasTransport("st2110-20"), 5000);
+            waitFor("rtsp visible", () -> hasTransport("rtsp"), 5000);
             long id;
             try (Socket s = connect(sdkPort())) {
-                s.getOutputStream().write(createRequest(0, 1));
+                s.getOutputStream().write(createRequest(0, 5));
                 byte[] reply = s.getInputStream().readNBytes(4);
                 assertEquals(4, reply.length);
                 id = Integer.toUnsignedLong(ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN).getInt());
                 SessionInfo info = sessions.get(id).orElseThrow();
                 assertEquals(SessionState.ACTIVE, info.state());
-                assertEquals("st2110-20", info.spec().transport());
+                assertEquals("rtsp", info.spec().transport());
                 assertTrue(info.spec().format().toString(), info.spec().format().toString().contains("1920x1080@60000/1001"));
-                assertEquals("192.168.96.2", info.spec().remote().host());
+                assertEquals("127.0.0.1", info.spec().remote().host());
                 assertEquals(9002, info.spec().remote().port());
             }
             // the client went away: its session is deleted
@@ -300,14 +319,14 @@ public class ProxyIT {
         return b.array();
     }
 
-    /** A 24.09 C SDK create-session request for 1080p59.94 yuv422p10le to 192.168.96.2:9002, by documented offsets. */
+    /** A 24.09 C SDK create-session request for 1080p59.94 yuv422p10le to 127.0.0.1:9002, by documented offsets. */
     static byte[] createRequest(int type, int payloadType) {
         ByteBuffer b = ByteBuffer.allocate(12 + 304).order(ByteOrder.LITTLE_ENDIAN);
         b.put(header(1, 304));
         int base = 12;
         b.putInt(base, type);
         b.putInt(base + 4, 0); // PROTO_AUTO
-        b.put(base + 60, "192.168.96.2".getBytes());
+        b.put(base + 60, "127.0.0.1".getBytes());
         b.put(base + 106, "9002".getBytes());
         b.putInt(base + 228, payloadType);
         b.putInt(base + 264, 1920);

@@ -1,0 +1,120 @@
+package org.mcm.transport.st2110;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.mcm.api.frame.Frame;
+import org.mcm.api.frame.FrameSink;
+import org.mcm.api.frame.FrameSource;
+import org.mcm.api.frame.HeapFrame;
+import org.mcm.api.media.PixelFormat;
+import org.mcm.api.media.VideoFormat;
+
+/**
+ * For receivers whose app wants planar frames: the depacketizer fills wire-layout staging frames; a converter
+ * thread turns each complete one into a buffer of the app's pool, so the receive thread never stalls on the
+ * conversion (it would overrun the socket buffer).
+ */
+final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
+
+    private static final int STAGING = 4;
+
+    private final VideoFormat format;
+    private final FrameSource app;
+    private final FrameSink out;
+    private final St2110Counters counters;
+    private final BlockingQueue<Frame> free = new ArrayBlockingQueue<>(STAGING);
+    private final BlockingQueue<Frame> full = new ArrayBlockingQueue<>(STAGING);
+    private final int capacity;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    ConvertingStage(VideoFormat format, PixelFormat wire, FrameSource app, FrameSink out, St2110Counters counters,
+            String name) {
+        this.format = format;
+        this.app = app;
+        this.out = out;
+        this.counters = counters;
+        this.capacity = (int) wire.frameSize(format.width(), format.height());
+        for (int i = 0; i < STAGING; i++) {
+            free.add(staging(ByteBuffer.allocateDirect(capacity)));
+        }
+        thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private HeapFrame staging(ByteBuffer b) {
+        return new HeapFrame(b, f -> free.offer(staging(f.data())));
+    }
+
+    @Override
+    public Frame acquire(long timeout, TimeUnit unit) {
+        return free.poll();
+    }
+
+    @Override
+    public int frameCapacity() {
+        return capacity;
+    }
+
+    @Override
+    public boolean accept(Frame complete) {
+        if (!full.offer(complete)) {
+            counters.framesDropped.increment();
+            complete.release();
+            return false;
+        }
+        return true;
+    }
+
+    private void run() {
+        while (running) {
+            Frame complete;
+            try {
+                complete = full.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (complete == null) {
+                continue;
+            }
+            try {
+                Frame target = app.acquire(0, TimeUnit.NANOSECONDS);
+                if (target == null || target.data().capacity() < format.bufferSize()) {
+                    counters.noBuffer.increment();
+                    if (target != null) {
+                        target.release();
+                    }
+                    continue;
+                }
+                Pack422.fromWire(format.pixelFormat(), complete.data(), target.data(), format.width(), format.height());
+                target.length((int) format.bufferSize());
+                target.timestamp(complete.timestamp());
+                target.sequence(complete.sequence());
+                out.accept(target);
+            } catch (InterruptedException e) {
+                break;
+            } finally {
+                complete.release();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Frame f;
+        while ((f = full.poll()) != null) {
+            f.release();
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package org.mcm.transport.st2110;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+
+import org.mcm.api.frame.Frame;
+import org.mcm.api.frame.FrameSink;
+import org.mcm.api.frame.FrameSource;
+
+/**
+ * Reassembles RFC 4175 packets into frames written straight into buffers from a {@link FrameSource}. Every
+ * header field is checked before a byte is written: a packet with an impossible line, offset or length, or one
+ * that would write past the frame, is dropped whole and counted. Does not require the extended sequence number
+ * (common senders leave it 0). A frame is delivered when its marker arrives with every byte present; otherwise
+ * it is counted incomplete and its buffer reused.
+ */
+final class Rfc4175Depacketizer {
+
+    private static final int MAX_SRD = 64;
+
+    private final int width;
+    private final int height;
+    private final PGroup pg;
+    private final int lineBytes;
+    private final long frameBytes;
+    private final int payloadType;
+    private final FrameSource source;
+    private final FrameSink sink;
+    final St2110Counters counters;
+    private final int[] srdLen = new int[MAX_SRD];
+    private final int[] srdStart = new int[MAX_SRD];
+
+    private Frame current;
+    private boolean skipping;
+    private long currentTs = -1;
+    private long finishedTs = -1;
+    private long bytesInFrame;
+    private int lastSeq = -1;
+    private long frameSeq;
+
+    Rfc4175Depacketizer(int width, int height, PGroup pg, int payloadType, FrameSource source, FrameSink sink,
+            St2110Counters counters) {
+        this.width = width;
+        this.height = height;
+        this.pg = pg;
+        this.lineBytes = pg.lineBytes(width);
+        this.frameBytes = (long) lineBytes * height;
+        this.payloadType = payloadType;
+        this.source = source;
+        this.sink = sink;
+        this.counters = counters;
+    }
+
+    /** Handles one UDP payload held in {@code p} from 0 to {@code len}. */
+    void accept(ByteBuffer p, int len) {
+        counters.packets.increment();
+        int h = Rtp.headerLength(p, len);
+        if (h < 0 || Rtp.version(p, 0) != 2 || (payloadType > 0 && Rtp.payloadType(p, 0) != payloadType)) {
+            counters.badHeaders.increment();
+            return;
+        }
+        if (Rtp.padding(p, 0)) {
+            int pad = Byte.toUnsignedInt(p.get(len - 1));
+            if (pad == 0 || pad > len - h) {
+                counters.badHeaders.increment();
+                return;
+            }
+            len -= pad;
+        }
+        // sample row data headers
+        int off = h + Rfc4175Packetizer.EXT_SEQ;
+        int n = 0;
+        long dataTotal = 0;
+        boolean more = true;
+        while (more) {
+            if (n == MAX_SRD || off + Rfc4175Packetizer.SRD > len) {
+                counters.badHeaders.increment();
+                return;
+            }
+            int slen = Short.toUnsignedInt(p.getShort(off));
+            int row = Short.toUnsignedInt(p.getShort(off + 2)) & 0x7FFF;
+            int co = Short.toUnsignedInt(p.getShort(off + 4));
+            more = (co & 0x8000) != 0;
+            int pixelOffset = co & 0x7FFF;
+            if (row >= height || pixelOffset >= width || pixelOffset % pg.pixels() != 0 || slen % pg.bytes() != 0
+                    || (long) pixelOffset / pg.pixels() * pg.bytes() + slen > lineBytes) {
+                counters.badHeaders.increment();
+                return;
+            }
+            srdLen[n] = slen;
+            srdStart[n] = row * lineBytes + pixelOffset / pg.pixels() * pg.bytes();
+            dataTotal += slen;
+            n++;
+            off += Rfc4175Packetizer.SRD;
+        }
+        if (off + dataTotal > len) {
+            counters.badHeaders.increment();
+            return;
+        }
+        int seq = Rtp.seq(p, 0);
+        long ts = Rtp.timestamp(p, 0);
+        trackSequence(seq);
+        long reference = currentTs >= 0 ? currentTs : finishedTs;
+        if (reference >= 0 && ts != reference && (int) (ts - reference) < 0 || currentTs < 0 && ts == finishedTs) {
+            counters.late.increment(); // belongs to a frame already finished
+            return;
+        }
+        if (currentTs >= 0 && ts != currentTs) {
+            finishFrame(false);
+        }
+        if (currentTs < 0) {
+            startFrame(ts);
+        }
+        if (!skipping) {
+            ByteBuffer dst = current.data();
+            for (int i = 0; i < n; i++) {
+                dst.put(srdStart[i], p, off, srdLen[i]);
+                off += srdLen[i];
+            }
+            bytesInFrame += dataTotal;
+        }
+        if (Rtp.marker(p, 0)) {
+            finishFrame(true);
+        }
+    }
+
+    private void trackSequence(int seq) {
+        if (lastSeq >= 0) {
+            int diff = (seq - lastSeq - 1) & 0xFFFF;
+            if (diff == 0xFFFF) {
+                counters.duplicates.increment();
+            } else if (diff >= 0x8000) {
+                counters.reordered.increment();
+                return;
+            } else if (diff > 0) {
+                counters.lost.add(diff);
+            }
+        }
+        lastSeq = seq;
+    }
+
+    private void startFrame(long ts) {
+        currentTs = ts;
+        bytesInFrame = 0;
+        try {
+            current = source.acquire(0, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            current = null;
+        }
+        skipping = current == null || current.data().capacity() < frameBytes;
+        if (current == null) {
+            counters.noBuffer.increment();
+        } else if (skipping) {
+            counters.noBuffer.increment();
+            current.release();
+            current = null;
+        }
+    }
+
+    private void finishFrame(boolean marker) {
+        long ts = currentTs;
+        finishedTs = ts;
+        currentTs = -1;
+        if (current == null) {
+            counters.framesDropped.increment();
+            return;
+        }
+        Frame f = current;
+        current = null;
+        if (marker && bytesInFrame >= frameBytes) {
+            f.length((int) frameBytes);
+            f.timestamp(ts);
+            f.sequence(frameSeq++);
+            counters.framesComplete.increment();
+            sink.accept(f);
+        } else {
+            counters.framesIncomplete.increment();
+            f.release();
+        }
+    }
+
+    /** Drops a frame in progress (on close). */
+    void abort() {
+        if (current != null) {
+            current.release();
+            current = null;
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package org.mcm.transport.st2110;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** Settings of the ST 2110 transports (PID org.mcm.transport.st2110) plus the data-plane address (org.mcm.dataplane). */
+@ObjectClassDefinition(name = "MCM ST 2110 transports", description = "Kernel-socket ST 2110-20 and -30 senders and receivers.")
+public @interface Settings {
+
+    @AttributeDefinition(name = "Maximum UDP payload", description = "Bytes per packet including RTP headers (1400 like GStreamer/FFmpeg; ST 2110-10 allows up to 1460, 8960 with jumbo frames).", min = "256", max = "8960")
+    int maxUdpPayload() default 1400;
+
+    @AttributeDefinition(name = "Pacing", description = "wide: spread each frame's packets over the active period in small batches (ST 2110-21 TPW); none: send as fast as possible.", options = {
+            @org.osgi.service.metatype.annotations.Option(label = "wide (2110TPW)", value = "wide"),
+            @org.osgi.service.metatype.annotations.Option(label = "none", value = "none")})
+    String pacing() default "wide";
+
+    @AttributeDefinition(name = "Socket buffer (bytes)", description = "SO_SNDBUF / SO_RCVBUF requested per socket (the kernel caps it at net.core.[rw]mem_max).", min = "65536")
+    int socketBuffer() default 33_554_432;
+
+    @AttributeDefinition(name = "Multicast TTL")
+    int multicastTtl() default 16;
+
+    @AttributeDefinition(name = "Sender queue (frames)", description = "Frames waiting to be sent; more are dropped and counted.", min = "1")
+    int txQueueFrames() default 4;
+
+    /** Data-plane address, from the org.mcm.dataplane configuration (-i/--ip). */
+    @AttributeDefinition(name = "Data-plane IP (from org.mcm.dataplane)")
+    String ip() default "127.0.0.1";
+}

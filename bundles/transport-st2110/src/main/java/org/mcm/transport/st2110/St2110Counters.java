@@ -1,0 +1,38 @@
+package org.mcm.transport.st2110;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Per-session counters reported through the session's stats. */
+final class St2110Counters {
+    final LongAdder packets = new LongAdder();
+    final LongAdder bytes = new LongAdder();
+    final LongAdder framesComplete = new LongAdder();
+    final LongAdder framesIncomplete = new LongAdder();
+    final LongAdder framesDropped = new LongAdder();
+    final LongAdder lost = new LongAdder();
+    final LongAdder reordered = new LongAdder();
+    final LongAdder duplicates = new LongAdder();
+    final LongAdder late = new LongAdder();
+    final LongAdder badHeaders = new LongAdder();
+    final LongAdder noBuffer = new LongAdder();
+    final LongAdder sendErrors = new LongAdder();
+
+    Map<String, Long> snapshot() {
+        Map<String, Long> m = new TreeMap<>();
+        m.put("packets", packets.sum());
+        m.put("bytes", bytes.sum());
+        m.put("frames", framesComplete.sum());
+        m.put("frames_incomplete", framesIncomplete.sum());
+        m.put("frames_dropped", framesDropped.sum());
+        m.put("lost", lost.sum());
+        m.put("reordered", reordered.sum());
+        m.put("duplicates", duplicates.sum());
+        m.put("late", late.sum());
+        m.put("bad_headers", badHeaders.sum());
+        m.put("no_buffer", noBuffer.sum());
+        m.put("send_errors", sendErrors.sum());
+        return m;
+    }
+}

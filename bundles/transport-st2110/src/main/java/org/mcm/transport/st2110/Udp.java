@@ -1,0 +1,108 @@
+package org.mcm.transport.st2110;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.DatagramChannel;
+
+import org.mcm.api.connection.Endpoint;
+import org.mcm.api.transport.TransportException;
+
+/** Opens the kernel UDP sockets of a session: connected senders and bound (multicast-joined) receivers. */
+final class Udp {
+
+    private Udp() {
+    }
+
+    static InetAddress address(String host, String what) throws TransportException {
+        try {
+            return InetAddress.getByName(host);
+        } catch (IOException e) {
+            throw new TransportException(what + " '" + host + "' is not a valid address");
+        }
+    }
+
+    /** A sender socket bound to the data-plane address (and source port, if given), connected to the destination. */
+    static DatagramChannel sender(String localIp, Endpoint local, Endpoint remote, int sndBuf, int ttl)
+            throws TransportException {
+        if (remote.host().isEmpty() || remote.port() == 0) {
+            throw new TransportException("a sender needs a destination address and port (remote), got " + remote);
+        }
+        InetAddress dst = address(remote.host(), "destination");
+        InetAddress src = address(local.host().isEmpty() ? localIp : local.host(), "local address");
+        try {
+            DatagramChannel ch = DatagramChannel.open(dst instanceof java.net.Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+            try {
+                ch.setOption(StandardSocketOptions.SO_SNDBUF, sndBuf);
+                if (dst.isMulticastAddress()) {
+                    ch.setOption(StandardSocketOptions.IP_MULTICAST_TTL, ttl);
+                    NetworkInterface nif = NetworkInterface.getByInetAddress(src);
+                    if (nif != null) {
+                        ch.setOption(StandardSocketOptions.IP_MULTICAST_IF, nif);
+                    }
+                    ch.setOption(StandardSocketOptions.IP_MULTICAST_LOOP, true);
+                }
+                ch.bind(new InetSocketAddress(src, local.port()));
+                ch.connect(new InetSocketAddress(dst, remote.port()));
+                return ch;
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new TransportException("cannot open a UDP sender " + src.getHostAddress() + ":" + local.port()
+                    + " -> " + remote + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A receiver socket on {@code local.port}. With a multicast {@code group} it binds the port on all addresses and
+     * joins the group on the data-plane interface; otherwise it binds the data-plane (or given local) address.
+     */
+    static DatagramChannel receiver(String localIp, Endpoint local, String group, int rcvBuf) throws TransportException {
+        if (local.port() == 0) {
+            throw new TransportException("a receiver needs a local UDP port");
+        }
+        InetAddress ifAddr = address(local.host().isEmpty() || isMulticast(local.host()) ? localIp : local.host(), "local address");
+        InetAddress mcast = null;
+        if (!group.isEmpty() && isMulticast(group)) {
+            mcast = address(group, "multicast group");
+        } else if (!local.host().isEmpty() && isMulticast(local.host())) {
+            mcast = address(local.host(), "multicast group");
+        }
+        try {
+            DatagramChannel ch = DatagramChannel.open(ifAddr instanceof java.net.Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+            try {
+                ch.setOption(StandardSocketOptions.SO_RCVBUF, rcvBuf);
+                ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                if (mcast != null) {
+                    ch.bind(new InetSocketAddress(local.port()));
+                    NetworkInterface nif = NetworkInterface.getByInetAddress(ifAddr);
+                    if (nif == null) {
+                        throw new IOException("no interface has the data-plane address " + ifAddr.getHostAddress());
+                    }
+                    ch.join(mcast, nif);
+                } else {
+                    ch.bind(new InetSocketAddress(ifAddr, local.port()));
+                }
+                return ch;
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new TransportException("cannot open a UDP receiver on port " + local.port() + ": " + e.getMessage(), e);
+        }
+    }
+
+    static boolean isMulticast(String host) {
+        try {
+            return InetAddress.getByName(host).isMulticastAddress();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

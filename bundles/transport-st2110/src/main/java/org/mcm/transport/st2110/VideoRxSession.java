@@ -1,0 +1,116 @@
+package org.mcm.transport.st2110;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.util.Map;
+
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.frame.Frame;
+import org.mcm.api.frame.FrameSink;
+import org.mcm.api.frame.FrameSource;
+import org.mcm.api.media.PixelFormat;
+import org.mcm.api.media.VideoFormat;
+import org.mcm.api.transport.TransportContext;
+import org.mcm.api.transport.TransportException;
+import org.mcm.api.transport.TransportSession;
+
+/** ST 2110-20 receiver: one thread per session reading the socket and reassembling into the app's buffers. */
+final class VideoRxSession implements TransportSession {
+
+    private final DatagramChannel channel;
+    private final Rfc4175Depacketizer depacketizer;
+    private final St2110Counters counters = new St2110Counters();
+    private final TransportContext ctx;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private final ConvertingStage stage;
+
+    VideoRxSession(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
+        this.ctx = ctx;
+        if (ctx.frameSource() == null || ctx.output() == null) {
+            throw new TransportException("an ST 2110-20 receiver needs an app attached to write frames to");
+        }
+        VideoFormat f = (VideoFormat) spec.format();
+        PixelFormat wire = Pack422.wireFormat(f.pixelFormat());
+        PGroup pg;
+        try {
+            pg = PGroup.of(wire);
+        } catch (IllegalArgumentException e) {
+            throw new TransportException(e.getMessage() + " (or planar yuv422p10le / yuv422p, converted on receive)");
+        }
+        FrameSource source = ctx.frameSource();
+        FrameSink sink = ctx.output();
+        if (wire != f.pixelFormat()) {
+            // reassemble into a wire-layout staging frame, then convert into the app's buffer
+            stage = new ConvertingStage(f, wire, ctx.frameSource(), ctx.output(), counters, "st2110-20-convert-" + ctx.sessionId());
+            source = stage;
+            sink = stage;
+        } else {
+            stage = null;
+        }
+        depacketizer = new Rfc4175Depacketizer(f.width(), f.height(), pg, spec.payloadType(), source, sink, counters);
+        channel = Udp.receiver(s.ip(), spec.local(), spec.remote().host(), s.socketBuffer());
+        thread = new Thread(this::run, "st2110-20-rx-" + ctx.sessionId());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        ByteBuffer pkt = ByteBuffer.allocateDirect(65_536).order(ByteOrder.BIG_ENDIAN);
+        try {
+            while (running) {
+                pkt.clear();
+                channel.receive(pkt);
+                counters.bytes.add(pkt.position());
+                depacketizer.accept(pkt, pkt.position());
+            }
+        } catch (ClosedChannelException e) {
+            // closed
+        } catch (IOException e) {
+            if (running) {
+                ctx.failed("ST 2110-20 receive failed: " + e.getMessage());
+            }
+        } finally {
+            depacketizer.abort();
+        }
+    }
+
+    @Override
+    public FrameSink input() {
+        return (Frame f) -> {
+            f.release();
+            return false;
+        };
+    }
+
+    @Override
+    public Map<String, Long> stats() {
+        return counters.snapshot();
+    }
+
+    /** The bound local port (useful when 0 was... never: a receiver needs a port). */
+    int localPort() throws IOException {
+        return ((java.net.InetSocketAddress) channel.getLocalAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (stage != null) {
+            stage.close();
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package org.mcm.transport.st2110;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.frame.Frame;
+import org.mcm.api.frame.FrameSink;
+import org.mcm.api.media.PixelFormat;
+import org.mcm.api.media.VideoFormat;
+import org.mcm.api.transport.TransportContext;
+import org.mcm.api.transport.TransportException;
+import org.mcm.api.transport.TransportSession;
+
+/**
+ * ST 2110-20 sender: each app frame (pgroup layout) is packetized straight from its buffer (gathering writes, no
+ * frame copy) and sent at the frame rate; with wide pacing the packets of a frame are spread over the active
+ * period (1080/1125 of the frame time) in batches.
+ */
+final class VideoTxSession implements TransportSession {
+
+    private static final int BATCH = 32;
+
+    private final TransportContext ctx;
+    private final VideoFormat format;
+    private final DatagramChannel channel;
+    private final Rfc4175Packetizer packetizer;
+    private final BlockingQueue<Frame> queue;
+    private final St2110Counters counters = new St2110Counters();
+    private final boolean paced;
+    private final long framePeriodNanos;
+    private final long packetsPerFrame;
+    private final String sdp;
+    private final Thread thread;
+    private final long tsBase = ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL;
+    private volatile boolean running = true;
+    private long frameIndex;
+    private final FrameSink input = this::offer;
+    /** Wire-layout copy of a planar frame; null when the app's frames are already in pgroup layout. */
+    private final ByteBuffer staging;
+
+    VideoTxSession(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
+        this.ctx = ctx;
+        this.format = (VideoFormat) spec.format();
+        PixelFormat wire = Pack422.wireFormat(format.pixelFormat());
+        PGroup pg;
+        try {
+            pg = PGroup.of(wire);
+        } catch (IllegalArgumentException e) {
+            throw new TransportException(e.getMessage() + " (or planar yuv422p10le / yuv422p, converted on send)");
+        }
+        this.staging = wire == format.pixelFormat() ? null
+                : ByteBuffer.allocateDirect((int) wire.frameSize(format.width(), format.height()));
+        int pt = spec.payloadType() == 0 ? 112 : spec.payloadType();
+        int ssrc = ThreadLocalRandom.current().nextInt();
+        try {
+            packetizer = new Rfc4175Packetizer(format.width(), format.height(), pg, s.maxUdpPayload(), pt, ssrc,
+                    ThreadLocalRandom.current().nextInt(0x10000));
+        } catch (IllegalArgumentException e) {
+            throw new TransportException(e.getMessage());
+        }
+        this.channel = Udp.sender(s.ip(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
+        this.queue = new ArrayBlockingQueue<>(Math.max(1, s.txQueueFrames()));
+        this.paced = !"none".equalsIgnoreCase(s.pacing());
+        this.framePeriodNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
+        int perPacket = (s.maxUdpPayload() - Rtp.HEADER - Rfc4175Packetizer.EXT_SEQ - Rfc4175Packetizer.SRD) / pg.bytes() * pg.bytes();
+        this.packetsPerFrame = (packetizer.frameBytes() + perPacket - 1) / perPacket;
+        String src = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
+        this.sdp = Sdp.video(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, format, pg, s.maxUdpPayload());
+        this.thread = new Thread(this::run, "st2110-20-tx-" + ctx.sessionId());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private boolean offer(Frame f) {
+        long need = staging == null ? packetizer.frameBytes() : format.bufferSize();
+        if (!running || f.data().capacity() < need) {
+            counters.framesDropped.increment();
+            f.release();
+            return false;
+        }
+        if (!queue.offer(f)) {
+            counters.framesDropped.increment();
+            f.release();
+            return false;
+        }
+        return true;
+    }
+
+    private void run() {
+        long nextStart = System.nanoTime();
+        while (running) {
+            Frame f;
+            try {
+                f = queue.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (f == null) {
+                continue;
+            }
+            long now = System.nanoTime();
+            if (now - nextStart > framePeriodNanos || !paced) {
+                nextStart = now; // late or unpaced: start at once
+            }
+            try {
+                sendFrame(f, nextStart);
+            } catch (ClosedChannelException e) {
+                break;
+            } catch (IOException e) {
+                counters.sendErrors.increment();
+                ctx.failed("ST 2110-20 send failed: " + e.getMessage());
+                break;
+            } finally {
+                f.release();
+            }
+            nextStart += framePeriodNanos;
+            if (paced) {
+                parkUntil(nextStart);
+            }
+        }
+    }
+
+    private void sendFrame(Frame f, long start) throws IOException {
+        long rtpTs = (tsBase + Rtp.mediaTime(frameIndex++, 90_000, format.frameRate().numerator(),
+                format.frameRate().denominator())) & 0xFFFF_FFFFL;
+        ByteBuffer data = f.data();
+        if (staging != null) {
+            Pack422.toWire(format.pixelFormat(), data, staging, format.width(), format.height());
+            data = staging;
+        }
+        packetizer.begin(data, rtpTs);
+        long active = framePeriodNanos * 1080 / 1125;
+        long i = 0;
+        while (packetizer.hasMore()) {
+            if (paced && i % BATCH == 0 && i > 0) {
+                parkUntil(start + active * i / packetsPerFrame);
+            }
+            int len = packetizer.next();
+            channel.write(packetizer.gather(), 0, packetizer.gatherCount());
+            counters.packets.increment();
+            counters.bytes.add(len);
+            i++;
+        }
+        counters.framesComplete.increment();
+    }
+
+    private static void parkUntil(long deadline) {
+        long wait;
+        while ((wait = deadline - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(wait);
+        }
+    }
+
+    @Override
+    public FrameSink input() {
+        return input;
+    }
+
+    @Override
+    public Map<String, Long> stats() {
+        Map<String, Long> m = counters.snapshot();
+        m.put("packets_per_frame", packetsPerFrame);
+        m.put("queued", (long) queue.size());
+        return m;
+    }
+
+    @Override
+    public String description() {
+        return sdp;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Frame f;
+        while ((f = queue.poll()) != null) {
+            f.release();
+        }
+    }
+}
