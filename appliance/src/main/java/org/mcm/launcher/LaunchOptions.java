@@ -44,6 +44,8 @@ public final class LaunchOptions {
     public String consolePassword;
     public Path deployDir;
     public Path configDir;
+    /** Null when not given (ConfigAdmin value or /run/mcm stays). */
+    public String memifDir;
     public String logLevel = "info";
 
     private static Options options() {
@@ -58,6 +60,7 @@ public final class LaunchOptions {
         o.addOption(Option.builder().longOpt("console-password").hasArg().argName("password").get());
         o.addOption(Option.builder().longOpt("deploy-dir").hasArg().argName("dir").get());
         o.addOption(Option.builder().longOpt("config-dir").hasArg().argName("dir").get());
+        o.addOption(Option.builder().longOpt("memif-dir").hasArg().argName("dir").get());
         o.addOption(Option.builder().longOpt("log-level").hasArg().argName("level").get());
         return o;
     }
@@ -74,6 +77,7 @@ public final class LaunchOptions {
         out.println("    --console-password=password\tWeb Console password (stored hashed in the config dir).");
         out.println("    --deploy-dir=dir\t\tHot-deploy folder for bundles and .cfg files (defaults: <home>/deploy).");
         out.println("    --config-dir=dir\t\tOperator configuration: credentials and ConfigAdmin store (defaults: <home>/conf).");
+        out.println("    --memif-dir=dir\t\tWhere per-session memif sockets are created (defaults: /run/mcm).");
         out.println("    --log-level=level\t\terror, warn, info, debug or trace (defaults: info).");
         out.println("Without -g/-t/-i/-d the proxy keeps the values last set through ConfigAdmin (Web Console), else the defaults.");
     }
@@ -118,6 +122,12 @@ public final class LaunchOptions {
                 : home.resolve("deploy");
         o.configDir = cl.hasOption("config-dir") ? Path.of(nonEmpty("--config-dir", cl.getOptionValue("config-dir"))).toAbsolutePath()
                 : home.resolve("conf");
+        if (cl.hasOption("memif-dir")) {
+            o.memifDir = Path.of(nonEmpty("--memif-dir", cl.getOptionValue("memif-dir"))).toAbsolutePath().toString();
+            if (o.memifDir.length() > 80) {
+                throw new UsageException("--memif-dir path too long for memif socket names (" + o.memifDir.length() + " > 80 characters)");
+            }
+        }
         if (cl.hasOption("log-level")) {
             String l = cl.getOptionValue("log-level").toLowerCase(Locale.ROOT);
             if (!LOG_LEVELS.contains(l)) {

@@ -96,7 +96,7 @@ public final class Main {
         try {
             Files.createDirectories(opts.deployDir);
             Files.createDirectories(opts.configDir);
-            Files.createDirectories(home.resolve("var"));
+            Files.createDirectories(home.resolve("var/jna"));
         } catch (IOException e) {
             throw new StartupException("cannot create " + e.getMessage());
         }
@@ -126,6 +126,11 @@ public final class Main {
         if (opts.grpcPort != null) {
             props.put("mcm.grpc.port", opts.grpcPort.toString());
         }
+        if (opts.memifDir != null) {
+            props.put("mcm.memif.dir", opts.memifDir);
+        }
+        // JNA unpacks its native libraries here instead of the user's home (the appliance may run as a service user)
+        setIfAbsent("jna.tmpdir", home.resolve("var/jna").toString());
         if (opts.ip != null) {
             props.put("mcm.dataplane.ip", opts.ip);
         }

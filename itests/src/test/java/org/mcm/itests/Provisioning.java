@@ -55,6 +55,7 @@ public final class Provisioning {
             opts.add(frameworkProperty("org.osgi.service.http.port").value(Integer.toString(freePort())));
             opts.add(frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"));
             opts.add(frameworkProperty("felix.cm.dir").value(tmp.resolve("cm").toString()));
+            opts.add(frameworkProperty("mcm.memif.dir").value(tmp.resolve("memif").toString()));
             opts.add(frameworkProperty("felix.fileinstall.dir").value(tmp.resolve("deploy").toString()));
             opts.add(frameworkProperty("felix.fileinstall.poll").value("500"));
             opts.add(frameworkProperty("org.osgi.framework.bootdelegation").value("sun.*,com.sun.*,jdk.internal.*"));

@@ -275,6 +275,105 @@ public class ProxyIT {
         }
     }
 
+    /**
+     * Two apps speaking the upstream 24.09 SDK protocol (TCP 8002 + memif client, as the C SDK does) exchange
+     * 1080p yuv422p10le frames through the proxy's local transport: bit-exact, one descriptor per frame.
+     */
+    @Test
+    public void appsExchangeFramesOverMemifThroughTheProxy() throws Exception {
+        org.mcm.memif.service.MemifService memif = memifService();
+        int w = 1920;
+        int h = 1080;
+        int frameSize = w * h * 4;
+        try (Socket rxCtl = connect(sdkPort()); Socket txCtl = connect(sdkPort())) {
+            long rxId = create(rxCtl, createRequest(1, 0, w, h, 7000, 0));
+            long txId = create(txCtl, createRequest(0, 0, w, h, 0, 7000));
+            java.nio.ByteBuffer rxParam = query(rxCtl, rxId);
+            java.nio.ByteBuffer txParam = query(txCtl, txId);
+            assertEquals(frameSize, rxParam.getInt(244));
+            assertEquals("is_master 0: the app is the memif client", 0, rxParam.get(249));
+            assertEquals(2, rxParam.get(248));
+            String rxPath = cstr(rxParam, 0, 108);
+            String txPath = cstr(txParam, 0, 108);
+            assertTrue(rxPath, rxPath.endsWith(".sock") && rxPath.contains("/media_proxy_rx_"));
+            assertTrue(txPath, txPath.contains("/media_proxy_tx_"));
+            assertTrue(cstr(rxParam, 256, 32).startsWith("memif_rx_"));
+
+            try (org.mcm.memif.MemifSocket rxSock = memif.openClient(rxPath);
+                    org.mcm.memif.MemifSocket txSock = memif.openClient(txPath)) {
+                org.mcm.memif.MemifInterface rx = rxSock.createInterface(org.mcm.memif.InterfaceConfig.builder(0)
+                        .name("itest-rx").bufferSize(frameSize).log2RingSize(2).build());
+                org.mcm.memif.MemifInterface tx = txSock.createInterface(org.mcm.memif.InterfaceConfig.builder(0)
+                        .name("itest-tx").bufferSize(frameSize).log2RingSize(2).build());
+                assertTrue("rx attached", rx.awaitConnected(5, java.util.concurrent.TimeUnit.SECONDS));
+                assertTrue("tx attached", tx.awaitConnected(5, java.util.concurrent.TimeUnit.SECONDS));
+                java.util.Random rnd = new java.util.Random(42);
+                byte[] content = new byte[frameSize];
+                for (int i = 0; i < 20; i++) {
+                    rnd.nextBytes(content);
+                    org.mcm.memif.MemifFrame out = tx.acquire(0, 5, java.util.concurrent.TimeUnit.SECONDS);
+                    assertNotNull("a free TX buffer", out);
+                    out.data().put(0, content);
+                    out.length(frameSize);
+                    assertTrue(tx.submit(out));
+                    org.mcm.memif.MemifFrame in = rx.receive(5, java.util.concurrent.TimeUnit.SECONDS);
+                    assertNotNull("frame " + i + " arrived; rx session " + sessions.get(rxId), in);
+                    assertEquals(frameSize, in.length());
+                    byte[] got = new byte[frameSize];
+                    in.data().get(0, got);
+                    assertTrue("frame " + i + " bit-exact", java.util.Arrays.equals(content, got));
+                    in.release();
+                }
+                assertEquals(Long.valueOf(20), sessions.get(txId).orElseThrow().stats().get("app_frames_in"));
+                assertEquals(Long.valueOf(20), sessions.get(rxId).orElseThrow().stats().get("frames"));
+            }
+        }
+        // both control connections closed: sessions deleted, socket files removed
+        waitFor("sessions deleted", () -> sessions.list().stream().noneMatch(s -> s.spec().transport().equals("local")
+                && !s.state().isTerminal()), 5000);
+        java.nio.file.Path dir = java.nio.file.Path.of(context.getProperty("mcm.memif.dir"));
+        waitFor("memif sockets removed", () -> {
+            try (java.util.stream.Stream<java.nio.file.Path> l = java.nio.file.Files.list(dir)) {
+                return l.noneMatch(p -> p.getFileName().toString().startsWith("media_proxy_"));
+            } catch (IOException e) {
+                return false;
+            }
+        }, 5000);
+    }
+
+    private org.mcm.memif.service.MemifService memifService() throws InterruptedException {
+        org.osgi.util.tracker.ServiceTracker<org.mcm.memif.service.MemifService, org.mcm.memif.service.MemifService> t =
+                new org.osgi.util.tracker.ServiceTracker<>(context, org.mcm.memif.service.MemifService.class, null);
+        t.open();
+        org.mcm.memif.service.MemifService m = t.waitForService(10_000);
+        assertNotNull("MemifService registered", m);
+        return m;
+    }
+
+    static long create(Socket s, byte[] request) throws IOException {
+        s.getOutputStream().write(request);
+        byte[] reply = s.getInputStream().readNBytes(4);
+        assertEquals("create session answered", 4, reply.length);
+        return Integer.toUnsignedLong(ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN).getInt());
+    }
+
+    static ByteBuffer query(Socket s, long id) throws IOException {
+        ByteBuffer q = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        q.put(header(5, 4)).putInt((int) id);
+        s.getOutputStream().write(q.array());
+        byte[] reply = s.getInputStream().readNBytes(296);
+        assertEquals("memif_conn_param", 296, reply.length);
+        return ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    static String cstr(ByteBuffer b, int off, int max) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < max && b.get(off + i) != 0; i++) {
+            sb.append((char) b.get(off + i));
+        }
+        return sb.toString();
+    }
+
     // ---- helpers ----
 
     private long counter(String name) {
@@ -321,16 +420,23 @@ public class ProxyIT {
 
     /** A 24.09 C SDK create-session request for 1080p59.94 yuv422p10le to 127.0.0.1:9002, by documented offsets. */
     static byte[] createRequest(int type, int payloadType) {
+        return createRequest(type, payloadType, 1920, 1080, 0, 9002);
+    }
+
+    static byte[] createRequest(int type, int payloadType, int w, int h, int localPort, int remotePort) {
         ByteBuffer b = ByteBuffer.allocate(12 + 304).order(ByteOrder.LITTLE_ENDIAN);
         b.put(header(1, 304));
         int base = 12;
         b.putInt(base, type);
         b.putInt(base + 4, 0); // PROTO_AUTO
+        if (localPort > 0) {
+            b.put(base + 54, Integer.toString(localPort).getBytes());
+        }
         b.put(base + 60, "127.0.0.1".getBytes());
-        b.put(base + 106, "9002".getBytes());
+        b.put(base + 106, Integer.toString(remotePort).getBytes());
         b.putInt(base + 228, payloadType);
-        b.putInt(base + 264, 1920);
-        b.putInt(base + 268, 1080);
+        b.putInt(base + 264, w);
+        b.putInt(base + 268, h);
         b.putDouble(base + 272, 59.94);
         b.putInt(base + 280, 2); // YUV422P_10BIT_LE
         return b.array();

@@ -37,7 +37,8 @@ public class LaunchConfiguration {
     void activate(BundleContext ctx) {
         try {
             seed(ctx, SDK_PID, new Setting("port", "mcm.sdk.port", 8002, Integer::valueOf),
-                    new Setting("bindAddress", "mcm.sdk.bind", "0.0.0.0", s -> s));
+                    new Setting("bindAddress", "mcm.sdk.bind", "0.0.0.0", s -> s),
+                    new Setting("memifDir", "mcm.memif.dir", "/run/mcm", s -> s));
             seed(ctx, GRPC_PID, new Setting("port", "mcm.grpc.port", 8001, Integer::valueOf),
                     new Setting("bindAddress", "mcm.grpc.bind", "0.0.0.0", s -> s));
             seed(ctx, DATAPLANE_PID, new Setting("ip", "mcm.dataplane.ip", "127.0.0.1", s -> s),

@@ -141,9 +141,14 @@ public final class McmConnParam {
         return buf.getInt(OFF_AUDIO_PTIME);
     }
 
-    /** Transport protocol name for the upstream payload type. */
+    /**
+     * Transport protocol name for the upstream payload type. Type 0 (NONE), which upstream never routes anywhere,
+     * selects the proxy-local transport: apps on this proxy exchange frames through shared memory only, grouped by
+     * port (TX remote port = RX local port).
+     */
     public static String transportFor(int payloadType) {
         return switch (payloadType) {
+            case PAYLOAD_NONE -> "local";
             case PAYLOAD_ST20_VIDEO -> "st2110-20";
             case PAYLOAD_ST22_VIDEO -> "st2110-22";
             case PAYLOAD_ST30_AUDIO -> "st2110-30";

@@ -8,9 +8,15 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import org.mcm.api.app.AppLink;
+import org.mcm.api.app.AppLinkRequest;
+import org.mcm.api.app.AppLinkService;
 
 import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.session.SessionException;
@@ -31,17 +37,24 @@ final class SdkClientHandler implements Runnable {
     private final Socket sock;
     private final SessionManager sessions;
     private final ProxyCounters counters;
+    private final SdkServer.Config config;
     private final int timeoutMs;
+    private final Supplier<AppLinkService> appLinks;
+    private final AtomicInteger linkSeq;
     private final Consumer<SdkClientHandler> onExit;
     private final String peer;
-    private final List<Long> owned = new ArrayList<>();
+    /** Sessions created on this connection and their app links, in creation order. */
+    private final Map<Long, AppLink> owned = new LinkedHashMap<>();
 
-    SdkClientHandler(Socket sock, SessionManager sessions, ProxyCounters counters, int timeoutMs,
-            Consumer<SdkClientHandler> onExit) {
+    SdkClientHandler(Socket sock, SessionManager sessions, ProxyCounters counters, SdkServer.Config config,
+            Supplier<AppLinkService> appLinks, AtomicInteger linkSeq, Consumer<SdkClientHandler> onExit) {
         this.sock = sock;
         this.sessions = sessions;
         this.counters = counters;
-        this.timeoutMs = timeoutMs;
+        this.config = config;
+        this.timeoutMs = config.requestTimeoutMs();
+        this.appLinks = appLinks;
+        this.linkSeq = linkSeq;
         this.onExit = onExit;
         this.peer = "sdk:" + sock.getRemoteSocketAddress();
     }
@@ -63,10 +76,11 @@ final class SdkClientHandler implements Runnable {
         } catch (IOException e) {
             LOG.debug("{} connection error: {}", peer, e.toString());
         } finally {
-            for (Long id : owned) {
-                if (sessions.delete(id)) {
-                    LOG.info("session {} deleted: its SDK client {} disconnected", id, peer);
+            for (Map.Entry<Long, AppLink> e : owned.entrySet()) {
+                if (sessions.delete(e.getKey())) {
+                    LOG.info("session {} deleted: its SDK client {} disconnected", e.getKey(), peer);
                 }
+                e.getValue().close();
             }
             owned.clear();
             onExit.accept(this);
@@ -98,7 +112,7 @@ final class SdkClientHandler implements Runnable {
         return switch (inst) {
             case SdkProtocol.CMD_CREATE_SESSION -> create(payload, out);
             case SdkProtocol.CMD_DESTROY_SESSION -> destroy(payload);
-            case SdkProtocol.CMD_QUERY_MEMIF_PARAM -> queryMemif(payload);
+            case SdkProtocol.CMD_QUERY_MEMIF_PARAM -> queryMemif(payload, out);
             default -> protocolError("unsupported command " + inst);
         };
     }
@@ -113,15 +127,43 @@ final class SdkClientHandler implements Runnable {
         } catch (IllegalArgumentException e) {
             return protocolError("create session: " + e.getMessage());
         }
+        AppLinkService links = appLinks.get();
+        if (links == null) {
+            counters.increment("sdk_requests_failed");
+            LOG.warn("{}: create session refused: no app data path is running (memif bundle stopped or its native "
+                    + "fragment missing); closing the connection", peer);
+            return false;
+        }
+        int n = linkSeq.incrementAndGet();
+        String dir = spec.direction() == org.mcm.api.connection.Direction.TX ? "tx" : "rx";
+        String name = "memif_" + dir + "_" + n;
+        int log2 = spec.format() instanceof org.mcm.api.media.VideoFormat ? config.videoRingLog2() : config.audioRingLog2();
+        AppLink link;
+        try {
+            link = links.open(new AppLinkRequest(spec.direction(), config.memifDir() + "/media_proxy_" + dir + "_" + n + ".sock",
+                    0, name, spec.format().bufferSize(), log2, ""));
+        } catch (IOException | IllegalArgumentException e) {
+            counters.increment("sdk_requests_failed");
+            LOG.warn("{}: create session failed: {}; closing the connection", peer, e.getMessage());
+            return false;
+        }
         SessionManager.Session s;
         try {
-            s = sessions.create(spec, peer, null);
+            SessionManager.AppAttachment attach = spec.direction() == org.mcm.api.connection.Direction.RX
+                    ? new SessionManager.AppAttachment(link.source(), link.sink()) : null;
+            s = sessions.create(spec, peer, attach);
         } catch (SessionException e) {
+            link.close();
             counters.increment("sdk_requests_failed");
             LOG.warn("{}: create session failed: {}; closing the connection so the client fails at once", peer, e);
             return false;
         }
-        owned.add(s.id());
+        if (spec.direction() == org.mcm.api.connection.Direction.TX) {
+            link.start(s.input());
+        }
+        long sid = s.id();
+        link.onDetach(reason -> LOG.info("session {}: app detached from {} ({})", sid, name, reason));
+        owned.put(s.id(), link);
         byte[] reply = new byte[4];
         ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN).putInt((int) s.id());
         out.write(reply);
@@ -134,25 +176,34 @@ final class SdkClientHandler implements Runnable {
             return protocolError("destroy session: payload of " + payload.length + " bytes, expected 4");
         }
         long id = Integer.toUnsignedLong(ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).getInt());
-        if (!owned.remove(id)) {
+        AppLink link = owned.remove(id);
+        if (link == null) {
             counters.increment("sdk_requests_failed");
             LOG.warn("{}: destroy of session {} refused: not created on this connection", peer, id);
             return false;
         }
         sessions.delete(id);
+        link.close();
         LOG.info("session {} destroyed by {}", id, peer);
         return false; // upstream closes the connection after a destroy
     }
 
-    private boolean queryMemif(byte[] payload) {
+    private boolean queryMemif(byte[] payload, OutputStream out) throws IOException {
         if (payload.length != 4) {
             return protocolError("query memif: payload of " + payload.length + " bytes, expected 4");
         }
         long id = Integer.toUnsignedLong(ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).getInt());
-        counters.increment("sdk_requests_failed");
-        LOG.warn("{}: memif parameters for session {} requested, but no memif data path is installed (memif bundle missing)",
-                peer, id);
-        return false;
+        AppLink link = owned.get(id);
+        if (link == null) {
+            counters.increment("sdk_requests_failed");
+            LOG.warn("{}: memif parameters of session {} refused: not created on this connection", peer, id);
+            return false;
+        }
+        AppLinkRequest r = link.request();
+        out.write(MemifConnParam.write(r.socketPath(), r.interfaceName(), r.secret(), r.bufferSize(), r.log2RingSize(),
+                r.interfaceId(), r.interfaceName()));
+        out.flush();
+        return true;
     }
 
     private boolean protocolError(String what) {

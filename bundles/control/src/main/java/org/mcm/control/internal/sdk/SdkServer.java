@@ -20,6 +20,10 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.mcm.api.app.AppLinkService;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -51,6 +55,15 @@ public class SdkServer {
 
         @AttributeDefinition(name = "Request timeout (ms)", description = "A client that stops mid-message longer than this is disconnected.", min = "100")
         int requestTimeoutMs() default 10_000;
+
+        @AttributeDefinition(name = "memif socket directory", description = "Where the per-session memif sockets media_proxy_{tx|rx}_{n}.sock are created (upstream: /run/mcm).")
+        String memifDir() default "/run/mcm";
+
+        @AttributeDefinition(name = "Video ring size (log2)", description = "Buffers per memif ring for video sessions, as a power of two (upstream: 2 = 4 frames).", min = "1", max = "10")
+        int videoRingLog2() default 2;
+
+        @AttributeDefinition(name = "Audio/blob ring size (log2)", description = "Buffers per memif ring for audio and blob sessions (upstream audio: 4 = 16 packets).", min = "1", max = "14")
+        int audioRingLog2() default 4;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(SdkServer.class);
@@ -59,6 +72,13 @@ public class SdkServer {
     SessionManager sessions;
     @Reference
     ProxyCounters counters;
+
+    /** The app-side data path (memif); optional so the SDK port answers (with a clear refusal) without it. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile AppLinkService appLinks;
+
+    private final AtomicInteger linkSeq = new AtomicInteger();
 
     private final Set<SdkClientHandler> clients = ConcurrentHashMap.newKeySet();
     private final AtomicInteger clientSeq = new AtomicInteger();
@@ -124,7 +144,7 @@ public class SdkServer {
                 continue;
             }
             counters.increment("sdk_clients_accepted");
-            SdkClientHandler h = new SdkClientHandler(sock, sessions, counters, cfg.requestTimeoutMs(), clients::remove);
+            SdkClientHandler h = new SdkClientHandler(sock, sessions, counters, cfg, () -> appLinks, linkSeq, clients::remove);
             clients.add(h);
             try {
                 pool.execute(h);

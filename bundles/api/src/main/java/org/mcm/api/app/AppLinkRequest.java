@@ -1,0 +1,36 @@
+package org.mcm.api.app;
+
+import java.util.Objects;
+
+import org.mcm.api.connection.Direction;
+
+/**
+ * What the proxy asks of an {@link AppLinkService} for one session.
+ *
+ * @param direction     the app's direction: TX = the app sends frames to the proxy, RX = the proxy sends to the app
+ * @param socketPath    where the app connects (a filesystem path, or {@code @name} for the abstract namespace)
+ * @param interfaceId   interface id on that socket
+ * @param interfaceName interface name (at most 31 characters are sent)
+ * @param bufferSize    bytes of one buffer: one whole frame / packet (32-bit)
+ * @param log2RingSize  ring size as a power of two
+ * @param secret        the secret the app must present, empty for none
+ */
+public record AppLinkRequest(Direction direction, String socketPath, long interfaceId, String interfaceName,
+        long bufferSize, int log2RingSize, String secret) {
+
+    public AppLinkRequest {
+        Objects.requireNonNull(direction, "direction");
+        Objects.requireNonNull(socketPath, "socketPath");
+        Objects.requireNonNull(interfaceName, "interfaceName");
+        secret = secret == null ? "" : secret;
+        if (bufferSize <= 0 || bufferSize > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("buffer size out of range: " + bufferSize);
+        }
+        if (log2RingSize < 1 || log2RingSize > 14) {
+            throw new IllegalArgumentException("log2 ring size out of range: " + log2RingSize);
+        }
+        if (interfaceId < 0 || interfaceId > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("interface id out of range: " + interfaceId);
+        }
+    }
+}

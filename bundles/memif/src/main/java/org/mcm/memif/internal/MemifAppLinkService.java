@@ -1,0 +1,213 @@
+package org.mcm.memif.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.mcm.api.app.AppLink;
+import org.mcm.api.app.AppLinkRequest;
+import org.mcm.api.app.AppLinkService;
+import org.mcm.api.connection.Direction;
+import org.mcm.api.frame.FrameSink;
+import org.mcm.api.frame.FrameSource;
+import org.mcm.memif.InterfaceConfig;
+import org.mcm.memif.MemifException;
+import org.mcm.memif.MemifFrame;
+import org.mcm.memif.MemifInterface;
+import org.mcm.memif.MemifSocket;
+import org.mcm.memif.RxMode;
+import org.mcm.memif.service.MemifService;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The proxy's app-side data path over memif: for each session the proxy is the memif server (master) on its own
+ * socket, the app the client that brings the shared memory. Frames are views of that memory, never copies.
+ */
+@Component(service = AppLinkService.class, property = "mcm.applink.kind=memif")
+public final class MemifAppLinkService implements AppLinkService {
+
+    private static final System.Logger LOG = System.getLogger(MemifAppLinkService.class.getName());
+
+    @Reference
+    MemifService memif;
+
+    private final List<Link> links = new CopyOnWriteArrayList<>();
+
+    @Override
+    public String kind() {
+        return "memif";
+    }
+
+    @Override
+    public AppLink open(AppLinkRequest req) throws IOException {
+        String address = req.socketPath();
+        if (!address.startsWith("@")) {
+            Path p = Path.of(address);
+            if (p.getParent() != null) {
+                Files.createDirectories(p.getParent());
+            }
+            Files.deleteIfExists(p); // a stale socket of an earlier run
+        }
+        MemifSocket socket;
+        try {
+            socket = memif.openServer(address);
+        } catch (MemifException e) {
+            throw new IOException("cannot listen on memif socket " + address + ": " + e.getMessage(), e);
+        }
+        try {
+            Link link = new Link(req, socket);
+            links.add(link);
+            return link;
+        } catch (MemifException | RuntimeException e) {
+            socket.close();
+            throw new IOException("cannot create memif interface " + req.interfaceName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        for (Link l : links) {
+            l.close();
+        }
+        links.clear();
+    }
+
+    private final class Link implements AppLink, MemifInterface.Listener {
+        private final AppLinkRequest req;
+        private final MemifSocket socket;
+        private final MemifInterface iface;
+        private final List<Consumer<String>> detachListeners = new CopyOnWriteArrayList<>();
+        private volatile Thread pump;
+        private volatile boolean closed;
+        private volatile boolean wasConnected;
+
+        Link(AppLinkRequest req, MemifSocket socket) throws MemifException {
+            this.req = req;
+            this.socket = socket;
+            long frame = req.bufferSize();
+            InterfaceConfig cfg = InterfaceConfig.builder(req.interfaceId())
+                    .name(req.interfaceName().length() > 31 ? req.interfaceName().substring(0, 31) : req.interfaceName())
+                    .secret(req.secret())
+                    .rxMode(RxMode.INTERRUPT)
+                    .log2RingSize(req.log2RingSize())
+                    .bufferSize((int) Math.min(frame, Integer.MAX_VALUE))
+                    .maxFrameSize((int) Math.min(Math.max(frame, 2048), Integer.MAX_VALUE))
+                    .listener(this)
+                    .build();
+            this.iface = socket.createInterface(cfg);
+        }
+
+        @Override
+        public AppLinkRequest request() {
+            return req;
+        }
+
+        @Override
+        public boolean isConnected() {
+            return iface.isConnected();
+        }
+
+        @Override
+        public FrameSource source() {
+            return iface.source(0);
+        }
+
+        @Override
+        public FrameSink sink() {
+            return iface.sink(0);
+        }
+
+        @Override
+        public synchronized void start(FrameSink target) {
+            if (req.direction() != Direction.TX) {
+                throw new IllegalStateException("only a TX link delivers app frames");
+            }
+            if (pump != null) {
+                return;
+            }
+            Thread t = new Thread(() -> {
+                while (!closed) {
+                    try {
+                        MemifFrame f = iface.receive(200, TimeUnit.MILLISECONDS);
+                        if (f != null) {
+                            target.accept(f); // ownership passes; releasing returns the buffer to the app
+                        }
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "memif link " + req.interfaceName() + ": " + e);
+                    }
+                }
+            }, "memif-app-" + req.interfaceName());
+            t.setDaemon(true);
+            pump = t;
+            t.start();
+        }
+
+        @Override
+        public void onDetach(Consumer<String> listener) {
+            detachListeners.add(listener);
+        }
+
+        @Override
+        public Map<String, Long> stats() {
+            return iface.stats();
+        }
+
+        @Override
+        public void connected(MemifInterface i) {
+            wasConnected = true;
+        }
+
+        @Override
+        public void disconnected(MemifInterface i, String reason) {
+            if (wasConnected) {
+                for (Consumer<String> l : detachListeners) {
+                    try {
+                        l.accept(reason);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "detach listener failed: " + e);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            links.remove(this);
+            Thread t = pump;
+            if (t != null) {
+                t.interrupt();
+                try {
+                    t.join(2000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            try {
+                iface.disconnect("session closed by the proxy");
+            } catch (RuntimeException e) {
+                // closing anyway
+            }
+            socket.close();
+            if (!req.socketPath().startsWith("@")) {
+                try {
+                    Files.deleteIfExists(Path.of(req.socketPath()));
+                } catch (IOException e) {
+                    // best effort
+                }
+            }
+        }
+    }
+}

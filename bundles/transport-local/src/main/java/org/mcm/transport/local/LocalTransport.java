@@ -1,0 +1,240 @@
+package org.mcm.transport.local;
+
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.connection.Direction;
+import org.mcm.api.frame.Frame;
+import org.mcm.api.frame.FrameSink;
+import org.mcm.api.frame.FrameSource;
+import org.mcm.api.transport.Transport;
+import org.mcm.api.transport.TransportContext;
+import org.mcm.api.transport.TransportException;
+import org.mcm.api.transport.TransportSession;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * The "local" transport: a sender and any number of receivers on the same proxy meet in a group (the option
+ * {@code group}, else the port: TX remote port = RX local port). Each frame the sender's app puts into its shared
+ * memory is copied once into a free buffer of every receiver's shared memory; a receiver with no free buffer
+ * misses that frame (counted).
+ */
+@Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=local")
+public final class LocalTransport implements Transport {
+
+    private final Map<String, Group> groups = new ConcurrentHashMap<>();
+
+    @Override
+    public String protocol() {
+        return "local";
+    }
+
+    @Override
+    public String description() {
+        return "apps on this proxy, through shared memory only (no network)";
+    }
+
+    @Override
+    public Set<Direction> directions() {
+        return EnumSet.allOf(Direction.class);
+    }
+
+    static String groupOf(ConnectionSpec spec) throws TransportException {
+        String g = spec.options().get("group");
+        if (g != null && !g.isBlank()) {
+            return g;
+        }
+        int port = spec.direction() == Direction.TX ? spec.remote().port() : spec.local().port();
+        if (port == 0) {
+            throw new TransportException("a local connection needs a group: the option 'group', or the port ("
+                    + (spec.direction() == Direction.TX ? "remote" : "local") + " port)");
+        }
+        return "port:" + port;
+    }
+
+    @Override
+    public TransportSession open(ConnectionSpec spec, TransportContext ctx) throws TransportException {
+        String key = groupOf(spec);
+        long size = spec.format().bufferSize();
+        Group g = groups.computeIfAbsent(key, k -> new Group(k, size));
+        synchronized (g) {
+            if (g.bufferSize != size) {
+                throw new TransportException("group " + key + " carries " + g.bufferSize + "-byte buffers, this "
+                        + spec.format() + " needs " + size);
+            }
+            if (spec.direction() == Direction.TX) {
+                if (g.hasSender) {
+                    throw new TransportException("group " + key + " already has a sender");
+                }
+                g.hasSender = true;
+                return new Sender(g);
+            }
+            if (ctx.frameSource() == null || ctx.output() == null) {
+                throw new TransportException("a local receiver needs an app attached");
+            }
+            Receiver r = new Receiver(g, ctx.frameSource(), ctx.output());
+            g.receivers.add(r);
+            return r;
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        groups.clear();
+    }
+
+    private void leave(Group g) {
+        synchronized (g) {
+            if (!g.hasSender && g.receivers.isEmpty()) {
+                groups.remove(g.key, g);
+            }
+        }
+    }
+
+    static final class Group {
+        final String key;
+        final long bufferSize;
+        final CopyOnWriteArrayList<Receiver> receivers = new CopyOnWriteArrayList<>();
+        boolean hasSender;
+
+        Group(String key, long bufferSize) {
+            this.key = key;
+            this.bufferSize = bufferSize;
+        }
+    }
+
+    final class Sender implements TransportSession {
+        private final Group group;
+        private final LongAdder frames = new LongAdder();
+        private final LongAdder bytes = new LongAdder();
+        private final LongAdder unheard = new LongAdder();
+        private volatile boolean open = true;
+        private final FrameSink input = this::fanOut;
+
+        Sender(Group group) {
+            this.group = group;
+        }
+
+        private boolean fanOut(Frame f) {
+            try {
+                if (!open) {
+                    return false;
+                }
+                frames.increment();
+                bytes.add(f.length());
+                if (group.receivers.isEmpty()) {
+                    unheard.increment();
+                }
+                for (Receiver r : group.receivers) {
+                    r.deliver(f);
+                }
+                return true;
+            } finally {
+                f.release();
+            }
+        }
+
+        @Override
+        public FrameSink input() {
+            return input;
+        }
+
+        @Override
+        public Map<String, Long> stats() {
+            Map<String, Long> m = new TreeMap<>();
+            m.put("frames", frames.sum());
+            m.put("bytes", bytes.sum());
+            m.put("frames_without_receiver", unheard.sum());
+            m.put("receivers", (long) group.receivers.size());
+            return m;
+        }
+
+        @Override
+        public void close() {
+            if (open) {
+                open = false;
+                synchronized (group) {
+                    group.hasSender = false;
+                }
+                leave(group);
+            }
+        }
+    }
+
+    final class Receiver implements TransportSession {
+        private final Group group;
+        private final FrameSource source;
+        private final FrameSink sink;
+        private final LongAdder frames = new LongAdder();
+        private final LongAdder noBuffer = new LongAdder();
+        private volatile boolean open = true;
+
+        Receiver(Group group, FrameSource source, FrameSink sink) {
+            this.group = group;
+            this.source = source;
+            this.sink = sink;
+        }
+
+        void deliver(Frame f) {
+            if (!open) {
+                return;
+            }
+            Frame out;
+            try {
+                out = source.acquire(0, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (out == null || out.data().capacity() < f.length()) {
+                noBuffer.increment();
+                if (out != null) {
+                    out.release();
+                }
+                return;
+            }
+            out.data().put(0, f.data(), 0, f.length());
+            out.length(f.length());
+            out.timestamp(f.timestamp());
+            out.sequence(f.sequence());
+            if (sink.accept(out)) {
+                frames.increment();
+            } else {
+                noBuffer.increment();
+            }
+        }
+
+        @Override
+        public FrameSink input() {
+            return f -> {
+                f.release();
+                return false;
+            };
+        }
+
+        @Override
+        public Map<String, Long> stats() {
+            Map<String, Long> m = new TreeMap<>();
+            m.put("frames", frames.sum());
+            m.put("no_buffer", noBuffer.sum());
+            return m;
+        }
+
+        @Override
+        public void close() {
+            if (open) {
+                open = false;
+                group.receivers.remove(this);
+                leave(group);
+            }
+        }
+    }
+}
