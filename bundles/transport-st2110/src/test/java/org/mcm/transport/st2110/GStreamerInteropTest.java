@@ -118,7 +118,7 @@ class GStreamerInteropTest {
         TransportSession rx = t.open(spec, app);
         try {
             run(tmp.resolve("tx.log"), "videotestsrc", "pattern=smpte", "num-buffers=" + frames, "!", raw, "!", "rtpvrawpay",
-                    "pt=96", "!", "udpsink", "host=127.0.0.1", "port=" + port, "sync=true", "buffer-size=33554432");
+                    "pt=96", "!", "udpsink", "host=127.0.0.1", "port=" + port, "sync=true", "buffer-size=33554432", "max-bitrate=2000000000");
             for (int i = 0; i < frames; i++) {
                 byte[] got = app.take(5000);
                 assertNotNull(got, "frame " + i + " of " + frames + "; stats " + rx.stats());
@@ -209,7 +209,7 @@ class GStreamerInteropTest {
                     .local(new Endpoint("127.0.0.1", port)).payloadType(96).build(), app);
             run(tmp.resolve("ptx.log"), "videotestsrc", "pattern=smpte", "num-buffers=" + frames, "!", planar, "!", "videoconvert", "dither=none", "!",
                     "video/x-raw,format=UYVP", "!", "rtpvrawpay", "pt=96", "!", "udpsink", "host=127.0.0.1", "port=" + port,
-                    "sync=true", "buffer-size=33554432");
+                    "sync=true", "buffer-size=33554432", "max-bitrate=2000000000");
             for (int i = 0; i < frames; i++) {
                 byte[] got = app.take(5000);
                 assertNotNull(got, "frame " + i + " stats " + rx.stats());
