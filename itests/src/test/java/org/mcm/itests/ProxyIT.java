@@ -341,6 +341,48 @@ public class ProxyIT {
         }, 5000);
     }
 
+    /**
+     * Stopping the ST 2110 bundle stops exactly its sessions, detaches their apps with the reason, leaves other
+     * transports' sessions running; starting it again makes new sessions possible, without restarting anything.
+     */
+    @Test
+    public void st2110BundleHotSwapStopsOnlyItsSessionsAndTellsTheApps() throws Exception {
+        Bundle st2110 = bundle("org.mcm.transport.st2110");
+        assertNotNull(st2110);
+        org.mcm.memif.service.MemifService memif = memifService();
+        try (ControlClient c = new ControlClient("127.0.0.1", grpcPort()); Socket rxCtl = connect(sdkPort())) {
+            String reply = c.upstreamTxStart("127.0.0.1", 20002);
+            long txId = Long.parseLong(reply.substring(reply.lastIndexOf(' ') + 1));
+            SessionManager.Session local = sessions.create(ConnectionSpec.builder(Direction.TX, "local", new BlobFormat(64))
+                    .option("group", "hot-swap-test").build(), "itest", null);
+            // an SDK app receiving ST 2110-20 over memif
+            long rxId = create(rxCtl, createRequest(1, 1, 640, 480, Provisioning.freePort(), 0));
+            String path = cstr(query(rxCtl, rxId), 0, 108);
+            try (org.mcm.memif.MemifSocket sock = memif.openClient(path)) {
+                org.mcm.memif.MemifInterface app = sock.createInterface(org.mcm.memif.InterfaceConfig.builder(0)
+                        .name("itest-app").bufferSize(640 * 480 * 4).log2RingSize(2).build());
+                assertTrue(app.awaitConnected(5, java.util.concurrent.TimeUnit.SECONDS));
+
+                st2110.stop();
+                waitFor("st2110 sessions gone", () -> "TRANSPORT_GONE".equals(c.state(txId))
+                        && "TRANSPORT_GONE".equals(c.state(rxId)), 5000);
+                assertFalse(c.transports().contains("st2110-20"));
+                assertEquals("the local transport's session runs on", SessionState.ACTIVE, local.info().state());
+                assertTrue("the app is detached", app.awaitDisconnected(5, java.util.concurrent.TimeUnit.SECONDS));
+                assertTrue(app.lastDisconnectReason(), app.lastDisconnectReason().contains("TRANSPORT_GONE"));
+            } finally {
+                st2110.start();
+            }
+            waitFor("st2110 back", () -> c.transports().contains("st2110-20"), 5000);
+            String again = c.upstreamTxStart("127.0.0.1", 20003);
+            assertTrue(again, again.matches("Create MTL TX session: \\d+"));
+            long id2 = Long.parseLong(again.substring(again.lastIndexOf(' ') + 1));
+            assertEquals("ACTIVE", c.state(id2));
+            c.upstreamStop((int) id2);
+            local.close();
+        }
+    }
+
     private org.mcm.memif.service.MemifService memifService() throws InterruptedException {
         org.osgi.util.tracker.ServiceTracker<org.mcm.memif.service.MemifService, org.mcm.memif.service.MemifService> t =
                 new org.osgi.util.tracker.ServiceTracker<>(context, org.mcm.memif.service.MemifService.class, null);

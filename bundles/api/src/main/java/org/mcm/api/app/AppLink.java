@@ -36,7 +36,10 @@ public interface AppLink extends AutoCloseable {
 
     Map<String, Long> stats();
 
-    /** Detaches the app (with a reason it can see, where the protocol carries one) and frees everything. */
+    /** Detaches the app and frees everything. */
     @Override
     void close();
+
+    /** Detaches the app telling it why (memif carries the reason in its DISCONNECT message) and frees everything. */
+    void close(String reason);
 }

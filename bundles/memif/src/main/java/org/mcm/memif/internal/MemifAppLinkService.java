@@ -181,6 +181,11 @@ public final class MemifAppLinkService implements AppLinkService {
 
         @Override
         public void close() {
+            close("session closed by the proxy");
+        }
+
+        @Override
+        public void close(String reason) {
             if (closed) {
                 return;
             }
@@ -196,7 +201,7 @@ public final class MemifAppLinkService implements AppLinkService {
                 }
             }
             try {
-                iface.disconnect("session closed by the proxy");
+                iface.disconnect(reason);
             } catch (RuntimeException e) {
                 // closing anyway
             }

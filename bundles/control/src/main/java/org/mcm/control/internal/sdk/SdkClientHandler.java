@@ -45,9 +45,12 @@ final class SdkClientHandler implements Runnable {
     private final String peer;
     /** Sessions created on this connection and their app links, in creation order. */
     private final Map<Long, AppLink> owned = new LinkedHashMap<>();
+    private final Map<Long, AppLink> registry;
 
     SdkClientHandler(Socket sock, SessionManager sessions, ProxyCounters counters, SdkServer.Config config,
-            Supplier<AppLinkService> appLinks, AtomicInteger linkSeq, Consumer<SdkClientHandler> onExit) {
+            Supplier<AppLinkService> appLinks, AtomicInteger linkSeq, Map<Long, AppLink> registry,
+            Consumer<SdkClientHandler> onExit) {
+        this.registry = registry;
         this.sock = sock;
         this.sessions = sessions;
         this.counters = counters;
@@ -80,7 +83,8 @@ final class SdkClientHandler implements Runnable {
                 if (sessions.delete(e.getKey())) {
                     LOG.info("session {} deleted: its SDK client {} disconnected", e.getKey(), peer);
                 }
-                e.getValue().close();
+                registry.remove(e.getKey());
+                e.getValue().close("SDK client disconnected");
             }
             owned.clear();
             onExit.accept(this);
@@ -164,6 +168,11 @@ final class SdkClientHandler implements Runnable {
         long sid = s.id();
         link.onDetach(reason -> LOG.info("session {}: app detached from {} ({})", sid, name, reason));
         owned.put(s.id(), link);
+        registry.put(s.id(), link);
+        if (s.info().state().isTerminal()) { // ended while it was being wired up
+            registry.remove(s.id());
+            link.close("session " + s.id() + " " + s.info().state() + ": " + s.info().reason());
+        }
         byte[] reply = new byte[4];
         ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN).putInt((int) s.id());
         out.write(reply);
@@ -183,7 +192,8 @@ final class SdkClientHandler implements Runnable {
             return false;
         }
         sessions.delete(id);
-        link.close();
+        registry.remove(id);
+        link.close("session destroyed by the app");
         LOG.info("session {} destroyed by {}", id, peer);
         return false; // upstream closes the connection after a destroy
     }
