@@ -383,6 +383,31 @@ public class ProxyIT {
         }
     }
 
+    @Test
+    public void senderSdpConfiguresAReceiverOverGrpc() throws Exception {
+        try (ControlClient c = new ControlClient("127.0.0.1", grpcPort())) {
+            int port = Provisioning.freePort();
+            long tx = c.createVideoTx("127.0.0.1", port);
+            String[] d = c.describe(tx);
+            assertTrue(d[0], d[0].contains("m=video " + port + " RTP/AVP 112"));
+            assertTrue(d[0], d[0].contains("a=fmtp:112 sampling=YCbCr-4:2:2; width=640; height=480; exactframerate=30; depth=8"));
+            long rx = c.createFromSdp(d[0]);
+            String[] r = c.describe(rx);
+            assertEquals("ACTIVE", c.state(rx));
+            assertEquals("640x480 uyvy422", r[1]);
+            assertEquals("st2110-20", r[2]);
+            assertEquals(Integer.toString(port), r[3]);
+            try {
+                c.createFromSdp("v=0\nm=video 99999 RTP/AVP 96\n");
+                fail("malformed SDP accepted");
+            } catch (IllegalStateException e) {
+                assertTrue(e.getMessage(), e.getMessage().startsWith("INVALID_ARGUMENT") && e.getMessage().contains("port"));
+            }
+            assertTrue(c.delete(rx));
+            assertTrue(c.delete(tx));
+        }
+    }
+
     private org.mcm.memif.service.MemifService memifService() throws InterruptedException {
         org.osgi.util.tracker.ServiceTracker<org.mcm.memif.service.MemifService, org.mcm.memif.service.MemifService> t =
                 new org.osgi.util.tracker.ServiceTracker<>(context, org.mcm.memif.service.MemifService.class, null);

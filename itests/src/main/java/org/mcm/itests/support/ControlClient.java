@@ -79,6 +79,37 @@ public final class ControlClient implements AutoCloseable {
         }
     }
 
+    /** Creates a TX ST 2110-20 sender of 640x480 UYVY at 30 fps to host:port; returns its id. */
+    public long createVideoTx(String host, int port) {
+        ConnectionSpec spec = ConnectionSpec.newBuilder().setDirection(mcm.control.v1.Direction.TX).setTransport("st2110-20")
+                .setFormat(MediaFormat.newBuilder().setVideo(mcm.control.v1.Video.newBuilder().setWidth(640).setHeight(480)
+                        .setFpsNum(30).setFpsDen(1).setPixelFormat("uyvy422")))
+                .setRemote(mcm.control.v1.Endpoint.newBuilder().setHost(host).setPort(port)).build();
+        return ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .createConnection(CreateConnectionRequest.newBuilder().setSpec(spec).build()).getId();
+    }
+
+    /** Creates a receiver from an SDP; returns its id, or throws with the gRPC status text. */
+    public long createFromSdp(String sdp) {
+        try {
+            return ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .createConnection(CreateConnectionRequest.newBuilder()
+                            .setSpec(ConnectionSpec.newBuilder().setDirection(mcm.control.v1.Direction.RX).setSdp(sdp)).build())
+                    .getId();
+        } catch (StatusRuntimeException e) {
+            throw new IllegalStateException(e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+        }
+    }
+
+    /** The description (SDP) and a one-line format summary of a connection: [description, "WxH pixfmt", transport]. */
+    public String[] describe(long id) {
+        mcm.control.v1.Connection c = ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .getConnection(GetConnectionRequest.newBuilder().setId(id).build());
+        mcm.control.v1.Video v = c.getSpec().getFormat().getVideo();
+        return new String[] {c.getDescription(), v.getWidth() + "x" + v.getHeight() + " " + v.getPixelFormat(),
+                c.getSpec().getTransport(), Integer.toString(c.getSpec().getLocal().getPort())};
+    }
+
     /** State of a connection as the gRPC API reports it, or "NOT_FOUND". */
     public String state(long id) {
         try {

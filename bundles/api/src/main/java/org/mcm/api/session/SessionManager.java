@@ -37,6 +37,16 @@ public interface SessionManager {
 
     List<TransportInfo> transports();
 
+    /**
+     * The receiver spec described by a session description (e.g. the SDP of an ST 2110 sender), as parsed by the
+     * loaded transport it belongs to.
+     *
+     * @throws SessionException {@link ErrorCode#INVALID_ARGUMENT} when malformed (the message names the line),
+     *                          {@link ErrorCode#UNKNOWN_TRANSPORT} when no loaded transport understands it
+     * @since 1.1
+     */
+    ConnectionSpec parseDescription(String description) throws SessionException;
+
     /** The app side of a session's data path. */
     record AppAttachment(FrameSource source, FrameSink sink) {
     }

@@ -32,4 +32,15 @@ public interface Transport {
      * than fail later on the data path.
      */
     TransportSession open(ConnectionSpec spec, TransportContext context) throws TransportException;
+
+    /**
+     * Turns a session description of this transport's protocol (an SDP for ST 2110) into the spec of a receiver.
+     *
+     * @return empty when the description is not for this transport
+     * @throws IllegalArgumentException when it is for this transport but malformed, naming the line and field
+     * @since 1.1
+     */
+    default java.util.Optional<ConnectionSpec> parseDescription(String description) {
+        return java.util.Optional.empty();
+    }
 }

@@ -123,9 +123,6 @@ final class AudioSessions {
         private long frames;
 
         Rx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
-            if (ctx.frameSource() == null || ctx.output() == null) {
-                throw new TransportException("an ST 2110-30 receiver needs an app attached to write packets to");
-            }
             this.ctx = ctx;
             format = (AudioFormat) spec.format();
             pt = spec.payloadType();
@@ -164,7 +161,7 @@ final class AudioSessions {
                         continue;
                     }
                     trackSequence(Rtp.seq(pkt, 0));
-                    Frame f = ctx.frameSource().acquire(0, TimeUnit.NANOSECONDS);
+                    Frame f = ctx.frameSource() == null ? null : ctx.frameSource().acquire(0, TimeUnit.NANOSECONDS);
                     if (f == null) {
                         counters.noBuffer.increment();
                         continue;

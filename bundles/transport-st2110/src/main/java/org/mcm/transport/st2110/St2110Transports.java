@@ -104,6 +104,11 @@ final class St2110Transports {
             return track(spec.direction() == Direction.TX ? new VideoTxSession(spec, ctx, settings)
                     : new VideoRxSession(spec, ctx, settings));
         }
+
+        @Override
+        public java.util.Optional<ConnectionSpec> parseDescription(String sdp) {
+            return SdpParser.parse(sdp, "st2110-20");
+        }
     }
 
     /** Carries the Metatype of the settings PID so the Web Console can edit it (the transports read it too). */
@@ -143,6 +148,11 @@ final class St2110Transports {
             }
             return track(spec.direction() == Direction.TX ? new AudioSessions.Tx(spec, ctx, settings)
                     : new AudioSessions.Rx(spec, ctx, settings));
+        }
+
+        @Override
+        public java.util.Optional<ConnectionSpec> parseDescription(String sdp) {
+            return SdpParser.parse(sdp, "st2110-30");
         }
     }
 }

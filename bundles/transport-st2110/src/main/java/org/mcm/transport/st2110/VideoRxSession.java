@@ -30,9 +30,6 @@ final class VideoRxSession implements TransportSession {
 
     VideoRxSession(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
         this.ctx = ctx;
-        if (ctx.frameSource() == null || ctx.output() == null) {
-            throw new TransportException("an ST 2110-20 receiver needs an app attached to write frames to");
-        }
         VideoFormat f = (VideoFormat) spec.format();
         PixelFormat wire = Pack422.wireFormat(f.pixelFormat());
         PGroup pg;
@@ -41,11 +38,12 @@ final class VideoRxSession implements TransportSession {
         } catch (IllegalArgumentException e) {
             throw new TransportException(e.getMessage() + " (or planar yuv422p10le / yuv422p, converted on receive)");
         }
-        FrameSource source = ctx.frameSource();
-        FrameSink sink = ctx.output();
+        // without an app (e.g. created by a controller) the receiver still runs and counts; frames are dropped
+        FrameSource source = ctx.frameSource() == null ? NoApp.SOURCE : ctx.frameSource();
+        FrameSink sink = ctx.output() == null ? NoApp.SINK : ctx.output();
         if (wire != f.pixelFormat()) {
             // reassemble into a wire-layout staging frame, then convert into the app's buffer
-            stage = new ConvertingStage(f, wire, ctx.frameSource(), ctx.output(), counters, "st2110-20-convert-" + ctx.sessionId());
+            stage = new ConvertingStage(f, wire, source, sink, counters, "st2110-20-convert-" + ctx.sessionId());
             source = stage;
             sink = stage;
         } else {

@@ -77,7 +77,8 @@ final class ProxyControlService extends ProxyControlGrpc.ProxyControlImplBase {
     @Override
     public void createConnection(CreateConnectionRequest request, StreamObserver<Connection> reply) {
         try {
-            ConnectionSpec spec = fromProto(request.getSpec());
+            ConnectionSpec spec = request.getSpec().getSdp().isEmpty() ? fromProto(request.getSpec())
+                    : fromSdp(request.getSpec());
             SessionManager.Session s = sessions.create(spec, OWNER, null);
             reply.onNext(toProto(s.info()));
             reply.onCompleted();
@@ -134,6 +135,17 @@ final class ProxyControlService extends ProxyControlGrpc.ProxyControlImplBase {
             case TRANSPORT_FAILED -> Status.UNAVAILABLE;
             case INTERNAL -> Status.INTERNAL;
         };
+    }
+
+    /** A receiver described by an SDP; explicit local endpoint and options in the request take precedence. */
+    private ConnectionSpec fromSdp(mcm.control.v1.ConnectionSpec p) throws SessionException {
+        ConnectionSpec s = sessions.parseDescription(p.getSdp());
+        ConnectionSpec.Builder b = ConnectionSpec.builder(s.direction(), s.transport(), s.format())
+                .local(p.hasLocal() && p.getLocal().getPort() != 0 ? new Endpoint(p.getLocal().getHost(), p.getLocal().getPort()) : s.local())
+                .remote(s.remote()).payloadType(s.payloadType());
+        s.options().forEach(b::option);
+        p.getOptionsMap().forEach(b::option);
+        return b.build();
     }
 
     static ConnectionSpec fromProto(mcm.control.v1.ConnectionSpec p) {

@@ -296,6 +296,29 @@ public class SessionManagerImpl implements SessionManager {
         return out;
     }
 
+    @Override
+    public ConnectionSpec parseDescription(String description) throws SessionException {
+        if (description == null || description.isBlank()) {
+            throw new SessionException(ErrorCode.INVALID_ARGUMENT, "empty session description");
+        }
+        for (List<TransportEntry> list : transports.values()) {
+            for (TransportEntry e : list) {
+                try {
+                    Optional<ConnectionSpec> spec = e.transport.parseDescription(description);
+                    if (spec.isPresent()) {
+                        return spec.get();
+                    }
+                } catch (IllegalArgumentException ex) {
+                    throw new SessionException(ErrorCode.INVALID_ARGUMENT, ex.getMessage(), ex);
+                } catch (RuntimeException ex) {
+                    LOG.warn("transport '{}' failed to parse a description: {}", e.protocol, ex.toString());
+                }
+            }
+        }
+        throw new SessionException(ErrorCode.UNKNOWN_TRANSPORT,
+                "no loaded transport understands this session description (loaded: " + availableProtocols() + ")");
+    }
+
     /** Proxy-wide counters, for the gRPC stats call and the console. */
     public Map<String, Long> counters() {
         Map<String, Long> c = counters.snapshot();
