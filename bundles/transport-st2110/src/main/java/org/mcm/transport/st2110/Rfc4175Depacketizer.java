@@ -37,6 +37,8 @@ final class Rfc4175Depacketizer {
     private long bytesInFrame;
     private int lastSeq = -1;
     private long frameSeq;
+    private long firstArrival;
+    private long lastArrival;
 
     Rfc4175Depacketizer(int width, int height, PGroup pg, int payloadType, FrameSource source, FrameSink sink,
             St2110Counters counters) {
@@ -111,6 +113,7 @@ final class Rfc4175Depacketizer {
         if (currentTs < 0) {
             startFrame(ts);
         }
+        lastArrival = System.nanoTime();
         if (!skipping) {
             ByteBuffer dst = current.data();
             for (int i = 0; i < n; i++) {
@@ -141,6 +144,7 @@ final class Rfc4175Depacketizer {
 
     private void startFrame(long ts) {
         currentTs = ts;
+        firstArrival = System.nanoTime();
         bytesInFrame = 0;
         try {
             current = source.acquire(0, TimeUnit.NANOSECONDS);
@@ -173,6 +177,9 @@ final class Rfc4175Depacketizer {
             f.timestamp(ts);
             f.sequence(frameSeq++);
             counters.framesComplete.increment();
+            long spread = lastArrival - firstArrival;
+            counters.spreadLastNanos = spread;
+            counters.spreadMaxNanos.accumulate(spread);
             sink.accept(f);
         } else {
             counters.framesIncomplete.increment();

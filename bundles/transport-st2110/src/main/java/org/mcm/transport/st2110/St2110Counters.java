@@ -18,6 +18,9 @@ final class St2110Counters {
     final LongAdder badHeaders = new LongAdder();
     final LongAdder noBuffer = new LongAdder();
     final LongAdder sendErrors = new LongAdder();
+    /** Arrival spread of complete frames: time from a frame's first to its last packet (receiver side). */
+    final java.util.concurrent.atomic.LongAccumulator spreadMaxNanos = new java.util.concurrent.atomic.LongAccumulator(Math::max, 0);
+    volatile long spreadLastNanos;
 
     Map<String, Long> snapshot() {
         Map<String, Long> m = new TreeMap<>();
@@ -33,6 +36,8 @@ final class St2110Counters {
         m.put("bad_headers", badHeaders.sum());
         m.put("no_buffer", noBuffer.sum());
         m.put("send_errors", sendErrors.sum());
+        m.put("arrival_spread_us_last", spreadLastNanos / 1000);
+        m.put("arrival_spread_us_max", spreadMaxNanos.get() / 1000);
         return m;
     }
 }

@@ -20,6 +20,10 @@ final class TestSupport {
     }
 
     static Settings settings(String pacing) {
+        return settings(pacing, "127.0.0.1");
+    }
+
+    static Settings settings(String pacing, String ip) {
         return new Settings() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -53,7 +57,7 @@ final class TestSupport {
 
             @Override
             public String ip() {
-                return "127.0.0.1";
+                return ip;
             }
         };
     }

@@ -1,0 +1,169 @@
+package org.mcm.transport.st2110;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.connection.Direction;
+import org.mcm.api.connection.Endpoint;
+import org.mcm.api.media.PixelFormat;
+import org.mcm.api.media.Rational;
+import org.mcm.api.media.VideoFormat;
+import org.mcm.api.transport.TransportSession;
+
+/**
+ * ST 2110-20 multicast across a network namespace the test creates: a veth pair joins this (root) namespace and
+ * a private one where GStreamer runs. Traffic stays on that pair. Skipped with a message where namespaces cannot
+ * be created (not root, no iproute2) or GStreamer is missing outside CI.
+ */
+class MulticastNamespaceTest {
+
+    static final String NS = "mcmt" + ProcessHandle.current().pid();
+    static final String VA = "mcma" + ProcessHandle.current().pid() % 100000;
+    static final String VB = "mcmb" + ProcessHandle.current().pid() % 100000;
+    static final int SUBNET = (int) (ProcessHandle.current().pid() % 250) + 1;
+    static final String IP_A = "10.213." + SUBNET + ".1";
+    static final String IP_B = "10.213." + SUBNET + ".2";
+    static boolean created;
+
+    @TempDir
+    Path tmp;
+
+    static int sh(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(20, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    }
+
+    @BeforeAll
+    static void createNamespace() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(GStreamerInteropTest.GST)) || "true".equals(System.getenv("CI")),
+                "GStreamer not installed");
+        boolean ok = Files.isExecutable(Path.of("/usr/sbin/ip")) && sh("ip", "netns", "add", NS) == 0;
+        Assumptions.assumeTrue(ok, "network namespaces cannot be created here (needs root and iproute2): multicast test skipped");
+        created = true;
+        int rc = 0;
+        rc |= sh("ip", "netns", "exec", NS, "ip", "link", "set", "lo", "up");
+        rc |= sh("ip", "link", "add", VA, "type", "veth", "peer", "name", VB);
+        rc |= sh("ip", "link", "set", VB, "netns", NS);
+        rc |= sh("ip", "addr", "add", IP_A + "/30", "dev", VA);
+        rc |= sh("ip", "link", "set", VA, "up");
+        rc |= sh("ip", "netns", "exec", NS, "ip", "addr", "add", IP_B + "/30", "dev", VB);
+        rc |= sh("ip", "netns", "exec", NS, "ip", "link", "set", VB, "up");
+        rc |= sh("ip", "netns", "exec", NS, "ip", "route", "add", "224.0.0.0/4", "dev", VB);
+        assertEquals(0, rc, "namespace and veth set up");
+    }
+
+    @AfterAll
+    static void deleteNamespace() throws Exception {
+        if (created) {
+            sh("ip", "link", "del", VA);
+            sh("ip", "netns", "del", NS);
+        }
+    }
+
+    static String caps(int w, int h) {
+        return "application/x-rtp,media=(string)video,clock-rate=(int)90000,encoding-name=(string)RAW,"
+                + "sampling=(string)YCbCr-4:2:2,depth=(string)10,width=(string)" + w + ",height=(string)" + h
+                + ",colorimetry=(string)BT709-2,payload=(int)112,a-framerate=(string)30";
+    }
+
+    @Test
+    void javaSendsMulticastIntoTheNamespaceGStreamerReceives() throws Exception {
+        int w = 640;
+        int h = 480;
+        int frames = 15;
+        PixelFormat pf = PixelFormat.YUV422_10_PGROUP;
+        int size = (int) pf.frameSize(w, h);
+        String group = "239.213." + SUBNET + ".1";
+        int port = 20000 + SUBNET;
+        Path out = tmp.resolve("ns-rx.raw");
+        Path log = tmp.resolve("ns-rx.log");
+        Process rx = new ProcessBuilder("ip", "netns", "exec", NS, GStreamerInteropTest.GST, "-q", "-e", "udpsrc",
+                "multicast-group=" + group, "port=" + port, "multicast-iface=" + VB, "buffer-size=33554432",
+                "caps=" + caps(w, h), "!", "rtpvrawdepay", "!", "video/x-raw,format=UYVP", "!", "filesink",
+                "location=" + out).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Thread.sleep(1500);
+        List<byte[]> sent = new ArrayList<>();
+        Random r = new Random(5);
+        St2110Transports.Video t = new St2110Transports.Video();
+        t.activate(TestSupport.settings("wide", IP_A));
+        try {
+            TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-20", new VideoFormat(w, h, Rational.of(30, 1), pf))
+                    .remote(new Endpoint(group, port)).build(), TestSupport.txContext());
+            assertTrue(tx.description().contains("a=source-filter: incl IN IP4 " + group + " " + IP_A), tx.description());
+            for (int i = 0; i < frames; i++) {
+                byte[] b = new byte[size];
+                r.nextBytes(b);
+                sent.add(b);
+                while (!tx.input().accept(TestSupport.frameOf(b))) {
+                    Thread.sleep(5);
+                }
+            }
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (tx.stats().get("frames") < frames && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(500);
+        } finally {
+            t.deactivate();
+        }
+        GStreamerInteropTest.interruptAndWait(rx, log);
+        byte[] all = Files.readAllBytes(out);
+        assertEquals((long) size * frames, all.length, "GStreamer in the namespace got every frame");
+        for (int i = 0; i < frames; i++) {
+            assertArrayEquals(sent.get(i), Arrays.copyOfRange(all, i * size, (i + 1) * size), "frame " + i);
+        }
+    }
+
+    @Test
+    void gstreamerSendsMulticastFromTheNamespaceJavaJoinsAndReceives() throws Exception {
+        int w = 640;
+        int h = 480;
+        int frames = 15;
+        PixelFormat pf = PixelFormat.YUV422_10_PGROUP;
+        int size = (int) pf.frameSize(w, h);
+        String group = "239.213." + SUBNET + ".2";
+        int port = 21000 + SUBNET;
+        String raw = "video/x-raw,format=UYVP,width=" + w + ",height=" + h + ",framerate=30/1,colorimetry=bt709";
+        Path ref = tmp.resolve("ref.raw");
+        GStreamerInteropTest.run(tmp.resolve("ref.log"), "videotestsrc", "pattern=smpte", "num-buffers=" + frames, "!", raw, "!",
+                "filesink", "location=" + ref);
+        byte[] all = Files.readAllBytes(ref);
+        St2110Transports.Video t = new St2110Transports.Video();
+        t.activate(TestSupport.settings("wide", IP_A));
+        TestSupport.App app = new TestSupport.App(frames + 2, size);
+        try {
+            TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-20", new VideoFormat(w, h, Rational.of(30, 1), pf))
+                    .local(new Endpoint("", port)).remote(new Endpoint(group, 0)).payloadType(96).build(), app);
+            Process tx = new ProcessBuilder("ip", "netns", "exec", NS, GStreamerInteropTest.GST, "-q", "videotestsrc", "pattern=smpte",
+                    "num-buffers=" + frames, "!", raw, "!", "rtpvrawpay", "pt=96", "!", "udpsink", "host=" + group, "port=" + port,
+                    "multicast-iface=" + VB, "ttl-mc=1", "sync=true").redirectErrorStream(true)
+                    .redirectOutput(tmp.resolve("ns-tx.log").toFile()).start();
+            assertTrue(tx.waitFor(60, TimeUnit.SECONDS));
+            for (int i = 0; i < frames; i++) {
+                byte[] got = app.take(5000);
+                assertNotNull(got, "frame " + i + " stats " + rx.stats());
+                assertArrayEquals(Arrays.copyOfRange(all, i * size, (i + 1) * size), got, "frame " + i);
+            }
+        } finally {
+            t.deactivate();
+        }
+    }
+}
