@@ -40,9 +40,14 @@ public class ApplianceProcessIT {
 
     @BeforeClass
     public static void copyImage() throws IOException {
+        home = copyOfImage();
+    }
+
+    /** A fresh copy of the built image tree (without runtime state), so each test class runs its own proxy. */
+    static Path copyOfImage() throws IOException {
         Path src = Provisioning.image();
         assertTrue("image built at " + src, Files.isRegularFile(src.resolve("bin/media_proxy")));
-        home = Files.createTempDirectory("mcm-image");
+        Path home = Files.createTempDirectory("mcm-image");
         try (Stream<Path> all = Files.walk(src)) {
             for (Path p : (Iterable<Path>) all::iterator) {
                 Path dst = home.resolve(src.relativize(p).toString());
@@ -54,12 +59,17 @@ public class ApplianceProcessIT {
                 }
             }
         }
+        return home;
     }
 
     @AfterClass
     public static void cleanup() throws IOException {
-        if (home != null) {
-            try (Stream<Path> all = Files.walk(home)) {
+        delete(home);
+    }
+
+    static void delete(Path dir) throws IOException {
+        if (dir != null && Files.exists(dir)) {
+            try (Stream<Path> all = Files.walk(dir)) {
                 all.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
@@ -72,8 +82,13 @@ public class ApplianceProcessIT {
         final List<String> err = Collections.synchronizedList(new ArrayList<>());
 
         Proxy(String... args) throws IOException {
+            this(home, "media_proxy", args);
+        }
+
+        /** Runs {@code bin/<program>} of an image. */
+        Proxy(Path image, String program, String... args) throws IOException {
             List<String> cmd = new ArrayList<>();
-            cmd.add(home.resolve("bin/media_proxy").toString());
+            cmd.add(image.resolve("bin").resolve(program).toString());
             Collections.addAll(cmd, args);
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());

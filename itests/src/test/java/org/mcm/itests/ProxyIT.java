@@ -286,7 +286,7 @@ public class ProxyIT {
         int h = 1080;
         int frameSize = w * h * 4;
         try (Socket rxCtl = connect(sdkPort()); Socket txCtl = connect(sdkPort())) {
-            long rxId = create(rxCtl, createRequest(1, 0, w, h, 7000, 0));
+            long rxId = create(rxCtl, createRequest(1, 0, w, h, 0, 7000));
             long txId = create(txCtl, createRequest(0, 0, w, h, 0, 7000));
             java.nio.ByteBuffer rxParam = query(rxCtl, rxId);
             java.nio.ByteBuffer txParam = query(txCtl, txId);

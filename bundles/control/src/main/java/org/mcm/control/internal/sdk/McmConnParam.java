@@ -185,7 +185,11 @@ public final class McmConnParam {
         int pt = payloadType();
         String transport = transportFor(pt);
         MediaFormat format;
-        if (pt == PAYLOAD_ST30_AUDIO) {
+        boolean audio = pt == PAYLOAD_ST30_AUDIO || pt == PAYLOAD_NONE && width() == 0 && audioChannels() >= 1;
+        if (pt == PAYLOAD_NONE && width() == 0 && !audio) {
+            long size = buf.getLong(OFF_ARGS); // blob: the union's size_t (rdma transfer_size)
+            format = new org.mcm.api.media.BlobFormat(size);
+        } else if (audio) {
             int bits = switch (audioFormat()) {
                 case 0 -> 8;
                 case 1 -> 16;
@@ -212,6 +216,13 @@ public final class McmConnParam {
                 .payloadType(payloadTypeNr() & 0x7F);
         if (pt == PAYLOAD_ST22_VIDEO || payloadCodec() == 1) {
             b.option("codec", "jpegxs");
+        }
+        if (pt == PAYLOAD_NONE) {
+            // local transport: sender and receivers meet at the remote address, the group key
+            if (remotePort().isEmpty() || "0".equals(remotePort())) {
+                throw new IllegalArgumentException("a local connection (payload type NONE) needs remote_addr ip:port as its group");
+            }
+            b.option("group", remoteIp() + ":" + remotePort());
         }
         return b.build();
     }

@@ -106,6 +106,34 @@ class McmConnParamTest {
     }
 
     @Test
+    void payloadNoneIsTheLocalTransportGroupedByRemoteAddress() {
+        byte[] b = image();
+        ByteBuffer w = le(b);
+        w.putInt(0, 1);              // rx
+        str(b, 60, "127.0.0.1");
+        str(b, 106, "7000");
+        w.putInt(228, 0);            // NONE
+        w.putLong(240, 4096);        // blob size in the union
+        ConnectionSpec spec = McmConnParam.wrap(b).toSpec();
+        assertEquals("local", spec.transport());
+        assertEquals("127.0.0.1:7000", spec.options().get("group"));
+        assertEquals(new org.mcm.api.media.BlobFormat(4096), spec.format());
+        w.putLong(240, 0);
+        w.putShort(248, (short) 2);  // audio: channels
+        w.putInt(244, 1);            // PCM16
+        w.putInt(252, 0);            // 48k
+        w.putInt(256, 0);            // 1 ms
+        assertEquals(new AudioFormat(48_000, 2, 16, PacketTime.PT_1MS), McmConnParam.wrap(b).toSpec().format());
+        w.putInt(264, 640);
+        w.putInt(268, 480);
+        w.putDouble(272, 30);
+        w.putInt(280, 2);
+        assertEquals(new VideoFormat(640, 480, Rational.of(30, 1), PixelFormat.YUV422P10LE), McmConnParam.wrap(b).toSpec().format());
+        str(b, 106, "\0\0\0\0");
+        assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(b).toSpec());
+    }
+
+    @Test
     void badFieldsAreNamed() {
         byte[] b = image();
         ByteBuffer w = le(b);

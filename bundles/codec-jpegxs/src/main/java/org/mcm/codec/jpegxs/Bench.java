@@ -1,0 +1,152 @@
+package org.mcm.codec.jpegxs;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.mcm.api.codec.CodecException;
+
+/**
+ * Benchmark harness: frames/s for 1920x1080 4:2:2 10-bit (default 3 bpp). Decode with N threads = one decoder
+ * using N threads inside a frame (slices, then components). Encode with N threads = N independent encoders on N
+ * frames at once (throughput; the encoder itself is single-threaded).
+ */
+final class Bench {
+
+    private Bench() {
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err)
+            throws Main.UsageException, IOException, CodecException {
+        int frames = 200;
+        double bpp = 3;
+        String input = null;
+        List<Integer> threadList = new ArrayList<>(List.of(1, 2));
+        for (int i = 1; i < args.length; i++) {
+            if (i + 1 >= args.length) {
+                throw new Main.UsageException(args[i] + " needs a value");
+            }
+            String v = args[++i];
+            switch (args[i - 1]) {
+                case "--frames": frames = Main.intOpt("--frames", v, 1, 100000); break;
+                case "--threads": threadList = List.of(Main.intOpt("--threads", v, 1, 64)); break;
+                case "--bpp": bpp = Double.parseDouble(v); break;
+                case "--input": input = v; break;
+                default: throw new Main.UsageException("unknown option " + args[i - 1]);
+            }
+        }
+        JpegXsEncoder.Config cfg = new JpegXsEncoder.Config();
+        cfg.width = 1920;
+        cfg.height = 1080;
+        cfg.bpp = bpp;
+        JpegXsEncoder enc0 = new JpegXsEncoder(cfg);
+        Picture pic = enc0.newPicture();
+        String content;
+        if (input != null) {
+            byte[] raw = Files.readAllBytes(Paths.get(input));
+            RawLayout.readPlanar(raw, 0, pic);
+            content = input;
+        } else {
+            synth(pic);
+            content = "synthetic (gradients, zone plate, checkerboard, noise)";
+        }
+        byte[] cs = new byte[enc0.codestreamSize()];
+        enc0.encode(pic, cs, 0);
+        out.println("content: " + content + ", 1920x1080 yuv422p10le, " + bpp + " bpp, " + cs.length + " bytes/frame, "
+                + frames + " frames per run, Java " + System.getProperty("java.version") + ", "
+                + Runtime.getRuntime().availableProcessors() + " CPUs");
+        out.println("| threads | decode fps | encode fps |");
+        out.println("|---|---|---|");
+        for (int t : threadList) {
+            double dec = decodeFps(cs, t, frames);
+            double enc = encodeFps(cfg, pic, t, frames);
+            out.printf("| %d | %.1f | %.1f |%n", t, dec, enc);
+        }
+        return 0;
+    }
+
+    private static double decodeFps(byte[] cs, int threads, int frames) throws CodecException {
+        try (JpegXsDecoder dec = new JpegXsDecoder(threads)) {
+            for (int i = 0; i < Math.max(20, frames / 5); i++) { // warm-up
+                dec.decode(cs, 0, cs.length);
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < frames; i++) {
+                dec.decode(cs, 0, cs.length);
+            }
+            return frames / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    private static double encodeFps(JpegXsEncoder.Config cfg, Picture pic, int threads, int frames)
+            throws CodecException {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<JpegXsEncoder> encs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                encs.add(new JpegXsEncoder(cfg));
+            }
+            byte[][] outs = new byte[threads][encs.get(0).codestreamSize()];
+            runEncoders(pool, encs, pic, outs, Math.max(10, frames / 10));
+            long t0 = System.nanoTime();
+            int per = Math.max(1, frames / threads);
+            runEncoders(pool, encs, pic, outs, per);
+            return per * threads / ((System.nanoTime() - t0) / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void runEncoders(ExecutorService pool, List<JpegXsEncoder> encs, Picture pic, byte[][] outs, int n)
+            throws CodecException {
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < encs.size(); t++) {
+            final JpegXsEncoder e = encs.get(t);
+            final byte[] o = outs[t];
+            fs.add(pool.submit(() -> {
+                for (int i = 0; i < n; i++) {
+                    e.encode(pic, o, 0);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) {
+            try {
+                f.get();
+            } catch (Exception ex) {
+                throw new CodecException("benchmark failed: " + ex, ex);
+            }
+        }
+    }
+
+    /** Hard-ish synthetic 10-bit content. */
+    static void synth(Picture p) {
+        SplittableRandom rnd = new SplittableRandom(42);
+        for (int c = 0; c < p.nc; c++) {
+            int w = p.width[c], h = p.height[c];
+            int[] a = p.planes[c];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    double v;
+                    if (y < h / 3) {
+                        v = 64 + 900.0 * x / w; // gradient
+                    } else if (y < 2 * h / 3) {
+                        double r2 = (x - w / 2.0) * (x - w / 2.0) + (y - h / 2.0) * (y - h / 2.0);
+                        v = 512 + 400 * Math.cos(r2 * 0.0009); // zone plate
+                    } else {
+                        v = (((x / 16) + (y / 16)) & 1) == 0 ? 200 : 800; // checkerboard
+                    }
+                    v += rnd.nextGaussian() * 6 + 60 * c;
+                    a[y * w + x] = (int) Math.max(0, Math.min(1023, v));
+                }
+            }
+        }
+    }
+}

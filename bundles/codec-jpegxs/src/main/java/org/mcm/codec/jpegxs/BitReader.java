@@ -1,0 +1,112 @@
+package org.mcm.codec.jpegxs;
+
+import org.mcm.api.codec.CodecException;
+
+/**
+ * MSB-first bit reader over a byte range with a 64-bit cache. Reading past the range yields zero bits (no
+ * exception on the hot path); {@link #overrun()} tells afterwards whether that happened.
+ */
+final class BitReader {
+
+    private byte[] buf;
+    private int next;
+    private int end;
+    private long cache;
+    private int bits;
+
+    void seek(byte[] b, int pos, int limit) {
+        buf = b;
+        next = pos;
+        end = limit;
+        cache = 0;
+        bits = 0;
+    }
+
+    private static final java.lang.invoke.VarHandle LONG_BE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
+    private void refill() {
+        byte[] b = buf;
+        int n = next;
+        int e = end;
+        int k = bits;
+        if (n + 8 <= e) {
+            long v = (long) LONG_BE.get(b, n);
+            int m = (64 - k) >> 3; // whole bytes that fit
+            int keep = k + 8 * m;
+            long add = k == 0 ? v : v >>> k;
+            if (keep < 64) {
+                add &= -(1L << (64 - keep));
+            }
+            cache |= add;
+            next = n + m;
+            bits = keep;
+            return;
+        }
+        long c = cache;
+        while (k <= 56) {
+            int x = n < e ? b[n] & 0xFF : 0;
+            n++;
+            c |= (long) x << (56 - k);
+            k += 8;
+        }
+        next = n;
+        cache = c;
+        bits = k;
+    }
+
+    /** Reads n bits, 1 &lt;= n &lt;= 32. */
+    int read(int n) {
+        if (bits < n) {
+            refill();
+        }
+        int v = (int) (cache >>> (64 - n));
+        cache <<= n;
+        bits -= n;
+        return v;
+    }
+
+    int bit() {
+        if (bits < 1) {
+            refill();
+        }
+        int v = (int) (cache >>> 63);
+        cache <<= 1;
+        bits--;
+        return v;
+    }
+
+    /** Unary code: the number of 1 bits before the terminating 0 (at most 31). */
+    int unary() throws CodecException {
+        if (bits < 32) {
+            refill();
+        }
+        int n = Long.numberOfLeadingZeros(~cache);
+        if (n > 31) {
+            throw new CodecException("JPEG XS: invalid variable-length code near byte " + bytePos());
+        }
+        cache <<= n + 1;
+        bits -= n + 1;
+        return n;
+    }
+
+    void skip(int n) {
+        while (n > 32) {
+            read(32);
+            n -= 32;
+        }
+        if (n > 0) {
+            read(n);
+        }
+    }
+
+    /** Byte position after the last consumed bit, rounded up (i.e. after aligning). */
+    int bytePos() {
+        long consumed = (long) next * 8 - bits;
+        return (int) ((consumed + 7) >> 3);
+    }
+
+    boolean overrun() {
+        return (long) next * 8 - bits > (long) end * 8;
+    }
+}

@@ -1,0 +1,237 @@
+package org.mcm.codec.jpegxs;
+
+import java.nio.ByteBuffer;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+import org.mcm.api.codec.Codec;
+import org.mcm.api.codec.CodecException;
+import org.mcm.api.codec.VideoDecoder;
+import org.mcm.api.codec.VideoEncoder;
+import org.mcm.api.media.PixelFormat;
+import org.mcm.api.media.VideoFormat;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * The JPEG XS codec as an OSGi service ({@code mcm.codec.name=jpegxs}); also usable directly with {@code new}.
+ *
+ * <p>Raw layouts: yuv422p10le, yuv422p (8 bit), yuv444p10le and the RFC 4175 4:2:2 10-bit pgroup.
+ * Encoder parameters: {@code bpp} (required), {@code decomp_h}, {@code decomp_v}, {@code slice_height},
+ * {@code quantization}, {@code coding_signs}, {@code coding_sigf}. Decoder parameters: {@code threads}.
+ * {@link VideoDecoder#decode} advances {@code encoded}'s position past the codestream it consumed and writes the
+ * frame at {@code raw}'s position without moving it; {@link VideoEncoder#encode} likewise leaves {@code out}'s
+ * position alone and returns the codestream length (always exactly Lcod).
+ */
+@Component(service = Codec.class, property = Codec.NAME_PROPERTY + "=jpegxs")
+public final class JpegXsCodec implements Codec {
+
+    public static final String NAME = "jpegxs";
+
+    private static final Set<PixelFormat> FORMATS = EnumSet.of(PixelFormat.YUV422P10LE, PixelFormat.YUV422P8,
+            PixelFormat.YUV444P10LE, PixelFormat.YUV422_10_PGROUP);
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<PixelFormat> pixelFormats() {
+        return FORMATS;
+    }
+
+    private static void checkFormat(VideoFormat f) throws CodecException {
+        if (!FORMATS.contains(f.pixelFormat())) {
+            throw new CodecException("jpegxs: pixel format " + f.pixelFormat().id() + " unsupported; use one of "
+                    + FORMATS);
+        }
+    }
+
+    static int[] sx(PixelFormat p) {
+        return p == PixelFormat.YUV444P10LE ? new int[] {1, 1, 1} : new int[] {1, 2, 2};
+    }
+
+    static int depth(PixelFormat p) {
+        return p == PixelFormat.YUV422P8 ? 8 : 10;
+    }
+
+    private static int intParam(Map<String, String> m, String key, int def, int min, int max) throws CodecException {
+        String v = m.get(key);
+        if (v == null) {
+            return def;
+        }
+        try {
+            int x = Integer.parseInt(v.trim());
+            if (x < min || x > max) {
+                throw new CodecException("jpegxs: " + key + " must be " + min + ".." + max + ", got " + v);
+            }
+            return x;
+        } catch (NumberFormatException e) {
+            throw new CodecException("jpegxs: " + key + " needs a number, got '" + v + "'");
+        }
+    }
+
+    private static void onlyKnown(Map<String, String> params, Set<String> known) throws CodecException {
+        for (String k : params.keySet()) {
+            if (!known.contains(k)) {
+                throw new CodecException("jpegxs: unknown parameter '" + k + "' (known: " + known + ")");
+            }
+        }
+    }
+
+    @Override
+    public VideoEncoder encoder(VideoFormat format, Map<String, String> params) throws CodecException {
+        checkFormat(format);
+        Map<String, String> p = params == null ? Map.of() : params;
+        onlyKnown(p, Set.of("bpp", "decomp_h", "decomp_v", "slice_height", "quantization", "coding_signs",
+                "coding_sigf"));
+        String bpp = p.get("bpp");
+        if (bpp == null) {
+            throw new CodecException("jpegxs: the encoder needs parameter bpp (bits per pixel)");
+        }
+        JpegXsEncoder.Config c = new JpegXsEncoder.Config();
+        try {
+            c.bpp = Double.parseDouble(bpp.trim());
+        } catch (NumberFormatException e) {
+            throw new CodecException("jpegxs: bpp needs a number, got '" + bpp + "'");
+        }
+        c.width = format.width();
+        c.height = format.height();
+        c.sx = sx(format.pixelFormat());
+        c.sy = new int[] {1, 1, 1};
+        c.depth = depth(format.pixelFormat());
+        c.decompH = intParam(p, "decomp_h", 5, 1, 5);
+        c.decompV = intParam(p, "decomp_v", 2, 0, 2);
+        c.sliceHeight = intParam(p, "slice_height", 16, 1, Header.MAX_DIMENSION);
+        c.quantization = intParam(p, "quantization", 0, 0, 1);
+        c.signs = intParam(p, "coding_signs", 0, 0, 2) > 0 ? 1 : 0;
+        c.significance = intParam(p, "coding_sigf", 1, 0, 1) != 0;
+        JpegXsEncoder enc = new JpegXsEncoder(c);
+        PixelFormat pf = format.pixelFormat();
+        int rawSize = (int) format.bufferSize();
+        return new VideoEncoder() {
+            private final Picture pic = enc.newPicture();
+            private byte[] rawTmp = new byte[0];
+            private final byte[] cs = new byte[enc.codestreamSize()];
+
+            @Override
+            public int maxEncodedSize() {
+                return enc.codestreamSize();
+            }
+
+            @Override
+            public int encode(ByteBuffer raw, ByteBuffer out) throws CodecException {
+                if (raw.remaining() < rawSize) {
+                    throw new CodecException("jpegxs: raw frame has " + raw.remaining() + " bytes, expected " + rawSize);
+                }
+                if (out.remaining() < cs.length) {
+                    throw new CodecException("jpegxs: output buffer has " + out.remaining() + " bytes, needs " + cs.length);
+                }
+                byte[] src;
+                int off;
+                if (raw.hasArray()) {
+                    src = raw.array();
+                    off = raw.arrayOffset() + raw.position();
+                } else {
+                    if (rawTmp.length != rawSize) {
+                        rawTmp = new byte[rawSize];
+                    }
+                    raw.duplicate().get(rawTmp);
+                    src = rawTmp;
+                    off = 0;
+                }
+                if (pf == PixelFormat.YUV422_10_PGROUP) {
+                    RawLayout.readPgroup422(src, off, pic);
+                } else {
+                    RawLayout.readPlanar(src, off, pic);
+                }
+                if (out.hasArray()) {
+                    return enc.encode(pic, out.array(), out.arrayOffset() + out.position());
+                }
+                int n = enc.encode(pic, cs, 0);
+                out.duplicate().put(cs, 0, n);
+                return n;
+            }
+
+            @Override
+            public void close() {
+                // nothing to release
+            }
+        };
+    }
+
+    @Override
+    public VideoDecoder decoder(VideoFormat format, Map<String, String> params) throws CodecException {
+        checkFormat(format);
+        Map<String, String> p = params == null ? Map.of() : params;
+        onlyKnown(p, Set.of("threads"));
+        int threads = intParam(p, "threads", 1, 1, 16);
+        PixelFormat pf = format.pixelFormat();
+        int rawSize = (int) format.bufferSize();
+        JpegXsDecoder dec = new JpegXsDecoder(threads).maxPixels((long) format.width() * format.height());
+        int[] wantSx = sx(pf);
+        int wantDepth = depth(pf);
+        return new VideoDecoder() {
+            private byte[] in = new byte[0];
+            private byte[] outTmp = new byte[0];
+
+            @Override
+            public int decode(ByteBuffer encoded, ByteBuffer raw) throws CodecException {
+                if (raw.remaining() < rawSize) {
+                    throw new CodecException("jpegxs: raw buffer has " + raw.remaining() + " bytes, needs " + rawSize);
+                }
+                byte[] src;
+                int off, end;
+                if (encoded.hasArray()) {
+                    src = encoded.array();
+                    off = encoded.arrayOffset() + encoded.position();
+                    end = encoded.arrayOffset() + encoded.limit();
+                } else {
+                    int n = encoded.remaining();
+                    if (in.length < n) {
+                        in = new byte[n];
+                    }
+                    encoded.duplicate().get(in, 0, n);
+                    src = in;
+                    off = 0;
+                    end = n;
+                }
+                Picture pic = dec.decode(src, off, end);
+                Header h = pic.header;
+                if (h.wf != format.width() || h.hf != format.height() || h.nc != 3 || h.sx[1] != wantSx[1]
+                        || h.sx[2] != wantSx[2] || h.sy[1] != 1 || h.sy[2] != 1 || h.depth[0] != wantDepth) {
+                    throw new CodecException("jpegxs: codestream is " + h.wf + "x" + h.hf + " Nc=" + h.nc + " depth "
+                            + h.depth[0] + ", the session expects " + format);
+                }
+                byte[] dst;
+                int doff;
+                if (raw.hasArray()) {
+                    dst = raw.array();
+                    doff = raw.arrayOffset() + raw.position();
+                } else {
+                    if (outTmp.length != rawSize) {
+                        outTmp = new byte[rawSize];
+                    }
+                    dst = outTmp;
+                    doff = 0;
+                }
+                if (pf == PixelFormat.YUV422_10_PGROUP) {
+                    RawLayout.writePgroup422(pic, dst, doff);
+                } else {
+                    RawLayout.writePlanar(pic, dst, doff);
+                }
+                if (dst == outTmp) {
+                    raw.duplicate().put(outTmp, 0, rawSize);
+                }
+                encoded.position(encoded.position() + pic.consumed);
+                return rawSize;
+            }
+
+            @Override
+            public void close() {
+                dec.close();
+            }
+        };
+    }
+}

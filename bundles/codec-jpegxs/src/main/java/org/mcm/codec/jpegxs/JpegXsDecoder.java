@@ -1,0 +1,724 @@
+package org.mcm.codec.jpegxs;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.mcm.api.codec.CodecException;
+
+/**
+ * JPEG XS decoder (ISO/IEC 21122-1), bit-exact with the SVT-JPEG-XS reference decoder. Decodes one codestream at a
+ * time into integer component planes ({@link Picture}); buffers are reused while the header stays the same.
+ *
+ * <p>Not thread-safe; with {@code threads > 1} it decodes slices and components in parallel on its own pool.
+ */
+public final class JpegXsDecoder implements AutoCloseable {
+
+    private final int threads;
+    private ExecutorService pool;
+
+    private Header header;
+    private Header geoHeader;
+    private Geometry geo;
+    private int[] gainOf, prioOf;
+    private int[][] coef; // per global band
+    private SliceContext[] contexts;
+    private int[][] gwMax;
+    private Picture picture;
+    private int[][] idwtTmp; // per worker: L, H, row buffers packed
+    private int[] sliceOffsets = new int[0];
+    private long maxPixels = 8192L * 4352;
+
+    public JpegXsDecoder() {
+        this(1);
+    }
+
+    public JpegXsDecoder(int threads) {
+        if (threads < 1 || threads > 64) {
+            throw new IllegalArgumentException("threads must be 1..64");
+        }
+        this.threads = threads;
+    }
+
+    /**
+     * Largest picture (Wf*Hf) this decoder accepts; a larger header is rejected before anything is allocated.
+     * Default 8192x4352.
+     */
+    public JpegXsDecoder maxPixels(long pixels) {
+        this.maxPixels = pixels;
+        return this;
+    }
+
+    /** The header of the last decoded codestream, or null. */
+    public Header header() {
+        return header;
+    }
+
+    /**
+     * Decodes the codestream starting at {@code off}; {@code end} is the end of the readable bytes (further
+     * codestreams may follow). The returned picture is owned by this decoder and overwritten by the next call.
+     */
+    public Picture decode(byte[] buf, int off, int end) throws CodecException {
+        if (off < 0 || end > buf.length || off > end) {
+            throw new IllegalArgumentException("bad range");
+        }
+        Header h = Header.parse(buf, off, end);
+        setup(h, end);
+        Geometry g = geo;
+        // locate the slices (cheap walk over the precinct headers)
+        int p = h.sliceStart;
+        for (int s = 0; s < g.slices; s++) {
+            if (end - p < 6) {
+                throw new CodecException("JPEG XS SLH at offset " + p + ": truncated (slice " + s + " of " + g.slices + ")");
+            }
+            int m = u16(buf, p);
+            if (m != Header.SLH) {
+                throw new CodecException("JPEG XS SLH at offset " + p + ": expected marker FF20 for slice " + s
+                        + ", found " + Header.hex(m));
+            }
+            if (u16(buf, p + 2) != 4) {
+                throw new CodecException("JPEG XS SLH at offset " + p + ": Lslh must be 4");
+            }
+            int idx = u16(buf, p + 4);
+            if (idx != s) {
+                throw new CodecException("JPEG XS SLH at offset " + p + ": slice index " + idx + ", expected " + s);
+            }
+            sliceOffsets[s] = p + 6;
+            p += 6;
+            int rows = Math.min(g.hsl, g.npy - s * g.hsl);
+            for (int r = 0; r < rows * g.npx; r++) {
+                if (end - p < g.precinctHeaderBytes) {
+                    throw new CodecException("JPEG XS precinct at offset " + p + ": truncated header (slice " + s + ")");
+                }
+                int lprc = ((buf[p] & 0xFF) << 16) | ((buf[p + 1] & 0xFF) << 8) | (buf[p + 2] & 0xFF);
+                if (lprc > end - p - g.precinctHeaderBytes) {
+                    throw new CodecException("JPEG XS precinct at offset " + p + ": Lprc=" + lprc
+                            + " exceeds the remaining " + (end - p - g.precinctHeaderBytes) + " bytes");
+                }
+                p += g.precinctHeaderBytes + lprc;
+            }
+        }
+        if (end - p < 2) {
+            throw new CodecException("JPEG XS EOC at offset " + p + ": truncated codestream");
+        }
+        if (u16(buf, p) != Header.EOC) {
+            throw new CodecException("JPEG XS EOC at offset " + p + ": expected marker FF11, found " + Header.hex(u16(buf, p)));
+        }
+        final int eocEnd = p + 2;
+
+        if (threads == 1 || g.slices == 1) {
+            for (int s = 0; s < g.slices; s++) {
+                contexts[0].decodeSlice(buf, s, sliceOffsets[s], p);
+            }
+        } else {
+            List<Future<?>> fs = new ArrayList<>();
+            int per = (g.slices + threads - 1) / threads;
+            final int eoc = p;
+            for (int t = 0; t < threads; t++) {
+                final int s0 = t * per, s1 = Math.min(g.slices, s0 + per);
+                final SliceContext ctx = contexts[t];
+                if (s0 >= s1) {
+                    continue;
+                }
+                fs.add(pool().submit(() -> {
+                    for (int s = s0; s < s1; s++) {
+                        ctx.decodeSlice(buf, s, sliceOffsets[s], eoc);
+                    }
+                    return null;
+                }));
+            }
+            join(fs);
+        }
+        reconstruct();
+        picture.consumed = eocEnd - off;
+        return picture;
+    }
+
+    private ExecutorService pool() {
+        if (pool == null) {
+            pool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "jpegxs-dec");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return pool;
+    }
+
+    private static void join(List<Future<?>> fs) throws CodecException {
+        CodecException first = null;
+        for (Future<?> f : fs) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof CodecException && first == null) {
+                    first = (CodecException) c;
+                } else if (c instanceof RuntimeException) {
+                    throw (RuntimeException) c;
+                } else if (c instanceof Error) {
+                    throw (Error) c;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CodecException("interrupted", e);
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    static int u16(byte[] b, int p) {
+        return ((b[p] & 0xFF) << 8) | (b[p + 1] & 0xFF);
+    }
+
+    private static boolean sameGeometry(Header a, Header b) {
+        return a != null && a.wf == b.wf && a.hf == b.hf && a.nc == b.nc && a.nlx == b.nlx && a.nly == b.nly
+                && a.sd == b.sd && a.cw == b.cw && a.hsl == b.hsl && java.util.Arrays.equals(a.sx, b.sx)
+                && java.util.Arrays.equals(a.sy, b.sy);
+    }
+
+    private void setup(Header h, int end) throws CodecException {
+        if ((long) h.wf * h.hf > maxPixels) {
+            throw new CodecException("JPEG XS PIH at offset " + (h.start + 8) + ": picture " + h.wf + "x" + h.hf
+                    + " larger than this decoder's limit of " + maxPixels + " pixels");
+        }
+        boolean same = sameGeometry(geoHeader, h);
+        Geometry ng = same ? geo : new Geometry(h);
+        // every precinct needs at least its header, every slice its SLH: reject before allocating
+        long minBytes = (long) ng.npy * ng.npx * ng.precinctHeaderBytes + 6L * ng.slices + 2;
+        if (minBytes > end - h.sliceStart) {
+            throw new CodecException("JPEG XS SLH at offset " + h.sliceStart + ": " + (end - h.sliceStart)
+                    + " bytes left, a " + h.wf + "x" + h.hf + " picture needs at least " + minBytes);
+        }
+        if (!same) {
+            Geometry g = ng;
+            long total = 0;
+            for (int b = 0; b < g.bandsAll; b++) {
+                if (g.exists[b]) {
+                    total += (long) g.bW[b] * g.bH[b];
+                }
+            }
+            if (total > 4L * Header.MAX_DIMENSION * Header.MAX_DIMENSION) {
+                throw new CodecException("JPEG XS: picture too large");
+            }
+            coef = new int[g.bandsAll][];
+            gwMax = new int[1][g.bandsAll];
+            for (int b = 0; b < g.bandsAll; b++) {
+                if (g.exists[b]) {
+                    coef[b] = new int[g.bW[b] * g.bH[b]];
+                    gwMax[0][b] = (Math.max(g.wNorm[b], g.wLast[b]) + 3) / 4;
+                }
+            }
+            contexts = new SliceContext[threads];
+            for (int t = 0; t < threads; t++) {
+                contexts[t] = new SliceContext(g);
+            }
+            picture = new Picture(g.nc, g.compW, g.compH);
+            int maxW = 0, maxH = 0;
+            for (int c = 0; c < g.nc; c++) {
+                maxW = Math.max(maxW, g.compW[c]);
+                maxH = Math.max(maxH, g.compH[c]);
+            }
+            int workers = Math.min(threads, g.nc);
+            idwtTmp = new int[workers * 3][];
+            for (int t = 0; t < workers; t++) {
+                idwtTmp[3 * t] = new int[((maxH + 1) / 2) * maxW];
+                idwtTmp[3 * t + 1] = new int[(maxH / 2 + 1) * maxW];
+                idwtTmp[3 * t + 2] = new int[maxW];
+            }
+            sliceOffsets = new int[g.slices];
+            geo = g;
+            geoHeader = h;
+        }
+        Geometry g = geo;
+        if (h.gain.length != g.bandsExist) {
+            throw new CodecException("JPEG XS WGT: " + h.gain.length + " entries, the picture has " + g.bandsExist
+                    + " bands");
+        }
+        gainOf = new int[g.bandsAll];
+        prioOf = new int[g.bandsAll];
+        int k = 0;
+        for (int b = 0; b < g.bandsAll; b++) {
+            if (g.exists[b]) {
+                gainOf[b] = h.gain[k];
+                prioOf[b] = h.priority[k];
+                k++;
+            }
+        }
+        header = h;
+        picture.header = h;
+        picture.depth = h.depth[0];
+        for (SliceContext c : contexts) {
+            c.configure(h, gainOf, prioOf);
+        }
+    }
+
+    /** Inverse wavelet, colour transform and output scaling into the picture planes (sample values). */
+    private void reconstruct() throws CodecException {
+        Geometry g = geo;
+        int workers = Math.min(threads, g.nc);
+        if (workers <= 1) {
+            for (int c = 0; c < g.nc; c++) {
+                inverseComponent(c, 0);
+            }
+        } else {
+            List<Future<?>> fs = new ArrayList<>();
+            // component 0 is the largest; the others share the other workers
+            for (int t = 0; t < workers; t++) {
+                final int w = t;
+                fs.add(pool().submit(() -> {
+                    for (int c = w; c < g.nc; c += workers) {
+                        inverseComponent(c, w);
+                    }
+                    return null;
+                }));
+            }
+            join(fs);
+        }
+        Header h = header;
+        if (h.cpih == 1) {
+            Rct.inverse(picture.planes[0], picture.planes[1], picture.planes[2], g.compW[0] * g.compH[0]);
+        }
+        for (int c = 0; c < g.nc; c++) {
+            OutputScaling.apply(h, picture.planes[c], g.compW[c] * g.compH[c]);
+        }
+    }
+
+    private void inverseComponent(int c, int worker) {
+        Geometry g = geo;
+        int[] img = picture.planes[c];
+        int stride = g.compW[c];
+        int[] lBuf = idwtTmp[3 * worker], hBuf = idwtTmp[3 * worker + 1], row = idwtTmp[3 * worker + 2];
+        int[] gl = g.global[c];
+        int b0 = gl[0];
+        int curW = g.bW[b0], curH = g.bH[b0];
+        int[] src = coef[b0];
+        for (int y = 0; y < curH; y++) {
+            System.arraycopy(src, y * curW, img, y * stride, curW);
+        }
+        int i = 1;
+        for (int k = g.dv[c]; k < g.dh[c]; k++, i++) {
+            int b = gl[i];
+            int hw = g.bW[b];
+            int[] hb = coef[b];
+            int nw = curW + hw;
+            for (int y = 0; y < curH; y++) {
+                Dwt53.inverse(img, y * stride, hb, y * hw, row, 0, nw);
+                System.arraycopy(row, 0, img, y * stride, nw);
+            }
+            curW = nw;
+        }
+        for (int k = 0; k < g.dv[c]; k++, i += 3) {
+            int bhl = gl[i], blh = gl[i + 1], bhh = gl[i + 2];
+            int hw = g.bW[bhl];
+            int nw = curW + hw;
+            int nL = curH;
+            int nH = g.bH[blh];
+            int[] hl = coef[bhl], lh = coef[blh], hh = coef[bhh];
+            for (int y = 0; y < nL; y++) {
+                Dwt53.inverse(img, y * stride, hl, y * hw, lBuf, y * stride, nw);
+            }
+            for (int y = 0; y < nH; y++) {
+                Dwt53.inverse(lh, y * curW, hh, y * hw, hBuf, y * stride, nw);
+            }
+            Dwt53.inverseVertical(lBuf, hBuf, stride, nL, nH, nw, img, stride);
+            curW = nw;
+            curH = nL + nH;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+            pool = null;
+        }
+    }
+
+    /** Per-thread state for decoding slices: bit reader and the bit-plane counts of the precinct row above. */
+    private final class SliceContext {
+        final Geometry g;
+        final BitReader rd = new BitReader();
+        final int[][][] gcli; // [state][band][lines*gwMax]
+        final int[][] gtli; // [state][band]
+        final int[] mode;
+        final int[][] sig;
+        final int[] leftover; // per band: nonzero padding coefficients of the last line decoded (Fs=1)
+        final int[] topOf; // column -> state index
+        int spare;
+        int fq, fs, qpih, rm, bw;
+        boolean longHdr;
+        int[] gain, prio;
+
+        SliceContext(Geometry g) {
+            this.g = g;
+            int states = g.npx + 1;
+            gcli = new int[states][g.bandsAll][];
+            gtli = new int[states][g.bandsAll];
+            sig = new int[g.bandsAll][];
+            for (int s = 0; s < states; s++) {
+                for (int b = 0; b < g.bandsAll; b++) {
+                    if (g.exists[b]) {
+                        gcli[s][b] = new int[g.bLines[b] * ((Math.max(g.wNorm[b], g.wLast[b]) + 3) / 4)];
+                    }
+                }
+            }
+            for (int b = 0; b < g.bandsAll; b++) {
+                if (g.exists[b]) {
+                    sig[b] = new int[((Math.max(g.wNorm[b], g.wLast[b]) + 3) / 4 + 7) / 8];
+                }
+            }
+            mode = new int[g.bandsAll];
+            leftover = new int[g.bandsAll];
+            topOf = new int[g.npx];
+        }
+
+        void configure(Header h, int[] gain, int[] prio) {
+            fq = h.fq;
+            fs = h.fs;
+            qpih = h.qpih;
+            rm = h.rm;
+            bw = h.bw;
+            longHdr = h.longHeaders();
+            this.gain = gain;
+            this.prio = prio;
+        }
+
+        void decodeSlice(byte[] buf, int s, int p, int end) throws CodecException {
+            int rows = Math.min(g.hsl, g.npy - s * g.hsl);
+            for (int c = 0; c < g.npx; c++) {
+                topOf[c] = -1;
+            }
+            spare = g.npx;
+            for (int r = 0; r < rows; r++) {
+                int py = s * g.hsl + r;
+                for (int px = 0; px < g.npx; px++) {
+                    int cur;
+                    int top = topOf[px];
+                    if (top < 0) {
+                        cur = px; // first row: state px is free
+                    } else {
+                        cur = spare;
+                    }
+                    p = decodePrecinct(buf, p, end, py, px, cur, top);
+                    if (top >= 0) {
+                        spare = top;
+                    }
+                    topOf[px] = cur;
+                }
+            }
+        }
+
+        private int decodePrecinct(byte[] buf, int p, int end, int py, int px, int cur, int top) throws CodecException {
+            final Geometry g = this.g;
+            final int start = p;
+            int lprc = ((buf[p] & 0xFF) << 16) | ((buf[p + 1] & 0xFF) << 8) | (buf[p + 2] & 0xFF);
+            int q = buf[p + 3] & 0xFF;
+            int r = buf[p + 4] & 0xFF;
+            int dpos = p + 5;
+            int bitIdx = 0;
+            int[] gt = gtli[cur];
+            for (int b = 0; b < g.bandsAll; b++) {
+                if (!g.exists[b]) {
+                    continue;
+                }
+                int v = ((buf[dpos + (bitIdx >> 3)] & 0xFF) >> (6 - (bitIdx & 7))) & 3;
+                bitIdx += 2;
+                if (top < 0 && (v & 1) != 0) {
+                    throw new CodecException("JPEG XS precinct at offset " + start
+                            + ": vertical prediction in the first precinct row of a slice");
+                }
+                mode[b] = v;
+                int pump = prio[b] < r ? 1 : 0;
+                int t = q - gain[b] - pump;
+                gt[b] = t < 0 ? 0 : Math.min(t, 15);
+            }
+            p += g.precinctHeaderBytes;
+            final int dataEnd = p + lprc;
+            if (dataEnd > end) {
+                throw new CodecException("JPEG XS precinct at offset " + start + ": Lprc=" + lprc + " beyond the codestream");
+            }
+            final int hdrBytes = longHdr ? 7 : 5;
+            for (int k = 0; k < g.nPackets; k++) {
+                int line = g.pktLine[k];
+                int b0 = g.pktStart[k], b1 = g.pktStop[k];
+                boolean any = false;
+                for (int b = b0; b < b1; b++) {
+                    if (line < g.linesIn(b, py)) {
+                        any = true;
+                        break;
+                    }
+                }
+                if (!any) {
+                    continue;
+                }
+                if (dataEnd - p < hdrBytes) {
+                    throw new CodecException("JPEG XS packet " + k + " at offset " + p + ": header beyond the precinct");
+                }
+                int raw = (buf[p] & 0xFF) >> 7;
+                int dataLen, gcliLen, signLen;
+                if (longHdr) {
+                    dataLen = ((buf[p] & 0x7F) << 13) | ((buf[p + 1] & 0xFF) << 5) | ((buf[p + 2] & 0xFF) >> 3);
+                    gcliLen = ((buf[p + 2] & 0x07) << 17) | ((buf[p + 3] & 0xFF) << 9) | ((buf[p + 4] & 0xFF) << 1)
+                            | ((buf[p + 5] & 0xFF) >> 7);
+                    signLen = ((buf[p + 5] & 0x7F) << 8) | (buf[p + 6] & 0xFF);
+                } else {
+                    dataLen = ((buf[p] & 0x7F) << 8) | (buf[p + 1] & 0xFF);
+                    gcliLen = ((buf[p + 2] & 0xFF) << 5) | ((buf[p + 3] & 0xFF) >> 3);
+                    signLen = ((buf[p + 3] & 0x07) << 8) | (buf[p + 4] & 0xFF);
+                }
+                final int pktAt = p;
+                p += hdrBytes;
+                if ((long) dataLen + gcliLen + signLen > dataEnd - p) {
+                    throw new CodecException("JPEG XS packet " + k + " at offset " + pktAt + ": sizes " + dataLen + "+"
+                            + gcliLen + "+" + signLen + " exceed the precinct");
+                }
+                // bit-plane counts
+                if (raw != 0) {
+                    rd.seek(buf, p, p + gcliLen);
+                    for (int b = b0; b < b1; b++) {
+                        if (line < g.linesIn(b, py)) {
+                            int gw = (g.widthIn(b, px) + 3) >> 2;
+                            int[] gc = gcli[cur][b];
+                            int o = line * gwMax[0][b];
+                            for (int i = 0; i < gw; i++) {
+                                gc[o + i] = rd.read(4);
+                            }
+                        }
+                    }
+                    checkSub(k, pktAt, "bit-plane count", p, gcliLen);
+                    p += gcliLen;
+                } else {
+                    rd.seek(buf, p, dataEnd);
+                    for (int b = b0; b < b1; b++) {
+                        if ((mode[b] & 2) != 0 && line < g.linesIn(b, py)) {
+                            int gw = (g.widthIn(b, px) + 3) >> 2;
+                            int sw = (gw + 7) >> 3;
+                            int[] sg = sig[b];
+                            for (int i = 0; i < sw; i++) {
+                                sg[i] = rd.bit();
+                            }
+                        }
+                    }
+                    if (rd.overrun()) {
+                        throw new CodecException("JPEG XS packet " + k + " at offset " + pktAt
+                                + ": significance flags beyond the precinct");
+                    }
+                    p = rd.bytePos();
+                    if ((long) gcliLen + dataLen + signLen > dataEnd - p) {
+                        throw new CodecException("JPEG XS packet " + k + " at offset " + pktAt
+                                + ": sub-packets exceed the precinct");
+                    }
+                    rd.seek(buf, p, p + gcliLen);
+                    for (int b = b0; b < b1; b++) {
+                        if (line < g.linesIn(b, py)) {
+                            decodeCounts(b, line, px, cur, top);
+                        }
+                    }
+                    checkSub(k, pktAt, "bit-plane count", p, gcliLen);
+                    p += gcliLen;
+                }
+                // data
+                rd.seek(buf, p, p + dataLen);
+                for (int b = b0; b < b1; b++) {
+                    if (line < g.linesIn(b, py)) {
+                        decodeData(b, line, py, px, cur);
+                    }
+                }
+                checkSub(k, pktAt, "data", p, dataLen);
+                p += dataLen;
+                if (fs != 0) {
+                    rd.seek(buf, p, p + signLen);
+                    for (int b = b0; b < b1; b++) {
+                        if (line < g.linesIn(b, py)) {
+                            decodeSigns(b, line, py, px);
+                        }
+                    }
+                    checkSub(k, pktAt, "sign", p, signLen);
+                    p += signLen;
+                }
+            }
+            if (p > dataEnd) {
+                throw new CodecException("JPEG XS precinct at offset " + start + ": packets exceed Lprc=" + lprc);
+            }
+            return dataEnd;
+        }
+
+        private void checkSub(int k, int pktAt, String what, int subStart, int len) throws CodecException {
+            if (rd.overrun() || rd.bytePos() - subStart > len) {
+                throw new CodecException("JPEG XS packet " + k + " at offset " + pktAt + ": " + what
+                        + " sub-packet longer than its size " + len);
+            }
+        }
+
+        private void decodeCounts(int b, int line, int px, int cur, int top) throws CodecException {
+            final BitReader rd = this.rd;
+            int gw = (g.widthIn(b, px) + 3) >> 2;
+            int stride = gwMax[0][b];
+            int[] gc = gcli[cur][b];
+            int o = line * stride;
+            int gtl = gtli[cur][b];
+            int m = mode[b];
+            boolean sigOn = (m & 2) != 0;
+            int[] sg = sig[b];
+            if ((m & 1) == 0) {
+                // prediction from zero
+                for (int i = 0; i < gw; i++) {
+                    if (sigOn && sg[i >> 3] != 0) {
+                        int e = Math.min(gw, (i | 7) + 1);
+                        for (; i < e; i++) {
+                            gc[o + i] = gtl;
+                        }
+                        i--;
+                        continue;
+                    }
+                    int v = gtl + rd.unary();
+                    if (v > 15) {
+                        throw new CodecException("JPEG XS: bit-plane count " + v + " exceeds 15 near byte " + rd.bytePos());
+                    }
+                    gc[o + i] = v;
+                }
+            } else {
+                int[] tg;
+                int to;
+                int gtlTop;
+                if (line == 0) {
+                    tg = gcli[top][b];
+                    to = (g.bLines[b] - 1) * stride;
+                    gtlTop = gtli[top][b];
+                } else {
+                    tg = gc;
+                    to = (line - 1) * stride;
+                    gtlTop = gtl;
+                }
+                int t = Math.max(gtlTop, gtl);
+                for (int i = 0; i < gw; i++) {
+                    int mTop = Math.max(tg[to + i], t);
+                    if (sigOn && sg[i >> 3] != 0) {
+                        gc[o + i] = rm != 0 ? gtl : mTop;
+                        continue;
+                    }
+                    int x = rd.unary();
+                    int thr = Math.max(mTop - gtl, 0);
+                    int delta;
+                    if (x > 2 * thr) {
+                        delta = x - thr;
+                    } else if (x > 0) {
+                        delta = (x & 1) != 0 ? -((x + 1) >> 1) : x >> 1;
+                    } else {
+                        delta = 0;
+                    }
+                    int v = mTop + delta;
+                    if (v > 15) {
+                        throw new CodecException("JPEG XS: bit-plane count " + v + " exceeds 15 near byte " + rd.bytePos());
+                    }
+                    gc[o + i] = v;
+                }
+            }
+        }
+
+        private void decodeData(int b, int line, int py, int px, int cur) {
+            final BitReader rd = this.rd;
+            final int w = g.widthIn(b, px);
+            final int gw = (w + 3) >> 2;
+            final int[] gc = gcli[cur][b];
+            final int go = line * gwMax[0][b];
+            final int gtl = gtli[cur][b];
+            final int[] dst = coef[b];
+            final int row = py * g.bLines[b] + line;
+            int d = row * g.bW[b] + px * g.wNorm[b];
+            final int shift = fq;
+            final int half = (qpih == 0 && gtl > 0) ? 1 << (gtl - 1) : 0;
+            final boolean uniform = qpih != 0 && gtl > 0;
+            final boolean signsHere = fs == 0;
+            int left = 0;
+            for (int grp = 0; grp < gw; grp++) {
+                int n = Math.min(4, w - (grp << 2));
+                int planes = gc[go + grp] - gtl;
+                if (planes <= 0) {
+                    for (int j = 0; j < n; j++) {
+                        dst[d + j] = 0;
+                    }
+                    d += n;
+                    continue;
+                }
+                int signs = signsHere ? rd.read(4) : 0;
+                int a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+                int pl = planes;
+                while (pl > 0) {
+                    int take = pl > 7 ? 7 : pl;
+                    int bitsv = rd.read(take << 2);
+                    for (int s = (take - 1) << 2; s >= 0; s -= 4) {
+                        int nib = bitsv >>> s;
+                        a0 = (a0 << 1) | ((nib >> 3) & 1);
+                        a1 = (a1 << 1) | ((nib >> 2) & 1);
+                        a2 = (a2 << 1) | ((nib >> 1) & 1);
+                        a3 = (a3 << 1) | (nib & 1);
+                    }
+                    pl -= take;
+                }
+                if (n == 4 && !uniform) {
+                    dst[d] = a0 == 0 ? 0 : ((signs & 8) != 0 ? -(((a0 << gtl) | half) << shift) : ((a0 << gtl) | half) << shift);
+                    dst[d + 1] = a1 == 0 ? 0 : ((signs & 4) != 0 ? -(((a1 << gtl) | half) << shift) : ((a1 << gtl) | half) << shift);
+                    dst[d + 2] = a2 == 0 ? 0 : ((signs & 2) != 0 ? -(((a2 << gtl) | half) << shift) : ((a2 << gtl) | half) << shift);
+                    dst[d + 3] = a3 == 0 ? 0 : ((signs & 1) != 0 ? -(((a3 << gtl) | half) << shift) : ((a3 << gtl) | half) << shift);
+                    d += 4;
+                    continue;
+                }
+                int scale = planes + 1;
+                for (int j = 0; j < 4; j++) {
+                    int a = j == 0 ? a0 : j == 1 ? a1 : j == 2 ? a2 : a3;
+                    if (j >= n) {
+                        if (a != 0) {
+                            left++;
+                        }
+                        continue;
+                    }
+                    int v;
+                    if (a == 0) {
+                        v = 0;
+                    } else {
+                        v = a << gtl;
+                        if (uniform) {
+                            int s = 0;
+                            for (int u = v; u > 0; u >>= scale) {
+                                s += u;
+                            }
+                            v = s;
+                        } else {
+                            v |= half;
+                        }
+                        v <<= shift;
+                        if (((signs >> (3 - j)) & 1) != 0) {
+                            v = -v;
+                        }
+                    }
+                    dst[d + j] = v;
+                }
+                d += n;
+            }
+            leftover[b] = left;
+        }
+
+        private void decodeSigns(int b, int line, int py, int px) {
+            final BitReader rd = this.rd;
+            final int w = g.widthIn(b, px);
+            final int[] dst = coef[b];
+            final int row = py * g.bLines[b] + line;
+            final int d = row * g.bW[b] + px * g.wNorm[b];
+            for (int i = 0; i < w; i++) {
+                int v = dst[d + i];
+                if (v != 0 && rd.bit() != 0) {
+                    dst[d + i] = -v;
+                }
+            }
+            if (leftover[b] != 0 && (w & 3) != 0) {
+                rd.skip(leftover[b]);
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package org.mcm.codec.jpegxs;
+
+/** Inverse non-linearity / output scaling (ISO/IEC 21122-1 Annex G): wavelet-domain values to sample values. */
+final class OutputScaling {
+
+    private OutputScaling() {
+    }
+
+    static void apply(Header h, int[] v, int n) {
+        int depth = h.depth[0];
+        int bw = h.bw;
+        int max = (1 << depth) - 1;
+        if (h.tnlt == 0) {
+            int dz = bw - depth;
+            int off = (1 << bw) >> 1;
+            int rnd = (1 << dz) >> 1;
+            int add = off + rnd;
+            for (int i = 0; i < n; i++) {
+                int x = (v[i] + add) >> dz;
+                v[i] = x < 0 ? 0 : x > max ? max : x;
+            }
+        } else if (h.tnlt == 1) {
+            int dz = 2 * bw - depth;
+            long rnd = (1L << dz) >> 1;
+            int clampV = (1 << bw) - 1;
+            long dco = (long) h.tnltAlpha - ((long) h.tnltSigma << 15);
+            for (int i = 0; i < n; i++) {
+                long x = v[i] + ((1 << bw) >> 1);
+                x = x < 0 ? 0 : x > clampV ? clampV : x;
+                long y = ((x * x + rnd) >> dz) + dco;
+                v[i] = (int) (y < 0 ? 0 : y > max ? max : y);
+            }
+        } else {
+            long t1 = h.tnltT1, t2 = h.tnltT2;
+            int e = h.tnltE;
+            int eps = bw - e;
+            long b1 = t1 + (1L << (bw - e - 1));
+            long b2 = t1 * t1;
+            long b3 = t2 - (1L << (bw - e - 1));
+            long a1 = b2 + (t1 << eps) + (1L << (2 * bw - 2 - 2 * e));
+            long a3 = b2 + (t2 << eps) - (1L << (2 * bw - 2 - 2 * e));
+            int dz = 2 * bw - depth;
+            long rnd = (1L << dz) >> 1;
+            long clampV = (1L << bw) - 1;
+            for (int i = 0; i < n; i++) {
+                long x = v[i] + ((1L << bw) >> 1);
+                if (x < t1) {
+                    x = b1 - x;
+                    x = x < 0 ? 0 : x > clampV ? clampV : x;
+                    x = a1 - x * x;
+                } else if (x < t2) {
+                    x = (x << eps) + b2;
+                } else {
+                    x -= b3;
+                    x = x < 0 ? 0 : x > clampV ? clampV : x;
+                    x = a3 + x * x;
+                }
+                x = (x + rnd) >> dz;
+                v[i] = (int) (x < 0 ? 0 : x > max ? max : x);
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package org.mcm.sdk.apps;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Map;
+
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+import org.mcm.api.connection.Direction;
+import org.mcm.api.media.MediaFormat;
+import org.mcm.sdk.Connection;
+import org.mcm.sdk.ConnectionOptions;
+import org.mcm.sdk.McmBuffer;
+import org.mcm.sdk.McmException;
+
+/**
+ * mcm-receiver: receives frames through a media proxy (or directly over memif), writes them to a file and prints
+ * frames per second, latency and loss on a progress line. Latency and loss need the sender's stamp
+ * ({@code mcm-sender --stamp}); without it, loss is counted against {@code --frames} when the stream stops early.
+ */
+public final class McmReceiver {
+
+    static final String NAME = "mcm-receiver";
+    private static final String SUMMARY = "Receive frames, write them to a file, show fps, latency and loss.";
+
+    private McmReceiver() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err, System.getenv()));
+    }
+
+    static Options options() {
+        Options o = new Options();
+        AppSupport.connectionOptions(o);
+        o.addOption(Option.builder("o").longOpt("output").hasArg().argName("file")
+                .desc("write the received frames here, back to back ('-' = standard output)").build());
+        o.addOption(Option.builder().longOpt("idle-timeout").hasArg().argName("seconds")
+                .desc("stop when no frame came for this long once the stream started (default 5; 0 = never)")
+                .build());
+        return o;
+    }
+
+    /** Exit status: 0 done, 1 failed, 2 wrong arguments. */
+    static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+        Options opts = options();
+        CommandLine cl;
+        try {
+            cl = new DefaultParser().parse(opts, args);
+        } catch (ParseException e) {
+            return usageError(err, e.getMessage(), opts);
+        }
+        if (cl.hasOption("?")) {
+            AppSupport.usage(out, NAME, SUMMARY, opts);
+            return 0;
+        }
+        if (!cl.getArgList().isEmpty()) {
+            return usageError(err, "unexpected argument: " + cl.getArgList().get(0), opts);
+        }
+        MediaFormat format;
+        ConnectionOptions co;
+        long limit;
+        int idle;
+        try {
+            format = AppSupport.format(cl);
+            co = AppSupport.options(cl, format);
+            limit = AppSupport.intArg(cl, "n", 0, 0, Integer.MAX_VALUE);
+            idle = AppSupport.intArg(cl, "idle-timeout", 5, 0, 86_400);
+        } catch (AppSupport.UsageException e) {
+            return usageError(err, e.getMessage(), opts);
+        }
+        String o = cl.getOptionValue("o");
+        // "-" (or /dev/stdout) writes the frames to standard output; status lines then go to standard error
+        boolean toStdout = "-".equals(o) || "/dev/stdout".equals(o);
+        Path output = o == null ? null : Path.of(toStdout ? "/dev/stdout" : o);
+        PrintStream status = toStdout ? err : out;
+        try (FileChannel file = output == null ? null : toStdout ? FileChannel.open(output, StandardOpenOption.WRITE)
+                : FileChannel.open(output, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)) {
+            Connection conn;
+            try {
+                conn = AppSupport.open(Direction.RX, cl, co, env);
+            } catch (AppSupport.UsageException e) {
+                return usageError(err, e.getMessage(), opts);
+            }
+            try (conn) {
+                return receive(conn, file, limit, idle, format, cl.hasOption("q"), status);
+            }
+        } catch (McmException e) {
+            err.println(NAME + ": " + e.getMessage() + " [" + e.errorCode() + "]");
+            return 1;
+        } catch (IOException e) {
+            err.println(NAME + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int usageError(PrintStream err, String message, Options opts) {
+        err.println(NAME + ": " + message);
+        AppSupport.usage(err, NAME, SUMMARY, opts);
+        return 2;
+    }
+
+    private static int receive(Connection conn, FileChannel file, long limit, int idleSeconds, MediaFormat format,
+            boolean quiet, PrintStream out) throws IOException {
+        out.println(NAME + ": " + (conn.viaProxy() ? "session " + conn.sessionId() + " at " : "direct memif ")
+                + conn.memifSocketPath() + ", " + format);
+        AppSupport.Samples window = new AppSupport.Samples();
+        AppSupport.Samples all = new AppSupport.Samples();
+        long received = 0;
+        long bytes = 0;
+        long lost = 0;
+        long lastSeq = -1;
+        boolean stamped = false;
+        long first = 0;
+        long lastFrameAt = 0;
+        long lastReport = 0;
+        long reportedFrames = 0;
+        long idleNanos = idleSeconds * 1_000_000_000L;
+        while (limit == 0 || received < limit) {
+            McmBuffer b = conn.tryGetBuffer(Duration.ofMillis(200));
+            long now = System.nanoTime();
+            if (b == null) {
+                if (received > 0 && idleNanos > 0 && now - lastFrameAt >= idleNanos) {
+                    break;
+                }
+                continue;
+            }
+            try {
+                ByteBuffer d = b.data();
+                int len = b.length();
+                long[] stamp = AppSupport.readStamp(d, len);
+                if (stamp != null) {
+                    stamped = true;
+                    long micros = (AppSupport.nowEpochNanos() - stamp[1]) / 1000;
+                    window.add(micros);
+                    all.add(micros);
+                    if (lastSeq >= 0 && stamp[0] > lastSeq + 1) {
+                        lost += stamp[0] - lastSeq - 1;
+                    }
+                    lastSeq = Math.max(lastSeq, stamp[0]);
+                }
+                if (file != null) {
+                    ByteBuffer w = d.duplicate();
+                    w.clear().limit(len);
+                    while (w.hasRemaining()) {
+                        file.write(w);
+                    }
+                }
+                bytes += len;
+            } finally {
+                b.release();
+            }
+            received++;
+            if (received == 1) {
+                first = now;
+                lastReport = now;
+            }
+            lastFrameAt = now;
+            if (!quiet && now - lastReport >= 1_000_000_000L) {
+                double fps = (received - reportedFrames) * 1e9 / (now - lastReport);
+                out.printf("\r%s: %d frames  %.2f fps  latency %s  lost %s   ", NAME, received, fps,
+                        latency(window), stamped ? Long.toString(lost) : "n/a");
+                out.flush();
+                window.clear();
+                lastReport = now;
+                reportedFrames = received;
+            }
+        }
+        if (!quiet && received > 0) {
+            out.println();
+        }
+        if (limit > 0 && received < limit && !stamped) {
+            lost = limit - received;
+            stamped = true;
+        } else if (limit > 0 && received < limit) {
+            lost += Math.max(0, limit - 1 - lastSeq); // the tail that never came
+        }
+        double secs = received > 1 ? (lastFrameAt - first) / 1e9 : 0;
+        out.printf("%s: received %d frames (%d bytes) in %.2f s, %.2f fps, latency %s, lost %s%n", NAME, received,
+                bytes, secs, secs > 0 ? (received - 1) / secs : 0.0, latency(all), stamped ? Long.toString(lost) : "n/a");
+        return received > 0 ? 0 : 1;
+    }
+
+    private static String latency(AppSupport.Samples s) {
+        if (s.count() == 0) {
+            return "n/a";
+        }
+        return "p50 " + s.percentile(50) + " us p99 " + s.percentile(99) + " us max " + s.percentile(100) + " us";
+    }
+}

@@ -1,0 +1,166 @@
+package org.mcm.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.mcm.itests.support.ControlClient;
+
+/**
+ * The issue's end-to-end check: the real appliance, and the SDK sample apps as separate JVM processes
+ * ({@code bin/mcm-sender}, {@code bin/mcm-receiver} from the image) exchanging 600 frames of 1920x1080 4:2:2
+ * 10-bit through the proxy's shared-memory path, compared bit by bit; then an app killed with SIGKILL.
+ */
+public class SdkEndToEndIT {
+
+    static final int W = 1920;
+    static final int H = 1080;
+    static final int FRAME = W * H * 4;
+    static final int DISTINCT = 8;
+
+    private static Path home;
+    private static Path work;
+
+    @BeforeClass
+    public static void setUp() throws IOException {
+        home = ApplianceProcessIT.copyOfImage();
+        work = Files.createTempDirectory("mcm-e2e");
+    }
+
+    @AfterClass
+    public static void tearDown() throws IOException {
+        ApplianceProcessIT.delete(home);
+        ApplianceProcessIT.delete(work);
+    }
+
+    static byte[] sourceFile(Path file) throws IOException {
+        byte[] all = new byte[FRAME * DISTINCT];
+        Random r = new Random(2110);
+        // yuv422p10le samples are 10-bit values in 16-bit little-endian words
+        for (int i = 0; i < all.length; i += 2) {
+            int v = r.nextInt(1024);
+            all[i] = (byte) v;
+            all[i + 1] = (byte) (v >>> 8);
+        }
+        Files.write(file, all);
+        return all;
+    }
+
+    @Test
+    public void sixHundredFramesOf1080pThroughTheApplianceBitExactThenAKilledAppIsReclaimed() throws Exception {
+        int tcp = Provisioning.freePort();
+        int grpc = Provisioning.freePort();
+        Path memifDir = work.resolve("memif");
+        Path src = work.resolve("src.raw");
+        byte[] source = sourceFile(src);
+        try (ApplianceProcessIT.Proxy proxy = new ApplianceProcessIT.Proxy(home, "media_proxy", "-t", Integer.toString(tcp),
+                "-g", Integer.toString(grpc), "--console-port", Integer.toString(Provisioning.freePort()),
+                "--memif-dir", memifDir.toString());
+                ControlClient c = new ControlClient("127.0.0.1", grpc)) {
+            proxy.line("INFO: TCP Server listening on", 60_000);
+            String[] common = {"-P", Integer.toString(tcp), "-t", "local", "-r", "127.0.0.1:9100", "-w", Integer.toString(W),
+                    "-h", Integer.toString(H), "-x", "yuv422p10le", "-f", "30", "-q"};
+
+            // receiver writes frames to its stdout; this test compares them as they come
+            ProcessBuilder rxb = new ProcessBuilder(cmd(home, "mcm-receiver", common, "-n", "600", "-o", "-",
+                    "--idle-timeout", "20"));
+            rxb.environment().put("JAVA", javaBin());
+            rxb.redirectError(work.resolve("rx.err").toFile());
+            Process rx = rxb.start();
+            ApplianceProcessIT.waitFor("receiver session", () -> c.connectionCount() >= 1, 20_000);
+            Thread.sleep(1500); // the receiver attaches its memif after its session exists
+
+            ProcessBuilder txb = new ProcessBuilder(cmd(home, "mcm-sender", common, "-n", "600", "-i", src.toString(),
+                    "--loop", "--no-stamp"));
+            txb.environment().put("JAVA", javaBin());
+            txb.redirectErrorStream(true).redirectOutput(work.resolve("tx.out").toFile());
+            Process tx = txb.start();
+
+            byte[] frame = new byte[FRAME];
+            try (InputStream in = rx.getInputStream(); DataInputStream d = new DataInputStream(in)) {
+                for (int i = 0; i < 600; i++) {
+                    d.readFully(frame);
+                    int k = i % DISTINCT;
+                    assertTrue("frame " + i + " bit-exact", Arrays.equals(source, k * FRAME, (k + 1) * FRAME, frame, 0, FRAME));
+                }
+                assertEquals("nothing after the 600th frame", -1, in.read());
+            } catch (java.io.EOFException e) {
+                throw new AssertionError("receiver ended early; rx: " + Files.readString(work.resolve("rx.err"))
+                        + " tx: " + Files.readString(work.resolve("tx.out")), e);
+            }
+            assertTrue(tx.waitFor(60, TimeUnit.SECONDS));
+            assertEquals("sender exit: " + Files.readString(work.resolve("tx.out")), 0, tx.exitValue());
+            assertTrue(rx.waitFor(60, TimeUnit.SECONDS));
+            assertEquals("receiver exit: " + Files.readString(work.resolve("rx.err")), 0, rx.exitValue());
+
+            // an app killed mid-stream: its session, fds and shared memory are reclaimed; the others go on
+            ApplianceProcessIT.waitFor("sessions of finished apps gone", () -> c.connectionCount() == 0, 10_000);
+            long pid = proxy.process.pid();
+            int fdsBefore = fds(pid);
+            ProcessBuilder rx2b = new ProcessBuilder(cmd(home, "mcm-receiver", common, "-o", "/dev/null", "--idle-timeout", "0"));
+            rx2b.environment().put("JAVA", javaBin());
+            rx2b.redirectErrorStream(true).redirectOutput(work.resolve("rx2.out").toFile());
+            Process rx2 = rx2b.start();
+            ApplianceProcessIT.waitFor("second receiver session", () -> c.connectionCount() == 1, 20_000);
+            Thread.sleep(1000);
+            ProcessBuilder tx2b = new ProcessBuilder(cmd(home, "mcm-sender", common, "-i", src.toString(), "--loop"));
+            tx2b.environment().put("JAVA", javaBin());
+            tx2b.redirectErrorStream(true).redirectOutput(work.resolve("tx2.out").toFile());
+            Process tx2 = tx2b.start();
+            ApplianceProcessIT.waitFor("sender session", () -> c.connectionCount() == 2, 20_000);
+            Thread.sleep(2000); // mid-stream
+            assertTrue(tx2.isAlive());
+            new ProcessBuilder("kill", "-KILL", Long.toString(tx2.pid())).start().waitFor();
+            long killed = System.nanoTime();
+            ApplianceProcessIT.waitFor("killed sender's session reclaimed", () -> c.connectionCount() == 1, 5_000);
+            long reclaimMs = (System.nanoTime() - killed) / 1_000_000;
+            System.out.println("killed app's session reclaimed in " + reclaimMs + " ms");
+            assertTrue("reclaimed within a second: " + reclaimMs + " ms", reclaimMs <= 1000);
+            assertTrue("the receiver keeps running", rx2.isAlive());
+            try (Stream<Path> socks = Files.list(memifDir)) {
+                List<String> names = socks.map(p -> p.getFileName().toString()).toList();
+                assertFalse("the killed sender's memif socket is gone: " + names, names.stream().anyMatch(n -> n.contains("_tx_")));
+                assertEquals("the receiver's socket stays: " + names, 1, names.size());
+            }
+            rx2.destroy();
+            assertTrue(rx2.waitFor(20, TimeUnit.SECONDS));
+            ApplianceProcessIT.waitFor("all sessions gone", () -> c.connectionCount() == 0, 5_000);
+            ApplianceProcessIT.waitFor("fds back to where they were (+-2): before " + fdsBefore,
+                    () -> Math.abs(fds(pid) - fdsBefore) <= 2, 5_000);
+        }
+    }
+
+    static int fds(long pid) {
+        try (Stream<Path> l = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return (int) l.count();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static List<String> cmd(Path image, String program, String[] common, String... more) {
+        List<String> c = new java.util.ArrayList<>();
+        c.add(image.resolve("bin").resolve(program).toString());
+        c.addAll(List.of(common));
+        c.addAll(List.of(more));
+        return c;
+    }
+}
