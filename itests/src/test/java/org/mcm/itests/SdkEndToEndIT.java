@@ -72,6 +72,7 @@ public class SdkEndToEndIT {
                 "--memif-dir", memifDir.toString());
                 ControlClient c = new ControlClient("127.0.0.1", grpc)) {
             proxy.line("INFO: TCP Server listening on", 60_000);
+            proxy.line("INFO: gRPC Server listening on", 60_000);
             String[] common = {"-P", Integer.toString(tcp), "-t", "local", "-r", "127.0.0.1:9100", "-w", Integer.toString(W),
                     "-h", Integer.toString(H), "-x", "yuv422p10le", "-f", "30", "-q"};
 

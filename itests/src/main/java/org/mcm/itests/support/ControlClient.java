@@ -120,9 +120,14 @@ public final class ControlClient implements AutoCloseable {
         }
     }
 
+    /** Connections the proxy lists (any state), or -1 while it does not answer. */
     public int connectionCount() {
-        return ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
-                .listConnections(ListConnectionsRequest.getDefaultInstance()).getConnectionsCount();
+        try {
+            return ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .listConnections(ListConnectionsRequest.getDefaultInstance()).getConnectionsCount();
+        } catch (StatusRuntimeException e) {
+            return -1;
+        }
     }
 
     public boolean delete(long id) {
