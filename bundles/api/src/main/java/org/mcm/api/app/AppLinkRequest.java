@@ -14,9 +14,11 @@ import org.mcm.api.connection.Direction;
  * @param bufferSize    bytes of one buffer: one whole frame / packet (32-bit)
  * @param log2RingSize  ring size as a power of two
  * @param secret        the secret the app must present, empty for none
+ * @param polling       the proxy side busy-polls its rings (lowest latency, one core per link) instead of
+ *                      sleeping on interrupts
  */
 public record AppLinkRequest(Direction direction, String socketPath, long interfaceId, String interfaceName,
-        long bufferSize, int log2RingSize, String secret) {
+        long bufferSize, int log2RingSize, String secret, boolean polling) {
 
     public AppLinkRequest {
         Objects.requireNonNull(direction, "direction");

@@ -95,7 +95,7 @@ public final class MemifAppLinkService implements AppLinkService {
             InterfaceConfig cfg = InterfaceConfig.builder(req.interfaceId())
                     .name(req.interfaceName().length() > 31 ? req.interfaceName().substring(0, 31) : req.interfaceName())
                     .secret(req.secret())
-                    .rxMode(RxMode.INTERRUPT)
+                    .rxMode(req.polling() ? RxMode.POLLING : RxMode.INTERRUPT)
                     .log2RingSize(req.log2RingSize())
                     .bufferSize((int) Math.min(frame, Integer.MAX_VALUE))
                     .maxFrameSize((int) Math.min(Math.max(frame, 2048), Integer.MAX_VALUE))

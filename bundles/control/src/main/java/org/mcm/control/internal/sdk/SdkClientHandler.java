@@ -145,7 +145,7 @@ final class SdkClientHandler implements Runnable {
         AppLink link;
         try {
             link = links.open(new AppLinkRequest(spec.direction(), config.memifDir() + "/media_proxy_" + dir + "_" + n + ".sock",
-                    0, name, spec.format().bufferSize(), log2, ""));
+                    0, name, spec.format().bufferSize(), log2, "", config.memifPolling()));
         } catch (IOException | IllegalArgumentException e) {
             counters.increment("sdk_requests_failed");
             LOG.warn("{}: create session failed: {}; closing the connection", peer, e.getMessage());

@@ -67,6 +67,9 @@ public class SdkServer implements SessionListener {
         @AttributeDefinition(name = "Video ring size (log2)", description = "Buffers per memif ring for video sessions, as a power of two (upstream: 2 = 4 frames).", min = "1", max = "10")
         int videoRingLog2() default 2;
 
+        @AttributeDefinition(name = "Busy-poll app links", description = "The proxy busy-polls each SDK session's memif rings: lowest latency, one core per session. Off: interrupt mode (eventfd).")
+        boolean memifPolling() default false;
+
         @AttributeDefinition(name = "Audio/blob ring size (log2)", description = "Buffers per memif ring for audio and blob sessions (upstream audio: 4 = 16 packets).", min = "1", max = "14")
         int audioRingLog2() default 4;
     }
