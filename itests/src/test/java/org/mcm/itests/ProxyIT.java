@@ -383,6 +383,31 @@ public class ProxyIT {
         }
     }
 
+    /** ST 2110-22 exists only while the JPEG XS codec bundle runs; its sessions go with the codec. */
+    @Test
+    public void st2110_22FollowsTheCodecBundle() throws Exception {
+        Bundle codec = bundle("org.mcm.codec.jpegxs");
+        assertNotNull(codec);
+        try (ControlClient c = new ControlClient("127.0.0.1", grpcPort())) {
+            waitFor("st2110-22 offered", () -> c.transports().contains("st2110-22"), 5000);
+            SessionManager.Session s = sessions.create(ConnectionSpec.builder(Direction.TX, "st2110-22",
+                    new org.mcm.api.media.VideoFormat(256, 128, org.mcm.api.media.Rational.of(30, 1),
+                            org.mcm.api.media.PixelFormat.YUV422P10LE))
+                    .remote(new org.mcm.api.connection.Endpoint("127.0.0.1", Provisioning.freePort())).build(), "itest", null);
+            assertEquals(SessionState.ACTIVE, s.info().state());
+            assertTrue(s.info().description(), s.info().description().contains("jxsv/90000"));
+            codec.stop();
+            try {
+                waitFor("st2110-22 gone with the codec", () -> !c.transports().contains("st2110-22"), 5000);
+                assertEquals(SessionState.TRANSPORT_GONE, s.info().state());
+                assertTrue("st2110-20 unaffected", c.transports().contains("st2110-20"));
+            } finally {
+                codec.start();
+            }
+            waitFor("st2110-22 back", () -> c.transports().contains("st2110-22"), 5000);
+        }
+    }
+
     @Test
     public void senderSdpConfiguresAReceiverOverGrpc() throws Exception {
         try (ControlClient c = new ControlClient("127.0.0.1", grpcPort())) {

@@ -129,6 +129,16 @@ final class SdpParser {
                 return Optional.empty();
             }
             format = video(fmtp);
+        } else if ("st2110-22".equals(transport)) {
+            if (!"video".equals(media) || !"jxsv".equals(enc)) {
+                return Optional.empty();
+            }
+            if (fmtp.containsKey("packetmode") && !"0".equals(fmtp.get("packetmode"))) {
+                throw new IllegalArgumentException("SDP: only JPEG XS codestream mode (packetmode=0) is supported");
+            }
+            VideoFormat v = video(fmtp);
+            // the app receives decoded frames in the codec's planar layout
+            format = new VideoFormat(v.width(), v.height(), v.frameRate(), PixelFormat.YUV422P10LE);
         } else if ("st2110-30".equals(transport)) {
             if (!"audio".equals(media) || !(enc.equals("l24") || enc.equals("l16") || enc.equals("l8"))) {
                 return Optional.empty();

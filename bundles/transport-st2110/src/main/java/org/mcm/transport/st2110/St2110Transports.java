@@ -117,6 +117,52 @@ final class St2110Transports {
     public static final class SettingsMetatype {
     }
 
+    /**
+     * ST 2110-22: present only while a {@code jpegxs} Codec service is (the codec bundle going away takes this
+     * transport and its sessions with it, and its return brings it back).
+     */
+    @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=st2110-22",
+            configurationPid = {"org.mcm.transport.st2110", "org.mcm.dataplane"})
+    public static final class Jxs extends Base {
+        @org.osgi.service.component.annotations.Reference(target = "(" + org.mcm.api.codec.Codec.NAME_PROPERTY + "=jpegxs)")
+        org.mcm.api.codec.Codec codec;
+
+        @Activate
+        @Modified
+        void activate(Settings s) {
+            configure(s);
+        }
+
+        @Deactivate
+        void deactivate() {
+            closeAll();
+        }
+
+        @Override
+        public String protocol() {
+            return "st2110-22";
+        }
+
+        @Override
+        public String description() {
+            return "SMPTE ST 2110-22 JPEG XS video (RFC 9134 codestream mode) over kernel UDP";
+        }
+
+        @Override
+        public TransportSession open(ConnectionSpec spec, TransportContext ctx) throws TransportException {
+            if (!(spec.format() instanceof VideoFormat)) {
+                throw new TransportException("st2110-22 carries video, not " + spec.format());
+            }
+            return track(spec.direction() == Direction.TX ? new JxsSessions.Tx(spec, ctx, settings, codec)
+                    : new JxsSessions.Rx(spec, ctx, settings, codec));
+        }
+
+        @Override
+        public java.util.Optional<ConnectionSpec> parseDescription(String sdp) {
+            return SdpParser.parse(sdp, "st2110-22");
+        }
+    }
+
     @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=st2110-30",
             configurationPid = {"org.mcm.transport.st2110", "org.mcm.dataplane"})
     public static final class Audio extends Base {

@@ -1,0 +1,427 @@
+package org.mcm.transport.st2110;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+import org.mcm.api.codec.Codec;
+import org.mcm.api.codec.CodecException;
+import org.mcm.api.codec.VideoDecoder;
+import org.mcm.api.codec.VideoEncoder;
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.frame.Frame;
+import org.mcm.api.frame.FrameSink;
+import org.mcm.api.frame.FrameSource;
+import org.mcm.api.media.VideoFormat;
+import org.mcm.api.transport.TransportContext;
+import org.mcm.api.transport.TransportException;
+import org.mcm.api.transport.TransportSession;
+
+/**
+ * ST 2110-22 (JPEG XS, RFC 9134 codestream mode) sessions. The app exchanges raw frames; the sender encodes each
+ * with the {@code jpegxs} Codec service at the session's bits per pixel (option {@code bpp}, default 3 as
+ * upstream MCM) and spreads the packets over the frame period; the receiver reassembles the picture segment,
+ * skips the boxes and decodes into the app's buffer on a decoder thread.
+ */
+final class JxsSessions {
+
+    private JxsSessions() {
+    }
+
+    static Map<String, String> encoderParams(ConnectionSpec spec) {
+        return Map.of("bpp", spec.options().getOrDefault("bpp", "3"));
+    }
+
+    static void checkFormat(Codec codec, VideoFormat f) throws TransportException {
+        if (!codec.pixelFormats().contains(f.pixelFormat())) {
+            throw new TransportException("st2110-22: the jpegxs codec does not take " + f.pixelFormat().id()
+                    + " frames (it takes " + codec.pixelFormats() + ")");
+        }
+    }
+
+    static final class Tx implements TransportSession {
+        private final TransportContext ctx;
+        private final VideoFormat format;
+        private final DatagramChannel channel;
+        private final VideoEncoder encoder;
+        private final ByteBuffer segment;
+        private final ByteBuffer header = ByteBuffer.allocateDirect(Rtp.HEADER + Rfc9134.PAYLOAD_HEADER).order(ByteOrder.BIG_ENDIAN);
+        private final ByteBuffer[] gather = new ByteBuffer[2];
+        private final BlockingQueue<Frame> queue;
+        private final St2110Counters counters = new St2110Counters();
+        private final LongAdder encodeErrors = new LongAdder();
+        private final int pt;
+        private final int ssrc = ThreadLocalRandom.current().nextInt();
+        private final int maxData;
+        private final long framePeriodNanos;
+        private final boolean paced;
+        private final String sdp;
+        private final Thread thread;
+        private final long tsBase = ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL;
+        private volatile boolean running = true;
+        private volatile long lastCodestream;
+        private volatile long lastEncodeNanos;
+        private int seq = ThreadLocalRandom.current().nextInt(0x10000);
+        private long frameIndex;
+        private final FrameSink input = this::offer;
+
+        Tx(ConnectionSpec spec, TransportContext ctx, Settings s, Codec codec) throws TransportException {
+            this.ctx = ctx;
+            this.format = (VideoFormat) spec.format();
+            checkFormat(codec, format);
+            try {
+                this.encoder = codec.encoder(format, encoderParams(spec));
+            } catch (CodecException e) {
+                throw new TransportException("st2110-22: " + e.getMessage(), e);
+            }
+            this.segment = ByteBuffer.allocateDirect(Rfc9134.BOXES + encoder.maxEncodedSize()).order(ByteOrder.BIG_ENDIAN);
+            this.pt = spec.payloadType() == 0 ? 114 : spec.payloadType();
+            this.maxData = s.maxUdpPayload() - Rtp.HEADER - Rfc9134.PAYLOAD_HEADER;
+            this.framePeriodNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
+            this.paced = !"none".equalsIgnoreCase(s.pacing());
+            this.channel = Udp.sender(s.ip(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
+            this.queue = new ArrayBlockingQueue<>(Math.max(1, s.txQueueFrames()));
+            String src = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
+            this.sdp = Sdp.jxs(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, format,
+                    Double.parseDouble(encoderParams(spec).get("bpp")));
+            gather[0] = header;
+            thread = new Thread(this::run, "st2110-22-tx-" + ctx.sessionId());
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private boolean offer(Frame f) {
+            if (!running || f.length() < format.bufferSize() || !queue.offer(f)) {
+                counters.framesDropped.increment();
+                f.release();
+                return false;
+            }
+            return true;
+        }
+
+        private void run() {
+            long nextStart = System.nanoTime();
+            while (running) {
+                Frame f;
+                try {
+                    f = queue.poll(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                if (f == null) {
+                    continue;
+                }
+                long now = System.nanoTime();
+                if (now - nextStart > framePeriodNanos || !paced) {
+                    nextStart = now;
+                }
+                try {
+                    ByteBuffer raw = f.data().duplicate();
+                    raw.position(0).limit((int) format.bufferSize());
+                    ByteBuffer out = segment.duplicate();
+                    out.clear().position(Rfc9134.BOXES);
+                    long t0 = System.nanoTime();
+                    int n = encoder.encode(raw, out);
+                    lastEncodeNanos = System.nanoTime() - t0;
+                    lastCodestream = n;
+                    Rfc9134.writeBoxes(segment, 0, format, n);
+                    send(Rfc9134.BOXES + n, nextStart);
+                    counters.framesComplete.increment();
+                } catch (CodecException e) {
+                    encodeErrors.increment();
+                } catch (ClosedChannelException e) {
+                    break;
+                } catch (IOException e) {
+                    counters.sendErrors.increment();
+                    ctx.failed("ST 2110-22 send failed: " + e.getMessage());
+                    break;
+                } finally {
+                    f.release();
+                }
+                nextStart += framePeriodNanos;
+            }
+        }
+
+        private void send(int total, long start) throws IOException {
+            long rtpTs = (tsBase + Rtp.mediaTime(frameIndex, 90_000, format.frameRate().numerator(),
+                    format.frameRate().denominator())) & 0xFFFF_FFFFL;
+            int fc = (int) (frameIndex++ & 0x1F);
+            int packets = (total + maxData - 1) / maxData;
+            long active = framePeriodNanos * 1080 / 1125;
+            for (int i = 0; i < packets; i++) {
+                if (paced && i > 0 && i % 32 == 0) {
+                    long deadline = start + active * i / packets;
+                    long wait;
+                    while ((wait = deadline - System.nanoTime()) > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                }
+                int off = i * maxData;
+                int len = Math.min(maxData, total - off);
+                boolean last = i == packets - 1;
+                header.clear();
+                Rtp.write(header, 0, last, pt, seq, rtpTs, ssrc);
+                header.putInt(Rtp.HEADER, Rfc9134.header(last, fc, i));
+                ByteBuffer data = segment.duplicate();
+                data.limit(off + len).position(off);
+                gather[1] = data;
+                channel.write(gather);
+                seq = (seq + 1) & 0xFFFF;
+                counters.packets.increment();
+                counters.bytes.add(Rtp.HEADER + Rfc9134.PAYLOAD_HEADER + len);
+            }
+        }
+
+        @Override
+        public FrameSink input() {
+            return input;
+        }
+
+        @Override
+        public Map<String, Long> stats() {
+            Map<String, Long> m = counters.snapshot();
+            m.put("encode_errors", encodeErrors.sum());
+            m.put("codestream_bytes_last", lastCodestream);
+            m.put("encode_us_last", lastEncodeNanos / 1000);
+            return m;
+        }
+
+        @Override
+        public String description() {
+            return sdp;
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            thread.interrupt();
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Frame f;
+            while ((f = queue.poll()) != null) {
+                f.release();
+            }
+            encoder.close();
+        }
+    }
+
+    static final class Rx implements TransportSession {
+        private final TransportContext ctx;
+        private final VideoFormat format;
+        private final DatagramChannel channel;
+        private final VideoDecoder decoder;
+        private final int pt;
+        private final St2110Counters counters = new St2110Counters();
+        private final LongAdder decodeErrors = new LongAdder();
+        private final BlockingQueue<ByteBuffer> freeSegments = new ArrayBlockingQueue<>(2);
+        private final BlockingQueue<ByteBuffer> fullSegments = new ArrayBlockingQueue<>(2);
+        private final Thread receiver;
+        private final Thread decoderThread;
+        private volatile boolean running = true;
+        private final FrameSource source;
+        private final FrameSink sink;
+
+        Rx(ConnectionSpec spec, TransportContext ctx, Settings s, Codec codec) throws TransportException {
+            this.ctx = ctx;
+            this.format = (VideoFormat) spec.format();
+            checkFormat(codec, format);
+            try {
+                this.decoder = codec.decoder(format, Map.of());
+            } catch (CodecException e) {
+                throw new TransportException("st2110-22: " + e.getMessage(), e);
+            }
+            this.pt = spec.payloadType();
+            int capacity = Rfc9134.BOXES + (int) format.bufferSize();
+            for (int i = 0; i < 2; i++) {
+                freeSegments.add(ByteBuffer.allocateDirect(capacity).order(ByteOrder.BIG_ENDIAN));
+            }
+            this.source = ctx.frameSource() == null ? NoApp.SOURCE : ctx.frameSource();
+            this.sink = ctx.output() == null ? NoApp.SINK : ctx.output();
+            this.channel = Udp.receiver(s.ip(), spec.local(), spec.remote().host(), s.socketBuffer());
+            receiver = new Thread(this::receive, "st2110-22-rx-" + ctx.sessionId());
+            receiver.setDaemon(true);
+            decoderThread = new Thread(this::decode, "st2110-22-decode-" + ctx.sessionId());
+            decoderThread.setDaemon(true);
+            receiver.start();
+            decoderThread.start();
+        }
+
+        private void receive() {
+            ByteBuffer pkt = ByteBuffer.allocateDirect(65_536).order(ByteOrder.BIG_ENDIAN);
+            ByteBuffer seg = null;
+            int segLen = 0;
+            long ts = -1;
+            int expect = 0;
+            boolean broken = false;
+            int lastSeq = -1;
+            try {
+                while (running) {
+                    pkt.clear();
+                    channel.receive(pkt);
+                    int len = pkt.position();
+                    counters.packets.increment();
+                    counters.bytes.add(len);
+                    int h = Rtp.headerLength(pkt, len);
+                    if (h < 0 || len < h + Rfc9134.PAYLOAD_HEADER || Rtp.version(pkt, 0) != 2
+                            || (pt > 0 && Rtp.payloadType(pkt, 0) != pt)) {
+                        counters.badHeaders.increment();
+                        continue;
+                    }
+                    int ph = pkt.getInt(h);
+                    if (!Rfc9134.t(ph) || Rfc9134.k(ph) || Rfc9134.interlace(ph) != 0) {
+                        counters.badHeaders.increment(); // only progressive codestream mode is supported
+                        continue;
+                    }
+                    int seq = Rtp.seq(pkt, 0);
+                    if (lastSeq >= 0) {
+                        int gap = (seq - lastSeq - 1) & 0xFFFF;
+                        if (gap > 0 && gap < 0x8000) {
+                            counters.lost.add(gap);
+                        }
+                    }
+                    lastSeq = seq;
+                    long pts = Rtp.timestamp(pkt, 0);
+                    if (pts != ts) {
+                        if (seg != null) { // the previous frame never saw its last packet
+                            counters.framesIncomplete.increment();
+                            freeSegments.offer(seg);
+                        }
+                        seg = freeSegments.poll();
+                        if (seg == null) {
+                            counters.framesDropped.increment();
+                        }
+                        ts = pts;
+                        segLen = 0;
+                        expect = 0;
+                        broken = false;
+                    }
+                    if (seg == null) {
+                        continue;
+                    }
+                    int idx = Rfc9134.packetIndex(ph);
+                    int n = len - h - Rfc9134.PAYLOAD_HEADER;
+                    if (idx != expect || segLen + n > seg.capacity()) {
+                        broken = true; // sequential mode: a gap or an overrun spoils the frame
+                    } else {
+                        seg.put(segLen, pkt, h + Rfc9134.PAYLOAD_HEADER, n);
+                        segLen += n;
+                    }
+                    expect = idx + 1;
+                    if (Rfc9134.l(ph) || Rtp.marker(pkt, 0)) {
+                        if (broken) {
+                            counters.framesIncomplete.increment();
+                            freeSegments.offer(seg);
+                        } else {
+                            seg.limit(segLen).position(0);
+                            fullSegments.offer(seg);
+                        }
+                        seg = null;
+                        ts = pts; // later packets of this timestamp are ignored until the next frame
+                    }
+                }
+            } catch (ClosedChannelException e) {
+                // closed
+            } catch (IOException e) {
+                if (running) {
+                    ctx.failed("ST 2110-22 receive failed: " + e.getMessage());
+                }
+            }
+        }
+
+        private void decode() {
+            long frames = 0;
+            while (running) {
+                ByteBuffer seg;
+                try {
+                    seg = fullSegments.poll(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                if (seg == null) {
+                    continue;
+                }
+                try {
+                    int start = Rfc9134.codestreamStart(seg, seg.limit());
+                    if (start < 0) {
+                        counters.badHeaders.increment();
+                        continue;
+                    }
+                    Frame out = source.acquire(0, TimeUnit.NANOSECONDS);
+                    if (out == null) {
+                        counters.noBuffer.increment();
+                        continue;
+                    }
+                    ByteBuffer cs = seg.duplicate();
+                    cs.position(start);
+                    try {
+                        ByteBuffer raw = out.data().duplicate();
+                        raw.clear();
+                        int n = decoder.decode(cs, raw);
+                        out.length(n);
+                        out.sequence(frames++);
+                        counters.framesComplete.increment();
+                        sink.accept(out);
+                    } catch (CodecException e) {
+                        decodeErrors.increment();
+                        out.release();
+                    }
+                } catch (InterruptedException e) {
+                    break;
+                } finally {
+                    seg.clear();
+                    freeSegments.offer(seg);
+                }
+            }
+        }
+
+        @Override
+        public FrameSink input() {
+            return f -> {
+                f.release();
+                return false;
+            };
+        }
+
+        @Override
+        public Map<String, Long> stats() {
+            Map<String, Long> m = counters.snapshot();
+            m.put("decode_errors", decodeErrors.sum());
+            return m;
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+            decoderThread.interrupt();
+            try {
+                receiver.join(2000);
+                decoderThread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            decoder.close();
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package org.mcm.transport.st2110;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.mcm.api.codec.Codec;
+import org.mcm.api.codec.VideoDecoder;
+import org.mcm.api.codec.VideoEncoder;
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.connection.Direction;
+import org.mcm.api.connection.Endpoint;
+import org.mcm.api.media.PixelFormat;
+import org.mcm.api.media.Rational;
+import org.mcm.api.media.VideoFormat;
+import org.mcm.api.transport.TransportException;
+import org.mcm.api.transport.TransportSession;
+import org.mcm.codec.jpegxs.JpegXsCodec;
+
+class JxsTransportTest {
+
+    static final VideoFormat FMT = new VideoFormat(256, 128, Rational.of(30, 1), PixelFormat.YUV422P10LE);
+
+    static St2110Transports.Jxs transport() {
+        St2110Transports.Jxs t = new St2110Transports.Jxs();
+        t.codec = new JpegXsCodec();
+        t.activate(TestSupport.settings("wide"));
+        return t;
+    }
+
+    static byte[] picture(long seed) {
+        // a smooth picture with some texture: 10-bit samples in 16-bit little-endian words
+        byte[] b = new byte[(int) FMT.bufferSize()];
+        ByteBuffer w = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        Random r = new Random(seed);
+        for (int i = 0; i < b.length / 2; i++) {
+            int v = (i % 256) * 3 + r.nextInt(16);
+            w.putShort(i * 2, (short) Math.min(1023, v));
+        }
+        return b;
+    }
+
+    @Test
+    void payloadHeaderBits() {
+        int h = Rfc9134.header(true, 37, 2 * 2048 + 4);
+        assertEquals(1, h >>> 31, "T");
+        assertFalse(Rfc9134.k(h));
+        assertTrue(Rfc9134.l(h));
+        assertEquals(0, Rfc9134.interlace(h));
+        assertEquals(5, Rfc9134.f(h), "F counts frames mod 32");
+        assertEquals(2, (h >>> 11) & 0x7FF, "SEP counts P wraps");
+        assertEquals(4, h & 0x7FF, "P");
+        assertEquals(2 * 2048 + 4, Rfc9134.packetIndex(h));
+        assertFalse(Rfc9134.l(Rfc9134.header(false, 0, 0)));
+    }
+
+    @Test
+    void packetsOnTheWireFollowRfc9134() throws Exception {
+        try (DatagramChannel sniff = DatagramChannel.open()) {
+            sniff.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            sniff.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = ((InetSocketAddress) sniff.getLocalAddress()).getPort();
+            St2110Transports.Jxs t = transport();
+            TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
+                    .remote(new Endpoint("127.0.0.1", port)).option("bpp", "4").build(), TestSupport.txContext());
+            assertTrue(tx.description().contains("a=rtpmap:114 jxsv/90000"), tx.description());
+            assertTrue(tx.description().contains("packetmode=0; transmode=1"), tx.description());
+            for (int i = 0; i < 2; i++) {
+                assertTrue(tx.input().accept(TestSupport.frameOf(picture(i))));
+            }
+            List<ByteBuffer> pkts = new ArrayList<>();
+            sniff.configureBlocking(true);
+            long expectedBytes = 256L * 128 * 4 / 8; // 4 bpp, exact CBR size
+            int total = 0;
+            while (pkts.size() < 2 || total < 2 * (expectedBytes + 60)) {
+                ByteBuffer b = ByteBuffer.allocate(2000);
+                sniff.receive(b);
+                b.flip();
+                pkts.add(b);
+                total += b.limit() - 16;
+            }
+            ByteBuffer first = pkts.get(0);
+            assertEquals(114, Rtp.payloadType(first, 0));
+            int ph = first.getInt(12);
+            assertTrue(Rfc9134.t(ph));
+            assertFalse(Rfc9134.k(ph));
+            assertEquals(0, Rfc9134.packetIndex(ph));
+            assertEquals("jpvs", new String(new byte[] {first.get(20), first.get(21), first.get(22), first.get(23)}));
+            assertEquals(0xFF, first.get(16 + 60) & 0xFF, "SOC after the 60 bytes of boxes");
+            assertEquals(0x10, first.get(16 + 61) & 0xFF);
+            int frame0Packets = 0;
+            for (ByteBuffer p : pkts) {
+                int h = p.getInt(12);
+                if (Rfc9134.f(h) != 0) {
+                    break;
+                }
+                assertEquals(frame0Packets, Rfc9134.packetIndex(h));
+                frame0Packets++;
+                assertEquals(Rtp.marker(p, 0), Rfc9134.l(h), "L equals M in codestream mode");
+            }
+            assertTrue(Rfc9134.l(pkts.get(frame0Packets - 1).getInt(12)));
+            assertEquals(1, Rfc9134.f(pkts.get(frame0Packets).getInt(12)), "next frame's F counter");
+            assertEquals(expectedBytes + 60, (frame0Packets - 1) * (1400 - 16) + (pkts.get(frame0Packets - 1).limit() - 16),
+                    "picture segment = boxes + codestream of the exact CBR size");
+            t.deactivate();
+        }
+    }
+
+    @Test
+    void senderToReceiverDeliversWhatTheCodecDecodes() throws Exception {
+        int port = GStreamerInteropTest.freeUdpPort();
+        St2110Transports.Jxs t = transport();
+        TestSupport.App app = new TestSupport.App(8, (int) FMT.bufferSize());
+        TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-22", FMT)
+                .local(new Endpoint("127.0.0.1", port)).payloadType(114).build(), app);
+        TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
+                .remote(new Endpoint("127.0.0.1", port)).option("bpp", "3").build(), TestSupport.txContext());
+        Codec codec = new JpegXsCodec();
+        try (VideoEncoder enc = codec.encoder(FMT, Map.of("bpp", "3")); VideoDecoder dec = codec.decoder(FMT, Map.of())) {
+            for (int i = 0; i < 5; i++) {
+                byte[] pic = picture(100 + i);
+                assertTrue(tx.input().accept(TestSupport.frameOf(pic)));
+                // what the codec alone makes of this picture
+                ByteBuffer cs = ByteBuffer.allocate(enc.maxEncodedSize());
+                int n = enc.encode(ByteBuffer.wrap(pic), cs);
+                cs.limit(n).position(0);
+                assertEquals(256 * 128 * 3 / 8, n);
+                ByteBuffer expect = ByteBuffer.allocate(pic.length);
+                dec.decode(cs, expect);
+                byte[] got = app.take(10_000);
+                assertNotNull(got, "frame " + i + " rx " + rx.stats() + " tx " + tx.stats());
+                assertArrayEquals(expect.array(), got, "frame " + i);
+            }
+        }
+        assertEquals(5L, rx.stats().get("frames"));
+        assertEquals(0L, rx.stats().get("decode_errors"));
+        t.deactivate();
+    }
+
+    @Test
+    void refusesWhatItCannotCarry() {
+        St2110Transports.Jxs t = transport();
+        VideoFormat uyvy = new VideoFormat(256, 128, Rational.of(30, 1), PixelFormat.UYVY);
+        assertThrows(TransportException.class, () -> t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", uyvy)
+                .remote(new Endpoint("127.0.0.1", 5000)).build(), TestSupport.txContext()));
+        assertThrows(TransportException.class, () -> t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
+                .remote(new Endpoint("127.0.0.1", 5000)).option("bpp", "x").build(), TestSupport.txContext()));
+        String sdp = Sdp.jxs(1, "127.0.0.1", "127.0.0.1", 5000, 114, FMT, 3);
+        ConnectionSpec spec = SdpParser.parse(sdp, "st2110-22").orElseThrow();
+        assertEquals(FMT, spec.format());
+        assertTrue(sdp.contains("b=AS:" + Math.round(256 * 128 * 3 * 30 / 1000.0)), sdp);
+    }
+}
