@@ -18,6 +18,11 @@ public @interface Settings {
     @AttributeDefinition(name = "Socket buffer (bytes)", description = "SO_SNDBUF / SO_RCVBUF requested per socket (the kernel caps it at net.core.[rw]mem_max).", min = "65536")
     int socketBuffer() default 33_554_432;
 
+    @AttributeDefinition(name = "Kernel fast path", description = "auto: send ST 2110-20 with UDP segmentation offload through the native fragment when it is installed (single-line packets); off: plain Java sockets.", options = {
+            @org.osgi.service.metatype.annotations.Option(label = "auto", value = "auto"),
+            @org.osgi.service.metatype.annotations.Option(label = "off", value = "off")})
+    String fastPath() default "auto";
+
     @AttributeDefinition(name = "Multicast TTL")
     int multicastTtl() default 16;
 

@@ -43,9 +43,20 @@ final class VideoTxSession implements TransportSession {
     private final long tsBase = ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL;
     private volatile boolean running = true;
     private long frameIndex;
+    private long extSeq = ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL;
     private final FrameSink input = this::offer;
     /** Wire-layout copy of a planar frame; null when the app's frames are already in pgroup layout. */
     private final ByteBuffer staging;
+    /** Kernel fast path (UDP GSO through the native fragment), or null: plain Java gathering writes. */
+    private final GsoSender gso;
+    private final int chunksPerLine;
+    private final int chunkBytes;
+    private final long[] batchAddrs;
+    private final PGroup pg;
+    private final int lineBytes;
+    private final int pt;
+    private final int ssrc;
+    private long gsoSends;
 
     VideoTxSession(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
         this.ctx = ctx;
@@ -67,12 +78,36 @@ final class VideoTxSession implements TransportSession {
         } catch (IllegalArgumentException e) {
             throw new TransportException(e.getMessage());
         }
-        this.channel = Udp.sender(s.ip(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
+        this.pg = pg;
+        this.lineBytes = pg.lineBytes(format.width());
+        String srcIp = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
+        int pgPerLine = format.width() / pg.pixels();
+        int maxPg = (s.maxUdpPayload() - GsoSender.HEADER) / pg.bytes();
+        int chunks = 0;
+        for (int d = Math.max(1, (pgPerLine + maxPg - 1) / maxPg); d <= Math.min(pgPerLine, 64); d++) {
+            if (pgPerLine % d == 0) {
+                chunks = d;
+                break;
+            }
+        }
+        GsoSender g = null;
+        if (chunks > 0 && !"off".equalsIgnoreCase(s.fastPath()) && isIpv4Literal(srcIp) && isIpv4Literal(spec.remote().host())) {
+            g = GsoSender.open(srcIp, spec.local().port(), spec.remote().host(), spec.remote().port(), s.multicastTtl(),
+                    s.socketBuffer(), GsoSender.HEADER + pgPerLine / chunks * pg.bytes());
+        }
+        this.gso = g;
+        this.chunksPerLine = g == null ? 0 : chunks;
+        this.chunkBytes = g == null ? 0 : pgPerLine / chunks * pg.bytes();
+        this.batchAddrs = new long[g == null ? 1 : g.batch()];
+        this.pt = pt;
+        this.ssrc = ssrc;
+        this.channel = g != null ? null : Udp.sender(s.ip(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
         this.queue = new ArrayBlockingQueue<>(Math.max(1, s.txQueueFrames()));
         this.paced = !"none".equalsIgnoreCase(s.pacing());
         this.framePeriodNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
         int perPacket = (s.maxUdpPayload() - Rtp.HEADER - Rfc4175Packetizer.EXT_SEQ - Rfc4175Packetizer.SRD) / pg.bytes() * pg.bytes();
-        this.packetsPerFrame = (packetizer.frameBytes() + perPacket - 1) / perPacket;
+        this.packetsPerFrame = gso != null ? (long) chunksPerLine * format.height()
+                : (packetizer.frameBytes() + perPacket - 1) / perPacket;
         String src = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
         this.sdp = Sdp.video(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, format, pg, s.maxUdpPayload());
         this.thread = new Thread(this::run, "st2110-20-tx-" + ctx.sessionId());
@@ -137,8 +172,16 @@ final class VideoTxSession implements TransportSession {
             Pack422.toWire(format.pixelFormat(), data, staging, format.width(), format.height());
             data = staging;
         }
-        packetizer.begin(data, rtpTs);
         long active = framePeriodNanos * 1080 / 1125;
+        if (gso != null && data.isDirect()) {
+            sendFrameGso(data, rtpTs, start, active);
+            counters.framesComplete.increment();
+            return;
+        }
+        if (channel == null) {
+            throw new IOException("frame buffer is not direct memory: the kernel fast path cannot send it");
+        }
+        packetizer.begin(data, rtpTs);
         long i = 0;
         while (packetizer.hasMore()) {
             if (paced && i % BATCH == 0 && i > 0) {
@@ -151,6 +194,45 @@ final class VideoTxSession implements TransportSession {
             i++;
         }
         counters.framesComplete.increment();
+    }
+
+    /** Single-line packing: every packet carries one equal chunk of one line, so batches go out with UDP GSO. */
+    private void sendFrameGso(ByteBuffer data, long rtpTs, long start, long active) throws IOException {
+        long base = NetNative.address(data);
+        ByteBuffer h = gso.headers();
+        int batch = gso.batch();
+        int h2 = format.height();
+        long total = packetsPerFrame;
+        int inBatch = 0;
+        long i = 0;
+        for (int y = 0; y < h2; y++) {
+            for (int c = 0; c < chunksPerLine; c++, i++) {
+                int off = inBatch * GsoSender.HEADER;
+                boolean last = i == total - 1;
+                Rtp.write(h, off, last, pt, (int) extSeq, rtpTs, ssrc);
+                h.putShort(off + Rtp.HEADER, (short) (extSeq >>> 16));
+                h.putShort(off + 14, (short) chunkBytes);
+                h.putShort(off + 16, (short) (y & 0x7FFF));
+                h.putShort(off + 18, (short) ((c * chunkBytes / pg.bytes() * pg.pixels()) & 0x7FFF));
+                batchAddrs[inBatch] = base + (long) y * lineBytes + (long) c * chunkBytes;
+                extSeq = (extSeq + 1) & 0xFFFF_FFFFL;
+                inBatch++;
+                if (inBatch == batch || last) {
+                    if (paced && i + 1 < total) {
+                        parkUntil(start + active * (i + 1 - inBatch) / total);
+                    }
+                    gso.send(batchAddrs, inBatch);
+                    gsoSends++;
+                    counters.packets.add(inBatch);
+                    counters.bytes.add((long) inBatch * (GsoSender.HEADER + chunkBytes));
+                    inBatch = 0;
+                }
+            }
+        }
+    }
+
+    private static boolean isIpv4Literal(String s) {
+        return s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
     }
 
     private static void parkUntil(long deadline) {
@@ -169,6 +251,8 @@ final class VideoTxSession implements TransportSession {
     public Map<String, Long> stats() {
         Map<String, Long> m = counters.snapshot();
         m.put("packets_per_frame", packetsPerFrame);
+        m.put("fast_path", gso == null ? 0L : 1L);
+        m.put("gso_sends", gsoSends);
         m.put("queued", (long) queue.size());
         return m;
     }
@@ -183,7 +267,9 @@ final class VideoTxSession implements TransportSession {
         running = false;
         thread.interrupt();
         try {
-            channel.close();
+            if (channel != null) {
+                channel.close();
+            }
         } catch (IOException e) {
             // closing anyway
         }
@@ -195,6 +281,9 @@ final class VideoTxSession implements TransportSession {
         Frame f;
         while ((f = queue.poll()) != null) {
             f.release();
+        }
+        if (gso != null) {
+            gso.close();
         }
     }
 }

@@ -133,8 +133,9 @@ class GStreamerInteropTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"640,480,YUV422_10_PGROUP,20", "640,480,UYVY,20", "1920,1080,YUV422_10_PGROUP,8", "1920,1080,UYVY,8"})
-    void weSendGStreamerReceivesBitExact(int w, int h, PixelFormat pf, int frames) throws Exception {
+    @CsvSource({"640,480,YUV422_10_PGROUP,20,auto", "640,480,UYVY,20,auto", "1920,1080,YUV422_10_PGROUP,8,auto",
+            "1920,1080,UYVY,8,auto", "640,480,YUV422_10_PGROUP,20,off", "1920,1080,UYVY,8,off"})
+    void weSendGStreamerReceivesBitExact(int w, int h, PixelFormat pf, int frames, String fastPath) throws Exception {
         int size = (int) pf.frameSize(w, h);
         Random rnd = new Random(w * 31L + pf.ordinal());
         List<byte[]> sent = new ArrayList<>();
@@ -157,8 +158,10 @@ class GStreamerInteropTest {
         ConnectionSpec spec = ConnectionSpec.builder(Direction.TX, "st2110-20", vf).remote(new Endpoint("127.0.0.1", port))
                 .build();
         St2110Transports.Video t = new St2110Transports.Video();
-        t.activate(TestSupport.settings("wide"));
+        t.activate(TestSupport.settings("wide", "127.0.0.1", fastPath));
         TransportSession tx = t.open(spec, TestSupport.txContext());
+        boolean expectFast = "auto".equals(fastPath) && NetNative.available();
+        assertEquals(expectFast ? 1L : 0L, tx.stats().get("fast_path"), "kernel fast path in use: " + NetNative.unavailableReason());
         try {
             for (byte[] b : sent) {
                 while (!tx.input().accept(TestSupport.frameOf(b))) {

@@ -24,7 +24,16 @@ final class TestSupport {
     }
 
     static Settings settings(String pacing, String ip) {
+        return settings(pacing, ip, "auto");
+    }
+
+    static Settings settings(String pacing, String ip, String fastPath) {
         return new Settings() {
+            @Override
+            public String fastPath() {
+                return fastPath;
+            }
+
             @Override
             public Class<? extends Annotation> annotationType() {
                 return Settings.class;
