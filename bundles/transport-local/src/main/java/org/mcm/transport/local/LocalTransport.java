@@ -24,8 +24,9 @@ import org.osgi.service.component.annotations.Deactivate;
 /**
  * The "local" transport: a sender and any number of receivers on the same proxy meet in a group (the option
  * {@code group}, else the port: TX remote port = RX local port). Each frame the sender's app puts into its shared
- * memory is copied once into a free buffer of every receiver's shared memory; a receiver with no free buffer
- * misses that frame (counted).
+ * memory is copied once into a free buffer of every receiver's shared memory. A receiver with no free buffer is
+ * waited for up to {@code wait_ms} (connection option of the sender, default 100 ms), which slows the sender down
+ * to the receiver's pace instead of losing frames; after that the receiver misses the frame (counted).
  */
 @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=local")
 public final class LocalTransport implements Transport {
@@ -75,7 +76,13 @@ public final class LocalTransport implements Transport {
                     throw new TransportException("group " + key + " already has a sender");
                 }
                 g.hasSender = true;
-                return new Sender(g);
+                long waitMs;
+                try {
+                    waitMs = Long.parseLong(spec.options().getOrDefault("wait_ms", "100"));
+                } catch (NumberFormatException e) {
+                    throw new TransportException("option wait_ms is not a number: " + spec.options().get("wait_ms"));
+                }
+                return new Sender(g, Math.max(0, waitMs));
             }
             if (ctx.frameSource() == null || ctx.output() == null) {
                 throw new TransportException("a local receiver needs an app attached");
@@ -118,9 +125,11 @@ public final class LocalTransport implements Transport {
         private final LongAdder unheard = new LongAdder();
         private volatile boolean open = true;
         private final FrameSink input = this::fanOut;
+        private final long waitNanos;
 
-        Sender(Group group) {
+        Sender(Group group, long waitMs) {
             this.group = group;
+            this.waitNanos = TimeUnit.MILLISECONDS.toNanos(waitMs);
         }
 
         private boolean fanOut(Frame f) {
@@ -134,7 +143,7 @@ public final class LocalTransport implements Transport {
                     unheard.increment();
                 }
                 for (Receiver r : group.receivers) {
-                    r.deliver(f);
+                    r.deliver(f, waitNanos);
                 }
                 return true;
             } finally {
@@ -183,13 +192,13 @@ public final class LocalTransport implements Transport {
             this.sink = sink;
         }
 
-        void deliver(Frame f) {
+        void deliver(Frame f, long waitNanos) {
             if (!open) {
                 return;
             }
             Frame out;
             try {
-                out = source.acquire(0, TimeUnit.NANOSECONDS);
+                out = source.acquire(waitNanos, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

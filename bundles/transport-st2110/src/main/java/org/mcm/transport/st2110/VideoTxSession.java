@@ -78,6 +78,9 @@ final class VideoTxSession implements TransportSession {
         } catch (IllegalArgumentException e) {
             throw new TransportException(e.getMessage());
         }
+        if (spec.remote().host().isEmpty() || spec.remote().port() == 0) {
+            throw new TransportException("a sender needs a destination address and port (remote), got " + spec.remote());
+        }
         this.pg = pg;
         this.lineBytes = pg.lineBytes(format.width());
         String srcIp = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
