@@ -120,6 +120,17 @@ public final class ControlClient implements AutoCloseable {
         }
     }
 
+    /** Every connection with its state and counters, for failure messages. */
+    public String dump() {
+        StringBuilder sb = new StringBuilder();
+        for (mcm.control.v1.Connection c : ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .listConnections(ListConnectionsRequest.getDefaultInstance()).getConnectionsList()) {
+            sb.append(c.getId()).append(' ').append(c.getSpec().getDirection()).append(' ').append(c.getSpec().getTransport())
+                    .append(' ').append(c.getState()).append(' ').append(new java.util.TreeMap<>(c.getStatsMap())).append('\n');
+        }
+        return sb.toString();
+    }
+
     /** Connections the proxy lists (any state), or -1 while it does not answer. */
     public int connectionCount() {
         try {

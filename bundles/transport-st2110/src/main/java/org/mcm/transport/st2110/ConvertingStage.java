@@ -28,6 +28,7 @@ final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
     private final BlockingQueue<Frame> free = new ArrayBlockingQueue<>(STAGING);
     private final BlockingQueue<Frame> full = new ArrayBlockingQueue<>(STAGING);
     private final int capacity;
+    private final long waitNanos;
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -38,6 +39,7 @@ final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
         this.out = out;
         this.counters = counters;
         this.capacity = (int) wire.frameSize(format.width(), format.height());
+        this.waitNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
         for (int i = 0; i < STAGING; i++) {
             free.add(staging(ByteBuffer.allocateDirect(capacity)));
         }
@@ -82,7 +84,8 @@ final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
                 continue;
             }
             try {
-                Frame target = app.acquire(0, TimeUnit.NANOSECONDS);
+                // this thread may wait for the app (up to a frame time) without holding up reception
+                Frame target = app.acquire(waitNanos, TimeUnit.NANOSECONDS);
                 if (target == null || target.data().capacity() < format.bufferSize()) {
                     counters.noBuffer.increment();
                     if (target != null) {
