@@ -60,7 +60,7 @@ public class SdkEndToEndIT {
         return all;
     }
 
-    @Test
+    @Test(timeout = 240_000)
     public void sixHundredFramesOf1080pThroughTheApplianceBitExactThenAKilledAppIsReclaimed() throws Exception {
         int tcp = Provisioning.freePort();
         int grpc = Provisioning.freePort();

@@ -54,7 +54,7 @@ public class TwoProxiesIT {
         return p;
     }
 
-    @Test
+    @Test(timeout = 240_000)
     public void sixHundred1080pFramesAcrossTwoProxiesOverSt2110_20() throws Exception {
         int tcpA = Provisioning.freePort();
         int grpcA = Provisioning.freePort();

@@ -73,7 +73,7 @@ final class St2110Transports {
     }
 
     @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=st2110-20",
-            configurationPid = {"org.mcm.transport.st2110", "org.mcm.dataplane"})
+            configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
     public static final class Video extends Base {
         @Activate
         @Modified
@@ -122,7 +122,7 @@ final class St2110Transports {
      * transport and its sessions with it, and its return brings it back).
      */
     @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=st2110-22",
-            configurationPid = {"org.mcm.transport.st2110", "org.mcm.dataplane"})
+            configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
     public static final class Jxs extends Base {
         @org.osgi.service.component.annotations.Reference(target = "(" + org.mcm.api.codec.Codec.NAME_PROPERTY + "=jpegxs)")
         org.mcm.api.codec.Codec codec;
@@ -164,7 +164,7 @@ final class St2110Transports {
     }
 
     @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=st2110-30",
-            configurationPid = {"org.mcm.transport.st2110", "org.mcm.dataplane"})
+            configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
     public static final class Audio extends Base {
         @Activate
         @Modified

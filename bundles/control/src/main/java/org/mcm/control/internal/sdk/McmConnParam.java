@@ -210,10 +210,18 @@ public final class McmConnParam {
         } else {
             format = new VideoFormat(width(), height(), Rational.fromFps(fps()), pixelFormat(pixFmt()));
         }
+        // upstream semantics: the proxy sends from and receives on its own data-plane address (-i); local_addr only
+        // carries the port (TX: UDP source port; RX: the port to listen on) and, for RX, in its ip the multicast
+        // source filter; remote_addr is the destination (TX) or the sender / multicast group (RX)
+        Endpoint local = endpoint(localIp(), localPort(), "local_addr");
+        Endpoint remote = endpoint(remoteIp(), remotePort(), "remote_addr");
         ConnectionSpec.Builder b = ConnectionSpec.builder(dir, transport, format)
-                .local(endpoint(localIp(), localPort(), "local_addr"))
-                .remote(endpoint(remoteIp(), remotePort(), "remote_addr"))
+                .local(new Endpoint("", local.port()))
+                .remote(dir == Direction.RX ? new Endpoint(remote.host(), 0) : remote)
                 .payloadType(payloadTypeNr() & 0x7F);
+        if (dir == Direction.RX && !local.host().isEmpty()) {
+            b.option("source_filter", local.host());
+        }
         if (pt == PAYLOAD_ST22_VIDEO || payloadCodec() == 1) {
             b.option("codec", "jpegxs");
         }

@@ -65,6 +65,7 @@ class McmConnParamTest {
         assertEquals(new VideoFormat(1920, 1080, Rational.of(60000, 1001), PixelFormat.YUV422P10LE), spec.format());
         assertEquals(8_294_400, spec.format().bufferSize());
         assertEquals(9001, spec.local().port());
+        assertEquals("", spec.local().host(), "TX sends from the proxy's data-plane address, not the app's");
         assertEquals("192.168.96.2", spec.remote().host());
         assertEquals(9002, spec.remote().port());
         assertEquals(112, spec.payloadType());
@@ -75,7 +76,10 @@ class McmConnParamTest {
         byte[] b = image();
         ByteBuffer w = le(b);
         w.putInt(0, 1);              // is_rx
+        str(b, 8, "192.168.96.9");   // RX: local_addr.ip is the multicast source filter
         str(b, 54, "9100");
+        str(b, 60, "239.1.1.1");     // the group
+        str(b, 106, "9999");
         w.putInt(228, 3);            // ST30 audio
         w.putInt(240, 0);            // audio_args.type FRAME_LEVEL
         w.putInt(244, 2);            // audio_args.format PCM24
@@ -88,6 +92,10 @@ class McmConnParamTest {
         assertEquals(new AudioFormat(48_000, 8, 24, PacketTime.PT_125US), spec.format());
         assertEquals(6 * 8 * 3, spec.format().bufferSize());
         assertEquals(9100, spec.local().port());
+        assertEquals("", spec.local().host(), "the proxy receives on its own data-plane address");
+        assertEquals("239.1.1.1", spec.remote().host());
+        assertEquals(0, spec.remote().port());
+        assertEquals("192.168.96.9", spec.options().get("source_filter"));
     }
 
     @Test
