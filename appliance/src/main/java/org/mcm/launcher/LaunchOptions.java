@@ -44,6 +44,8 @@ public final class LaunchOptions {
     public String consolePassword;
     public Path deployDir;
     public Path configDir;
+    /** Runtime state (OSGi bundle cache, unpacked native libraries): {@code --state-dir}, else {@code MCM_STATE_DIR}, else {@code <home>/var}. */
+    public Path stateDir;
     /** Null when not given (ConfigAdmin value or /run/mcm stays). */
     public String memifDir;
     public String logLevel = "info";
@@ -60,6 +62,7 @@ public final class LaunchOptions {
         o.addOption(Option.builder().longOpt("console-password").hasArg().argName("password").get());
         o.addOption(Option.builder().longOpt("deploy-dir").hasArg().argName("dir").get());
         o.addOption(Option.builder().longOpt("config-dir").hasArg().argName("dir").get());
+        o.addOption(Option.builder().longOpt("state-dir").hasArg().argName("dir").get());
         o.addOption(Option.builder().longOpt("memif-dir").hasArg().argName("dir").get());
         o.addOption(Option.builder().longOpt("log-level").hasArg().argName("level").get());
         return o;
@@ -77,12 +80,18 @@ public final class LaunchOptions {
         out.println("    --console-password=password\tWeb Console password (stored hashed in the config dir).");
         out.println("    --deploy-dir=dir\t\tHot-deploy folder for bundles and .cfg files (defaults: <home>/deploy).");
         out.println("    --config-dir=dir\t\tOperator configuration: credentials and ConfigAdmin store (defaults: <home>/conf).");
+        out.println("    --state-dir=dir\t\tRuntime state: bundle cache, native libraries (defaults: $MCM_STATE_DIR, else <home>/var).");
         out.println("    --memif-dir=dir\t\tWhere per-session memif sockets are created (defaults: /run/mcm).");
         out.println("    --log-level=level\t\terror, warn, info, debug or trace (defaults: info).");
         out.println("Without -g/-t/-i/-d the proxy keeps the values last set through ConfigAdmin (Web Console), else the defaults.");
     }
 
     public static LaunchOptions parse(String[] args, Path home) throws UsageException {
+        return parse(args, home, System.getenv("MCM_STATE_DIR"));
+    }
+
+    /** {@code stateDirEnv}: the value of {@code MCM_STATE_DIR} (null or empty when unset). */
+    static LaunchOptions parse(String[] args, Path home, String stateDirEnv) throws UsageException {
         CommandLine cl;
         try {
             cl = new DefaultParser().parse(options(), args, false);
@@ -122,6 +131,13 @@ public final class LaunchOptions {
                 : home.resolve("deploy");
         o.configDir = cl.hasOption("config-dir") ? Path.of(nonEmpty("--config-dir", cl.getOptionValue("config-dir"))).toAbsolutePath()
                 : home.resolve("conf");
+        if (cl.hasOption("state-dir")) {
+            o.stateDir = Path.of(nonEmpty("--state-dir", cl.getOptionValue("state-dir"))).toAbsolutePath();
+        } else if (stateDirEnv != null && !stateDirEnv.isBlank()) {
+            o.stateDir = Path.of(stateDirEnv.trim()).toAbsolutePath();
+        } else {
+            o.stateDir = home.resolve("var");
+        }
         if (cl.hasOption("memif-dir")) {
             o.memifDir = Path.of(nonEmpty("--memif-dir", cl.getOptionValue("memif-dir"))).toAbsolutePath().toString();
             if (o.memifDir.length() > 80) {

@@ -96,7 +96,7 @@ public final class Main {
         try {
             Files.createDirectories(opts.deployDir);
             Files.createDirectories(opts.configDir);
-            Files.createDirectories(home.resolve("var/jna"));
+            Files.createDirectories(opts.stateDir.resolve("jna"));
         } catch (IOException e) {
             throw new StartupException("cannot create " + e.getMessage());
         }
@@ -104,7 +104,7 @@ public final class Main {
 
         configureLogging(opts.logLevel);
         Map<String, String> props = new HashMap<>(feature.frameworkProperties());
-        props.put(Constants.FRAMEWORK_STORAGE, home.resolve("var/felix-cache").toString());
+        props.put(Constants.FRAMEWORK_STORAGE, opts.stateDir.resolve("felix-cache").toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         props.put(Constants.FRAMEWORK_BOOTDELEGATION, "sun.*,com.sun.*,jdk.internal.*");
         props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(feature.maxStartOrder()));
@@ -130,7 +130,7 @@ public final class Main {
             props.put("mcm.memif.dir", opts.memifDir);
         }
         // JNA unpacks its native libraries here instead of the user's home (the appliance may run as a service user)
-        setIfAbsent("jna.tmpdir", home.resolve("var/jna").toString());
+        setIfAbsent("jna.tmpdir", opts.stateDir.resolve("jna").toString());
         if (opts.ip != null) {
             props.put("mcm.dataplane.ip", opts.ip);
         }
