@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -107,6 +108,85 @@ API long mcmnet_send(int fd, const int64_t *addrs, const int32_t *lens, int iovc
         n = sendmsg(fd, &m, 0);
     } while (n < 0 && errno == EINTR);
     return n < 0 ? -errno : (long)n;
+}
+
+/* An IPv4 UDP socket receiving on port: bound to bind_ip (unicast), or to any address with a join of group on the
+ * interface that has if_ip (multicast; group NULL or empty for none). */
+API int mcmnet_udp_bind(const char *bind_ip, int port, const char *group, const char *if_ip, int rcvbuf) {
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    int mcast = group != NULL && group[0] != 0;
+    if (mcast) {
+        a.sin_addr.s_addr = htonl(INADDR_ANY);
+    } else if (inet_pton(AF_INET, bind_ip, &a.sin_addr) != 1) {
+        return -EINVAL;
+    }
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) {
+        goto fail;
+    }
+    if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0) {
+        goto fail;
+    }
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        goto fail;
+    }
+    if (mcast) {
+        struct ip_mreq m;
+        memset(&m, 0, sizeof m);
+        if (inet_pton(AF_INET, group, &m.imr_multiaddr) != 1 || inet_pton(AF_INET, if_ip, &m.imr_interface) != 1) {
+            close(fd);
+            return -EINVAL;
+        }
+        if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m) != 0) {
+            goto fail;
+        }
+    }
+    return fd;
+fail:;
+    int e = errno;
+    close(fd);
+    return -e;
+}
+
+/* Waits up to timeout_ms for datagrams, then receives up to n of them with one recvmmsg into consecutive slots of
+ * slot bytes starting at base; their lengths go to lens. Returns the count (0 on timeout) or -errno. */
+API int mcmnet_recv_batch(int fd, int64_t base, int slot, int n, int32_t *lens, int timeout_ms) {
+    struct mmsghdr msgs[64];
+    struct iovec iov[64];
+    if (n <= 0 || n > 64 || slot <= 0) {
+        return -EINVAL;
+    }
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0) {
+        return errno == EINTR ? 0 : -errno;
+    }
+    if (r == 0) {
+        return 0;
+    }
+    memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        iov[i].iov_base = (void *)(intptr_t)(base + (int64_t)i * slot);
+        iov[i].iov_len = (size_t)slot;
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int got = recvmmsg(fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
+    if (got < 0) {
+        return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
+    }
+    for (int i = 0; i < got; i++) {
+        /* a datagram longer than its slot is cut: report it as oversized so the caller drops it */
+        lens[i] = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? -1 : (int32_t)msgs[i].msg_len;
+    }
+    return got;
 }
 
 API int mcmnet_close(int fd) { return close(fd) == 0 ? 0 : -errno; }

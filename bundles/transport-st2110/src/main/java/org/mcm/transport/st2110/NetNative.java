@@ -53,5 +53,9 @@ final class NetNative {
 
     static native long mcmnet_send(int fd, Pointer addrs, Pointer lens, int iovcnt, int segment);
 
+    static native int mcmnet_udp_bind(String bindIp, int port, String group, String ifIp, int rcvbuf);
+
+    static native int mcmnet_recv_batch(int fd, long base, int slot, int n, Pointer lens, int timeoutMs);
+
     static native int mcmnet_close(int fd);
 }

@@ -27,6 +27,8 @@ final class VideoRxSession implements TransportSession {
     private final Thread thread;
     private volatile boolean running = true;
     private final ConvertingStage stage;
+    /** Kernel fast path (recvmmsg through the native fragment), or null: one Java receive per packet. */
+    private final BatchReceiver batch;
 
     VideoRxSession(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
         this.ctx = ctx;
@@ -50,13 +52,29 @@ final class VideoRxSession implements TransportSession {
             stage = null;
         }
         depacketizer = new Rfc4175Depacketizer(f.width(), f.height(), pg, spec.payloadType(), source, sink, counters);
-        channel = Udp.receiver(s.ip(), spec.local(), spec.remote().host(), s.socketBuffer());
+        BatchReceiver fast = null;
+        String group = spec.remote().host();
+        boolean mcast = !group.isEmpty() && Udp.isMulticast(group);
+        String bindIp = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
+        if (!"off".equalsIgnoreCase(s.fastPath()) && spec.local().port() != 0) {
+            try {
+                fast = BatchReceiver.open(bindIp, spec.local().port(), mcast ? group : "", s.ip(), s.socketBuffer());
+            } catch (IOException e) {
+                throw new TransportException(e.getMessage(), e);
+            }
+        }
+        batch = fast;
+        channel = fast != null ? null : Udp.receiver(s.ip(), spec.local(), spec.remote().host(), s.socketBuffer());
         thread = new Thread(this::run, "st2110-20-rx-" + ctx.sessionId());
         thread.setDaemon(true);
         thread.start();
     }
 
     private void run() {
+        if (batch != null) {
+            runBatched();
+            return;
+        }
         ByteBuffer pkt = ByteBuffer.allocateDirect(65_536).order(ByteOrder.BIG_ENDIAN);
         try {
             while (running) {
@@ -66,6 +84,33 @@ final class VideoRxSession implements TransportSession {
                 depacketizer.accept(pkt, pkt.position());
             }
         } catch (ClosedChannelException e) {
+            // closed
+        } catch (IOException e) {
+            if (running) {
+                ctx.failed("ST 2110-20 receive failed: " + e.getMessage());
+            }
+        } finally {
+            depacketizer.abort();
+        }
+    }
+
+    /** Kernel fast path: up to 64 datagrams per system call, depacketized straight from their slots. */
+    private void runBatched() {
+        try {
+            while (running) {
+                int n = batch.receive(100);
+                for (int i = 0; i < n; i++) {
+                    int len = batch.length(i);
+                    if (len < 0) {
+                        counters.packets.increment();
+                        counters.badHeaders.increment(); // larger than any valid packet
+                        continue;
+                    }
+                    counters.bytes.add(len);
+                    depacketizer.accept(batch.slot(i), len);
+                }
+            }
+        } catch (java.nio.channels.ClosedChannelException e) {
             // closed
         } catch (IOException e) {
             if (running) {
@@ -86,19 +131,21 @@ final class VideoRxSession implements TransportSession {
 
     @Override
     public Map<String, Long> stats() {
-        return counters.snapshot();
+        Map<String, Long> m = counters.snapshot();
+        m.put("fast_path", batch == null ? 0L : 1L);
+        return m;
     }
 
     /** The bound local port (useful when 0 was... never: a receiver needs a port). */
-    int localPort() throws IOException {
-        return ((java.net.InetSocketAddress) channel.getLocalAddress()).getPort();
-    }
+
 
     @Override
     public void close() {
         running = false;
         try {
-            channel.close();
+            if (channel != null) {
+                channel.close();
+            }
         } catch (IOException e) {
             // closing anyway
         }
@@ -106,6 +153,9 @@ final class VideoRxSession implements TransportSession {
             thread.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (batch != null) {
+            batch.close(); // after the thread ended: it polls with a timeout and checks running
         }
         if (stage != null) {
             stage.close();

@@ -58,7 +58,7 @@ public final class St2110Bench {
         int port = freeUdpPort();
         St2110Transports.Video t = new St2110Transports.Video();
         t.activate(TestSupport.settings(paced ? "wide" : "none"));
-        TestSupport.App app = new TestSupport.App(8, size);
+        TestSupport.App app = new TestSupport.App(16, size);
         TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-20", vf).local(new Endpoint("127.0.0.1", port)).build(), app);
         TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-20", vf).remote(new Endpoint("127.0.0.1", port)).build(),
                 TestSupport.txContext());
@@ -84,7 +84,7 @@ public final class St2110Bench {
             HeapFrame f = new HeapFrame(content, null);
             f.length(size);
             while (!tx.input().accept(f)) {
-                Thread.sleep(1);
+                Thread.yield();
                 f = new HeapFrame(content, null);
                 f.length(size);
             }
