@@ -1,12 +1,21 @@
 package org.mcm.codec.jpegxs;
 
-/** MSB-first bit writer into a byte array (caller guarantees capacity). */
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * MSB-first bit writer into a byte array (caller guarantees capacity). Bits collect in a 64-bit accumulator and
+ * leave it 32 at a time, so only whole bytes that belong to the stream are ever stored.
+ */
 final class BitWriter {
+
+    private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
     private byte[] buf;
     private int pos;
     private long acc;
-    private int n; // bits in acc (right-aligned)
+    private int n; // bits in acc (right-aligned), always < 32 between calls
 
     void reset(byte[] b, int p) {
         buf = b;
@@ -17,14 +26,22 @@ final class BitWriter {
 
     /** Writes the low {@code count} bits of v, count 0..32. */
     void write(int v, int count) {
-        if (count == 0) {
-            return;
-        }
-        acc = (acc << count) | (v & ((1L << count) - 1));
+        acc = (acc << count) | (v & (0xFFFFFFFFL >>> (32 - count)));
         n += count;
-        while (n >= 8) {
-            n -= 8;
-            buf[pos++] = (byte) (acc >>> n);
+        if (n >= 32) {
+            n -= 32;
+            INT_BE.set(buf, pos, (int) (acc >>> n));
+            pos += 4;
+        }
+    }
+
+    /** Writes the low {@code count} bits of v, count 0..64. */
+    void writeLong(long v, int count) {
+        if (count > 32) {
+            write((int) (v >>> 32), count - 32);
+            write((int) v, 32);
+        } else {
+            write((int) v, count);
         }
     }
 
@@ -39,8 +56,12 @@ final class BitWriter {
 
     /** Pads with zero bits to a byte boundary; returns the byte position. */
     int align() {
-        if (n > 0) {
-            write(0, 8 - n);
+        int pad = (8 - (n & 7)) & 7;
+        acc <<= pad;
+        n += pad;
+        while (n >= 8) {
+            n -= 8;
+            buf[pos++] = (byte) (acc >>> n);
         }
         return pos;
     }

@@ -65,7 +65,7 @@ final class Cli {
         String in = null, o = null, fmt = null;
         int width = -1, height = -1, frames = -1;
         double bpp = -1;
-        int dh = 5, dv = 2, slice = 16, vpred = 0, signs = 0, quant = 0, sigf = 1;
+        int dh = 5, dv = 2, slice = 16, vpred = 0, signs = 0, quant = 0, sigf = 1, threads = 1;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
             if (a.startsWith("--")) {
@@ -95,6 +95,7 @@ final class Cli {
                     case "--quantization": quant = Main.intOpt(a, v, 0, 1); break;
                     case "--coding-sigf": sigf = Main.intOpt(a, v, 0, 1); break;
                     case "--frames": frames = Main.intOpt(a, v, 1, Integer.MAX_VALUE); break;
+                    case "--threads": threads = Main.intOpt(a, v, 1, 64); break;
                     default: throw new Main.UsageException("unknown option " + a);
                 }
             } else if (in == null) {
@@ -118,6 +119,7 @@ final class Cli {
         c.signs = signs > 0 ? 1 : 0;
         c.quantization = quant;
         c.significance = sigf != 0;
+        c.threads = threads;
         if (vpred != 0) {
             err.println("note: --coding-vpred " + vpred + " is accepted but this encoder codes bit-plane counts without"
                     + " vertical prediction");
@@ -128,7 +130,7 @@ final class Cli {
         byte[] raw = new byte[frameBytes];
         byte[] cs = new byte[enc.codestreamSize()];
         int n = 0;
-        try (InputStream is = Files.newInputStream(Paths.get(in));
+        try (enc; InputStream is = Files.newInputStream(Paths.get(in));
                 OutputStream os = Files.newOutputStream(Paths.get(o))) {
             while (frames < 0 || n < frames) {
                 int got = is.readNBytes(raw, 0, frameBytes);

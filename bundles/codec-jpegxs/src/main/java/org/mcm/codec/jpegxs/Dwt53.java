@@ -64,63 +64,109 @@ final class Dwt53 {
         }
     }
 
+    /** Supplies row y (of the current level's input) into dst[off..off+width). */
+    interface RowSource {
+        void load(int y, int[] dst, int off);
+    }
+
+    /** Told when row y of a level's output is final. */
+    interface RowSink {
+        void done(int y);
+    }
+
     /**
-     * Inverse vertical step over whole rows: L rows (nL of them) and H rows (nH) of width w, all with stride
-     * {@code stride}, into out rows 0..nL+nH-1 (stride {@code ostride}).
+     * One forward 2-D level, a few rows at a time so the rows stay in the cache: the input (w x h, rows from src)
+     * is lifted vertically into L and H rows, each transformed horizontally at once: L rows into the next level's
+     * low band (ll, stride llStride) and hl, H rows into lh and hh (all bands compact, low bands ceil(w/2) wide).
+     * ring needs 3*w ints, hRing 2*w, lRow w.
      */
-    static void inverseVertical(int[] l, int[] h, int stride, int nL, int nH, int w, int[] out, int ostride) {
-        int len = nL + nH;
-        if (len == 1) {
-            System.arraycopy(l, 0, out, 0, w);
+    static void forwardLevel(RowSource src, int w, int h, int[] ll, int llStride, int[] hl, int[] lh, int[] hh,
+            int[] ring, int[] hRing, int[] lRow) {
+        int lw = (w + 1) >> 1, hw = w >> 1;
+        int nL = (h + 1) >> 1, nH = h >> 1;
+        if (h == 1) {
+            src.load(0, lRow, 0);
+            forward(lRow, 0, ll, 0, hl, 0, w);
             return;
         }
-        // even rows
+        src.load(0, ring, 0);
         for (int k = 0; k < nL; k++) {
-            int hp = (k > 0 ? k - 1 : 0) * stride;
-            int hc = (k < nH ? k : nH - 1) * stride;
-            int lp = k * stride;
-            int op = 2 * k * ostride;
-            for (int x = 0; x < w; x++) {
-                out[op + x] = l[lp + x] - ((h[hp + x] + h[hc + x] + 2) >> 2);
+            int x0 = ((2 * k) % 3) * w; // row 2k, loaded by the previous step
+            if (k < nH) {
+                int x1 = ((2 * k + 1) % 3) * w;
+                src.load(2 * k + 1, ring, x1);
+                int x2 = x0;
+                if (2 * k + 2 < h) {
+                    x2 = ((2 * k + 2) % 3) * w;
+                    src.load(2 * k + 2, ring, x2);
+                }
+                int ho = (k & 1) * w;
+                for (int x = 0; x < w; x++) {
+                    hRing[ho + x] = ring[x1 + x] - ((ring[x0 + x] + ring[x2 + x]) >> 1);
+                }
             }
-        }
-        // odd rows
-        for (int k = 0; k < nH; k++) {
-            int hp = k * stride;
-            int e0 = 2 * k * ostride;
-            int e1 = (2 * k + 2 < len) ? e0 + 2 * ostride : e0;
-            int op = e0 + ostride;
+            int hp = ((k > 0 ? k - 1 : 0) & 1) * w;
+            int hc = ((k < nH ? k : nH - 1) & 1) * w;
             for (int x = 0; x < w; x++) {
-                out[op + x] = h[hp + x] + ((out[e0 + x] + out[e1 + x]) >> 1);
+                lRow[x] = ring[x0 + x] + ((hRing[hp + x] + hRing[hc + x] + 2) >> 2);
+            }
+            forward(lRow, 0, ll, k * llStride, hl, k * hw, w);
+            if (k < nH) {
+                forward(hRing, (k & 1) * w, lh, k * lw, hh, k * hw, w);
             }
         }
     }
 
-    /** Forward vertical step: rows 0..len-1 of in (stride istride) into L rows and H rows (stride). */
-    static void forwardVertical(int[] in, int istride, int len, int w, int[] l, int[] h, int stride) {
+    /**
+     * One inverse 2-D level, a few rows at a time: L rows (ll, stride llStride, with hl) and H rows (lh, hh; bands
+     * compact) are inverted horizontally as they are needed and lifted vertically into out (stride outStride),
+     * nL + nH rows of lw + hw samples. hRing needs 2*(lw+hw) ints. The sink (may be null) hears of every final row.
+     */
+    static void inverseLevel(int[] ll, int llStride, int[] hl, int[] lh, int[] hh, int lw, int hw, int nL, int nH,
+            int[] out, int outStride, int[] hRing, RowSink sink) {
+        int w = lw + hw;
+        int len = nL + nH;
         if (len == 1) {
-            System.arraycopy(in, 0, l, 0, w);
+            inverse(ll, 0, hl, 0, out, 0, w);
+            if (sink != null) {
+                sink.done(0);
+            }
             return;
         }
-        int nL = (len + 1) >> 1;
-        int nH = len >> 1;
+        inverse(lh, 0, hh, 0, hRing, 0, w); // H[0]
+        evenRow(ll, llStride, hl, hw, w, 0, hRing, 0, 0, out, outStride);
         for (int k = 0; k < nH; k++) {
-            int p = 2 * k * istride;
-            int r = (2 * k + 2 < len) ? p + 2 * istride : p;
-            int o = p + istride;
-            int hp = k * stride;
+            int hk = (k & 1) * w;
+            if (k + 1 < nH) {
+                inverse(lh, (k + 1) * lw, hh, (k + 1) * hw, hRing, ((k + 1) & 1) * w, w);
+            }
+            if (k + 1 < nL) {
+                int hn = (Math.min(k + 1, nH - 1) & 1) * w;
+                evenRow(ll, llStride, hl, hw, w, k + 1, hRing, hk, hn, out, outStride);
+            }
+            int e0 = 2 * k * outStride;
+            int e1 = 2 * k + 2 < len ? e0 + 2 * outStride : e0;
+            int op = e0 + outStride;
             for (int x = 0; x < w; x++) {
-                h[hp + x] = in[o + x] - ((in[p + x] + in[r + x]) >> 1);
+                out[op + x] = hRing[hk + x] + ((out[e0 + x] + out[e1 + x]) >> 1);
+            }
+            if (sink != null) {
+                sink.done(2 * k);
+                sink.done(2 * k + 1);
             }
         }
-        for (int k = 0; k < nL; k++) {
-            int hp = (k > 0 ? k - 1 : 0) * stride;
-            int hc = (k < nH ? k : nH - 1) * stride;
-            int ip = 2 * k * istride;
-            int lp = k * stride;
-            for (int x = 0; x < w; x++) {
-                l[lp + x] = in[ip + x] + ((h[hp + x] + h[hc + x] + 2) >> 2);
-            }
+        if (nL > nH && sink != null) {
+            sink.done(len - 1);
+        }
+    }
+
+    /** Even output row 2k: the horizontally inverted L row k minus the vertical update from H rows hp, hc. */
+    private static void evenRow(int[] ll, int llStride, int[] hl, int hw, int w, int k, int[] hRing, int hp, int hc,
+            int[] out, int outStride) {
+        int op = 2 * k * outStride;
+        inverse(ll, k * llStride, hl, k * hw, out, op, w);
+        for (int x = 0; x < w; x++) {
+            out[op + x] -= (hRing[hp + x] + hRing[hc + x] + 2) >> 2;
         }
     }
 }

@@ -18,7 +18,8 @@ import org.osgi.service.component.annotations.Component;
  *
  * <p>Raw layouts: yuv422p10le, yuv422p (8 bit), yuv444p10le and the RFC 4175 4:2:2 10-bit pgroup.
  * Encoder parameters: {@code bpp} (required), {@code decomp_h}, {@code decomp_v}, {@code slice_height},
- * {@code quantization}, {@code coding_signs}, {@code coding_sigf}. Decoder parameters: {@code threads}.
+ * {@code quantization}, {@code coding_signs}, {@code coding_sigf}, {@code threads}. Decoder parameters:
+ * {@code threads}.
  * {@link VideoDecoder#decode} advances {@code encoded}'s position past the codestream it consumed and writes the
  * frame at {@code raw}'s position without moving it; {@link VideoEncoder#encode} likewise leaves {@code out}'s
  * position alone and returns the codestream length (always exactly Lcod).
@@ -85,7 +86,7 @@ public final class JpegXsCodec implements Codec {
         checkFormat(format);
         Map<String, String> p = params == null ? Map.of() : params;
         onlyKnown(p, Set.of("bpp", "decomp_h", "decomp_v", "slice_height", "quantization", "coding_signs",
-                "coding_sigf"));
+                "coding_sigf", "threads"));
         String bpp = p.get("bpp");
         if (bpp == null) {
             throw new CodecException("jpegxs: the encoder needs parameter bpp (bits per pixel)");
@@ -107,6 +108,7 @@ public final class JpegXsCodec implements Codec {
         c.quantization = intParam(p, "quantization", 0, 0, 1);
         c.signs = intParam(p, "coding_signs", 0, 0, 2) > 0 ? 1 : 0;
         c.significance = intParam(p, "coding_sigf", 1, 0, 1) != 0;
+        c.threads = intParam(p, "threads", 1, 1, 16);
         JpegXsEncoder enc = new JpegXsEncoder(c);
         PixelFormat pf = format.pixelFormat();
         int rawSize = (int) format.bufferSize();
@@ -156,7 +158,7 @@ public final class JpegXsCodec implements Codec {
 
             @Override
             public void close() {
-                // nothing to release
+                enc.close();
             }
         };
     }

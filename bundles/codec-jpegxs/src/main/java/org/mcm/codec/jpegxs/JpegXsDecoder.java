@@ -27,7 +27,7 @@ public final class JpegXsDecoder implements AutoCloseable {
     private SliceContext[] contexts;
     private int[][] gwMax;
     private Picture picture;
-    private int[][] idwtTmp; // per worker: L, H, row buffers packed
+    private int[][] idwtTmp; // per worker: two low-band buffers, H row ring, one row
     private int[] sliceOffsets = new int[0];
     private long maxPixels = 8192L * 4352;
 
@@ -224,11 +224,12 @@ public final class JpegXsDecoder implements AutoCloseable {
                 maxH = Math.max(maxH, g.compH[c]);
             }
             int workers = Math.min(threads, g.nc);
-            idwtTmp = new int[workers * 3][];
+            idwtTmp = new int[workers * 4][];
             for (int t = 0; t < workers; t++) {
-                idwtTmp[3 * t] = new int[((maxH + 1) / 2) * maxW];
-                idwtTmp[3 * t + 1] = new int[(maxH / 2 + 1) * maxW];
-                idwtTmp[3 * t + 2] = new int[maxW];
+                idwtTmp[4 * t] = new int[((maxH + 1) / 2) * maxW];
+                idwtTmp[4 * t + 1] = new int[((maxH + 1) / 2) * maxW];
+                idwtTmp[4 * t + 2] = new int[2 * maxW];
+                idwtTmp[4 * t + 3] = new int[maxW];
             }
             sliceOffsets = new int[g.slices];
             geo = g;
@@ -280,54 +281,64 @@ public final class JpegXsDecoder implements AutoCloseable {
             join(fs);
         }
         Header h = header;
-        if (h.cpih == 1) {
+        if (h.cpih == 1) { // output scaling after the colour transform (otherwise done per component)
             Rct.inverse(picture.planes[0], picture.planes[1], picture.planes[2], g.compW[0] * g.compH[0]);
-        }
-        for (int c = 0; c < g.nc; c++) {
-            OutputScaling.apply(h, picture.planes[c], g.compW[c] * g.compH[c]);
+            for (int c = 0; c < g.nc; c++) {
+                OutputScaling.apply(h, picture.planes[c], 0, g.compW[c] * g.compH[c]);
+            }
         }
     }
 
+    /**
+     * Inverse wavelet of component c into its picture plane: the lowest band and the horizontal-only levels in a
+     * low-band buffer, then the 2-D levels a few rows at a time (ping-pong between the worker's two buffers, the
+     * last one into the plane, stride compW), output scaling on each finished row unless a colour transform
+     * follows.
+     */
     private void inverseComponent(int c, int worker) {
-        Geometry g = geo;
-        int[] img = picture.planes[c];
-        int stride = g.compW[c];
-        int[] lBuf = idwtTmp[3 * worker], hBuf = idwtTmp[3 * worker + 1], row = idwtTmp[3 * worker + 2];
+        final Geometry g = geo;
+        final Header h = header;
+        final int[] img = picture.planes[c];
+        final int stride = g.compW[c];
+        final int[] bufA = idwtTmp[4 * worker], bufB = idwtTmp[4 * worker + 1];
+        final int[] hRing = idwtTmp[4 * worker + 2], row = idwtTmp[4 * worker + 3];
+        final int dv = g.dv[c];
+        final boolean scaleHere = h.cpih == 0;
         int[] gl = g.global[c];
         int b0 = gl[0];
         int curW = g.bW[b0], curH = g.bH[b0];
+        int[] cur = dv == 0 ? img : bufA;
         int[] src = coef[b0];
         for (int y = 0; y < curH; y++) {
-            System.arraycopy(src, y * curW, img, y * stride, curW);
+            System.arraycopy(src, y * curW, cur, y * stride, curW);
         }
         int i = 1;
-        for (int k = g.dv[c]; k < g.dh[c]; k++, i++) {
+        for (int k = dv; k < g.dh[c]; k++, i++) {
             int b = gl[i];
             int hw = g.bW[b];
             int[] hb = coef[b];
             int nw = curW + hw;
             for (int y = 0; y < curH; y++) {
-                Dwt53.inverse(img, y * stride, hb, y * hw, row, 0, nw);
-                System.arraycopy(row, 0, img, y * stride, nw);
+                Dwt53.inverse(cur, y * stride, hb, y * hw, row, 0, nw);
+                System.arraycopy(row, 0, cur, y * stride, nw);
             }
             curW = nw;
         }
-        for (int k = 0; k < g.dv[c]; k++, i += 3) {
+        for (int k = 0; k < dv; k++, i += 3) {
             int bhl = gl[i], blh = gl[i + 1], bhh = gl[i + 2];
             int hw = g.bW[bhl];
-            int nw = curW + hw;
-            int nL = curH;
             int nH = g.bH[blh];
-            int[] hl = coef[bhl], lh = coef[blh], hh = coef[bhh];
-            for (int y = 0; y < nL; y++) {
-                Dwt53.inverse(img, y * stride, hl, y * hw, lBuf, y * stride, nw);
-            }
-            for (int y = 0; y < nH; y++) {
-                Dwt53.inverse(lh, y * curW, hh, y * hw, hBuf, y * stride, nw);
-            }
-            Dwt53.inverseVertical(lBuf, hBuf, stride, nL, nH, nw, img, stride);
-            curW = nw;
-            curH = nL + nH;
+            boolean last = k == dv - 1;
+            int[] out = last ? img : (cur == bufA ? bufB : bufA);
+            Dwt53.RowSink sink = last && scaleHere ? y -> OutputScaling.apply(h, img, y * stride, stride) : null;
+            Dwt53.inverseLevel(cur, stride, coef[bhl], coef[blh], coef[bhh], curW, hw, curH, nH, out, stride, hRing,
+                    sink);
+            cur = out;
+            curW += hw;
+            curH += nH;
+        }
+        if (dv == 0 && scaleHere) {
+            OutputScaling.apply(h, img, 0, g.compW[c] * g.compH[c]);
         }
     }
 
@@ -337,6 +348,48 @@ public final class JpegXsDecoder implements AutoCloseable {
             pool.shutdownNow();
             pool = null;
         }
+    }
+
+    /**
+     * Bit-plane de-interleaving, 4 coefficients at once in the 16-bit lanes of a long (coefficient 0 in the top
+     * lane): PLANES2[byte] holds the 2 bits per coefficient of two nibbles (2 bit-planes), PLANES1[nibble] 1 bit.
+     */
+    private static final long[] PLANES2 = new long[256], PLANES1 = new long[16];
+
+    static {
+        for (int x = 0; x < 256; x++) {
+            long v = 0;
+            for (int j = 0; j < 4; j++) {
+                long hi = (x >> (7 - j)) & 1, lo = (x >> (3 - j)) & 1;
+                v |= ((hi << 1) | lo) << (48 - 16 * j);
+            }
+            PLANES2[x] = v;
+        }
+        for (int x = 0; x < 16; x++) {
+            long v = 0;
+            for (int j = 0; j < 4; j++) {
+                v |= (long) ((x >> (3 - j)) & 1) << (48 - 16 * j);
+            }
+            PLANES1[x] = v;
+        }
+    }
+
+    /** Reads the given number of bit-planes (1..15, MSB plane first) of a group into 4 lanes. */
+    static long readPlanes(BitReader rd, int planes) {
+        long lanes = 0;
+        while (planes > 0) {
+            int take = Math.min(planes, 7);
+            int x = rd.read(4 * take);
+            planes -= take;
+            if ((take & 1) != 0) {
+                take--;
+                lanes = (lanes << 1) | PLANES1[x >>> (4 * take)];
+            }
+            for (int s = 4 * take - 8; s >= 0; s -= 8) {
+                lanes = (lanes << 2) | PLANES2[(x >>> s) & 0xFF];
+            }
+        }
+        return lanes;
     }
 
     /** Per-thread state for decoding slices: bit reader and the bit-plane counts of the precinct row above. */
@@ -635,8 +688,28 @@ public final class JpegXsDecoder implements AutoCloseable {
             final int half = (qpih == 0 && gtl > 0) ? 1 << (gtl - 1) : 0;
             final boolean uniform = qpih != 0 && gtl > 0;
             final boolean signsHere = fs == 0;
+            final int full = uniform ? 0 : w >> 2;
             int left = 0;
-            for (int grp = 0; grp < gw; grp++) {
+            int grp = 0;
+            // deadzone (or no truncation), whole groups
+            for (; grp < full; grp++, d += 4) {
+                int planes = gc[go + grp] - gtl;
+                if (planes <= 0) {
+                    dst[d] = 0;
+                    dst[d + 1] = 0;
+                    dst[d + 2] = 0;
+                    dst[d + 3] = 0;
+                    continue;
+                }
+                int signs = signsHere ? rd.read(4) : 0;
+                long lanes = readPlanes(rd, planes);
+                dst[d] = dequant((int) (lanes >>> 48), signs >> 3, gtl, half, shift);
+                dst[d + 1] = dequant((int) (lanes >>> 32) & 0xFFFF, (signs >> 2) & 1, gtl, half, shift);
+                dst[d + 2] = dequant((int) (lanes >>> 16) & 0xFFFF, (signs >> 1) & 1, gtl, half, shift);
+                dst[d + 3] = dequant((int) lanes & 0xFFFF, signs & 1, gtl, half, shift);
+            }
+            // uniform quantization, and the last partial group
+            for (; grp < gw; grp++) {
                 int n = Math.min(4, w - (grp << 2));
                 int planes = gc[go + grp] - gtl;
                 if (planes <= 0) {
@@ -647,31 +720,10 @@ public final class JpegXsDecoder implements AutoCloseable {
                     continue;
                 }
                 int signs = signsHere ? rd.read(4) : 0;
-                int a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-                int pl = planes;
-                while (pl > 0) {
-                    int take = pl > 7 ? 7 : pl;
-                    int bitsv = rd.read(take << 2);
-                    for (int s = (take - 1) << 2; s >= 0; s -= 4) {
-                        int nib = bitsv >>> s;
-                        a0 = (a0 << 1) | ((nib >> 3) & 1);
-                        a1 = (a1 << 1) | ((nib >> 2) & 1);
-                        a2 = (a2 << 1) | ((nib >> 1) & 1);
-                        a3 = (a3 << 1) | (nib & 1);
-                    }
-                    pl -= take;
-                }
-                if (n == 4 && !uniform) {
-                    dst[d] = a0 == 0 ? 0 : ((signs & 8) != 0 ? -(((a0 << gtl) | half) << shift) : ((a0 << gtl) | half) << shift);
-                    dst[d + 1] = a1 == 0 ? 0 : ((signs & 4) != 0 ? -(((a1 << gtl) | half) << shift) : ((a1 << gtl) | half) << shift);
-                    dst[d + 2] = a2 == 0 ? 0 : ((signs & 2) != 0 ? -(((a2 << gtl) | half) << shift) : ((a2 << gtl) | half) << shift);
-                    dst[d + 3] = a3 == 0 ? 0 : ((signs & 1) != 0 ? -(((a3 << gtl) | half) << shift) : ((a3 << gtl) | half) << shift);
-                    d += 4;
-                    continue;
-                }
+                long lanes = readPlanes(rd, planes);
                 int scale = planes + 1;
                 for (int j = 0; j < 4; j++) {
-                    int a = j == 0 ? a0 : j == 1 ? a1 : j == 2 ? a2 : a3;
+                    int a = (int) (lanes >>> (48 - 16 * j)) & 0xFFFF;
                     if (j >= n) {
                         if (a != 0) {
                             left++;
@@ -702,6 +754,11 @@ public final class JpegXsDecoder implements AutoCloseable {
                 d += n;
             }
             leftover[b] = left;
+        }
+        /** Deadzone reconstruction of magnitude index a with sign bit s (0/1). */
+        private int dequant(int a, int s, int gtl, int half, int shift) {
+            int v = a == 0 ? 0 : ((a << gtl) | half) << shift;
+            return (v ^ -s) + s;
         }
 
         private void decodeSigns(int b, int line, int py, int px) {

@@ -1,6 +1,12 @@
 package org.mcm.codec.jpegxs;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.mcm.api.codec.CodecException;
 
@@ -8,9 +14,10 @@ import org.mcm.api.codec.CodecException;
  * JPEG XS encoder (ISO/IEC 21122-1): 5/3 DWT, deadzone or uniform quantization, bit-plane counts coded raw or from
  * zero with optional significance flags, signs interleaved or separate (Fs), and constant-bitrate rate control per
  * precinct (quantization Q and refinement R searched against a running byte budget) so that every codestream is
- * exactly {@code ceil(W*H*bpp/8)} bytes, as Lcod says. Not thread-safe.
+ * exactly {@code ceil(W*H*bpp/8)} bytes, as Lcod says. Not thread-safe; with {@code threads > 1} it uses its own
+ * small pool for the wavelet transform (components) and the packing (precincts), with identical output.
  */
-public final class JpegXsEncoder {
+public final class JpegXsEncoder implements AutoCloseable {
 
     /** Encoder settings; defaults follow the reference encoder. */
     public static final class Config {
@@ -30,6 +37,8 @@ public final class JpegXsEncoder {
         public boolean significance = true;
         /** Cpih: 0 none, 1 reversible colour transform (RGB input, 4:4:4). */
         public int colourTransform;
+        /** Threads used inside one encode (the output does not depend on it). */
+        public int threads = 1;
 
         public int components() {
             return sx.length;
@@ -37,6 +46,20 @@ public final class JpegXsEncoder {
     }
 
     private static final int BW = 20, FQ = 8;
+    /** Per band row statistics: bit-plane count histogram, 8-group maxima weighted by group count, bit lengths. */
+    private static final int H_GCLI = 0, H_GMAX = 16, H_BITS = 32, H_SIZE = 48;
+    /** SPREAD[x]: bit i of the byte x moved to bit 4i (the nibble interleaving of bit-planes). */
+    private static final int[] SPREAD = new int[256];
+
+    static {
+        for (int x = 0; x < 256; x++) {
+            int v = 0;
+            for (int i = 0; i < 8; i++) {
+                v |= ((x >> i) & 1) << (4 * i);
+            }
+            SPREAD[x] = v;
+        }
+    }
 
     private final Config cfg;
     private final Geometry g;
@@ -47,14 +70,46 @@ public final class JpegXsEncoder {
     private final int maxQ, maxR;
     private final int[][] mag; // per band: quantization input, sign-magnitude (sign in bit 31 via negative)
     private final int[][] gcli; // per band: bH * gw
+    private final int[][] rowStats; // per band: bH * H_SIZE (see H_GCLI ...)
     private final int[] gw, sw;
-    private final int[] work, lBuf, hBuf, row, row2;
+    private final int maxW, maxH;
+    // rate control state
     private final int[] gtl;
     private final boolean[] sigOn;
-    private final BitWriter bw = new BitWriter();
-    // per-band-line cost memo: [band][line in precinct][gtli] for 4 quantities
-    private final int[][][] memo;
-    private int memoRow;
+    // cost table per band line of the current precinct: [band][line][kind * 16 + gtli], kinds: 0 bit-plane count
+    // bits without significance, 1 with significance (incl. flags), 2 data bits, 3 sign bits (Fs=1)
+    private final int[][][] costs;
+    // the plan of every precinct, made by the rate control and carried out by the (parallel) writers
+    private final int[] planQ, planR, planSize, planPadded, planOffset;
+    private final boolean[] planSig; // [py * bandsAll + b]
+    private final int[] pktData, pktCnt, pktSign; // [py * nPackets + k]; pktData < 0: packet absent
+    private final boolean[] pktRaw;
+    // threads
+    private final int threads;
+    private final Worker[] workers;
+    private ExecutorService pool;
+
+    /** Per-thread scratch: wavelet buffers (allocated on first use) and a bit writer. */
+    private final class Worker {
+        int[] bufA, bufB, ring, hRing, lRow, work;
+        final BitWriter bw = new BitWriter();
+        final int[] gtl = new int[g.bandsAll];
+
+        void dwtBuffers() {
+            if (bufA == null) {
+                bufA = new int[((maxH + 1) / 2) * maxW];
+                bufB = new int[((maxH + 1) / 2) * maxW];
+                ring = new int[3 * maxW];
+                hRing = new int[2 * maxW];
+                lRow = new int[maxW];
+            }
+        }
+    }
+
+    /** A unit of parallel work. */
+    private interface Task {
+        void run(int index, Worker w) throws CodecException;
+    }
 
     public JpegXsEncoder(Config c) throws CodecException {
         this.cfg = c;
@@ -74,6 +129,9 @@ public final class JpegXsEncoder {
         }
         if (c.colourTransform == 1 && (nc != 3 || c.sx[1] != 1 || c.sy[1] != 1)) {
             throw new CodecException("JPEG XS encoder: the colour transform needs 4:4:4");
+        }
+        if (c.threads < 1 || c.threads > 64) {
+            throw new CodecException("JPEG XS encoder: threads must be 1..64");
         }
         int ph = 1 << c.decompV;
         int hsl = Math.max(1, (c.sliceHeight + ph - 1) / ph);
@@ -95,30 +153,44 @@ public final class JpegXsEncoder {
         longHdr = (long) c.width * nc >= 32752;
         mag = new int[g.bandsAll][];
         gcli = new int[g.bandsAll][];
+        rowStats = new int[g.bandsAll][];
         gw = new int[g.bandsAll];
         sw = new int[g.bandsAll];
-        memo = new int[g.bandsAll][][];
+        costs = new int[g.bandsAll][][];
         for (int b = 0; b < g.bandsAll; b++) {
             if (g.exists[b]) {
                 mag[b] = new int[g.bW[b] * g.bH[b]];
                 gw[b] = (g.bW[b] + 3) >> 2;
                 sw[b] = (gw[b] + 7) >> 3;
                 gcli[b] = new int[gw[b] * g.bH[b]];
-                memo[b] = new int[g.bLines[b]][64];
+                rowStats[b] = new int[g.bH[b] * H_SIZE];
+                costs[b] = new int[g.bLines[b]][64];
             }
         }
-        int maxW = 0, maxH = 0;
+        int mw = 0, mh = 0;
         for (int k = 0; k < nc; k++) {
-            maxW = Math.max(maxW, g.compW[k]);
-            maxH = Math.max(maxH, g.compH[k]);
+            mw = Math.max(mw, g.compW[k]);
+            mh = Math.max(mh, g.compH[k]);
         }
-        work = new int[maxW * maxH];
-        lBuf = new int[((maxH + 1) / 2) * maxW];
-        hBuf = new int[(maxH / 2 + 1) * maxW];
-        row = new int[maxW];
-        row2 = new int[maxW];
+        maxW = mw;
+        maxH = mh;
         gtl = new int[g.bandsAll];
         sigOn = new boolean[g.bandsAll];
+        planQ = new int[g.npy];
+        planR = new int[g.npy];
+        planSize = new int[g.npy];
+        planPadded = new int[g.npy];
+        planOffset = new int[g.npy];
+        planSig = new boolean[g.npy * g.bandsAll];
+        pktData = new int[g.npy * g.nPackets];
+        pktCnt = new int[g.npy * g.nPackets];
+        pktSign = new int[g.npy * g.nPackets];
+        pktRaw = new boolean[g.npy * g.nPackets];
+        threads = c.threads;
+        workers = new Worker[threads];
+        for (int t = 0; t < threads; t++) {
+            workers[t] = new Worker();
+        }
         long minimal = headerBytes + 6L * g.slices + 2 + (long) g.npy * g.precinctHeaderBytes;
         if (minimal > lcod) {
             throw new CodecException("JPEG XS encoder: " + c.bpp + " bpp is too low for " + c.width + "x" + c.height);
@@ -137,7 +209,21 @@ public final class JpegXsEncoder {
         return p;
     }
 
-    /** Encodes the picture into out[off..off+codestreamSize()). */
+    /** Stops the worker threads (if {@code threads > 1}); the encoder must not be used afterwards. */
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+            pool = null;
+        }
+    }
+
+    /**
+     * Encodes the picture into out[off..off+codestreamSize()). Three phases: the wavelet transform and the per-row
+     * statistics (components in parallel), the rate control (sequential, it carries a byte budget from precinct to
+     * precinct, but only reads the statistics), and the writing of the precincts (in parallel, every precinct's
+     * offset is known by then).
+     */
     public int encode(Picture pic, byte[] out, int off) throws CodecException {
         if (pic.nc != g.nc) {
             throw new CodecException("JPEG XS encoder: picture has " + pic.nc + " components, expected " + g.nc);
@@ -146,13 +232,16 @@ public final class JpegXsEncoder {
             throw new CodecException("JPEG XS encoder: output buffer too small (" + (out.length - off) + " < " + lcod + ")");
         }
         transform(pic);
-        Arrays.fill(out, off, off + lcod, (byte) 0);
         int p = writeHeader(out, off);
         long available = lcod - (p - off) - 6L * g.slices - 2;
-        long nPrec = (long) g.npy;
+        long nPrec = g.npy;
         long used = 0;
         int precinct = 0;
         for (int s = 0; s < g.slices; s++) {
+            if (p + 8 - off > lcod) {
+                throw new CodecException("JPEG XS encoder: rate control overran Lcod=" + lcod
+                        + " before slice " + s + "; the rate is too low for this picture");
+            }
             out[p] = (byte) 0xFF;
             out[p + 1] = 0x20;
             out[p + 2] = 0;
@@ -166,18 +255,83 @@ public final class JpegXsEncoder {
                 long target = available * (precinct + 1) / nPrec;
                 long budget = target - used;
                 boolean last = precinct == nPrec - 1;
-                int size = encodePrecinct(py, budget, last, out, p);
-                used += size;
-                p += size;
+                planPrecinct(py, budget, last);
+                planOffset[py] = p;
+                used += planPadded[py];
+                p += planPadded[py];
             }
+        }
+        if (p + 2 - off != lcod) {
+            throw new CodecException("JPEG XS encoder: rate control missed the target (" + (p + 2 - off) + " != "
+                    + lcod + "); the rate is too low for this picture");
         }
         out[p] = (byte) 0xFF;
         out[p + 1] = 0x11;
-        p += 2;
-        if (p - off != lcod) {
-            throw new CodecException("JPEG XS encoder: rate control missed the target (" + (p - off) + " != " + lcod + ")");
-        }
+        final int parts = Math.min(threads, g.npy);
+        parallel(parts, (part, w) -> {
+            int py0 = (int) ((long) g.npy * part / parts), py1 = (int) ((long) g.npy * (part + 1) / parts);
+            for (int py = py0; py < py1; py++) {
+                int at = planOffset[py];
+                int written = writePrecinct(py, w, out, at);
+                if (written != planSize[py]) {
+                    throw new IllegalStateException("JPEG XS encoder: size model " + planSize[py] + " != written "
+                            + written);
+                }
+                Arrays.fill(out, at + written, at + planPadded[py], (byte) 0);
+            }
+        });
         return lcod;
+    }
+
+    /** Runs task(0..n-1), on the pool when there is more than one. */
+    private void parallel(int n, Task task) throws CodecException {
+        if (n <= 1 || threads == 1) {
+            for (int i = 0; i < n; i++) {
+                task.run(i, workers[0]);
+            }
+            return;
+        }
+        if (pool == null) {
+            pool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "jpegxs-enc");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        List<Future<?>> fs = new ArrayList<>(n);
+        for (int i = 1; i < n; i++) {
+            final int index = i;
+            fs.add(pool.submit(() -> {
+                task.run(index, workers[index]);
+                return null;
+            }));
+        }
+        CodecException first = null;
+        try {
+            task.run(0, workers[0]); // the calling thread does part 0
+        } catch (CodecException e) {
+            first = e;
+        }
+        for (Future<?> f : fs) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof CodecException) {
+                    first = first == null ? (CodecException) c : first;
+                } else if (c instanceof RuntimeException) {
+                    throw (RuntimeException) c;
+                } else if (c instanceof Error) {
+                    throw (Error) c;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CodecException("JPEG XS encoder: interrupted", e);
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
     private int writeHeader(byte[] o, int off) {
@@ -235,8 +389,8 @@ public final class JpegXsEncoder {
 
     // ---------------------------------------------------------------- transform
 
-    private void transform(Picture pic) {
-        int nc = g.nc;
+    private void transform(Picture pic) throws CodecException {
+        final int nc = g.nc;
         int[][] planes = pic.planes;
         if (cfg.colourTransform == 1) {
             int n = g.compW[0] * g.compH[0];
@@ -247,148 +401,234 @@ public final class JpegXsEncoder {
             }
             Rct.forward(planes[0], planes[1], planes[2], n);
         }
+        final int[][] src = planes;
+        // components to workers: largest first, each to the least loaded worker
+        final int parts = Math.min(threads, nc);
+        final int[] owner = new int[nc];
+        long[] load = new long[parts];
+        Integer[] order = new Integer[nc];
         for (int c = 0; c < nc; c++) {
-            int w = g.compW[c], h = g.compH[c];
-            if (cfg.colourTransform == 1) {
-                System.arraycopy(planes[c], 0, work, 0, w * h);
-            } else {
-                scaleInput(planes[c], work, w * h);
-            }
-            forwardComponent(c);
+            order[c] = c;
         }
-        // to rounded sign-magnitude at Fq fractional bits, and the bit-plane counts
-        int half = 1 << (FQ - 1);
-        for (int b = 0; b < g.bandsAll; b++) {
-            if (!g.exists[b]) {
-                continue;
-            }
-            int[] m = mag[b];
-            for (int i = 0; i < m.length; i++) {
-                int v = m[i];
-                int a = v >= 0 ? (v + half) >> FQ : (-v + half) >> FQ;
-                if (a > 0x7FFF) {
-                    a = 0x7FFF;
+        Arrays.sort(order, (a, b) -> Long.compare((long) g.compW[b] * g.compH[b], (long) g.compW[a] * g.compH[a]));
+        for (int c : order) {
+            int best = 0;
+            for (int t = 1; t < parts; t++) {
+                if (load[t] < load[best]) {
+                    best = t;
                 }
-                m[i] = v >= 0 ? a : -a;
             }
-            int w = g.bW[b], groups = gw[b];
-            int[] gc = gcli[b];
-            for (int y = 0; y < g.bH[b]; y++) {
-                int base = y * w;
-                for (int k = 0; k < groups; k++) {
-                    int e = Math.min(w, (k + 1) * 4);
-                    int or = 0;
-                    for (int i = base + k * 4; i < base + e; i++) {
-                        int v = m[i];
-                        or |= v >= 0 ? v : -v;
-                    }
-                    gc[y * groups + k] = 32 - Integer.numberOfLeadingZeros(or);
+            owner[c] = best;
+            load[best] += (long) g.compW[c] * g.compH[c];
+        }
+        parallel(parts, (part, w) -> {
+            w.dwtBuffers();
+            for (int c = 0; c < nc; c++) {
+                if (owner[c] != part) {
+                    continue;
+                }
+                forwardComponent(c, w, src[c], cfg.colourTransform == 0);
+                for (int b : g.global[c]) {
+                    roundAndCount(b);
+                }
+            }
+        });
+    }
+
+    /**
+     * Rounds band b to sign-magnitude integers (Fq fractional bits dropped, magnitude at most 15 bits), computes the
+     * bit-plane count of every group of 4 and the statistics of every row that the rate control needs.
+     */
+    private void roundAndCount(int b) {
+        final int[] m = mag[b];
+        final int[] gc = gcli[b];
+        final int[] st = rowStats[b];
+        final int width = g.bW[b], groups = gw[b], full = width >> 2;
+        final int half = 1 << (FQ - 1);
+        final boolean bitLengths = cfg.signs != 0 && cfg.quantization == 0;
+        for (int y = 0; y < g.bH[b]; y++) {
+            final int rowStart = y * width;
+            final int go = y * groups;
+            int i = rowStart;
+            for (int k = 0; k < full; k++, i += 4) {
+                int v0 = m[i], v1 = m[i + 1], v2 = m[i + 2], v3 = m[i + 3];
+                int s0 = v0 >> 31, s1 = v1 >> 31, s2 = v2 >> 31, s3 = v3 >> 31;
+                int a0 = Math.min(((v0 ^ s0) - s0 + half) >> FQ, 0x7FFF);
+                int a1 = Math.min(((v1 ^ s1) - s1 + half) >> FQ, 0x7FFF);
+                int a2 = Math.min(((v2 ^ s2) - s2 + half) >> FQ, 0x7FFF);
+                int a3 = Math.min(((v3 ^ s3) - s3 + half) >> FQ, 0x7FFF);
+                m[i] = (a0 ^ s0) - s0;
+                m[i + 1] = (a1 ^ s1) - s1;
+                m[i + 2] = (a2 ^ s2) - s2;
+                m[i + 3] = (a3 ^ s3) - s3;
+                gc[go + k] = 32 - Integer.numberOfLeadingZeros(a0 | a1 | a2 | a3);
+            }
+            if (full < groups) {
+                int or = 0;
+                for (; i < rowStart + width; i++) {
+                    int v = m[i], s = v >> 31;
+                    int a = Math.min(((v ^ s) - s + half) >> FQ, 0x7FFF);
+                    m[i] = (a ^ s) - s;
+                    or |= a;
+                }
+                gc[go + full] = 32 - Integer.numberOfLeadingZeros(or);
+            }
+            // statistics of the row
+            final int so = y * H_SIZE;
+            Arrays.fill(st, so, so + H_SIZE, 0);
+            for (int j = 0; j < groups; j += 8) {
+                int e = Math.min(groups, j + 8);
+                int max = 0;
+                for (int k = j; k < e; k++) {
+                    int v = gc[go + k];
+                    st[so + H_GCLI + v]++;
+                    max = Math.max(max, v);
+                }
+                st[so + H_GMAX + max] += e - j;
+            }
+            if (bitLengths) {
+                for (int x = rowStart; x < rowStart + width; x++) {
+                    st[so + H_BITS + 32 - Integer.numberOfLeadingZeros(Math.abs(m[x]))]++;
                 }
             }
         }
     }
 
     private void scaleInput(int[] src, int[] dst, int n) {
+        scaleInput(src, 0, dst, 0, n);
+    }
+
+    /** Samples to the wavelet domain: Bw-bit values centred on zero. */
+    private void scaleInput(int[] src, int so, int[] dst, int dO, int n) {
         int shift = BW - cfg.depth;
         int offset = 1 << (BW - 1);
         int mask = (1 << cfg.depth) - 1;
         for (int i = 0; i < n; i++) {
-            dst[i] = ((src[i] & mask) << shift) - offset;
+            dst[dO + i] = ((src[so + i] & mask) << shift) - offset;
         }
     }
 
-    private void forwardComponent(int c) {
-        int stride = g.compW[c];
+    /**
+     * Forward wavelet of component c from its plane (scaled to the wavelet domain on the way if scale): the 2-D
+     * levels a few rows at a time from the full resolution down (low bands ping-pong between the worker's two
+     * buffers, stride compW), then the horizontal-only levels in place, then the lowest band.
+     */
+    private void forwardComponent(int c, Worker wk, int[] plane, boolean scale) {
+        final int stride = g.compW[c];
         int curW = g.compW[c], curH = g.compH[c];
         int[] gl = g.global[c];
-        int nb = g.nb[c];
-        int i = nb - 1;
-        for (int k = 0; k < g.dv[c]; k++, i -= 3) {
-            int bhl = gl[i - 2], blh = gl[i - 1], bhh = gl[i];
-            int nL = (curH + 1) >> 1, nH = curH >> 1;
-            Dwt53.forwardVertical(work, stride, curH, curW, lBuf, hBuf, stride);
-            int lw = (curW + 1) >> 1, hw = curW >> 1;
-            int[] hl = mag[bhl], lh = mag[blh], hh = mag[bhh];
-            for (int y = 0; y < nL; y++) {
-                Dwt53.forward(lBuf, y * stride, row, 0, row2, 0, curW);
-                System.arraycopy(row, 0, work, y * stride, lw);
-                System.arraycopy(row2, 0, hl, y * hw, hw);
+        int i = g.nb[c] - 1;
+        int[] cur;
+        if (g.dv[c] == 0) {
+            if (wk.work == null) {
+                wk.work = new int[maxW * maxH];
             }
-            for (int y = 0; y < nH; y++) {
-                Dwt53.forward(hBuf, y * stride, lh, y * lw, row2, 0, curW);
-                System.arraycopy(row2, 0, hh, y * hw, hw);
+            cur = wk.work;
+            if (scale) {
+                scaleInput(plane, cur, curW * curH);
+            } else {
+                System.arraycopy(plane, 0, cur, 0, curW * curH);
             }
-            curW = lw;
-            curH = nL;
+        } else {
+            cur = null;
         }
+        for (int k = 0; k < g.dv[c]; k++, i -= 3) {
+            final int w0 = curW;
+            final int[] in = cur;
+            Dwt53.RowSource rows;
+            if (in != null) {
+                rows = (y, d, o) -> System.arraycopy(in, y * stride, d, o, w0);
+            } else if (scale) {
+                rows = (y, d, o) -> scaleInput(plane, y * stride, d, o, w0);
+            } else {
+                rows = (y, d, o) -> System.arraycopy(plane, y * stride, d, o, w0);
+            }
+            int[] out = (k & 1) == 0 ? wk.bufA : wk.bufB;
+            Dwt53.forwardLevel(rows, curW, curH, out, stride, mag[gl[i - 2]], mag[gl[i - 1]], mag[gl[i]], wk.ring,
+                    wk.hRing, wk.lRow);
+            cur = out;
+            curW = (curW + 1) >> 1;
+            curH = (curH + 1) >> 1;
+        }
+        final int[] row = wk.lRow;
         for (int k = g.dv[c]; k < g.dh[c]; k++, i--) {
-            int b = gl[i];
             int lw = (curW + 1) >> 1, hw = curW >> 1;
-            int[] hb = mag[b];
+            int[] hb = mag[gl[i]];
             for (int y = 0; y < curH; y++) {
-                Dwt53.forward(work, y * stride, row, 0, hb, y * hw, curW);
-                System.arraycopy(row, 0, work, y * stride, lw);
+                Dwt53.forward(cur, y * stride, row, 0, hb, y * hw, curW);
+                System.arraycopy(row, 0, cur, y * stride, lw);
             }
             curW = lw;
         }
         int[] ll = mag[gl[0]];
         for (int y = 0; y < curH; y++) {
-            System.arraycopy(work, y * stride, ll, y * curW, curW);
+            System.arraycopy(cur, y * stride, ll, y * curW, curW);
         }
     }
 
-    // ---------------------------------------------------------------- rate control and packing
+    // ---------------------------------------------------------------- rate control
 
-    private void setTruncation(int q, int r) {
+    private void setTruncation(int[] t, int q, int r) {
         for (int b = 0; b < g.bandsAll; b++) {
             if (g.exists[b]) {
-                int t = q - gain[b] - (prio[b] < r ? 1 : 0);
-                gtl[b] = t < 0 ? 0 : Math.min(t, 15);
+                int v = q - gain[b] - (prio[b] < r ? 1 : 0);
+                t[b] = v < 0 ? 0 : Math.min(v, 15);
             }
         }
     }
 
-    // memo layout per band line: [0..15] gcli bits without significance, [16..31] with significance (incl. flags),
-    // [32..47] data bits, [48..63] sign bits (Fs=1); -1 = not computed
-    private int cost(int b, int line, int kind, int t) {
-        int[] m = memo[b][line];
-        int v = m[kind * 16 + t];
-        if (v >= 0) {
-            return v;
-        }
-        computeCosts(b, line, t, m);
-        return m[kind * 16 + t];
-    }
-
-    private void computeCosts(int b, int line, int t, int[] m) {
-        int y = memoRow * g.bLines[b] + line;
-        int n = gw[b];
-        int[] gc = gcli[b];
-        int base = y * n;
-        int noSig = 0, data = 0, signs = 0;
-        int sig = sw[b];
-        for (int j = 0; j < n; j += 8) {
-            int e = Math.min(n, j + 8);
-            int grp = 0;
-            boolean significant = false;
-            for (int k = j; k < e; k++) {
-                int v = gc[base + k];
-                int d = v > t ? v - t : 0;
-                grp += d + 1;
-                if (v > t) {
-                    significant = true;
-                    data += 4 * d + (cfg.signs == 0 ? 4 : 0);
+    /** The cost tables of every band line of precinct row py, for all 16 truncation values at once. */
+    private void buildCosts(int py) {
+        for (int b = 0; b < g.bandsAll; b++) {
+            if (!g.exists[b]) {
+                continue;
+            }
+            int lines = g.linesIn(b, py);
+            for (int l = 0; l < lines; l++) {
+                int y = py * g.bLines[b] + l;
+                fillCosts(b, y, costs[b][l]);
+                if (cfg.signs != 0 && cfg.quantization != 0) {
+                    uniformSignCosts(b, y, costs[b][l]);
                 }
             }
-            noSig += grp;
-            if (significant) {
-                sig += grp;
-            }
         }
-        if (cfg.signs != 0) {
-            int w = g.bW[b];
-            int[] mg = mag[b];
-            int rowBase = y * w;
+    }
+
+    /**
+     * From the row statistics: with d = max(gcli - t, 0), the counts cost sum(d + 1) bits without significance
+     * coding; with it, the flags plus sum(d + 1) over the significant 8-groups (a group is significant iff its
+     * maximum exceeds t, and insignificant groups have d = 0 throughout); the data 4d bits per group (+4 signs when
+     * interleaved); separate signs one bit per coefficient whose deadzone index a >> t is nonzero.
+     */
+    private void fillCosts(int b, int y, int[] m) {
+        final int[] st = rowStats[b];
+        final int so = y * H_SIZE;
+        final int n = gw[b];
+        final int signBits = cfg.signs == 0 ? 4 : 0;
+        int above = 0, excess = 0, sigGroups = 0, signs = 0;
+        for (int t = 15; t >= 0; t--) {
+            if (t < 15) {
+                above += st[so + H_GCLI + t + 1];
+                sigGroups += st[so + H_GMAX + t + 1];
+                signs += st[so + H_BITS + t + 1];
+            }
+            excess += above; // sum over groups of max(gcli - t, 0)
+            m[t] = n + excess;
+            m[16 + t] = sw[b] + excess + sigGroups;
+            m[32 + t] = 4 * excess + signBits * above;
+            m[48 + t] = signs;
+        }
+    }
+
+    /** Separate sign bits under uniform quantization (the index depends on the group's count, not only on a). */
+    private void uniformSignCosts(int b, int y, int[] m) {
+        int n = gw[b];
+        int[] gc = gcli[b];
+        int w = g.bW[b];
+        int[] mg = mag[b];
+        int base = y * n, rowBase = y * w;
+        for (int t = 0; t < 16; t++) {
+            int signs = 0;
             for (int k = 0; k < n; k++) {
                 int v = gc[base + k];
                 if (v <= t) {
@@ -401,11 +641,8 @@ public final class JpegXsEncoder {
                     }
                 }
             }
+            m[48 + t] = signs;
         }
-        m[t] = noSig;
-        m[16 + t] = sig;
-        m[32 + t] = data;
-        m[48 + t] = signs;
     }
 
     /** Quantized magnitude index (value >> gtli) of magnitude a in a group with bit-plane count gc. */
@@ -418,7 +655,10 @@ public final class JpegXsEncoder {
         return (int) d;
     }
 
-    /** Size of precinct py in bytes for the current gtl[], choosing sigOn[] and raw packets; -1 if a field overflows. */
+    /**
+     * Size of precinct py in bytes for the current gtl[], choosing sigOn[] and raw packets (recorded in the plan
+     * arrays of py); -1 if a field overflows.
+     */
     private long precinctSize(int py) {
         long total = g.precinctHeaderBytes;
         for (int b = 0; b < g.bandsAll; b++) {
@@ -428,9 +668,10 @@ public final class JpegXsEncoder {
             int lines = g.linesIn(b, py);
             if (cfg.significance && lines > 0) {
                 long a = 0, s = 0;
+                int t = gtl[b];
                 for (int l = 0; l < lines; l++) {
-                    a += cost(b, l, 0, gtl[b]);
-                    s += cost(b, l, 1, gtl[b]);
+                    a += costs[b][l][t];
+                    s += costs[b][l][16 + t];
                 }
                 sigOn[b] = s < a;
             } else {
@@ -441,6 +682,7 @@ public final class JpegXsEncoder {
         int maxData = longHdr ? (1 << 20) - 1 : (1 << 15) - 1;
         int maxGcli = longHdr ? (1 << 20) - 1 : (1 << 13) - 1;
         int maxSign = longHdr ? (1 << 15) - 1 : (1 << 11) - 1;
+        int pk = py * g.nPackets;
         for (int k = 0; k < g.nPackets; k++) {
             int line = g.pktLine[k];
             long sigBits = 0, cntBits = 0, rawBits = 0, dataBits = 0, signBits = 0;
@@ -451,19 +693,21 @@ public final class JpegXsEncoder {
                 }
                 any = true;
                 int t = gtl[b];
+                int[] m = costs[b][line];
                 if (sigOn[b]) {
                     sigBits += sw[b];
-                    cntBits += cost(b, line, 1, t) - sw[b];
+                    cntBits += m[16 + t] - sw[b];
                 } else {
-                    cntBits += cost(b, line, 0, t);
+                    cntBits += m[t];
                 }
                 rawBits += 4L * gw[b];
-                dataBits += cost(b, line, 2, t);
+                dataBits += m[32 + t];
                 if (cfg.signs != 0) {
-                    signBits += cost(b, line, 3, t);
+                    signBits += m[48 + t];
                 }
             }
             if (!any) {
+                pktData[pk + k] = -1;
                 continue;
             }
             long coded = ((sigBits + 7) >> 3) + ((cntBits + 7) >> 3);
@@ -476,25 +720,23 @@ public final class JpegXsEncoder {
             if (data > maxData || cntField > maxGcli || sign > maxSign) {
                 return -1;
             }
+            pktRaw[pk + k] = useRaw;
+            pktData[pk + k] = (int) data;
+            pktCnt[pk + k] = (int) cntField;
+            pktSign[pk + k] = (int) sign;
             total += hdr + counts + data + sign;
         }
         return total;
     }
 
-    private int encodePrecinct(int py, long budget, boolean last, byte[] out, int p) throws CodecException {
-        memoRow = py;
-        for (int b = 0; b < g.bandsAll; b++) {
-            if (g.exists[b]) {
-                for (int[] m : memo[b]) {
-                    Arrays.fill(m, -1);
-                }
-            }
-        }
+    /** Chooses Q and R of precinct py for the byte budget and records the plan (sizes, flags, packet lengths). */
+    private void planPrecinct(int py, long budget, boolean last) throws CodecException {
+        buildCosts(py);
         // smallest Q that fits with R = 0
         int q = 0;
         long size = -1;
         for (; q <= maxQ; q++) {
-            setTruncation(q, 0);
+            setTruncation(gtl, q, 0);
             size = precinctSize(py);
             if (size >= 0 && size <= budget) {
                 break;
@@ -502,7 +744,7 @@ public final class JpegXsEncoder {
         }
         if (q > maxQ) {
             q = maxQ;
-            setTruncation(q, 0);
+            setTruncation(gtl, q, 0);
             size = precinctSize(py);
             if (size < 0) {
                 throw new CodecException("JPEG XS encoder: precinct " + py + " does not fit the packet size fields");
@@ -514,7 +756,7 @@ public final class JpegXsEncoder {
             int lo = 0, hi = maxR + 1;
             while (hi - lo > 1) {
                 int mid = (lo + hi) >>> 1;
-                setTruncation(q, mid);
+                setTruncation(gtl, q, mid);
                 long s = precinctSize(py);
                 if (s >= 0 && s <= budget) {
                     lo = mid;
@@ -524,72 +766,55 @@ public final class JpegXsEncoder {
             }
             r = lo;
         }
-        setTruncation(q, r);
+        setTruncation(gtl, q, r);
         size = precinctSize(py);
         long padded = last ? Math.max(size, budget) : size;
         if (padded - g.precinctHeaderBytes > 0xFFFFF) {
             throw new CodecException("JPEG XS encoder: precinct " + py + " larger than Lprc allows");
         }
-        int written = writePrecinct(py, q, r, (int) (padded - g.precinctHeaderBytes), out, p);
-        if (written != size) {
-            throw new IllegalStateException("JPEG XS encoder: size model " + size + " != written " + written);
+        planQ[py] = q;
+        planR[py] = r;
+        planSize[py] = (int) size;
+        planPadded[py] = (int) padded;
+        for (int b = 0; b < g.bandsAll; b++) {
+            planSig[py * g.bandsAll + b] = sigOn[b] && g.linesIn(b, py) > 0;
         }
-        return (int) padded;
     }
 
-    private int writePrecinct(int py, int q, int r, int lprc, byte[] out, int p) {
-        final BitWriter w = bw;
+    // ---------------------------------------------------------------- packing
+
+    /** Writes precinct py as planned at out[p..]; returns the bytes written (without the last one's padding). */
+    private int writePrecinct(int py, Worker wk, byte[] out, int p) {
+        final BitWriter w = wk.bw;
+        final int[] gtl = wk.gtl;
+        setTruncation(gtl, planQ[py], planR[py]);
+        final int sigAt = py * g.bandsAll;
         w.reset(out, p);
-        w.write(lprc, 24);
-        w.write(q, 8);
-        w.write(r, 8);
+        w.write(planPadded[py] - g.precinctHeaderBytes, 24);
+        w.write(planQ[py], 8);
+        w.write(planR[py], 8);
         for (int b = 0; b < g.bandsAll; b++) {
             if (g.exists[b]) {
-                w.write(sigOn[b] && g.linesIn(b, py) > 0 ? 2 : 0, 2);
+                w.write(planSig[sigAt + b] ? 2 : 0, 2);
             }
         }
         w.align();
-        int hdr = longHdr ? 7 : 5;
         for (int k = 0; k < g.nPackets; k++) {
-            int line = g.pktLine[k];
-            long sigBits = 0, cntBits = 0, rawBits = 0, dataBits = 0, signBits = 0;
-            boolean any = false;
-            for (int b = g.pktStart[k]; b < g.pktStop[k]; b++) {
-                if (line >= g.linesIn(b, py)) {
-                    continue;
-                }
-                any = true;
-                int t = gtl[b];
-                if (sigOn[b]) {
-                    sigBits += sw[b];
-                    cntBits += cost(b, line, 1, t) - sw[b];
-                } else {
-                    cntBits += cost(b, line, 0, t);
-                }
-                rawBits += 4L * gw[b];
-                dataBits += cost(b, line, 2, t);
-                if (cfg.signs != 0) {
-                    signBits += cost(b, line, 3, t);
-                }
-            }
-            if (!any) {
+            int pk = py * g.nPackets + k;
+            if (pktData[pk] < 0) {
                 continue;
             }
-            long coded = ((sigBits + 7) >> 3) + ((cntBits + 7) >> 3);
-            long rawBytes = (rawBits + 7) >> 3;
-            boolean raw = rawBytes < coded;
-            int dataLen = (int) ((dataBits + 7) >> 3);
-            int cntLen = (int) (raw ? rawBytes : (cntBits + 7) >> 3);
-            int signLen = (int) ((signBits + 7) >> 3);
+            int line = g.pktLine[k];
+            boolean raw = pktRaw[pk];
             w.write(raw ? 1 : 0, 1);
             if (longHdr) {
-                w.write(dataLen, 20);
-                w.write(cntLen, 20);
-                w.write(signLen, 15);
+                w.write(pktData[pk], 20);
+                w.write(pktCnt[pk], 20);
+                w.write(pktSign[pk], 15);
             } else {
-                w.write(dataLen, 15);
-                w.write(cntLen, 13);
-                w.write(signLen, 11);
+                w.write(pktData[pk], 15);
+                w.write(pktCnt[pk], 13);
+                w.write(pktSign[pk], 11);
             }
             if (raw) {
                 for (int b = g.pktStart[k]; b < g.pktStop[k]; b++) {
@@ -597,7 +822,11 @@ public final class JpegXsEncoder {
                         int n = gw[b];
                         int base = (py * g.bLines[b] + line) * n;
                         int[] gc = gcli[b];
-                        for (int i = 0; i < n; i++) {
+                        int i = 0;
+                        for (; i + 8 <= n; i += 8) {
+                            w.write(packNibbles(gc, base + i), 32);
+                        }
+                        for (; i < n; i++) {
                             w.write(gc[base + i], 4);
                         }
                     }
@@ -605,52 +834,24 @@ public final class JpegXsEncoder {
                 w.align();
             } else {
                 for (int b = g.pktStart[k]; b < g.pktStop[k]; b++) {
-                    if (sigOn[b] && line < g.linesIn(b, py)) {
+                    if (planSig[sigAt + b] && line < g.linesIn(b, py)) {
                         int n = gw[b];
                         int base = (py * g.bLines[b] + line) * n;
                         int[] gc = gcli[b];
                         int t = gtl[b];
                         for (int j = 0; j < n; j += 8) {
-                            int e = Math.min(n, j + 8);
-                            int flag = 1;
-                            for (int i = j; i < e; i++) {
-                                if (gc[base + i] > t) {
-                                    flag = 0;
-                                    break;
-                                }
-                            }
-                            w.write(flag, 1);
+                            w.write(groupMax(gc, base + j, Math.min(n - j, 8)) > t ? 0 : 1, 1);
                         }
                     }
                 }
                 w.align();
                 for (int b = g.pktStart[k]; b < g.pktStop[k]; b++) {
                     if (line < g.linesIn(b, py)) {
-                        int n = gw[b];
-                        int base = (py * g.bLines[b] + line) * n;
-                        int[] gc = gcli[b];
-                        int t = gtl[b];
-                        for (int j = 0; j < n; j += 8) {
-                            int e = Math.min(n, j + 8);
-                            if (sigOn[b]) {
-                                boolean significant = false;
-                                for (int i = j; i < e; i++) {
-                                    significant |= gc[base + i] > t;
-                                }
-                                if (!significant) {
-                                    continue;
-                                }
-                            }
-                            for (int i = j; i < e; i++) {
-                                int v = gc[base + i];
-                                w.unary(v > t ? v - t : 0);
-                            }
-                        }
+                        writeCounts(w, b, py * g.bLines[b] + line, gtl[b], planSig[sigAt + b]);
                     }
                 }
                 w.align();
             }
-            // data
             for (int b = g.pktStart[k]; b < g.pktStop[k]; b++) {
                 if (line < g.linesIn(b, py)) {
                     writeData(w, b, py * g.bLines[b] + line, gtl[b]);
@@ -666,50 +867,103 @@ public final class JpegXsEncoder {
                 w.align();
             }
         }
-        int used = w.align() - p;
-        return used;
+        return w.align() - p;
+    }
+
+    private static int packNibbles(int[] a, int o) {
+        return (a[o] << 28) | (a[o + 1] << 24) | (a[o + 2] << 20) | (a[o + 3] << 16) | (a[o + 4] << 12)
+                | (a[o + 5] << 8) | (a[o + 6] << 4) | a[o + 7];
+    }
+
+    private static int groupMax(int[] a, int o, int n) {
+        int m = 0;
+        for (int i = o; i < o + n; i++) {
+            m = Math.max(m, a[i]);
+        }
+        return m;
+    }
+
+    /** Bit-plane counts coded from zero: unary max(gcli - t, 0), skipping insignificant 8-groups if sig. */
+    private void writeCounts(BitWriter w, int b, int y, int t, boolean sig) {
+        int n = gw[b];
+        int base = y * n;
+        int[] gc = gcli[b];
+        for (int j = 0; j < n; j += 8) {
+            int e = Math.min(n, j + 8);
+            if (sig && groupMax(gc, base + j, e - j) <= t) {
+                continue;
+            }
+            for (int i = j; i < e; i++) {
+                int d = gc[base + i] - t;
+                if (d <= 0) {
+                    w.write(0, 1);
+                } else if (d < 31) {
+                    w.write(((1 << d) - 1) << 1, d + 1);
+                } else {
+                    w.unary(d);
+                }
+            }
+        }
+    }
+
+    /** Bit i of q (q below 2^15) moved to bit 4i. */
+    private static long spread(int q) {
+        return SPREAD[q & 0xFF] | ((long) SPREAD[q >>> 8] << 32);
     }
 
     private void writeData(BitWriter w, int b, int y, int t) {
-        int n = gw[b];
-        int width = g.bW[b];
-        int[] gc = gcli[b];
-        int[] m = mag[b];
-        int base = y * n;
-        int rowBase = y * width;
-        boolean interleaved = cfg.signs == 0;
-        for (int k = 0; k < n; k++) {
-            int v = gc[base + k];
-            if (v <= t) {
-                continue;
-            }
-            int q0 = 0, q1 = 0, q2 = 0, q3 = 0, sgn = 0;
+        final int n = gw[b];
+        final int width = g.bW[b];
+        final int[] gc = gcli[b];
+        final int[] m = mag[b];
+        final int base = y * n;
+        final int rowBase = y * width;
+        final int full = cfg.quantization == 0 ? width >> 2 : 0;
+        final int signBits = cfg.signs == 0 ? 4 : 0;
+        final int signMask = cfg.signs == 0 ? 0xF : 0;
+        // deadzone, whole groups: branch-free (a group below the truncation writes 0 bits)
+        for (int k = 0; k < full; k++) {
             int i = rowBase + 4 * k;
-            int cnt = Math.min(4, width - 4 * k);
-            for (int j = 0; j < cnt; j++) {
-                int a = m[i + j];
-                int q = quantize(Math.abs(a), v, t);
-                if (q != 0 && a < 0) {
-                    sgn |= 8 >> j;
-                }
-                if (j == 0) {
-                    q0 = q;
-                } else if (j == 1) {
-                    q1 = q;
-                } else if (j == 2) {
-                    q2 = q;
-                } else {
-                    q3 = q;
-                }
-            }
-            if (interleaved) {
-                w.write(sgn, 4);
-            }
-            for (int pl = v - t - 1; pl >= 0; pl--) {
-                int nib = (((q0 >> pl) & 1) << 3) | (((q1 >> pl) & 1) << 2) | (((q2 >> pl) & 1) << 1) | ((q3 >> pl) & 1);
-                w.write(nib, 4);
+            int a0 = m[i], a1 = m[i + 1], a2 = m[i + 2], a3 = m[i + 3];
+            int q0 = Math.abs(a0) >> t, q1 = Math.abs(a1) >> t, q2 = Math.abs(a2) >> t, q3 = Math.abs(a3) >> t;
+            int sgn = (((-q0 & a0) >>> 28 & 8) | ((-q1 & a1) >>> 29 & 4) | ((-q2 & a2) >>> 30 & 2)
+                    | ((-q3 & a3) >>> 31)) & signMask;
+            int planes = Math.max(gc[base + k] - t, 0);
+            int count = planes > 0 ? 4 * planes + signBits : 0;
+            long bits = (spread(q0) << 3) | (spread(q1) << 2) | (spread(q2) << 1) | spread(q3);
+            if (count <= 32) { // sign nibble (if interleaved) then the planes, in one write
+                w.write((int) bits | (sgn << (4 * planes)), count);
+            } else {
+                w.write(sgn, signBits);
+                w.writeLong(bits, 4 * planes);
             }
         }
+        for (int k = full; k < n; k++) {
+            int v = gc[base + k];
+            if (v > t) {
+                writeGroup(w, v, t, m, rowBase + 4 * k, Math.min(4, width - 4 * k));
+            }
+        }
+    }
+
+    /** One group of cnt (1..4) coefficients at m[i..], bit-plane count v above the truncation t. */
+    private void writeGroup(BitWriter w, int v, int t, int[] m, int i, int cnt) {
+        int a0 = m[i];
+        int a1 = cnt > 1 ? m[i + 1] : 0;
+        int a2 = cnt > 2 ? m[i + 2] : 0;
+        int a3 = cnt > 3 ? m[i + 3] : 0;
+        int q0 = quantize(Math.abs(a0), v, t);
+        int q1 = quantize(Math.abs(a1), v, t);
+        int q2 = quantize(Math.abs(a2), v, t);
+        int q3 = quantize(Math.abs(a3), v, t);
+        if (cfg.signs == 0) {
+            int sgn = (q0 != 0 && a0 < 0 ? 8 : 0) | (q1 != 0 && a1 < 0 ? 4 : 0) | (q2 != 0 && a2 < 0 ? 2 : 0)
+                    | (q3 != 0 && a3 < 0 ? 1 : 0);
+            w.write(sgn, 4);
+        }
+        // bit-planes MSB first, each a nibble of the 4 coefficients' bits (q < 2^(v - t))
+        long planes = (spread(q0) << 3) | (spread(q1) << 2) | (spread(q2) << 1) | spread(q3);
+        w.writeLong(planes, 4 * (v - t));
     }
 
     private void writeSigns(BitWriter w, int b, int y, int t) {

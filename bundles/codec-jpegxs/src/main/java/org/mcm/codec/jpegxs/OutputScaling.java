@@ -7,6 +7,11 @@ final class OutputScaling {
     }
 
     static void apply(Header h, int[] v, int n) {
+        apply(h, v, 0, n);
+    }
+
+    /** Scales v[from..from+n) in place. */
+    static void apply(Header h, int[] v, int from, int n) {
         int depth = h.depth[0];
         int bw = h.bw;
         int max = (1 << depth) - 1;
@@ -15,7 +20,7 @@ final class OutputScaling {
             int off = (1 << bw) >> 1;
             int rnd = (1 << dz) >> 1;
             int add = off + rnd;
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < from + n; i++) {
                 int x = (v[i] + add) >> dz;
                 v[i] = x < 0 ? 0 : x > max ? max : x;
             }
@@ -24,7 +29,7 @@ final class OutputScaling {
             long rnd = (1L << dz) >> 1;
             int clampV = (1 << bw) - 1;
             long dco = (long) h.tnltAlpha - ((long) h.tnltSigma << 15);
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < from + n; i++) {
                 long x = v[i] + ((1 << bw) >> 1);
                 x = x < 0 ? 0 : x > clampV ? clampV : x;
                 long y = ((x * x + rnd) >> dz) + dco;
@@ -42,7 +47,7 @@ final class OutputScaling {
             int dz = 2 * bw - depth;
             long rnd = (1L << dz) >> 1;
             long clampV = (1L << bw) - 1;
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < from + n; i++) {
                 long x = v[i] + ((1L << bw) >> 1);
                 if (x < t1) {
                     x = b1 - x;
