@@ -302,9 +302,9 @@ public class ProxyIT {
             try (org.mcm.memif.MemifSocket rxSock = memif.openClient(rxPath);
                     org.mcm.memif.MemifSocket txSock = memif.openClient(txPath)) {
                 org.mcm.memif.MemifInterface rx = rxSock.createInterface(org.mcm.memif.InterfaceConfig.builder(0)
-                        .name("itest-rx").bufferSize(frameSize).log2RingSize(2).build());
+                        .name("itest-rx").secret(cstr(rxParam, 216, 24)).bufferSize(frameSize).log2RingSize(2).build());
                 org.mcm.memif.MemifInterface tx = txSock.createInterface(org.mcm.memif.InterfaceConfig.builder(0)
-                        .name("itest-tx").bufferSize(frameSize).log2RingSize(2).build());
+                        .name("itest-tx").secret(cstr(txParam, 216, 24)).bufferSize(frameSize).log2RingSize(2).build());
                 assertTrue("rx attached", rx.awaitConnected(5, java.util.concurrent.TimeUnit.SECONDS));
                 assertTrue("tx attached", tx.awaitConnected(5, java.util.concurrent.TimeUnit.SECONDS));
                 java.util.Random rnd = new java.util.Random(42);
@@ -357,10 +357,11 @@ public class ProxyIT {
                     .option("group", "hot-swap-test").build(), "itest", null);
             // an SDK app receiving ST 2110-20 over memif
             long rxId = create(rxCtl, createRequest(1, 1, 640, 480, Provisioning.freePort(), 0));
-            String path = cstr(query(rxCtl, rxId), 0, 108);
+            ByteBuffer rxParam = query(rxCtl, rxId);
+            String path = cstr(rxParam, 0, 108);
             try (org.mcm.memif.MemifSocket sock = memif.openClient(path)) {
                 org.mcm.memif.MemifInterface app = sock.createInterface(org.mcm.memif.InterfaceConfig.builder(0)
-                        .name("itest-app").bufferSize(640 * 480 * 4).log2RingSize(2).build());
+                        .name("itest-app").secret(cstr(rxParam, 216, 24)).bufferSize(640 * 480 * 4).log2RingSize(2).build());
                 assertTrue(app.awaitConnected(5, java.util.concurrent.TimeUnit.SECONDS));
 
                 st2110.stop();
@@ -430,6 +431,120 @@ public class ProxyIT {
             }
             assertTrue(c.delete(rx));
             assertTrue(c.delete(tx));
+        }
+    }
+
+    /**
+     * Each session's memif interface has its own random secret, handed only to the app that created the session:
+     * another local process that finds the socket cannot attach without it (no secret, a wrong one, or another
+     * session's), and the right one attaches afterwards.
+     */
+    @Test
+    public void memifSessionsAdmitOnlyTheirOwnSecret() throws Exception {
+        org.mcm.memif.service.MemifService memif = memifService();
+        int frameSize = 640 * 480 * 4;
+        try (Socket a = connect(sdkPort()); Socket b = connect(sdkPort())) {
+            long idA = create(a, createRequest(1, 0, 640, 480, 0, 7100));
+            long idB = create(b, createRequest(1, 0, 640, 480, 0, 7101));
+            ByteBuffer pa = query(a, idA);
+            ByteBuffer pb = query(b, idB);
+            String path = cstr(pa, 0, 108);
+            String secretA = cstr(pa, 216, 24);
+            String secretB = cstr(pb, 216, 24);
+            assertTrue("a secret of 1..23 characters: '" + secretA + "'", secretA.length() >= 16 && secretA.length() <= 23);
+            assertFalse("per-session secrets", secretA.equals(secretB));
+            for (String[] attempt : new String[][] {{"", "Secret required"}, {"guess", "Incorrect secret"},
+                    {secretB, "Incorrect secret"}}) {
+                try (org.mcm.memif.MemifSocket sock = memif.openClient(path)) {
+                    org.mcm.memif.MemifInterface intruder = sock.createInterface(org.mcm.memif.InterfaceConfig.builder(0)
+                            .name("intruder").secret(attempt[0]).bufferSize(frameSize).log2RingSize(2).build());
+                    assertFalse("attached with secret '" + attempt[0] + "'",
+                            intruder.awaitConnected(1, java.util.concurrent.TimeUnit.SECONDS));
+                    assertTrue(intruder.lastDisconnectReason(), intruder.lastDisconnectReason().contains(attempt[1]));
+                }
+            }
+            assertFalse(sessions.get(idA).orElseThrow().state().isTerminal());
+            try (org.mcm.memif.MemifSocket sock = memif.openClient(path)) {
+                org.mcm.memif.MemifInterface app = sock.createInterface(org.mcm.memif.InterfaceConfig.builder(0)
+                        .name("owner").secret(secretA).bufferSize(frameSize).log2RingSize(2).build());
+                assertTrue("the owner attaches with its secret", app.awaitConnected(5, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    /** The default SDK policy (compat) admits upstream clients from loopback only: other sources are refused. */
+    @Test
+    public void sdkPolicyRefusesUntrustedSourcesAndStrictRefusesTokenlessClients() throws Exception {
+        org.osgi.service.cm.Configuration c = cm.getConfiguration("org.mcm.control.sdk", "?");
+        Dictionary<String, Object> saved = c.getProperties();
+        java.nio.file.Path dir = java.nio.file.Path.of(context.getProperty("mcm.memif.dir"));
+        java.net.InetAddress lo1 = java.net.InetAddress.getByName("127.0.0.1");
+        java.net.InetAddress lo2 = java.net.InetAddress.getByName("127.0.0.2");
+        try {
+            Dictionary<String, Object> props = copy(saved);
+            props.put("trustedNetworks", new String[] {"127.0.0.1/32"});
+            props.put("tokens", new String[] {"itest-token"});
+            c.update(props);
+            waitFor("tokens applied", () -> admitted(lo2, "itest-token"), 10_000);
+            assertFalse("127.0.0.2 is not trusted", admitted(lo2, null));
+            assertTrue("127.0.0.1 is still trusted", admitted(lo1, null));
+
+            props.put("authPolicy", "strict");
+            c.update(props);
+            waitFor("strict applied", () -> !admitted(lo1, null) && admitted(lo1, "itest-token"), 10_000);
+            long socketsBefore = memifSockets(dir);
+            long sessionsBefore = sessions.list().stream().filter(s -> !s.state().isTerminal()).count();
+            long refusedBefore = counter("sdk_auth_refused");
+            assertFalse(admitted(lo1, "wrong-token"));
+            assertFalse(admitted(lo1, null));
+            long sessionsAfter = sessions.list().stream().filter(s -> !s.state().isTerminal()).count();
+            assertTrue("refused clients made no session: " + sessionsBefore + " -> " + sessionsAfter,
+                    sessionsAfter <= sessionsBefore); // (the last admitted client's session may still be going away)
+            assertTrue("no memif socket for refused clients", memifSockets(dir) <= socketsBefore);
+            assertEquals(refusedBefore + 2, counter("sdk_auth_refused"));
+            assertTrue(admitted(lo1, "itest-token"));
+        } finally {
+            c.update(saved);
+        }
+        waitFor("default policy back", () -> admitted(lo1, null), 10_000);
+    }
+
+    private static long memifSockets(java.nio.file.Path dir) throws IOException {
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> l = java.nio.file.Files.list(dir)) {
+            return l.filter(p -> p.getFileName().toString().startsWith("media_proxy_")).count();
+        }
+    }
+
+    private static Dictionary<String, Object> copy(Dictionary<String, Object> d) {
+        Dictionary<String, Object> out = new Hashtable<>();
+        for (java.util.Enumeration<String> e = d.keys(); e.hasMoreElements();) {
+            String k = e.nextElement();
+            out.put(k, d.get(k));
+        }
+        return out;
+    }
+
+    /** Connects from {@code from}, optionally sends AUTH, asks for a session (and deletes it again by closing). */
+    private boolean admitted(java.net.InetAddress from, String token) {
+        try (Socket s = new Socket()) {
+            s.bind(new InetSocketAddress(from, 0));
+            s.connect(new InetSocketAddress("127.0.0.1", sdkPort()), 2000);
+            s.setSoTimeout(5000);
+            if (token != null) {
+                byte[] t = token.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                s.getOutputStream().write(ByteBuffer.allocate(12 + t.length).put(header(16, t.length)).put(t).array());
+                byte[] r = s.getInputStream().readNBytes(4);
+                if (r.length < 4 || ByteBuffer.wrap(r).order(ByteOrder.LITTLE_ENDIAN).getInt() != 0) {
+                    return false;
+                }
+            }
+            s.getOutputStream().write(createRequest(0, 0, 64, 64, 0, 7200));
+            return s.getInputStream().readNBytes(4).length == 4;
+        } catch (IOException e) {
+            return false;
         }
     }
 

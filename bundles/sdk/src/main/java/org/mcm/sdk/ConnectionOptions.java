@@ -53,6 +53,7 @@ public final class ConnectionOptions {
     private final int memifLog2RingSize;
     private final int memifBufferSize;
     private final String memifSecret;
+    private final String token;
 
     private ConnectionOptions(Builder b) {
         this.format = b.format;
@@ -69,6 +70,7 @@ public final class ConnectionOptions {
         this.memifLog2RingSize = b.memifLog2RingSize;
         this.memifBufferSize = b.memifBufferSize;
         this.memifSecret = b.memifSecret;
+        this.token = b.token;
     }
 
     public static Builder builder(MediaFormat format) {
@@ -124,6 +126,9 @@ public final class ConnectionOptions {
 
     public String memifSecret() { return memifSecret; }
 
+    /** The token sent to the proxy for this connection, overriding the client's; null = the client's. */
+    public String token() { return token; }
+
     @Override
     public String toString() {
         if (memifSocketPath != null) {
@@ -150,6 +155,7 @@ public final class ConnectionOptions {
         private int memifLog2RingSize = 4;
         private int memifBufferSize;
         private String memifSecret = "";
+        private String token;
 
         private Builder(MediaFormat format) {
             this.format = Objects.requireNonNull(format, "format");
@@ -197,6 +203,12 @@ public final class ConnectionOptions {
 
         /** Direct mode: memif shared secret, at most 23 bytes (default none). */
         public Builder memifSecret(String v) { this.memifSecret = Objects.requireNonNull(v); return this; }
+
+        /**
+         * The token this connection proves itself with (AUTH before CREATE_SESSION), overriding
+         * {@link McmClient.Builder#token}; an empty string sends none.
+         */
+        public Builder token(String v) { this.token = Objects.requireNonNull(v, "token"); return this; }
 
         public ConnectionOptions build() {
             ConnectionOptions o = new ConnectionOptions(this);
@@ -255,6 +267,9 @@ public final class ConnectionOptions {
                 if (memifSecret.getBytes(StandardCharsets.UTF_8).length > 23) {
                     throw new IllegalArgumentException("memif secret longer than 23 bytes");
                 }
+            }
+            if (token != null) {
+                McmClient.checkToken(token);
             }
             if (memifSocketPath == null && format instanceof VideoFormat v) {
                 org.mcm.sdk.internal.Wire.pixFmt(v.pixelFormat()); // upstream 24.09 numbering must have it

@@ -23,6 +23,8 @@ public enum ErrorCode {
     INTERRUPTED(8),
     /** memif cannot run on this platform (the native helper library is missing). */
     NATIVE_UNAVAILABLE(9),
+    /** The proxy refused this app's token (or the policy wants one and none was given). */
+    UNAUTHENTICATED(10),
     /** Anything else (upstream MCM_DP_ERROR_UNKNOWN). */
     UNKNOWN(-1);
 

@@ -42,6 +42,8 @@ public final class McmClient implements AutoCloseable {
 
     public static final String ENV_IP = "MCM_MEDIA_PROXY_IP";
     public static final String ENV_PORT = "MCM_MEDIA_PROXY_PORT";
+    /** The app's token for the proxy (sent as AUTH before every CREATE_SESSION); unset or empty = none. */
+    public static final String ENV_TOKEN = "MCM_TOKEN";
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8002;
 
@@ -50,13 +52,15 @@ public final class McmClient implements AutoCloseable {
     private final String host;
     private final int port;
     private final Duration controlTimeout;
+    private final String token;
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private McmClient(String host, int port, Duration controlTimeout) {
+    private McmClient(String host, int port, Duration controlTimeout, String token) {
         this.host = host;
         this.port = port;
         this.controlTimeout = controlTimeout;
+        this.token = token;
     }
 
     /** A client for the proxy at host:port, with a 5 s control timeout. */
@@ -64,7 +68,10 @@ public final class McmClient implements AutoCloseable {
         return builder().address(host, port).build();
     }
 
-    /** A client for {@code MCM_MEDIA_PROXY_IP}:{@code MCM_MEDIA_PROXY_PORT} (defaults 127.0.0.1:8002). */
+    /**
+     * A client for {@code MCM_MEDIA_PROXY_IP}:{@code MCM_MEDIA_PROXY_PORT} (defaults 127.0.0.1:8002) with the token
+     * of {@code MCM_TOKEN} (none when unset).
+     */
     public static McmClient fromEnvironment() {
         return fromEnvironment(System.getenv());
     }
@@ -81,7 +88,31 @@ public final class McmClient implements AutoCloseable {
                 throw new IllegalArgumentException(ENV_PORT + " is not a port number: '" + p + "'");
             }
         }
-        return connect(ip.isBlank() ? DEFAULT_HOST : ip.trim(), port);
+        Builder b = builder().address(ip.isBlank() ? DEFAULT_HOST : ip.trim(), port);
+        String token = env.getOrDefault(ENV_TOKEN, "");
+        if (!token.isEmpty()) {
+            b.token(token);
+        }
+        return b.build();
+    }
+
+    /** A builder with this client's settings (address, timeout, token), e.g. to change the address. */
+    public Builder toBuilder() {
+        Builder b = builder().address(host, port).controlTimeout(controlTimeout);
+        b.token = token;
+        return b;
+    }
+
+    /** Whether connections of this client send a token (the token itself is not shown). */
+    public boolean hasToken() {
+        return token != null;
+    }
+
+    static void checkToken(String t) {
+        int n = t.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (n > Wire.MAX_TOKEN_BYTES) {
+            throw new IllegalArgumentException("token longer than " + Wire.MAX_TOKEN_BYTES + " bytes");
+        }
     }
 
     public static Builder builder() {
@@ -156,6 +187,10 @@ public final class McmClient implements AutoCloseable {
                         + e.getMessage(), e);
             }
             InputStream in = s.getInputStream();
+            String tok = options.token() != null ? options.token() : token;
+            if (tok != null && !tok.isEmpty()) {
+                authenticate(s, in, tok, proxy);
+            }
             send(s, Wire.request(Wire.CMD_CREATE_SESSION, param), proxy);
             byte[] idBytes = reply(in, 4, proxy, "CREATE_SESSION");
             id = Integer.toUnsignedLong(ByteBuffer.wrap(idBytes).order(ByteOrder.LITTLE_ENDIAN).getInt());
@@ -236,6 +271,29 @@ public final class McmClient implements AutoCloseable {
                     // nothing
                 }
             }
+        }
+    }
+
+    /** AUTH with the token; the proxy answers u32 0 or refuses (non-zero, or closes at once). */
+    private void authenticate(Socket s, InputStream in, String tok, String proxy) throws McmException {
+        send(s, Wire.request(Wire.CMD_AUTH, tok.getBytes(java.nio.charset.StandardCharsets.UTF_8)), proxy);
+        byte[] r;
+        try {
+            r = reply(in, 4, proxy, "AUTH");
+        } catch (McmException e) {
+            if (e.errorCode() == ErrorCode.PROXY_REFUSED) {
+                throw new McmException(ErrorCode.UNAUTHENTICATED, "media proxy " + proxy + " refused the token", e);
+            }
+            if (e.errorCode() == ErrorCode.TIMEOUT) {
+                throw new McmException(ErrorCode.TIMEOUT, e.getMessage()
+                        + " (a proxy without authentication support, e.g. upstream 24.09, never answers AUTH: use no token)", e);
+            }
+            throw e;
+        }
+        int status = ByteBuffer.wrap(r).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        if (status != 0) {
+            throw new McmException(ErrorCode.UNAUTHENTICATED, "media proxy " + proxy + " refused the token (status "
+                    + status + ")");
         }
     }
 
@@ -375,8 +433,24 @@ public final class McmClient implements AutoCloseable {
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
         private Duration controlTimeout = Duration.ofSeconds(5);
+        private String token;
 
         private Builder() {
+        }
+
+        /**
+         * The token every connection of the client proves itself with: sent as AUTH (command 16) before
+         * CREATE_SESSION. Null or empty = none (what upstream 24.09 apps do; the proxy then admits the app only by
+         * its policy, e.g. from loopback).
+         */
+        public Builder token(String v) {
+            if (v == null || v.isEmpty()) {
+                this.token = null;
+                return this;
+            }
+            checkToken(v);
+            this.token = v;
+            return this;
         }
 
         public Builder address(String host, int port) {
@@ -401,7 +475,7 @@ public final class McmClient implements AutoCloseable {
             if (host.isBlank()) {
                 throw new IllegalArgumentException("proxy host is empty");
             }
-            return new McmClient(host, port, controlTimeout);
+            return new McmClient(host, port, controlTimeout, token);
         }
     }
 }

@@ -75,6 +75,8 @@ final class ProxyDouble implements AutoCloseable {
     volatile int log2RingSize = 2;
     volatile long interfaceId = 0;
     volatile String secret = "";
+    /** Non-null: clients must send AUTH (16) with this token before anything else. */
+    volatile String requiredToken;
 
     ProxyDouble(Path dir) throws IOException {
         this.dir = dir;
@@ -139,6 +141,7 @@ final class ProxyDouble implements AutoCloseable {
 
     private void serve(Socket s) {
         List<Long> owned = new ArrayList<>();
+        boolean authed = false;
         try (s) {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
@@ -154,6 +157,19 @@ final class ProxyDouble implements AutoCloseable {
                     throw new EOFException();
                 }
                 requests.add(new Request(inst, head, payload));
+                if (inst == 16) {
+                    String want = requiredToken;
+                    authed = want != null && want.equals(new String(payload, java.nio.charset.StandardCharsets.UTF_8));
+                    out.write(Golden.u32(authed ? 0 : 1));
+                    out.flush();
+                    if (!authed) {
+                        return;
+                    }
+                    continue;
+                }
+                if (requiredToken != null && !authed) {
+                    return;
+                }
                 switch (inst) {
                     case 1 -> {
                         if (misbehave == Misbehave.CLOSE_ON_CREATE) {

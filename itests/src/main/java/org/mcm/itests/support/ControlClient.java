@@ -35,16 +35,55 @@ import mcm.control.v1.ProxyControlGrpc;
  */
 public final class ControlClient implements AutoCloseable {
 
-    private final ManagedChannel channel;
+    private final ManagedChannel managed;
+    /** The managed channel, with the bearer token attached when there is one. */
+    private final io.grpc.Channel channel;
 
     public ControlClient(String host, int port) {
+        this(host, port, null, null, null, null);
+    }
+
+    /**
+     * A client with credentials: TLS when {@code caPem} is given (trusting that CA), a client certificate when
+     * {@code certPem}/{@code keyPem} are given (PKCS#8 key), a bearer token when {@code token} is given.
+     */
+    public ControlClient(String host, int port, java.nio.file.Path caPem, java.nio.file.Path certPem,
+            java.nio.file.Path keyPem, String token) {
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         t.setContextClassLoader(ControlClient.class.getClassLoader());
         try {
-            channel = NettyChannelBuilder.forAddress(new InetSocketAddress(host, port)).usePlaintext().build();
+            io.grpc.ChannelCredentials creds = io.grpc.InsecureChannelCredentials.create();
+            if (caPem != null) {
+                io.grpc.TlsChannelCredentials.Builder b = io.grpc.TlsChannelCredentials.newBuilder().trustManager(caPem.toFile());
+                if (certPem != null) {
+                    b.keyManager(certPem.toFile(), keyPem.toFile());
+                }
+                creds = b.build();
+            }
+            managed = NettyChannelBuilder.forAddress(new InetSocketAddress(host, port), creds).build();
+            if (token != null) {
+                io.grpc.Metadata md = new io.grpc.Metadata();
+                md.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+                channel = io.grpc.ClientInterceptors.intercept(managed,
+                        io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md));
+            } else {
+                channel = managed;
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         } finally {
             t.setContextClassLoader(previous);
+        }
+    }
+
+    /** "OK" when GetStats succeeds, else the gRPC status code name (e.g. UNAUTHENTICATED, UNAVAILABLE). */
+    public String statsStatus() {
+        try {
+            stats();
+            return "OK";
+        } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode().name();
         }
     }
 
@@ -169,9 +208,9 @@ public final class ControlClient implements AutoCloseable {
 
     @Override
     public void close() {
-        channel.shutdownNow();
+        managed.shutdownNow();
         try {
-            channel.awaitTermination(2, TimeUnit.SECONDS);
+            managed.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -188,7 +188,7 @@ final class AppSupport {
             McmClient base = McmClient.fromEnvironment(env);
             String host = cl.getOptionValue("H", base.host());
             int port = intArg(cl, "P", base.port(), 1, 65535);
-            client = McmClient.connect(host, port);
+            client = base.toBuilder().address(host, port).build(); // keeps MCM_TOKEN
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -24,6 +24,13 @@ public final class Wire {
     public static final int CMD_CREATE_SESSION = 1;
     public static final int CMD_DESTROY_SESSION = 2;
     public static final int CMD_QUERY_MEMIF_PARAM = 5;
+    /**
+     * Extension of this proxy (upstream 24.09 has no authentication): the app's token as payload, first request of
+     * the connection; reply {@code u32} 0 = accepted, otherwise refused and the connection is closed.
+     */
+    public static final int CMD_AUTH = 16;
+    /** Longest token the proxy accepts. */
+    public static final int MAX_TOKEN_BYTES = 4096;
 
     public static final int CONN_PARAM_SIZE = 304;
     public static final int MEMIF_PARAM_SIZE = 296;

@@ -14,12 +14,18 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.Option;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -45,6 +51,39 @@ public class GrpcServerComponent {
 
         @AttributeDefinition(name = "Bind address", description = "Address to listen on; 0.0.0.0 for all.")
         String bindAddress() default "0.0.0.0";
+
+        @AttributeDefinition(name = "Authentication", description = "none: every call is served (upstream behaviour). "
+                + "token: calls need 'authorization: Bearer <token>' with a configured token. mtls: TLS with a client "
+                + "certificate issued by the client CA (needs the TLS certificate, key and client CA). Refused calls get "
+                + "UNAUTHENTICATED.",
+                options = {@Option(label = "none", value = "none"), @Option(label = "bearer token", value = "token"),
+                        @Option(label = "TLS client certificate (mTLS)", value = "mtls")})
+        String authMode() default "none";
+
+        @AttributeDefinition(name = "Tokens", description = "Bearer tokens accepted in token mode: the token itself or "
+                + "sha256:<hex of its SHA-256>; several may be separated by commas.", type = AttributeType.PASSWORD,
+                required = false)
+        String[] tokens() default {};
+
+        @AttributeDefinition(name = "Tokens file", description = "A file with one accepted token (or sha256:<hex>) per "
+                + "line, # for comments; re-read when it changes.", required = false)
+        String tokensFile() default "";
+
+        @AttributeDefinition(name = "TLS certificate", description = "PEM file with the server certificate (chain). With "
+                + "the key, the server speaks TLS in every mode.", required = false)
+        String tlsCertFile() default "";
+
+        @AttributeDefinition(name = "TLS private key", description = "PEM file with the server's unencrypted PKCS#8 "
+                + "private key (BEGIN PRIVATE KEY).", required = false)
+        String tlsKeyFile() default "";
+
+        @AttributeDefinition(name = "Client CA", description = "PEM file with the CA certificate(s) that issue client "
+                + "certificates (mtls mode).", required = false)
+        String tlsClientCaFile() default "";
+
+        @AttributeDefinition(name = "Health without authentication", description = "grpc.health.v1.Health answers "
+                + "every caller (for probes); it tells only whether the server is serving.")
+        boolean healthWithoutAuth() default true;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(GrpcServerComponent.class);
@@ -63,17 +102,23 @@ public class GrpcServerComponent {
         ClassLoader previous = t.getContextClassLoader();
         t.setContextClassLoader(GrpcServerComponent.class.getClassLoader());
         try {
+            Security sec = security(config);
+            if (sec == null) {
+                counters.increment("grpc_config_errors");
+                return; // fail closed: a broken security setup serves nothing
+            }
             health = new HealthStatusManager();
-            server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()))
-                    .addService(new ConfigureService(sessions))
-                    .addService(new ProxyControlService(sessions, counters))
-                    .addService(health.getHealthService())
+            server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()), sec.credentials)
+                    .addService(ServerInterceptors.intercept(new ConfigureService(sessions), sec.interceptor))
+                    .addService(ServerInterceptors.intercept(new ProxyControlService(sessions, counters), sec.interceptor))
+                    .addService(ServerInterceptors.intercept(health.getHealthService(), sec.interceptor))
                     .build()
                     .start();
             health.setStatus("", ServingStatus.SERVING);
             health.setStatus(ConfigureService.SERVICE, ServingStatus.SERVING);
             health.setStatus(ProxyControlService.SERVICE, ServingStatus.SERVING);
-            System.out.println("INFO: gRPC Server listening on " + config.bindAddress() + ":" + server.getPort());
+            System.out.println("INFO: gRPC Server listening on " + config.bindAddress() + ":" + server.getPort()
+                    + (sec.tls ? " (TLS)" : ""));
             System.out.flush();
         } catch (IOException e) {
             server = null;
@@ -84,9 +129,66 @@ public class GrpcServerComponent {
             } else {
                 LOG.error("ERROR: cannot start the gRPC server on {}:{}: {}", config.bindAddress(), config.port(), e.getMessage());
             }
+        } catch (RuntimeException e) { // e.g. a PEM file Netty cannot read
+            server = null;
+            counters.increment("grpc_config_errors");
+            LOG.error("ERROR: cannot start the gRPC server with its TLS settings: {}", e.toString());
         } finally {
             t.setContextClassLoader(previous);
         }
+    }
+
+    private record Security(ServerCredentials credentials, GrpcAuthInterceptor interceptor, boolean tls) {
+    }
+
+    /** Credentials and the auth interceptor from the configuration; null (logged) when they are unusable. */
+    private Security security(Config c) {
+        GrpcAuthInterceptor.Mode mode;
+        try {
+            mode = GrpcAuthInterceptor.Mode.valueOf(c.authMode().trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            LOG.error("ERROR: gRPC authMode '{}' is not one of none, token, mtls; the gRPC server is not started", c.authMode());
+            return null;
+        }
+        boolean tls = !c.tlsCertFile().isBlank() || !c.tlsKeyFile().isBlank();
+        ServerCredentials creds = InsecureServerCredentials.create();
+        org.mcm.control.internal.auth.ClientCertVerifier verifier = null;
+        try {
+            if (mode == GrpcAuthInterceptor.Mode.MTLS) {
+                if (!tls || c.tlsClientCaFile().isBlank()) {
+                    LOG.error("ERROR: gRPC authMode mtls needs tlsCertFile, tlsKeyFile and tlsClientCaFile; the gRPC server is not started");
+                    return null;
+                }
+                verifier = new org.mcm.control.internal.auth.ClientCertVerifier(java.nio.file.Path.of(c.tlsClientCaFile().trim()));
+            }
+            if (tls) {
+                if (c.tlsCertFile().isBlank() || c.tlsKeyFile().isBlank()) {
+                    LOG.error("ERROR: gRPC TLS needs both tlsCertFile and tlsKeyFile; the gRPC server is not started");
+                    return null;
+                }
+                TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder()
+                        .keyManager(new java.io.File(c.tlsCertFile().trim()), new java.io.File(c.tlsKeyFile().trim()));
+                if (verifier != null) {
+                    b.trustManager(verifier.deferringTrustManager()).clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL);
+                }
+                creds = b.build();
+            }
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            LOG.error("ERROR: gRPC TLS files unusable: {}; the gRPC server is not started", e.toString());
+            return null;
+        }
+        org.mcm.control.internal.auth.TokenSet tokens = new org.mcm.control.internal.auth.TokenSet(c.tokens(), c.tokensFile());
+        if (mode == GrpcAuthInterceptor.Mode.TOKEN) {
+            if (tokens.isEmpty()) {
+                LOG.warn("gRPC authMode token with no tokens configured: every call is refused");
+            }
+            if (!tls) {
+                LOG.warn("gRPC bearer tokens travel in clear text: set tlsCertFile/tlsKeyFile unless {} is a loopback address",
+                        c.bindAddress());
+            }
+        }
+        LOG.info("gRPC authentication: {}{}", mode.name().toLowerCase(java.util.Locale.ROOT), tls ? ", TLS" : ", plain text");
+        return new Security(creds, new GrpcAuthInterceptor(mode, tokens, verifier, c.healthWithoutAuth(), counters), tls);
     }
 
     /** The port actually bound, or -1. */
@@ -103,6 +205,7 @@ public class GrpcServerComponent {
         Server s = server;
         server = null;
         if (s != null) {
+            int port = s.getPort(); // getPort() throws once the server has terminated
             s.shutdown();
             try {
                 if (!s.awaitTermination(2, TimeUnit.SECONDS)) {
@@ -111,7 +214,7 @@ public class GrpcServerComponent {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            LOG.info("gRPC server on port {} stopped", s.getPort());
+            LOG.info("gRPC server on port {} stopped", port);
         }
     }
 }

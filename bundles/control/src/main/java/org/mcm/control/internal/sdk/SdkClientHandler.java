@@ -46,11 +46,20 @@ final class SdkClientHandler implements Runnable {
     /** Sessions created on this connection and their app links, in creation order. */
     private final Map<Long, AppLink> owned = new LinkedHashMap<>();
     private final Map<Long, AppLink> registry;
+    private final SdkAuth auth;
+    /** Admitted without a token by the policy (source network), decided at connect. */
+    private final boolean admittedWithoutToken;
+    /** Sent a valid AUTH. */
+    private boolean authenticated;
+    /** Requests served so far (AUTH is accepted only as the first). */
+    private int served;
 
     SdkClientHandler(Socket sock, SessionManager sessions, ProxyCounters counters, SdkServer.Config config,
-            Supplier<AppLinkService> appLinks, AtomicInteger linkSeq, Map<Long, AppLink> registry,
+            SdkAuth auth, Supplier<AppLinkService> appLinks, AtomicInteger linkSeq, Map<Long, AppLink> registry,
             Consumer<SdkClientHandler> onExit) {
         this.registry = registry;
+        this.auth = auth;
+        this.admittedWithoutToken = auth.admitsWithoutToken(sock.getInetAddress());
         this.sock = sock;
         this.sessions = sessions;
         this.counters = counters;
@@ -75,7 +84,12 @@ final class SdkClientHandler implements Runnable {
             LOG.debug("{} disconnected", peer);
         } catch (SocketTimeoutException e) {
             counters.increment("sdk_protocol_errors");
-            LOG.warn("{} stalled mid-request for {} ms; disconnected", peer, timeoutMs);
+            if (admitted()) {
+                LOG.warn("{} stalled mid-request for {} ms; disconnected", peer, timeoutMs);
+            } else {
+                counters.increment("sdk_auth_refused");
+                LOG.warn("{} sent no authenticated request within {} ms; disconnected", peer, timeoutMs);
+            }
         } catch (IOException e) {
             LOG.debug("{} connection error: {}", peer, e.toString());
         } finally {
@@ -93,7 +107,8 @@ final class SdkClientHandler implements Runnable {
 
     /** Reads and answers one request; false when the connection must end. */
     private boolean serveOne(InputStream in, OutputStream out) throws IOException {
-        sock.setSoTimeout(0); // idle between requests is fine
+        // idle between requests is fine once admitted; an unauthenticated connection must speak at once
+        sock.setSoTimeout(admitted() ? 0 : timeoutMs);
         int first = in.read();
         if (first < 0) {
             return false;
@@ -113,12 +128,56 @@ final class SdkClientHandler implements Runnable {
         byte[] payload = new byte[len];
         readFully(in, payload, 0, len);
         counters.increment("sdk_requests");
+        boolean firstRequest = served++ == 0;
+        if (inst == SdkProtocol.CMD_AUTH) {
+            return authenticate(payload, firstRequest, out);
+        }
+        if (!admitted()) {
+            // before anything is created: a refused client costs no session, no memif socket, no shared memory
+            counters.increment("sdk_auth_refused");
+            LOG.warn("{}: refused: no token, and the SDK authPolicy is {}{}; connection closed", peer,
+                    auth.policy.name().toLowerCase(java.util.Locale.ROOT),
+                    auth.policy == SdkAuth.Policy.COMPAT ? " and the address is not in trustedNetworks [" + auth.trusted + "]" : "");
+            return false;
+        }
         return switch (inst) {
             case SdkProtocol.CMD_CREATE_SESSION -> create(payload, out);
             case SdkProtocol.CMD_DESTROY_SESSION -> destroy(payload);
             case SdkProtocol.CMD_QUERY_MEMIF_PARAM -> queryMemif(payload, out);
             default -> protocolError("unsupported command " + inst);
         };
+    }
+
+    private boolean admitted() {
+        return authenticated || admittedWithoutToken;
+    }
+
+    /** AUTH (16): payload = the token; reply u32 0 = accepted, 1 = refused (then the connection is closed). */
+    private boolean authenticate(byte[] payload, boolean first, OutputStream out) throws IOException {
+        if (!first) {
+            return protocolError("AUTH is accepted only as the first request");
+        }
+        boolean ok = auth.tokens.matches(payload);
+        java.util.Arrays.fill(payload, (byte) 0);
+        byte[] reply = new byte[4];
+        ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN).putInt(ok ? SdkProtocol.AUTH_OK : SdkProtocol.AUTH_REFUSED);
+        if (!ok) {
+            counters.increment("sdk_auth_refused");
+            LOG.warn("{}: refused: invalid token ({} bytes); connection closed", peer, payload.length);
+            try {
+                out.write(reply);
+                out.flush();
+            } catch (IOException e) {
+                // closing anyway
+            }
+            return false;
+        }
+        authenticated = true;
+        counters.increment("sdk_auth_accepted");
+        LOG.debug("{}: authenticated with a token", peer);
+        out.write(reply);
+        out.flush();
+        return true;
     }
 
     private boolean create(byte[] payload, OutputStream out) throws IOException {
@@ -145,7 +204,8 @@ final class SdkClientHandler implements Runnable {
         AppLink link;
         try {
             link = links.open(new AppLinkRequest(spec.direction(), config.memifDir() + "/media_proxy_" + dir + "_" + n + ".sock",
-                    0, name, spec.format().bufferSize(), log2, "", config.memifPolling()));
+                    0, name, spec.format().bufferSize(), log2, config.memifSecret() ? newMemifSecret() : "",
+                    config.memifPolling()));
         } catch (IOException | IllegalArgumentException e) {
             counters.increment("sdk_requests_failed");
             LOG.warn("{}: create session failed: {}; closing the connection", peer, e.getMessage());
@@ -220,6 +280,15 @@ final class SdkClientHandler implements Runnable {
         counters.increment("sdk_protocol_errors");
         LOG.warn("{}: {}; disconnecting", peer, what);
         return false;
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    /** 128 random bits as 22 URL-safe characters: fits memif's 24-byte secret field with its NUL. */
+    static String newMemifSecret() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
     private static void readFully(InputStream in, byte[] b, int off, int len) throws IOException {

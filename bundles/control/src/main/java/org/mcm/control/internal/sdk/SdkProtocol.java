@@ -15,6 +15,15 @@ public final class SdkProtocol {
     public static final int CMD_QUERY_MEMIF_ID = 4;
     public static final int CMD_QUERY_MEMIF_PARAM = 5;
 
+    /**
+     * This proxy's extension (not in upstream 24.09, whose clients never send it): the client's token as the
+     * payload, as the first request of a connection; reply {@code u32} {@link #AUTH_OK} or {@link #AUTH_REFUSED}
+     * (then the connection is closed).
+     */
+    public static final int CMD_AUTH = 16;
+    public static final int AUTH_OK = 0;
+    public static final int AUTH_REFUSED = 1;
+
     /** Size of the {@code memif_conn_param} reply to command 5. */
     public static final int MEMIF_CONN_PARAM_SIZE = 296;
 

@@ -30,6 +30,8 @@ import org.mcm.api.session.SessionListener;
 import org.mcm.api.session.SessionState;
 import java.util.Map;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.Option;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
@@ -72,6 +74,33 @@ public class SdkServer implements SessionListener {
 
         @AttributeDefinition(name = "Audio/blob ring size (log2)", description = "Buffers per memif ring for audio and blob sessions (upstream audio: 4 = 16 packets).", min = "1", max = "14")
         int audioRingLog2() default 4;
+
+        @AttributeDefinition(name = "Client authentication policy", description = "compat: a client that sends a token "
+                + "(AUTH, command 16) must send a valid one; a client without token (every upstream 24.09 C SDK app) is "
+                + "admitted only from the trusted networks. strict: every client must send a valid token. open: clients "
+                + "without token are admitted from anywhere (upstream behaviour; not recommended).",
+                options = {@Option(label = "compat (token, or no token from trusted networks)", value = "compat"),
+                        @Option(label = "strict (token required)", value = "strict"),
+                        @Option(label = "open (no authentication, as upstream)", value = "open")})
+        String authPolicy() default "compat";
+
+        @AttributeDefinition(name = "Trusted networks", description = "Source networks (CIDR, e.g. 127.0.0.0/8, ::1/128, "
+                + "10.0.0.0/24) from which the compat policy admits clients without a token.", required = false)
+        String[] trustedNetworks() default {"127.0.0.0/8", "::1/128"};
+
+        @AttributeDefinition(name = "Tokens", description = "Client tokens accepted in AUTH: the token itself or "
+                + "sha256:<hex of its SHA-256>; several may be separated by commas.", type = AttributeType.PASSWORD,
+                required = false)
+        String[] tokens() default {};
+
+        @AttributeDefinition(name = "Tokens file", description = "A file with one accepted token (or sha256:<hex>) per "
+                + "line, # for comments; re-read when it changes. Empty: none.", required = false)
+        String tokensFile() default "";
+
+        @AttributeDefinition(name = "Per-session memif secret", description = "Each session's memif interface gets a "
+                + "random secret, handed to the app that created it in the memif parameters; another process cannot "
+                + "attach to that session.")
+        boolean memifSecret() default true;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(SdkServer.class);
@@ -96,10 +125,12 @@ public class SdkServer implements SessionListener {
     private ExecutorService pool;
     private Thread acceptor;
     private volatile Config config;
+    private volatile SdkAuth auth;
 
     @Activate
     void activate(Config config) {
         this.config = config;
+        this.auth = SdkAuth.of(config);
         pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "mcm-sdk-client-" + clientSeq.incrementAndGet());
             t.setDaemon(true);
@@ -168,8 +199,8 @@ public class SdkServer implements SessionListener {
                 continue;
             }
             counters.increment("sdk_clients_accepted");
-            SdkClientHandler h = new SdkClientHandler(sock, sessions, counters, cfg, () -> appLinks, linkSeq, links,
-                    clients::remove);
+            SdkClientHandler h = new SdkClientHandler(sock, sessions, counters, cfg, auth, () -> appLinks, linkSeq,
+                    links, clients::remove);
             clients.add(h);
             try {
                 pool.execute(h);

@@ -1,0 +1,121 @@
+package org.mcm.control.internal.auth;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A list of networks in CIDR notation ({@code 127.0.0.0/8}, {@code ::1/128}, {@code 10.1.2.3} = one host), for
+ * "is this peer address one of ours". IPv4-mapped IPv6 peers ({@code ::ffff:a.b.c.d}) match IPv4 networks.
+ */
+public final class SourceNetworks {
+
+    private record Net(byte[] prefix, int bits) {
+    }
+
+    private final List<Net> nets;
+    private final String text;
+
+    private SourceNetworks(List<Net> nets, String text) {
+        this.nets = nets;
+        this.text = text;
+    }
+
+    /** Parses the entries (each may itself be a comma/space separated list); throws on a malformed one. */
+    public static SourceNetworks parse(String[] entries) {
+        List<Net> l = new ArrayList<>();
+        List<String> shown = new ArrayList<>();
+        if (entries != null) {
+            for (String e : entries) {
+                if (e == null) {
+                    continue;
+                }
+                for (String s : e.split("[,\\s]+")) {
+                    if (!s.isEmpty()) {
+                        l.add(parseOne(s));
+                        shown.add(s);
+                    }
+                }
+            }
+        }
+        return new SourceNetworks(List.copyOf(l), String.join(", ", shown));
+    }
+
+    private static Net parseOne(String s) {
+        int slash = s.indexOf('/');
+        String host = slash < 0 ? s : s.substring(0, slash);
+        boolean v4 = host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        boolean v6 = host.contains(":") && host.matches("[0-9A-Fa-f:.]+");
+        if (!v4 && !v6) { // literal addresses only: getByName never does a name lookup for these
+            throw new IllegalArgumentException("not an IP address or CIDR network: " + s);
+        }
+        byte[] a;
+        try {
+            a = InetAddress.getByName(host).getAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IP address or CIDR network: " + s);
+        }
+        int bits = a.length * 8;
+        if (slash >= 0) {
+            try {
+                bits = Integer.parseInt(s.substring(slash + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad prefix length in " + s);
+            }
+            if (bits < 0 || bits > a.length * 8) {
+                throw new IllegalArgumentException("prefix length out of range in " + s);
+            }
+        }
+        return new Net(a, bits);
+    }
+
+    public boolean isEmpty() {
+        return nets.isEmpty();
+    }
+
+    public boolean contains(InetAddress peer) {
+        if (peer == null) {
+            return false;
+        }
+        byte[] a = peer.getAddress();
+        if (a.length == 16 && isV4Mapped(a)) {
+            a = new byte[] {a[12], a[13], a[14], a[15]};
+        }
+        for (Net n : nets) {
+            if (n.prefix.length == a.length && prefixEquals(n.prefix, a, n.bits)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isV4Mapped(byte[] a) {
+        for (int i = 0; i < 10; i++) {
+            if (a[i] != 0) {
+                return false;
+            }
+        }
+        return a[10] == (byte) 0xFF && a[11] == (byte) 0xFF;
+    }
+
+    private static boolean prefixEquals(byte[] p, byte[] a, int bits) {
+        int full = bits / 8;
+        for (int i = 0; i < full; i++) {
+            if (p[i] != a[i]) {
+                return false;
+            }
+        }
+        int rest = bits % 8;
+        if (rest == 0) {
+            return true;
+        }
+        int mask = (0xFF << (8 - rest)) & 0xFF;
+        return (p[full] & mask) == (a[full] & mask);
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}
