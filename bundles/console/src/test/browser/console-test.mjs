@@ -159,6 +159,17 @@ async function main() {
   await page.locator(`#mcm-sessions tr[data-id="${rxId}"]`).waitFor({ state: 'detached' });
   log(`receiver session ${rxId} deleted`);
 
+  if (process.env.MCM_UPLOAD_JAR) {
+    begin('upload a transport bundle (hot deploy from the tab)');
+    await page.locator('#mcm-upload-file').setInputFiles(process.env.MCM_UPLOAD_JAR);
+    await page.locator('#mcm-upload-button').click();
+    await expectText(page.locator('#mcm-message'), /installed org\.mcm\.itests\.transport\.console-up/);
+    const uploaded = page.locator('#mcm-transports tbody tr').filter({ hasText: 'console-up' }).first();
+    await uploaded.waitFor();
+    await expectText(uploaded.locator('td.state'), 'ACTIVE');
+    log('uploaded transport bundle is active and listed');
+  }
+
   begin('no script errors, nothing fetched from elsewhere');
   if (pageErrors.length) {
     throw new Error('script errors: ' + pageErrors.join('; '));

@@ -347,5 +347,28 @@
     post({ action: 'create', sdp: sdp });
   });
 
+  document.getElementById('mcm-upload-button').addEventListener('click', function () {
+    var input = document.getElementById('mcm-upload-file');
+    var file = input.files && input.files[0];
+    if (!file) {
+      message('Choose a bundle (.jar) first.', false);
+      return;
+    }
+    fetch(base + '/upload', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/java-archive' },
+      body: file
+    }).then(function (r) {
+      return r.json().catch(function () { return { ok: false, message: 'HTTP ' + r.status }; });
+    }).then(function (j) {
+      message(j.message, j.ok);
+      input.value = '';
+      return poll(true);
+    }).catch(function (e) {
+      message(String(e), false);
+    });
+  });
+
   poll(false);
 }());

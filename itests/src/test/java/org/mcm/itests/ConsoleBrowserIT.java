@@ -129,6 +129,7 @@ public class ConsoleBrowserIT {
             node.environment().put("MCM_SDK_PORT", Integer.toString(sdk));
             node.environment().put("MCM_SCREENSHOT", out.resolve("console.png").toString());
             node.environment().put("MCM_CHROMIUM", chromium);
+            node.environment().put("MCM_UPLOAD_JAR", TestBundles.transportBundle("console-up", Files.createDirectories(out.resolve("upload"))).toString());
             Process p = node.start();
             boolean done = p.waitFor(240, TimeUnit.SECONDS);
             if (!done) {

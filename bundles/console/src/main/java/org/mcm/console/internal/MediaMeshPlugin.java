@@ -105,12 +105,17 @@ public class MediaMeshPlugin extends AbstractServlet {
 
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (!subPath(req).equals("/action")) {
+        String sub = subPath(req);
+        if (!sub.equals("/action") && !sub.equals("/upload")) {
             resp.sendError(HttpServletResponse.SC_NOT_FOUND);
             return;
         }
         if (!SameOrigin.allowed(req.getHeader("Origin"), req.getHeader("Referer"), req.getHeader("Host"))) {
             reply(resp, HttpServletResponse.SC_FORBIDDEN, false, "cross-origin request refused");
+            return;
+        }
+        if (sub.equals("/upload")) {
+            upload(req, resp);
             return;
         }
         String action = req.getParameter("action");
@@ -161,6 +166,59 @@ public class MediaMeshPlugin extends AbstractServlet {
             reply(resp, HttpServletResponse.SC_OK, true, "session " + id + " deleted");
         } else {
             reply(resp, HttpServletResponse.SC_NOT_FOUND, false, "no session " + id);
+        }
+    }
+
+    /** Largest bundle accepted by the upload. */
+    static final int MAX_UPLOAD = 64 << 20;
+
+    /**
+     * Hot deploy from the tab: the request body is a bundle jar. A bundle with the same symbolic name is updated in
+     * place (its sessions end and new ones use the new code), otherwise the jar is installed; then it is started.
+     */
+    private void upload(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        byte[] jar = req.getInputStream().readNBytes(MAX_UPLOAD + 1);
+        if (jar.length == 0 || jar.length > MAX_UPLOAD) {
+            reply(resp, HttpServletResponse.SC_BAD_REQUEST, false, jar.length == 0 ? "empty upload"
+                    : "bundle larger than " + (MAX_UPLOAD >> 20) + " MiB");
+            return;
+        }
+        String bsn;
+        String version;
+        try (java.util.jar.JarInputStream in = new java.util.jar.JarInputStream(new java.io.ByteArrayInputStream(jar))) {
+            java.util.jar.Manifest mf = in.getManifest();
+            String raw = mf == null ? null : mf.getMainAttributes().getValue("Bundle-SymbolicName");
+            if (raw == null || raw.isBlank()) {
+                reply(resp, HttpServletResponse.SC_BAD_REQUEST, false, "not an OSGi bundle (no Bundle-SymbolicName in the manifest)");
+                return;
+            }
+            bsn = raw.split(";")[0].trim();
+            version = String.valueOf(mf.getMainAttributes().getValue("Bundle-Version"));
+        } catch (IOException e) {
+            reply(resp, HttpServletResponse.SC_BAD_REQUEST, false, "not a jar: " + e.getMessage());
+            return;
+        }
+        try {
+            Bundle existing = null;
+            for (Bundle b : context.getBundles()) {
+                if (bsn.equals(b.getSymbolicName())) {
+                    existing = b;
+                }
+            }
+            Bundle b;
+            if (existing != null) {
+                existing.update(new java.io.ByteArrayInputStream(jar));
+                b = existing;
+            } else {
+                b = context.installBundle("mcm-console-upload:" + bsn, new java.io.ByteArrayInputStream(jar));
+            }
+            if (b.getHeaders().get(org.osgi.framework.Constants.FRAGMENT_HOST) == null) {
+                b.start();
+            }
+            LOG.info("console: bundle {} {} {} from an upload", bsn, version, existing != null ? "updated" : "installed");
+            reply(resp, HttpServletResponse.SC_OK, true, (existing != null ? "updated " : "installed ") + bsn + " " + version);
+        } catch (BundleException | IllegalStateException e) {
+            reply(resp, HttpServletResponse.SC_CONFLICT, false, bsn + ": " + e.getMessage());
         }
     }
 
