@@ -40,6 +40,11 @@ public final class LaunchOptions {
     public Integer grpcPort;
     public Integer tcpPort;
     public int consolePort = DEFAULT_CONSOLE;
+    /** Web Console over HTTPS (also on 127.0.0.1) when set, with a PKCS#12 or JKS keystore. */
+    public Integer httpsPort;
+    public Path keystore;
+    public String keystorePassword;
+    public boolean httpOff;
     public String consoleUser;
     public String consolePassword;
     public Path deployDir;
@@ -63,6 +68,9 @@ public final class LaunchOptions {
         o.addOption(Option.builder().longOpt("deploy-dir").hasArg().argName("dir").get());
         o.addOption(Option.builder().longOpt("config-dir").hasArg().argName("dir").get());
         o.addOption(Option.builder().longOpt("state-dir").hasArg().argName("dir").get());
+        o.addOption(Option.builder().longOpt("https-port").hasArg().argName("port_number").get());
+        o.addOption(Option.builder().longOpt("keystore").hasArg().argName("file").get());
+        o.addOption(Option.builder().longOpt("no-http").get());
         o.addOption(Option.builder().longOpt("memif-dir").hasArg().argName("dir").get());
         o.addOption(Option.builder().longOpt("log-level").hasArg().argName("level").get());
         return o;
@@ -81,6 +89,9 @@ public final class LaunchOptions {
         out.println("    --deploy-dir=dir\t\tHot-deploy folder for bundles and .cfg files (defaults: <home>/deploy).");
         out.println("    --config-dir=dir\t\tOperator configuration: credentials and ConfigAdmin store (defaults: <home>/conf).");
         out.println("    --state-dir=dir\t\tRuntime state: bundle cache, native libraries (defaults: $MCM_STATE_DIR, else <home>/var).");
+        out.println("    --https-port=port_number\tAlso serve the Web Console over HTTPS on 127.0.0.1 (needs --keystore).");
+        out.println("    --keystore=file\t\tPKCS#12 or JKS keystore with the console's key and certificate; its password in $MCM_KEYSTORE_PASSWORD.");
+        out.println("    --no-http\t\t\tServe the Web Console over HTTPS only.");
         out.println("    --memif-dir=dir\t\tWhere per-session memif sockets are created (defaults: /run/mcm).");
         out.println("    --log-level=level\t\terror, warn, info, debug or trace (defaults: info).");
         out.println("Without -g/-t/-i/-d the proxy keeps the values last set through ConfigAdmin (Web Console), else the defaults.");
@@ -131,6 +142,25 @@ public final class LaunchOptions {
                 : home.resolve("deploy");
         o.configDir = cl.hasOption("config-dir") ? Path.of(nonEmpty("--config-dir", cl.getOptionValue("config-dir"))).toAbsolutePath()
                 : home.resolve("conf");
+        if (cl.hasOption("https-port")) {
+            o.httpsPort = port("--https-port", cl.getOptionValue("https-port"));
+            if (!cl.hasOption("keystore")) {
+                throw new UsageException("--https-port needs --keystore");
+            }
+        }
+        if (cl.hasOption("keystore")) {
+            o.keystore = Path.of(nonEmpty("--keystore", cl.getOptionValue("keystore"))).toAbsolutePath();
+            if (o.httpsPort == null) {
+                throw new UsageException("--keystore is for --https-port");
+            }
+        }
+        o.httpOff = cl.hasOption("no-http");
+        if (o.httpOff && o.httpsPort == null) {
+            throw new UsageException("--no-http needs --https-port (the console would be unreachable)");
+        }
+        if (o.httpsPort != null && o.httpsPort == o.consolePort && !o.httpOff) {
+            throw new UsageException("--https-port and --console-port must differ");
+        }
         if (cl.hasOption("state-dir")) {
             o.stateDir = Path.of(nonEmpty("--state-dir", cl.getOptionValue("state-dir"))).toAbsolutePath();
         } else if (stateDirEnv != null && !stateDirEnv.isBlank()) {

@@ -92,7 +92,12 @@ public final class Main {
         }
         checkPort(opts.tcpPort == null ? LaunchOptions.DEFAULT_TCP : opts.tcpPort, "0.0.0.0", "SDK TCP server (-t/--tcp)", opts.tcpPort == null);
         checkPort(opts.grpcPort == null ? LaunchOptions.DEFAULT_GRPC : opts.grpcPort, "0.0.0.0", "gRPC server (-g/--grpc)", opts.grpcPort == null);
-        checkPort(opts.consolePort, "127.0.0.1", "Web Console (--console-port)", false);
+        if (!opts.httpOff) {
+            checkPort(opts.consolePort, "127.0.0.1", "Web Console (--console-port)", false);
+        }
+        if (opts.httpsPort != null) {
+            checkPort(opts.httpsPort, "127.0.0.1", "Web Console over HTTPS (--https-port)", false);
+        }
         try {
             Files.createDirectories(opts.deployDir);
             Files.createDirectories(opts.configDir);
@@ -117,6 +122,22 @@ public final class Main {
         props.put("felix.fileinstall.filter", ".*\\.(jar|cfg|config)");
         props.put("felix.fileinstall.log.level", "3");
         props.put("org.osgi.service.http.port", Integer.toString(opts.consolePort));
+        if (opts.httpsPort != null) {
+            if (!Files.isReadable(opts.keystore)) {
+                throw new StartupException("cannot read the keystore " + opts.keystore);
+            }
+            String pw = System.getenv("MCM_KEYSTORE_PASSWORD");
+            props.put("org.apache.felix.https.enable", "true");
+            props.put("org.osgi.service.http.port.secure", Integer.toString(opts.httpsPort));
+            props.put("org.apache.felix.https.keystore", opts.keystore.toString());
+            if (pw != null) {
+                props.put("org.apache.felix.https.keystore.password", pw);
+                props.put("org.apache.felix.https.keystore.key.password", pw);
+            }
+            if (opts.httpOff) {
+                props.put("org.apache.felix.http.enable", "false");
+            }
+        }
         props.put("org.apache.felix.http.host", "127.0.0.1");
         props.put("felix.webconsole.username", credentials[0]);
         props.put("felix.webconsole.password", credentials[1]);

@@ -246,6 +246,69 @@ public class ApplianceProcessIT {
         assertTrue(stored, stored.contains("{sha-256}"));
     }
 
+    /** The console over HTTPS with the operator's own keystore (PKCS#12 made here with keytool), HTTP turned off. */
+    @Test
+    public void consoleOverHttpsOnly() throws Exception {
+        Path ks = Files.createTempDirectory("mcm-tls").resolve("console.p12");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Process kt = new ProcessBuilder(keytool, "-genkeypair", "-alias", "console", "-keyalg", "RSA", "-keysize", "2048",
+                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
+                "-keystore", ks.toString(), "-storepass", "changeit1", "-keypass", "changeit1")
+                .redirectErrorStream(true).start();
+        kt.getInputStream().readAllBytes();
+        assertEquals("keytool", 0, kt.waitFor());
+        int https = Provisioning.freePort();
+        int httpPort = Provisioning.freePort();
+        Path conf = Files.createTempDirectory("mcm-conf");
+        List<String> cmd = List.of(home.resolve("bin/media_proxy").toString(), "-t", Integer.toString(Provisioning.freePort()),
+                "-g", Integer.toString(Provisioning.freePort()), "--console-port", Integer.toString(httpPort), "--https-port",
+                Integer.toString(https), "--keystore", ks.toString(), "--no-http", "--config-dir", conf.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        pb.environment().put("MCM_KEYSTORE_PASSWORD", "changeit1");
+        pb.redirectErrorStream(true).redirectOutput(conf.resolve("out.log").toFile());
+        Process p = pb.start();
+        try {
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            try (var in = Files.newInputStream(ks)) {
+                trust.load(in, "changeit1".toCharArray());
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+            tls.init(null, tmf.getTrustManagers(), null);
+            String url = "https://127.0.0.1:" + https + "/system/console/bundles.json";
+            waitFor("console answers over HTTPS", () -> httpsStatus(tls, url, null, null) == 401, 60_000);
+            Matcher m = Pattern.compile("generated password: (\\S+)").matcher(Files.readString(conf.resolve("out.log")));
+            assertTrue(m.find());
+            assertEquals(200, httpsStatus(tls, url, "admin", m.group(1)));
+            assertEquals("plain HTTP is off", -1, http("http://127.0.0.1:" + httpPort + "/system/console/bundles.json", null, null));
+        } finally {
+            p.destroy();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+            delete(conf);
+            delete(ks.getParent());
+        }
+    }
+
+    static int httpsStatus(javax.net.ssl.SSLContext tls, String url, String user, String password) {
+        try {
+            javax.net.ssl.HttpsURLConnection c = (javax.net.ssl.HttpsURLConnection) URI.create(url).toURL().openConnection();
+            c.setSSLSocketFactory(tls.getSocketFactory());
+            if (user != null) {
+                c.setRequestProperty("Authorization", "Basic " + Base64.getEncoder()
+                        .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+            }
+            c.setConnectTimeout(2000);
+            c.setReadTimeout(5000);
+            int code = c.getResponseCode();
+            c.disconnect();
+            return code;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     static int http(String url, String user, String password) {
         try {
             HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
