@@ -11,7 +11,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 
 import org.mcm.api.codec.Codec;
 import org.mcm.api.codec.CodecException;
@@ -159,11 +158,7 @@ final class JxsSessions {
             long active = framePeriodNanos * 1080 / 1125;
             for (int i = 0; i < packets; i++) {
                 if (paced && i > 0 && i % 32 == 0) {
-                    long deadline = start + active * i / packets;
-                    long wait;
-                    while ((wait = deadline - System.nanoTime()) > 0) {
-                        LockSupport.parkNanos(wait);
-                    }
+                    VideoTxSession.parkUntil(start + active * i / packets);
                 }
                 int off = i * maxData;
                 int len = Math.min(maxData, total - off);

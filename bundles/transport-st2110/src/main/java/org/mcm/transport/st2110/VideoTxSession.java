@@ -238,7 +238,8 @@ final class VideoTxSession implements TransportSession {
         return s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
     }
 
-    private static void parkUntil(long deadline) {
+    /** Sleeps until the System.nanoTime() deadline (shared by the ST 2110 senders' pacing). */
+    static void parkUntil(long deadline) {
         long wait;
         while ((wait = deadline - System.nanoTime()) > 0) {
             LockSupport.parkNanos(wait);
