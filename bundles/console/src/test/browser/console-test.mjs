@@ -116,6 +116,8 @@ async function main() {
     return td && parseFloat(td.textContent) > 5;
   }, id);
   await expectText(localRow.locator('td.active'), /^[1-9]/);
+  await expectText(sessionRow.locator('td.latency'), /(µs|ms)$/);
+  await expectText(page.locator('#mcm-codecs tbody tr td.name').first(), 'jpegxs');
   const fps = await sessionRow.locator('td.fps').textContent();
   const bitrate = await sessionRow.locator('td.bitrate').textContent();
   log(`session ${id}: ${fps} fps, ${bitrate}`);

@@ -99,7 +99,7 @@
         idCell.appendChild(sw);
         idCell.appendChild(document.createTextNode(String(s.id)));
         ['owner', 'direction', 'transport', 'format', 'state mcm-state', 'reason'].forEach(function (c) { cell(tr, c); });
-        ['fps num', 'bitrate num', 'loss num'].forEach(function (c) { cell(tr, c); });
+        ['fps num', 'bitrate num', 'loss num', 'latency num'].forEach(function (c) { cell(tr, c); });
         var actions = cell(tr, 'actions');
         actions.appendChild(button('Delete', 'mcm-delete', function () {
           post({ action: 'delete', id: s.id });
@@ -117,6 +117,7 @@
       setText(c[7], s.terminal ? '-' : s.fps.toFixed(2));
       setText(c[8], s.terminal ? '-' : formatBitrate(s.bitrate) + (s.bytesEstimated ? ' (est.)' : ''));
       setText(c[9], s.lostPackets + ' pkt / ' + s.droppedFrames + ' fr' + (s.terminal ? '' : ' (' + s.lossRate.toFixed(1) + '/s)'));
+      setText(c[10], s.terminal || s.latencyUs < 0 ? '-' : (s.latencyUs >= 1000 ? (s.latencyUs / 1000).toFixed(1) + ' ms' : s.latencyUs + ' µs'));
       tr.className = s.terminal ? 'mcm-ended' : '';
       tr.title = 'local ' + s.local + ', remote ' + s.remote + ', created ' + s.created + '\n' + JSON.stringify(s.stats);
       if (tr.parentNode !== tbody) {
@@ -298,6 +299,21 @@
 
   // ---- polling
 
+  function renderCodecs(codecs) {
+    var tbody = document.querySelector('#mcm-codecs tbody');
+    while (tbody.firstChild) {
+      tbody.removeChild(tbody.firstChild);
+    }
+    codecs.forEach(function (k) {
+      var tr = document.createElement('tr');
+      [k.name, k.bundle, k.version, k.state].forEach(function (v, i) {
+        var td = cell(tr, ['name', 'bundle', 'version', 'state'][i]);
+        setText(td, v);
+      });
+      tbody.appendChild(tr);
+    });
+  }
+
   function render(data) {
     var status = document.getElementById('mcm-status');
     var open = data.totals.sessionsOpen;
@@ -308,6 +324,7 @@
     root.setAttribute('data-updated', String(data.time));
     renderSessions(data.sessions);
     renderTransports(data.transports);
+    renderCodecs(data.codecs || []);
     drawChart('mcm-chart-throughput', 'mbps');
     drawChart('mcm-chart-loss', 'loss');
   }

@@ -19,8 +19,17 @@ final class ConsoleData {
      * @param rates            the rate tracker, updated with these sessions at {@code nanos}
      * @param nowMillis        wall-clock time of the snapshot
      */
+    /** A codec service as the tab lists it. */
+    record CodecRow(String name, String bundle, String version, String state) {
+    }
+
     static String render(boolean managerAvailable, List<SessionInfo> sessions, List<TransportRows.Row> transports,
             Rates rates, long nanos, long nowMillis) {
+        return render(managerAvailable, sessions, transports, List.of(), rates, nanos, nowMillis);
+    }
+
+    static String render(boolean managerAvailable, List<SessionInfo> sessions, List<TransportRows.Row> transports,
+            List<CodecRow> codecs, Rates rates, long nanos, long nowMillis) {
         Json j = new Json().beginObject();
         j.field("time", nowMillis);
         j.field("managerAvailable", managerAvailable);
@@ -54,6 +63,7 @@ final class ConsoleData {
                     .field("fps", round(r.framesPerSecond(), 100))
                     .field("bitrate", Math.round(r.bitsPerSecond()))
                     .field("lossRate", round(r.lossPerSecond(), 100))
+                    .field("latencyUs", s.stats().getOrDefault("latency_us_last", -1L))
                     .field("stats", s.stats())
                     .endObject();
         }
@@ -71,6 +81,12 @@ final class ConsoleData {
                     .field("activeSessions", t.activeSessions())
                     .field("loaded", t.loaded())
                     .endObject();
+        }
+        j.endArray();
+        j.name("codecs").beginArray();
+        for (CodecRow c : codecs) {
+            j.beginObject().field("name", c.name()).field("bundle", c.bundle()).field("version", c.version())
+                    .field("state", c.state()).endObject();
         }
         j.endArray();
         j.name("totals").beginObject()

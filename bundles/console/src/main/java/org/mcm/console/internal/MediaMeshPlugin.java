@@ -259,8 +259,32 @@ public class MediaMeshPlugin extends AbstractServlet {
                 up = false;
             }
         }
-        return ConsoleData.render(up, list, transportRows(transports), rates, System.nanoTime(),
+        return ConsoleData.render(up, list, transportRows(transports), codecRows(), rates, System.nanoTime(),
                 System.currentTimeMillis());
+    }
+
+    /** Codec services (e.g. jpegxs) and the bundles that provide them. */
+    private List<ConsoleData.CodecRow> codecRows() {
+        List<ConsoleData.CodecRow> rows = new ArrayList<>();
+        BundleContext ctx = context;
+        if (ctx == null) {
+            return rows;
+        }
+        try {
+            ServiceReference<?>[] refs = ctx.getAllServiceReferences("org.mcm.api.codec.Codec", null);
+            if (refs != null) {
+                for (ServiceReference<?> r : refs) {
+                    Bundle b = r.getBundle();
+                    if (b != null) {
+                        rows.add(new ConsoleData.CodecRow(String.valueOf(r.getProperty("mcm.codec.name")), b.getSymbolicName(),
+                                b.getVersion().toString(), stateName(b.getState())));
+                    }
+                }
+            }
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            // no filter given
+        }
+        return rows;
     }
 
     private List<TransportRows.Row> transportRows(List<TransportInfo> loaded) {

@@ -66,4 +66,17 @@ class ConsoleDataTest {
         assertEquals(false, d.get("managerAvailable"));
         assertEquals(List.of(), d.get("sessions"));
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void codecsAreListed() {
+        Map<String, Object> d = (Map<String, Object>) MiniJson.parse(ConsoleData.render(true, List.of(), List.of(),
+                List.of(new ConsoleData.CodecRow("jpegxs", "org.mcm.codec.jpegxs", "0.1.0", "ACTIVE")), new Rates(), 0, 0));
+        List<Object> codecs = (List<Object>) d.get("codecs");
+        org.junit.jupiter.api.Assertions.assertEquals(1, codecs.size());
+        Map<String, Object> c = (Map<String, Object>) codecs.get(0);
+        org.junit.jupiter.api.Assertions.assertEquals("jpegxs", c.get("name"));
+        org.junit.jupiter.api.Assertions.assertEquals("org.mcm.codec.jpegxs", c.get("bundle"));
+        org.junit.jupiter.api.Assertions.assertEquals("ACTIVE", c.get("state"));
+    }
 }

@@ -126,6 +126,7 @@ public final class LocalTransport implements Transport {
         private volatile boolean open = true;
         private final FrameSink input = this::fanOut;
         private final long waitNanos;
+        private volatile long latencyNanos;
 
         Sender(Group group, long waitMs) {
             this.group = group;
@@ -142,9 +143,11 @@ public final class LocalTransport implements Transport {
                 if (group.receivers.isEmpty()) {
                     unheard.increment();
                 }
+                long t0 = System.nanoTime();
                 for (Receiver r : group.receivers) {
                     r.deliver(f, waitNanos);
                 }
+                latencyNanos = System.nanoTime() - t0; // hand-over to every receiver, copies included
                 return true;
             } finally {
                 f.release();
@@ -163,6 +166,7 @@ public final class LocalTransport implements Transport {
             m.put("bytes", bytes.sum());
             m.put("frames_without_receiver", unheard.sum());
             m.put("receivers", (long) group.receivers.size());
+            m.put("latency_us_last", latencyNanos / 1000);
             return m;
         }
 

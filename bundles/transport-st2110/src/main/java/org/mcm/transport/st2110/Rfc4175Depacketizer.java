@@ -181,6 +181,7 @@ final class Rfc4175Depacketizer {
             counters.spreadLastNanos = spread;
             counters.spreadMaxNanos.accumulate(spread);
             sink.accept(f);
+            counters.latencyLastNanos = System.nanoTime() - firstArrival; // first packet in to frame handed on
         } else {
             counters.framesIncomplete.increment();
             f.release();

@@ -21,6 +21,8 @@ final class St2110Counters {
     /** Arrival spread of complete frames: time from a frame's first to its last packet (receiver side). */
     final java.util.concurrent.atomic.LongAccumulator spreadMaxNanos = new java.util.concurrent.atomic.LongAccumulator(Math::max, 0);
     volatile long spreadLastNanos;
+    /** Time a frame spent in the proxy (receiver: first packet to hand-over), last frame. */
+    volatile long latencyLastNanos;
 
     Map<String, Long> snapshot() {
         Map<String, Long> m = new TreeMap<>();
@@ -37,6 +39,9 @@ final class St2110Counters {
         m.put("no_buffer", noBuffer.sum());
         m.put("send_errors", sendErrors.sum());
         m.put("arrival_spread_us_last", spreadLastNanos / 1000);
+        if (latencyLastNanos > 0) {
+            m.put("latency_us_last", latencyLastNanos / 1000);
+        }
         m.put("arrival_spread_us_max", spreadMaxNanos.get() / 1000);
         return m;
     }

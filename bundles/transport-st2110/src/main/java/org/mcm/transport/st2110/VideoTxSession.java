@@ -45,6 +45,9 @@ final class VideoTxSession implements TransportSession {
     private long frameIndex;
     private long extSeq = ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL;
     private final FrameSink input = this::offer;
+    /** When each queued frame was handed over by the app, for the proxy latency figure. */
+    private final java.util.concurrent.LinkedBlockingDeque<Long> offeredAt = new java.util.concurrent.LinkedBlockingDeque<>();
+    private volatile long latencyNanos;
     /** Wire-layout copy of a planar frame; null when the app's frames are already in pgroup layout. */
     private final ByteBuffer staging;
     /** Kernel fast path (UDP GSO through the native fragment), or null: plain Java gathering writes. */
@@ -125,7 +128,9 @@ final class VideoTxSession implements TransportSession {
             f.release();
             return false;
         }
+        offeredAt.offer(System.nanoTime()); // before the frame, so the sender always finds its time
         if (!queue.offer(f)) {
+            offeredAt.pollLast();
             counters.framesDropped.increment();
             f.release();
             return false;
@@ -149,8 +154,12 @@ final class VideoTxSession implements TransportSession {
             if (now - nextStart > framePeriodNanos || !paced) {
                 nextStart = now; // late or unpaced: start at once
             }
+            Long at = offeredAt.poll();
             try {
                 sendFrame(f, nextStart);
+                if (at != null) {
+                    latencyNanos = System.nanoTime() - at; // from the app's hand-over to the frame's last packet
+                }
             } catch (ClosedChannelException e) {
                 break;
             } catch (IOException e) {
@@ -256,6 +265,7 @@ final class VideoTxSession implements TransportSession {
         Map<String, Long> m = counters.snapshot();
         m.put("packets_per_frame", packetsPerFrame);
         m.put("fast_path", gso == null ? 0L : 1L);
+        m.put("latency_us_last", latencyNanos / 1000);
         m.put("gso_sends", gsoSends);
         m.put("queued", (long) queue.size());
         return m;
