@@ -140,6 +140,18 @@ public class ConsoleBrowserIT {
             assertTrue("browser test finished in 240 s:\n" + output, done);
             assertEquals("browser test:\n" + output, 0, p.exitValue());
             assertTrue("screenshot saved", Files.size(out.resolve("console.png")) > 10_000);
+
+            // the Prometheus endpoint of the same HTTP service, after the browser's session came and went
+            HttpURLConnection m = (HttpURLConnection) URI.create(base + "/metrics").toURL().openConnection();
+            assertEquals(200, m.getResponseCode());
+            assertTrue(m.getContentType(), m.getContentType().startsWith("text/plain"));
+            String metrics = new String(m.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            for (String name : new String[] {"mcm_session_manager_up 1", "# TYPE mcm_sessions_created_total counter",
+                    "mcm_sessions_open", "mcm_transports_loaded", "# TYPE mcm_frames_total counter"}) {
+                assertTrue(name + " in:\n" + metrics, metrics.contains(name));
+            }
+            java.util.regex.Matcher created = Pattern.compile("(?m)^mcm_sessions_created_total(?:\\{[^}]*\\})? (\\d+)").matcher(metrics);
+            assertTrue("sessions counted:\n" + metrics, created.find() && Long.parseLong(created.group(1)) >= 1);
         } finally {
             proxy.destroy();
             if (!proxy.waitFor(20, TimeUnit.SECONDS)) {
