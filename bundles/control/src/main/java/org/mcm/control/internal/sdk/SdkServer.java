@@ -25,10 +25,6 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.mcm.api.app.AppLink;
 import org.mcm.api.app.AppLinkService;
-import org.mcm.api.session.SessionInfo;
-import org.mcm.api.session.SessionListener;
-import org.mcm.api.session.SessionState;
-import java.util.Map;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Option;
@@ -42,10 +38,10 @@ import org.slf4j.LoggerFactory;
  * One thread per client, as upstream; every session a client created is deleted when its socket closes.
  * Configuration is required (the launcher seeds it from the command line), so the port is never bound twice.
  */
-@Component(service = {SdkServer.class, SessionListener.class}, immediate = true, configurationPid = SdkServer.PID,
+@Component(service = SdkServer.class, immediate = true, configurationPid = SdkServer.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = SdkServer.Config.class)
-public class SdkServer implements SessionListener {
+public class SdkServer {
 
     public static final String PID = "org.mcm.control.sdk";
 
@@ -117,7 +113,8 @@ public class SdkServer implements SessionListener {
 
     private final AtomicInteger linkSeq = new AtomicInteger();
     /** App links of all SDK sessions, so a session that ends on the proxy side detaches its app at once. */
-    private final Map<Long, AppLink> links = new ConcurrentHashMap<>();
+    @Reference
+    AppLinkRegistry registry;
 
     private final Set<SdkClientHandler> clients = ConcurrentHashMap.newKeySet();
     private final AtomicInteger clientSeq = new AtomicInteger();
@@ -159,20 +156,6 @@ public class SdkServer implements SessionListener {
         System.out.flush();
     }
 
-    /**
-     * A session ended on the proxy side (its transport went away or failed): the app is detached with the reason,
-     * so its next get/put fails at once instead of waiting on a dead stream.
-     */
-    @Override
-    public void sessionChanged(SessionInfo session) {
-        if (session.state() == SessionState.TRANSPORT_GONE || session.state() == SessionState.FAILED) {
-            AppLink link = links.remove(session.id());
-            if (link != null) {
-                link.close("session " + session.id() + " " + session.state() + ": " + session.reason());
-            }
-        }
-    }
-
     /** The port actually bound, or -1 when not listening. */
     public int localPort() {
         ServerSocket s = server;
@@ -200,7 +183,7 @@ public class SdkServer implements SessionListener {
             }
             counters.increment("sdk_clients_accepted");
             SdkClientHandler h = new SdkClientHandler(sock, sessions, counters, cfg, auth, () -> appLinks, linkSeq,
-                    links, clients::remove);
+                    registry.links(), clients::remove);
             clients.add(h);
             try {
                 pool.execute(h);

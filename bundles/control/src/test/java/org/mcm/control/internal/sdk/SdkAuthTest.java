@@ -90,6 +90,7 @@ class SdkAuthTest {
         server = new SdkServer();
         server.sessions = new FakeSessions();
         server.counters = counters;
+        server.registry = new AppLinkRegistry();
         server.appLinks = new FakeLinks();
         server.activate(config(v));
         assertTrue(server.localPort() > 0);
