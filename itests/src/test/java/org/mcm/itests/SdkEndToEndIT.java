@@ -82,7 +82,14 @@ public class SdkEndToEndIT {
             rxb.environment().put("JAVA", javaBin());
             rxb.redirectError(work.resolve("rx.err").toFile());
             Process rx = rxb.start();
-            ApplianceProcessIT.waitFor("receiver session", () -> c.connectionCount() >= 1, 20_000);
+            try {
+                ApplianceProcessIT.waitFor("receiver session", () -> c.connectionCount() >= 1 || !rx.isAlive(), 30_000);
+            } finally {
+                if (!rx.isAlive() || c.connectionCount() < 1) {
+                    throw new AssertionError("receiver has no session (alive " + rx.isAlive() + "): "
+                            + Files.readString(work.resolve("rx.err")) + "\nproxy: " + proxy.out);
+                }
+            }
             Thread.sleep(1500); // the receiver attaches its memif after its session exists
 
             ProcessBuilder txb = new ProcessBuilder(cmd(home, "mcm-sender", common, "-n", "600", "-i", src.toString(),

@@ -176,6 +176,8 @@ public final class ControlClient implements AutoCloseable {
             return ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
                     .listConnections(ListConnectionsRequest.getDefaultInstance()).getConnectionsCount();
         } catch (StatusRuntimeException e) {
+            // the proxy may still be starting: retry the connection now instead of after gRPC's growing backoff
+            channel.resetConnectBackoff();
             return -1;
         }
     }

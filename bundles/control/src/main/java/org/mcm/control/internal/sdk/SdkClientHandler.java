@@ -191,6 +191,17 @@ final class SdkClientHandler implements Runnable {
             return protocolError("create session: " + e.getMessage());
         }
         AppLinkService links = appLinks.get();
+        // right after start the memif bundle may still be activating: give it a moment before refusing
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (links == null && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            links = appLinks.get();
+        }
         if (links == null) {
             counters.increment("sdk_requests_failed");
             LOG.warn("{}: create session refused: no app data path is running (memif bundle stopped or its native "
