@@ -177,7 +177,7 @@ public final class ControlClient implements AutoCloseable {
                     .listConnections(ListConnectionsRequest.getDefaultInstance()).getConnectionsCount();
         } catch (StatusRuntimeException e) {
             // the proxy may still be starting: retry the connection now instead of after gRPC's growing backoff
-            channel.resetConnectBackoff();
+            managed.resetConnectBackoff();
             return -1;
         }
     }
