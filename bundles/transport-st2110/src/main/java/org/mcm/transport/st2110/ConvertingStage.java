@@ -19,7 +19,7 @@ import org.mcm.api.media.VideoFormat;
  */
 final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
 
-    private static final int STAGING = 4;
+    private static final int STAGING = 8;
 
     private final VideoFormat format;
     private final FrameSource app;
@@ -39,7 +39,8 @@ final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
         this.out = out;
         this.counters = counters;
         this.capacity = (int) wire.frameSize(format.width(), format.height());
-        this.waitNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
+        // up to two frame times for the app to free a buffer (a slow start of the app is absorbed by the staging frames)
+        this.waitNanos = 2 * format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
         for (int i = 0; i < STAGING; i++) {
             free.add(staging(ByteBuffer.allocateDirect(capacity)));
         }
