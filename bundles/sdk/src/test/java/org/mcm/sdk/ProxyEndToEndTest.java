@@ -234,8 +234,11 @@ class ProxyEndToEndTest {
 
     @Test
     void unreachableProxyIsConnectionFailed() throws Exception {
-        int port = proxy.port();
         proxy.close();
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort(); // nobody listens here once this closes
+        }
         McmException e = assertThrows(McmException.class, () -> McmClient.connect("127.0.0.1", port)
                 .createTx(video().build()));
         assertEquals(ErrorCode.CONNECTION_FAILED, e.errorCode());
