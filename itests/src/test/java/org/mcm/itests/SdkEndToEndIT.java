@@ -74,7 +74,7 @@ public class SdkEndToEndIT {
             proxy.line("INFO: TCP Server listening on", 60_000);
             proxy.line("INFO: gRPC Server listening on", 60_000);
             String[] common = {"-P", Integer.toString(tcp), "-t", "local", "-r", "127.0.0.1:9100", "-w", Integer.toString(W),
-                    "-h", Integer.toString(H), "-x", "yuv422p10le", "-f", "30", "-q"};
+                    "-h", Integer.toString(H), "-x", "yuv422p10le", "-f", "20", "-q"};
 
             // receiver writes frames to its stdout; this test compares them as they come
             ProcessBuilder rxb = new ProcessBuilder(cmd(home, "mcm-receiver", common, "-n", "600", "-o", "-",

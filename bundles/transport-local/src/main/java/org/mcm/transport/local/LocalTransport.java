@@ -25,7 +25,7 @@ import org.osgi.service.component.annotations.Deactivate;
  * The "local" transport: a sender and any number of receivers on the same proxy meet in a group (the option
  * {@code group}, else the port: TX remote port = RX local port). Each frame the sender's app puts into its shared
  * memory is copied once into a free buffer of every receiver's shared memory. A receiver with no free buffer is
- * waited for up to {@code wait_ms} (connection option of the sender, default 100 ms), which slows the sender down
+ * waited for up to {@code wait_ms} (connection option of the sender, default 1000 ms), which slows the sender down
  * to the receiver's pace instead of losing frames; after that the receiver misses the frame (counted).
  */
 @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=local")
@@ -78,7 +78,7 @@ public final class LocalTransport implements Transport {
                 g.hasSender = true;
                 long waitMs;
                 try {
-                    waitMs = Long.parseLong(spec.options().getOrDefault("wait_ms", "100"));
+                    waitMs = Long.parseLong(spec.options().getOrDefault("wait_ms", "1000"));
                 } catch (NumberFormatException e) {
                     throw new TransportException("option wait_ms is not a number: " + spec.options().get("wait_ms"));
                 }
