@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -19,7 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define MCM_ABI_VERSION 1
+#define MCM_ABI_VERSION 2
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -67,6 +68,32 @@ EXPORT int mcm_mmap(int fd, int64_t size, int64_t *addr)
         return -errno;
     *addr = (int64_t)(intptr_t)p;
     return 0;
+}
+
+/* Maps size bytes of fd at offset 0, shared, read only (for an fd opened read only). */
+EXPORT int mcm_mmap_ro(int fd, int64_t size, int64_t *addr)
+{
+    void *p;
+    if (size <= 0)
+        return -EINVAL;
+    p = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        return -errno;
+    *addr = (int64_t)(intptr_t)p;
+    return 0;
+}
+
+/*
+ * A new, read-only open file description of the object behind fd (through /proc/self/fd), close-on-exec.
+ * A peer given this fd can map the memory for reading only, whatever it tries.
+ */
+EXPORT int mcm_reopen_ro(int fd)
+{
+    char path[64];
+    int r;
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    r = open(path, O_RDONLY | O_CLOEXEC);
+    return r < 0 ? -errno : r;
 }
 
 EXPORT int mcm_munmap(int64_t addr, int64_t size)

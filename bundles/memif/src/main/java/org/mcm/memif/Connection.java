@@ -116,7 +116,19 @@ final class Connection {
         }
     }
 
+    /** Client with a pool: the pool this connection announced as region 1 (held until freed). */
+    BufferPool pool;
+
     private void free() {
+        if (pool != null) {
+            for (TxQueue q : tx) {
+                pool.removeReclaimer(q.reclaimer);
+                q.dispose();
+            }
+            for (RxQueue q : rx) {
+                q.dispose();
+            }
+        }
         for (Region r : regions) {
             r.close();
         }
@@ -128,6 +140,10 @@ final class Connection {
         }
         if (closeFd >= 0) {
             Native.mcm_close(closeFd);
+        }
+        if (pool != null) {
+            pool.unuse();
+            pool = null;
         }
     }
 

@@ -28,8 +28,12 @@ public final class InterfaceConfig {
     private final boolean requireSealedRegions;
     private final Duration reconnectInterval;
     private final MemifInterface.Listener listener;
+    private final BufferPool pool;
+    private final boolean poolReadOnly;
 
     private InterfaceConfig(Builder b) {
+        this.pool = b.pool;
+        this.poolReadOnly = b.poolReadOnly;
         this.id = b.id;
         this.name = b.name;
         this.secret = b.secret;
@@ -62,6 +66,8 @@ public final class InterfaceConfig {
     public boolean requireSealedRegions() { return requireSealedRegions; }
     public Duration reconnectInterval() { return reconnectInterval; }
     public MemifInterface.Listener listener() { return listener; }
+    public BufferPool pool() { return pool; }
+    public boolean poolReadOnly() { return poolReadOnly; }
 
     public static final class Builder {
         private final long id;
@@ -77,6 +83,8 @@ public final class InterfaceConfig {
         private boolean requireSealedRegions = true;
         private Duration reconnectInterval = Duration.ofMillis(500);
         private MemifInterface.Listener listener;
+        private BufferPool pool;
+        private boolean poolReadOnly;
 
         private Builder(long id) {
             if (id < 0 || id > 0xffffffffL) {
@@ -150,6 +158,21 @@ public final class InterfaceConfig {
         public Builder reconnectInterval(Duration v) { this.reconnectInterval = Objects.requireNonNull(v); return this; }
 
         public Builder listener(MemifInterface.Listener v) { this.listener = v; return this; }
+
+        /**
+         * Client: take the buffers from a shared pool instead of allocating them (region 1 is the pool's region,
+         * the buffer size is the pool's): frames received on one interface of the pool can be sent on another
+         * without a copy. With readOnly the peer gets a read-only file description of the pool (for a peer that
+         * only receives).
+         */
+        public Builder pool(BufferPool v, boolean readOnly) {
+            this.pool = v;
+            this.poolReadOnly = readOnly;
+            if (v != null) {
+                this.bufferSize = v.bufferSize();
+            }
+            return this;
+        }
 
         public InterfaceConfig build() {
             return new InterfaceConfig(this);

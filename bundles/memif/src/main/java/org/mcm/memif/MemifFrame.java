@@ -176,6 +176,11 @@ public final class MemifFrame implements Frame {
         return tx.submit(this);
     }
 
+    /** The pool buffer holding this received frame when it came through a ring of that pool, else -1. */
+    int poolBuffer(BufferPool p) {
+        return rx == null || !held ? -1 : rx.poolBuffer(p, slot, segs);
+    }
+
     boolean isTx(TxQueue q) {
         return tx == q;
     }

@@ -43,6 +43,10 @@ public final class MemifInterface implements AutoCloseable {
     final LongAdder txFrames = new LongAdder();
     final LongAdder txBytes = new LongAdder();
     final LongAdder txDropped = new LongAdder();
+    /** Bytes this side copied into the ring ({@link #send}); zero-copy paths do not count. */
+    final LongAdder txCopiedBytes = new LongAdder();
+    /** Frames published by handing over a pool buffer another interface received. */
+    final LongAdder txShared = new LongAdder();
     final LongAdder connects = new LongAdder();
     final LongAdder disconnects = new LongAdder();
     final LongAdder protocolErrors = new LongAdder();
@@ -261,19 +265,57 @@ public final class MemifInterface implements AutoCloseable {
      * copied in and released. Does not wait for room (a full ring drops and counts).
      */
     public FrameSink sink(int queue) {
-        return frame -> {
-            if (frame instanceof MemifFrame && !((MemifFrame) frame).isReceived()) {
-                return ((MemifFrame) frame).submitTx();
+        BufferPool pool = config.pool();
+        return new FrameSink() {
+            @Override
+            public boolean accept(Frame frame) {
+                if (frame instanceof MemifFrame && !((MemifFrame) frame).isReceived()) {
+                    return ((MemifFrame) frame).submitTx();
+                }
+                try {
+                    ByteBuffer d = frame.data().duplicate();
+                    d.limit(frame.length()).position(0);
+                    TxQueue q = txq(queue);
+                    return q != null && q.send(d, 0, TimeUnit.NANOSECONDS);
+                } finally {
+                    frame.release();
+                }
             }
-            try {
-                ByteBuffer d = frame.data().duplicate();
-                d.limit(frame.length()).position(0);
+
+            @Override
+            public boolean canShare(Frame source) {
+                return pool != null && source instanceof MemifFrame && ((MemifFrame) source).poolBuffer(pool) >= 0;
+            }
+
+            /** Same pool: publishes the source's buffer itself (its descriptor), no byte copied. */
+            @Override
+            public boolean acceptShared(Frame source, long timeout, TimeUnit unit) throws InterruptedException {
+                if (!canShare(source)) {
+                    return false;
+                }
+                long deadline = System.nanoTime() + unit.toNanos(timeout);
                 TxQueue q = txq(queue);
-                return q != null && q.send(d, 0, TimeUnit.NANOSECONDS);
-            } finally {
-                frame.release();
+                if (q == null) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || closed || !awaitConnected(left, TimeUnit.NANOSECONDS)) {
+                        txDropped.increment();
+                        return false;
+                    }
+                    q = txq(queue);
+                    if (q == null) {
+                        txDropped.increment();
+                        return false;
+                    }
+                }
+                int b = ((MemifFrame) source).poolBuffer(pool);
+                return q.forward(b, source.length(), Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
         };
+    }
+
+    /** The shared buffer pool this (client) interface draws from, or null. */
+    public BufferPool pool() {
+        return config.pool();
     }
 
     /** Free TX buffers of a queue as a {@link FrameSource}, to fill in place and pass to {@link #sink(int)}. */
@@ -291,7 +333,10 @@ public final class MemifInterface implements AutoCloseable {
         };
     }
 
-    /** Counters: rx_frames, rx_bytes, tx_frames, tx_bytes, tx_dropped, connects, disconnects, protocol_errors. */
+    /**
+     * Counters: rx_frames, rx_bytes, tx_frames, tx_bytes, tx_dropped, tx_copied_bytes, tx_shared, connects,
+     * disconnects, protocol_errors.
+     */
     public Map<String, Long> stats() {
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("rx_frames", rxFrames.sum());
@@ -299,6 +344,8 @@ public final class MemifInterface implements AutoCloseable {
         m.put("tx_frames", txFrames.sum());
         m.put("tx_bytes", txBytes.sum());
         m.put("tx_dropped", txDropped.sum());
+        m.put("tx_copied_bytes", txCopiedBytes.sum());
+        m.put("tx_shared", txShared.sum());
         m.put("connects", connects.sum());
         m.put("disconnects", disconnects.sum());
         m.put("protocol_errors", protocolErrors.sum());

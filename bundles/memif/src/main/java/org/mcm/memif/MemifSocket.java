@@ -137,7 +137,10 @@ public final class MemifSocket implements AutoCloseable {
         if (closed) {
             throw new MemifException("memif socket " + address + " is closed");
         }
-        if (role == Role.CLIENT) {
+        if (config.pool() != null && role != Role.CLIENT) {
+            throw new MemifException("a buffer pool is for client interfaces (the side that brings the memory)");
+        }
+        if (role == Role.CLIENT && config.pool() == null) {
             long slots = (long) (config.c2sRings() + config.s2cRings()) << config.log2RingSize();
             if (slots * config.bufferSize() > InterfaceConfig.MAX_REGION_SIZE) {
                 throw new MemifException("buffers of " + slots + " x " + config.bufferSize()
@@ -607,11 +610,17 @@ public final class MemifSocket implements AutoCloseable {
             }
         }
         for (Connection.RingSpec s : c.c2s) {
+            if (c.regions.get(s.region).readOnly()) {
+                return "C2S ring " + s.index + " in read-only region " + s.region;
+            }
             if (c.ring(s).cookie() != Ring.COOKIE) {
                 return "Wrong cookie on C2S ring " + s.index;
             }
         }
         for (Connection.RingSpec s : c.s2c) {
+            if (c.regions.get(s.region).readOnly()) {
+                return "S2C ring " + s.index + " in read-only region " + s.region;
+            }
             if (c.ring(s).cookie() != Ring.COOKIE) {
                 return "Wrong cookie on S2C ring " + s.index;
             }
@@ -714,7 +723,24 @@ public final class MemifSocket implements AutoCloseable {
         int rings = nc2s + ns2c;
         try {
             c.regions.add(Region.create("memif-rings-" + cfg.id(), rings * ringBytes));
-            c.regions.add(Region.create("memif-buffers-" + cfg.id(), (long) rings * slots * cfg.bufferSize()));
+            BufferPool pool = cfg.pool();
+            if (pool != null) {
+                if (!pool.use()) {
+                    drop(c, "Buffer pool " + pool.name() + " is closed", true, false);
+                    return;
+                }
+                c.pool = pool;
+                int fd;
+                try {
+                    fd = cfg.poolReadOnly() ? pool.readOnlyFd() : pool.fd();
+                } catch (MemifException e) {
+                    drop(c, e.getMessage(), true, false);
+                    return;
+                }
+                c.regions.add(Region.borrowed(fd, pool.size(), pool.memory()));
+            } else {
+                c.regions.add(Region.create("memif-buffers-" + cfg.id(), (long) rings * slots * cfg.bufferSize()));
+            }
         } catch (IOException e) {
             drop(c, "Cannot allocate shared memory: " + e.getMessage(), true, false);
             return;
@@ -780,8 +806,11 @@ public final class MemifSocket implements AutoCloseable {
             Ring ring = c.ring(s);
             ring.headRelease(0);
             ring.tailRelease(0);
-            tx[q] = new TxQueue(i, c, q, ring, s.eventFd, true, 1, (long) q * ring.size() * bsize, bsize);
+            tx[q] = new TxQueue(i, c, q, ring, s.eventFd, true, 1, (long) q * ring.size() * bsize, bsize, c.pool);
             tx[q].start();
+            if (c.pool != null) {
+                c.pool.addReclaimer(tx[q].reclaimer);
+            }
         }
         RxQueue[] rx = new RxQueue[c.s2c.size()];
         for (int q = 0; q < rx.length; q++) {
@@ -789,7 +818,8 @@ public final class MemifSocket implements AutoCloseable {
             Ring ring = c.ring(s);
             ring.headRelease(0);
             ring.tailRelease(0);
-            rx[q] = new RxQueue(i, c, q, ring, s.eventFd, true, 1, (long) (nc2s + q) * ring.size() * bsize, bsize);
+            rx[q] = new RxQueue(i, c, q, ring, s.eventFd, true, 1, (long) (nc2s + q) * ring.size() * bsize, bsize,
+                    c.pool);
             rx[q].start();
         }
         c.rx = rx;

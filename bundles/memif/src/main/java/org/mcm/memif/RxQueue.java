@@ -46,9 +46,18 @@ final class RxQueue {
     private final long ownBase;
     private final int ownSize;
     private final long[] evbuf = new long[1];
+    /** Client with a shared pool: the pool buffer offered in each slot (-1 none); else null. */
+    private final BufferPool pool;
+    private final int[] slotBuf;
 
     RxQueue(MemifInterface iface, Connection conn, int index, Ring ring, int eventFd, boolean client,
             int ownRegion, long ownBase, int ownSize) {
+        this(iface, conn, index, ring, eventFd, client, ownRegion, ownBase, ownSize, null);
+    }
+
+    /** With a pool (client only): slots are offered pool buffers, region ownRegion is the pool's region. */
+    RxQueue(MemifInterface iface, Connection conn, int index, Ring ring, int eventFd, boolean client,
+            int ownRegion, long ownBase, int ownSize, BufferPool pool) {
         this.iface = iface;
         this.conn = conn;
         this.index = index;
@@ -75,17 +84,80 @@ final class RxQueue {
         this.ownRegion = ownRegion;
         this.ownBase = ownBase;
         this.ownSize = ownSize;
+        this.pool = pool;
+        this.slotBuf = pool == null ? null : new int[n];
+        if (pool != null) {
+            java.util.Arrays.fill(slotBuf, -1);
+        }
     }
 
     /** Loop thread, at connect: reset indices and flags; the client offers every buffer. */
     void start() {
         ring.flags(polling ? Ring.FLAG_MASK_INT : 0);
+        if (pool != null) {
+            synchronized (this) {
+                head = 0;
+                refill();
+            }
+            return;
+        }
         if (client) {
             for (int i = 0; i < n; i++) {
                 offer(i);
             }
             head = n;
             ring.headRelease(head);
+        }
+    }
+
+    /**
+     * Pool mode: offers a fresh pool buffer in every slot given back and not offered yet, as far as the pool
+     * has buffers (else later, from the receive loop or the next release).
+     */
+    private void refill() {
+        if (iface.config().poolReadOnly()) {
+            return; // the peer maps the pool read only: it can fill nothing, offer nothing
+        }
+        int before = head;
+        while (((head - ret) & 0xffff) < n) {
+            int b = pool.alloc();
+            if (b < 0) {
+                break;
+            }
+            int s = head & mask;
+            slotBuf[s] = b;
+            ring.descRegion(s, ownRegion);
+            ring.descOffset(s, pool.offset(b));
+            ring.descLength(s, ownSize);
+            ring.descFlags(s, 0);
+            ring.descMetadata(s, 0);
+            head = (head + 1) & 0xffff;
+        }
+        if (head != before) {
+            ring.headRelease(head);
+        }
+    }
+
+    /** Pool mode: whether some slots wait for a pool buffer. */
+    private boolean starved() {
+        return pool != null && ((head - ret) & 0xffff) < n && !iface.config().poolReadOnly();
+    }
+
+    /** The pool buffer a received single-descriptor frame in pool mode sits in, else -1. */
+    int poolBuffer(BufferPool p, int slot, int segs) {
+        return pool == null || p != pool || segs != 1 ? -1 : slotBuf[slot & mask];
+    }
+
+    /** Connection teardown (no frame left): gives the buffers of slots still offered back to the pool. */
+    synchronized void dispose() {
+        if (pool == null) {
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            if (slotBuf[i] >= 0) {
+                pool.release(slotBuf[i]);
+                slotBuf[i] = -1;
+            }
         }
     }
 
@@ -120,6 +192,15 @@ final class RxQueue {
                 conn.unref();
                 return null;
             }
+            boolean starved = false;
+            if (pool != null) {
+                synchronized (this) {
+                    if (starved() && !conn.closing) {
+                        refill();
+                    }
+                    starved = starved();
+                }
+            }
             try {
                 if (polling) {
                     // busy-poll until the deadline: parking here (the old 200 spins + parkNanos(20 us)) costs a
@@ -131,7 +212,8 @@ final class RxQueue {
                         Thread.onSpinWait();
                     }
                 } else {
-                    int ms = (int) Math.min(Math.max(1L, TimeUnit.NANOSECONDS.toMillis(left) + 1), 100L);
+                    // a starved pool ring is re-offered as buffers come back: look again soon
+                    int ms = (int) Math.min(Math.max(1L, TimeUnit.NANOSECONDS.toMillis(left) + 1), starved ? 1L : 100L);
                     Native.mcm_poll_in2(eventFd, conn.closeFd, ms);
                     Native.mcm_eventfd_read(eventFd, evbuf);
                 }
@@ -192,6 +274,15 @@ final class RxQueue {
             }
             if (client && len > ownSize) {
                 conn.dataPathViolation("descriptor " + slot + ": length " + len + " exceeds offered " + ownSize);
+                return null;
+            }
+            if (pool != null && (region != ownRegion || off != pool.offset(slotBuf[slot]))) {
+                conn.dataPathViolation("descriptor " + slot + ": buffer moved to region " + region + " offset " + off
+                        + " (pool buffers must come back where they were offered)");
+                return null;
+            }
+            if (pool != null && (flags & Ring.DESC_FLAG_NEXT) != 0) {
+                conn.dataPathViolation("descriptor " + slot + ": chained descriptors in a pool ring (one buffer holds a frame)");
                 return null;
             }
             total += len;
@@ -263,6 +354,11 @@ final class RxQueue {
         synchronized (this) {
             for (int i = 0; i < f.segs; i++) {
                 released[(f.slot + i) & mask] = true;
+                if (pool != null) {
+                    int s = (f.slot + i) & mask;
+                    pool.release(slotBuf[s]);
+                    slotBuf[s] = -1;
+                }
             }
             int count = 0;
             while (ret != next && released[ret & mask]) {
@@ -271,7 +367,9 @@ final class RxQueue {
                 count++;
             }
             if (count > 0 && !conn.closing) {
-                if (client) {
+                if (pool != null) {
+                    refill();
+                } else if (client) {
                     for (int i = 0; i < count; i++) {
                         offer(head);
                         head = (head + 1) & 0xffff;

@@ -44,8 +44,25 @@ final class TxQueue {
     private final int[] planOffset;
     private final int[] planCap;
 
+    /** Client with a shared pool: the pool buffer each published slot carries; else null. */
+    private final BufferPool pool;
+    private final int[] slotBuf;
+    /** Pool mode: the buffer of the acquired frame. */
+    private int pendingBuf = -1;
+    /** Pool mode, under reclaimLock: slots published (head) and slots whose buffers were given back. */
+    private final Object reclaimLock = new Object();
+    private int published;
+    private int done;
+    final Runnable reclaimer = this::reclaim;
+
     TxQueue(MemifInterface iface, Connection conn, int index, Ring ring, int eventFd, boolean client,
             int ownRegion, long ownBase, int ownSize) {
+        this(iface, conn, index, ring, eventFd, client, ownRegion, ownBase, ownSize, null);
+    }
+
+    /** With a pool (client only): descriptors point at pool buffers in region ownRegion. */
+    TxQueue(MemifInterface iface, Connection conn, int index, Ring ring, int eventFd, boolean client,
+            int ownRegion, long ownBase, int ownSize, BufferPool pool) {
         this.iface = iface;
         this.conn = conn;
         this.index = index;
@@ -66,6 +83,111 @@ final class TxQueue {
         this.planRegion = new int[n];
         this.planOffset = new int[n];
         this.planCap = new int[n];
+        this.pool = pool;
+        this.slotBuf = pool == null ? null : new int[n];
+        if (pool != null) {
+            java.util.Arrays.fill(slotBuf, -1);
+        }
+    }
+
+    BufferPool pool() {
+        return pool;
+    }
+
+    /**
+     * Pool mode: gives back the buffers of descriptors the peer consumed (its tail moved past them). Any thread;
+     * does nothing once the connection is going away ({@link #dispose()} then returns them all).
+     */
+    void reclaim() {
+        if (pool == null || !conn.retain()) {
+            return;
+        }
+        try {
+            synchronized (reclaimLock) {
+                int tail = ring.tailAcquire();
+                int consumed = (tail - done) & 0xffff;
+                if (consumed > ((published - done) & 0xffff)) {
+                    conn.dataPathViolation("tail " + tail + " beyond head " + published);
+                    return;
+                }
+                while (done != tail) {
+                    int sl = done & mask;
+                    pool.release(slotBuf[sl]);
+                    slotBuf[sl] = -1;
+                    done = (done + 1) & 0xffff;
+                }
+            }
+        } finally {
+            conn.unref();
+        }
+    }
+
+    /** Connection teardown: every buffer still published goes back to the pool. */
+    void dispose() {
+        if (pool == null) {
+            return;
+        }
+        synchronized (reclaimLock) {
+            for (int i = 0; i < n; i++) {
+                if (slotBuf[i] >= 0) {
+                    pool.release(slotBuf[i]);
+                    slotBuf[i] = -1;
+                }
+            }
+            done = published;
+        }
+    }
+
+    /** Pool mode, under this queue's lock: records the buffer of the slot about to be published. */
+    private void recordSlot(int slot, int buffer) {
+        synchronized (reclaimLock) {
+            slotBuf[slot & mask] = buffer;
+            published = (slot + 1) & 0xffff;
+        }
+    }
+
+    /**
+     * Pool mode: publishes a pool buffer another queue received (no copy), waiting up to the timeout for room.
+     * The queue takes its own reference to the buffer.
+     */
+    boolean forward(int buffer, int length, long timeout, TimeUnit unit) {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        for (;;) {
+            if (!conn.retain()) {
+                iface.txDropped.increment();
+                return false;
+            }
+            try {
+                synchronized (this) {
+                    int free = outstanding ? 0 : free();
+                    if (free < 0) {
+                        iface.txDropped.increment();
+                        return false;
+                    }
+                    if (free == 0) {
+                        reclaim();
+                    } else {
+                        pool.retain(buffer);
+                        ring.descRegion(pos, ownRegion);
+                        ring.descOffset(pos, pool.offset(buffer));
+                        ring.descLength(pos, length);
+                        ring.descFlags(pos, 0);
+                        recordSlot(pos, buffer);
+                        publish(1);
+                        iface.txFrames.increment();
+                        iface.txBytes.add(length);
+                        iface.txShared.increment();
+                        return true;
+                    }
+                }
+            } finally {
+                conn.unref();
+            }
+            if (!waitOrGiveUp(deadline)) {
+                iface.txDropped.increment();
+                return false;
+            }
+        }
     }
 
     /** Loop thread, at connect. */
@@ -78,6 +200,9 @@ final class TxQueue {
 
     /** Slots we may fill now, or -1 after a violation. */
     private int free() {
+        if (pool != null) {
+            reclaim();
+        }
         if (client) {
             int tail = ring.tailAcquire();
             int used = (pos - tail) & 0xffff;
@@ -156,7 +281,19 @@ final class TxQueue {
                     throw new IllegalStateException("a frame of TX queue " + index + " is already acquired");
                 }
                 int free = free();
-                if (free > 0 && target(pos)) {
+                if (pool != null && free > 0) {
+                    int b = pool.alloc();
+                    if (b >= 0) {
+                        pendingBuf = b;
+                        curRegion = ownRegion;
+                        curOffset = (int) pool.offset(b);
+                        curCap = ownSize;
+                        outstanding = true;
+                        frame.txInit(pos, view(pos & mask));
+                        return frame; // keeps the reference
+                    }
+                    free = 0;
+                } else if (free > 0 && target(pos)) {
                     ByteBuffer v = view(pos & mask);
                     outstanding = true;
                     frame.txInit(pos, v);
@@ -204,9 +341,17 @@ final class TxQueue {
                 }
                 ring.descLength(slot, f.length());
                 ring.descFlags(slot, 0);
+                if (pool != null) {
+                    recordSlot(slot, pendingBuf);
+                    pendingBuf = -1;
+                }
                 publish(1);
                 iface.txFrames.increment();
                 iface.txBytes.add(f.length());
+            }
+            if (pendingBuf >= 0) { // not published
+                pool.release(pendingBuf);
+                pendingBuf = -1;
             }
             f.txDone();
             conn.unref();
@@ -219,6 +364,10 @@ final class TxQueue {
         synchronized (this) {
             if (f == frame && outstanding) {
                 outstanding = false;
+                if (pendingBuf >= 0) {
+                    pool.release(pendingBuf);
+                    pendingBuf = -1;
+                }
                 f.txDone();
                 conn.unref();
             }
@@ -253,6 +402,7 @@ final class TxQueue {
             if (r > 0) {
                 iface.txFrames.increment();
                 iface.txBytes.add(len);
+                iface.txCopiedBytes.add(len);
                 return true;
             }
             if (r < 0 || !waitOrGiveUp(deadline)) {
@@ -267,6 +417,26 @@ final class TxQueue {
         int free = free();
         if (free < 0) {
             return -1;
+        }
+        if (pool != null) { // one pool buffer, copied into
+            if (len > ownSize) {
+                return -1;
+            }
+            if (free == 0) {
+                return 0;
+            }
+            int b = pool.alloc();
+            if (b < 0) {
+                return 0;
+            }
+            pool.memory().put((int) pool.offset(b), src, src.position(), len);
+            ring.descRegion(pos, ownRegion);
+            ring.descOffset(pos, pool.offset(b));
+            ring.descLength(pos, len);
+            ring.descFlags(pos, 0);
+            recordSlot(pos, b);
+            publish(1);
+            return 1;
         }
         // plan: how many slots, all validated, before writing anything
         long room = 0;

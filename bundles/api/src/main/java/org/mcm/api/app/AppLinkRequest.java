@@ -16,9 +16,26 @@ import org.mcm.api.connection.Direction;
  * @param secret        the secret the app must present, empty for none
  * @param polling       the proxy side busy-polls its rings (lowest latency, one core per link) instead of
  *                      sleeping on interrupts
+ * @param sharedPool    null for the upstream layout (the app allocates the shared memory and connects to the
+ *                      proxy's socket). Otherwise the proxy allocates the buffers from a pool and the app is the
+ *                      side that listens on {@code socketPath}: links with the same non-empty pool name share one
+ *                      pool, so frames move between them without a copy ({@link
+ *                      org.mcm.api.frame.FrameSink#acceptShared}); an empty name gives the link a pool of its own.
+ *                      RX apps get the pool read-only. Since 1.1.
  */
 public record AppLinkRequest(Direction direction, String socketPath, long interfaceId, String interfaceName,
-        long bufferSize, int log2RingSize, String secret, boolean polling) {
+        long bufferSize, int log2RingSize, String secret, boolean polling, String sharedPool) {
+
+    /** An upstream-layout request (no shared pool). */
+    public AppLinkRequest(Direction direction, String socketPath, long interfaceId, String interfaceName,
+            long bufferSize, int log2RingSize, String secret, boolean polling) {
+        this(direction, socketPath, interfaceId, interfaceName, bufferSize, log2RingSize, secret, polling, null);
+    }
+
+    /** True when the proxy allocates the buffers and the app listens (see {@code sharedPool}). */
+    public boolean pooled() {
+        return sharedPool != null;
+    }
 
     public AppLinkRequest {
         Objects.requireNonNull(direction, "direction");

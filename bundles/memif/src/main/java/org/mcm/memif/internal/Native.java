@@ -19,7 +19,7 @@ import com.sun.jna.Pointer;
 public final class Native {
 
     public static final String LIBRARY = "mcmnative";
-    public static final int ABI_VERSION = 1;
+    public static final int ABI_VERSION = 2;
 
     public static final int EAGAIN = 11;
     public static final int EINTR = 4;
@@ -138,6 +138,10 @@ public final class Native {
     public static native int mcm_mmap(int fd, long size, long[] addr);
 
     public static native int mcm_munmap(long addr, long size);
+
+    public static native int mcm_mmap_ro(int fd, long size, long[] addr);
+
+    public static native int mcm_reopen_ro(int fd);
 
     public static native int mcm_close(int fd);
 

@@ -9,10 +9,26 @@ public final class Region {
     private final long size;
     private long address;
     private ByteBuffer mem;
+    private boolean readOnly;
+    /** False for a region borrowed from a pool: closing it neither unmaps nor closes the fd. */
+    private final boolean owned;
 
     public Region(int fd, long size) {
         this.fd = fd;
         this.size = size;
+        this.owned = true;
+    }
+
+    private Region(int fd, long size, ByteBuffer mem) {
+        this.fd = fd;
+        this.size = size;
+        this.mem = mem;
+        this.owned = false;
+    }
+
+    /** A view of memory someone else owns (a buffer pool), announced with fd; {@link #close()} leaves both alone. */
+    public static Region borrowed(int fd, long size, ByteBuffer mem) {
+        return new Region(fd, size, mem);
     }
 
     /** Creates, seals against shrinking, sizes and maps a new memfd region (client side). */
@@ -39,14 +55,28 @@ public final class Region {
         }
     }
 
+    /**
+     * Maps the region read/write, or read only when the fd was opened read only (a peer sharing its memory for
+     * reading only): then {@link #mem()} is a read-only buffer and writing through it throws instead of faulting.
+     */
     public void map() throws java.io.IOException {
         long[] a = new long[1];
         int rc = Native.mcm_mmap(fd, size, a);
+        if (rc == -13) {
+            rc = Native.mcm_mmap_ro(fd, size, a);
+            readOnly = rc >= 0;
+        }
         if (rc < 0) {
             throw new java.io.IOException("mmap of " + size + " bytes: " + Native.strerror(rc));
         }
         address = a[0];
-        mem = Native.view(address, size);
+        ByteBuffer v = Native.view(address, size);
+        mem = readOnly ? v.asReadOnlyBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN) : v;
+    }
+
+    /** True when mapped read only. */
+    public boolean readOnly() {
+        return readOnly;
     }
 
     public int fd() {
@@ -68,6 +98,11 @@ public final class Region {
 
     /** Unmaps and closes; idempotent. Nobody may touch {@link #mem()} any more. */
     public void close() {
+        if (!owned) {
+            mem = null;
+            fd = -1;
+            return;
+        }
         if (mem != null) {
             mem = null;
             Native.mcm_munmap(address, size);
