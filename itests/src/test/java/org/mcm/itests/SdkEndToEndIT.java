@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -147,6 +148,105 @@ public class SdkEndToEndIT {
             ApplianceProcessIT.waitFor("all sessions gone", () -> c.connectionCount() == 0, 5_000);
             ApplianceProcessIT.waitFor("fds back to where they were (+-2): before " + fdsBefore,
                     () -> Math.abs(fds(pid) - fdsBefore) <= 2, 5_000);
+        }
+    }
+
+    /**
+     * The SDK's pooled mode: both apps attach to buffers the proxy allocates from one pool of their local group, so
+     * the receiver reads the very buffer the sender filled. 1080p frames arrive bit-exact, the local transport
+     * hands every one over without copying a byte, and the receiver cannot write into the shared frames. An
+     * upstream-layout receiver in the same group still gets its copy.
+     */
+    @Test(timeout = 180_000)
+    public void pooledAppsExchange1080pFramesWithoutAnyCopy() throws Exception {
+        int tcp = Provisioning.freePort();
+        int grpc = Provisioning.freePort();
+        Path memifDir = work.resolve("memif-pooled");
+        org.mcm.api.media.VideoFormat fmt = new org.mcm.api.media.VideoFormat(W, H, org.mcm.api.media.Rational.of(60, 1),
+                org.mcm.api.media.PixelFormat.YUV422P10LE);
+        int size = (int) fmt.bufferSize();
+        int frames = 120;
+        try (ApplianceProcessIT.Proxy proxy = new ApplianceProcessIT.Proxy(home, "media_proxy", "-t", Integer.toString(tcp),
+                "-g", Integer.toString(grpc), "--console-port", Integer.toString(Provisioning.freePort()),
+                "--memif-dir", memifDir.toString());
+                ControlClient c = new ControlClient("127.0.0.1", grpc)) {
+            proxy.line("INFO: TCP Server listening on", 60_000);
+            try {
+                pooledExchange(c, tcp, memifDir, fmt, size, frames);
+            } catch (Exception | AssertionError e) {
+                throw new AssertionError(e + "\nproxy: " + proxy.out, e);
+            }
+            ApplianceProcessIT.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
+            ApplianceProcessIT.waitFor("the apps' socket files removed", () -> socketNames(memifDir).isEmpty(), 5_000);
+        }
+    }
+
+    private static void pooledExchange(ControlClient c, int tcp, Path memifDir, org.mcm.api.media.VideoFormat fmt, int size,
+            int frames) throws Exception {
+        {
+            try (org.mcm.sdk.McmClient client = org.mcm.sdk.McmClient.connect("127.0.0.1", tcp);
+                    org.mcm.sdk.Connection rx = client.createRx(org.mcm.sdk.ConnectionOptions.builder(fmt).transport("local")
+                            .remote("127.0.0.1", 9120).proxyBuffers(true).build());
+                    org.mcm.sdk.Connection copyRx = client.createRx(org.mcm.sdk.ConnectionOptions.builder(fmt).transport("local")
+                            .remote("127.0.0.1", 9120).build());
+                    org.mcm.sdk.Connection tx = client.createTx(org.mcm.sdk.ConnectionOptions.builder(fmt).transport("local")
+                            .remote("127.0.0.1", 9120).proxyBuffers(true).build())) {
+                assertTrue(socketNames(memifDir).stream().anyMatch(n -> n.matches("media_proxy_rx_\\d+_[0-9a-f]{16}\\.sock")));
+                Thread copier = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < frames; i++) {
+                            org.mcm.sdk.McmBuffer b = copyRx.getBuffer(java.time.Duration.ofSeconds(20));
+                            check(b.data(), b.length(), i, size);
+                            b.release();
+                        }
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                java.util.concurrent.atomic.AtomicReference<Throwable> copyFailure = new java.util.concurrent.atomic.AtomicReference<>();
+                copier.setUncaughtExceptionHandler((t, e) -> copyFailure.set(e));
+                copier.start();
+                for (int i = 0; i < frames; i++) {
+                    org.mcm.sdk.McmBuffer b = tx.getBuffer(java.time.Duration.ofSeconds(20));
+                    java.nio.ByteBuffer d = b.data();
+                    for (int k = 0; k < size; k += 8) {
+                        d.putLong(k, k * 0x9E3779B97F4A7C15L + i);
+                    }
+                    b.length(size);
+                    b.send();
+                    org.mcm.sdk.McmBuffer r = rx.getBuffer(java.time.Duration.ofSeconds(20));
+                    check(r.data(), r.length(), i, size);
+                    assertTrue("a pooled receiver maps the frames read only", r.data().isReadOnly());
+                    r.release();
+                }
+                copier.join(60_000);
+                if (copyFailure.get() != null) {
+                    throw new AssertionError("upstream-layout receiver: " + copyFailure.get(), copyFailure.get());
+                }
+                Map<Long, Map<String, Long>> rxStats = c.connectionStats("RX");
+                assertEquals(c.dump(), 2, rxStats.size());
+                long shared = 0;
+                long copied = 0;
+                for (Map<String, Long> m : rxStats.values()) {
+                    shared += sum(m, "frames_shared");
+                    copied += sum(m, "bytes_copied");
+                }
+                assertEquals("frames handed over without a copy: " + c.dump(), frames, shared);
+                assertEquals("only the upstream-layout receiver's frames were copied: " + c.dump(), (long) frames * size, copied);
+            }
+        }
+    }
+
+    private static long sum(Map<String, Long> stats, String suffix) {
+        return stats.entrySet().stream().filter(e -> e.getKey().endsWith(suffix)).mapToLong(Map.Entry::getValue).sum();
+    }
+
+    private static void check(java.nio.ByteBuffer d, int len, int i, int size) {
+        assertEquals("length of frame " + i, size, len);
+        for (int k = 0; k < size; k += 8) {
+            if (d.getLong(k) != k * 0x9E3779B97F4A7C15L + i) {
+                throw new AssertionError("frame " + i + " differs at byte " + k);
+            }
         }
     }
 

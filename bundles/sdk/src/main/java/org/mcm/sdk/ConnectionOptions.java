@@ -54,8 +54,10 @@ public final class ConnectionOptions {
     private final int memifBufferSize;
     private final String memifSecret;
     private final String token;
+    private final boolean proxyBuffers;
 
     private ConnectionOptions(Builder b) {
+        this.proxyBuffers = b.proxyBuffers;
         this.format = b.format;
         this.transport = b.transport != null ? b.transport : defaultTransport(b.format);
         this.local = b.local;
@@ -129,6 +131,9 @@ public final class ConnectionOptions {
     /** The token sent to the proxy for this connection, overriding the client's; null = the client's. */
     public String token() { return token; }
 
+    /** The proxy brings the shared memory (see {@link Builder#proxyBuffers}). */
+    public boolean proxyBuffers() { return proxyBuffers; }
+
     @Override
     public String toString() {
         if (memifSocketPath != null) {
@@ -149,6 +154,7 @@ public final class ConnectionOptions {
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration closeLinger;
         private boolean polling;
+        private boolean proxyBuffers;
         private String memifSocketPath;
         private long memifInterfaceId;
         private boolean memifServer;
@@ -183,6 +189,16 @@ public final class ConnectionOptions {
         public Builder closeLinger(Duration v) { this.closeLinger = v; return this; }
 
         public Builder polling(boolean v) { this.polling = v; return this; }
+
+        /**
+         * Zero copy between apps on one proxy (this proxy's extension, not upstream 24.09): the proxy allocates the
+         * shared buffers from a pool that all apps of a local group share, and this app attaches as the memif
+         * master (it listens on a socket the proxy names). A frame a TX app fills is then the very buffer the RX
+         * apps read: nothing is copied anywhere, whatever the frame size. RX apps map the pool read only (their
+         * buffers cannot be written). Works with any transport; the zero-copy hand-over needs both ends in this
+         * mode. Default false (the upstream layout: the app allocates, the proxy copies between apps).
+         */
+        public Builder proxyBuffers(boolean v) { this.proxyBuffers = v; return this; }
 
         /**
          * Direct app-to-app mode (upstream PROTO_MEMIF): both apps name the same socket path and interface id;

@@ -191,13 +191,14 @@ public final class McmClient implements AutoCloseable {
             if (tok != null && !tok.isEmpty()) {
                 authenticate(s, in, tok, proxy);
             }
-            send(s, Wire.request(Wire.CMD_CREATE_SESSION, param), proxy);
+            boolean pooled = options.proxyBuffers();
+            send(s, Wire.request(pooled ? Wire.CMD_CREATE_SESSION_POOLED : Wire.CMD_CREATE_SESSION, param), proxy);
             byte[] idBytes = reply(in, 4, proxy, "CREATE_SESSION");
             id = Integer.toUnsignedLong(ByteBuffer.wrap(idBytes).order(ByteOrder.LITTLE_ENDIAN).getInt());
             send(s, Wire.request(Wire.CMD_QUERY_MEMIF_PARAM, Wire.sessionId(id)), proxy);
             Wire.MemifParams mp = Wire.memifParams(reply(in, Wire.MEMIF_PARAM_SIZE, proxy, "QUERY_MEMIF_PARAM"));
             s.setSoTimeout(0);
-            int bufferSize = checkParams(mp, options, proxy, id);
+            int bufferSize = checkParams(mp, options, proxy, id, pooled);
             int log2 = mp.log2RingSize() == 0 ? DEFAULT_LOG2_RING : mp.log2RingSize();
             Connection[] self = new Connection[1];
             InterfaceConfig cfg = InterfaceConfig.builder(mp.interfaceId())
@@ -222,7 +223,9 @@ public final class McmClient implements AutoCloseable {
                         }
                     })
                     .build();
-            ms = MemifSocket.client(MemifAddress.parse(mp.socketPath()));
+            // pooled: the proxy brings the memory and connects to us; else we bring it and connect to the proxy
+            ms = pooled ? MemifSocket.server(MemifAddress.parse(mp.socketPath()))
+                    : MemifSocket.client(MemifAddress.parse(mp.socketPath()));
             MemifInterface iface = ms.createInterface(cfg);
             if (!iface.awaitConnected(Math.max(0, options.connectTimeout().toNanos()), TimeUnit.NANOSECONDS)) {
                 String why = iface.lastDisconnectReason();
@@ -302,15 +305,16 @@ public final class McmClient implements AutoCloseable {
         return b.length <= max ? s : new String(b, 0, max, java.nio.charset.StandardCharsets.US_ASCII);
     }
 
-    private static int checkParams(Wire.MemifParams mp, ConnectionOptions o, String proxy, long id)
+    private static int checkParams(Wire.MemifParams mp, ConnectionOptions o, String proxy, long id, boolean pooled)
             throws McmException {
         String where = "media proxy " + proxy + " session " + id + ": ";
         if (mp.socketPath().isEmpty()) {
             throw new McmException(ErrorCode.PROTOCOL_ERROR, where + "memif_conn_param names no socket path");
         }
-        if (mp.master()) {
-            throw new McmException(ErrorCode.PROTOCOL_ERROR, where
-                    + "memif_conn_param asks the app to be memif master; the proxy must be the master");
+        if (mp.master() != pooled) {
+            throw new McmException(ErrorCode.PROTOCOL_ERROR, where + (pooled
+                    ? "the proxy did not take the pooled mode (memif_conn_param keeps the app as memif slave)"
+                    : "memif_conn_param asks the app to be memif master; the proxy must be the master"));
         }
         long need = o.format().bufferSize();
         if (mp.bufferSize() < need) {

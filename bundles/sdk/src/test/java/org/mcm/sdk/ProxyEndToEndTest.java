@@ -245,6 +245,17 @@ class ProxyEndToEndTest {
     }
 
     @Test
+    void pooledModeAsksWithCommand17AndTheUpstreamPayloadAndAProxyWithoutItFailsClearly() throws Exception {
+        // the double speaks upstream 24.09 only: it closes the connection on a command it does not know
+        McmException e = assertThrows(McmException.class, () -> client.createTx(video().proxyBuffers(true).build()));
+        assertEquals(ErrorCode.PROXY_REFUSED, e.errorCode());
+        ProxyDouble.Request create = proxy.requestsOf(17).get(0);
+        byte[] golden = Golden.videoParam(0, "", "20001", "239.1.1.1", "20000", 1, 0, 1920, 1080, 60.0, 2, 112);
+        assertArrayEquals(Golden.request(17, golden), concat(create.header(), create.payload()));
+        assertTrue(proxy.requestsOf(1).isEmpty());
+    }
+
+    @Test
     void badMemifParametersAreProtocolErrors() throws Exception {
         proxy.misbehave = ProxyDouble.Misbehave.MASTER_FLAG;
         McmException e = assertThrows(McmException.class, () -> client.createTx(video().build()));

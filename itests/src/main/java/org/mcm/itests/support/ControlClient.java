@@ -170,6 +170,18 @@ public final class ControlClient implements AutoCloseable {
         return sb.toString();
     }
 
+    /** The counters of every connection of a direction ("TX" or "RX"), by connection id. */
+    public Map<Long, Map<String, Long>> connectionStats(String direction) {
+        Map<Long, Map<String, Long>> out = new java.util.TreeMap<>();
+        for (mcm.control.v1.Connection c : ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .listConnections(ListConnectionsRequest.getDefaultInstance()).getConnectionsList()) {
+            if (c.getSpec().getDirection().name().equals(direction)) {
+                out.put(c.getId(), new java.util.TreeMap<>(c.getStatsMap()));
+            }
+        }
+        return out;
+    }
+
     /** Connections the proxy lists (any state), or -1 while it does not answer. */
     public int connectionCount() {
         try {

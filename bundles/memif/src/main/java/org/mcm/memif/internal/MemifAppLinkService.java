@@ -15,6 +15,7 @@ import org.mcm.api.app.AppLinkService;
 import org.mcm.api.connection.Direction;
 import org.mcm.api.frame.FrameSink;
 import org.mcm.api.frame.FrameSource;
+import org.mcm.memif.BufferPool;
 import org.mcm.memif.InterfaceConfig;
 import org.mcm.memif.MemifException;
 import org.mcm.memif.MemifFrame;
@@ -45,8 +46,84 @@ public final class MemifAppLinkService implements AppLinkService {
         return "memif";
     }
 
+    /** Shared pools by name, with the number of open links using each. */
+    private final Map<String, PoolEntry> pools = new java.util.HashMap<>();
+
+    private static final class PoolEntry {
+        final BufferPool pool;
+        int links;
+
+        PoolEntry(BufferPool pool) {
+            this.pool = pool;
+        }
+    }
+
+    /**
+     * Buffers of a pool: every link of it may hold a ring's worth (offered to the sending app, or published to a
+     * receiving app and not consumed yet); three rings' worth plus two lets one sender and two receivers run
+     * without waiting for a reclaim, more receivers reclaim consumed buffers on demand.
+     */
+    static int poolBuffers(int log2RingSize) {
+        return 3 * (1 << log2RingSize) + 2;
+    }
+
+    private BufferPool pool(AppLinkRequest req) throws IOException {
+        int size = (int) Math.min(req.bufferSize(), Integer.MAX_VALUE);
+        synchronized (pools) {
+            String key = req.sharedPool();
+            PoolEntry e = key.isEmpty() ? null : pools.get(key);
+            if (e != null && e.pool.bufferSize() != size) {
+                throw new IOException("shared pool " + key + " holds " + e.pool.bufferSize() + "-byte buffers; this "
+                        + "connection needs " + size);
+            }
+            if (e == null) {
+                try {
+                    e = new PoolEntry(BufferPool.create(key.isEmpty() ? req.interfaceName() : key,
+                            poolBuffers(req.log2RingSize()), size));
+                } catch (MemifException x) {
+                    throw new IOException(x.getMessage(), x);
+                }
+                if (!key.isEmpty()) {
+                    pools.put(key, e);
+                }
+            }
+            e.links++;
+            return e.pool;
+        }
+    }
+
+    private void unpool(AppLinkRequest req, BufferPool pool) {
+        synchronized (pools) {
+            String key = req.sharedPool();
+            PoolEntry e = key.isEmpty() ? null : pools.get(key);
+            if (e != null && e.pool == pool) {
+                if (--e.links > 0) {
+                    return;
+                }
+                pools.remove(key);
+            }
+        }
+        pool.close(); // the memory goes when the last connection and frame let go
+    }
+
+    /** Buffer pools in use, by name: buffers, free, size, exhausted. */
+    public Map<String, Map<String, Long>> poolStats() {
+        Map<String, Map<String, Long>> m = new java.util.TreeMap<>();
+        synchronized (pools) {
+            for (Map.Entry<String, PoolEntry> e : pools.entrySet()) {
+                BufferPool p = e.getValue().pool;
+                m.put(e.getKey(), Map.of("buffers", (long) p.count(), "free", (long) p.available(),
+                        "buffer_size", (long) p.bufferSize(), "exhausted", p.exhausted(), "links", (long) e.getValue().links));
+            }
+        }
+        return m;
+    }
+
     @Override
     public AppLink open(AppLinkRequest req) throws IOException {
+        if (req.pooled()) {
+            return openPooled(req);
+        }
         String address = req.socketPath();
         if (!address.startsWith("@")) {
             Path p = Path.of(address);
@@ -71,6 +148,36 @@ public final class MemifAppLinkService implements AppLinkService {
         }
     }
 
+    /**
+     * Pool layout: the app listens on the socket path, the proxy connects as the side that brings the memory (a
+     * buffer pool, shared by name); RX apps get it read only.
+     */
+    private AppLink openPooled(AppLinkRequest req) throws IOException {
+        if (!req.socketPath().startsWith("@")) {
+            Path parent = Path.of(req.socketPath()).getParent();
+            if (parent != null) {
+                Files.createDirectories(parent); // the app listens there
+            }
+        }
+        BufferPool pool = pool(req);
+        MemifSocket socket;
+        try {
+            socket = memif.openClient(req.socketPath());
+        } catch (MemifException e) {
+            unpool(req, pool);
+            throw new IOException("cannot open memif client socket to " + req.socketPath() + ": " + e.getMessage(), e);
+        }
+        try {
+            Link link = new Link(req, socket, pool);
+            links.add(link);
+            return link;
+        } catch (MemifException | RuntimeException e) {
+            socket.close();
+            unpool(req, pool);
+            throw new IOException("cannot create memif interface " + req.interfaceName() + ": " + e.getMessage(), e);
+        }
+    }
+
     @Deactivate
     void deactivate() {
         for (Link l : links) {
@@ -87,12 +194,23 @@ public final class MemifAppLinkService implements AppLinkService {
         private volatile Thread pump;
         private volatile boolean closed;
         private volatile boolean wasConnected;
+        private final BufferPool pool;
 
         Link(AppLinkRequest req, MemifSocket socket) throws MemifException {
+            this(req, socket, null);
+        }
+
+        Link(AppLinkRequest req, MemifSocket socket, BufferPool pool) throws MemifException {
             this.req = req;
             this.socket = socket;
+            this.pool = pool;
             long frame = req.bufferSize();
-            InterfaceConfig cfg = InterfaceConfig.builder(req.interfaceId())
+            InterfaceConfig.Builder b = InterfaceConfig.builder(req.interfaceId());
+            if (pool != null) {
+                // the app listens: look for it often until it is there, and after it went away
+                b.pool(pool, req.direction() == Direction.RX).reconnectInterval(java.time.Duration.ofMillis(20));
+            }
+            InterfaceConfig cfg = b
                     .name(req.interfaceName().length() > 31 ? req.interfaceName().substring(0, 31) : req.interfaceName())
                     .secret(req.secret())
                     .rxMode(req.polling() ? RxMode.POLLING : RxMode.INTERRUPT)
@@ -206,6 +324,10 @@ public final class MemifAppLinkService implements AppLinkService {
                 // closing anyway
             }
             socket.close();
+            if (pool != null) {
+                unpool(req, pool);
+                return; // the socket file is the app's
+            }
             if (!req.socketPath().startsWith("@")) {
                 try {
                     Files.deleteIfExists(Path.of(req.socketPath()));

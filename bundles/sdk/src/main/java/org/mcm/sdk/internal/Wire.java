@@ -29,6 +29,11 @@ public final class Wire {
      * the connection; reply {@code u32} 0 = accepted, otherwise refused and the connection is closed.
      */
     public static final int CMD_AUTH = 16;
+    /**
+     * Extension of this proxy: CREATE_SESSION where the proxy brings the shared memory (a buffer pool shared by the
+     * apps of a local group) and the app is the memif master; same payload and reply as CREATE_SESSION.
+     */
+    public static final int CMD_CREATE_SESSION_POOLED = 17;
     /** Longest token the proxy accepts. */
     public static final int MAX_TOKEN_BYTES = 4096;
 

@@ -23,8 +23,10 @@ import org.osgi.service.component.annotations.Deactivate;
 
 /**
  * The "local" transport: a sender and any number of receivers on the same proxy meet in a group (the option
- * {@code group}, else the port: TX remote port = RX local port). Each frame the sender's app puts into its shared
- * memory is copied once into a free buffer of every receiver's shared memory. A receiver with no free buffer is
+ * {@code group}, else the port: TX remote port = RX local port). When the sender's and a receiver's app links draw
+ * from one shared buffer pool (apps that attached with the SDK's pooled mode), the receiver gets the very buffer
+ * the sender filled: no byte is copied ({@code frames_shared}). Otherwise each frame is copied once into a free
+ * buffer of the receiver's shared memory ({@code bytes_copied}). A receiver with no free buffer or ring room is
  * waited for up to {@code wait_ms} (connection option of the sender, default 1000 ms), which slows the sender down
  * to the receiver's pace instead of losing frames; after that the receiver misses the frame (counted).
  */
@@ -188,6 +190,8 @@ public final class LocalTransport implements Transport {
         private final FrameSink sink;
         private final LongAdder frames = new LongAdder();
         private final LongAdder noBuffer = new LongAdder();
+        private final LongAdder shared = new LongAdder();
+        private final LongAdder copied = new LongAdder();
         private volatile boolean open = true;
 
         Receiver(Group group, FrameSource source, FrameSink sink) {
@@ -198,6 +202,19 @@ public final class LocalTransport implements Transport {
 
         void deliver(Frame f, long waitNanos) {
             if (!open) {
+                return;
+            }
+            if (sink.canShare(f)) {
+                try {
+                    if (sink.acceptShared(f, waitNanos, TimeUnit.NANOSECONDS)) {
+                        frames.increment();
+                        shared.increment();
+                    } else {
+                        noBuffer.increment();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 return;
             }
             Frame out;
@@ -215,6 +232,7 @@ public final class LocalTransport implements Transport {
                 return;
             }
             out.data().put(0, f.data(), 0, f.length());
+            copied.add(f.length());
             out.length(f.length());
             out.timestamp(f.timestamp());
             out.sequence(f.sequence());
@@ -238,6 +256,8 @@ public final class LocalTransport implements Transport {
             Map<String, Long> m = new TreeMap<>();
             m.put("frames", frames.sum());
             m.put("no_buffer", noBuffer.sum());
+            m.put("frames_shared", shared.sum());
+            m.put("bytes_copied", copied.sum());
             return m;
         }
 

@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Writer of the upstream {@code memif_conn_param} reply to command 5 (296 bytes, x86-64 layout of libmemif's
  * {@code memif_socket_args_t} + {@code memif_conn_args_t}): every pointer field zero (libmemif would call them),
- * {@code is_master} 0 because the SDK side is the memif client.
+ * {@code is_master} 0 because the SDK side is the memif client (1 only for sessions created with this proxy's
+ * pooled extension, where the app is the master).
  */
 final class MemifConnParam {
 
@@ -29,6 +30,11 @@ final class MemifConnParam {
 
     static byte[] write(String socketPath, String appName, String secret, long bufferSize, int log2Ring,
             long interfaceId, String interfaceName) {
+        return write(socketPath, appName, secret, bufferSize, log2Ring, interfaceId, interfaceName, false);
+    }
+
+    static byte[] write(String socketPath, String appName, String secret, long bufferSize, int log2Ring,
+            long interfaceId, String interfaceName, boolean appIsMaster) {
         byte[] out = new byte[SIZE];
         ByteBuffer b = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
         cstr(out, OFF_SOCKET_PATH, 108, socketPath, "socket path");
@@ -38,7 +44,7 @@ final class MemifConnParam {
         b.put(OFF_NUM_M2S, (byte) 1);
         b.putInt(OFF_BUFFER_SIZE, (int) bufferSize);
         b.put(OFF_LOG2_RING, (byte) log2Ring);
-        b.put(OFF_IS_MASTER, (byte) 0);
+        b.put(OFF_IS_MASTER, (byte) (appIsMaster ? 1 : 0));
         b.putInt(OFF_INTERFACE_ID, (int) interfaceId);
         cstr(out, OFF_INTERFACE_NAME, 32, interfaceName, "interface name");
         b.put(OFF_MODE, (byte) 0); // ethernet

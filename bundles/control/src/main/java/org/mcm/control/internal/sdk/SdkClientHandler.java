@@ -141,7 +141,8 @@ final class SdkClientHandler implements Runnable {
             return false;
         }
         return switch (inst) {
-            case SdkProtocol.CMD_CREATE_SESSION -> create(payload, out);
+            case SdkProtocol.CMD_CREATE_SESSION -> create(payload, out, false);
+            case SdkProtocol.CMD_CREATE_SESSION_POOLED -> create(payload, out, true);
             case SdkProtocol.CMD_DESTROY_SESSION -> destroy(payload);
             case SdkProtocol.CMD_QUERY_MEMIF_PARAM -> queryMemif(payload, out);
             default -> protocolError("unsupported command " + inst);
@@ -180,7 +181,7 @@ final class SdkClientHandler implements Runnable {
         return true;
     }
 
-    private boolean create(byte[] payload, OutputStream out) throws IOException {
+    private boolean create(byte[] payload, OutputStream out, boolean pooled) throws IOException {
         if (payload.length != McmConnParam.SIZE) {
             return protocolError("create session: mcm_conn_param of " + payload.length + " bytes, expected " + McmConnParam.SIZE);
         }
@@ -214,9 +215,12 @@ final class SdkClientHandler implements Runnable {
         int log2 = spec.format() instanceof org.mcm.api.media.VideoFormat ? config.videoRingLog2() : config.audioRingLog2();
         AppLink link;
         try {
-            link = links.open(new AppLinkRequest(spec.direction(), config.memifDir() + "/media_proxy_" + dir + "_" + n + ".sock",
+            // pooled: the app creates the socket, so its name carries random bits no other local process can guess
+            // ahead to listen there first
+            String path = config.memifDir() + "/media_proxy_" + dir + "_" + n + (pooled ? "_" + newSocketTag() : "") + ".sock";
+            link = links.open(new AppLinkRequest(spec.direction(), path,
                     0, name, spec.format().bufferSize(), log2, config.memifSecret() ? newMemifSecret() : "",
-                    config.memifPolling()));
+                    config.memifPolling(), pooled ? sharedPoolOf(spec) : null));
         } catch (IOException | IllegalArgumentException e) {
             counters.increment("sdk_requests_failed");
             LOG.warn("{}: create session failed: {}; closing the connection", peer, e.getMessage());
@@ -282,7 +286,7 @@ final class SdkClientHandler implements Runnable {
         }
         AppLinkRequest r = link.request();
         out.write(MemifConnParam.write(r.socketPath(), r.interfaceName(), r.secret(), r.bufferSize(), r.log2RingSize(),
-                r.interfaceId(), r.interfaceName()));
+                r.interfaceId(), r.interfaceName(), r.pooled()));
         out.flush();
         return true;
     }
@@ -294,6 +298,23 @@ final class SdkClientHandler implements Runnable {
     }
 
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    /**
+     * The pool a pooled session draws from: the apps of one local group share one (so frames pass between them
+     * without a copy); a session of any other transport gets a pool of its own.
+     */
+    static String sharedPoolOf(ConnectionSpec spec) {
+        String group = spec.options().get("group");
+        if ("local".equals(spec.transport()) && group != null && !group.isBlank()) {
+            return "local/" + group;
+        }
+        return "";
+    }
+
+    /** 64 random bits, hex. */
+    static String newSocketTag() {
+        return String.format("%016x", RANDOM.nextLong());
+    }
 
     /** 128 random bits as 22 URL-safe characters: fits memif's 24-byte secret field with its NUL. */
     static String newMemifSecret() {

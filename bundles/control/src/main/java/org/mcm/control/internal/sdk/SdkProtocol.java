@@ -24,6 +24,15 @@ public final class SdkProtocol {
     public static final int AUTH_OK = 0;
     public static final int AUTH_REFUSED = 1;
 
+    /**
+     * This proxy's extension: like {@link #CMD_CREATE_SESSION} (same 304-byte {@code mcm_conn_param}, same
+     * {@code u32} session id reply), but the proxy allocates the shared memory from a buffer pool and the app is
+     * the memif master: the reply to {@link #CMD_QUERY_MEMIF_PARAM} then has {@code is_master} 1 and names the
+     * socket path where the app listens. Apps of one local group share a pool, so frames pass between them
+     * without any copy. Upstream clients never send it.
+     */
+    public static final int CMD_CREATE_SESSION_POOLED = 17;
+
     /** Size of the {@code memif_conn_param} reply to command 5. */
     public static final int MEMIF_CONN_PARAM_SIZE = 296;
 

@@ -153,9 +153,36 @@ public class SessionManagerImpl implements SessionManager {
         }
     }
 
+    /** True while the OSGi framework is still starting its bundles (false outside OSGi). */
+    private static boolean frameworkStarting() {
+        org.osgi.framework.Bundle b = org.osgi.framework.FrameworkUtil.getBundle(SessionManagerImpl.class);
+        org.osgi.framework.BundleContext ctx = b == null ? null : b.getBundleContext();
+        if (ctx == null) {
+            return false;
+        }
+        org.osgi.framework.Bundle system = ctx.getBundle(0);
+        return system != null && system.getState() == org.osgi.framework.Bundle.STARTING;
+    }
+
+    private TransportEntry transportFor(String protocol) {
+        List<TransportEntry> candidates = transports.get(protocol);
+        return candidates == null || candidates.isEmpty() ? null : candidates.get(0);
+    }
+
     private Session doCreate(ConnectionSpec spec, String owner, AppAttachment attach) throws SessionException {
-        List<TransportEntry> candidates = transports.get(spec.transport());
-        TransportEntry entry = candidates == null || candidates.isEmpty() ? null : candidates.get(0);
+        TransportEntry entry = transportFor(spec.transport());
+        // the control ports open while the rest of the image is still starting: an app that asks at once waits for
+        // the transport bundles (at most 10 s) instead of being told its transport does not exist
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (entry == null && System.nanoTime() < until && frameworkStarting()) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            entry = transportFor(spec.transport());
+        }
         if (entry == null) {
             throw new SessionException(ErrorCode.UNKNOWN_TRANSPORT, "no transport '" + spec.transport()
                     + "' is loaded (available: " + String.join(", ", new java.util.TreeSet<>(availableProtocols())) + ")");
