@@ -1,5 +1,6 @@
 package org.mcm.sdk.apps;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -10,9 +11,11 @@ import java.util.Arrays;
 import java.util.Map;
 
 import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.HelpFormatter;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
 import org.mcm.api.connection.Direction;
 import org.mcm.api.connection.Endpoint;
 import org.mcm.api.media.BlobFormat;
@@ -25,7 +28,10 @@ import org.mcm.sdk.ConnectionOptions;
 import org.mcm.sdk.McmClient;
 import org.mcm.sdk.McmException;
 
-/** What mcm-sender and mcm-receiver share: the connection options, the in-band stamp, statistics. */
+/**
+ * What mcm-sender and mcm-receiver share: the command line and its errors, the connection options, the in-band
+ * stamp, statistics.
+ */
 final class AppSupport {
 
     /** A wrong argument: usage and exit status 2. */
@@ -42,6 +48,59 @@ final class AppSupport {
     static final int STAMP_SIZE = 24;
 
     private AppSupport() {
+    }
+
+    /** What every app reads from its command line: the format, the connection options and --frames (0 = no limit). */
+    record Args(CommandLine cl, MediaFormat format, ConnectionOptions options, long frames) {
+    }
+
+    /** The part of an app that runs once the shared arguments are read. */
+    interface Body {
+        /** Exit status; a {@link UsageException} is a usage error (2), a failure to connect or do I/O is 1. */
+        int run(Args a) throws UsageException, IOException;
+    }
+
+    /**
+     * Runs an app: parses its options (which start with {@link #connectionOptions}), prints the usage on --help,
+     * reads the shared arguments and hands them to the body.
+     *
+     * @return exit status: 0 done, 1 failed, 2 wrong arguments (the message and the usage on {@code err})
+     */
+    static int run(String name, String summary, Options opts, String[] args, PrintStream out, PrintStream err,
+            Body body) {
+        CommandLine cl;
+        try {
+            cl = new DefaultParser().parse(opts, args);
+        } catch (ParseException e) {
+            return usageError(err, name, summary, opts, e.getMessage());
+        }
+        if (cl.hasOption("?")) {
+            usage(out, name, summary, opts);
+            return 0;
+        }
+        if (!cl.getArgList().isEmpty()) {
+            return usageError(err, name, summary, opts, "unexpected argument: " + cl.getArgList().get(0));
+        }
+        try {
+            MediaFormat format = format(cl);
+            ConnectionOptions co = options(cl, format);
+            long frames = intArg(cl, "n", 0, 0, Integer.MAX_VALUE);
+            return body.run(new Args(cl, format, co, frames));
+        } catch (UsageException e) {
+            return usageError(err, name, summary, opts, e.getMessage());
+        } catch (McmException e) {
+            err.println(name + ": " + e.getMessage() + " [" + e.errorCode() + "]");
+            return 1;
+        } catch (IOException e) {
+            err.println(name + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int usageError(PrintStream err, String name, String summary, Options opts, String message) {
+        err.println(name + ": " + message);
+        usage(err, name, summary, opts);
+        return 2;
     }
 
     static void connectionOptions(Options o) {

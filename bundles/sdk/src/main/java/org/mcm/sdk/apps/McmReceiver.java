@@ -10,16 +10,12 @@ import java.time.Duration;
 import java.util.Map;
 
 import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
-import org.apache.commons.cli.ParseException;
 import org.mcm.api.connection.Direction;
 import org.mcm.api.media.MediaFormat;
 import org.mcm.sdk.Connection;
-import org.mcm.sdk.ConnectionOptions;
 import org.mcm.sdk.McmBuffer;
-import org.mcm.sdk.McmException;
 
 /**
  * mcm-receiver: receives frames through a media proxy (or directly over memif), writes them to a file and prints
@@ -51,32 +47,13 @@ public final class McmReceiver {
 
     /** Exit status: 0 done, 1 failed, 2 wrong arguments. */
     static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
-        Options opts = options();
-        CommandLine cl;
-        try {
-            cl = new DefaultParser().parse(opts, args);
-        } catch (ParseException e) {
-            return usageError(err, e.getMessage(), opts);
-        }
-        if (cl.hasOption("?")) {
-            AppSupport.usage(out, NAME, SUMMARY, opts);
-            return 0;
-        }
-        if (!cl.getArgList().isEmpty()) {
-            return usageError(err, "unexpected argument: " + cl.getArgList().get(0), opts);
-        }
-        MediaFormat format;
-        ConnectionOptions co;
-        long limit;
-        int idle;
-        try {
-            format = AppSupport.format(cl);
-            co = AppSupport.options(cl, format);
-            limit = AppSupport.intArg(cl, "n", 0, 0, Integer.MAX_VALUE);
-            idle = AppSupport.intArg(cl, "idle-timeout", 5, 0, 86_400);
-        } catch (AppSupport.UsageException e) {
-            return usageError(err, e.getMessage(), opts);
-        }
+        return AppSupport.run(NAME, SUMMARY, options(), args, out, err, a -> runWith(a, out, err, env));
+    }
+
+    private static int runWith(AppSupport.Args a, PrintStream out, PrintStream err, Map<String, String> env)
+            throws AppSupport.UsageException, IOException {
+        CommandLine cl = a.cl();
+        int idle = AppSupport.intArg(cl, "idle-timeout", 5, 0, 86_400);
         String o = cl.getOptionValue("o");
         // "-" (or /dev/stdout) writes the frames to standard output; status lines then go to standard error
         boolean toStdout = "-".equals(o) || "/dev/stdout".equals(o);
@@ -84,29 +61,10 @@ public final class McmReceiver {
         PrintStream status = toStdout ? err : out;
         try (FileChannel file = output == null ? null : toStdout ? FileChannel.open(output, StandardOpenOption.WRITE)
                 : FileChannel.open(output, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
-            Connection conn;
-            try {
-                conn = AppSupport.open(Direction.RX, cl, co, env);
-            } catch (AppSupport.UsageException e) {
-                return usageError(err, e.getMessage(), opts);
-            }
-            try (conn) {
-                return receive(conn, file, limit, idle, format, cl.hasOption("q"), status);
-            }
-        } catch (McmException e) {
-            err.println(NAME + ": " + e.getMessage() + " [" + e.errorCode() + "]");
-            return 1;
-        } catch (IOException e) {
-            err.println(NAME + ": " + e.getMessage());
-            return 1;
+                        StandardOpenOption.TRUNCATE_EXISTING);
+                Connection conn = AppSupport.open(Direction.RX, cl, a.options(), env)) {
+            return receive(conn, file, a.frames(), idle, a.format(), cl.hasOption("q"), status);
         }
-    }
-
-    private static int usageError(PrintStream err, String message, Options opts) {
-        err.println(NAME + ": " + message);
-        AppSupport.usage(err, NAME, SUMMARY, opts);
-        return 2;
     }
 
     private static int receive(Connection conn, FileChannel file, long limit, int idleSeconds, MediaFormat format,

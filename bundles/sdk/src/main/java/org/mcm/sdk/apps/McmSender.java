@@ -11,19 +11,15 @@ import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 
 import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
-import org.apache.commons.cli.ParseException;
 import org.mcm.api.connection.Direction;
 import org.mcm.api.media.MediaFormat;
 import org.mcm.api.media.PixelFormat;
 import org.mcm.api.media.Rational;
 import org.mcm.api.media.VideoFormat;
 import org.mcm.sdk.Connection;
-import org.mcm.sdk.ConnectionOptions;
 import org.mcm.sdk.McmBuffer;
-import org.mcm.sdk.McmException;
 
 /**
  * mcm-sender: sends a raw video file (frames back to back, e.g. yuv422p10le) or a generated test pattern at the
@@ -32,6 +28,7 @@ import org.mcm.sdk.McmException;
 public final class McmSender {
 
     static final String NAME = "mcm-sender";
+    private static final String SUMMARY = "Send raw video frames (a file or a test pattern) at a frame rate.";
 
     private McmSender() {
     }
@@ -54,38 +51,20 @@ public final class McmSender {
 
     /** Exit status: 0 done, 1 failed, 2 wrong arguments. */
     static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
-        Options opts = options();
-        CommandLine cl;
-        try {
-            cl = new DefaultParser().parse(opts, args);
-        } catch (ParseException e) {
-            return usageError(err, e.getMessage(), opts);
-        }
-        if (cl.hasOption("?")) {
-            AppSupport.usage(out, NAME, "Send raw video frames (a file or a test pattern) at a frame rate.", opts);
-            return 0;
-        }
-        if (!cl.getArgList().isEmpty()) {
-            return usageError(err, "unexpected argument: " + cl.getArgList().get(0), opts);
-        }
-        MediaFormat format;
-        ConnectionOptions co;
-        long limit;
-        Rational rate;
+        return AppSupport.run(NAME, SUMMARY, options(), args, out, err, a -> runWith(a, out, err, env));
+    }
+
+    private static int runWith(AppSupport.Args a, PrintStream out, PrintStream err, Map<String, String> env)
+            throws AppSupport.UsageException, IOException {
+        CommandLine cl = a.cl();
+        MediaFormat format = a.format();
         Path input = cl.hasOption("i") ? Path.of(cl.getOptionValue("i")) : null;
-        try {
-            format = AppSupport.format(cl);
-            co = AppSupport.options(cl, format);
-            limit = AppSupport.intArg(cl, "n", 0, 0, Integer.MAX_VALUE);
-            rate = AppSupport.rate(format, cl);
-            if (cl.hasOption("stamp") && cl.hasOption("no-stamp")) {
-                throw new AppSupport.UsageException("--stamp and --no-stamp exclude each other");
-            }
-            if (cl.hasOption("loop") && input == null) {
-                throw new AppSupport.UsageException("--loop needs --input");
-            }
-        } catch (AppSupport.UsageException e) {
-            return usageError(err, e.getMessage(), opts);
+        Rational rate = AppSupport.rate(format, cl);
+        if (cl.hasOption("stamp") && cl.hasOption("no-stamp")) {
+            throw new AppSupport.UsageException("--stamp and --no-stamp exclude each other");
+        }
+        if (cl.hasOption("loop") && input == null) {
+            throw new AppSupport.UsageException("--loop needs --input");
         }
         boolean stamp = cl.hasOption("stamp") || (input == null && !cl.hasOption("no-stamp"));
         int frameSize = (int) format.bufferSize();
@@ -104,22 +83,10 @@ public final class McmSender {
                             + "-byte frames; the tail is not sent");
                 }
             }
-            Connection conn;
-            try {
-                conn = AppSupport.open(Direction.TX, cl, co, env);
-            } catch (AppSupport.UsageException e) {
-                return usageError(err, e.getMessage(), opts);
-            }
-            try (conn) {
-                return send(conn, in, cl.hasOption("loop"), limit, rate, stamp, frameSize, format,
+            try (Connection conn = AppSupport.open(Direction.TX, cl, a.options(), env)) {
+                return send(conn, in, cl.hasOption("loop"), a.frames(), rate, stamp, frameSize, format,
                         cl.hasOption("q"), out);
             }
-        } catch (McmException e) {
-            err.println(NAME + ": " + e.getMessage() + " [" + e.errorCode() + "]");
-            return 1;
-        } catch (IOException e) {
-            err.println(NAME + ": " + e.getMessage());
-            return 1;
         } finally {
             if (in != null) {
                 try {
@@ -129,12 +96,6 @@ public final class McmSender {
                 }
             }
         }
-    }
-
-    private static int usageError(PrintStream err, String message, Options opts) {
-        err.println(NAME + ": " + message);
-        AppSupport.usage(err, NAME, "Send raw video frames (a file or a test pattern) at a frame rate.", opts);
-        return 2;
     }
 
     private static int send(Connection conn, FileChannel in, boolean loop, long limit, Rational rate, boolean stamp,

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.connection.Direction;
 import org.mcm.api.media.AudioFormat;
+import org.mcm.api.media.MediaFormat;
 import org.mcm.api.media.VideoFormat;
 import org.mcm.api.transport.Transport;
 import org.mcm.api.transport.TransportContext;
@@ -24,10 +25,26 @@ final class St2110Transports {
     private St2110Transports() {
     }
 
-    /** Sessions opened by one transport service; closed when the service goes away (bundle stop or update). */
+    /**
+     * What the three transport services share: their names, the format check, opening a sender or a receiver with
+     * the current settings, and the sessions they opened, closed when the service goes away (bundle stop or update).
+     * The DS annotations stay on the concrete components (bnd does not read them from a superclass): their
+     * activate/modified/deactivate methods delegate to {@link #configure} and {@link #closeAll}.
+     */
     abstract static class Base implements Transport {
         final Set<TransportSession> open = ConcurrentHashMap.newKeySet();
         volatile Settings settings;
+        private final String protocol;
+        private final String description;
+        private final Class<? extends MediaFormat> carries;
+        private final String carriesName;
+
+        Base(String protocol, String description, Class<? extends MediaFormat> carries, String carriesName) {
+            this.protocol = protocol;
+            this.description = description;
+            this.carries = carries;
+            this.carriesName = carriesName;
+        }
 
         void configure(Settings s) {
             settings = s;
@@ -40,9 +57,38 @@ final class St2110Transports {
             open.clear();
         }
 
+        /** A sender session for a spec whose format this transport carries. */
+        abstract TransportSession openTx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException;
+
+        /** A receiver session for a spec whose format this transport carries. */
+        abstract TransportSession openRx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException;
+
+        @Override
+        public String protocol() {
+            return protocol;
+        }
+
+        @Override
+        public String description() {
+            return description;
+        }
+
         @Override
         public Set<Direction> directions() {
             return EnumSet.allOf(Direction.class);
+        }
+
+        @Override
+        public TransportSession open(ConnectionSpec spec, TransportContext ctx) throws TransportException {
+            if (!carries.isInstance(spec.format())) {
+                throw new TransportException(protocol + " carries " + carriesName + ", not " + spec.format());
+            }
+            return track(spec.direction() == Direction.TX ? openTx(spec, ctx, settings) : openRx(spec, ctx, settings));
+        }
+
+        @Override
+        public java.util.Optional<ConnectionSpec> parseDescription(String sdp) {
+            return SdpParser.parse(sdp, protocol);
         }
 
         TransportSession track(TransportSession s) {
@@ -72,9 +118,16 @@ final class St2110Transports {
         }
     }
 
-    @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=st2110-20",
+    @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Video.PROTOCOL,
             configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
     public static final class Video extends Base {
+        static final String PROTOCOL = "st2110-20";
+
+        public Video() {
+            super(PROTOCOL, "SMPTE ST 2110-20 uncompressed video (RFC 4175, GPM) over kernel UDP", VideoFormat.class,
+                    "video");
+        }
+
         @Activate
         @Modified
         void activate(Settings s) {
@@ -87,27 +140,13 @@ final class St2110Transports {
         }
 
         @Override
-        public String protocol() {
-            return "st2110-20";
+        TransportSession openTx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
+            return new VideoTxSession(spec, ctx, s);
         }
 
         @Override
-        public String description() {
-            return "SMPTE ST 2110-20 uncompressed video (RFC 4175, GPM) over kernel UDP";
-        }
-
-        @Override
-        public TransportSession open(ConnectionSpec spec, TransportContext ctx) throws TransportException {
-            if (!(spec.format() instanceof VideoFormat)) {
-                throw new TransportException("st2110-20 carries video, not " + spec.format());
-            }
-            return track(spec.direction() == Direction.TX ? new VideoTxSession(spec, ctx, settings)
-                    : new VideoRxSession(spec, ctx, settings));
-        }
-
-        @Override
-        public java.util.Optional<ConnectionSpec> parseDescription(String sdp) {
-            return SdpParser.parse(sdp, "st2110-20");
+        TransportSession openRx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
+            return new VideoRxSession(spec, ctx, s);
         }
     }
 
@@ -121,12 +160,19 @@ final class St2110Transports {
      * ST 2110-22: present only while a {@code jpegxs} Codec service is (the codec bundle going away takes this
      * transport and its sessions with it, and its return brings it back).
      */
-    @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=st2110-22",
+    @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Jxs.PROTOCOL,
             configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
     public static final class Jxs extends Base {
+        static final String PROTOCOL = "st2110-22";
+
         @org.osgi.service.component.annotations.Reference(target = "(" + org.mcm.api.codec.Codec.NAME_PROPERTY + "=jpegxs)")
         org.mcm.api.codec.Codec codec;
 
+        public Jxs() {
+            super(PROTOCOL, "SMPTE ST 2110-22 JPEG XS video (RFC 9134 codestream mode) over kernel UDP",
+                    VideoFormat.class, "video");
+        }
+
         @Activate
         @Modified
         void activate(Settings s) {
@@ -139,33 +185,25 @@ final class St2110Transports {
         }
 
         @Override
-        public String protocol() {
-            return "st2110-22";
+        TransportSession openTx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
+            return new JxsSessions.Tx(spec, ctx, s, codec);
         }
 
         @Override
-        public String description() {
-            return "SMPTE ST 2110-22 JPEG XS video (RFC 9134 codestream mode) over kernel UDP";
-        }
-
-        @Override
-        public TransportSession open(ConnectionSpec spec, TransportContext ctx) throws TransportException {
-            if (!(spec.format() instanceof VideoFormat)) {
-                throw new TransportException("st2110-22 carries video, not " + spec.format());
-            }
-            return track(spec.direction() == Direction.TX ? new JxsSessions.Tx(spec, ctx, settings, codec)
-                    : new JxsSessions.Rx(spec, ctx, settings, codec));
-        }
-
-        @Override
-        public java.util.Optional<ConnectionSpec> parseDescription(String sdp) {
-            return SdpParser.parse(sdp, "st2110-22");
+        TransportSession openRx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
+            return new JxsSessions.Rx(spec, ctx, s, codec);
         }
     }
 
-    @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=st2110-30",
+    @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Audio.PROTOCOL,
             configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
     public static final class Audio extends Base {
+        static final String PROTOCOL = "st2110-30";
+
+        public Audio() {
+            super(PROTOCOL, "SMPTE ST 2110-30 PCM audio (L16/L24) over kernel UDP", AudioFormat.class, "audio");
+        }
+
         @Activate
         @Modified
         void activate(Settings s) {
@@ -178,27 +216,13 @@ final class St2110Transports {
         }
 
         @Override
-        public String protocol() {
-            return "st2110-30";
+        TransportSession openTx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
+            return new AudioSessions.Tx(spec, ctx, s);
         }
 
         @Override
-        public String description() {
-            return "SMPTE ST 2110-30 PCM audio (L16/L24) over kernel UDP";
-        }
-
-        @Override
-        public TransportSession open(ConnectionSpec spec, TransportContext ctx) throws TransportException {
-            if (!(spec.format() instanceof AudioFormat)) {
-                throw new TransportException("st2110-30 carries audio, not " + spec.format());
-            }
-            return track(spec.direction() == Direction.TX ? new AudioSessions.Tx(spec, ctx, settings)
-                    : new AudioSessions.Rx(spec, ctx, settings));
-        }
-
-        @Override
-        public java.util.Optional<ConnectionSpec> parseDescription(String sdp) {
-            return SdpParser.parse(sdp, "st2110-30");
+        TransportSession openRx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
+            return new AudioSessions.Rx(spec, ctx, s);
         }
     }
 }

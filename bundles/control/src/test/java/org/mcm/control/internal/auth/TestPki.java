@@ -27,7 +27,10 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/** Throwaway certificates for tests (EC P-256), written as PEM files: generated per run, never committed. */
+/**
+ * Throwaway certificates for tests (EC P-256), written as PEM files: generated per run, never committed. The itests
+ * use it too, through this bundle's test-jar.
+ */
 public final class TestPki {
 
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
