@@ -50,7 +50,7 @@ public final class SdkPathBench {
                 }
                 Thread.sleep(100);
             }
-            System.out.println("| proxy links | app rings | frame | frames/s (flat out) | p50 µs | p99 µs | p99.9 µs | bytes copied app→proxy | proxy→app | inside proxy (local transport) |");
+            System.out.println("| rings | buffers | frame | frames/s (flat out) | p50 µs | p99 µs | p99.9 µs | bytes copied app→proxy | proxy→app | inside proxy (local transport), per frame |");
             System.out.println("|---|---|---|--:|--:|--:|--:|--:|--:|--:|");
             for (boolean polling : new boolean[] {false, true}) {
                 if (polling) {
@@ -58,8 +58,11 @@ public final class SdkPathBench {
                             "port=" + tcp + "\nmemifPolling=true\nmemifDir=" + memif + "\n");
                     Thread.sleep(3000); // FileInstall picks it up, the SDK listener re-binds
                 }
-                run(tcp, c, polling, frames, new VideoFormat(W, H, Rational.of(60, 1), PixelFormat.YUV422P10LE), 9300 + (polling ? 1 : 0));
-                run(tcp, c, polling, frames * 5, new org.mcm.api.media.BlobFormat(1024), 9310 + (polling ? 1 : 0));
+                for (boolean pooled : new boolean[] {false, true}) {
+                    int p = (polling ? 1 : 0) + (pooled ? 2 : 0);
+                    run(tcp, c, polling, pooled, frames, new VideoFormat(W, H, Rational.of(60, 1), PixelFormat.YUV422P10LE), 9300 + p);
+                    run(tcp, c, polling, pooled, frames * 5, new org.mcm.api.media.BlobFormat(1024), 9310 + p);
+                }
             }
         } finally {
             proxy.destroy();
@@ -67,15 +70,15 @@ public final class SdkPathBench {
         }
     }
 
-    static void run(int tcp, ControlClient c, boolean polling, int frames, org.mcm.api.media.MediaFormat fmt, int port)
-            throws Exception {
+    static void run(int tcp, ControlClient c, boolean polling, boolean pooled, int frames, org.mcm.api.media.MediaFormat fmt,
+            int port) throws Exception {
         int size = (int) fmt.bufferSize();
         String group = "127.0.0.1:" + port;
         try (McmClient client = McmClient.connect("127.0.0.1", tcp);
                 Connection rx = client.createRx(ConnectionOptions.builder(fmt).transport("local").remote("127.0.0.1",
-                        Integer.parseInt(group.substring(group.indexOf(':') + 1))).polling(polling).build());
+                        Integer.parseInt(group.substring(group.indexOf(':') + 1))).polling(polling).proxyBuffers(pooled).build());
                 Connection tx = client.createTx(ConnectionOptions.builder(fmt).transport("local").remote("127.0.0.1",
-                        Integer.parseInt(group.substring(group.indexOf(':') + 1))).polling(polling).build())) {
+                        Integer.parseInt(group.substring(group.indexOf(':') + 1))).polling(polling).proxyBuffers(pooled).build())) {
             rx.awaitConnected(Duration.ofSeconds(10));
             tx.awaitConnected(Duration.ofSeconds(10));
             Thread.sleep(500);
@@ -125,10 +128,22 @@ public final class SdkPathBench {
             }
             Arrays.sort(lat);
             Map<String, Long> txStats = tx.memifStats();
-            System.out.printf(Locale.ROOT, "| %s | %s | %s (%d B) | %.0f (%d/%d) | %.1f | %.1f | %.1f | 0 (view) | 0 (view) | %d per frame |%n",
-                    polling ? "polling" : "interrupt", polling ? "polling" : "interrupt",
+            long copied = 0;
+            long delivered = 0;
+            for (Map<String, Long> m : c.connectionStats("RX").values()) {
+                for (Map.Entry<String, Long> e : m.entrySet()) {
+                    if (e.getKey().endsWith("bytes_copied")) {
+                        copied += e.getValue();
+                    } else if (e.getKey().endsWith("frames") && !e.getKey().contains("_frames")) {
+                        delivered += e.getValue();
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "| %s | %s | %s (%d B) | %.0f (%d/%d) | %.1f | %.1f | %.1f | 0 (view) | 0 (view) | %s |%n",
+                    polling ? "polling" : "interrupt", pooled ? "proxy pool (pooled mode)" : "each app's own (upstream layout)",
                     fmt instanceof VideoFormat ? "1080p yuv422p10le" : "blob", size, fps, got.get(), frames,
-                    lat[n / 2] / 1e3, lat[(int) (n * 0.99)] / 1e3, lat[Math.min(n - 1, (int) (n * 0.999))] / 1e3, size);
+                    lat[n / 2] / 1e3, lat[(int) (n * 0.99)] / 1e3, lat[Math.min(n - 1, (int) (n * 0.999))] / 1e3,
+                    delivered == 0 ? "?" : Long.toString(copied / delivered));
             if (txStats.getOrDefault("tx_frames", 0L) < frames) {
                 System.out.println("(sender memif stats: " + txStats + ")");
             }

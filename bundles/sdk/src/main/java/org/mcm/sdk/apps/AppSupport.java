@@ -132,6 +132,8 @@ final class AppSupport {
                 .desc("direct mode: memif interface id (default 0)").build());
         o.addOption(Option.builder().longOpt("memif-server").desc("direct mode: be the memif server (master)").build());
         o.addOption(Option.builder().longOpt("polling").desc("busy-poll the receive ring (lowest latency)").build());
+        o.addOption(Option.builder().longOpt("proxy-buffers").desc("zero copy between apps on one proxy: the proxy "
+                + "allocates the shared buffers and this app is the memif master (this proxy's extension)").build());
         o.addOption(Option.builder("n").longOpt("frames").hasArg().argName("count")
                 .desc("stop after this many frames").build());
         o.addOption(Option.builder("q").longOpt("quiet").desc("no progress line").build());
@@ -219,11 +221,15 @@ final class AppSupport {
     static ConnectionOptions options(CommandLine cl, MediaFormat f) throws UsageException {
         try {
             ConnectionOptions.Builder b = ConnectionOptions.builder(f).local(endpoint(cl, "l")).remote(endpoint(cl, "r"))
-                    .payloadType(intArg(cl, "payload-type", 0, 0, 127)).polling(cl.hasOption("polling"));
+                    .payloadType(intArg(cl, "payload-type", 0, 0, 127)).polling(cl.hasOption("polling"))
+                    .proxyBuffers(cl.hasOption("proxy-buffers"));
             if (cl.hasOption("t")) {
                 b.transport(cl.getOptionValue("t"));
             } else if (f instanceof BlobFormat) {
                 b.transport("local");
+            }
+            if (cl.hasOption("memif") && cl.hasOption("proxy-buffers")) {
+                throw new UsageException("--proxy-buffers is for connections through a proxy, not with --memif");
             }
             if (cl.hasOption("memif")) {
                 b.memif(cl.getOptionValue("memif"), intArg(cl, "memif-id", 0, 0, Integer.MAX_VALUE),

@@ -60,7 +60,7 @@ class SampleAppsTest {
     @Test
     void wrongArgumentsPrintUsageAndExit2() {
         String[][] bad = {{"--bogus"}, {"-w", "wide"}, {"-x", "yuv999"}, {"-t", "srt"}, {"-f", "fast"},
-            {"--memif-server"}, {"-l", "host:notaport"}, {"extra"}, {"-w", "1921", "-x", "yuv422p10le"}};
+            {"--memif-server"}, {"--memif", "/tmp/x.sock", "--proxy-buffers"}, {"-l", "host:notaport"}, {"extra"}, {"-w", "1921", "-x", "yuv422p10le"}};
         for (String[] a : bad) {
             Run s = sender(a);
             assertEquals(2, s.status, String.join(" ", a) + ": " + s.err());
