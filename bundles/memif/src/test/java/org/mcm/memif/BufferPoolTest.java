@@ -3,6 +3,7 @@ package org.mcm.memif;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -232,6 +233,36 @@ class BufferPoolTest {
         in.release();
         assertEquals(4000L, linkRx.stats().get("tx_copied_bytes"));
         assertEquals(0L, linkRx.stats().get("tx_shared"));
+    }
+
+    @Test
+    void aSenderThatMovesAPoolBufferIsDisconnectedAndTheBuffersComeBack() throws Exception {
+        int log2 = 2;
+        BufferPool pool = keep(BufferPool.create("t5", 3 * 4 + 2, 4096));
+        MemifInterface appTx = app("tx.sock", log2);
+        MemifInterface linkTx = link("tx.sock", pool, false, log2);
+        assertTrue(appTx.awaitConnected(5, TimeUnit.SECONDS));
+        MemifFrame out = appTx.acquire(0, 5, TimeUnit.SECONDS);
+        assertNotNull(out);
+        // a hostile sender points the descriptor at another buffer of the pool (one it was not offered)
+        Connection c = appTx.active;
+        org.mcm.memif.internal.Ring ring = c.ring(c.s2c.get(0));
+        ring.descOffset(out.slot & ring.mask(), ring.descOffset(out.slot & ring.mask()) + 4096L * 5);
+        out.length(100);
+        appTx.submit(out);
+        assertNull(linkTx.receive(200, TimeUnit.MILLISECONDS), "nothing is delivered from a moved buffer");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (linkTx.protocolErrors() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, linkTx.protocolErrors());
+        assertTrue(linkTx.lastDisconnectReason().contains("moved"), linkTx.lastDisconnectReason());
+        // the link comes back by itself and offers its ring again; nothing leaked from the broken connection
+        assertTrue(linkTx.awaitConnected(5, TimeUnit.SECONDS));
+        while (pool.available() != pool.count() - 4 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(pool.count() - 4, pool.available(), "only the 4 slots of the new connection hold buffers");
     }
 
     @Test
