@@ -173,6 +173,8 @@ public class SdkEndToEndIT {
             proxy.line("INFO: TCP Server listening on", 60_000);
             try {
                 pooledExchange(c, tcp, memifDir, fmt, size, frames);
+                ApplianceProcessIT.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
+                pooledSenderKilled(c, tcp, fmt);
             } catch (Exception | AssertionError e) {
                 throw new AssertionError(e + "\nproxy: " + proxy.out, e);
             }
@@ -233,6 +235,53 @@ public class SdkEndToEndIT {
                 }
                 assertEquals("frames handed over without a copy: " + c.dump(), frames, shared);
                 assertEquals("only the upstream-layout receiver's frames were copied: " + c.dump(), (long) frames * size, copied);
+            }
+        }
+    }
+
+    /**
+     * A pooled sender app (the image's mcm-sender) killed with SIGKILL mid-stream: its session goes within a second,
+     * the pooled receiver stays attached, and a new sender in the same group reaches it again through the pool.
+     */
+    private static void pooledSenderKilled(ControlClient c, int tcp, org.mcm.api.media.VideoFormat fmt) throws Exception {
+        try (org.mcm.sdk.McmClient client = org.mcm.sdk.McmClient.connect("127.0.0.1", tcp);
+                org.mcm.sdk.Connection rx = client.createRx(org.mcm.sdk.ConnectionOptions.builder(fmt).transport("local")
+                        .remote("127.0.0.1", 9121).proxyBuffers(true).build())) {
+            ProcessBuilder txb = new ProcessBuilder(cmd(home, "mcm-sender", new String[] {"-P", Integer.toString(tcp), "-t",
+                    "local", "-r", "127.0.0.1:9121", "-w", Integer.toString(W), "-h", Integer.toString(H), "-x", "yuv422p10le",
+                    "-f", "30", "-q", "--proxy-buffers"}));
+            txb.environment().put("JAVA", javaBin());
+            txb.redirectErrorStream(true).redirectOutput(work.resolve("pooled-tx.out").toFile());
+            Process tx = txb.start();
+            try {
+                for (int i = 0; i < 10; i++) {
+                    org.mcm.sdk.McmBuffer b = rx.tryGetBuffer(java.time.Duration.ofSeconds(20));
+                    if (b == null) {
+                        throw new AssertionError("no frame from the pooled mcm-sender: " + Files.readString(work.resolve("pooled-tx.out")));
+                    }
+                    assertEquals(fmt.bufferSize(), b.length());
+                    b.release();
+                }
+                new ProcessBuilder("kill", "-KILL", Long.toString(tx.pid())).start().waitFor();
+                long killed = System.nanoTime();
+                ApplianceProcessIT.waitFor("killed pooled sender's session reclaimed", () -> c.connectionCount() == 1, 5_000);
+                long reclaimMs = (System.nanoTime() - killed) / 1_000_000;
+                assertTrue("reclaimed within a second: " + reclaimMs + " ms", reclaimMs <= 1000);
+            } finally {
+                tx.destroyForcibly();
+            }
+            for (org.mcm.sdk.McmBuffer b; (b = rx.tryGetBuffer(java.time.Duration.ofMillis(100))) != null; ) {
+                b.release(); // frames still in the ring
+            }
+            try (org.mcm.sdk.Connection tx2 = client.createTx(org.mcm.sdk.ConnectionOptions.builder(fmt).transport("local")
+                    .remote("127.0.0.1", 9121).proxyBuffers(true).build())) {
+                org.mcm.sdk.McmBuffer b = tx2.getBuffer(java.time.Duration.ofSeconds(20));
+                b.data().putLong(0, 0x5EED);
+                b.length((int) fmt.bufferSize());
+                b.send();
+                org.mcm.sdk.McmBuffer r = rx.getBuffer(java.time.Duration.ofSeconds(20));
+                assertEquals("the receiver gets the new sender's frame", 0x5EED, r.data().getLong(0));
+                r.release();
             }
         }
     }

@@ -325,8 +325,9 @@ public final class MemifAppLinkService implements AppLinkService {
             }
             socket.close();
             if (pool != null) {
+                // the app made the socket file, but in the proxy's directory under the name the proxy gave it: an
+                // app killed before it could clean up leaves it behind, so the proxy removes it with the session
                 unpool(req, pool);
-                return; // the socket file is the app's
             }
             if (!req.socketPath().startsWith("@")) {
                 try {
