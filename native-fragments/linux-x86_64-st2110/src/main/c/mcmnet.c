@@ -18,13 +18,16 @@
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
 #endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 #ifndef SOL_UDP
 #define SOL_UDP 17
 #endif
 
 #define API __attribute__((visibility("default")))
 
-API int mcmnet_abi_version(void) { return 1; }
+API int mcmnet_abi_version(void) { return 2; }
 
 /* An IPv4 UDP socket bound to src:src_port and connected to dst:dst_port (all in host byte order except the
  * addresses, given as dotted text). For a multicast destination, ttl and the outgoing interface (by src) apply. */
@@ -185,6 +188,56 @@ API int mcmnet_recv_batch(int fd, int64_t base, int slot, int n, int32_t *lens, 
     for (int i = 0; i < got; i++) {
         /* a datagram longer than its slot is cut: report it as oversized so the caller drops it */
         lens[i] = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? -1 : (int32_t)msgs[i].msg_len;
+    }
+    return got;
+}
+
+/* Asks the kernel to hand this socket coalesced datagrams (UDP_GRO): a run of same-size datagrams of one flow
+ * arrives as one buffer, with the size of each in a UDP_GRO control message. 0, or -errno when unsupported. */
+API int mcmnet_udp_gro(int fd, int on) {
+    return setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on) == 0 ? 0 : -errno;
+}
+
+/* Like mcmnet_recv_batch on a UDP_GRO socket: each slot receives one buffer of one or more datagrams; segs[i] is
+ * the size of each datagram in it (the last may be shorter), 0 for a single datagram. */
+API int mcmnet_recv_gro(int fd, int64_t base, int slot, int n, int32_t *lens, int32_t *segs, int timeout_ms) {
+    struct mmsghdr msgs[64];
+    struct iovec iov[64];
+    char control[64][CMSG_SPACE(sizeof(int))];
+    if (n <= 0 || n > 64 || slot <= 0) {
+        return -EINVAL;
+    }
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0) {
+        return errno == EINTR ? 0 : -errno;
+    }
+    if (r == 0) {
+        return 0;
+    }
+    memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        iov[i].iov_base = (void *)(intptr_t)(base + (int64_t)i * slot);
+        iov[i].iov_len = (size_t)slot;
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_control = control[i];
+        msgs[i].msg_hdr.msg_controllen = sizeof control[i];
+    }
+    int got = recvmmsg(fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
+    if (got < 0) {
+        return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
+    }
+    for (int i = 0; i < got; i++) {
+        lens[i] = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? -1 : (int32_t)msgs[i].msg_len;
+        segs[i] = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msgs[i].msg_hdr); c != NULL; c = CMSG_NXTHDR(&msgs[i].msg_hdr, c)) {
+            if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+                int v;
+                memcpy(&v, CMSG_DATA(c), sizeof v);
+                segs[i] = v;
+            }
+        }
     }
     return got;
 }

@@ -7,31 +7,66 @@ import java.nio.ByteOrder;
 import com.sun.jna.Memory;
 
 /**
- * Receives datagrams in batches (one {@code recvmmsg} for up to 64) into fixed slots of a direct buffer, through the
- * native fragment: the receive-side counterpart of {@link GsoSender}. Slots are views handed to the depacketizer.
+ * Receives datagrams in batches through the native fragment: the receive-side counterpart of {@link GsoSender}.
+ *
+ * <p>With receive offload (UDP_GRO, the default where the kernel has it) the kernel hands over runs of same-size
+ * datagrams of the flow as one buffer (on loopback a sender's UDP_SEGMENT batch is not even split): up to 16
+ * buffers of 64 KiB per {@code recvmmsg}, cut back into datagrams here. Without it, one datagram per slot, up to 64
+ * per call. Either way the datagrams are views handed to the depacketizer, numbered 0..{@link #receive}-1.
  */
 final class BatchReceiver implements AutoCloseable {
 
     static final int BATCH = 64;
     static final int SLOT = 9216;
+    static final int GRO_BATCH = 16;
+    static final int GRO_SLOT = 65_536;
 
     private final int fd;
-    private final ByteBuffer slots = ByteBuffer.allocateDirect(BATCH * SLOT).order(ByteOrder.BIG_ENDIAN);
-    private final ByteBuffer[] views = new ByteBuffer[BATCH];
+    private final boolean gro;
+    private final int batch;
+    private final int slotSize;
+    private final ByteBuffer slots;
     private final long base;
-    private final Memory lens = new Memory(4L * BATCH);
+    private final Memory lens;
+    private final Memory segs;
+    /** Per received buffer: views of its datagrams for the segment size they were made for. */
+    private final ByteBuffer[][] segViews;
+    private final int[] segViewSize;
+    private final ByteBuffer[] fullViews;
+    /** Datagrams of the last receive: the view and its length (-1: did not fit). */
+    private ByteBuffer[] dgView = new ByteBuffer[BATCH];
+    private int[] dgLen = new int[BATCH];
     private volatile boolean closed;
 
-    private BatchReceiver(int fd) {
+    private BatchReceiver(int fd, boolean gro) {
         this.fd = fd;
+        this.gro = gro;
+        this.batch = gro ? GRO_BATCH : BATCH;
+        this.slotSize = gro ? GRO_SLOT : SLOT;
+        this.slots = ByteBuffer.allocateDirect(batch * slotSize).order(ByteOrder.BIG_ENDIAN);
         this.base = NetNative.address(slots);
-        for (int i = 0; i < BATCH; i++) {
-            views[i] = slots.duplicate().position(i * SLOT).limit((i + 1) * SLOT).slice().order(ByteOrder.BIG_ENDIAN);
+        this.lens = new Memory(4L * batch);
+        this.segs = new Memory(4L * batch);
+        this.segViews = new ByteBuffer[batch][];
+        this.segViewSize = new int[batch];
+        this.fullViews = new ByteBuffer[batch];
+        if (!gro) {
+            for (int i = 0; i < batch; i++) {
+                dgView[i] = view(i, 0, slotSize);
+            }
         }
     }
 
-    /** Null when the helpers are missing or the addresses are not IPv4 literals. */
-    static BatchReceiver open(String bindIp, int port, String group, String ifIp, int rcvbuf) throws IOException {
+    private ByteBuffer view(int slot, int off, int len) {
+        return slots.slice(slot * slotSize + off, len).order(ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
+     * Null when the helpers are missing or the addresses are not IPv4 literals. With offload true the socket asks
+     * for coalesced datagrams (silently without when the kernel refuses).
+     */
+    static BatchReceiver open(String bindIp, int port, String group, String ifIp, int rcvbuf, boolean offload)
+            throws IOException {
         if (!NetNative.available() || !ipv4(bindIp) || !ipv4(ifIp) || !(group.isEmpty() || ipv4(group))) {
             return null;
         }
@@ -39,32 +74,102 @@ final class BatchReceiver implements AutoCloseable {
         if (fd < 0) {
             throw new IOException("cannot receive on UDP port " + port + ": errno " + (-fd));
         }
-        return new BatchReceiver(fd);
+        boolean gro = offload && NetNative.mcmnet_udp_gro(fd, 1) == 0;
+        return new BatchReceiver(fd, gro);
+    }
+
+    static BatchReceiver open(String bindIp, int port, String group, String ifIp, int rcvbuf) throws IOException {
+        return open(bindIp, port, group, ifIp, rcvbuf, true);
     }
 
     static boolean ipv4(String s) {
         return s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
     }
 
-    /** Waits up to timeoutMs; returns how many slots were filled (their lengths via {@link #length}). */
+    /** Whether the kernel hands this socket coalesced datagrams. */
+    boolean offload() {
+        return gro;
+    }
+
+    /** Waits up to timeoutMs; returns how many datagrams arrived (views via {@link #slot}, sizes via {@link #length}). */
     int receive(int timeoutMs) throws IOException {
         if (closed) {
             throw new java.nio.channels.ClosedChannelException();
         }
-        int n = NetNative.mcmnet_recv_batch(fd, base, SLOT, BATCH, lens, timeoutMs);
+        if (!gro) {
+            int n = NetNative.mcmnet_recv_batch(fd, base, slotSize, batch, lens, timeoutMs);
+            if (n < 0) {
+                throw new IOException("UDP receive failed: errno " + (-n));
+            }
+            for (int i = 0; i < n; i++) {
+                dgLen[i] = lens.getInt(4L * i);
+            }
+            return n;
+        }
+        int n = NetNative.mcmnet_recv_gro(fd, base, slotSize, batch, lens, segs, timeoutMs);
         if (n < 0) {
             throw new IOException("UDP receive failed: errno " + (-n));
         }
-        return n;
+        int d = 0;
+        for (int i = 0; i < n; i++) {
+            int len = lens.getInt(4L * i);
+            int seg = segs.getInt(4L * i);
+            if (len < 0 || seg <= 0 || seg >= len) { // cut, or a single datagram
+                d = add(d, len < 0 ? null : singleView(i, len), len);
+                continue;
+            }
+            ByteBuffer[] v = segViews(i, seg);
+            int k = 0;
+            for (int off = 0; off < len; off += seg, k++) {
+                int l = Math.min(seg, len - off);
+                d = add(d, v[k], l); // the last one may be shorter: same view, shorter length
+            }
+        }
+        return d;
     }
 
+    /** The whole slot (the depacketizer reads only up to the length it is given). */
+    private ByteBuffer singleView(int slot, int len) {
+        ByteBuffer v = fullViews[slot];
+        if (v == null) {
+            v = view(slot, 0, slotSize);
+            fullViews[slot] = v;
+        }
+        return v;
+    }
+
+    /** Views of the datagrams of one buffer cut at seg bytes, made once per segment size. */
+    private ByteBuffer[] segViews(int slot, int seg) {
+        ByteBuffer[] v = segViews[slot];
+        if (v == null || segViewSize[slot] != seg) {
+            v = new ByteBuffer[slotSize / seg];
+            for (int k = 0; k < v.length; k++) {
+                v[k] = view(slot, k * seg, seg);
+            }
+            segViews[slot] = v;
+            segViewSize[slot] = seg;
+        }
+        return v;
+    }
+
+    private int add(int d, ByteBuffer v, int len) {
+        if (d == dgView.length) {
+            dgView = java.util.Arrays.copyOf(dgView, d * 2);
+            dgLen = java.util.Arrays.copyOf(dgLen, d * 2);
+        }
+        dgView[d] = v;
+        dgLen[d] = len;
+        return d + 1;
+    }
+
+    /** Datagram i of the last receive, from index 0 (valid up to {@link #length}). */
     ByteBuffer slot(int i) {
-        return views[i];
+        return dgView[i];
     }
 
-    /** Length of slot i, or -1 when the datagram did not fit its slot. */
+    /** Length of datagram i, or -1 when it did not fit its slot. */
     int length(int i) {
-        return lens.getInt(4L * i);
+        return dgLen[i];
     }
 
     @Override

@@ -21,8 +21,8 @@ final class NetNative {
             NativeLibrary lib = NativeLibrary.getInstance("mcmnet",
                     Map.of(Library.OPTION_CLASSLOADER, NetNative.class.getClassLoader()));
             com.sun.jna.Native.register(NetNative.class, lib);
-            if (mcmnet_abi_version() != 1) {
-                failure = "libmcmnet ABI " + mcmnet_abi_version() + ", expected 1";
+            if (mcmnet_abi_version() != 2) {
+                failure = "libmcmnet ABI " + mcmnet_abi_version() + ", expected 2";
             }
         } catch (Throwable t) {
             failure = "no native UDP helpers (" + t.getClass().getSimpleName() + "): " + t.getMessage();
@@ -56,6 +56,10 @@ final class NetNative {
     static native int mcmnet_udp_bind(String bindIp, int port, String group, String ifIp, int rcvbuf);
 
     static native int mcmnet_recv_batch(int fd, long base, int slot, int n, Pointer lens, int timeoutMs);
+
+    static native int mcmnet_udp_gro(int fd, int on);
+
+    static native int mcmnet_recv_gro(int fd, long base, int slot, int n, Pointer lens, Pointer segs, int timeoutMs);
 
     static native int mcmnet_close(int fd);
 }

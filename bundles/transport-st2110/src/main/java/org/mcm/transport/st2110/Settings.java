@@ -23,6 +23,9 @@ public @interface Settings {
             @org.osgi.service.metatype.annotations.Option(label = "off", value = "off")})
     String fastPath() default "auto";
 
+    @AttributeDefinition(name = "Receive offload", description = "Fast-path receivers ask the kernel for coalesced datagrams (UDP_GRO): fewer, larger receives; on loopback a sender's segmentation batch arrives unsplit.")
+    boolean receiveOffload() default true;
+
     @AttributeDefinition(name = "Multicast TTL")
     int multicastTtl() default 16;
 

@@ -58,7 +58,8 @@ final class VideoRxSession implements TransportSession {
         String bindIp = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
         if (!"off".equalsIgnoreCase(s.fastPath()) && spec.local().port() != 0) {
             try {
-                fast = BatchReceiver.open(bindIp, spec.local().port(), mcast ? group : "", s.ip(), s.socketBuffer());
+                fast = BatchReceiver.open(bindIp, spec.local().port(), mcast ? group : "", s.ip(), s.socketBuffer(),
+                        s.receiveOffload());
             } catch (IOException e) {
                 throw new TransportException(e.getMessage(), e);
             }
@@ -133,6 +134,7 @@ final class VideoRxSession implements TransportSession {
     public Map<String, Long> stats() {
         Map<String, Long> m = counters.snapshot();
         m.put("fast_path", batch == null ? 0L : 1L);
+        m.put("receive_offload", batch != null && batch.offload() ? 1L : 0L);
         return m;
     }
 

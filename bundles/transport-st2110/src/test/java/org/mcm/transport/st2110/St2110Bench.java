@@ -36,8 +36,10 @@ public final class St2110Bench {
         List<String> rows = new ArrayList<>();
         rows.add("| case | frames | wall s | fps | sender CPU (cores) | receiver CPU (cores) | received | lost pkts | arrival spread max ms |");
         rows.add("|---|---|---|---|---|---|---|---|---|");
-        rows.add(java(frames, true));
-        rows.add(java(frames, false));
+        for (boolean offload : new boolean[] {true, false}) {
+            rows.add(java(frames, true, offload));
+            rows.add(java(frames, false, offload));
+        }
         if (Files.isExecutable(Path.of("/usr/bin/gst-launch-1.0"))) {
             rows.add(gst(frames, true));
             rows.add(gst(frames, false));
@@ -52,12 +54,12 @@ public final class St2110Bench {
         }
     }
 
-    static String java(int frames, boolean paced) throws Exception {
+    static String java(int frames, boolean paced, boolean offload) throws Exception {
         VideoFormat vf = new VideoFormat(W, H, Rational.of(60, 1), PixelFormat.YUV422_10_PGROUP);
         int size = (int) vf.bufferSize();
         int port = freeUdpPort();
         St2110Transports.Video t = new St2110Transports.Video();
-        t.activate(TestSupport.settings(paced ? "wide" : "none"));
+        t.activate(TestSupport.settings(paced ? "wide" : "none", "127.0.0.1", "auto", offload));
         TestSupport.App app = new TestSupport.App(16, size);
         TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-20", vf).local(new Endpoint("127.0.0.1", port)).build(), app);
         TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-20", vf).remote(new Endpoint("127.0.0.1", port)).build(),
@@ -100,7 +102,8 @@ public final class St2110Bench {
         drain.interrupt();
         t.deactivate();
         double secs = wall / 1e9;
-        return String.format(Locale.ROOT, "| Java %s | %d | %.2f | %.1f | %.2f | %.2f | %d | %d | %.1f |", paced ? "paced (TPW)" : "unpaced",
+        return String.format(Locale.ROOT, "| Java %s, receive offload %s | %d | %.2f | %.1f | %.2f | %.2f | %d | %d | %.1f |",
+                paced ? "paced (TPW)" : "unpaced", rs.get("receive_offload") == 1 ? "on" : "off",
                 frames, secs, frames / secs, txCpu / 1e9 / secs, rxCpu / 1e9 / secs, rs.get("frames"), rs.get("lost"),
                 rs.get("arrival_spread_us_max") / 1000.0);
     }

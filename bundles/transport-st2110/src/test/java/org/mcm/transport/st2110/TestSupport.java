@@ -28,10 +28,19 @@ final class TestSupport {
     }
 
     static Settings settings(String pacing, String ip, String fastPath) {
+        return settings(pacing, ip, fastPath, true);
+    }
+
+    static Settings settings(String pacing, String ip, String fastPath, boolean receiveOffload) {
         return new Settings() {
             @Override
             public String fastPath() {
                 return fastPath;
+            }
+
+            @Override
+            public boolean receiveOffload() {
+                return receiveOffload;
             }
 
             @Override

@@ -1,0 +1,121 @@
+package org.mcm.transport.st2110;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.connection.Direction;
+import org.mcm.api.connection.Endpoint;
+import org.mcm.api.media.PixelFormat;
+import org.mcm.api.media.Rational;
+import org.mcm.api.media.VideoFormat;
+import org.mcm.api.transport.TransportSession;
+
+/**
+ * The fast-path receiver with and without UDP receive offload (GRO): our GSO sender's batches arrive coalesced and
+ * are cut back into datagrams; frames are bit-exact either way, and junk among them is counted, not delivered.
+ */
+@Timeout(120)
+class ReceiveOffloadTest {
+
+    static int freeUdpPort() throws Exception {
+        try (DatagramSocket s = new DatagramSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void framesOf1080p10BitArriveBitExactThroughTheFastPath(boolean offload) throws Exception {
+        assumeTrue(NetNative.available(), "native UDP helpers: " + NetNative.unavailableReason());
+        VideoFormat vf = new VideoFormat(1920, 1080, Rational.of(60, 1), PixelFormat.YUV422_10_PGROUP);
+        int size = (int) vf.bufferSize();
+        int port = freeUdpPort();
+        St2110Transports.Video t = new St2110Transports.Video();
+        t.activate(TestSupport.settings("none", "127.0.0.1", "auto", offload));
+        try {
+            TestSupport.App app = new TestSupport.App(8, size);
+            TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-20", vf)
+                    .local(new Endpoint("127.0.0.1", port)).build(), app);
+            TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-20", vf)
+                    .remote(new Endpoint("127.0.0.1", port)).build(), TestSupport.txContext());
+            assertEquals(offload ? 1L : 0L, rx.stats().get("receive_offload"), "offload as configured");
+            assertEquals(1L, tx.stats().get("fast_path"));
+            List<byte[]> sent = new ArrayList<>();
+            Random r = new Random(offload ? 1 : 2);
+            for (int i = 0; i < 12; i++) {
+                byte[] b = new byte[size];
+                r.nextBytes(b);
+                sent.add(b);
+            }
+            for (byte[] b : sent) {
+                while (!tx.input().accept(TestSupport.frameOf(b))) {
+                    Thread.sleep(2);
+                }
+                byte[] got = app.take(10_000);
+                assertNotNull(got, "frame arrives: " + rx.stats());
+                assertArrayEquals(b, got);
+            }
+            Map<String, Long> s = rx.stats();
+            assertEquals(0L, s.get("lost"), s.toString());
+            assertEquals(0L, s.get("bad_headers"), s.toString());
+        } finally {
+            t.deactivate();
+        }
+    }
+
+    @Test
+    void junkAndTruncatedRunsAmongCoalescedDatagramsAreCountedAndFramesStillComplete() throws Exception {
+        assumeTrue(NetNative.available(), "native UDP helpers: " + NetNative.unavailableReason());
+        VideoFormat vf = new VideoFormat(640, 480, Rational.of(30, 1), PixelFormat.YUV422_10_PGROUP);
+        int size = (int) vf.bufferSize();
+        int port = freeUdpPort();
+        St2110Transports.Video t = new St2110Transports.Video();
+        t.activate(TestSupport.settings("none", "127.0.0.1", "auto", true));
+        try (DatagramChannel junk = DatagramChannel.open()) {
+            TestSupport.App app = new TestSupport.App(8, size);
+            TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-20", vf)
+                    .local(new Endpoint("127.0.0.1", port)).build(), app);
+            TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-20", vf)
+                    .remote(new Endpoint("127.0.0.1", port)).build(), TestSupport.txContext());
+            InetSocketAddress to = new InetSocketAddress("127.0.0.1", port);
+            // junk first: a run of same-size garbage datagrams, a short one, an oversized one
+            for (int i = 0; i < 20; i++) {
+                junk.send(ByteBuffer.wrap(new byte[1220]), to);
+            }
+            junk.send(ByteBuffer.wrap(new byte[3]), to);
+            junk.send(ByteBuffer.allocate(20_000), to);
+            byte[] frame = new byte[size];
+            new Random(7).nextBytes(frame);
+            while (!tx.input().accept(TestSupport.frameOf(frame))) {
+                Thread.sleep(2);
+            }
+            byte[] got = app.take(10_000);
+            assertNotNull(got, "the real frame arrives: " + rx.stats());
+            assertArrayEquals(frame, got);
+            long deadline = System.currentTimeMillis() + 5000;
+            while (rx.stats().get("bad_headers") < 22 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(rx.stats().get("bad_headers") >= 22, "junk counted: " + rx.stats());
+        } finally {
+            t.deactivate();
+        }
+    }
+}
