@@ -122,6 +122,27 @@ async function main() {
   const bitrate = await sessionRow.locator('td.bitrate').textContent();
   log(`session ${id}: ${fps} fps, ${bitrate}`);
   await page.waitForTimeout(5000); // a few chart points
+  // the throughput chart draws the session's line: coloured pixels in the plot area right of the legend
+  const drawn = await page.evaluate(() => {
+    const c = document.getElementById('mcm-chart-throughput');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const ratio = window.devicePixelRatio || 1;
+    const fromX = Math.round((54 + 30) * ratio);
+    let n = 0;
+    for (let y = 0; y < c.height; y++) {
+      for (let x = fromX; x < c.width; x++) {
+        const i = (y * c.width + x) * 4;
+        if (d[i + 3] > 0 && Math.abs(d[i] - d[i + 1]) + Math.abs(d[i + 1] - d[i + 2]) > 60) {
+          n++;
+        }
+      }
+    }
+    return n;
+  });
+  if (drawn < 20) {
+    throw new Error(`throughput chart shows no line for the running session (${drawn} coloured pixels)`);
+  }
+  log(`throughput chart: ${drawn} coloured pixels`);
   const shotActive = shot.replace(/\.png$/, '-active.png');
   mkdirSync(dirname(shotActive), { recursive: true });
   await page.screenshot({ path: shotActive, fullPage: true });
