@@ -26,7 +26,7 @@ import org.mcm.api.transport.TransportException;
 import org.mcm.api.transport.TransportSession;
 
 /**
- * ST 2110-22 (JPEG XS, RFC 9134 codestream mode) sessions. The app exchanges raw frames; the sender encodes each
+ * ST 2110-22 (JPEG XS, RFC 9134 codestream or slice packetization mode, sequential transmission) sessions. The app exchanges raw frames; the sender encodes each
  * with the {@code jpegxs} Codec service at the session's bits per pixel (option {@code bpp}, default 3 as
  * upstream MCM) and spreads the packets over the frame period; the receiver reassembles the picture segment,
  * skips the boxes and decodes into the app's buffer on a decoder thread.
@@ -34,6 +34,15 @@ import org.mcm.api.transport.TransportSession;
 final class JxsSessions {
 
     private JxsSessions() {
+    }
+
+    /** Option {@code packetmode}: 0 codestream mode (default), 1 slice mode. */
+    static boolean sliceMode(ConnectionSpec spec) throws TransportException {
+        String m = spec.options().getOrDefault("packetmode", "0").trim();
+        if (!m.equals("0") && !m.equals("1")) {
+            throw new TransportException("st2110-22: option packetmode must be 0 (codestream) or 1 (slice), not " + m);
+        }
+        return m.equals("1");
     }
 
     static Map<String, String> encoderParams(ConnectionSpec spec) {
@@ -58,6 +67,9 @@ final class JxsSessions {
         private final BlockingQueue<Frame> queue;
         private final St2110Counters counters = new St2110Counters();
         private final LongAdder encodeErrors = new LongAdder();
+        private final LongAdder unitsUndelimited = new LongAdder();
+        private final boolean sliceMode;
+        private volatile long lastUnits;
         private final int pt;
         private final int ssrc = ThreadLocalRandom.current().nextInt();
         private final int maxData;
@@ -77,6 +89,7 @@ final class JxsSessions {
             this.ctx = ctx;
             this.format = (VideoFormat) spec.format();
             checkFormat(codec, format);
+            this.sliceMode = sliceMode(spec);
             try {
                 this.encoder = codec.encoder(format, encoderParams(spec));
             } catch (CodecException e) {
@@ -91,7 +104,7 @@ final class JxsSessions {
             this.queue = new ArrayBlockingQueue<>(Math.max(1, s.txQueueFrames()));
             String src = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
             this.sdp = Sdp.jxs(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, format,
-                    Double.parseDouble(encoderParams(spec).get("bpp")));
+                    Double.parseDouble(encoderParams(spec).get("bpp")), sliceMode);
             gather[0] = header;
             thread = new Thread(this::run, "st2110-22-tx-" + ctx.sessionId());
             thread.setDaemon(true);
@@ -150,22 +163,59 @@ final class JxsSessions {
             }
         }
 
+        /**
+         * The packetization units of a picture segment: codestream mode one (the whole segment), slice mode the
+         * header segment then one per slice (undelimitable codestreams go as header plus one unit, counted).
+         */
+        private int[] units(int total) {
+            if (!sliceMode) {
+                return new int[] {0, total};
+            }
+            int[] u = Rfc9134.sliceUnits(segment, total);
+            if (u == null) {
+                unitsUndelimited.increment();
+                int soc = Math.max(0, Rfc9134.codestreamStart(segment, total));
+                u = soc > 0 ? new int[] {0, soc, total} : new int[] {0, total};
+            }
+            return u;
+        }
+
         private void send(int total, long start) throws IOException {
             long rtpTs = (tsBase + Rtp.mediaTime(frameIndex, 90_000, format.frameRate().numerator(),
                     format.frameRate().denominator())) & 0xFFFF_FFFFL;
             int fc = (int) (frameIndex++ & 0x1F);
-            int packets = (total + maxData - 1) / maxData;
+            int[] units = units(total);
+            int nu = units.length - 1;
+            lastUnits = nu;
+            int packets = 0;
+            for (int u = 0; u < nu; u++) {
+                packets += Math.max(1, (units[u + 1] - units[u] + maxData - 1) / maxData);
+            }
             long active = framePeriodNanos * 1080 / 1125;
-            for (int i = 0; i < packets; i++) {
+            int i = 0;
+            for (int u = 0; u < nu; u++) {
+                int unitLen = units[u + 1] - units[u];
+                int inUnit = Math.max(1, (unitLen + maxData - 1) / maxData);
+                for (int k = 0; k < inUnit; k++, i++) {
+                    sendPacket(units[u], unitLen, u, k, inUnit, i, packets, fc, rtpTs, start, active);
+                }
+            }
+        }
+
+        private void sendPacket(int unitOff, int unitLen, int unit, int k, int inUnit, int i, int packets, int fc,
+                long rtpTs, long start, long active) throws IOException {
+            {
                 if (paced && i > 0 && i % 32 == 0) {
                     VideoTxSession.parkUntil(start + active * i / packets);
                 }
-                int off = i * maxData;
-                int len = Math.min(maxData, total - off);
+                int off = unitOff + k * maxData;
+                int len = Math.min(maxData, unitLen - k * maxData);
+                boolean lastOfUnit = k == inUnit - 1;
                 boolean last = i == packets - 1;
                 header.clear();
                 Rtp.write(header, 0, last, pt, seq, rtpTs, ssrc);
-                header.putInt(Rtp.HEADER, Rfc9134.header(last, fc, i));
+                header.putInt(Rtp.HEADER, sliceMode ? Rfc9134.sliceHeader(lastOfUnit, fc, Rfc9134.unitSep(unit), k)
+                        : Rfc9134.header(last, fc, i));
                 ByteBuffer data = segment.duplicate();
                 data.limit(off + len).position(off);
                 gather[1] = data;
@@ -187,6 +237,8 @@ final class JxsSessions {
             m.put("encode_errors", encodeErrors.sum());
             m.put("codestream_bytes_last", lastCodestream);
             m.put("encode_us_last", lastEncodeNanos / 1000);
+            m.put("packetization_units_last", lastUnits);
+            m.put("slices_undelimited", unitsUndelimited.sum());
             return m;
         }
 
@@ -265,6 +317,7 @@ final class JxsSessions {
             long ts = -1;
             int expect = 0;
             boolean broken = false;
+            boolean frameSlice = false;
             int lastSeq = -1;
             try {
                 while (running) {
@@ -280,10 +333,11 @@ final class JxsSessions {
                         continue;
                     }
                     int ph = pkt.getInt(h);
-                    if (!Rfc9134.t(ph) || Rfc9134.k(ph) || Rfc9134.interlace(ph) != 0) {
-                        counters.badHeaders.increment(); // only progressive codestream mode is supported
+                    if (!Rfc9134.t(ph) || Rfc9134.interlace(ph) != 0) {
+                        counters.badHeaders.increment(); // only progressive, sequential transmission is supported
                         continue;
                     }
+                    boolean slice = Rfc9134.k(ph);
                     int seq = Rtp.seq(pkt, 0);
                     if (lastSeq >= 0) {
                         int gap = (seq - lastSeq - 1) & 0xFFFF;
@@ -306,20 +360,23 @@ final class JxsSessions {
                         segLen = 0;
                         expect = 0;
                         broken = false;
+                        frameSlice = slice;
                     }
                     if (seg == null) {
                         continue;
                     }
-                    int idx = Rfc9134.packetIndex(ph);
+                    // codestream mode: SEP:P counts the packets of the frame; slice mode: P counts the packets of
+                    // each packetization unit (slice) and restarts after its last one (L)
+                    int idx = slice ? Rfc9134.p(ph) : Rfc9134.packetIndex(ph);
                     int n = len - h - Rfc9134.PAYLOAD_HEADER;
-                    if (idx != expect || segLen + n > seg.capacity()) {
-                        broken = true; // sequential mode: a gap or an overrun spoils the frame
+                    if (idx != expect || slice != frameSlice || segLen + n > seg.capacity()) {
+                        broken = true; // sequential mode: a gap, a mode change or an overrun spoils the frame
                     } else {
                         seg.put(segLen, pkt, h + Rfc9134.PAYLOAD_HEADER, n);
                         segLen += n;
                     }
-                    expect = idx + 1;
-                    if (Rfc9134.l(ph) || Rtp.marker(pkt, 0)) {
+                    expect = slice && Rfc9134.l(ph) ? 0 : idx + 1;
+                    if (slice ? Rtp.marker(pkt, 0) : Rfc9134.l(ph) || Rtp.marker(pkt, 0)) {
                         if (broken) {
                             counters.framesIncomplete.increment();
                             freeSegments.offer(seg);

@@ -5,26 +5,121 @@ import java.nio.ByteBuffer;
 import org.mcm.api.media.VideoFormat;
 
 /**
- * RFC 9134 (JPEG XS over RTP) in codestream packetization mode: after the RTP header a 32-bit payload header
+ * RFC 9134 (JPEG XS over RTP). Codestream packetization mode: after the RTP header a 32-bit payload header
  * {@code T(1) K(1) L(1) I(2) F(5) SEP(11) P(11)}, big-endian; T=1 (sequential), K=0 (codestream mode), L = last
  * packet of the frame (equal to the RTP marker), I=00 (progressive), F = frame counter mod 32, SEP:P = packet
  * index (P mod 2048, SEP counts its wraps). In front of the codestream the sender puts the ISO/IEC 21122-3 video
  * support box ({@code jpvs} with {@code jpvi} and {@code jxpl}) and a colour specification box ({@code colr}),
- * 60 bytes, as other ST 2110-22 senders do; the receiver skips any boxes before the SOC marker.
+ * 60 bytes, as other ST 2110-22 senders do; the receiver skips any boxes before the SOC marker. Slice packetization
+ * mode (K=1): the same picture segment cut into packetization units, the header segment (boxes, SOC .. up to the
+ * first SLH) then one unit per slice, the last with EOC; SEP names the unit, P restarts in each, L ends each unit,
+ * the RTP marker only the frame.
  */
 final class Rfc9134 {
 
     static final int PAYLOAD_HEADER = 4;
     static final int BOXES = 60;
+    /** SEP of the header-segment unit in slice mode. */
+    static final int SEP_HEADER_UNIT = 0x7FF;
 
     private Rfc9134() {
     }
 
+    /** Codestream mode: SEP:P is the packet index in the picture segment. */
     static int header(boolean last, int frameCounter, int packetIndex) {
         int sep = (packetIndex >>> 11) & 0x7FF;
         int p = packetIndex & 0x7FF;
         return 1 << 31 /* T */ | 0 << 30 /* K */ | (last ? 1 : 0) << 29 | 0 << 27 /* I */
                 | (frameCounter & 0x1F) << 22 | sep << 11 | p;
+    }
+
+    /** Slice mode (K=1, T=1): SEP identifies the packetization unit, P counts packets inside it. */
+    static int sliceHeader(boolean lastOfUnit, int frameCounter, int sep, int p) {
+        return 1 << 31 /* T */ | 1 << 30 /* K */ | (lastOfUnit ? 1 : 0) << 29 | 0 << 27 /* I */
+                | (frameCounter & 0x1F) << 22 | (sep & 0x7FF) << 11 | (p & 0x7FF);
+    }
+
+    /**
+     * SEP of a slice-mode packetization unit: unit 0 is the header segment (SEP 2047), unit s+1 carries slice s
+     * (SEP = slice index modulo 2047, so 2047 stays the header's). As implementations read RFC 9134 section 4.3 (an
+     * FFmpeg depayloader, SmolRTSP, a Matrox PCAP validator agree); the RFC text was not at hand here.
+     */
+    static int unitSep(int unit) {
+        return unit == 0 ? SEP_HEADER_UNIT : (unit - 1) % 2047;
+    }
+
+    static int sep(int h) {
+        return (h >>> 11) & 0x7FF;
+    }
+
+    static int p(int h) {
+        return h & 0x7FF;
+    }
+
+    private static int u16(ByteBuffer b, int off) {
+        return Short.toUnsignedInt(b.getShort(off));
+    }
+
+    /**
+     * Slice mode: where the packetization units of a picture segment start. Unit 0 (from 0) is the header segment:
+     * the boxes and the codestream from SOC up to the first slice header (SLH); then one unit per slice, from its
+     * SLH (FF20, Lslh 4, slice index) to the next; the last one runs to the end and so carries EOC. Returns the
+     * start offsets followed by the end, or null when the codestream's slices cannot be delimited exactly: the
+     * number of slices found (each SLH with the next index, in order) must equal what the picture header (PIH)
+     * implies, and the segment must end with EOC.
+     */
+    static int[] sliceUnits(ByteBuffer b, int len) {
+        int soc = codestreamStart(b, len);
+        if (soc < 0 || len - soc < 4) {
+            return null;
+        }
+        int off = soc + 2;
+        int hf = -1;
+        int hsl = -1;
+        int nly = -1;
+        while (off + 4 <= len && u16(b, off) != 0xFF20) {
+            int m = u16(b, off);
+            int l = u16(b, off + 2);
+            if ((m & 0xFF00) != 0xFF00 || l < 2 || off + 2 + l > len) {
+                return null;
+            }
+            if (m == 0xFF12 && l == 26) { // PIH: Hf, Hsl, NLy
+                hf = u16(b, off + 14);
+                hsl = u16(b, off + 18);
+                nly = b.get(off + 26) & 0x0F;
+            }
+            off += 2 + l;
+        }
+        if (hf <= 0 || hsl <= 0 || nly < 0 || nly > 6 || off + 6 > len || u16(b, len - 2) != 0xFF11) {
+            return null;
+        }
+        int precinctRows = (hf + (1 << nly) - 1) >> nly;
+        int slices = (precinctRows + hsl - 1) / hsl;
+        int[] units = new int[slices + 2];
+        units[0] = 0;
+        int at = off;
+        for (int s = 0; s < slices; s++) {
+            if (at < 0 || at + 6 > len - 2 || u16(b, at) != 0xFF20 || u16(b, at + 2) != 4 || u16(b, at + 4) != (s & 0xFFFF)) {
+                return null;
+            }
+            units[s + 1] = at;
+            at = s + 1 < slices ? findSlh(b, at + 6, len - 2, s + 1) : -1;
+        }
+        units[slices + 1] = len;
+        return units;
+    }
+
+    /** The next SLH with this slice index in [from, to), or -1. */
+    private static int findSlh(ByteBuffer b, int from, int to, int index) {
+        int hi = (index >>> 8) & 0xFF;
+        int lo = index & 0xFF;
+        for (int i = from; i + 6 <= to; i++) {
+            if (b.get(i) == (byte) 0xFF && b.get(i + 1) == 0x20 && b.get(i + 2) == 0 && b.get(i + 3) == 4
+                    && (b.get(i + 4) & 0xFF) == hi && (b.get(i + 5) & 0xFF) == lo) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     static boolean t(int h) {

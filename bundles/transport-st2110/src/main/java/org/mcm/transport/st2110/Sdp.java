@@ -42,13 +42,18 @@ final class Sdp {
     }
 
     static String jxs(long sessionId, String srcIp, String dstIp, int port, int pt, VideoFormat f, double bpp) {
+        return jxs(sessionId, srcIp, dstIp, port, pt, f, bpp, false);
+    }
+
+    static String jxs(long sessionId, String srcIp, String dstIp, int port, int pt, VideoFormat f, double bpp,
+            boolean sliceMode) {
         long kbps = Math.round(f.width() * (double) f.height() * bpp * f.frameRate().toDouble() / 1000.0);
         return header(sessionId, srcIp, "MCM ST 2110-22 session " + sessionId)
                 + "m=video " + port + " RTP/AVP " + pt + "\r\n"
                 + connection(dstIp, srcIp)
                 + "b=AS:" + kbps + "\r\n"
                 + "a=rtpmap:" + pt + " jxsv/90000\r\n"
-                + "a=fmtp:" + pt + " packetmode=0; transmode=1; profile=Main422.10; level=4k-1; sublevel=Sublev3bpp"
+                + "a=fmtp:" + pt + " packetmode=" + (sliceMode ? 1 : 0) + "; transmode=1; profile=Main422.10; level=4k-1; sublevel=Sublev3bpp"
                 + "; sampling=YCbCr-4:2:2; width=" + f.width() + "; height=" + f.height() + "; depth=10"
                 + "; exactframerate=" + f.frameRate() + "; colorimetry=BT709; TCS=SDR; SSN=ST2110-22:2019; TP=2110TPW\r\n"
                 + "a=ts-refclk:localmac=00-00-00-00-00-00\r\n"

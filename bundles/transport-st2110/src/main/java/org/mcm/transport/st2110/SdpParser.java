@@ -133,8 +133,12 @@ final class SdpParser {
             if (!"video".equals(media) || !"jxsv".equals(enc)) {
                 return Optional.empty();
             }
-            if (fmtp.containsKey("packetmode") && !"0".equals(fmtp.get("packetmode"))) {
-                throw new IllegalArgumentException("SDP: only JPEG XS codestream mode (packetmode=0) is supported");
+            String pm = fmtp.getOrDefault("packetmode", "0").trim();
+            if (!pm.equals("0") && !pm.equals("1")) {
+                throw new IllegalArgumentException("SDP: JPEG XS packetmode must be 0 (codestream) or 1 (slice), not " + pm);
+            }
+            if (!"1".equals(fmtp.getOrDefault("transmode", "1").trim())) {
+                throw new IllegalArgumentException("SDP: only sequential JPEG XS transmission (transmode=1) is supported");
             }
             VideoFormat v = video(fmtp);
             // the app receives decoded frames in the codec's planar layout

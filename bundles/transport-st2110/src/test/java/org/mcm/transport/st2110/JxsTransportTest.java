@@ -164,4 +164,141 @@ class JxsTransportTest {
         assertEquals(FMT, spec.format());
         assertTrue(sdp.contains("b=AS:" + Math.round(256 * 128 * 3 * 30 / 1000.0)), sdp);
     }
+
+    /** Slice packetization mode (K=1): a header unit, then one unit per slice, P restarting in each. */
+    @Test
+    void slicePacketizationModeOnTheWire() throws Exception {
+        byte[] pic = picture(7);
+        // the picture segment the sender will send: boxes + the codec's codestream (deterministic)
+        Codec codec = new JpegXsCodec();
+        ByteBuffer segment = ByteBuffer.allocate(Rfc9134.BOXES + 256 * 128 * 4).order(ByteOrder.BIG_ENDIAN);
+        int n;
+        try (VideoEncoder enc = codec.encoder(FMT, Map.of("bpp", "4"))) {
+            ByteBuffer out = segment.duplicate().position(Rfc9134.BOXES);
+            n = enc.encode(ByteBuffer.wrap(pic), out);
+        }
+        Rfc9134.writeBoxes(segment, 0, FMT, n);
+        int total = Rfc9134.BOXES + n;
+        int[] units = Rfc9134.sliceUnits(segment, total);
+        assertNotNull(units, "our codestream's slices can be delimited");
+        int slices = units.length - 2;
+        assertTrue(slices > 1, "several slices: " + slices);
+        try (DatagramChannel sniff = DatagramChannel.open()) {
+            sniff.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            sniff.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = ((InetSocketAddress) sniff.getLocalAddress()).getPort();
+            St2110Transports.Jxs t = transport();
+            TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
+                    .remote(new Endpoint("127.0.0.1", port)).option("bpp", "4").option("packetmode", "1").build(),
+                    TestSupport.txContext());
+            assertTrue(tx.description().contains("packetmode=1; transmode=1"), tx.description());
+            assertTrue(tx.input().accept(TestSupport.frameOf(pic)));
+            sniff.configureBlocking(true);
+            ByteBuffer payload = ByteBuffer.allocate(total);
+            int unit = 0;
+            int p = 0;
+            boolean marker = false;
+            while (!marker) {
+                ByteBuffer b = ByteBuffer.allocate(2000);
+                sniff.receive(b);
+                b.flip();
+                int h = b.getInt(12);
+                assertTrue(Rfc9134.t(h), "T=1");
+                assertTrue(Rfc9134.k(h), "K=1 in slice mode");
+                assertEquals(0, Rfc9134.f(h));
+                assertEquals(Rfc9134.unitSep(unit), Rfc9134.sep(h), "SEP names the unit " + unit);
+                assertEquals(p, Rfc9134.p(h), "P counts packets inside unit " + unit);
+                if (p == 0 && unit > 0) {
+                    assertEquals(0xFF20, Short.toUnsignedInt(b.getShort(16)), "unit " + unit + " starts with its SLH");
+                    assertEquals(unit - 1, Short.toUnsignedInt(b.getShort(20)), "slice index in the SLH");
+                }
+                payload.put(b.slice(16, b.limit() - 16));
+                marker = Rtp.marker(b, 0);
+                if (Rfc9134.l(h)) {
+                    assertEquals(units[unit + 1], payload.position(), "unit " + unit + " ends where its slice ends");
+                    unit++;
+                    p = 0;
+                } else {
+                    assertFalse(marker, "M only on a unit's last packet");
+                    p++;
+                }
+            }
+            assertEquals(slices + 1, unit, "header unit + one unit per slice");
+            assertEquals(total, payload.position());
+            for (int k = 0; k < total; k++) {
+                if (k < 8 || k >= Rfc9134.BOXES) { // the boxes carry the byte rate; the codestream is exact
+                    assertEquals(segment.get(k), payload.get(k), "byte " + k);
+                }
+            }
+            assertEquals(0xFF11, Short.toUnsignedInt(payload.getShort(total - 2)), "EOC ends the last slice unit");
+            assertEquals((long) slices + 1, tx.stats().get("packetization_units_last"));
+            assertEquals(0L, tx.stats().get("slices_undelimited"));
+            t.deactivate();
+        }
+    }
+
+    @Test
+    void sliceModeSenderToReceiverDeliversWhatTheCodecDecodes() throws Exception {
+        int port = GStreamerInteropTest.freeUdpPort();
+        St2110Transports.Jxs t = transport();
+        TestSupport.App app = new TestSupport.App(8, (int) FMT.bufferSize());
+        String sdp = Sdp.jxs(1, "127.0.0.1", "127.0.0.1", port, 114, FMT, 3, true);
+        ConnectionSpec rxSpec = SdpParser.parse(sdp, "st2110-22").orElseThrow();
+        TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-22", rxSpec.format())
+                .local(new Endpoint("127.0.0.1", port)).payloadType(114).build(), app);
+        TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
+                .remote(new Endpoint("127.0.0.1", port)).option("bpp", "3").option("packetmode", "1").build(),
+                TestSupport.txContext());
+        Codec codec = new JpegXsCodec();
+        try (VideoEncoder enc = codec.encoder(FMT, Map.of("bpp", "3")); VideoDecoder dec = codec.decoder(FMT, Map.of())) {
+            for (int i = 0; i < 4; i++) {
+                byte[] pic = picture(200 + i);
+                assertTrue(tx.input().accept(TestSupport.frameOf(pic)));
+                ByteBuffer cs = ByteBuffer.allocate(enc.maxEncodedSize());
+                int n = enc.encode(ByteBuffer.wrap(pic), cs);
+                cs.limit(n).position(0);
+                ByteBuffer expect = ByteBuffer.allocate(pic.length);
+                dec.decode(cs, expect);
+                byte[] got = app.take(10_000);
+                assertNotNull(got, "frame " + i + " rx " + rx.stats() + " tx " + tx.stats());
+                assertArrayEquals(expect.array(), got, "frame " + i);
+            }
+        }
+        assertEquals(4L, rx.stats().get("frames"));
+        assertEquals(0L, rx.stats().get("frames_incomplete"));
+        assertEquals(0L, tx.stats().get("slices_undelimited"));
+        assertTrue(tx.stats().get("packetization_units_last") > 2, tx.stats().toString());
+        t.deactivate();
+    }
+
+    @Test
+    void sliceUnitsRefuseWhatTheyCannotDelimitAndSdpModesAreChecked() throws Exception {
+        Codec codec = new JpegXsCodec();
+        ByteBuffer segment = ByteBuffer.allocate(Rfc9134.BOXES + 256 * 128 * 4).order(ByteOrder.BIG_ENDIAN);
+        int n;
+        try (VideoEncoder enc = codec.encoder(FMT, Map.of("bpp", "4"))) {
+            n = enc.encode(ByteBuffer.wrap(picture(3)), segment.duplicate().position(Rfc9134.BOXES));
+        }
+        Rfc9134.writeBoxes(segment, 0, FMT, n);
+        int total = Rfc9134.BOXES + n;
+        int[] units = Rfc9134.sliceUnits(segment, total);
+        assertNotNull(units);
+        ByteBuffer broken = ByteBuffer.allocate(total).order(ByteOrder.BIG_ENDIAN);
+        broken.put(0, segment, 0, total);
+        broken.putShort(units[2] + 4, (short) 9); // slice 1's SLH says 9
+        assertEquals(null, Rfc9134.sliceUnits(broken, total));
+        assertEquals(null, Rfc9134.sliceUnits(segment, total - 2), "no EOC at the end");
+        assertEquals(null, Rfc9134.sliceUnits(segment, Rfc9134.BOXES + 10), "truncated header");
+
+        String sdp = Sdp.jxs(1, "127.0.0.1", "127.0.0.1", 5000, 114, FMT, 3, true);
+        assertTrue(SdpParser.parse(sdp, "st2110-22").isPresent());
+        assertThrows(IllegalArgumentException.class,
+                () -> SdpParser.parse(sdp.replace("packetmode=1", "packetmode=2"), "st2110-22"));
+        assertThrows(IllegalArgumentException.class,
+                () -> SdpParser.parse(sdp.replace("transmode=1", "transmode=0"), "st2110-22"));
+        St2110Transports.Jxs t = transport();
+        assertThrows(TransportException.class, () -> t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
+                .remote(new Endpoint("127.0.0.1", 5000)).option("packetmode", "3").build(), TestSupport.txContext()));
+        t.deactivate();
+    }
 }
