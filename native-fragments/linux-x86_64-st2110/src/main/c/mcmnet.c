@@ -158,49 +158,10 @@ fail:;
     return -e;
 }
 
-/* Waits up to timeout_ms for datagrams, then receives up to n of them with one recvmmsg into consecutive slots of
- * slot bytes starting at base; their lengths go to lens. Returns the count (0 on timeout) or -errno. */
-API int mcmnet_recv_batch(int fd, int64_t base, int slot, int n, int32_t *lens, int timeout_ms) {
-    struct mmsghdr msgs[64];
-    struct iovec iov[64];
-    if (n <= 0 || n > 64 || slot <= 0) {
-        return -EINVAL;
-    }
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int r = poll(&p, 1, timeout_ms);
-    if (r < 0) {
-        return errno == EINTR ? 0 : -errno;
-    }
-    if (r == 0) {
-        return 0;
-    }
-    memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)n);
-    for (int i = 0; i < n; i++) {
-        iov[i].iov_base = (void *)(intptr_t)(base + (int64_t)i * slot);
-        iov[i].iov_len = (size_t)slot;
-        msgs[i].msg_hdr.msg_iov = &iov[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
-    }
-    int got = recvmmsg(fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
-    if (got < 0) {
-        return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
-    }
-    for (int i = 0; i < got; i++) {
-        /* a datagram longer than its slot is cut: report it as oversized so the caller drops it */
-        lens[i] = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? -1 : (int32_t)msgs[i].msg_len;
-    }
-    return got;
-}
-
-/* Asks the kernel to hand this socket coalesced datagrams (UDP_GRO): a run of same-size datagrams of one flow
- * arrives as one buffer, with the size of each in a UDP_GRO control message. 0, or -errno when unsupported. */
-API int mcmnet_udp_gro(int fd, int on) {
-    return setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on) == 0 ? 0 : -errno;
-}
-
-/* Like mcmnet_recv_batch on a UDP_GRO socket: each slot receives one buffer of one or more datagrams; segs[i] is
- * the size of each datagram in it (the last may be shorter), 0 for a single datagram. */
-API int mcmnet_recv_gro(int fd, int64_t base, int slot, int n, int32_t *lens, int32_t *segs, int timeout_ms) {
+/* Waits up to timeout_ms for datagrams, then receives up to n messages with one recvmmsg into consecutive slots of
+ * slot bytes starting at base; their lengths go to lens (-1: cut to the slot). With segs, each message's UDP_GRO
+ * segment size goes there (0: a single datagram). Returns the count (0 on timeout) or -errno. */
+static int recv_slots(int fd, int64_t base, int slot, int n, int32_t *lens, int32_t *segs, int timeout_ms) {
     struct mmsghdr msgs[64];
     struct iovec iov[64];
     char control[64][CMSG_SPACE(sizeof(int))];
@@ -221,15 +182,21 @@ API int mcmnet_recv_gro(int fd, int64_t base, int slot, int n, int32_t *lens, in
         iov[i].iov_len = (size_t)slot;
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
-        msgs[i].msg_hdr.msg_control = control[i];
-        msgs[i].msg_hdr.msg_controllen = sizeof control[i];
+        if (segs != NULL) {
+            msgs[i].msg_hdr.msg_control = control[i];
+            msgs[i].msg_hdr.msg_controllen = sizeof control[i];
+        }
     }
     int got = recvmmsg(fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
     if (got < 0) {
         return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
     }
     for (int i = 0; i < got; i++) {
+        /* a message longer than its slot is cut: report it as oversized so the caller drops it */
         lens[i] = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? -1 : (int32_t)msgs[i].msg_len;
+        if (segs == NULL) {
+            continue;
+        }
         segs[i] = 0;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&msgs[i].msg_hdr); c != NULL; c = CMSG_NXTHDR(&msgs[i].msg_hdr, c)) {
             if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
@@ -240,6 +207,23 @@ API int mcmnet_recv_gro(int fd, int64_t base, int slot, int n, int32_t *lens, in
         }
     }
     return got;
+}
+
+/* One datagram per slot, up to n per call. */
+API int mcmnet_recv_batch(int fd, int64_t base, int slot, int n, int32_t *lens, int timeout_ms) {
+    return recv_slots(fd, base, slot, n, lens, NULL, timeout_ms);
+}
+
+/* Asks the kernel to hand this socket coalesced datagrams (UDP_GRO): a run of same-size datagrams of one flow
+ * arrives as one buffer, with the size of each in a UDP_GRO control message. 0, or -errno when unsupported. */
+API int mcmnet_udp_gro(int fd, int on) {
+    return setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on) == 0 ? 0 : -errno;
+}
+
+/* On a UDP_GRO socket: each slot receives one buffer of one or more datagrams; segs[i] is the size of each
+ * datagram in it (the last may be shorter), 0 for a single datagram. */
+API int mcmnet_recv_gro(int fd, int64_t base, int slot, int n, int32_t *lens, int32_t *segs, int timeout_ms) {
+    return recv_slots(fd, base, slot, n, lens, segs, timeout_ms);
 }
 
 API int mcmnet_close(int fd) { return close(fd) == 0 ? 0 : -errno; }

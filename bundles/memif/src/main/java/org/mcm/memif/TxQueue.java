@@ -138,6 +138,16 @@ final class TxQueue {
         }
     }
 
+    /** Pool mode, under this queue's lock: one descriptor pointing at a pool buffer (whose reference it keeps). */
+    private void publishPoolBuffer(int buffer, int length) {
+        ring.descRegion(pos, ownRegion);
+        ring.descOffset(pos, pool.offset(buffer));
+        ring.descLength(pos, length);
+        ring.descFlags(pos, 0);
+        recordSlot(pos, buffer);
+        publish(1);
+    }
+
     /** Pool mode, under this queue's lock: records the buffer of the slot about to be published. */
     private void recordSlot(int slot, int buffer) {
         synchronized (reclaimLock) {
@@ -168,12 +178,7 @@ final class TxQueue {
                         reclaim();
                     } else {
                         pool.retain(buffer);
-                        ring.descRegion(pos, ownRegion);
-                        ring.descOffset(pos, pool.offset(buffer));
-                        ring.descLength(pos, length);
-                        ring.descFlags(pos, 0);
-                        recordSlot(pos, buffer);
-                        publish(1);
+                        publishPoolBuffer(buffer, length);
                         iface.txFrames.increment();
                         iface.txBytes.add(length);
                         iface.txShared.increment();
@@ -430,12 +435,7 @@ final class TxQueue {
                 return 0;
             }
             pool.memory().put((int) pool.offset(b), src, src.position(), len);
-            ring.descRegion(pos, ownRegion);
-            ring.descOffset(pos, pool.offset(b));
-            ring.descLength(pos, len);
-            ring.descFlags(pos, 0);
-            recordSlot(pos, b);
-            publish(1);
+            publishPoolBuffer(b, len);
             return 1;
         }
         // plan: how many slots, all validated, before writing anything
