@@ -106,19 +106,6 @@ public final class MemifAppLinkService implements AppLinkService {
         pool.close(); // the memory goes when the last connection and frame let go
     }
 
-    /** Buffer pools in use, by name: buffers, free, size, exhausted. */
-    public Map<String, Map<String, Long>> poolStats() {
-        Map<String, Map<String, Long>> m = new java.util.TreeMap<>();
-        synchronized (pools) {
-            for (Map.Entry<String, PoolEntry> e : pools.entrySet()) {
-                BufferPool p = e.getValue().pool;
-                m.put(e.getKey(), Map.of("buffers", (long) p.count(), "free", (long) p.available(),
-                        "buffer_size", (long) p.bufferSize(), "exhausted", p.exhausted(), "links", (long) e.getValue().links));
-            }
-        }
-        return m;
-    }
-
     @Override
     public AppLink open(AppLinkRequest req) throws IOException {
         if (req.pooled()) {
@@ -276,7 +263,13 @@ public final class MemifAppLinkService implements AppLinkService {
 
         @Override
         public Map<String, Long> stats() {
-            return iface.stats();
+            Map<String, Long> m = iface.stats();
+            if (pool != null) {
+                m.put("pool_buffers", (long) pool.count());
+                m.put("pool_free", (long) pool.available());
+                m.put("pool_exhausted", pool.exhausted());
+            }
+            return m;
         }
 
         @Override
