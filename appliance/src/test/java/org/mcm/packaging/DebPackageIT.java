@@ -127,6 +127,21 @@ class DebPackageIT {
         }
         assertFalse(unit.contains("AmbientCapabilities"), "no capabilities needed");
 
+        if (onPath("systemd-analyze") && Files.isDirectory(Path.of("/usr/lib/systemd/system"))) {
+            // systemd's own check of the unit, on the unpacked package plus this machine's system units (for the
+            // targets it refers to): unknown keys, bad values, a non-executable ExecStart all print and fail here
+            Path unpacked = Files.createTempDirectory("mcmunit");
+            try {
+                run(List.of("dpkg-deb", "-x", deb.toString(), unpacked.toString()), 0);
+                Files.createDirectories(unpacked.resolve("usr/lib/systemd"));
+                run(List.of("cp", "-r", "/usr/lib/systemd/system", unpacked.resolve("usr/lib/systemd").toString()), 0);
+                String verify = run(List.of("systemd-analyze", "verify", "--root=" + unpacked, PKG + ".service"), 0);
+                assertEquals("", verify.strip(), "systemd-analyze verify of the unit");
+            } finally {
+                run(List.of("rm", "-rf", unpacked.toString()), 0);
+            }
+        }
+
         if (onPath("lintian")) {
             // optional (lintian is not a build requirement). Errors expected of a vendor package built outside a
             // Debian source tree are tolerated: it lives in /opt (as intended), no Debian changelog, a placeholder
