@@ -266,6 +266,35 @@ class BufferPoolTest {
     }
 
     @Test
+    void aTransportFillsPoolBuffersInPlaceForAReceivingApp() throws Exception {
+        // e.g. an ST 2110 receiver writing straight into the buffers a pooled RX app will read
+        BufferPool pool = keep(BufferPool.create("t6", 3 * 4 + 2, 8192));
+        MemifInterface appRx = app("rx.sock", 2);
+        MemifInterface linkRx = link("rx.sock", pool, true, 2);
+        org.mcm.api.frame.FrameSource source = linkRx.source(0);
+        FrameSink sink = linkRx.sink(0);
+        for (int n = 0; n < 40; n++) {
+            org.mcm.api.frame.Frame f = source.acquire(5, TimeUnit.SECONDS);
+            assertNotNull(f, "a pool buffer for frame " + n + " (" + pool.available() + " free)");
+            assertEquals(8192, f.data().capacity());
+            fill(f.data(), 8000, n);
+            f.length(8000);
+            assertTrue(sink.accept(f));
+            MemifFrame in = appRx.receive(5, TimeUnit.SECONDS);
+            assertNotNull(in, "frame " + n);
+            check(in, 8000, n);
+            in.release();
+        }
+        assertEquals(0L, linkRx.stats().get("tx_copied_bytes"), "filled in place");
+        assertEquals(40L, linkRx.stats().get("tx_frames"));
+        // an acquired buffer that is dropped goes back to the pool
+        org.mcm.api.frame.Frame dropped = source.acquire(1, TimeUnit.SECONDS);
+        int free = pool.available();
+        dropped.release();
+        assertEquals(free + 1, pool.available());
+    }
+
+    @Test
     void aPoolIsOnlyForTheSideThatBringsTheMemory() throws Exception {
         BufferPool pool = keep(BufferPool.create("t4", 2, 4096));
         MemifSocket s = keep(MemifSocket.server(MemifAddress.path(dir.resolve("x.sock"))));
