@@ -175,13 +175,26 @@ public class ConsoleBrowserIT {
         }
     }
 
+    /**
+     * Runs a tool with its output through this JVM's System.out. Never inherit this JVM's stdio: the test fork's
+     * stdin and stdout are the build tool's command channel, and node (npm) switches an inherited stdin to
+     * non-blocking mode and writes to stdout directly, which broke that channel in a fresh clone.
+     */
     private static int run(Path dir, int seconds, String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).inheritIO().start();
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
+        Path out = Files.createTempFile("mcm-tool", ".log");
+        try {
+            Process p = new ProcessBuilder(cmd).directory(dir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            boolean ended = p.waitFor(seconds, TimeUnit.SECONDS);
+            if (!ended) {
+                p.destroyForcibly();
+            }
+            Files.readAllLines(out, StandardCharsets.UTF_8).forEach(l -> System.out.println("[" + cmd[0] + "] " + l));
+            return ended ? p.exitValue() : -1;
+        } finally {
+            Files.deleteIfExists(out);
         }
-        return p.exitValue();
     }
 
     /** Keeps reading the proxy's output (into a file) so it never blocks on a full pipe. */
