@@ -12,9 +12,10 @@ import org.mcm.api.codec.CodecException;
 
 /**
  * Benchmark harness: frames/s for 1920x1080 4:2:2 10-bit (default 3 bpp). N threads = one decoder (or encoder)
- * using N threads inside each frame: the decoder decodes slices in parallel, then inverts the wavelet per
- * component; the encoder transforms components in parallel, rate-controls sequentially and packs precincts in
- * parallel. Frames are processed one after another, so this is per-frame latency as well as throughput.
+ * using N threads inside each frame: the decoder decodes slices in parallel (handed out one at a time), then
+ * inverts the wavelet per component (luma on one thread, chroma on the other); the encoder transforms components in
+ * parallel, then rate-controls sequentially while the other threads already pack the planned precincts. Frames are
+ * processed one after another, so this is per-frame latency as well as throughput.
  */
 final class Bench {
 

@@ -8,11 +8,13 @@ import org.mcm.api.codec.CodecException;
  */
 final class BitReader {
 
-    private byte[] buf;
-    private int next;
-    private int end;
-    private long cache;
-    private int bits;
+    // package-private so that hot loops can keep the state in locals (see JpegXsDecoder.decodeData)
+    byte[] buf;
+    int next; // next byte not yet (completely) in the cache
+    int end;
+    long cache; // MSB-aligned; the bits below the valid ones are either zero or the stream's next bits
+    int bits; // valid bits in the cache; next * 8 - bits is the bit position
+    int safe; // last next at which 8 bytes can be loaded from buf
 
     void seek(byte[] b, int pos, int limit) {
         buf = b;
@@ -20,29 +22,28 @@ final class BitReader {
         end = limit;
         cache = 0;
         bits = 0;
+        safe = b.length - 8;
     }
 
-    private static final java.lang.invoke.VarHandle LONG_BE =
+    static final java.lang.invoke.VarHandle LONG_BE =
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
-    private void refill() {
-        byte[] b = buf;
+    /**
+     * Tops the cache up to at least 56 bits. Inside the array whole bytes are loaded 8 at a time (bytes beyond the
+     * range may then enter the cache: they only matter to a stream that overruns its range, which is detected by
+     * {@link #overrun()}); near the end of the array bytes beyond the range read as zero.
+     */
+    void refill() {
         int n = next;
-        int e = end;
         int k = bits;
-        if (n + 8 <= e) {
-            long v = (long) LONG_BE.get(b, n);
-            int m = (64 - k) >> 3; // whole bytes that fit
-            int keep = k + 8 * m;
-            long add = k == 0 ? v : v >>> k;
-            if (keep < 64) {
-                add &= -(1L << (64 - keep));
-            }
-            cache |= add;
-            next = n + m;
-            bits = keep;
+        if (n <= safe) {
+            cache |= (long) LONG_BE.get(buf, n) >>> k;
+            next = n + ((63 - k) >>> 3);
+            bits = k | 56;
             return;
         }
+        byte[] b = buf;
+        int e = end;
         long c = cache;
         while (k <= 56) {
             int x = n < e ? b[n] & 0xFF : 0;

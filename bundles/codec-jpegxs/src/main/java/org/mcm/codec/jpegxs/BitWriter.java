@@ -5,34 +5,50 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * MSB-first bit writer into a byte array (caller guarantees capacity). Bits collect in a 64-bit accumulator and
- * leave it 32 at a time, so only whole bytes that belong to the stream are ever stored.
+ * MSB-first bit writer into buf[start..limit) (the caller guarantees the stream fits). Bits collect at the top of a
+ * 64-bit accumulator, fewer than 8 stay there between calls: every write stores the whole accumulator (8 bytes, no
+ * branch) and advances by the completed bytes; the bytes after them are rewritten later. Within 8 bytes of the limit
+ * only completed bytes are stored, so nothing at or after the limit is ever touched (writers of neighbouring ranges
+ * of one array may run in parallel).
  */
 final class BitWriter {
 
-    private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private byte[] buf;
     private int pos;
-    private long acc;
-    private int n; // bits in acc (right-aligned), always < 32 between calls
+    private int safe; // last pos at which 8 bytes may be stored
+    private long acc; // MSB-aligned
+    private int n; // bits in acc, 0..7 between calls
 
-    void reset(byte[] b, int p) {
+    void reset(byte[] b, int p, int limit) {
         buf = b;
         pos = p;
+        safe = Math.min(limit, b.length) - 8;
         acc = 0;
         n = 0;
     }
 
     /** Writes the low {@code count} bits of v, count 0..32. */
     void write(int v, int count) {
-        acc = (acc << count) | (v & (0xFFFFFFFFL >>> (32 - count)));
-        n += count;
-        if (n >= 32) {
-            n -= 32;
-            INT_BE.set(buf, pos, (int) (acc >>> n));
-            pos += 4;
+        put(v & (0xFFFFFFFFL >>> (32 - count)), count);
+    }
+
+    /** Writes v, which has no bits at or above {@code count}; count 0..57. */
+    void put(long v, int count) {
+        int k = n + count;
+        long a = acc | (v << (64 - k)); // k = 0 shifts by 0, but then v = 0
+        int p = pos;
+        if (p <= safe) {
+            LONG_BE.set(buf, p, a);
+        } else {
+            for (int i = 0; i < (k >> 3); i++) {
+                buf[p + i] = (byte) (a >>> (56 - 8 * i));
+            }
         }
+        pos = p + (k >> 3);
+        acc = a << (k & ~7);
+        n = k & 7;
     }
 
     /** Writes the low {@code count} bits of v, count 0..64. */
@@ -56,12 +72,10 @@ final class BitWriter {
 
     /** Pads with zero bits to a byte boundary; returns the byte position. */
     int align() {
-        int pad = (8 - (n & 7)) & 7;
-        acc <<= pad;
-        n += pad;
-        while (n >= 8) {
-            n -= 8;
-            buf[pos++] = (byte) (acc >>> n);
+        if (n > 0) {
+            buf[pos++] = (byte) (acc >>> 56);
+            acc = 0;
+            n = 0;
         }
         return pos;
     }

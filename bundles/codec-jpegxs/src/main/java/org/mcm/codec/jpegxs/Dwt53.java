@@ -15,30 +15,26 @@ final class Dwt53 {
             out[oo] = lf[lo];
             return;
         }
-        int nL = (len + 1) >> 1;
-        int nH = len >> 1;
-        // even samples: e[k] = l[k] - ((h[k-1] + h[k] + 2) >> 2), h[-1] = h[0], h[nH] = h[nH-1]
+        final int nH = len >> 1;
+        // one pass: even e[k] = l[k] - ((h[k-1] + h[k] + 2) >> 2) with h[-1] = h[0], h[nH] = h[nH-1]; as soon as
+        // e[k] is known, odd o[k-1] = h[k-1] + ((e[k-1] + e[k]) >> 1); e[nL] mirrors e[nL-1]
         int hPrev = hf[ho];
-        out[oo] = lf[lo] - ((hPrev + hPrev + 2) >> 2);
-        int k = 1;
-        for (; k < nH; k++) {
+        int ePrev = lf[lo] - ((hPrev + hPrev + 2) >> 2);
+        out[oo] = ePrev;
+        for (int k = 1; k < nH; k++) {
             int hCur = hf[ho + k];
-            out[oo + 2 * k] = lf[lo + k] - ((hPrev + hCur + 2) >> 2);
+            int e = lf[lo + k] - ((hPrev + hCur + 2) >> 2);
+            out[oo + 2 * k - 1] = hPrev + ((ePrev + e) >> 1);
+            out[oo + 2 * k] = e;
             hPrev = hCur;
+            ePrev = e;
         }
-        if (k < nL) { // odd length: last even sample mirrors h
-            out[oo + 2 * k] = lf[lo + k] - ((hPrev + hPrev + 2) >> 2);
-        }
-        // odd samples: o[k] = h[k] + ((e[k] + e[k+1]) >> 1), e[nL] = e[nL-1]
-        int kk = 0;
-        int lastFull = (len & 1) != 0 ? nH : nH - 1;
-        for (; kk < lastFull; kk++) {
-            int p = oo + 2 * kk;
-            out[p + 1] = hf[ho + kk] + ((out[p] + out[p + 2]) >> 1);
-        }
-        if (kk < nH) {
-            int p = oo + 2 * kk;
-            out[p + 1] = hf[ho + kk] + out[p];
+        if ((len & 1) != 0) {
+            int e = lf[lo + nH] - ((hPrev + hPrev + 2) >> 2);
+            out[oo + 2 * nH - 1] = hPrev + ((ePrev + e) >> 1);
+            out[oo + 2 * nH] = e;
+        } else {
+            out[oo + 2 * nH - 1] = hPrev + ePrev;
         }
     }
 
@@ -48,125 +44,192 @@ final class Dwt53 {
             lf[lo] = in[io];
             return;
         }
-        int nL = (len + 1) >> 1;
-        int nH = len >> 1;
-        // predict: h[k] = x[2k+1] - ((x[2k] + x[2k+2]) >> 1), x[len] mirrors x[len-2]
-        for (int k = 0; k < nH; k++) {
-            int p = io + 2 * k;
-            int right = (2 * k + 2 < len) ? in[p + 2] : in[p];
-            hf[ho + k] = in[p + 1] - ((in[p] + right) >> 1);
+        final int nH = len >> 1;
+        // one pass: predict h[k] = x[2k+1] - ((x[2k] + x[2k+2]) >> 1) (x[len] mirrors x[len-2]), then at once
+        // update l[k] = x[2k] + ((h[k-1] + h[k] + 2) >> 2) (h[-1] = h[0], h[nH] = h[nH-1])
+        final int kn = (len - 1) >> 1; // k < kn: x[2k+2] exists
+        int xe = in[io];
+        int xn = len > 2 ? in[io + 2] : xe;
+        int hp = in[io + 1] - ((xe + xn) >> 1);
+        hf[ho] = hp;
+        lf[lo] = xe + ((hp + hp + 2) >> 2);
+        xe = xn;
+        for (int k = 1; k < kn; k++) {
+            xn = in[io + 2 * k + 2];
+            int h = in[io + 2 * k + 1] - ((xe + xn) >> 1);
+            hf[ho + k] = h;
+            lf[lo + k] = xe + ((hp + h + 2) >> 2);
+            hp = h;
+            xe = xn;
         }
-        // update: l[k] = x[2k] + ((h[k-1] + h[k] + 2) >> 2)
-        for (int k = 0; k < nL; k++) {
-            int hl = hf[ho + (k > 0 ? k - 1 : 0)];
-            int hr = hf[ho + (k < nH ? k : nH - 1)];
-            lf[lo + k] = in[io + 2 * k] + ((hl + hr + 2) >> 2);
+        if (kn < nH && nH > 1) { // even length: the last odd sample mirrors
+            int k = nH - 1;
+            int h = in[io + 2 * k + 1] - xe;
+            hf[ho + k] = h;
+            lf[lo + k] = xe + ((hp + h + 2) >> 2);
+            hp = h;
+        }
+        if ((len & 1) != 0) {
+            lf[lo + nH] = xe + ((hp + hp + 2) >> 2);
         }
     }
 
-    /** Supplies row y (of the current level's input) into dst[off..off+width). */
-    interface RowSource {
-        void load(int y, int[] dst, int off);
-    }
-
-    /** Told when row y of a level's output is final. */
-    interface RowSink {
-        void done(int y);
+    /** Told when row y of band 0 (HL), 1 (LH) or 2 (HH) of a forward level is final. */
+    interface BandSink {
+        void done(int band, int y);
     }
 
     /**
-     * One forward 2-D level, a few rows at a time so the rows stay in the cache: the input (w x h, rows from src)
-     * is lifted vertically into L and H rows, each transformed horizontally at once: L rows into the next level's
-     * low band (ll, stride llStride) and hl, H rows into lh and hh (all bands compact, low bands ceil(w/2) wide).
-     * ring needs 3*w ints, hRing 2*w, lRow w.
+     * One forward 2-D level, a few rows at a time so the rows stay in the cache: the input (w x h at src, stride
+     * srcStride, each sample mapped to ((v &amp; mask) &lt;&lt; shift) - offset on the way) is lifted vertically
+     * into L and H rows, each transformed horizontally at once: L rows into the next level's low band (ll, stride
+     * llStride) and a row of HL (hlRow), H rows into a row of LH and HH (lhRow, hhRow; low halves ceil(w/2) wide).
+     * The sink hears of every band row as soon as it is in its row buffer (which the next row overwrites).
+     * rows: 3 arrays of w ints, hRows 2, lRow w (rows in separate arrays so that C2 vectorizes the lifting).
      */
-    static void forwardLevel(RowSource src, int w, int h, int[] ll, int llStride, int[] hl, int[] lh, int[] hh,
-            int[] ring, int[] hRing, int[] lRow) {
-        int lw = (w + 1) >> 1, hw = w >> 1;
+    static void forwardLevel(int[] src, int srcStride, int mask, int shift, int offset, int w, int h, int[] ll,
+            int llStride, int[] hlRow, int[] lhRow, int[] hhRow, int[][] rows, int[][] hRows, int[] lRow,
+            BandSink sink) {
         int nL = (h + 1) >> 1, nH = h >> 1;
         if (h == 1) {
-            src.load(0, lRow, 0);
-            forward(lRow, 0, ll, 0, hl, 0, w);
+            loadRow(src, 0, lRow, w, mask, shift, offset);
+            forward(lRow, 0, ll, 0, hlRow, 0, w);
+            sink.done(0, 0);
             return;
         }
-        src.load(0, ring, 0);
+        loadRow(src, 0, rows[0], w, mask, shift, offset);
         for (int k = 0; k < nL; k++) {
-            int x0 = ((2 * k) % 3) * w; // row 2k, loaded by the previous step
+            final int[] x0 = rows[(2 * k) % 3]; // row 2k, loaded by the previous step
             if (k < nH) {
-                int x1 = ((2 * k + 1) % 3) * w;
-                src.load(2 * k + 1, ring, x1);
-                int x2 = x0;
+                final int[] x1 = rows[(2 * k + 1) % 3];
+                loadRow(src, (2 * k + 1) * srcStride, x1, w, mask, shift, offset);
+                int[] x2 = x0;
                 if (2 * k + 2 < h) {
-                    x2 = ((2 * k + 2) % 3) * w;
-                    src.load(2 * k + 2, ring, x2);
+                    x2 = rows[(2 * k + 2) % 3];
+                    loadRow(src, (2 * k + 2) * srcStride, x2, w, mask, shift, offset);
                 }
-                int ho = (k & 1) * w;
+                final int[] hk = hRows[k & 1];
                 for (int x = 0; x < w; x++) {
-                    hRing[ho + x] = ring[x1 + x] - ((ring[x0 + x] + ring[x2 + x]) >> 1);
+                    hk[x] = x1[x] - ((x0[x] + x2[x]) >> 1);
                 }
             }
-            int hp = ((k > 0 ? k - 1 : 0) & 1) * w;
-            int hc = ((k < nH ? k : nH - 1) & 1) * w;
+            final int[] hp = hRows[(k > 0 ? k - 1 : 0) & 1];
+            final int[] hc = hRows[(k < nH ? k : nH - 1) & 1];
             for (int x = 0; x < w; x++) {
-                lRow[x] = ring[x0 + x] + ((hRing[hp + x] + hRing[hc + x] + 2) >> 2);
+                lRow[x] = x0[x] + ((hp[x] + hc[x] + 2) >> 2);
             }
-            forward(lRow, 0, ll, k * llStride, hl, k * hw, w);
+            forward(lRow, 0, ll, k * llStride, hlRow, 0, w);
+            sink.done(0, k);
             if (k < nH) {
-                forward(hRing, (k & 1) * w, lh, k * lw, hh, k * hw, w);
+                forward(hRows[k & 1], 0, lhRow, 0, hhRow, 0, w);
+                sink.done(1, k);
+                sink.done(2, k);
             }
+        }
+    }
+
+    /** dst[0..w) = ((src[so + x] &amp; mask) &lt;&lt; shift) - offset. */
+    private static void loadRow(int[] src, int so, int[] dst, int w, int mask, int shift, int offset) {
+        System.arraycopy(src, so, dst, 0, w);
+        if (mask == -1 && shift == 0 && offset == 0) {
+            return;
+        }
+        for (int x = 0; x < w; x++) { // in place: C2 vectorizes a loop only if all its indexes have one offset
+            dst[x] = ((dst[x] & mask) << shift) - offset;
+        }
+    }
+
+    /**
+     * Output scaling fused into the last inverse level: sample = clamp((v + add) >> dz, 0, max) (the linear output
+     * scaling of Annex G, Tnlt = 0).
+     */
+    static final class Scale {
+        final int add, dz, max;
+
+        Scale(int add, int dz, int max) {
+            this.add = add;
+            this.dz = dz;
+            this.max = max;
         }
     }
 
     /**
      * One inverse 2-D level, a few rows at a time: L rows (ll, stride llStride, with hl) and H rows (lh, hh; bands
      * compact) are inverted horizontally as they are needed and lifted vertically into out (stride outStride),
-     * nL + nH rows of lw + hw samples. hRing needs 2*(lw+hw) ints. The sink (may be null) hears of every final row.
+     * nL + nH rows of lw + hw samples. hRows and eRows: two arrays of lw + hw ints each (the H rows and the even
+     * output rows in flight; separate arrays and loops with one store each, all indexes with the same offset, so
+     * that C2 vectorizes them; rows reach out by arraycopy from tmp, lw + hw ints). With scale, every output row is
+     * written scaled (the last level).
      */
     static void inverseLevel(int[] ll, int llStride, int[] hl, int[] lh, int[] hh, int lw, int hw, int nL, int nH,
-            int[] out, int outStride, int[] hRing, RowSink sink) {
-        int w = lw + hw;
-        int len = nL + nH;
+            int[] out, int outStride, int[][] hRows, int[][] eRows, int[] tmp, Scale scale) {
+        final int w = lw + hw;
+        final int len = nL + nH;
         if (len == 1) {
             inverse(ll, 0, hl, 0, out, 0, w);
-            if (sink != null) {
-                sink.done(0);
+            if (scale != null) {
+                scaleRow(out, out, w, scale);
             }
             return;
         }
-        inverse(lh, 0, hh, 0, hRing, 0, w); // H[0]
-        evenRow(ll, llStride, hl, hw, w, 0, hRing, 0, 0, out, outStride);
+        inverse(lh, 0, hh, 0, hRows[0], 0, w); // H[0]
+        evenRow(ll, llStride, hl, hw, w, 0, hRows[0], hRows[0], eRows[0]);
         for (int k = 0; k < nH; k++) {
-            int hk = (k & 1) * w;
+            final int[] hk = hRows[k & 1];
             if (k + 1 < nH) {
-                inverse(lh, (k + 1) * lw, hh, (k + 1) * hw, hRing, ((k + 1) & 1) * w, w);
+                inverse(lh, (k + 1) * lw, hh, (k + 1) * hw, hRows[(k + 1) & 1], 0, w);
             }
+            final int[] e0 = eRows[k & 1];
+            int[] e1 = e0;
             if (k + 1 < nL) {
-                int hn = (Math.min(k + 1, nH - 1) & 1) * w;
-                evenRow(ll, llStride, hl, hw, w, k + 1, hRing, hk, hn, out, outStride);
+                e1 = eRows[(k + 1) & 1];
+                evenRow(ll, llStride, hl, hw, w, k + 1, hk, hRows[Math.min(k + 1, nH - 1) & 1], e1);
             }
-            int e0 = 2 * k * outStride;
-            int e1 = 2 * k + 2 < len ? e0 + 2 * outStride : e0;
-            int op = e0 + outStride;
-            for (int x = 0; x < w; x++) {
-                out[op + x] = hRing[hk + x] + ((out[e0 + x] + out[e1 + x]) >> 1);
+            // odd row 2k+1, then the even row 2k (final now)
+            final int o0 = 2 * k * outStride, o1 = o0 + outStride;
+            if (scale == null) {
+                for (int x = 0; x < w; x++) {
+                    tmp[x] = hk[x] + ((e0[x] + e1[x]) >> 1);
+                }
+                System.arraycopy(e0, 0, out, o0, w);
+            } else {
+                final int add = scale.add, dz = scale.dz, max = scale.max;
+                for (int x = 0; x < w; x++) {
+                    int v = (hk[x] + ((e0[x] + e1[x]) >> 1) + add) >> dz;
+                    v &= ~(v >> 31);
+                    int d = v - max;
+                    tmp[x] = max + (d & (d >> 31));
+                }
+                scaleRow(e0, e0, w, scale); // e0 is not needed any more
+                System.arraycopy(e0, 0, out, o0, w);
             }
-            if (sink != null) {
-                sink.done(2 * k);
-                sink.done(2 * k + 1);
-            }
+            System.arraycopy(tmp, 0, out, o1, w);
         }
-        if (nL > nH && sink != null) {
-            sink.done(len - 1);
+        if (nL > nH) { // odd height: the last even row
+            int[] e = eRows[nH & 1];
+            if (scale != null) {
+                scaleRow(e, e, w, scale);
+            }
+            System.arraycopy(e, 0, out, (len - 1) * outStride, w);
         }
     }
 
-    /** Even output row 2k: the horizontally inverted L row k minus the vertical update from H rows hp, hc. */
-    private static void evenRow(int[] ll, int llStride, int[] hl, int hw, int w, int k, int[] hRing, int hp, int hc,
-            int[] out, int outStride) {
-        int op = 2 * k * outStride;
-        inverse(ll, k * llStride, hl, k * hw, out, op, w);
+    /** out[0..w) = clamp((in[0..w) + add) &gt;&gt; dz, 0, max), without branches or Math.min (vectorized). */
+    private static void scaleRow(int[] in, int[] out, int w, Scale scale) {
+        final int add = scale.add, dz = scale.dz, max = scale.max;
         for (int x = 0; x < w; x++) {
-            out[op + x] -= (hRing[hp + x] + hRing[hc + x] + 2) >> 2;
+            int v = (in[x] + add) >> dz;
+            v &= ~(v >> 31);
+            int d = v - max;
+            out[x] = max + (d & (d >> 31));
+        }
+    }
+
+    /** Even output row 2k into e: the horizontally inverted L row k minus the vertical update from H rows hp, hc. */
+    private static void evenRow(int[] ll, int llStride, int[] hl, int hw, int w, int k, int[] hp, int[] hc, int[] e) {
+        inverse(ll, k * llStride, hl, k * hw, e, 0, w);
+        for (int x = 0; x < w; x++) {
+            e[x] -= (hp[x] + hc[x] + 2) >> 2;
         }
     }
 }

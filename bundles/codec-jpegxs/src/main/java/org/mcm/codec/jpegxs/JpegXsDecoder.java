@@ -27,7 +27,7 @@ public final class JpegXsDecoder implements AutoCloseable {
     private SliceContext[] contexts;
     private int[][] gwMax;
     private Picture picture;
-    private int[][] idwtTmp; // per worker: two low-band buffers, H row ring, one row
+    private int[][] idwtTmp; // per worker: two low-band buffers, one row, two H rows, two even rows
     private int[] sliceOffsets = new int[0];
     private long maxPixels = 8192L * 4352;
 
@@ -113,23 +113,15 @@ public final class JpegXsDecoder implements AutoCloseable {
                 contexts[0].decodeSlice(buf, s, sliceOffsets[s], p);
             }
         } else {
-            List<Future<?>> fs = new ArrayList<>();
-            int per = (g.slices + threads - 1) / threads;
+            // slices handed out one at a time (their cost varies with the content); the caller works too
             final int eoc = p;
-            for (int t = 0; t < threads; t++) {
-                final int s0 = t * per, s1 = Math.min(g.slices, s0 + per);
-                final SliceContext ctx = contexts[t];
-                if (s0 >= s1) {
-                    continue;
+            final java.util.concurrent.atomic.AtomicInteger nextSlice = new java.util.concurrent.atomic.AtomicInteger();
+            runParallel(Math.min(threads, g.slices), w -> {
+                final SliceContext ctx = contexts[w];
+                for (int s = nextSlice.getAndIncrement(); s < g.slices; s = nextSlice.getAndIncrement()) {
+                    ctx.decodeSlice(buf, s, sliceOffsets[s], eoc);
                 }
-                fs.add(pool().submit(() -> {
-                    for (int s = s0; s < s1; s++) {
-                        ctx.decodeSlice(buf, s, sliceOffsets[s], eoc);
-                    }
-                    return null;
-                }));
-            }
-            join(fs);
+            });
         }
         reconstruct();
         picture.consumed = eocEnd - off;
@@ -145,6 +137,45 @@ public final class JpegXsDecoder implements AutoCloseable {
             });
         }
         return pool;
+    }
+
+    /** Work that may throw a CodecException, given a worker index. */
+    private interface Part {
+        void run(int worker) throws CodecException;
+    }
+
+    /** Runs part(0..n-1) in parallel: 1..n-1 on the pool, 0 on the calling thread; rethrows the first failure. */
+    private void runParallel(int n, Part part) throws CodecException {
+        List<Future<?>> fs = new ArrayList<>(n);
+        for (int t = 1; t < n; t++) {
+            final int w = t;
+            fs.add(pool().submit(() -> {
+                part.run(w);
+                return null;
+            }));
+        }
+        CodecException first = null;
+        RuntimeException rte = null;
+        try {
+            part.run(0);
+        } catch (CodecException e) {
+            first = e;
+        } catch (RuntimeException e) {
+            rte = e;
+        }
+        try {
+            join(fs);
+        } catch (CodecException e) {
+            if (first == null) {
+                first = e;
+            }
+        }
+        if (rte != null) {
+            throw rte;
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
     private static void join(List<Future<?>> fs) throws CodecException {
@@ -224,12 +255,13 @@ public final class JpegXsDecoder implements AutoCloseable {
                 maxH = Math.max(maxH, g.compH[c]);
             }
             int workers = Math.min(threads, g.nc);
-            idwtTmp = new int[workers * 4][];
+            idwtTmp = new int[workers * 7][];
             for (int t = 0; t < workers; t++) {
-                idwtTmp[4 * t] = new int[((maxH + 1) / 2) * maxW];
-                idwtTmp[4 * t + 1] = new int[((maxH + 1) / 2) * maxW];
-                idwtTmp[4 * t + 2] = new int[2 * maxW];
-                idwtTmp[4 * t + 3] = new int[maxW];
+                idwtTmp[7 * t] = new int[((maxH + 1) / 2) * maxW];
+                idwtTmp[7 * t + 1] = new int[((maxH + 1) / 2) * maxW];
+                for (int k = 2; k < 7; k++) {
+                    idwtTmp[7 * t + k] = new int[maxW];
+                }
             }
             sliceOffsets = new int[g.slices];
             geo = g;
@@ -267,18 +299,35 @@ public final class JpegXsDecoder implements AutoCloseable {
                 inverseComponent(c, 0);
             }
         } else {
-            List<Future<?>> fs = new ArrayList<>();
-            // component 0 is the largest; the others share the other workers
-            for (int t = 0; t < workers; t++) {
-                final int w = t;
-                fs.add(pool().submit(() -> {
-                    for (int c = w; c < g.nc; c += workers) {
+            // components to workers: largest first, each to the least loaded worker (4:2:2 on two threads: luma on
+            // one, both chroma components on the other)
+            final int[] owner = new int[g.nc];
+            long[] load = new long[workers];
+            boolean[] done = new boolean[g.nc];
+            for (int n = 0; n < g.nc; n++) {
+                int big = -1;
+                for (int c = 0; c < g.nc; c++) {
+                    if (!done[c] && (big < 0 || (long) g.compW[c] * g.compH[c] > (long) g.compW[big] * g.compH[big])) {
+                        big = c;
+                    }
+                }
+                done[big] = true;
+                int best = 0;
+                for (int t = 1; t < workers; t++) {
+                    if (load[t] < load[best]) {
+                        best = t;
+                    }
+                }
+                owner[big] = best;
+                load[best] += (long) g.compW[big] * g.compH[big];
+            }
+            runParallel(workers, w -> {
+                for (int c = 0; c < g.nc; c++) {
+                    if (owner[c] == w) {
                         inverseComponent(c, w);
                     }
-                    return null;
-                }));
-            }
-            join(fs);
+                }
+            });
         }
         Header h = header;
         if (h.cpih == 1) { // output scaling after the colour transform (otherwise done per component)
@@ -300,8 +349,10 @@ public final class JpegXsDecoder implements AutoCloseable {
         final Header h = header;
         final int[] img = picture.planes[c];
         final int stride = g.compW[c];
-        final int[] bufA = idwtTmp[4 * worker], bufB = idwtTmp[4 * worker + 1];
-        final int[] hRing = idwtTmp[4 * worker + 2], row = idwtTmp[4 * worker + 3];
+        final int[] bufA = idwtTmp[7 * worker], bufB = idwtTmp[7 * worker + 1];
+        final int[] row = idwtTmp[7 * worker + 2];
+        final int[][] hRows = {idwtTmp[7 * worker + 3], idwtTmp[7 * worker + 4]};
+        final int[][] eRows = {idwtTmp[7 * worker + 5], idwtTmp[7 * worker + 6]};
         final int dv = g.dv[c];
         final boolean scaleHere = h.cpih == 0;
         int[] gl = g.global[c];
@@ -330,9 +381,12 @@ public final class JpegXsDecoder implements AutoCloseable {
             int nH = g.bH[blh];
             boolean last = k == dv - 1;
             int[] out = last ? img : (cur == bufA ? bufB : bufA);
-            Dwt53.RowSink sink = last && scaleHere ? y -> OutputScaling.apply(h, img, y * stride, stride) : null;
-            Dwt53.inverseLevel(cur, stride, coef[bhl], coef[blh], coef[bhh], curW, hw, curH, nH, out, stride, hRing,
-                    sink);
+            Dwt53.Scale scale = last && scaleHere && h.tnlt == 0 ? OutputScaling.linear(h) : null;
+            Dwt53.inverseLevel(cur, stride, coef[bhl], coef[blh], coef[bhh], curW, hw, curH, nH, out, stride, hRows,
+                    eRows, row, scale);
+            if (last && scaleHere && scale == null) { // non-linear output scaling
+                OutputScaling.apply(h, img, 0, stride * (curH + nH));
+            }
             cur = out;
             curW += hw;
             curH += nH;
@@ -691,22 +745,67 @@ public final class JpegXsDecoder implements AutoCloseable {
             final int full = uniform ? 0 : w >> 2;
             int left = 0;
             int grp = 0;
-            // deadzone (or no truncation), whole groups
-            for (; grp < full; grp++, d += 4) {
-                int planes = gc[go + grp] - gtl;
-                if (planes <= 0) {
-                    dst[d] = 0;
-                    dst[d + 1] = 0;
-                    dst[d + 2] = 0;
-                    dst[d + 3] = 0;
-                    continue;
+            // deadzone (or no truncation), whole groups: branch-free, the reader's state in locals; a group of n
+            // planes is 4 sign bits (if interleaved) and 4n plane bits, taken from the cache at once and transposed
+            if (full > 0) {
+                final int signBits = signsHere ? 4 : 0;
+                final byte[] buf = rd.buf;
+                final int safe = rd.safe;
+                long cache = rd.cache;
+                int bits = rd.bits;
+                int next = rd.next;
+                for (; grp < full; grp++, d += 4) {
+                    int planes = gc[go + grp] - gtl;
+                    if (planes <= 0) {
+                        dst[d] = 0;
+                        dst[d + 1] = 0;
+                        dst[d + 2] = 0;
+                        dst[d + 3] = 0;
+                        continue;
+                    }
+                    int nb = 4 * planes + signBits;
+                    if (bits < nb || nb > 56) {
+                        if (nb <= 56 && next <= safe) {
+                            cache |= (long) BitReader.LONG_BE.get(buf, next) >>> bits;
+                            next += (63 - bits) >>> 3;
+                            bits |= 56;
+                        } else { // near the end of the array, or 14+ planes: the general reader
+                            rd.cache = cache;
+                            rd.bits = bits;
+                            rd.next = next;
+                            int sgn = signsHere ? rd.read(4) : 0;
+                            long lanes = readPlanes(rd, planes);
+                            cache = rd.cache;
+                            bits = rd.bits;
+                            next = rd.next;
+                            dst[d] = dequant((int) (lanes >>> 48), sgn >> 3, gtl, half, shift);
+                            dst[d + 1] = dequant((int) (lanes >>> 32) & 0xFFFF, (sgn >> 2) & 1, gtl, half, shift);
+                            dst[d + 2] = dequant((int) (lanes >>> 16) & 0xFFFF, (sgn >> 1) & 1, gtl, half, shift);
+                            dst[d + 3] = dequant((int) lanes & 0xFFFF, sgn & 1, gtl, half, shift);
+                            continue;
+                        }
+                    }
+                    long x = (cache >>> 1) >>> (63 - nb); // the top nb bits (none if nb = 0)
+                    cache <<= nb;
+                    bits -= nb;
+                    int ps = nb - signBits; // 4 * planes; -4 when nb = 0 with signs (x = 0 then)
+                    int sgn = (int) (x >>> ps);
+                    long lanes = BitPlanes.toLanes(x & ~(-1L << ps));
+                    int a0 = (int) (lanes >>> 48), a1 = (int) (lanes >>> 32) & 0xFFFF;
+                    int a2 = (int) (lanes >>> 16) & 0xFFFF, a3 = (int) lanes & 0xFFFF;
+                    int s0 = sgn >> 3 & 1, s1 = sgn >> 2 & 1, s2 = sgn >> 1 & 1, s3 = sgn & 1;
+                    int v0 = (((a0 << gtl) | half) << shift) & (-a0 >> 31);
+                    int v1 = (((a1 << gtl) | half) << shift) & (-a1 >> 31);
+                    int v2 = (((a2 << gtl) | half) << shift) & (-a2 >> 31);
+                    int v3 = (((a3 << gtl) | half) << shift) & (-a3 >> 31);
+                    dst[d] = (v0 ^ -s0) + s0;
+                    dst[d + 1] = (v1 ^ -s1) + s1;
+                    dst[d + 2] = (v2 ^ -s2) + s2;
+                    dst[d + 3] = (v3 ^ -s3) + s3;
                 }
-                int signs = signsHere ? rd.read(4) : 0;
-                long lanes = readPlanes(rd, planes);
-                dst[d] = dequant((int) (lanes >>> 48), signs >> 3, gtl, half, shift);
-                dst[d + 1] = dequant((int) (lanes >>> 32) & 0xFFFF, (signs >> 2) & 1, gtl, half, shift);
-                dst[d + 2] = dequant((int) (lanes >>> 16) & 0xFFFF, (signs >> 1) & 1, gtl, half, shift);
-                dst[d + 3] = dequant((int) lanes & 0xFFFF, signs & 1, gtl, half, shift);
+                rd.cache = cache;
+                rd.bits = bits;
+                rd.next = next;
             }
             // uniform quantization, and the last partial group
             for (; grp < gw; grp++) {

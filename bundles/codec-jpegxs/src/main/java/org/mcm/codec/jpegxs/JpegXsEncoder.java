@@ -48,19 +48,6 @@ public final class JpegXsEncoder implements AutoCloseable {
     private static final int BW = 20, FQ = 8;
     /** Per band row statistics: bit-plane count histogram, 8-group maxima weighted by group count, bit lengths. */
     private static final int H_GCLI = 0, H_GMAX = 16, H_BITS = 32, H_SIZE = 48;
-    /** SPREAD[x]: bit i of the byte x moved to bit 4i (the nibble interleaving of bit-planes). */
-    private static final int[] SPREAD = new int[256];
-
-    static {
-        for (int x = 0; x < 256; x++) {
-            int v = 0;
-            for (int i = 0; i < 8; i++) {
-                v |= ((x >> i) & 1) << (4 * i);
-            }
-            SPREAD[x] = v;
-        }
-    }
-
     private final Config cfg;
     private final Geometry g;
     private final int[] gain, prio;
@@ -68,7 +55,7 @@ public final class JpegXsEncoder implements AutoCloseable {
     private final int headerBytes;
     private final boolean longHdr;
     private final int maxQ, maxR;
-    private final int[][] mag; // per band: quantization input, sign-magnitude (sign in bit 31 via negative)
+    private final int[][] mag; // per band: rounded coefficients (|v| < 2^15), the quantization input
     private final int[][] gcli; // per band: bH * gw
     private final int[][] rowStats; // per band: bH * H_SIZE (see H_GCLI ...)
     private final int[] gw, sw;
@@ -81,6 +68,11 @@ public final class JpegXsEncoder implements AutoCloseable {
     private final int[][][] costs;
     // the plan of every precinct, made by the rate control and carried out by the (parallel) writers
     private final int[] planQ, planR, planSize, planPadded, planOffset;
+    private int lastQ; // Q of the precinct planned last
+    // precincts planned so far / next precinct to write / planning failed (writers stop waiting)
+    private final java.util.concurrent.atomic.AtomicInteger planned = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger nextPack = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean abortPack;
     private final boolean[] planSig; // [py * bandsAll + b]
     private final int[] pktData, pktCnt, pktSign; // [py * nPackets + k]; pktData < 0: packet absent
     private final boolean[] pktRaw;
@@ -91,7 +83,10 @@ public final class JpegXsEncoder implements AutoCloseable {
 
     /** Per-thread scratch: wavelet buffers (allocated on first use) and a bit writer. */
     private final class Worker {
-        int[] bufA, bufB, ring, hRing, lRow, work;
+        int[] bufA, bufB, lRow, work;
+        int[] rowHl, rowLh, rowHh, abs; // one row of each band of a level, magnitudes of a row
+        int[][] inRows, hRows; // 3 input rows, 2 H rows of a forward level (separate arrays: C2 vectorizes)
+        final int[] hist = new int[64]; // 4 interleaved bit-plane count histograms of a row
         final BitWriter bw = new BitWriter();
         final int[] gtl = new int[g.bandsAll];
 
@@ -99,9 +94,13 @@ public final class JpegXsEncoder implements AutoCloseable {
             if (bufA == null) {
                 bufA = new int[((maxH + 1) / 2) * maxW];
                 bufB = new int[((maxH + 1) / 2) * maxW];
-                ring = new int[3 * maxW];
-                hRing = new int[2 * maxW];
                 lRow = new int[maxW];
+                rowHl = new int[maxW];
+                inRows = new int[][] {new int[maxW], new int[maxW], new int[maxW]};
+                hRows = new int[][] {new int[maxW], new int[maxW]};
+                rowLh = new int[maxW];
+                rowHh = new int[maxW];
+                abs = new int[maxW];
             }
         }
     }
@@ -233,10 +232,51 @@ public final class JpegXsEncoder implements AutoCloseable {
         }
         transform(pic);
         int p = writeHeader(out, off);
+        // the rate control plans the precincts one after another (it carries the byte budget); every planned
+        // precinct can be written at once, so with more threads the others write precincts while it plans, and
+        // the planning thread joins them when it is done
+        planned.set(0);
+        nextPack.set(0);
+        abortPack = false;
+        List<Future<?>> fs = new ArrayList<>();
+        if (threads > 1 && g.npy > 1) {
+            for (int t = 1; t < Math.min(threads, g.npy); t++) {
+                final Worker w = workers[t];
+                fs.add(pool().submit(() -> {
+                    packLoop(w, out);
+                    return null;
+                }));
+            }
+        }
+        try {
+            p = planAll(out, off, p);
+            if (p + 2 - off != lcod) {
+                throw new CodecException("JPEG XS encoder: rate control missed the target (" + (p + 2 - off) + " != "
+                        + lcod + "); the rate is too low for this picture");
+            }
+            out[p] = (byte) 0xFF;
+            out[p + 1] = 0x11;
+            packLoop(workers[0], out);
+        } catch (CodecException | RuntimeException | Error e) {
+            abortPack = true;
+            try {
+                join(fs);
+            } catch (CodecException | RuntimeException | Error ignored) {
+                // the first failure is reported
+            }
+            throw e;
+        }
+        join(fs);
+        return lcod;
+    }
+
+    /** Plans every precinct (and writes the SLH markers); returns the position of EOC. */
+    private int planAll(byte[] out, int off, int p) throws CodecException {
         long available = lcod - (p - off) - 6L * g.slices - 2;
         long nPrec = g.npy;
         long used = 0;
         int precinct = 0;
+        lastQ = 0; // every codestream is planned the same way, whatever was encoded before
         for (int s = 0; s < g.slices; s++) {
             if (p + 8 - off > lcod) {
                 throw new CodecException("JPEG XS encoder: rate control overran Lcod=" + lcod
@@ -259,28 +299,74 @@ public final class JpegXsEncoder implements AutoCloseable {
                 planOffset[py] = p;
                 used += planPadded[py];
                 p += planPadded[py];
-            }
-        }
-        if (p + 2 - off != lcod) {
-            throw new CodecException("JPEG XS encoder: rate control missed the target (" + (p + 2 - off) + " != "
-                    + lcod + "); the rate is too low for this picture");
-        }
-        out[p] = (byte) 0xFF;
-        out[p + 1] = 0x11;
-        final int parts = Math.min(threads, g.npy);
-        parallel(parts, (part, w) -> {
-            int py0 = (int) ((long) g.npy * part / parts), py1 = (int) ((long) g.npy * (part + 1) / parts);
-            for (int py = py0; py < py1; py++) {
-                int at = planOffset[py];
-                int written = writePrecinct(py, w, out, at);
-                if (written != planSize[py]) {
-                    throw new IllegalStateException("JPEG XS encoder: size model " + planSize[py] + " != written "
-                            + written);
+                if (p - off > lcod) {
+                    throw new CodecException("JPEG XS encoder: rate control overran Lcod=" + lcod + " at precinct "
+                            + py + "; the rate is too low for this picture");
                 }
-                Arrays.fill(out, at + written, at + planPadded[py], (byte) 0);
+                planned.set(py + 1); // publishes the plan of py to the writers
             }
-        });
-        return lcod;
+        }
+        return p;
+    }
+
+    /** Writes planned precincts, taking the next unwritten one each time, until all are taken. */
+    private void packLoop(Worker w, byte[] out) {
+        final int n = g.npy;
+        for (int py = nextPack.getAndIncrement(); py < n; py = nextPack.getAndIncrement()) {
+            int spins = 0;
+            while (planned.get() <= py) {
+                if (abortPack) {
+                    return;
+                }
+                if (++spins < 2000) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+            int at = planOffset[py];
+            int written = writePrecinct(py, w, out, at);
+            if (written != planSize[py]) {
+                throw new IllegalStateException("JPEG XS encoder: size model " + planSize[py] + " != written "
+                        + written);
+            }
+            Arrays.fill(out, at + written, at + planPadded[py], (byte) 0);
+        }
+    }
+
+    private ExecutorService pool() {
+        if (pool == null) {
+            pool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "jpegxs-enc");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return pool;
+    }
+
+    private static void join(List<Future<?>> fs) throws CodecException {
+        CodecException first = null;
+        for (Future<?> f : fs) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof CodecException) {
+                    first = first == null ? (CodecException) c : first;
+                } else if (c instanceof RuntimeException) {
+                    throw (RuntimeException) c;
+                } else if (c instanceof Error) {
+                    throw (Error) c;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CodecException("JPEG XS encoder: interrupted", e);
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
     /** Runs task(0..n-1), on the pool when there is more than one. */
@@ -291,13 +377,7 @@ public final class JpegXsEncoder implements AutoCloseable {
             }
             return;
         }
-        if (pool == null) {
-            pool = Executors.newFixedThreadPool(threads, r -> {
-                Thread t = new Thread(r, "jpegxs-enc");
-                t.setDaemon(true);
-                return t;
-            });
-        }
+        pool();
         List<Future<?>> fs = new ArrayList<>(n);
         for (int i = 1; i < n; i++) {
             final int index = i;
@@ -428,68 +508,67 @@ public final class JpegXsEncoder implements AutoCloseable {
                     continue;
                 }
                 forwardComponent(c, w, src[c], cfg.colourTransform == 0);
-                for (int b : g.global[c]) {
-                    roundAndCount(b);
-                }
             }
         });
     }
 
     /**
-     * Rounds band b to sign-magnitude integers (Fq fractional bits dropped, magnitude at most 15 bits), computes the
-     * bit-plane count of every group of 4 and the statistics of every row that the rate control needs.
+     * Rounds row y of band b, given as wavelet values in in[0..] (overwritten), to integers (Fq fractional bits dropped, magnitude
+     * at most 15 bits) into the band, computes the bit-plane count of every group of 4 and the statistics of the row
+     * that the rate control needs. Called as soon as the wavelet has made the row, while it is in the cache.
      */
-    private void roundAndCount(int b) {
+    private void roundRow(int b, int y, int[] in, Worker wk) {
         final int[] m = mag[b];
         final int[] gc = gcli[b];
         final int[] st = rowStats[b];
+        final int[] abs = wk.abs;
         final int width = g.bW[b], groups = gw[b], full = width >> 2;
         final int half = 1 << (FQ - 1);
-        final boolean bitLengths = cfg.signs != 0 && cfg.quantization == 0;
-        for (int y = 0; y < g.bH[b]; y++) {
-            final int rowStart = y * width;
-            final int go = y * groups;
-            int i = rowStart;
-            for (int k = 0; k < full; k++, i += 4) {
-                int v0 = m[i], v1 = m[i + 1], v2 = m[i + 2], v3 = m[i + 3];
-                int s0 = v0 >> 31, s1 = v1 >> 31, s2 = v2 >> 31, s3 = v3 >> 31;
-                int a0 = Math.min(((v0 ^ s0) - s0 + half) >> FQ, 0x7FFF);
-                int a1 = Math.min(((v1 ^ s1) - s1 + half) >> FQ, 0x7FFF);
-                int a2 = Math.min(((v2 ^ s2) - s2 + half) >> FQ, 0x7FFF);
-                int a3 = Math.min(((v3 ^ s3) - s3 + half) >> FQ, 0x7FFF);
-                m[i] = (a0 ^ s0) - s0;
-                m[i + 1] = (a1 ^ s1) - s1;
-                m[i + 2] = (a2 ^ s2) - s2;
-                m[i + 3] = (a3 ^ s3) - s3;
-                gc[go + k] = 32 - Integer.numberOfLeadingZeros(a0 | a1 | a2 | a3);
+        final int rowStart = y * width;
+        final int go = y * groups;
+        // loops with one store each, no Math.min, all indexes with the same offset: so C2 vectorizes them
+        for (int x = 0; x < width; x++) {
+            int v = in[x];
+            int s = v >> 31;
+            int d = (((v ^ s) - s + half) >> FQ) - 0x7FFF;
+            abs[x] = 0x7FFF + (d & (d >> 31)); // min(rounded |v|, 0x7FFF)
+        }
+        for (int x = 0; x < width; x++) { // in place (in is scratch)
+            int s = in[x] >> 31;
+            in[x] = (abs[x] ^ s) - s;
+        }
+        System.arraycopy(in, 0, m, rowStart, width);
+        for (int k = 0; k < full; k++) {
+            gc[go + k] = 32 - Integer.numberOfLeadingZeros(abs[4 * k] | abs[4 * k + 1] | abs[4 * k + 2] | abs[4 * k + 3]);
+        }
+        if (full < groups) {
+            int or = 0;
+            for (int x = 4 * full; x < width; x++) {
+                or |= abs[x];
             }
-            if (full < groups) {
-                int or = 0;
-                for (; i < rowStart + width; i++) {
-                    int v = m[i], s = v >> 31;
-                    int a = Math.min(((v ^ s) - s + half) >> FQ, 0x7FFF);
-                    m[i] = (a ^ s) - s;
-                    or |= a;
-                }
-                gc[go + full] = 32 - Integer.numberOfLeadingZeros(or);
+            gc[go + full] = 32 - Integer.numberOfLeadingZeros(or);
+        }
+        // statistics of the row; the count histogram in 4 interleaved parts (no chain of increments of one cell)
+        final int so = y * H_SIZE;
+        final int[] hist = wk.hist;
+        Arrays.fill(hist, 0);
+        Arrays.fill(st, so, so + H_SIZE, 0);
+        for (int j = 0; j < groups; j += 8) {
+            int e = Math.min(groups, j + 8);
+            int max = 0;
+            for (int k = j; k < e; k++) {
+                int v = gc[go + k];
+                hist[((k & 3) << 4) + v]++;
+                max = Math.max(max, v);
             }
-            // statistics of the row
-            final int so = y * H_SIZE;
-            Arrays.fill(st, so, so + H_SIZE, 0);
-            for (int j = 0; j < groups; j += 8) {
-                int e = Math.min(groups, j + 8);
-                int max = 0;
-                for (int k = j; k < e; k++) {
-                    int v = gc[go + k];
-                    st[so + H_GCLI + v]++;
-                    max = Math.max(max, v);
-                }
-                st[so + H_GMAX + max] += e - j;
-            }
-            if (bitLengths) {
-                for (int x = rowStart; x < rowStart + width; x++) {
-                    st[so + H_BITS + 32 - Integer.numberOfLeadingZeros(Math.abs(m[x]))]++;
-                }
+            st[so + H_GMAX + max] += e - j;
+        }
+        for (int v = 0; v < 16; v++) {
+            st[so + H_GCLI + v] = hist[v] + hist[16 + v] + hist[32 + v] + hist[48 + v];
+        }
+        if (cfg.signs != 0 && cfg.quantization == 0) {
+            for (int x = 0; x < width; x++) {
+                st[so + H_BITS + 32 - Integer.numberOfLeadingZeros(abs[x])]++;
             }
         }
     }
@@ -533,19 +612,24 @@ public final class JpegXsEncoder implements AutoCloseable {
             cur = null;
         }
         for (int k = 0; k < g.dv[c]; k++, i -= 3) {
-            final int w0 = curW;
-            final int[] in = cur;
-            Dwt53.RowSource rows;
-            if (in != null) {
-                rows = (y, d, o) -> System.arraycopy(in, y * stride, d, o, w0);
-            } else if (scale) {
-                rows = (y, d, o) -> scaleInput(plane, y * stride, d, o, w0);
-            } else {
-                rows = (y, d, o) -> System.arraycopy(plane, y * stride, d, o, w0);
-            }
+            final int bHl = gl[i - 2], bLh = gl[i - 1], bHh = gl[i];
+            int[] src = cur != null ? cur : plane;
+            boolean sc = cur == null && scale;
+            int mask = sc ? (1 << cfg.depth) - 1 : -1;
+            int shift = sc ? BW - cfg.depth : 0;
+            int offset = sc ? 1 << (BW - 1) : 0;
             int[] out = (k & 1) == 0 ? wk.bufA : wk.bufB;
-            Dwt53.forwardLevel(rows, curW, curH, out, stride, mag[gl[i - 2]], mag[gl[i - 1]], mag[gl[i]], wk.ring,
-                    wk.hRing, wk.lRow);
+            final int[] rHl = wk.rowHl, rLh = wk.rowLh, rHh = wk.rowHh;
+            Dwt53.forwardLevel(src, stride, mask, shift, offset, curW, curH, out, stride, rHl, rLh, rHh, wk.inRows,
+                    wk.hRows, wk.lRow, (band, y) -> {
+                        if (band == 0) {
+                            roundRow(bHl, y, rHl, wk);
+                        } else if (band == 1) {
+                            roundRow(bLh, y, rLh, wk);
+                        } else {
+                            roundRow(bHh, y, rHh, wk);
+                        }
+                    });
             cur = out;
             curW = (curW + 1) >> 1;
             curH = (curH + 1) >> 1;
@@ -553,16 +637,17 @@ public final class JpegXsEncoder implements AutoCloseable {
         final int[] row = wk.lRow;
         for (int k = g.dv[c]; k < g.dh[c]; k++, i--) {
             int lw = (curW + 1) >> 1, hw = curW >> 1;
-            int[] hb = mag[gl[i]];
+            final int[] hb = wk.rowHl;
             for (int y = 0; y < curH; y++) {
-                Dwt53.forward(cur, y * stride, row, 0, hb, y * hw, curW);
+                Dwt53.forward(cur, y * stride, row, 0, hb, 0, curW);
                 System.arraycopy(row, 0, cur, y * stride, lw);
+                roundRow(gl[i], y, hb, wk);
             }
             curW = lw;
         }
-        int[] ll = mag[gl[0]];
         for (int y = 0; y < curH; y++) {
-            System.arraycopy(cur, y * stride, ll, y * curW, curW);
+            System.arraycopy(cur, y * stride, wk.rowHl, 0, curW);
+            roundRow(gl[0], y, wk.rowHl, wk);
         }
     }
 
@@ -732,14 +817,28 @@ public final class JpegXsEncoder implements AutoCloseable {
     /** Chooses Q and R of precinct py for the byte budget and records the plan (sizes, flags, packet lengths). */
     private void planPrecinct(int py, long budget, boolean last) throws CodecException {
         buildCosts(py);
-        // smallest Q that fits with R = 0
-        int q = 0;
-        long size = -1;
-        for (; q <= maxQ; q++) {
-            setTruncation(gtl, q, 0);
-            size = precinctSize(py);
-            if (size >= 0 && size <= budget) {
-                break;
+        // smallest Q that fits with R = 0 (the size does not grow with Q): searched from the previous precinct's Q,
+        // which is usually right or next to it
+        int q = Math.min(Math.max(lastQ, 0), maxQ);
+        setTruncation(gtl, q, 0);
+        long size = precinctSize(py);
+        if (size >= 0 && size <= budget) {
+            while (q > 0) {
+                setTruncation(gtl, q - 1, 0);
+                long s = precinctSize(py);
+                if (s < 0 || s > budget) {
+                    break;
+                }
+                q--;
+                size = s;
+            }
+        } else {
+            for (q++; q <= maxQ; q++) {
+                setTruncation(gtl, q, 0);
+                size = precinctSize(py);
+                if (size >= 0 && size <= budget) {
+                    break;
+                }
             }
         }
         if (q > maxQ) {
@@ -774,6 +873,7 @@ public final class JpegXsEncoder implements AutoCloseable {
         }
         planQ[py] = q;
         planR[py] = r;
+        lastQ = q;
         planSize[py] = (int) size;
         planPadded[py] = (int) padded;
         for (int b = 0; b < g.bandsAll; b++) {
@@ -789,7 +889,7 @@ public final class JpegXsEncoder implements AutoCloseable {
         final int[] gtl = wk.gtl;
         setTruncation(gtl, planQ[py], planR[py]);
         final int sigAt = py * g.bandsAll;
-        w.reset(out, p);
+        w.reset(out, p, p + planPadded[py]);
         w.write(planPadded[py] - g.precinctHeaderBytes, 24);
         w.write(planQ[py], 8);
         w.write(planR[py], 8);
@@ -906,11 +1006,6 @@ public final class JpegXsEncoder implements AutoCloseable {
         }
     }
 
-    /** Bit i of q (q below 2^15) moved to bit 4i. */
-    private static long spread(int q) {
-        return SPREAD[q & 0xFF] | ((long) SPREAD[q >>> 8] << 32);
-    }
-
     private void writeData(BitWriter w, int b, int y, int t) {
         final int n = gw[b];
         final int width = g.bW[b];
@@ -921,18 +1016,21 @@ public final class JpegXsEncoder implements AutoCloseable {
         final int full = cfg.quantization == 0 ? width >> 2 : 0;
         final int signBits = cfg.signs == 0 ? 4 : 0;
         final int signMask = cfg.signs == 0 ? 0xF : 0;
-        // deadzone, whole groups: branch-free (a group below the truncation writes 0 bits)
+        // deadzone, whole groups (a group below the truncation writes nothing)
         for (int k = 0; k < full; k++) {
+            int planes = gc[base + k] - t;
+            if (planes <= 0) {
+                continue;
+            }
             int i = rowBase + 4 * k;
             int a0 = m[i], a1 = m[i + 1], a2 = m[i + 2], a3 = m[i + 3];
             int q0 = Math.abs(a0) >> t, q1 = Math.abs(a1) >> t, q2 = Math.abs(a2) >> t, q3 = Math.abs(a3) >> t;
             int sgn = (((-q0 & a0) >>> 28 & 8) | ((-q1 & a1) >>> 29 & 4) | ((-q2 & a2) >>> 30 & 2)
                     | ((-q3 & a3) >>> 31)) & signMask;
-            int planes = Math.max(gc[base + k] - t, 0);
-            int count = planes > 0 ? 4 * planes + signBits : 0;
-            long bits = (spread(q0) << 3) | (spread(q1) << 2) | (spread(q2) << 1) | spread(q3);
-            if (count <= 32) { // sign nibble (if interleaved) then the planes, in one write
-                w.write((int) bits | (sgn << (4 * planes)), count);
+            int count = 4 * planes + signBits;
+            long bits = BitPlanes.toNibbles(((long) q0 << 48) | ((long) q1 << 32) | ((long) q2 << 16) | q3);
+            if (count <= 57) { // sign nibble (if interleaved) then the planes, in one write
+                w.put(bits | ((long) sgn << (4 * planes)), count);
             } else {
                 w.write(sgn, signBits);
                 w.writeLong(bits, 4 * planes);
@@ -962,7 +1060,7 @@ public final class JpegXsEncoder implements AutoCloseable {
             w.write(sgn, 4);
         }
         // bit-planes MSB first, each a nibble of the 4 coefficients' bits (q < 2^(v - t))
-        long planes = (spread(q0) << 3) | (spread(q1) << 2) | (spread(q2) << 1) | spread(q3);
+        long planes = BitPlanes.toNibbles(((long) q0 << 48) | ((long) q1 << 32) | ((long) q2 << 16) | q3);
         w.writeLong(planes, 4 * (v - t));
     }
 

@@ -10,6 +10,13 @@ final class OutputScaling {
         apply(h, v, 0, n);
     }
 
+    /** The linear scaling (Tnlt = 0) for fusing into the inverse wavelet. */
+    static Dwt53.Scale linear(Header h) {
+        int depth = h.depth[0];
+        int dz = h.bw - depth;
+        return new Dwt53.Scale(((1 << h.bw) >> 1) + ((1 << dz) >> 1), dz, (1 << depth) - 1);
+    }
+
     /** Scales v[from..from+n) in place. */
     static void apply(Header h, int[] v, int from, int n) {
         int depth = h.depth[0];
@@ -20,9 +27,12 @@ final class OutputScaling {
             int off = (1 << bw) >> 1;
             int rnd = (1 << dz) >> 1;
             int add = off + rnd;
-            for (int i = from; i < from + n; i++) {
+            final int e = from + n;
+            for (int i = from; i < e; i++) { // clamp without branches or Math.min: vectorized by C2
                 int x = (v[i] + add) >> dz;
-                v[i] = x < 0 ? 0 : x > max ? max : x;
+                x &= ~(x >> 31);
+                int d = x - max;
+                v[i] = max + (d & (d >> 31));
             }
         } else if (h.tnlt == 1) {
             int dz = 2 * bw - depth;
