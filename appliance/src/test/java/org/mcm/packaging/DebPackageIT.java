@@ -209,7 +209,7 @@ class DebPackageIT {
         int tcp = freePort();
         int console = freePort();
         Collections.addAll(cmd, "-g", Integer.toString(grpc), "-t", Integer.toString(tcp), "--console-port", Integer.toString(console));
-        // what systemd does for RuntimeDirectory=mcm, RuntimeDirectoryMode=0770, User=mcm, UMask=0007
+        // what systemd does for RuntimeDirectory=mcm, RuntimeDirectoryMode=2770 (setgid kept aside), User=mcm, UMask=0007
         Path runDir = Files.createDirectories(root.resolve("run/mcm"));
         Files.setAttribute(runDir, "unix:uid", uid);
         Files.setAttribute(runDir, "unix:gid", gid);

@@ -194,6 +194,12 @@ public class SdkEndToEndIT {
                     org.mcm.sdk.Connection tx = client.createTx(org.mcm.sdk.ConnectionOptions.builder(fmt).transport("local")
                             .remote("127.0.0.1", 9120).proxyBuffers(true).build())) {
                 assertTrue(socketNames(memifDir).stream().anyMatch(n -> n.matches("media_proxy_rx_\\d+_[0-9a-f]{16}\\.sock")));
+                for (String n : socketNames(memifDir)) {
+                    if (n.matches("media_proxy_.._\\d+_[0-9a-f]{16}\\.sock")) {
+                        assertEquals("a pooled app's socket lets the proxy's group connect", "rw-rw----",
+                                java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(memifDir.resolve(n))));
+                    }
+                }
                 Thread copier = new Thread(() -> {
                     try {
                         for (int i = 0; i < frames; i++) {

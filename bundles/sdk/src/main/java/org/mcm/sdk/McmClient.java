@@ -224,8 +224,14 @@ public final class McmClient implements AutoCloseable {
                     })
                     .build();
             // pooled: the proxy brings the memory and connects to us; else we bring it and connect to the proxy
-            ms = pooled ? MemifSocket.server(MemifAddress.parse(mp.socketPath()))
-                    : MemifSocket.client(MemifAddress.parse(mp.socketPath()));
+            MemifAddress address = MemifAddress.parse(mp.socketPath());
+            ms = pooled ? MemifSocket.server(address) : MemifSocket.client(address);
+            if (pooled && !address.isAbstract()) {
+                // the proxy may run as another user of the socket directory's group (the .deb: user and group
+                // mcm): let the group connect; the memif secret still decides who is admitted
+                java.nio.file.Files.setPosixFilePermissions(java.nio.file.Path.of(address.name()),
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
+            }
             MemifInterface iface = ms.createInterface(cfg);
             if (!iface.awaitConnected(Math.max(0, options.connectTimeout().toNanos()), TimeUnit.NANOSECONDS)) {
                 String why = iface.lastDisconnectReason();
