@@ -193,6 +193,17 @@ async function main() {
     log('uploaded transport bundle is active and listed');
   }
 
+  begin('the Configuration tab offers every configurable component (Metatype)');
+  await page.goto(`${base}/system/console/configMgr`);
+  for (const name of ['MCM SDK port', 'MCM gRPC control plane', 'MCM data plane', 'MCM Session Manager',
+    'MCM ST 2110 transports']) {
+    await page.getByText(name, { exact: false }).first().waitFor({ timeout: STEP_TIMEOUT });
+  }
+  await page.getByText('MCM SDK port', { exact: false }).first().click();
+  // the Metatype form of the SDK port: its attributes with their current values
+  await page.getByText('Client authentication policy', { exact: false }).first().waitFor({ timeout: STEP_TIMEOUT });
+  log('configuration forms of the MCM components are listed');
+
   begin('no script errors, nothing fetched from elsewhere');
   if (pageErrors.length) {
     throw new Error('script errors: ' + pageErrors.join('; '));
