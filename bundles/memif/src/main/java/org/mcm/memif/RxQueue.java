@@ -192,10 +192,10 @@ final class RxQueue {
                 conn.unref();
                 return null;
             }
-            boolean starved = false;
-            if (pool != null) {
+            boolean starved = pool != null && starved(); // unlocked read: a hint, checked again under the lock
+            if (starved) {
                 synchronized (this) {
-                    if (starved() && !conn.closing) {
+                    if (!conn.closing) {
                         refill();
                     }
                     starved = starved();
