@@ -175,6 +175,8 @@ public class SdkEndToEndIT {
                 pooledExchange(c, tcp, memifDir, fmt, size, frames);
                 ApplianceProcessIT.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
                 pooledSenderKilled(c, tcp, fmt);
+                ApplianceProcessIT.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
+                pooledOverSt2110(tcp);
             } catch (Exception | AssertionError e) {
                 throw new AssertionError(e + "\nproxy: " + proxy.out, e);
             }
@@ -288,6 +290,41 @@ public class SdkEndToEndIT {
                 org.mcm.sdk.McmBuffer r = rx.getBuffer(java.time.Duration.ofSeconds(20));
                 assertEquals("the receiver gets the new sender's frame", 0x5EED, r.data().getLong(0));
                 r.release();
+            }
+        }
+    }
+
+    /**
+     * Pooled apps on a network transport: each link gets a pool of its own, the ST 2110-20 sender reads the TX
+     * app's buffers and the receiver writes into the RX app's, over loopback on the same proxy.
+     */
+    private static void pooledOverSt2110(int tcp) throws Exception {
+        org.mcm.api.media.VideoFormat v = new org.mcm.api.media.VideoFormat(640, 480, org.mcm.api.media.Rational.of(30, 1),
+                org.mcm.api.media.PixelFormat.YUV422P10LE);
+        int size = (int) v.bufferSize();
+        int port = 20000 + new Random().nextInt(20000) * 2;
+        try (org.mcm.sdk.McmClient client = org.mcm.sdk.McmClient.connect("127.0.0.1", tcp);
+                org.mcm.sdk.Connection rx = client.createRx(org.mcm.sdk.ConnectionOptions.builder(v).transport("st2110-20")
+                        .local("127.0.0.1", port).proxyBuffers(true).build());
+                org.mcm.sdk.Connection tx = client.createTx(org.mcm.sdk.ConnectionOptions.builder(v).transport("st2110-20")
+                        .remote("127.0.0.1", port).proxyBuffers(true).build())) {
+            Random r = new Random(22);
+            for (int i = 0; i < 10; i++) {
+                org.mcm.sdk.McmBuffer b = tx.getBuffer(java.time.Duration.ofSeconds(10));
+                byte[] frame = new byte[size];
+                for (int k = 0; k < size; k += 2) { // 10-bit samples in 16-bit words
+                    int s = r.nextInt(1024);
+                    frame[k] = (byte) s;
+                    frame[k + 1] = (byte) (s >>> 8);
+                }
+                b.data().put(0, frame);
+                b.length(size);
+                b.send();
+                org.mcm.sdk.McmBuffer got = rx.getBuffer(java.time.Duration.ofSeconds(10));
+                byte[] in = new byte[got.length()];
+                got.data().get(0, in);
+                got.release();
+                assertTrue("frame " + i + " over ST 2110-20 between pooled apps", Arrays.equals(frame, in));
             }
         }
     }
