@@ -134,6 +134,24 @@ class DpdkInteropTest {
         assertEquals(0, i.protocolErrors());
     }
 
+    /** Our side with a shared buffer pool (what the proxy uses for pooled apps) against DPDK as the server. */
+    @ParameterizedTest
+    @EnumSource(RxMode.class)
+    void testpmdServerJavaPooledClient(RxMode mode) throws Exception {
+        Path sock = dir.resolve("memif.sock");
+        startTestpmd("net_memif0,role=server,id=0,socket=" + sock + ",socket-abstract=no,secret=mcm");
+        socket = MemifSocket.client(MemifAddress.path(sock));
+        try (BufferPool pool = BufferPool.create("dpdk", 2 * 256 + 64, 2048)) {
+            MemifInterface i = socket.createInterface(InterfaceConfig.builder(0).secret("mcm").rxMode(mode)
+                    .log2RingSize(8).pool(pool, false).build());
+            assertTrue(i.awaitConnected(20, TimeUnit.SECONDS), "connected to testpmd: " + i.lastDisconnectReason());
+            // one pool buffer per frame both ways: testpmd fills the buffers we offered and we send from the pool
+            echo(i, 3000, 60, 2048);
+            assertEquals(0, i.protocolErrors());
+            assertEquals(3000L, i.stats().get("rx_frames"));
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(RxMode.class)
     void javaServerTestpmdClient(RxMode mode) throws Exception {
