@@ -142,9 +142,9 @@ final class BatchReceiver implements AutoCloseable {
     private ByteBuffer[] segViews(int slot, int seg) {
         ByteBuffer[] v = segViews[slot];
         if (v == null || segViewSize[slot] != seg) {
-            v = new ByteBuffer[slotSize / seg];
+            v = new ByteBuffer[(slotSize + seg - 1) / seg]; // the last datagram of a full buffer may be shorter
             for (int k = 0; k < v.length; k++) {
-                v[k] = view(slot, k * seg, seg);
+                v[k] = view(slot, k * seg, Math.min(seg, slotSize - k * seg));
             }
             segViews[slot] = v;
             segViewSize[slot] = seg;

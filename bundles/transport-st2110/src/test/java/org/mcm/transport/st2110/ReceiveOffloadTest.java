@@ -118,4 +118,44 @@ class ReceiveOffloadTest {
             t.deactivate();
         }
     }
+
+    /** A coalesced buffer filled to the brim, its last datagram shorter: every datagram comes out whole. */
+    @Test
+    void aFullCoalescedBufferIsCutIntoAllItsDatagrams() throws Exception {
+        assumeTrue(NetNative.available(), "native UDP helpers: " + NetNative.unavailableReason());
+        int port = freeUdpPort();
+        try (BatchReceiver rx = BatchReceiver.open("127.0.0.1", port, "", "127.0.0.1", 1 << 22, true)) {
+            assumeTrue(rx.offload(), "the kernel takes UDP_GRO");
+            int fd = NetNative.mcmnet_udp_open("127.0.0.1", 0, "127.0.0.1", port, 1, 1 << 22);
+            assertTrue(fd >= 0, "sender socket: " + fd);
+            try {
+                int seg = 1220;
+                int total = 53 * seg + 500; // 54 datagrams, 65,160 bytes: the whole 64 KiB slot but for 376 bytes
+                ByteBuffer data = ByteBuffer.allocateDirect(total);
+                for (int k = 0; k < total; k++) {
+                    data.put(k, (byte) (k / seg + 1));
+                }
+                com.sun.jna.Memory addrs = new com.sun.jna.Memory(8);
+                com.sun.jna.Memory lens = new com.sun.jna.Memory(4);
+                addrs.setLong(0, NetNative.address(data));
+                lens.setInt(0, total);
+                assertEquals(total, NetNative.mcmnet_send(fd, addrs, lens, 1, seg));
+                int got = 0;
+                long deadline = System.currentTimeMillis() + 5000;
+                while (got < 54 && System.currentTimeMillis() < deadline) {
+                    int n = rx.receive(100);
+                    for (int i = 0; i < n; i++, got++) {
+                        int len = rx.length(i);
+                        assertEquals(got < 53 ? seg : 500, len, "datagram " + got);
+                        ByteBuffer v = rx.slot(i);
+                        assertEquals((byte) (got + 1), v.get(0));
+                        assertEquals((byte) (got + 1), v.get(len - 1));
+                    }
+                }
+                assertEquals(54, got, "every datagram of the batch");
+            } finally {
+                NetNative.mcmnet_close(fd);
+            }
+        }
+    }
 }
