@@ -86,9 +86,9 @@ final class VideoRxSession implements TransportSession {
             }
         } catch (ClosedChannelException e) {
             // closed
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             if (running) {
-                ctx.failed("ST 2110-20 receive failed: " + e.getMessage());
+                ctx.failed("ST 2110-20 receive failed: " + e); // a bug must not leave a silent, dead session
             }
         } finally {
             depacketizer.abort();
@@ -113,9 +113,9 @@ final class VideoRxSession implements TransportSession {
             }
         } catch (java.nio.channels.ClosedChannelException e) {
             // closed
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             if (running) {
-                ctx.failed("ST 2110-20 receive failed: " + e.getMessage());
+                ctx.failed("ST 2110-20 receive failed: " + e); // a bug must not leave a silent, dead session
             }
         } finally {
             depacketizer.abort();
