@@ -15,7 +15,8 @@ import org.mcm.api.codec.CodecException;
  * using N threads inside each frame: the decoder decodes slices in parallel (handed out one at a time), then
  * inverts the wavelet per component (luma on one thread, chroma on the other); the encoder transforms components in
  * parallel, then rate-controls sequentially while the other threads already pack the planned precincts. Frames are
- * processed one after another, so this is per-frame latency as well as throughput.
+ * processed one after another, so this is per-frame latency as well as throughput. With --pipeline: one thread
+ * encodes while another decodes the previous frame's codestream (encode + decode throughput on the machine).
  */
 final class Bench {
 
@@ -27,8 +28,14 @@ final class Bench {
         int frames = 200;
         double bpp = 3;
         String input = null;
+        boolean pipeline = false;
+        int vpred = 0;
         List<Integer> threadList = new ArrayList<>(List.of(1, 2));
         for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--pipeline")) {
+                pipeline = true;
+                continue;
+            }
             if (i + 1 >= args.length) {
                 throw new Main.UsageException(args[i] + " needs a value");
             }
@@ -38,6 +45,7 @@ final class Bench {
                 case "--threads": threadList = List.of(Main.intOpt("--threads", v, 1, 64)); break;
                 case "--bpp": bpp = Double.parseDouble(v); break;
                 case "--input": input = v; break;
+                case "--vpred": vpred = Main.intOpt("--vpred", v, 0, 2); break;
                 default: throw new Main.UsageException("unknown option " + args[i - 1]);
             }
         }
@@ -45,6 +53,7 @@ final class Bench {
         cfg.width = 1920;
         cfg.height = 1080;
         cfg.bpp = bpp;
+        cfg.vpred = vpred;
         JpegXsEncoder enc0 = new JpegXsEncoder(cfg);
         Picture pic = enc0.newPicture();
         String content;
@@ -61,6 +70,28 @@ final class Bench {
         out.println("content: " + content + ", 1920x1080 yuv422p10le, " + bpp + " bpp, " + cs.length + " bytes/frame, "
                 + frames + " frames per run, Java " + System.getProperty("java.version") + ", "
                 + Runtime.getRuntime().availableProcessors() + " CPUs");
+        if (pipeline) {
+            out.println("pipeline: one thread encodes frame i while another decodes frame i-1 (codestreams handed over"
+                    + " through a queue of 2); threads = inside the encoder / the decoder (the CPU columns count the"
+                    + " encoding and the decoding thread only, not their helpers)");
+            out.println("| threads enc/dec | pipeline fps | encoder thread CPU ms/frame"
+                    + " | decoder thread CPU ms/frame |");
+            out.println("|---|---|---|---|");
+            List<int[]> variants = new ArrayList<>();
+            for (int t : threadList) {
+                variants.add(new int[] {t, t});
+            }
+            if (threadList.size() > 1) {
+                variants.add(new int[] {2, 1}); // the encoder's helper uses the time the faster decoder leaves
+            }
+            for (int[] v : variants) {
+                pipelineRun(cfg, pic, v[0], v[1], Math.max(20, frames / 5), null); // warm-up
+                double[] r = new double[3];
+                pipelineRun(cfg, pic, v[0], v[1], frames, r);
+                out.printf("| %d/%d | %.1f | %.1f | %.1f |%n", v[0], v[1], r[0], r[1], r[2]);
+            }
+            return 0;
+        }
         out.println("| threads | decode fps | encode fps |");
         out.println("|---|---|---|");
         for (int t : threadList) {
@@ -69,6 +100,70 @@ final class Bench {
             out.printf("| %d | %.1f | %.1f |%n", t, dec, enc);
         }
         return 0;
+    }
+
+    /**
+     * Encodes frames on the calling thread and decodes each codestream on a second thread while the next frame is
+     * encoded; result: {fps from the first encode to the last decode, encoder and decoder thread CPU ms per frame}.
+     */
+    private static void pipelineRun(JpegXsEncoder.Config base, Picture pic, int encThreads, int decThreads, int frames,
+            double[] result) throws CodecException {
+        JpegXsEncoder.Config cfg = copy(base);
+        cfg.threads = encThreads;
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.concurrent.BlockingQueue<byte[]> full = new java.util.concurrent.ArrayBlockingQueue<>(2);
+        java.util.concurrent.BlockingQueue<byte[]> free = new java.util.concurrent.ArrayBlockingQueue<>(3);
+        final byte[] end = new byte[0];
+        final long[] decCpu = new long[1];
+        final Throwable[] failure = new Throwable[1]; // written by the decoder thread, read after join
+        try (JpegXsEncoder enc = new JpegXsEncoder(cfg); JpegXsDecoder dec = new JpegXsDecoder(decThreads)) {
+            for (int i = 0; i < 3; i++) {
+                free.add(new byte[enc.codestreamSize()]);
+            }
+            Thread decoder = new Thread(() -> {
+                long c0 = mx.getCurrentThreadCpuTime();
+                try {
+                    for (byte[] cs = full.take(); cs != end; cs = full.take()) {
+                        if (failure[0] == null) { // after a failure only hand the buffers back (no deadlock)
+                            try {
+                                dec.decode(cs, 0, cs.length);
+                            } catch (CodecException | RuntimeException e) {
+                                failure[0] = e;
+                            }
+                        }
+                        free.put(cs);
+                    }
+                } catch (InterruptedException e) {
+                    failure[0] = e;
+                }
+                decCpu[0] = mx.getCurrentThreadCpuTime() - c0;
+            }, "jpegxs-bench-decoder");
+            long t0 = System.nanoTime();
+            long c0 = mx.getCurrentThreadCpuTime();
+            decoder.start();
+            try {
+                for (int i = 0; i < frames && failure[0] == null; i++) {
+                    byte[] cs = free.take();
+                    enc.encode(pic, cs, 0);
+                    full.put(cs);
+                }
+                long encCpu = mx.getCurrentThreadCpuTime() - c0;
+                full.put(end);
+                decoder.join();
+                double secs = (System.nanoTime() - t0) / 1e9;
+                if (failure[0] != null) {
+                    throw new CodecException("pipeline decoder failed: " + failure[0], failure[0]);
+                }
+                if (result != null) {
+                    result[0] = frames / secs;
+                    result[1] = encCpu / 1e6 / frames;
+                    result[2] = decCpu[0] / 1e6 / frames;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CodecException("interrupted", e);
+            }
+        }
     }
 
     private static double decodeFps(byte[] cs, int threads, int frames) throws CodecException {
@@ -115,6 +210,7 @@ final class Bench {
         d.quantization = c.quantization;
         d.signs = c.signs;
         d.significance = c.significance;
+        d.vpred = c.vpred;
         d.colourTransform = c.colourTransform;
         d.threads = c.threads;
         return d;

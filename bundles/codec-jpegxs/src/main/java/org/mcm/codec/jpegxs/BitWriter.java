@@ -34,7 +34,10 @@ final class BitWriter {
         put(v & (0xFFFFFFFFL >>> (32 - count)), count);
     }
 
-    /** Writes v, which has no bits at or above {@code count}; count 0..57. */
+    /**
+     * Writes v, which has no bits at or above {@code count}; count 0..56 (with 7 bits pending, 57 would fill the
+     * accumulator to 64 bits, which the shift by k &amp; ~7 = 64 below, a shift by 0 in Java, would not empty).
+     */
     void put(long v, int count) {
         int k = n + count;
         long a = acc | (v << (64 - k)); // k = 0 shifts by 0, but then v = 0

@@ -119,11 +119,8 @@ final class Cli {
         c.signs = signs > 0 ? 1 : 0;
         c.quantization = quant;
         c.significance = sigf != 0;
+        c.vpred = vpred;
         c.threads = threads;
-        if (vpred != 0) {
-            err.println("note: --coding-vpred " + vpred + " is accepted but this encoder codes bit-plane counts without"
-                    + " vertical prediction");
-        }
         JpegXsEncoder enc = new JpegXsEncoder(c);
         Picture pic = enc.newPicture();
         int frameBytes = (int) RawLayout.planarSize(pic);

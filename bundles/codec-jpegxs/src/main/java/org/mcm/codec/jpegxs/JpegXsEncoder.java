@@ -11,8 +11,9 @@ import java.util.concurrent.Future;
 import org.mcm.api.codec.CodecException;
 
 /**
- * JPEG XS encoder (ISO/IEC 21122-1): 5/3 DWT, deadzone or uniform quantization, bit-plane counts coded raw or from
- * zero with optional significance flags, signs interleaved or separate (Fs), and constant-bitrate rate control per
+ * JPEG XS encoder (ISO/IEC 21122-1): 5/3 DWT, deadzone or uniform quantization, bit-plane counts coded raw, from
+ * zero or (optionally) predicted from the line above, whichever is smaller per band and precinct, with optional
+ * significance flags, signs interleaved or separate (Fs), and constant-bitrate rate control per
  * precinct (quantization Q and refinement R searched against a running byte budget) so that every codestream is
  * exactly {@code ceil(W*H*bpp/8)} bytes, as Lcod says. Not thread-safe; with {@code threads > 1} it uses its own
  * small pool for the wavelet transform (components) and the packing (precincts), with identical output.
@@ -35,6 +36,12 @@ public final class JpegXsEncoder implements AutoCloseable {
         public int signs;
         /** Significance coding of bit-plane counts allowed. */
         public boolean significance = true;
+        /**
+         * Vertical prediction of bit-plane counts allowed (chosen per band and precinct where it costs fewer bits):
+         * 0 off, 1 on with significance flags marking zero residuals (Rm=0), 2 on with significance flags marking
+         * zero coefficients (Rm=1).
+         */
+        public int vpred;
         /** Cpih: 0 none, 1 reversible colour transform (RGB input, 4:4:4). */
         public int colourTransform;
         /** Threads used inside one encode (the output does not depend on it). */
@@ -57,15 +64,20 @@ public final class JpegXsEncoder implements AutoCloseable {
     private final int maxQ, maxR;
     private final int[][] mag; // per band: rounded coefficients (|v| < 2^15), the quantization input
     private final int[][] gcli; // per band: bH * gw
+    private final int[][] gmax; // per band: bH * sw, the largest count of every 8 groups (significance groups)
     private final int[][] rowStats; // per band: bH * H_SIZE (see H_GCLI ...)
     private final int[] gw, sw;
     private final int maxW, maxH;
     // rate control state
     private final int[] gtl;
-    private final boolean[] sigOn;
+    private final int[] modeOf; // coding mode D of every band in the current trial: bit 0 vpred, bit 1 sig
     // cost table per band line of the current precinct: [band][line][kind * 16 + gtli], kinds: 0 bit-plane count
-    // bits without significance, 1 with significance (incl. flags), 2 data bits, 3 sign bits (Fs=1)
+    // bits without significance, 1 with significance (incl. flags), 2 data bits, 3 sign bits (Fs=1), 4 and 5 as
+    // 0 and 1 but with vertical prediction (computed on demand, -1 until then)
     private final int[][][] costs;
+    private final int rm; // Rm: 1 if significance under vertical prediction marks zero coefficients
+    private final boolean[] vpOk; // vertical prediction possible for the band in the precinct being planned
+    private final int[] prevGtl; // truncation of every band in the precinct planned before
     // the plan of every precinct, made by the rate control and carried out by the (parallel) writers
     private final int[] planQ, planR, planSize, planPadded, planOffset;
     private int lastQ; // Q of the precinct planned last
@@ -73,7 +85,7 @@ public final class JpegXsEncoder implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger planned = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger nextPack = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean abortPack;
-    private final boolean[] planSig; // [py * bandsAll + b]
+    private final byte[] planMode; // [py * bandsAll + b]: D[p, b]
     private final int[] pktData, pktCnt, pktSign; // [py * nPackets + k]; pktData < 0: packet absent
     private final boolean[] pktRaw;
     // threads
@@ -89,6 +101,7 @@ public final class JpegXsEncoder implements AutoCloseable {
         final int[] hist = new int[64]; // 4 interleaved bit-plane count histograms of a row
         final BitWriter bw = new BitWriter();
         final int[] gtl = new int[g.bandsAll];
+        final int[] gtlTop = new int[g.bandsAll];
 
         void dwtBuffers() {
             if (bufA == null) {
@@ -129,6 +142,9 @@ public final class JpegXsEncoder implements AutoCloseable {
         if (c.colourTransform == 1 && (nc != 3 || c.sx[1] != 1 || c.sy[1] != 1)) {
             throw new CodecException("JPEG XS encoder: the colour transform needs 4:4:4");
         }
+        if (c.vpred < 0 || c.vpred > 2) {
+            throw new CodecException("JPEG XS encoder: vpred must be 0, 1 or 2");
+        }
         if (c.threads < 1 || c.threads > 64) {
             throw new CodecException("JPEG XS encoder: threads must be 1..64");
         }
@@ -152,6 +168,7 @@ public final class JpegXsEncoder implements AutoCloseable {
         longHdr = (long) c.width * nc >= 32752;
         mag = new int[g.bandsAll][];
         gcli = new int[g.bandsAll][];
+        gmax = new int[g.bandsAll][];
         rowStats = new int[g.bandsAll][];
         gw = new int[g.bandsAll];
         sw = new int[g.bandsAll];
@@ -162,8 +179,9 @@ public final class JpegXsEncoder implements AutoCloseable {
                 gw[b] = (g.bW[b] + 3) >> 2;
                 sw[b] = (gw[b] + 7) >> 3;
                 gcli[b] = new int[gw[b] * g.bH[b]];
+                gmax[b] = new int[sw[b] * g.bH[b]];
                 rowStats[b] = new int[g.bH[b] * H_SIZE];
-                costs[b] = new int[g.bLines[b]][64];
+                costs[b] = new int[g.bLines[b]][96];
             }
         }
         int mw = 0, mh = 0;
@@ -174,13 +192,16 @@ public final class JpegXsEncoder implements AutoCloseable {
         maxW = mw;
         maxH = mh;
         gtl = new int[g.bandsAll];
-        sigOn = new boolean[g.bandsAll];
+        modeOf = new int[g.bandsAll];
+        rm = c.vpred == 2 ? 1 : 0;
+        vpOk = new boolean[g.bandsAll];
+        prevGtl = new int[g.bandsAll];
         planQ = new int[g.npy];
         planR = new int[g.npy];
         planSize = new int[g.npy];
         planPadded = new int[g.npy];
         planOffset = new int[g.npy];
-        planSig = new boolean[g.npy * g.bandsAll];
+        planMode = new byte[g.npy * g.bandsAll];
         pktData = new int[g.npy * g.nPackets];
         pktCnt = new int[g.npy * g.nPackets];
         pktSign = new int[g.npy * g.nPackets];
@@ -443,7 +464,7 @@ public final class JpegXsEncoder implements AutoCloseable {
         o[p++] = (byte) ((FQ << 4) | 4); // Fq, Br
         o[p++] = (byte) cfg.colourTransform; // Fslc=0, Ppoc=0, Cpih
         o[p++] = (byte) ((g.nlx << 4) | g.nly);
-        o[p++] = (byte) (((longHdr ? 1 : 0) << 7) | (1 << 6) | (cfg.quantization << 4) | (cfg.signs << 2));
+        o[p++] = (byte) (((longHdr ? 1 : 0) << 7) | (1 << 6) | (cfg.quantization << 4) | (cfg.signs << 2) | rm);
         p = put16(o, p, Header.CDT);
         p = put16(o, p, 2 + 2 * nc);
         for (int c = 0; c < nc; c++) {
@@ -553,6 +574,8 @@ public final class JpegXsEncoder implements AutoCloseable {
         final int[] hist = wk.hist;
         Arrays.fill(hist, 0);
         Arrays.fill(st, so, so + H_SIZE, 0);
+        final int[] gm = gmax[b];
+        final int mo = y * sw[b];
         for (int j = 0; j < groups; j += 8) {
             int e = Math.min(groups, j + 8);
             int max = 0;
@@ -562,6 +585,7 @@ public final class JpegXsEncoder implements AutoCloseable {
                 max = Math.max(max, v);
             }
             st[so + H_GMAX + max] += e - j;
+            gm[mo + (j >> 3)] = max;
         }
         for (int v = 0; v < 16; v++) {
             st[so + H_GCLI + v] = hist[v] + hist[16 + v] + hist[32 + v] + hist[48 + v];
@@ -664,14 +688,20 @@ public final class JpegXsEncoder implements AutoCloseable {
 
     /** The cost tables of every band line of precinct row py, for all 16 truncation values at once. */
     private void buildCosts(int py) {
+        // vertical prediction: not in the first precinct row of a slice (nothing above within the slice)
+        boolean vp = cfg.vpred != 0 && py % g.hsl != 0;
         for (int b = 0; b < g.bandsAll; b++) {
             if (!g.exists[b]) {
                 continue;
             }
             int lines = g.linesIn(b, py);
+            vpOk[b] = vp;
             for (int l = 0; l < lines; l++) {
                 int y = py * g.bLines[b] + l;
                 fillCosts(b, y, costs[b][l]);
+                if (vp) {
+                    Arrays.fill(costs[b][l], 64, 96, -1);
+                }
                 if (cfg.signs != 0 && cfg.quantization != 0) {
                     uniformSignCosts(b, y, costs[b][l]);
                 }
@@ -703,6 +733,64 @@ public final class JpegXsEncoder implements AutoCloseable {
             m[32 + t] = 4 * excess + signBits * above;
             m[48 + t] = signs;
         }
+    }
+
+    /**
+     * Bits of the bit-plane counts of band row y under vertical prediction with truncation t, the row above
+     * (already coded with truncation tTop) as predictor: into m[64 + t] without, m[80 + t] with significance flags.
+     * The decoder keeps max(count, truncation) of every group, so that is what is predicted and what is coded.
+     */
+    private void vpredCosts(int b, int y, int t, int tTop, int[] m) {
+        final int[] gc = gcli[b];
+        final int n = gw[b];
+        final int base = y * n, up = base - n;
+        final int tt = Math.max(t, tTop);
+        final int[] gm = gmax[b];
+        final int mo = y * sw[b];
+        int plain = 0, sig = sw[b];
+        for (int j = 0; j < n; j += 8) {
+            int e = Math.min(n, j + 8);
+            int bits = 0, any = 0;
+            for (int i = j; i < e; i++) { // vpredSymbol without branches
+                int top = Math.max(gc[up + i], tt);
+                int thr = top - t;
+                int d = Math.max(gc[base + i], t) - top;
+                int x = d > thr ? d + thr : (d << 1) ^ (d >> 31);
+                bits += x + 1;
+                any |= x;
+            }
+            plain += bits;
+            // insignificant 8 groups: all residuals zero (Rm=0), or all counts at most the truncation (Rm=1)
+            if (rm == 0 ? any != 0 : gm[mo + (j >> 3)] > t) {
+                sig += bits;
+            }
+        }
+        m[64 + t] = plain;
+        m[80 + t] = sig;
+    }
+
+    /** The unary symbol of a vertical prediction residual delta when the residual cannot go below -thr. */
+    private static int vpredSymbol(int delta, int thr) {
+        if (delta > thr) {
+            return delta + thr;
+        }
+        if (delta > 0) {
+            return 2 * delta;
+        }
+        return delta < 0 ? -2 * delta - 1 : 0;
+    }
+
+    /** Count bits of band b, line l of precinct py, in coding mode d, truncation t (vpred costs on demand). */
+    private int countBits(int b, int py, int l, int d, int t) {
+        int[] m = costs[b][l];
+        if ((d & 1) == 0) {
+            return m[((d & 2) << 3) + t];
+        }
+        int k = 64 + ((d & 2) << 3) + t;
+        if (m[k] < 0) {
+            vpredCosts(b, py * g.bLines[b] + l, t, l == 0 ? prevGtl[b] : t, m);
+        }
+        return m[k];
     }
 
     /** Separate sign bits under uniform quantization (the index depends on the group's count, not only on a). */
@@ -741,8 +829,8 @@ public final class JpegXsEncoder implements AutoCloseable {
     }
 
     /**
-     * Size of precinct py in bytes for the current gtl[], choosing sigOn[] and raw packets (recorded in the plan
-     * arrays of py); -1 if a field overflows.
+     * Size of precinct py in bytes for the current gtl[], choosing the coding mode of every band (modeOf[]) and raw
+     * packets (recorded in the plan arrays of py); -1 if a field overflows.
      */
     private long precinctSize(int py) {
         long total = g.precinctHeaderBytes;
@@ -751,17 +839,37 @@ public final class JpegXsEncoder implements AutoCloseable {
                 continue;
             }
             int lines = g.linesIn(b, py);
-            if (cfg.significance && lines > 0) {
+            int mode = 0;
+            if (lines > 0 && (cfg.significance || vpOk[b])) {
                 long a = 0, s = 0;
                 int t = gtl[b];
                 for (int l = 0; l < lines; l++) {
                     a += costs[b][l][t];
                     s += costs[b][l][16 + t];
                 }
-                sigOn[b] = s < a;
-            } else {
-                sigOn[b] = false;
+                long best = a;
+                if (cfg.significance && s < a) {
+                    mode = 2;
+                    best = s;
+                }
+                if (vpOk[b]) {
+                    long va = 0, vs = 0;
+                    for (int l = 0; l < lines; l++) {
+                        va += countBits(b, py, l, 1, t);
+                        if (cfg.significance) {
+                            vs += countBits(b, py, l, 3, t);
+                        }
+                    }
+                    if (va < best) {
+                        mode = 1;
+                        best = va;
+                    }
+                    if (cfg.significance && vs < best) {
+                        mode = 3;
+                    }
+                }
             }
+            modeOf[b] = mode;
         }
         int hdr = longHdr ? 7 : 5;
         int maxData = longHdr ? (1 << 20) - 1 : (1 << 15) - 1;
@@ -779,11 +887,12 @@ public final class JpegXsEncoder implements AutoCloseable {
                 any = true;
                 int t = gtl[b];
                 int[] m = costs[b][line];
-                if (sigOn[b]) {
+                int d = modeOf[b];
+                if ((d & 2) != 0) {
                     sigBits += sw[b];
-                    cntBits += m[16 + t] - sw[b];
+                    cntBits += countBits(b, py, line, d, t) - sw[b];
                 } else {
-                    cntBits += m[t];
+                    cntBits += countBits(b, py, line, d, t);
                 }
                 rawBits += 4L * gw[b];
                 dataBits += m[32 + t];
@@ -877,8 +986,9 @@ public final class JpegXsEncoder implements AutoCloseable {
         planSize[py] = (int) size;
         planPadded[py] = (int) padded;
         for (int b = 0; b < g.bandsAll; b++) {
-            planSig[py * g.bandsAll + b] = sigOn[b] && g.linesIn(b, py) > 0;
+            planMode[py * g.bandsAll + b] = (byte) (g.linesIn(b, py) > 0 ? modeOf[b] : 0);
         }
+        System.arraycopy(gtl, 0, prevGtl, 0, g.bandsAll);
     }
 
     // ---------------------------------------------------------------- packing
@@ -889,13 +999,17 @@ public final class JpegXsEncoder implements AutoCloseable {
         final int[] gtl = wk.gtl;
         setTruncation(gtl, planQ[py], planR[py]);
         final int sigAt = py * g.bandsAll;
+        final int[] gtlTop = wk.gtlTop;
+        if (cfg.vpred != 0 && py > 0) {
+            setTruncation(gtlTop, planQ[py - 1], planR[py - 1]);
+        }
         w.reset(out, p, p + planPadded[py]);
         w.write(planPadded[py] - g.precinctHeaderBytes, 24);
         w.write(planQ[py], 8);
         w.write(planR[py], 8);
         for (int b = 0; b < g.bandsAll; b++) {
             if (g.exists[b]) {
-                w.write(planSig[sigAt + b] ? 2 : 0, 2);
+                w.write(planMode[sigAt + b], 2);
             }
         }
         w.align();
@@ -934,20 +1048,37 @@ public final class JpegXsEncoder implements AutoCloseable {
                 w.align();
             } else {
                 for (int b = g.pktStart[k]; b < g.pktStop[k]; b++) {
-                    if (planSig[sigAt + b] && line < g.linesIn(b, py)) {
+                    int d = planMode[sigAt + b];
+                    if ((d & 2) != 0 && line < g.linesIn(b, py)) {
                         int n = gw[b];
                         int base = (py * g.bLines[b] + line) * n;
                         int[] gc = gcli[b];
                         int t = gtl[b];
-                        for (int j = 0; j < n; j += 8) {
-                            w.write(groupMax(gc, base + j, Math.min(n - j, 8)) > t ? 0 : 1, 1);
+                        if (d == 3 && rm == 0) { // insignificant: all residuals zero
+                            int tt = line == 0 ? Math.max(t, gtlTop[b]) : t;
+                            for (int j = 0; j < n; j += 8) {
+                                w.write(residualsZero(gc, base + j, n, Math.min(n - j, 8), t, tt) ? 1 : 0, 1);
+                            }
+                        } else {
+                            int[] gm = gmax[b];
+                            int mo = (py * g.bLines[b] + line) * sw[b];
+                            for (int j = 0; j < sw[b]; j++) {
+                                w.write(gm[mo + j] > t ? 0 : 1, 1);
+                            }
                         }
                     }
                 }
                 w.align();
                 for (int b = g.pktStart[k]; b < g.pktStop[k]; b++) {
                     if (line < g.linesIn(b, py)) {
-                        writeCounts(w, b, py * g.bLines[b] + line, gtl[b], planSig[sigAt + b]);
+                        int d = planMode[sigAt + b];
+                        if ((d & 1) == 0) {
+                            writeCounts(w, b, py * g.bLines[b] + line, gtl[b], d != 0);
+                        } else {
+                            int t = gtl[b];
+                            writeCountsVp(w, b, py * g.bLines[b] + line, t, line == 0 ? Math.max(t, gtlTop[b]) : t,
+                                    d == 3);
+                        }
                     }
                 }
                 w.align();
@@ -975,35 +1106,88 @@ public final class JpegXsEncoder implements AutoCloseable {
                 | (a[o + 5] << 8) | (a[o + 6] << 4) | a[o + 7];
     }
 
-    private static int groupMax(int[] a, int o, int n) {
-        int m = 0;
-        for (int i = o; i < o + n; i++) {
-            m = Math.max(m, a[i]);
-        }
-        return m;
-    }
-
     /** Bit-plane counts coded from zero: unary max(gcli - t, 0), skipping insignificant 8-groups if sig. */
     private void writeCounts(BitWriter w, int b, int y, int t, boolean sig) {
-        int n = gw[b];
-        int base = y * n;
-        int[] gc = gcli[b];
-        for (int j = 0; j < n; j += 8) {
-            int e = Math.min(n, j + 8);
-            if (sig && groupMax(gc, base + j, e - j) <= t) {
-                continue;
+        final int n = gw[b];
+        final int base = y * n;
+        final int[] gc = gcli[b];
+        // the codes (at most 16 bits each: counts are below 16) collect in a long, written when it is nearly full
+        long acc = 0;
+        int na = 0;
+        if (!sig) {
+            for (int i = base; i < base + n; i++) {
+                int d = gc[i] - t;
+                int len = (d & ~(d >> 31)) + 1; // max(d, 0) + 1
+                if (na + len > 56) {
+                    w.put(acc, na);
+                    acc = 0;
+                    na = 0;
+                }
+                acc = (acc << len) | ((1L << len) - 2);
+                na += len;
             }
-            for (int i = j; i < e; i++) {
-                int d = gc[base + i] - t;
-                if (d <= 0) {
-                    w.write(0, 1);
-                } else if (d < 31) {
-                    w.write(((1 << d) - 1) << 1, d + 1);
-                } else {
-                    w.unary(d);
+        } else {
+            final int[] gm = gmax[b];
+            final int mo = y * sw[b];
+            for (int j = 0; j < n; j += 8) {
+                int e = Math.min(n, j + 8);
+                if (gm[mo + (j >> 3)] <= t) {
+                    continue;
+                }
+                for (int i = base + j; i < base + e; i++) {
+                    int d = gc[i] - t;
+                    int len = (d & ~(d >> 31)) + 1;
+                    if (na + len > 56) {
+                        w.put(acc, na);
+                        acc = 0;
+                        na = 0;
+                    }
+                    acc = (acc << len) | ((1L << len) - 2);
+                    na += len;
                 }
             }
         }
+        w.put(acc, na);
+    }
+
+    /** Whether the groups at gc[o..o+cnt) all have a zero vertical prediction residual (row above at o - n). */
+    private static boolean residualsZero(int[] gc, int o, int n, int cnt, int t, int tt) {
+        for (int i = o; i < o + cnt; i++) {
+            if (Math.max(gc[i], t) != Math.max(gc[i - n], tt)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Bit-plane counts of band row y predicted from the row above (which the decoder holds as max(count, tTop),
+     * tt = max(t, tTop)): the residual of max(count, t) as a unary symbol; with sig, insignificant 8-groups skipped.
+     */
+    private void writeCountsVp(BitWriter w, int b, int y, int t, int tt, boolean sig) {
+        int n = gw[b];
+        int base = y * n;
+        int[] gc = gcli[b];
+        long acc = 0; // the codes collect here (see writeCounts)
+        int na = 0;
+        for (int j = 0; j < n; j += 8) {
+            int e = Math.min(n, j + 8);
+            if (sig && (rm == 0 ? residualsZero(gc, base + j, n, e - j, t, tt) : gmax[b][y * sw[b] + (j >> 3)] <= t)) {
+                continue;
+            }
+            for (int i = j; i < e; i++) {
+                int top = Math.max(gc[base - n + i], tt);
+                int len = vpredSymbol(Math.max(gc[base + i], t) - top, top - t) + 1; // x ones, a zero (x <= 30)
+                if (na + len > 56) {
+                    w.put(acc, na);
+                    acc = 0;
+                    na = 0;
+                }
+                acc = (acc << len) | ((1L << len) - 2);
+                na += len;
+            }
+        }
+        w.put(acc, na);
     }
 
     private void writeData(BitWriter w, int b, int y, int t) {
@@ -1016,7 +1200,10 @@ public final class JpegXsEncoder implements AutoCloseable {
         final int full = cfg.quantization == 0 ? width >> 2 : 0;
         final int signBits = cfg.signs == 0 ? 4 : 0;
         final int signMask = cfg.signs == 0 ? 0xF : 0;
-        // deadzone, whole groups (a group below the truncation writes nothing)
+        // deadzone, whole groups (a group below the truncation writes nothing); the codes collect in a long that
+        // is written when the next one would not fit
+        long acc = 0;
+        int na = 0;
         for (int k = 0; k < full; k++) {
             int planes = gc[base + k] - t;
             if (planes <= 0) {
@@ -1029,13 +1216,20 @@ public final class JpegXsEncoder implements AutoCloseable {
                     | ((-q3 & a3) >>> 31)) & signMask;
             int count = 4 * planes + signBits;
             long bits = BitPlanes.toNibbles(((long) q0 << 48) | ((long) q1 << 32) | ((long) q2 << 16) | q3);
-            if (count <= 57) { // sign nibble (if interleaved) then the planes, in one write
-                w.put(bits | ((long) sgn << (4 * planes)), count);
+            if (na + count > 56) {
+                w.put(acc, na);
+                acc = 0;
+                na = 0;
+            }
+            if (count <= 56) { // (always a multiple of 4) sign nibble (if interleaved) then the planes
+                acc = (acc << count) | bits | ((long) sgn << (4 * planes));
+                na += count;
             } else {
                 w.write(sgn, signBits);
                 w.writeLong(bits, 4 * planes);
             }
         }
+        w.put(acc, na);
         for (int k = full; k < n; k++) {
             int v = gc[base + k];
             if (v > t) {
