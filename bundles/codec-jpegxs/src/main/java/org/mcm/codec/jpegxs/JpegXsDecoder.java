@@ -790,7 +790,8 @@ public final class JpegXsDecoder implements AutoCloseable {
                     bits -= nb;
                     int ps = nb - signBits; // 4 * planes; -4 when nb = 0 with signs (x = 0 then)
                     int sgn = (int) (x >>> ps);
-                    long lanes = BitPlanes.toLanes(x & ~(-1L << ps));
+                    long xm = x & ~(-1L << ps);
+                    long lanes = ps <= 32 ? BitPlanes.toLanes8(xm) : BitPlanes.toLanes(xm);
                     int a0 = (int) (lanes >>> 48), a1 = (int) (lanes >>> 32) & 0xFFFF;
                     int a2 = (int) (lanes >>> 16) & 0xFFFF, a3 = (int) lanes & 0xFFFF;
                     int s0 = sgn >> 3 & 1, s1 = sgn >> 2 & 1, s2 = sgn >> 1 & 1, s3 = sgn & 1;

@@ -559,7 +559,47 @@ public final class JpegXsEncoder implements AutoCloseable {
             in[x] = (abs[x] ^ s) - s;
         }
         System.arraycopy(in, 0, m, rowStart, width);
-        for (int k = 0; k < full; k++) {
+        // statistics of the row; the count histogram in 4 interleaved parts (no chain of increments of one cell)
+        final int so = y * H_SIZE;
+        final int[] hist = wk.hist;
+        Arrays.fill(hist, 0);
+        Arrays.fill(st, so, so + H_SIZE, 0);
+        final int[] gm = gmax[b];
+        final int mo = y * sw[b];
+        int j = 0;
+        // whole blocks of 8 groups: the counts straight from the magnitudes, into the histogram and the maximum
+        for (; j + 8 <= full; j += 8) {
+            final int i = 4 * j, o = go + j;
+            int v0 = 32 - Integer.numberOfLeadingZeros(abs[i] | abs[i + 1] | abs[i + 2] | abs[i + 3]);
+            int v1 = 32 - Integer.numberOfLeadingZeros(abs[i + 4] | abs[i + 5] | abs[i + 6] | abs[i + 7]);
+            int v2 = 32 - Integer.numberOfLeadingZeros(abs[i + 8] | abs[i + 9] | abs[i + 10] | abs[i + 11]);
+            int v3 = 32 - Integer.numberOfLeadingZeros(abs[i + 12] | abs[i + 13] | abs[i + 14] | abs[i + 15]);
+            int v4 = 32 - Integer.numberOfLeadingZeros(abs[i + 16] | abs[i + 17] | abs[i + 18] | abs[i + 19]);
+            int v5 = 32 - Integer.numberOfLeadingZeros(abs[i + 20] | abs[i + 21] | abs[i + 22] | abs[i + 23]);
+            int v6 = 32 - Integer.numberOfLeadingZeros(abs[i + 24] | abs[i + 25] | abs[i + 26] | abs[i + 27]);
+            int v7 = 32 - Integer.numberOfLeadingZeros(abs[i + 28] | abs[i + 29] | abs[i + 30] | abs[i + 31]);
+            gc[o] = v0;
+            gc[o + 1] = v1;
+            gc[o + 2] = v2;
+            gc[o + 3] = v3;
+            gc[o + 4] = v4;
+            gc[o + 5] = v5;
+            gc[o + 6] = v6;
+            gc[o + 7] = v7;
+            hist[v0]++;
+            hist[16 + v1]++;
+            hist[32 + v2]++;
+            hist[48 + v3]++;
+            hist[v4]++;
+            hist[16 + v5]++;
+            hist[32 + v6]++;
+            hist[48 + v7]++;
+            int max = Math.max(Math.max(Math.max(v0, v1), Math.max(v2, v3)), Math.max(Math.max(v4, v5),
+                    Math.max(v6, v7)));
+            st[so + H_GMAX + max] += 8;
+            gm[mo + (j >> 3)] = max;
+        }
+        for (int k = j; k < full; k++) {
             gc[go + k] = 32 - Integer.numberOfLeadingZeros(abs[4 * k] | abs[4 * k + 1] | abs[4 * k + 2] | abs[4 * k + 3]);
         }
         if (full < groups) {
@@ -569,14 +609,7 @@ public final class JpegXsEncoder implements AutoCloseable {
             }
             gc[go + full] = 32 - Integer.numberOfLeadingZeros(or);
         }
-        // statistics of the row; the count histogram in 4 interleaved parts (no chain of increments of one cell)
-        final int so = y * H_SIZE;
-        final int[] hist = wk.hist;
-        Arrays.fill(hist, 0);
-        Arrays.fill(st, so, so + H_SIZE, 0);
-        final int[] gm = gmax[b];
-        final int mo = y * sw[b];
-        for (int j = 0; j < groups; j += 8) {
+        for (; j < groups; j += 8) {
             int e = Math.min(groups, j + 8);
             int max = 0;
             for (int k = j; k < e; k++) {
@@ -1204,29 +1237,43 @@ public final class JpegXsEncoder implements AutoCloseable {
         // is written when the next one would not fit
         long acc = 0;
         int na = 0;
-        for (int k = 0; k < full; k++) {
-            int planes = gc[base + k] - t;
-            if (planes <= 0) {
+        final int[] gm = gmax[b];
+        final int mo = y * sw[b];
+        for (int j = 0; j < full; j += 8) {
+            if (gm[mo + (j >> 3)] <= t) { // 8 groups below the truncation (they come in runs)
                 continue;
             }
-            int i = rowBase + 4 * k;
-            int a0 = m[i], a1 = m[i + 1], a2 = m[i + 2], a3 = m[i + 3];
-            int q0 = Math.abs(a0) >> t, q1 = Math.abs(a1) >> t, q2 = Math.abs(a2) >> t, q3 = Math.abs(a3) >> t;
-            int sgn = (((-q0 & a0) >>> 28 & 8) | ((-q1 & a1) >>> 29 & 4) | ((-q2 & a2) >>> 30 & 2)
-                    | ((-q3 & a3) >>> 31)) & signMask;
-            int count = 4 * planes + signBits;
-            long bits = BitPlanes.toNibbles(((long) q0 << 48) | ((long) q1 << 32) | ((long) q2 << 16) | q3);
-            if (na + count > 56) {
-                w.put(acc, na);
-                acc = 0;
-                na = 0;
-            }
-            if (count <= 56) { // (always a multiple of 4) sign nibble (if interleaved) then the planes
-                acc = (acc << count) | bits | ((long) sgn << (4 * planes));
-                na += count;
-            } else {
-                w.write(sgn, signBits);
-                w.writeLong(bits, 4 * planes);
+            final int e = Math.min(full, j + 8);
+            for (int k = j; k < e; k++) {
+                int planes = gc[base + k] - t;
+                if (planes <= 0) {
+                    continue;
+                }
+                int i = rowBase + 4 * k;
+                int a0 = m[i], a1 = m[i + 1], a2 = m[i + 2], a3 = m[i + 3];
+                int q0 = Math.abs(a0) >> t, q1 = Math.abs(a1) >> t, q2 = Math.abs(a2) >> t, q3 = Math.abs(a3) >> t;
+                int sgn = (((-q0 & a0) >>> 28 & 8) | ((-q1 & a1) >>> 29 & 4) | ((-q2 & a2) >>> 30 & 2)
+                        | ((-q3 & a3) >>> 31)) & signMask;
+                int count = 4 * planes + signBits;
+                long bits;
+                if (planes <= 8) { // q < 2^8: four table loads instead of the transpose
+                    final long[] sp = BitPlanes.SPREAD;
+                    bits = (sp[q0 & 0xFF] << 3) | (sp[q1 & 0xFF] << 2) | (sp[q2 & 0xFF] << 1) | sp[q3 & 0xFF];
+                } else {
+                    bits = BitPlanes.toNibbles(((long) q0 << 48) | ((long) q1 << 32) | ((long) q2 << 16) | q3);
+                }
+                if (na + count > 56) {
+                    w.put(acc, na);
+                    acc = 0;
+                    na = 0;
+                }
+                if (count <= 56) { // (always a multiple of 4) sign nibble (if interleaved) then the planes
+                    acc = (acc << count) | bits | ((long) sgn << (4 * planes));
+                    na += count;
+                } else {
+                    w.write(sgn, signBits);
+                    w.writeLong(bits, 4 * planes);
+                }
             }
         }
         w.put(acc, na);
