@@ -179,27 +179,7 @@ public final class JpegXsDecoder implements AutoCloseable {
     }
 
     private static void join(List<Future<?>> fs) throws CodecException {
-        CodecException first = null;
-        for (Future<?> f : fs) {
-            try {
-                f.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof CodecException && first == null) {
-                    first = (CodecException) c;
-                } else if (c instanceof RuntimeException) {
-                    throw (RuntimeException) c;
-                } else if (c instanceof Error) {
-                    throw (Error) c;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CodecException("interrupted", e);
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        Tasks.join(fs, null, "JPEG XS decoder");
     }
 
     static int u16(byte[] b, int p) {

@@ -3,7 +3,6 @@ package org.mcm.codec.jpegxs;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -367,27 +366,7 @@ public final class JpegXsEncoder implements AutoCloseable {
     }
 
     private static void join(List<Future<?>> fs) throws CodecException {
-        CodecException first = null;
-        for (Future<?> f : fs) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof CodecException) {
-                    first = first == null ? (CodecException) c : first;
-                } else if (c instanceof RuntimeException) {
-                    throw (RuntimeException) c;
-                } else if (c instanceof Error) {
-                    throw (Error) c;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CodecException("JPEG XS encoder: interrupted", e);
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        Tasks.join(fs, null, "JPEG XS encoder");
     }
 
     /** Runs task(0..n-1), on the pool when there is more than one. */
@@ -413,26 +392,7 @@ public final class JpegXsEncoder implements AutoCloseable {
         } catch (CodecException e) {
             first = e;
         }
-        for (Future<?> f : fs) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof CodecException) {
-                    first = first == null ? (CodecException) c : first;
-                } else if (c instanceof RuntimeException) {
-                    throw (RuntimeException) c;
-                } else if (c instanceof Error) {
-                    throw (Error) c;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CodecException("JPEG XS encoder: interrupted", e);
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        Tasks.join(fs, first, "JPEG XS encoder");
     }
 
     private int writeHeader(byte[] o, int off) {
