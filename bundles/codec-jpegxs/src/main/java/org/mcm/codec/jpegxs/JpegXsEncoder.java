@@ -53,7 +53,7 @@ public final class JpegXsEncoder implements AutoCloseable {
 
     private static final int BW = 20, FQ = 8;
     /** Per band row statistics: bit-plane count histogram, 8-group maxima weighted by group count, bit lengths. */
-    private static final int H_GCLI = 0, H_GMAX = 16, H_BITS = 32, H_SIZE = 48;
+    private static final int H_GCLI = 0, H_GMAX = 16, H_BITS = 32;
     private final Config cfg;
     private final Geometry g;
     private final int[] gain, prio;
@@ -64,7 +64,16 @@ public final class JpegXsEncoder implements AutoCloseable {
     private final int[][] mag; // per band: rounded coefficients (|v| < 2^15), the quantization input
     private final int[][] gcli; // per band: bH * gw
     private final int[][] gmax; // per band: bH * sw, the largest count of every 8 groups (significance groups)
-    private final int[][] rowStats; // per band: bH * H_SIZE (see H_GCLI ...)
+    // statistics of every band row, hSize entries each (see H_GCLI ...), in the order the rate control reads
+    // them: precinct by precinct (the rows of all bands of a precinct together, see statRow); chars (every
+    // entry is at most the band width, <= 16384) and the bit lengths only when they are used. The rate
+    // control reads them long after the wavelet wrote them: so it reads one line per row instead of three, and
+    // sequentially
+    private final char[] rowStats;
+    private final int[] statBase; // per band: first row of the band within a precinct's rows of statistics
+    private final int statRows; // rows of statistics per precinct
+    private final boolean statsBits; // row statistics hold the bit lengths (separate signs, deadzone quantization)
+    private final int hSize; // 48 with the bit lengths, else 32
     private final int[] gw, sw;
     private final int maxW, maxH;
     // rate control state
@@ -168,7 +177,10 @@ public final class JpegXsEncoder implements AutoCloseable {
         mag = new int[g.bandsAll][];
         gcli = new int[g.bandsAll][];
         gmax = new int[g.bandsAll][];
-        rowStats = new int[g.bandsAll][];
+        statsBits = c.signs != 0 && c.quantization == 0;
+        hSize = statsBits ? 48 : 32;
+        statBase = new int[g.bandsAll];
+        int sr = 0;
         gw = new int[g.bandsAll];
         sw = new int[g.bandsAll];
         costs = new int[g.bandsAll][][];
@@ -179,10 +191,13 @@ public final class JpegXsEncoder implements AutoCloseable {
                 sw[b] = (gw[b] + 7) >> 3;
                 gcli[b] = new int[gw[b] * g.bH[b]];
                 gmax[b] = new int[sw[b] * g.bH[b]];
-                rowStats[b] = new int[g.bH[b] * H_SIZE];
+                statBase[b] = sr;
+                sr += g.bLines[b];
                 costs[b] = new int[g.bLines[b]][96];
             }
         }
+        statRows = sr;
+        rowStats = new char[g.npy * sr * hSize];
         int mw = 0, mh = 0;
         for (int k = 0; k < nc; k++) {
             mw = Math.max(mw, g.compW[k]);
@@ -501,7 +516,7 @@ public final class JpegXsEncoder implements AutoCloseable {
     private void roundRow(int b, int y, int[] in, Worker wk) {
         final int[] m = mag[b];
         final int[] gc = gcli[b];
-        final int[] st = rowStats[b];
+        final char[] st = rowStats;
         final int[] abs = wk.abs;
         final int width = g.bW[b], groups = gw[b], full = width >> 2;
         final int half = 1 << (FQ - 1);
@@ -520,10 +535,10 @@ public final class JpegXsEncoder implements AutoCloseable {
         }
         System.arraycopy(in, 0, m, rowStart, width);
         // statistics of the row; the count histogram in 4 interleaved parts (no chain of increments of one cell)
-        final int so = y * H_SIZE;
+        final int so = statRow(b, y) * hSize;
         final int[] hist = wk.hist;
         Arrays.fill(hist, 0);
-        Arrays.fill(st, so, so + H_SIZE, 0);
+        Arrays.fill(st, so, so + hSize, (char) 0);
         final int[] gm = gmax[b];
         final int mo = y * sw[b];
         int j = 0;
@@ -581,13 +596,20 @@ public final class JpegXsEncoder implements AutoCloseable {
             gm[mo + (j >> 3)] = max;
         }
         for (int v = 0; v < 16; v++) {
-            st[so + H_GCLI + v] = hist[v] + hist[16 + v] + hist[32 + v] + hist[48 + v];
+            st[so + H_GCLI + v] = (char) (hist[v] + hist[16 + v] + hist[32 + v] + hist[48 + v]);
         }
-        if (cfg.signs != 0 && cfg.quantization == 0) {
+        if (statsBits) {
             for (int x = 0; x < width; x++) {
                 st[so + H_BITS + 32 - Integer.numberOfLeadingZeros(abs[x])]++;
             }
         }
+    }
+
+    /** Row of the statistics of row y of band b. */
+    private int statRow(int b, int y) {
+        int l = g.bLines[b];
+        int py = y / l;
+        return py * statRows + statBase[b] + (y - py * l);
     }
 
     private void scaleInput(int[] src, int[] dst, int n) {
@@ -709,8 +731,8 @@ public final class JpegXsEncoder implements AutoCloseable {
      * interleaved); separate signs one bit per coefficient whose deadzone index a >> t is nonzero.
      */
     private void fillCosts(int b, int y, int[] m) {
-        final int[] st = rowStats[b];
-        final int so = y * H_SIZE;
+        final char[] st = rowStats;
+        final int so = statRow(b, y) * hSize;
         final int n = gw[b];
         final int signBits = cfg.signs == 0 ? 4 : 0;
         int above = 0, excess = 0, sigGroups = 0, signs = 0;
@@ -718,7 +740,9 @@ public final class JpegXsEncoder implements AutoCloseable {
             if (t < 15) {
                 above += st[so + H_GCLI + t + 1];
                 sigGroups += st[so + H_GMAX + t + 1];
-                signs += st[so + H_BITS + t + 1];
+                if (statsBits) {
+                    signs += st[so + H_BITS + t + 1];
+                }
             }
             excess += above; // sum over groups of max(gcli - t, 0)
             m[t] = n + excess;
