@@ -102,11 +102,7 @@ final class AudioSessions {
         @Override
         public synchronized void close() {
             open = false;
-            try {
-                channel.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
+            Closing.quietly(channel);
         }
     }
 
@@ -221,16 +217,8 @@ final class AudioSessions {
         @Override
         public void close() {
             running = false;
-            try {
-                channel.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
-            try {
-                thread.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Closing.quietly(channel);
+            Closing.join(thread, 2000);
         }
     }
 }

@@ -111,11 +111,7 @@ final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
     public void close() {
         running = false;
         thread.interrupt();
-        try {
-            thread.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Closing.join(thread, 2000);
         Frame f;
         while ((f = full.poll()) != null) {
             f.release();

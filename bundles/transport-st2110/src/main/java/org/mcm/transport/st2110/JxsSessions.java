@@ -251,16 +251,8 @@ final class JxsSessions {
         public void close() {
             running = false;
             thread.interrupt();
-            try {
-                channel.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
-            try {
-                thread.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Closing.quietly(channel);
+            Closing.join(thread, 5000);
             Frame f;
             while ((f = queue.poll()) != null) {
                 f.release();
@@ -461,11 +453,7 @@ final class JxsSessions {
         @Override
         public void close() {
             running = false;
-            try {
-                channel.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
+            Closing.quietly(channel);
             decoderThread.interrupt();
             try {
                 receiver.join(2000);

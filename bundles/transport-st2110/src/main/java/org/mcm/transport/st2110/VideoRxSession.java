@@ -151,11 +151,7 @@ final class VideoRxSession implements TransportSession {
         } catch (IOException e) {
             // closing anyway
         }
-        try {
-            thread.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Closing.join(thread, 2000);
         if (batch != null) {
             batch.close(); // after the thread ended: it polls with a timeout and checks running
         }

@@ -287,11 +287,7 @@ final class VideoTxSession implements TransportSession {
         } catch (IOException e) {
             // closing anyway
         }
-        try {
-            thread.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Closing.join(thread, 2000);
         Frame f;
         while ((f = queue.poll()) != null) {
             f.release();
