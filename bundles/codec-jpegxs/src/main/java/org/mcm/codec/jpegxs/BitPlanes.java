@@ -42,6 +42,19 @@ final class BitPlanes {
     }
 
     /**
+     * SPREAD16[q] (q &lt; 2^16): bit i of q at bit 4i, as {@link #SPREAD} for 16 bits: for a 15-bit magnitude with
+     * a sign bit at bit 15, (SPREAD16[x0] &lt;&lt; 3) | ... | SPREAD16[x3] is a group's nibbles with the four
+     * signs in bits 60..63.
+     */
+    static final long[] SPREAD16 = new long[1 << 16];
+
+    static {
+        for (int q = 0; q < SPREAD16.length; q++) {
+            SPREAD16[q] = SPREAD[q & 0xFF] | (SPREAD[q >> 8] << 32);
+        }
+    }
+
+    /**
      * GATHER[b] (b &lt; 256, the nibbles of two planes): those two planes as lanes (bits 0 and 1 of every
      * lane). For up to 8 planes (x &lt; 2^32) toLanes(x) is GATHER[byte 0] | GATHER[byte 1] &lt;&lt; 2 |
      * GATHER[byte 2] &lt;&lt; 4 | GATHER[byte 3] &lt;&lt; 6.

@@ -13,13 +13,14 @@ import java.nio.ByteOrder;
  */
 final class BitWriter {
 
-    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
-    private byte[] buf;
-    private int pos;
-    private int safe; // last pos at which 8 bytes may be stored
-    private long acc; // MSB-aligned
-    private int n; // bits in acc, 0..7 between calls
+    // package-private so that a hot loop can keep the state in locals (see JpegXsEncoder.writeData)
+    byte[] buf;
+    int pos;
+    int safe; // last pos at which 8 bytes may be stored
+    long acc; // MSB-aligned
+    int n; // bits in acc, 0..7 between calls
 
     void reset(byte[] b, int p, int limit) {
         buf = b;

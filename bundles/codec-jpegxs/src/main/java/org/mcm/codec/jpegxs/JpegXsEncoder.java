@@ -61,7 +61,15 @@ public final class JpegXsEncoder implements AutoCloseable {
     private final int headerBytes;
     private final boolean longHdr;
     private final int maxQ, maxR;
-    private final int[][] mag; // per band: rounded coefficients (|v| < 2^15), the quantization input
+    // per band, uniform quantization only: rounded coefficients (|v| < 2^15), the quantization input
+    private final int[][] mag;
+    // per band, deadzone quantization: every group of 4 rounded coefficients as the word the packing writes from,
+    // made while the wavelet row is in the cache: the magnitudes' bit-planes as nibbles (BitPlanes; 15 planes at
+    // most, bits 0..59) and the signs (1 = negative, coefficient 0 in bit 63) in bits 60..63. For a truncation t
+    // the group's data is (word & PLANES) >>> 4t, and a sign is sent for every coefficient left nonzero by it
+    private final long[][] words;
+    private static final long PLANES = (1L << 60) - 1;
+    private final boolean deadzone;
     private final int[][] gcli; // per band: bH * gw
     private final int[][] gmax; // per band: bH * sw, the largest count of every 8 groups (significance groups)
     // statistics of every band row, hSize entries each (see H_GCLI ...), in the order the rate control reads
@@ -174,7 +182,9 @@ public final class JpegXsEncoder implements AutoCloseable {
         lcod = (int) Math.ceil((double) c.width * c.height * c.bpp / 8.0 - 1e-9);
         headerBytes = 2 + 6 + 28 + (4 + 2 * nc) + (4 + 2 * g.bandsExist);
         longHdr = (long) c.width * nc >= 32752;
+        deadzone = c.quantization == 0;
         mag = new int[g.bandsAll][];
+        words = new long[g.bandsAll][];
         gcli = new int[g.bandsAll][];
         gmax = new int[g.bandsAll][];
         statsBits = c.signs != 0 && c.quantization == 0;
@@ -186,8 +196,12 @@ public final class JpegXsEncoder implements AutoCloseable {
         costs = new int[g.bandsAll][][];
         for (int b = 0; b < g.bandsAll; b++) {
             if (g.exists[b]) {
-                mag[b] = new int[g.bW[b] * g.bH[b]];
                 gw[b] = (g.bW[b] + 3) >> 2;
+                if (deadzone) {
+                    words[b] = new long[gw[b] * g.bH[b]];
+                } else {
+                    mag[b] = new int[g.bW[b] * g.bH[b]];
+                }
                 sw[b] = (gw[b] + 7) >> 3;
                 gcli[b] = new int[gw[b] * g.bH[b]];
                 gmax[b] = new int[sw[b] * g.bH[b]];
@@ -514,13 +528,11 @@ public final class JpegXsEncoder implements AutoCloseable {
      * that the rate control needs. Called as soon as the wavelet has made the row, while it is in the cache.
      */
     private void roundRow(int b, int y, int[] in, Worker wk) {
-        final int[] m = mag[b];
         final int[] gc = gcli[b];
         final char[] st = rowStats;
         final int[] abs = wk.abs;
         final int width = g.bW[b], groups = gw[b], full = width >> 2;
         final int half = 1 << (FQ - 1);
-        final int rowStart = y * width;
         final int go = y * groups;
         // loops with one store each, no Math.min, all indexes with the same offset: so C2 vectorizes them
         for (int x = 0; x < width; x++) {
@@ -529,11 +541,13 @@ public final class JpegXsEncoder implements AutoCloseable {
             int d = (((v ^ s) - s + half) >> FQ) - 0x7FFF;
             abs[x] = 0x7FFF + (d & (d >> 31)); // min(rounded |v|, 0x7FFF)
         }
-        for (int x = 0; x < width; x++) { // in place (in is scratch)
-            int s = in[x] >> 31;
-            in[x] = (abs[x] ^ s) - s;
+        if (!deadzone) {
+            for (int x = 0; x < width; x++) { // in place (in is scratch)
+                int s = in[x] >> 31;
+                in[x] = (abs[x] ^ s) - s;
+            }
+            System.arraycopy(in, 0, mag[b], y * width, width);
         }
-        System.arraycopy(in, 0, m, rowStart, width);
         // statistics of the row; the count histogram in 4 interleaved parts (no chain of increments of one cell)
         final int so = statRow(b, y) * hSize;
         final int[] hist = wk.hist;
@@ -603,6 +617,41 @@ public final class JpegXsEncoder implements AutoCloseable {
                 st[so + H_BITS + 32 - Integer.numberOfLeadingZeros(abs[x])]++;
             }
         }
+        if (deadzone) {
+            groupWords(words[b], go, abs, in, width);
+        }
+    }
+
+    /**
+     * The packing words (see {@link #words}) of a row of groups: magnitudes abs[0..width), signs from the wavelet
+     * values in[0..width) (overwritten: magnitude | sign &lt;&lt; 15, one table load per coefficient).
+     */
+    private static void groupWords(long[] wd, int go, int[] abs, int[] in, int width) {
+        final int full = width >> 2;
+        for (int x = 0; x < width; x++) { // in place: the sign above the magnitude (in is scratch)
+            in[x] = abs[x] | ((in[x] >>> 31) << 15);
+        }
+        final long[] sp = BitPlanes.SPREAD16;
+        for (int k = 0; k < full; k++) { // branch-free, one table load per coefficient
+            final int i = 4 * k;
+            wd[go + k] = (sp[in[i]] << 3) | (sp[in[i + 1]] << 2) | (sp[in[i + 2]] << 1) | sp[in[i + 3]];
+        }
+        if (full < (width + 3) >> 2) { // the last, partial group: the missing coefficients are zero
+            long word = 0;
+            for (int x = 4 * full; x < width; x++) {
+                word |= sp[in[x]] << (3 - (x & 3));
+            }
+            wd[go + full] = word;
+        }
+    }
+
+    /** The coefficients of a packing word left nonzero by the planes x = (word & PLANES) >>> 4t: bit 3 - j for j. */
+    private static int nonzero(long x) {
+        x |= x >>> 32;
+        x |= x >>> 16;
+        x |= x >>> 8;
+        x |= x >>> 4;
+        return (int) x & 0xF;
     }
 
     /** Row of the statistics of row y of band b. */
@@ -1208,60 +1257,80 @@ public final class JpegXsEncoder implements AutoCloseable {
     }
 
     private void writeData(BitWriter w, int b, int y, int t) {
+        if (!deadzone) {
+            writeDataUniform(w, b, y, t);
+            return;
+        }
+        final int n = gw[b];
+        final int[] gc = gcli[b];
+        final long[] wd = words[b];
+        final int base = y * n;
+        final boolean signsHere = cfg.signs == 0;
+        final int signBits = signsHere ? 4 : 0;
+        final int tShift = 4 * t;
+        // every group is put into the writer's accumulator without a branch (a group below the truncation puts 0
+        // bits), the writer's state in locals: like BitWriter.put, 8 bytes stored each time
+        final byte[] buf = w.buf;
+        final int safe = w.safe;
+        long acc = w.acc;
+        int nb = w.n;
+        int pos = w.pos;
+        final int[] gm = gmax[b];
+        final int mo = y * sw[b];
+        for (int j = 0; j < n; j += 8) {
+            if (gm[mo + (j >> 3)] <= t) { // 8 groups below the truncation (they come in runs)
+                continue;
+            }
+            final int e = Math.min(n, j + 8);
+            for (int k = j; k < e; k++) {
+                final int planes = gc[base + k] - t;
+                final long word = wd[base + k];
+                long bits = (word & PLANES) >>> tShift; // 0 if planes <= 0
+                int count = (4 * planes + signBits) & (-planes >> 31); // 0 if planes <= 0
+                if (count > 56) { // 14+ planes (with signs): the general writer
+                    w.acc = acc;
+                    w.n = nb;
+                    w.pos = pos;
+                    if (signsHere) {
+                        w.write((int) (word >>> 60) & nonzero(bits), 4);
+                    }
+                    w.writeLong(bits, 4 * planes);
+                    acc = w.acc;
+                    nb = w.n;
+                    pos = w.pos;
+                    continue;
+                }
+                if (signsHere) { // the sign nibble above the planes (0 if planes <= 0: bits = 0)
+                    bits |= (long) ((int) (word >>> 60) & nonzero(bits)) << (4 * planes);
+                }
+                final int kk = nb + count;
+                final long a = acc | (bits << (64 - kk)); // kk = 0 shifts by 0, but then bits = 0
+                if (pos <= safe) {
+                    BitWriter.LONG_BE.set(buf, pos, a);
+                } else {
+                    for (int q = 0; q < (kk >> 3); q++) {
+                        buf[pos + q] = (byte) (a >>> (56 - 8 * q));
+                    }
+                }
+                pos += kk >> 3;
+                acc = a << (kk & ~7);
+                nb = kk & 7;
+            }
+        }
+        w.acc = acc;
+        w.n = nb;
+        w.pos = pos;
+    }
+
+    /** writeData under uniform quantization (the index depends on the group's count, not only on a). */
+    private void writeDataUniform(BitWriter w, int b, int y, int t) {
         final int n = gw[b];
         final int width = g.bW[b];
         final int[] gc = gcli[b];
         final int[] m = mag[b];
         final int base = y * n;
         final int rowBase = y * width;
-        final int full = cfg.quantization == 0 ? width >> 2 : 0;
-        final int signBits = cfg.signs == 0 ? 4 : 0;
-        final int signMask = cfg.signs == 0 ? 0xF : 0;
-        // deadzone, whole groups (a group below the truncation writes nothing); the codes collect in a long that
-        // is written when the next one would not fit
-        long acc = 0;
-        int na = 0;
-        final int[] gm = gmax[b];
-        final int mo = y * sw[b];
-        for (int j = 0; j < full; j += 8) {
-            if (gm[mo + (j >> 3)] <= t) { // 8 groups below the truncation (they come in runs)
-                continue;
-            }
-            final int e = Math.min(full, j + 8);
-            for (int k = j; k < e; k++) {
-                int planes = gc[base + k] - t;
-                if (planes <= 0) {
-                    continue;
-                }
-                int i = rowBase + 4 * k;
-                int a0 = m[i], a1 = m[i + 1], a2 = m[i + 2], a3 = m[i + 3];
-                int q0 = Math.abs(a0) >> t, q1 = Math.abs(a1) >> t, q2 = Math.abs(a2) >> t, q3 = Math.abs(a3) >> t;
-                int sgn = (((-q0 & a0) >>> 28 & 8) | ((-q1 & a1) >>> 29 & 4) | ((-q2 & a2) >>> 30 & 2)
-                        | ((-q3 & a3) >>> 31)) & signMask;
-                int count = 4 * planes + signBits;
-                long bits;
-                if (planes <= 8) { // q < 2^8: four table loads instead of the transpose
-                    final long[] sp = BitPlanes.SPREAD;
-                    bits = (sp[q0 & 0xFF] << 3) | (sp[q1 & 0xFF] << 2) | (sp[q2 & 0xFF] << 1) | sp[q3 & 0xFF];
-                } else {
-                    bits = BitPlanes.toNibbles(((long) q0 << 48) | ((long) q1 << 32) | ((long) q2 << 16) | q3);
-                }
-                if (na + count > 56) {
-                    w.put(acc, na);
-                    acc = 0;
-                    na = 0;
-                }
-                if (count <= 56) { // (always a multiple of 4) sign nibble (if interleaved) then the planes
-                    acc = (acc << count) | bits | ((long) sgn << (4 * planes));
-                    na += count;
-                } else {
-                    w.write(sgn, signBits);
-                    w.writeLong(bits, 4 * planes);
-                }
-            }
-        }
-        w.put(acc, na);
-        for (int k = full; k < n; k++) {
+        for (int k = 0; k < n; k++) {
             int v = gc[base + k];
             if (v > t) {
                 writeGroup(w, v, t, m, rowBase + 4 * k, Math.min(4, width - 4 * k));
@@ -1293,8 +1362,25 @@ public final class JpegXsEncoder implements AutoCloseable {
         int n = gw[b];
         int width = g.bW[b];
         int[] gc = gcli[b];
-        int[] m = mag[b];
         int base = y * n;
+        if (deadzone) {
+            long[] wd = words[b];
+            for (int k = 0; k < n; k++) {
+                if (gc[base + k] <= t) {
+                    continue;
+                }
+                long word = wd[base + k];
+                int nz = nonzero((word & PLANES) >>> (4 * t));
+                int neg = (int) (word >>> 60);
+                for (int j = 0; j < 4; j++) { // missing coefficients of a partial group are zero, never sent
+                    if ((nz & (8 >> j)) != 0) {
+                        w.write((neg >> (3 - j)) & 1, 1);
+                    }
+                }
+            }
+            return;
+        }
+        int[] m = mag[b];
         int rowBase = y * width;
         for (int k = 0; k < n; k++) {
             int v = gc[base + k];
