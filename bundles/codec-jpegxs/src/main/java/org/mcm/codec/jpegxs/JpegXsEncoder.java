@@ -535,14 +535,21 @@ public final class JpegXsEncoder implements AutoCloseable {
         final int half = 1 << (FQ - 1);
         final int go = y * groups;
         // loops with one store each, no Math.min, all indexes with the same offset: so C2 vectorizes them
-        for (int x = 0; x < width; x++) {
-            int v = in[x];
-            int s = v >> 31;
-            int d = (((v ^ s) - s + half) >> FQ) - 0x7FFF;
-            abs[x] = 0x7FFF + (d & (d >> 31)); // min(rounded |v|, 0x7FFF)
-        }
-        if (!deadzone) {
-            for (int x = 0; x < width; x++) { // in place (in is scratch)
+        if (deadzone) { // in place (in is scratch): min(rounded |v|, 0x7FFF) with the sign in bit 15
+            for (int x = 0; x < width; x++) {
+                int v = in[x];
+                int s = v >> 31;
+                int d = (((v ^ s) - s + half) >> FQ) - 0x7FFF;
+                in[x] = (0x7FFF + (d & (d >> 31))) | ((v >>> 31) << 15);
+            }
+        } else {
+            for (int x = 0; x < width; x++) {
+                int v = in[x];
+                int s = v >> 31;
+                int d = (((v ^ s) - s + half) >> FQ) - 0x7FFF;
+                abs[x] = 0x7FFF + (d & (d >> 31)); // min(rounded |v|, 0x7FFF)
+            }
+            for (int x = 0; x < width; x++) {
                 int s = in[x] >> 31;
                 in[x] = (abs[x] ^ s) - s;
             }
@@ -556,47 +563,77 @@ public final class JpegXsEncoder implements AutoCloseable {
         final int[] gm = gmax[b];
         final int mo = y * sw[b];
         int j = 0;
-        // whole blocks of 8 groups: the counts straight from the magnitudes, into the histogram and the maximum
-        for (; j + 8 <= full; j += 8) {
-            final int i = 4 * j, o = go + j;
-            int v0 = 32 - Integer.numberOfLeadingZeros(abs[i] | abs[i + 1] | abs[i + 2] | abs[i + 3]);
-            int v1 = 32 - Integer.numberOfLeadingZeros(abs[i + 4] | abs[i + 5] | abs[i + 6] | abs[i + 7]);
-            int v2 = 32 - Integer.numberOfLeadingZeros(abs[i + 8] | abs[i + 9] | abs[i + 10] | abs[i + 11]);
-            int v3 = 32 - Integer.numberOfLeadingZeros(abs[i + 12] | abs[i + 13] | abs[i + 14] | abs[i + 15]);
-            int v4 = 32 - Integer.numberOfLeadingZeros(abs[i + 16] | abs[i + 17] | abs[i + 18] | abs[i + 19]);
-            int v5 = 32 - Integer.numberOfLeadingZeros(abs[i + 20] | abs[i + 21] | abs[i + 22] | abs[i + 23]);
-            int v6 = 32 - Integer.numberOfLeadingZeros(abs[i + 24] | abs[i + 25] | abs[i + 26] | abs[i + 27]);
-            int v7 = 32 - Integer.numberOfLeadingZeros(abs[i + 28] | abs[i + 29] | abs[i + 30] | abs[i + 31]);
-            gc[o] = v0;
-            gc[o + 1] = v1;
-            gc[o + 2] = v2;
-            gc[o + 3] = v3;
-            gc[o + 4] = v4;
-            gc[o + 5] = v5;
-            gc[o + 6] = v6;
-            gc[o + 7] = v7;
-            hist[v0]++;
-            hist[16 + v1]++;
-            hist[32 + v2]++;
-            hist[48 + v3]++;
-            hist[v4]++;
-            hist[16 + v5]++;
-            hist[32 + v6]++;
-            hist[48 + v7]++;
-            int max = Math.max(Math.max(Math.max(v0, v1), Math.max(v2, v3)), Math.max(Math.max(v4, v5),
-                    Math.max(v6, v7)));
-            st[so + H_GMAX + max] += 8;
-            gm[mo + (j >> 3)] = max;
-        }
-        for (int k = j; k < full; k++) {
-            gc[go + k] = 32 - Integer.numberOfLeadingZeros(abs[4 * k] | abs[4 * k + 1] | abs[4 * k + 2] | abs[4 * k + 3]);
-        }
-        if (full < groups) {
-            int or = 0;
-            for (int x = 4 * full; x < width; x++) {
-                or |= abs[x];
+        if (deadzone) {
+            // whole blocks of 8 groups: the packing words, the counts from them (the highest nonzero nibble), into
+            // the histogram and the maximum
+            final long[] wd = words[b];
+            final long[] sp = BitPlanes.SPREAD16;
+            for (; j + 8 <= full; j += 8) {
+                int max = 0;
+                for (int q = 0; q < 8; q++) {
+                    final int i = 4 * (j + q);
+                    final long word = (sp[in[i]] << 3) | (sp[in[i + 1]] << 2) | (sp[in[i + 2]] << 1) | sp[in[i + 3]];
+                    wd[go + j + q] = word;
+                    final int v = countOf(word);
+                    gc[go + j + q] = v;
+                    hist[((q & 3) << 4) + v]++;
+                    max = Math.max(max, v);
+                }
+                st[so + H_GMAX + max] += 8;
+                gm[mo + (j >> 3)] = max;
             }
-            gc[go + full] = 32 - Integer.numberOfLeadingZeros(or);
+            for (int k = j; k < groups; k++) { // the rest; the last group may be partial (missing coefficients 0)
+                long word = 0;
+                for (int x = 4 * k; x < Math.min(width, 4 * k + 4); x++) {
+                    word |= sp[in[x]] << (3 - (x & 3));
+                }
+                wd[go + k] = word;
+                gc[go + k] = countOf(word);
+            }
+        } else {
+            // whole blocks of 8 groups: the counts straight from the magnitudes, into the histogram and the maximum
+            for (; j + 8 <= full; j += 8) {
+                final int i = 4 * j, o = go + j;
+                int v0 = 32 - Integer.numberOfLeadingZeros(abs[i] | abs[i + 1] | abs[i + 2] | abs[i + 3]);
+                int v1 = 32 - Integer.numberOfLeadingZeros(abs[i + 4] | abs[i + 5] | abs[i + 6] | abs[i + 7]);
+                int v2 = 32 - Integer.numberOfLeadingZeros(abs[i + 8] | abs[i + 9] | abs[i + 10] | abs[i + 11]);
+                int v3 = 32 - Integer.numberOfLeadingZeros(abs[i + 12] | abs[i + 13] | abs[i + 14] | abs[i + 15]);
+                int v4 = 32 - Integer.numberOfLeadingZeros(abs[i + 16] | abs[i + 17] | abs[i + 18] | abs[i + 19]);
+                int v5 = 32 - Integer.numberOfLeadingZeros(abs[i + 20] | abs[i + 21] | abs[i + 22] | abs[i + 23]);
+                int v6 = 32 - Integer.numberOfLeadingZeros(abs[i + 24] | abs[i + 25] | abs[i + 26] | abs[i + 27]);
+                int v7 = 32 - Integer.numberOfLeadingZeros(abs[i + 28] | abs[i + 29] | abs[i + 30] | abs[i + 31]);
+                gc[o] = v0;
+                gc[o + 1] = v1;
+                gc[o + 2] = v2;
+                gc[o + 3] = v3;
+                gc[o + 4] = v4;
+                gc[o + 5] = v5;
+                gc[o + 6] = v6;
+                gc[o + 7] = v7;
+                hist[v0]++;
+                hist[16 + v1]++;
+                hist[32 + v2]++;
+                hist[48 + v3]++;
+                hist[v4]++;
+                hist[16 + v5]++;
+                hist[32 + v6]++;
+                hist[48 + v7]++;
+                int max = Math.max(Math.max(Math.max(v0, v1), Math.max(v2, v3)), Math.max(Math.max(v4, v5),
+                        Math.max(v6, v7)));
+                st[so + H_GMAX + max] += 8;
+                gm[mo + (j >> 3)] = max;
+            }
+            for (int k = j; k < full; k++) {
+                gc[go + k] = 32 - Integer.numberOfLeadingZeros(abs[4 * k] | abs[4 * k + 1] | abs[4 * k + 2]
+                        | abs[4 * k + 3]);
+            }
+            if (full < groups) {
+                int or = 0;
+                for (int x = 4 * full; x < width; x++) {
+                    or |= abs[x];
+                }
+                gc[go + full] = 32 - Integer.numberOfLeadingZeros(or);
+            }
         }
         for (; j < groups; j += 8) {
             int e = Math.min(groups, j + 8);
@@ -612,37 +649,16 @@ public final class JpegXsEncoder implements AutoCloseable {
         for (int v = 0; v < 16; v++) {
             st[so + H_GCLI + v] = (char) (hist[v] + hist[16 + v] + hist[32 + v] + hist[48 + v]);
         }
-        if (statsBits) {
+        if (statsBits) { // (deadzone only)
             for (int x = 0; x < width; x++) {
-                st[so + H_BITS + 32 - Integer.numberOfLeadingZeros(abs[x])]++;
+                st[so + H_BITS + 32 - Integer.numberOfLeadingZeros(in[x] & 0x7FFF)]++;
             }
-        }
-        if (deadzone) {
-            groupWords(words[b], go, abs, in, width);
         }
     }
 
-    /**
-     * The packing words (see {@link #words}) of a row of groups: magnitudes abs[0..width), signs from the wavelet
-     * values in[0..width) (overwritten: magnitude | sign &lt;&lt; 15, one table load per coefficient).
-     */
-    private static void groupWords(long[] wd, int go, int[] abs, int[] in, int width) {
-        final int full = width >> 2;
-        for (int x = 0; x < width; x++) { // in place: the sign above the magnitude (in is scratch)
-            in[x] = abs[x] | ((in[x] >>> 31) << 15);
-        }
-        final long[] sp = BitPlanes.SPREAD16;
-        for (int k = 0; k < full; k++) { // branch-free, one table load per coefficient
-            final int i = 4 * k;
-            wd[go + k] = (sp[in[i]] << 3) | (sp[in[i + 1]] << 2) | (sp[in[i + 2]] << 1) | sp[in[i + 3]];
-        }
-        if (full < (width + 3) >> 2) { // the last, partial group: the missing coefficients are zero
-            long word = 0;
-            for (int x = 4 * full; x < width; x++) {
-                word |= sp[in[x]] << (3 - (x & 3));
-            }
-            wd[go + full] = word;
-        }
+    /** Bit-plane count of a group from its packing word: 1 + the index of the highest nonzero nibble. */
+    private static int countOf(long word) {
+        return ((63 - Long.numberOfLeadingZeros(word & PLANES)) >> 2) + 1;
     }
 
     /** The coefficients of a packing word left nonzero by the planes x = (word & PLANES) >>> 4t: bit 3 - j for j. */
