@@ -43,7 +43,7 @@ final class Bench {
             switch (args[i - 1]) {
                 case "--frames": frames = Main.intOpt("--frames", v, 1, 100000); break;
                 case "--threads": threadList = List.of(Main.intOpt("--threads", v, 1, 64)); break;
-                case "--bpp": bpp = Double.parseDouble(v); break;
+                case "--bpp": bpp = Main.bppOpt(v); break;
                 case "--input": input = v; break;
                 case "--vpred": vpred = Main.intOpt("--vpred", v, 0, 2); break;
                 default: throw new Main.UsageException("unknown option " + args[i - 1]);
@@ -92,12 +92,14 @@ final class Bench {
             }
             return 0;
         }
+        out.println("fps over the whole run; in brackets the slowest / median / fastest of 10 batches");
         out.println("| threads | decode fps | encode fps |");
         out.println("|---|---|---|");
         for (int t : threadList) {
-            double dec = decodeFps(cs, t, frames);
-            double enc = encodeFps(cfg, pic, t, frames);
-            out.printf("| %d | %.1f | %.1f |%n", t, dec, enc);
+            double[] dec = decodeFps(cs, t, frames);
+            double[] enc = encodeFps(cfg, pic, t, frames);
+            out.printf("| %d | %.1f (%.0f / %.0f / %.0f) | %.1f (%.0f / %.0f / %.0f) |%n", t, dec[0], dec[1], dec[2],
+                    dec[3], enc[0], enc[1], enc[2], enc[3]);
         }
         return 0;
     }
@@ -166,33 +168,51 @@ final class Bench {
         }
     }
 
-    private static double decodeFps(byte[] cs, int threads, int frames) throws CodecException {
+    /** A unit of timed work: one frame. */
+    private interface Frame {
+        void run() throws CodecException;
+    }
+
+    /**
+     * Times frames after a warm-up: {fps over the whole run, then the slowest, median and fastest of 10 equal
+     * batches}. The whole-run figure is the sustained rate; the batches show how much other load on the machine
+     * moved it.
+     */
+    private static double[] time(Frame f, int frames) throws CodecException {
+        for (int i = 0; i < Math.max(20, frames / 5); i++) { // warm-up
+            f.run();
+        }
+        int batches = Math.min(10, frames);
+        double[] fps = new double[batches];
+        long t0 = System.nanoTime();
+        int done = 0;
+        for (int b = 0; b < batches; b++) {
+            int n = (frames - done) / (batches - b);
+            long s = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                f.run();
+            }
+            fps[b] = n / ((System.nanoTime() - s) / 1e9);
+            done += n;
+        }
+        double all = frames / ((System.nanoTime() - t0) / 1e9);
+        java.util.Arrays.sort(fps);
+        return new double[] {all, fps[0], fps[batches / 2], fps[batches - 1]};
+    }
+
+    private static double[] decodeFps(byte[] cs, int threads, int frames) throws CodecException {
         try (JpegXsDecoder dec = new JpegXsDecoder(threads)) {
-            for (int i = 0; i < Math.max(20, frames / 5); i++) { // warm-up
-                dec.decode(cs, 0, cs.length);
-            }
-            long t0 = System.nanoTime();
-            for (int i = 0; i < frames; i++) {
-                dec.decode(cs, 0, cs.length);
-            }
-            return frames / ((System.nanoTime() - t0) / 1e9);
+            return time(() -> dec.decode(cs, 0, cs.length), frames);
         }
     }
 
-    private static double encodeFps(JpegXsEncoder.Config base, Picture pic, int threads, int frames)
+    private static double[] encodeFps(JpegXsEncoder.Config base, Picture pic, int threads, int frames)
             throws CodecException {
         JpegXsEncoder.Config cfg = copy(base);
         cfg.threads = threads;
         try (JpegXsEncoder enc = new JpegXsEncoder(cfg)) {
             byte[] out = new byte[enc.codestreamSize()];
-            for (int i = 0; i < Math.max(10, frames / 5); i++) { // warm-up
-                enc.encode(pic, out, 0);
-            }
-            long t0 = System.nanoTime();
-            for (int i = 0; i < frames; i++) {
-                enc.encode(pic, out, 0);
-            }
-            return frames / ((System.nanoTime() - t0) / 1e9);
+            return time(() -> enc.encode(pic, out, 0), frames);
         }
     }
 

@@ -77,16 +77,7 @@ final class Cli {
                     case "--width": width = Main.intOpt(a, v, 1, Header.MAX_DIMENSION); break;
                     case "--height": height = Main.intOpt(a, v, 1, Header.MAX_DIMENSION); break;
                     case "--format": fmt = v; break;
-                    case "--bpp":
-                        try {
-                            bpp = Double.parseDouble(v);
-                        } catch (NumberFormatException e) {
-                            throw new Main.UsageException("--bpp needs a number, got '" + v + "'");
-                        }
-                        if (!(bpp > 0 && bpp <= 64)) {
-                            throw new Main.UsageException("--bpp must be in (0, 64]");
-                        }
-                        break;
+                    case "--bpp": bpp = Main.bppOpt(v); break;
                     case "--decomp_h": dh = Main.intOpt(a, v, 1, 5); break;
                     case "--decomp_v": dv = Main.intOpt(a, v, 0, 2); break;
                     case "--slice-height": slice = Main.intOpt(a, v, 1, Header.MAX_DIMENSION); break;

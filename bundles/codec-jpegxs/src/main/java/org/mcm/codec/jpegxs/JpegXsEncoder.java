@@ -1194,21 +1194,36 @@ public final class JpegXsEncoder implements AutoCloseable {
         final int base = y * n;
         final int[] gc = gcli[b];
         // the codes (at most 16 bits each: counts are below 16) collect in a long, written when it is nearly full
-        long acc = 0;
-        int na = 0;
-        if (!sig) {
+        if (!sig) { // every code put into the writer's accumulator without a branch (see writeData)
+            final byte[] buf = w.buf;
+            final int safe = w.safe;
+            long wa = w.acc;
+            int nb = w.n;
+            int pos = w.pos;
             for (int i = base; i < base + n; i++) {
                 int d = gc[i] - t;
-                int len = (d & ~(d >> 31)) + 1; // max(d, 0) + 1
-                if (na + len > 56) {
-                    w.put(acc, na);
-                    acc = 0;
-                    na = 0;
+                int len = (d & ~(d >> 31)) + 1; // max(d, 0) + 1 <= 16
+                int kk = nb + len;
+                long a = wa | (((1L << len) - 2) << (64 - kk));
+                if (pos <= safe) {
+                    BitWriter.LONG_BE.set(buf, pos, a);
+                } else {
+                    for (int q = 0; q < (kk >> 3); q++) {
+                        buf[pos + q] = (byte) (a >>> (56 - 8 * q));
+                    }
                 }
-                acc = (acc << len) | ((1L << len) - 2);
-                na += len;
+                pos += kk >> 3;
+                wa = a << (kk & ~7);
+                nb = kk & 7;
             }
-        } else {
+            w.acc = wa;
+            w.n = nb;
+            w.pos = pos;
+            return;
+        }
+        long acc = 0;
+        int na = 0;
+        {
             final int[] gm = gmax[b];
             final int mo = y * sw[b];
             for (int j = 0; j < n; j += 8) {

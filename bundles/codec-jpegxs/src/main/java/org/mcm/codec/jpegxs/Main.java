@@ -94,6 +94,20 @@ public final class Main {
         }
     }
 
+    /** A --bpp value: a number in (0, 64]. */
+    static double bppOpt(String v) throws UsageException {
+        double bpp;
+        try {
+            bpp = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--bpp needs a number, got '" + v + "'");
+        }
+        if (!(bpp > 0 && bpp <= 64)) {
+            throw new UsageException("--bpp must be in (0, 64], got " + v);
+        }
+        return bpp;
+    }
+
     private static int decode(String[] args, PrintStream out, PrintStream err)
             throws UsageException, IOException, CodecException {
         int threads = 1;

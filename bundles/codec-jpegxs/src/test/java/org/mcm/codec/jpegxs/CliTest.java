@@ -95,4 +95,24 @@ class CliTest {
         assertEquals(2, run("encode", src.toString(), jxs.toString(), "--width", "256", "--height", "128",
                 "--format", "nv12", "--bpp", "3"));
     }
+
+    @Test
+    void benchPrintsRatesAndRejectsBadOptions() {
+        assertEquals(0, run("bench", "--frames", "3", "--threads", "1", "--bpp", "2"), stderr());
+        String s = stdout();
+        assertTrue(s.contains("1920x1080 yuv422p10le, 2.0 bpp, 518400 bytes/frame"), s);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "\\| 1 \\| ([0-9.]+) \\((\\d+) / (\\d+) / (\\d+)\\) \\| ([0-9.]+) \\((\\d+) / (\\d+) / (\\d+)\\) \\|").matcher(s);
+        assertTrue(m.find(), s);
+        for (int g = 1; g <= 8; g++) {
+            assertTrue(Double.parseDouble(m.group(g)) > 0, s);
+        }
+        // slowest <= median <= fastest batch
+        assertTrue(Integer.parseInt(m.group(2)) <= Integer.parseInt(m.group(3)), s);
+        assertTrue(Integer.parseInt(m.group(3)) <= Integer.parseInt(m.group(4)), s);
+        assertEquals(2, run("bench", "--frames", "0"));
+        assertEquals(2, run("bench", "--bpp", "x"));
+        assertEquals(2, run("bench", "--threads"));
+        assertTrue(stderr().contains("Usage:"), stderr());
+    }
 }
