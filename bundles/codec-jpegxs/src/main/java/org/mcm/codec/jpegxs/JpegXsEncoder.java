@@ -70,7 +70,7 @@ public final class JpegXsEncoder implements AutoCloseable {
     private final long[][] words;
     private static final long PLANES = (1L << 60) - 1;
     private final boolean deadzone;
-    private final int[][] gcli; // per band: bH * gw
+    private final byte[][] gcli; // per band: bH * gw (counts are at most 15: bytes, a quarter of the memory traffic)
     private final int[][] gmax; // per band: bH * sw, the largest count of every 8 groups (significance groups)
     // statistics of every band row, hSize entries each (see H_GCLI ...), in the order the rate control reads
     // them: precinct by precinct (the rows of all bands of a precinct together, see statRow); chars (every
@@ -185,7 +185,7 @@ public final class JpegXsEncoder implements AutoCloseable {
         deadzone = c.quantization == 0;
         mag = new int[g.bandsAll][];
         words = new long[g.bandsAll][];
-        gcli = new int[g.bandsAll][];
+        gcli = new byte[g.bandsAll][];
         gmax = new int[g.bandsAll][];
         statsBits = c.signs != 0 && c.quantization == 0;
         hSize = statsBits ? 48 : 32;
@@ -203,7 +203,7 @@ public final class JpegXsEncoder implements AutoCloseable {
                     mag[b] = new int[g.bW[b] * g.bH[b]];
                 }
                 sw[b] = (gw[b] + 7) >> 3;
-                gcli[b] = new int[gw[b] * g.bH[b]];
+                gcli[b] = new byte[gw[b] * g.bH[b]];
                 gmax[b] = new int[sw[b] * g.bH[b]];
                 statBase[b] = sr;
                 sr += g.bLines[b];
@@ -528,7 +528,7 @@ public final class JpegXsEncoder implements AutoCloseable {
      * that the rate control needs. Called as soon as the wavelet has made the row, while it is in the cache.
      */
     private void roundRow(int b, int y, int[] in, Worker wk) {
-        final int[] gc = gcli[b];
+        final byte[] gc = gcli[b];
         final char[] st = rowStats;
         final int[] abs = wk.abs;
         final int width = g.bW[b], groups = gw[b], full = width >> 2;
@@ -575,7 +575,7 @@ public final class JpegXsEncoder implements AutoCloseable {
                     final long word = (sp[in[i]] << 3) | (sp[in[i + 1]] << 2) | (sp[in[i + 2]] << 1) | sp[in[i + 3]];
                     wd[go + j + q] = word;
                     final int v = countOf(word);
-                    gc[go + j + q] = v;
+                    gc[go + j + q] = (byte) v;
                     hist[((q & 3) << 4) + v]++;
                     max = Math.max(max, v);
                 }
@@ -588,7 +588,7 @@ public final class JpegXsEncoder implements AutoCloseable {
                     word |= sp[in[x]] << (3 - (x & 3));
                 }
                 wd[go + k] = word;
-                gc[go + k] = countOf(word);
+                gc[go + k] = (byte) countOf(word);
             }
         } else {
             // whole blocks of 8 groups: the counts straight from the magnitudes, into the histogram and the maximum
@@ -602,14 +602,14 @@ public final class JpegXsEncoder implements AutoCloseable {
                 int v5 = 32 - Integer.numberOfLeadingZeros(abs[i + 20] | abs[i + 21] | abs[i + 22] | abs[i + 23]);
                 int v6 = 32 - Integer.numberOfLeadingZeros(abs[i + 24] | abs[i + 25] | abs[i + 26] | abs[i + 27]);
                 int v7 = 32 - Integer.numberOfLeadingZeros(abs[i + 28] | abs[i + 29] | abs[i + 30] | abs[i + 31]);
-                gc[o] = v0;
-                gc[o + 1] = v1;
-                gc[o + 2] = v2;
-                gc[o + 3] = v3;
-                gc[o + 4] = v4;
-                gc[o + 5] = v5;
-                gc[o + 6] = v6;
-                gc[o + 7] = v7;
+                gc[o] = (byte) v0;
+                gc[o + 1] = (byte) v1;
+                gc[o + 2] = (byte) v2;
+                gc[o + 3] = (byte) v3;
+                gc[o + 4] = (byte) v4;
+                gc[o + 5] = (byte) v5;
+                gc[o + 6] = (byte) v6;
+                gc[o + 7] = (byte) v7;
                 hist[v0]++;
                 hist[16 + v1]++;
                 hist[32 + v2]++;
@@ -624,15 +624,15 @@ public final class JpegXsEncoder implements AutoCloseable {
                 gm[mo + (j >> 3)] = max;
             }
             for (int k = j; k < full; k++) {
-                gc[go + k] = 32 - Integer.numberOfLeadingZeros(abs[4 * k] | abs[4 * k + 1] | abs[4 * k + 2]
-                        | abs[4 * k + 3]);
+                gc[go + k] = (byte) (32 - Integer.numberOfLeadingZeros(abs[4 * k] | abs[4 * k + 1] | abs[4 * k + 2]
+                        | abs[4 * k + 3]));
             }
             if (full < groups) {
                 int or = 0;
                 for (int x = 4 * full; x < width; x++) {
                     or |= abs[x];
                 }
-                gc[go + full] = 32 - Integer.numberOfLeadingZeros(or);
+                gc[go + full] = (byte) (32 - Integer.numberOfLeadingZeros(or));
             }
         }
         for (; j < groups; j += 8) {
@@ -823,7 +823,7 @@ public final class JpegXsEncoder implements AutoCloseable {
      * The decoder keeps max(count, truncation) of every group, so that is what is predicted and what is coded.
      */
     private void vpredCosts(int b, int y, int t, int tTop, int[] m) {
-        final int[] gc = gcli[b];
+        final byte[] gc = gcli[b];
         final int n = gw[b];
         final int base = y * n, up = base - n;
         final int tt = Math.max(t, tTop);
@@ -878,7 +878,7 @@ public final class JpegXsEncoder implements AutoCloseable {
     /** Separate sign bits under uniform quantization (the index depends on the group's count, not only on a). */
     private void uniformSignCosts(int b, int y, int[] m) {
         int n = gw[b];
-        int[] gc = gcli[b];
+        byte[] gc = gcli[b];
         int w = g.bW[b];
         int[] mg = mag[b];
         int base = y * n, rowBase = y * w;
@@ -1117,7 +1117,7 @@ public final class JpegXsEncoder implements AutoCloseable {
                     if (line < g.linesIn(b, py)) {
                         int n = gw[b];
                         int base = (py * g.bLines[b] + line) * n;
-                        int[] gc = gcli[b];
+                        byte[] gc = gcli[b];
                         int i = 0;
                         for (; i + 8 <= n; i += 8) {
                             w.write(packNibbles(gc, base + i), 32);
@@ -1134,7 +1134,7 @@ public final class JpegXsEncoder implements AutoCloseable {
                     if ((d & 2) != 0 && line < g.linesIn(b, py)) {
                         int n = gw[b];
                         int base = (py * g.bLines[b] + line) * n;
-                        int[] gc = gcli[b];
+                        byte[] gc = gcli[b];
                         int t = gtl[b];
                         if (d == 3 && rm == 0) { // insignificant: all residuals zero
                             int tt = line == 0 ? Math.max(t, gtlTop[b]) : t;
@@ -1183,7 +1183,7 @@ public final class JpegXsEncoder implements AutoCloseable {
         return w.align() - p;
     }
 
-    private static int packNibbles(int[] a, int o) {
+    private static int packNibbles(byte[] a, int o) {
         return (a[o] << 28) | (a[o + 1] << 24) | (a[o + 2] << 20) | (a[o + 3] << 16) | (a[o + 4] << 12)
                 | (a[o + 5] << 8) | (a[o + 6] << 4) | a[o + 7];
     }
@@ -1192,7 +1192,7 @@ public final class JpegXsEncoder implements AutoCloseable {
     private void writeCounts(BitWriter w, int b, int y, int t, boolean sig) {
         final int n = gw[b];
         final int base = y * n;
-        final int[] gc = gcli[b];
+        final byte[] gc = gcli[b];
         // the codes (at most 16 bits each: counts are below 16) collect in a long, written when it is nearly full
         if (!sig) { // every code put into the writer's accumulator without a branch (see writeData)
             final byte[] buf = w.buf;
@@ -1248,7 +1248,7 @@ public final class JpegXsEncoder implements AutoCloseable {
     }
 
     /** Whether the groups at gc[o..o+cnt) all have a zero vertical prediction residual (row above at o - n). */
-    private static boolean residualsZero(int[] gc, int o, int n, int cnt, int t, int tt) {
+    private static boolean residualsZero(byte[] gc, int o, int n, int cnt, int t, int tt) {
         for (int i = o; i < o + cnt; i++) {
             if (Math.max(gc[i], t) != Math.max(gc[i - n], tt)) {
                 return false;
@@ -1264,7 +1264,7 @@ public final class JpegXsEncoder implements AutoCloseable {
     private void writeCountsVp(BitWriter w, int b, int y, int t, int tt, boolean sig) {
         int n = gw[b];
         int base = y * n;
-        int[] gc = gcli[b];
+        byte[] gc = gcli[b];
         long acc = 0; // the codes collect here (see writeCounts)
         int na = 0;
         for (int j = 0; j < n; j += 8) {
@@ -1293,7 +1293,7 @@ public final class JpegXsEncoder implements AutoCloseable {
             return;
         }
         final int n = gw[b];
-        final int[] gc = gcli[b];
+        final byte[] gc = gcli[b];
         final long[] wd = words[b];
         final int base = y * n;
         final boolean signsHere = cfg.signs == 0;
@@ -1357,7 +1357,7 @@ public final class JpegXsEncoder implements AutoCloseable {
     private void writeDataUniform(BitWriter w, int b, int y, int t) {
         final int n = gw[b];
         final int width = g.bW[b];
-        final int[] gc = gcli[b];
+        final byte[] gc = gcli[b];
         final int[] m = mag[b];
         final int base = y * n;
         final int rowBase = y * width;
@@ -1392,7 +1392,7 @@ public final class JpegXsEncoder implements AutoCloseable {
     private void writeSigns(BitWriter w, int b, int y, int t) {
         int n = gw[b];
         int width = g.bW[b];
-        int[] gc = gcli[b];
+        byte[] gc = gcli[b];
         int base = y * n;
         if (deadzone) {
             long[] wd = words[b];
