@@ -79,34 +79,38 @@ final class Dwt53 {
         void done(int band, int y);
     }
 
+    /** The rows a forward level reads: row y (of w samples) into dst[dOff..dOff+w). */
+    interface Rows {
+        void load(int y, int[] dst, int dOff);
+    }
+
     /**
-     * One forward 2-D level, a few rows at a time so the rows stay in the cache: the input (w x h at src, stride
-     * srcStride, each sample mapped to ((v &amp; mask) &lt;&lt; shift) - offset on the way) is lifted vertically
-     * into L and H rows, each transformed horizontally at once: L rows into the next level's low band (ll, stride
-     * llStride) and a row of HL (hlRow), H rows into a row of LH and HH (lhRow, hhRow; low halves ceil(w/2) wide).
-     * The sink hears of every band row as soon as it is in its row buffer (which the next row overwrites).
-     * rows: 3 arrays of w ints, hRows 2, lRow w (rows in separate arrays so that C2 vectorizes the lifting).
+     * One forward 2-D level, a few rows at a time so the rows stay in the cache: the input (w x h, rows from src) is
+     * lifted vertically into L and H rows, each transformed horizontally at once: L rows into the next level's low
+     * band (ll, stride llStride) and a row of HL (hlRow), H rows into a row of LH and HH (lhRow, hhRow; low halves
+     * ceil(w/2) wide). The sink hears of every band row as soon as it is in its row buffer (which the next row
+     * overwrites). rows: 3 arrays of w ints, hRows 2, lRow w (rows in separate arrays so that C2 vectorizes the
+     * lifting).
      */
-    static void forwardLevel(int[] src, int srcStride, int mask, int shift, int offset, int w, int h, int[] ll,
-            int llStride, int[] hlRow, int[] lhRow, int[] hhRow, int[][] rows, int[][] hRows, int[] lRow,
-            BandSink sink) {
+    static void forwardLevel(Rows src, int w, int h, int[] ll, int llStride, int[] hlRow, int[] lhRow, int[] hhRow,
+            int[][] rows, int[][] hRows, int[] lRow, BandSink sink) {
         int nL = (h + 1) >> 1, nH = h >> 1;
         if (h == 1) {
-            loadRow(src, 0, lRow, w, mask, shift, offset);
+            src.load(0, lRow, 0);
             forward(lRow, 0, ll, 0, hlRow, 0, w);
             sink.done(0, 0);
             return;
         }
-        loadRow(src, 0, rows[0], w, mask, shift, offset);
+        src.load(0, rows[0], 0);
         for (int k = 0; k < nL; k++) {
             final int[] x0 = rows[(2 * k) % 3]; // row 2k, loaded by the previous step
             if (k < nH) {
                 final int[] x1 = rows[(2 * k + 1) % 3];
-                loadRow(src, (2 * k + 1) * srcStride, x1, w, mask, shift, offset);
+                src.load(2 * k + 1, x1, 0);
                 int[] x2 = x0;
                 if (2 * k + 2 < h) {
                     x2 = rows[(2 * k + 2) % 3];
-                    loadRow(src, (2 * k + 2) * srcStride, x2, w, mask, shift, offset);
+                    src.load(2 * k + 2, x2, 0);
                 }
                 final int[] hk = hRows[k & 1];
                 for (int x = 0; x < w; x++) {
@@ -125,17 +129,6 @@ final class Dwt53 {
                 sink.done(1, k);
                 sink.done(2, k);
             }
-        }
-    }
-
-    /** dst[0..w) = ((src[so + x] &amp; mask) &lt;&lt; shift) - offset. */
-    private static void loadRow(int[] src, int so, int[] dst, int w, int mask, int shift, int offset) {
-        System.arraycopy(src, so, dst, 0, w);
-        if (mask == -1 && shift == 0 && offset == 0) {
-            return;
-        }
-        for (int x = 0; x < w; x++) { // in place: C2 vectorizes a loop only if all its indexes have one offset
-            dst[x] = ((dst[x] & mask) << shift) - offset;
         }
     }
 

@@ -112,9 +112,12 @@ public final class JpegXsCodec implements Codec {
         JpegXsEncoder enc = new JpegXsEncoder(c);
         PixelFormat pf = format.pixelFormat();
         int rawSize = (int) format.bufferSize();
+        final int[] compW = new int[3], compH = new int[3];
+        for (int k = 0; k < 3; k++) {
+            compW[k] = enc.componentWidth(k);
+            compH[k] = enc.componentHeight(k);
+        }
         return new VideoEncoder() {
-            private final Picture pic = enc.newPicture();
-            private byte[] rawTmp = new byte[0];
             private final byte[] cs = new byte[enc.codestreamSize()];
 
             @Override
@@ -130,28 +133,13 @@ public final class JpegXsCodec implements Codec {
                 if (out.remaining() < cs.length) {
                     throw new CodecException("jpegxs: output buffer has " + out.remaining() + " bytes, needs " + cs.length);
                 }
-                byte[] src;
-                int off;
-                if (raw.hasArray()) {
-                    src = raw.array();
-                    off = raw.arrayOffset() + raw.position();
-                } else {
-                    if (rawTmp.length != rawSize) {
-                        rawTmp = new byte[rawSize];
-                    }
-                    raw.duplicate().get(rawTmp);
-                    src = rawTmp;
-                    off = 0;
-                }
-                if (pf == PixelFormat.YUV422_10_PGROUP) {
-                    RawLayout.readPgroup422(src, off, pic);
-                } else {
-                    RawLayout.readPlanar(src, off, pic);
-                }
+                // the wavelet reads the frame's rows where they are (heap or shared memory), no intermediate copy
+                SampleSource src = pf == PixelFormat.YUV422_10_PGROUP ? SampleSource.pgroup422(raw, format.width())
+                        : SampleSource.planar(raw, compW, compH, c.depth);
                 if (out.hasArray()) {
-                    return enc.encode(pic, out.array(), out.arrayOffset() + out.position());
+                    return enc.encode(src, out.array(), out.arrayOffset() + out.position());
                 }
-                int n = enc.encode(pic, cs, 0);
+                int n = enc.encode(src, cs, 0);
                 out.duplicate().put(cs, 0, n);
                 return n;
             }

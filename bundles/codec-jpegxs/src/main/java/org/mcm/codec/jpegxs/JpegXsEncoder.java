@@ -108,10 +108,12 @@ public final class JpegXsEncoder implements AutoCloseable {
     private final int threads;
     private final Worker[] workers;
     private ExecutorService pool;
+    private Picture rctPlanes; // colour transform: the scaled, transformed planes
 
     /** Per-thread scratch: wavelet buffers (allocated on first use) and a bit writer. */
     private final class Worker {
         int[] bufA, bufB, lRow, work;
+        SampleSource.Scratch scratch;
         int[] rowHl, rowLh, rowHh, abs; // one row of each band of a level, magnitudes of a row
         int[][] inRows, hRows; // 3 input rows, 2 H rows of a forward level (separate arrays: C2 vectorizes)
         final int[] hist = new int[64]; // 4 interleaved bit-plane count histograms of a row
@@ -276,10 +278,34 @@ public final class JpegXsEncoder implements AutoCloseable {
         if (pic.nc != g.nc) {
             throw new CodecException("JPEG XS encoder: picture has " + pic.nc + " components, expected " + g.nc);
         }
+        for (int c = 0; c < g.nc; c++) {
+            if (pic.width[c] != g.compW[c] || pic.height[c] != g.compH[c]) {
+                throw new CodecException("JPEG XS encoder: component " + c + " is " + pic.width[c] + "x"
+                        + pic.height[c] + ", expected " + g.compW[c] + "x" + g.compH[c]);
+            }
+        }
+        return encode(SampleSource.of(pic), out, off);
+    }
+
+    /** Width of component c in samples. */
+    int componentWidth(int c) {
+        return g.compW[c];
+    }
+
+    /** Height of component c in samples. */
+    int componentHeight(int c) {
+        return g.compH[c];
+    }
+
+    /**
+     * Encodes the picture that src reads (see {@link #encode(Picture, byte[], int)}); the samples are read row by
+     * row as the wavelet needs them, straight from the source's layout.
+     */
+    int encode(SampleSource src, byte[] out, int off) throws CodecException {
         if (out.length - off < lcod) {
             throw new CodecException("JPEG XS encoder: output buffer too small (" + (out.length - off) + " < " + lcod + ")");
         }
-        transform(pic);
+        transform(src);
         int p = writeHeader(out, off);
         // the rate control plans the precincts one after another (it carries the byte budget); every planned
         // precinct can be written at once, so with more threads the others write precincts while it plans, and
@@ -479,19 +505,27 @@ public final class JpegXsEncoder implements AutoCloseable {
 
     // ---------------------------------------------------------------- transform
 
-    private void transform(Picture pic) throws CodecException {
+    private void transform(SampleSource source) throws CodecException {
         final int nc = g.nc;
-        int[][] planes = pic.planes;
-        if (cfg.colourTransform == 1) {
+        SampleSource in = source;
+        if (cfg.colourTransform == 1) { // needs all three components of a sample at once: whole planes
             int n = g.compW[0] * g.compH[0];
-            planes = new int[][] {planes[0].clone(), planes[1].clone(), planes[2].clone()};
-            // scale first, then RCT on the scaled values (the decoder inverts RCT before output scaling)
+            if (rctPlanes == null) {
+                rctPlanes = newPicture();
+            }
+            int[][] planes = rctPlanes.planes;
+            SampleSource.Scratch scratch = new SampleSource.Scratch(maxW);
             for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < g.compH[c]; y++) {
+                    source.row(c, y, planes[c], y * g.compW[c], g.compW[c], scratch);
+                }
+                // scale first, then RCT on the scaled values (the decoder inverts RCT before output scaling)
                 scaleInput(planes[c], planes[c], n);
             }
             Rct.forward(planes[0], planes[1], planes[2], n);
+            in = SampleSource.of(rctPlanes);
         }
-        final int[][] src = planes;
+        final SampleSource src = in;
         // components to workers: largest first, each to the least loaded worker
         final int parts = Math.min(threads, nc);
         final int[] owner = new int[nc];
@@ -517,7 +551,7 @@ public final class JpegXsEncoder implements AutoCloseable {
                 if (owner[c] != part) {
                     continue;
                 }
-                forwardComponent(c, w, src[c], cfg.colourTransform == 0);
+                forwardComponent(c, w, src, cfg.colourTransform == 0);
             }
         });
     }
@@ -696,36 +730,49 @@ public final class JpegXsEncoder implements AutoCloseable {
      * levels a few rows at a time from the full resolution down (low bands ping-pong between the worker's two
      * buffers, stride compW), then the horizontal-only levels in place, then the lowest band.
      */
-    private void forwardComponent(int c, Worker wk, int[] plane, boolean scale) {
+    private void forwardComponent(int c, Worker wk, SampleSource source, boolean scale) {
         final int stride = g.compW[c];
         int curW = g.compW[c], curH = g.compH[c];
         int[] gl = g.global[c];
         int i = g.nb[c] - 1;
+        if (wk.scratch == null) {
+            wk.scratch = new SampleSource.Scratch(maxW);
+        }
+        final SampleSource.Scratch scratch = wk.scratch;
+        final int mask = scale ? (1 << cfg.depth) - 1 : -1;
+        final int shift = scale ? BW - cfg.depth : 0;
+        final int offset = scale ? 1 << (BW - 1) : 0;
+        // the source's rows, scaled to the wavelet domain on the way
+        final Dwt53.Rows sourceRows = (y, dst, dOff) -> {
+            source.row(c, y, dst, dOff, stride, scratch);
+            if (scale) {
+                for (int x = dOff; x < dOff + stride; x++) { // in place, one offset: C2 vectorizes it
+                    dst[x] = ((dst[x] & mask) << shift) - offset;
+                }
+            }
+        };
         int[] cur;
         if (g.dv[c] == 0) {
             if (wk.work == null) {
                 wk.work = new int[maxW * maxH];
             }
             cur = wk.work;
-            if (scale) {
-                scaleInput(plane, cur, curW * curH);
-            } else {
-                System.arraycopy(plane, 0, cur, 0, curW * curH);
+            for (int y = 0; y < curH; y++) {
+                sourceRows.load(y, cur, y * stride);
             }
         } else {
             cur = null;
         }
         for (int k = 0; k < g.dv[c]; k++, i -= 3) {
             final int bHl = gl[i - 2], bLh = gl[i - 1], bHh = gl[i];
-            int[] src = cur != null ? cur : plane;
-            boolean sc = cur == null && scale;
-            int mask = sc ? (1 << cfg.depth) - 1 : -1;
-            int shift = sc ? BW - cfg.depth : 0;
-            int offset = sc ? 1 << (BW - 1) : 0;
+            final int[] prev = cur;
+            final int w = curW;
+            Dwt53.Rows rows = prev == null ? sourceRows
+                    : (y, dst, dOff) -> System.arraycopy(prev, y * stride, dst, dOff, w);
             int[] out = (k & 1) == 0 ? wk.bufA : wk.bufB;
             final int[] rHl = wk.rowHl, rLh = wk.rowLh, rHh = wk.rowHh;
-            Dwt53.forwardLevel(src, stride, mask, shift, offset, curW, curH, out, stride, rHl, rLh, rHh, wk.inRows,
-                    wk.hRows, wk.lRow, (band, y) -> {
+            Dwt53.forwardLevel(rows, curW, curH, out, stride, rHl, rLh, rHh, wk.inRows, wk.hRows, wk.lRow,
+                    (band, y) -> {
                         if (band == 0) {
                             roundRow(bHl, y, rHl, wk);
                         } else if (band == 1) {

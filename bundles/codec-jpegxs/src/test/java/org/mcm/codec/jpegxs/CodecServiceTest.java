@@ -94,4 +94,71 @@ class CodecServiceTest {
             assertTrue(e.getMessage().contains("256x128"), e.getMessage());
         }
     }
+
+    /**
+     * The service encoder reads the raw frame in place (planar 10 and 8 bit, pgroup; heap arrays at an offset and
+     * direct buffers as in shared memory) and must write exactly the codestream of the picture path, 1 and 2 threads.
+     */
+    @Test
+    void encoderReadsEveryLayoutInPlaceLikeThePicturePath() throws Exception {
+        Codec codec = new JpegXsCodec();
+        int w = 200, h = 64;
+        for (PixelFormat pf : new PixelFormat[] {PixelFormat.YUV422P10LE, PixelFormat.YUV422P8,
+                PixelFormat.YUV444P10LE, PixelFormat.YUV422_10_PGROUP}) {
+            VideoFormat f = fmt(w, h, pf);
+            int depth = JpegXsCodec.depth(pf);
+            int[] sx = JpegXsCodec.sx(pf);
+            Picture p = new Picture(3, new int[] {w, w / sx[1], w / sx[2]}, new int[] {h, h, h});
+            p.depth = depth;
+            java.util.SplittableRandom rnd = new java.util.SplittableRandom(pf.ordinal());
+            for (int c = 0; c < 3; c++) {
+                for (int i = 0; i < p.planes[c].length; i++) {
+                    int x = i % p.width[c], y = i / p.width[c];
+                    double v = (0.5 + 0.3 * Math.sin(x * 0.11 + c) * Math.cos(y * 0.07)) * ((1 << depth) - 1);
+                    p.planes[c][i] = (int) Math.max(0, Math.min((1 << depth) - 1, v + rnd.nextInt(9) - 4));
+                }
+            }
+            byte[] raw = new byte[(int) f.bufferSize()];
+            if (pf == PixelFormat.YUV422_10_PGROUP) {
+                RawLayout.writePgroup422(p, raw, 0);
+            } else {
+                RawLayout.writePlanar(p, raw, 0);
+            }
+            for (int threads : new int[] {1, 2}) {
+                JpegXsEncoder.Config cfg = new JpegXsEncoder.Config();
+                cfg.width = w;
+                cfg.height = h;
+                cfg.sx = sx;
+                cfg.depth = depth;
+                cfg.bpp = 4;
+                cfg.threads = threads;
+                byte[] want;
+                try (JpegXsEncoder e = new JpegXsEncoder(cfg)) {
+                    want = new byte[e.codestreamSize()];
+                    e.encode(p, want, 0);
+                }
+                Map<String, String> params = Map.of("bpp", "4", "threads", Integer.toString(threads));
+                try (VideoEncoder enc = codec.encoder(f, params)) {
+                    // heap array, frame at an offset inside it, output into a heap buffer at an offset
+                    byte[] big = new byte[raw.length + 7];
+                    System.arraycopy(raw, 0, big, 5, raw.length);
+                    ByteBuffer heapIn = ByteBuffer.wrap(big, 5, raw.length);
+                    ByteBuffer heapOut = ByteBuffer.allocate(want.length + 3);
+                    heapOut.position(3);
+                    assertEquals(want.length, enc.encode(heapIn, heapOut));
+                    assertEquals(5, heapIn.position(), "the raw buffer's position stays");
+                    assertEquals(TestData.md5(want), TestData.md5(java.util.Arrays.copyOfRange(heapOut.array(), 3,
+                            3 + want.length)), pf + " heap, " + threads + " thread(s)");
+                    // direct buffers (memif shared memory is one)
+                    ByteBuffer directIn = ByteBuffer.allocateDirect(raw.length);
+                    directIn.put(raw).flip();
+                    ByteBuffer directOut = ByteBuffer.allocateDirect(want.length);
+                    assertEquals(want.length, enc.encode(directIn, directOut));
+                    byte[] got = new byte[want.length];
+                    directOut.get(0, got);
+                    assertEquals(TestData.md5(want), TestData.md5(got), pf + " direct, " + threads + " thread(s)");
+                }
+            }
+        }
+    }
 }
