@@ -29,11 +29,16 @@ final class Bench {
         double bpp = 3;
         String input = null;
         boolean pipeline = false;
+        boolean service = false;
         int vpred = 0;
         List<Integer> threadList = new ArrayList<>(List.of(1, 2));
         for (int i = 1; i < args.length; i++) {
             if (args[i].equals("--pipeline")) {
                 pipeline = true;
+                continue;
+            }
+            if (args[i].equals("--service")) {
+                service = true;
                 continue;
             }
             if (i + 1 >= args.length) {
@@ -92,12 +97,17 @@ final class Bench {
             }
             return 0;
         }
+        if (service) {
+            ServiceBench.check();
+            out.println("through the Codec service as the ST 2110-22 transport calls it: raw yuv422p10le frames in a"
+                    + " direct (shared-memory-like) buffer, codestreams in a heap buffer");
+        }
         out.println("fps over the whole run; in brackets the slowest / median / fastest of 10 batches");
         out.println("| threads | decode fps | encode fps |");
         out.println("|---|---|---|");
         for (int t : threadList) {
-            double[] dec = decodeFps(cs, t, frames);
-            double[] enc = encodeFps(cfg, pic, t, frames);
+            double[] dec = service ? ServiceBench.decodeFps(cs, t, frames) : decodeFps(cs, t, frames);
+            double[] enc = service ? ServiceBench.encodeFps(pic, bpp, t, frames) : encodeFps(cfg, pic, t, frames);
             out.printf("| %d | %.1f (%.0f / %.0f / %.0f) | %.1f (%.0f / %.0f / %.0f) |%n", t, dec[0], dec[1], dec[2],
                     dec[3], enc[0], enc[1], enc[2], enc[3]);
         }
@@ -169,7 +179,7 @@ final class Bench {
     }
 
     /** A unit of timed work: one frame. */
-    private interface Frame {
+    interface Frame {
         void run() throws CodecException;
     }
 
@@ -178,7 +188,7 @@ final class Bench {
      * batches}. The whole-run figure is the sustained rate; the batches show how much other load on the machine
      * moved it.
      */
-    private static double[] time(Frame f, int frames) throws CodecException {
+    static double[] time(Frame f, int frames) throws CodecException {
         for (int i = 0; i < Math.max(20, frames / 5); i++) { // warm-up
             f.run();
         }

@@ -132,6 +132,16 @@ final class Dwt53 {
         }
     }
 
+    /** Where an inverse level's output rows go: row y, final, in row[0..w) (the row array is reused afterwards). */
+    interface RowOut {
+        void store(int y, int[] row);
+    }
+
+    /** RowOut into an array: row y at y * stride. */
+    static RowOut into(int[] dst, int stride, int w) {
+        return (y, row) -> System.arraycopy(row, 0, dst, y * stride, w);
+    }
+
     /**
      * Output scaling fused into the last inverse level: sample = clamp((v + add) >> dz, 0, max) (the linear output
      * scaling of Annex G, Tnlt = 0).
@@ -148,21 +158,22 @@ final class Dwt53 {
 
     /**
      * One inverse 2-D level, a few rows at a time: L rows (ll, stride llStride, with hl) and H rows (lh, hh; bands
-     * compact) are inverted horizontally as they are needed and lifted vertically into out (stride outStride),
-     * nL + nH rows of lw + hw samples. hRows and eRows: two arrays of lw + hw ints each (the H rows and the even
+     * compact) are inverted horizontally as they are needed and lifted vertically, the nL + nH output rows of
+     * lw + hw samples handed to out in order as each is final. hRows and eRows: two arrays of lw + hw ints each (the H rows and the even
      * output rows in flight; separate arrays and loops with one store each, all indexes with the same offset, so
-     * that C2 vectorizes them; rows reach out by arraycopy from tmp, lw + hw ints). With scale, every output row is
+     * that C2 vectorizes them; tmp: lw + hw ints for the odd rows). With scale, every output row is
      * written scaled (the last level).
      */
     static void inverseLevel(int[] ll, int llStride, int[] hl, int[] lh, int[] hh, int lw, int hw, int nL, int nH,
-            int[] out, int outStride, int[][] hRows, int[][] eRows, int[] tmp, Scale scale) {
+            RowOut out, int[][] hRows, int[][] eRows, int[] tmp, Scale scale) {
         final int w = lw + hw;
         final int len = nL + nH;
         if (len == 1) {
-            inverse(ll, 0, hl, 0, out, 0, w);
+            inverse(ll, 0, hl, 0, tmp, 0, w);
             if (scale != null) {
-                scaleRow(out, out, w, scale);
+                scaleRow(tmp, tmp, w, scale);
             }
+            out.store(0, tmp);
             return;
         }
         inverse(lh, 0, hh, 0, hRows[0], 0, w); // H[0]
@@ -179,12 +190,11 @@ final class Dwt53 {
                 evenRow(ll, llStride, hl, hw, w, k + 1, hk, hRows[Math.min(k + 1, nH - 1) & 1], e1);
             }
             // odd row 2k+1, then the even row 2k (final now)
-            final int o0 = 2 * k * outStride, o1 = o0 + outStride;
             if (scale == null) {
                 for (int x = 0; x < w; x++) {
                     tmp[x] = hk[x] + ((e0[x] + e1[x]) >> 1);
                 }
-                System.arraycopy(e0, 0, out, o0, w);
+                out.store(2 * k, e0);
             } else {
                 final int add = scale.add, dz = scale.dz, max = scale.max;
                 for (int x = 0; x < w; x++) {
@@ -194,16 +204,16 @@ final class Dwt53 {
                     tmp[x] = max + (d & (d >> 31));
                 }
                 scaleRow(e0, e0, w, scale); // e0 is not needed any more
-                System.arraycopy(e0, 0, out, o0, w);
+                out.store(2 * k, e0);
             }
-            System.arraycopy(tmp, 0, out, o1, w);
+            out.store(2 * k + 1, tmp);
         }
         if (nL > nH) { // odd height: the last even row
             int[] e = eRows[nH & 1];
             if (scale != null) {
                 scaleRow(e, e, w, scale);
             }
-            System.arraycopy(e, 0, out, (len - 1) * outStride, w);
+            out.store(len - 1, e);
         }
     }
 

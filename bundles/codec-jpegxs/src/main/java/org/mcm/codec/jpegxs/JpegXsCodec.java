@@ -162,6 +162,8 @@ public final class JpegXsCodec implements Codec {
         JpegXsDecoder dec = new JpegXsDecoder(threads).maxPixels((long) format.width() * format.height());
         int[] wantSx = sx(pf);
         int wantDepth = depth(pf);
+        int[] compW = {format.width(), format.width() / wantSx[1], format.width() / wantSx[2]};
+        int[] compH = {format.height(), format.height(), format.height()};
         return new VideoDecoder() {
             private byte[] in = new byte[0];
             private byte[] outTmp = new byte[0];
@@ -187,32 +189,27 @@ public final class JpegXsCodec implements Codec {
                     off = 0;
                     end = n;
                 }
-                Picture pic = dec.decode(src, off, end);
-                Header h = pic.header;
+                // the stream must fit the session before anything is written into its buffer
+                Header h = Header.parse(src, off, end);
                 if (h.wf != format.width() || h.hf != format.height() || h.nc != 3 || h.sx[1] != wantSx[1]
                         || h.sx[2] != wantSx[2] || h.sy[1] != 1 || h.sy[2] != 1 || h.depth[0] != wantDepth) {
                     throw new CodecException("jpegxs: codestream is " + h.wf + "x" + h.hf + " Nc=" + h.nc + " depth "
                             + h.depth[0] + ", the session expects " + format);
                 }
-                byte[] dst;
-                int doff;
-                if (raw.hasArray()) {
-                    dst = raw.array();
-                    doff = raw.arrayOffset() + raw.position();
-                } else {
-                    if (outTmp.length != rawSize) {
-                        outTmp = new byte[rawSize];
+                Picture pic;
+                if (pf == PixelFormat.YUV422_10_PGROUP) { // pgroup bytes mix the components: via the planes
+                    pic = dec.decode(src, off, end);
+                    if (raw.hasArray()) {
+                        RawLayout.writePgroup422(pic, raw.array(), raw.arrayOffset() + raw.position());
+                    } else {
+                        if (outTmp.length != rawSize) {
+                            outTmp = new byte[rawSize];
+                        }
+                        RawLayout.writePgroup422(pic, outTmp, 0);
+                        raw.duplicate().put(outTmp, 0, rawSize);
                     }
-                    dst = outTmp;
-                    doff = 0;
-                }
-                if (pf == PixelFormat.YUV422_10_PGROUP) {
-                    RawLayout.writePgroup422(pic, dst, doff);
-                } else {
-                    RawLayout.writePlanar(pic, dst, doff);
-                }
-                if (dst == outTmp) {
-                    raw.duplicate().put(outTmp, 0, rawSize);
+                } else { // planar: the last wavelet level writes the rows straight into raw (heap or shared memory)
+                    pic = dec.decode(src, off, end, SampleSink.planar(raw, compW, compH, wantDepth));
                 }
                 encoded.position(encoded.position() + pic.consumed);
                 return rawSize;

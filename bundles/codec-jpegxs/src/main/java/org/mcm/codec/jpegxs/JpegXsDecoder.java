@@ -30,6 +30,8 @@ public final class JpegXsDecoder implements AutoCloseable {
     private int[][] idwtTmp; // per worker: two low-band buffers, one row, two H rows, two even rows
     private int[] sliceOffsets = new int[0];
     private long maxPixels = 8192L * 4352;
+    private SampleSink sink; // the current decode's sink, or null: samples into the picture planes
+    private SampleSource.Scratch[] scratch; // per worker, for the sink
 
     public JpegXsDecoder() {
         this(1);
@@ -61,6 +63,24 @@ public final class JpegXsDecoder implements AutoCloseable {
      * codestreams may follow). The returned picture is owned by this decoder and overwritten by the next call.
      */
     public Picture decode(byte[] buf, int off, int end) throws CodecException {
+        return decode(buf, off, end, null);
+    }
+
+    /**
+     * As {@link #decode(byte[], int, int)}, but the samples go to sink (row by row, from the last wavelet level
+     * where possible) instead of the returned picture's planes, whose contents are then undefined. The caller
+     * checks the header (size, sampling, depth) against the sink's layout first.
+     */
+    Picture decode(byte[] buf, int off, int end, SampleSink sink) throws CodecException {
+        this.sink = sink;
+        try {
+            return decodeInto(buf, off, end);
+        } finally {
+            this.sink = null;
+        }
+    }
+
+    private Picture decodeInto(byte[] buf, int off, int end) throws CodecException {
         if (off < 0 || end > buf.length || off > end) {
             throw new IllegalArgumentException("bad range");
         }
@@ -273,6 +293,9 @@ public final class JpegXsDecoder implements AutoCloseable {
     /** Inverse wavelet, colour transform and output scaling into the picture planes (sample values). */
     private void reconstruct() throws CodecException {
         Geometry g = geo;
+        if (sink != null) {
+            ensureScratch();
+        }
         int workers = Math.min(threads, g.nc);
         if (workers <= 1) {
             for (int c = 0; c < g.nc; c++) {
@@ -315,6 +338,41 @@ public final class JpegXsDecoder implements AutoCloseable {
             for (int c = 0; c < g.nc; c++) {
                 OutputScaling.apply(h, picture.planes[c], 0, g.compW[c] * g.compH[c]);
             }
+            if (sink != null) {
+                for (int c = 0; c < g.nc; c++) {
+                    planeToSink(c, 0);
+                }
+            }
+        }
+    }
+
+    /** Rows of the finished plane of component c to the sink. */
+    private void planeToSink(int c, int worker) {
+        final int w = geo.compW[c];
+        final int[] img = picture.planes[c];
+        final SampleSource.Scratch s = scratchOf(worker);
+        for (int y = 0; y < geo.compH[c]; y++) {
+            sink.row(c, y, img, y * w, w, s);
+        }
+    }
+
+    private SampleSource.Scratch scratchOf(int worker) {
+        return scratch[worker];
+    }
+
+    /** Scratch rows for the sink, one per worker, before the workers start. */
+    private void ensureScratch() {
+        int maxW = 0;
+        for (int c = 0; c < geo.nc; c++) {
+            maxW = Math.max(maxW, geo.compW[c]);
+        }
+        if (scratch == null || scratch.length < threads) {
+            scratch = new SampleSource.Scratch[threads];
+        }
+        for (int t = 0; t < threads; t++) {
+            if (scratch[t] == null || scratch[t].s16.length < maxW) {
+                scratch[t] = new SampleSource.Scratch(maxW);
+            }
         }
     }
 
@@ -335,6 +393,7 @@ public final class JpegXsDecoder implements AutoCloseable {
         final int[][] eRows = {idwtTmp[7 * worker + 5], idwtTmp[7 * worker + 6]};
         final int dv = g.dv[c];
         final boolean scaleHere = h.cpih == 0;
+        boolean direct = false; // the sink got the final rows from the last level
         int[] gl = g.global[c];
         int b0 = gl[0];
         int curW = g.bW[b0], curH = g.bH[b0];
@@ -362,8 +421,15 @@ public final class JpegXsDecoder implements AutoCloseable {
             boolean last = k == dv - 1;
             int[] out = last ? img : (cur == bufA ? bufB : bufA);
             Dwt53.Scale scale = last && scaleHere && h.tnlt == 0 ? OutputScaling.linear(h) : null;
-            Dwt53.inverseLevel(cur, stride, coef[bhl], coef[blh], coef[bhh], curW, hw, curH, nH, out, stride, hRows,
-                    eRows, row, scale);
+            Dwt53.RowOut to = Dwt53.into(out, stride, curW + hw);
+            if (scale != null && sink != null) { // final samples: straight to the sink, the plane is not written
+                final SampleSource.Scratch s = scratchOf(worker);
+                final int w = curW + hw;
+                to = (y, r) -> sink.row(c, y, r, 0, w, s);
+                direct = true;
+            }
+            Dwt53.inverseLevel(cur, stride, coef[bhl], coef[blh], coef[bhh], curW, hw, curH, nH, to, hRows, eRows,
+                    row, scale);
             if (last && scaleHere && scale == null) { // non-linear output scaling
                 OutputScaling.apply(h, img, 0, stride * (curH + nH));
             }
@@ -373,6 +439,9 @@ public final class JpegXsDecoder implements AutoCloseable {
         }
         if (dv == 0 && scaleHere) {
             OutputScaling.apply(h, img, 0, g.compW[c] * g.compH[c]);
+        }
+        if (sink != null && scaleHere && !direct) { // (with the colour transform: after it, in reconstruct)
+            planeToSink(c, worker);
         }
     }
 

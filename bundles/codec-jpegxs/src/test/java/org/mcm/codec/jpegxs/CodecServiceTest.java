@@ -26,20 +26,23 @@ class CodecServiceTest {
     void decodesReferenceVectorThroughTheSpi() throws Exception {
         Codec codec = new JpegXsCodec();
         assertEquals("jpegxs", codec.name());
-        byte[] jxs = TestData.read("sm422p10_3bpp.jxs");
-        byte[] ref = TestData.read("sm422p10_3bpp.dec.raw");
-        VideoFormat f = fmt(256, 128, PixelFormat.YUV422P10LE);
-        try (VideoDecoder dec = codec.decoder(f, Map.of())) {
-            ByteBuffer in = ByteBuffer.wrap(jxs);
-            for (int frame = 0; frame < 2; frame++) {
-                ByteBuffer out = ByteBuffer.allocateDirect((int) f.bufferSize());
-                assertEquals(f.bufferSize(), dec.decode(in, out));
-                byte[] got = new byte[out.capacity()];
-                out.get(got);
-                byte[] want = java.util.Arrays.copyOfRange(ref, frame * got.length, (frame + 1) * got.length);
-                assertEquals(TestData.md5(want), TestData.md5(got));
+        // (v0h5: no vertical level, so the rows reach the buffer from the finished plane instead of the last level)
+        for (String name : new String[] {"sm422p10_3bpp", "sm422p10_v0h5_4bpp", "sm422p10_v1h3_4bpp"}) {
+            byte[] jxs = TestData.read(name + ".jxs");
+            byte[] ref = TestData.read(name + ".dec.raw");
+            VideoFormat f = fmt(256, 128, PixelFormat.YUV422P10LE);
+            try (VideoDecoder dec = codec.decoder(f, Map.of())) {
+                ByteBuffer in = ByteBuffer.wrap(jxs);
+                for (int frame = 0; frame < 2; frame++) {
+                    ByteBuffer out = ByteBuffer.allocateDirect((int) f.bufferSize());
+                    assertEquals(f.bufferSize(), dec.decode(in, out));
+                    byte[] got = new byte[out.capacity()];
+                    out.get(got);
+                    byte[] want = java.util.Arrays.copyOfRange(ref, frame * got.length, (frame + 1) * got.length);
+                    assertEquals(TestData.md5(want), TestData.md5(got), name + " frame " + frame);
+                }
+                assertEquals(jxs.length, in.position());
             }
-            assertEquals(jxs.length, in.position());
         }
     }
 
@@ -100,7 +103,7 @@ class CodecServiceTest {
      * direct buffers as in shared memory) and must write exactly the codestream of the picture path, 1 and 2 threads.
      */
     @Test
-    void encoderReadsEveryLayoutInPlaceLikeThePicturePath() throws Exception {
+    void serviceReadsAndWritesEveryLayoutInPlaceLikeThePicturePath() throws Exception {
         Codec codec = new JpegXsCodec();
         int w = 200, h = 64;
         for (PixelFormat pf : new PixelFormat[] {PixelFormat.YUV422P10LE, PixelFormat.YUV422P8,
@@ -157,6 +160,38 @@ class CodecServiceTest {
                     byte[] got = new byte[want.length];
                     directOut.get(0, got);
                     assertEquals(TestData.md5(want), TestData.md5(got), pf + " direct, " + threads + " thread(s)");
+                }
+                // the service decoder writes the frame in place (planar: straight from the last wavelet level)
+                // exactly as the picture path's decode followed by the layout conversion
+                byte[] wantRaw = new byte[raw.length];
+                try (JpegXsDecoder d = new JpegXsDecoder()) {
+                    Picture q = d.decode(want, 0, want.length);
+                    if (pf == PixelFormat.YUV422_10_PGROUP) {
+                        RawLayout.writePgroup422(q, wantRaw, 0);
+                    } else {
+                        RawLayout.writePlanar(q, wantRaw, 0);
+                    }
+                }
+                try (VideoDecoder dec = codec.decoder(f, Map.of("threads", Integer.toString(threads)))) {
+                    byte[] big = new byte[raw.length + 9];
+                    java.util.Arrays.fill(big, (byte) 0x5A);
+                    ByteBuffer heapOut = ByteBuffer.wrap(big, 4, raw.length);
+                    ByteBuffer cs = ByteBuffer.wrap(want);
+                    assertEquals(raw.length, dec.decode(cs, heapOut));
+                    assertEquals(want.length, cs.position());
+                    assertEquals(4, heapOut.position(), "the raw buffer's position stays");
+                    assertEquals(TestData.md5(wantRaw), TestData.md5(java.util.Arrays.copyOfRange(big, 4,
+                            4 + raw.length)), pf + " decode heap, " + threads + " thread(s)");
+                    assertEquals(0x5A, big[3], "nothing before the frame");
+                    assertEquals(0x5A, big[4 + raw.length], "nothing after the frame");
+                    ByteBuffer directOut = ByteBuffer.allocateDirect(raw.length);
+                    ByteBuffer directCs = ByteBuffer.allocateDirect(want.length);
+                    directCs.put(want).flip();
+                    assertEquals(raw.length, dec.decode(directCs, directOut));
+                    byte[] got = new byte[raw.length];
+                    directOut.get(0, got);
+                    assertEquals(TestData.md5(wantRaw), TestData.md5(got), pf + " decode direct, " + threads
+                            + " thread(s)");
                 }
             }
         }
