@@ -3,7 +3,6 @@ package org.mcm.codec.jpegxs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import org.mcm.api.codec.CodecException;
@@ -150,11 +149,7 @@ public final class JpegXsDecoder implements AutoCloseable {
 
     private ExecutorService pool() {
         if (pool == null) {
-            pool = Executors.newFixedThreadPool(threads, r -> {
-                Thread t = new Thread(r, "jpegxs-dec");
-                t.setDaemon(true);
-                return t;
-            });
+            pool = Tasks.pool(threads, "jpegxs-dec");
         }
         return pool;
     }
@@ -302,28 +297,7 @@ public final class JpegXsDecoder implements AutoCloseable {
                 inverseComponent(c, 0);
             }
         } else {
-            // components to workers: largest first, each to the least loaded worker (4:2:2 on two threads: luma on
-            // one, both chroma components on the other)
-            final int[] owner = new int[g.nc];
-            long[] load = new long[workers];
-            boolean[] done = new boolean[g.nc];
-            for (int n = 0; n < g.nc; n++) {
-                int big = -1;
-                for (int c = 0; c < g.nc; c++) {
-                    if (!done[c] && (big < 0 || (long) g.compW[c] * g.compH[c] > (long) g.compW[big] * g.compH[big])) {
-                        big = c;
-                    }
-                }
-                done[big] = true;
-                int best = 0;
-                for (int t = 1; t < workers; t++) {
-                    if (load[t] < load[best]) {
-                        best = t;
-                    }
-                }
-                owner[big] = best;
-                load[best] += (long) g.compW[big] * g.compH[big];
-            }
+            final int[] owner = Tasks.byComponent(g, workers);
             runParallel(workers, w -> {
                 for (int c = 0; c < g.nc; c++) {
                     if (owner[c] == w) {

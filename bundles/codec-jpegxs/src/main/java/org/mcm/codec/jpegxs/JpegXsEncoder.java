@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import org.mcm.api.codec.CodecException;
@@ -411,11 +410,7 @@ public final class JpegXsEncoder implements AutoCloseable {
 
     private ExecutorService pool() {
         if (pool == null) {
-            pool = Executors.newFixedThreadPool(threads, r -> {
-                Thread t = new Thread(r, "jpegxs-enc");
-                t.setDaemon(true);
-                return t;
-            });
+            pool = Tasks.pool(threads, "jpegxs-enc");
         }
         return pool;
     }
@@ -526,25 +521,8 @@ public final class JpegXsEncoder implements AutoCloseable {
             in = SampleSource.of(rctPlanes);
         }
         final SampleSource src = in;
-        // components to workers: largest first, each to the least loaded worker
         final int parts = Math.min(threads, nc);
-        final int[] owner = new int[nc];
-        long[] load = new long[parts];
-        Integer[] order = new Integer[nc];
-        for (int c = 0; c < nc; c++) {
-            order[c] = c;
-        }
-        Arrays.sort(order, (a, b) -> Long.compare((long) g.compW[b] * g.compH[b], (long) g.compW[a] * g.compH[a]));
-        for (int c : order) {
-            int best = 0;
-            for (int t = 1; t < parts; t++) {
-                if (load[t] < load[best]) {
-                    best = t;
-                }
-            }
-            owner[c] = best;
-            load[best] += (long) g.compW[c] * g.compH[c];
-        }
+        final int[] owner = Tasks.byComponent(g, parts);
         parallel(parts, (part, w) -> {
             w.dwtBuffers();
             for (int c = 0; c < nc; c++) {
@@ -1241,36 +1219,21 @@ public final class JpegXsEncoder implements AutoCloseable {
         final int base = y * n;
         final byte[] gc = gcli[b];
         // the codes (at most 16 bits each: counts are below 16) collect in a long, written when it is nearly full
-        if (!sig) { // every code put into the writer's accumulator without a branch (see writeData)
-            final byte[] buf = w.buf;
-            final int safe = w.safe;
-            long wa = w.acc;
-            int nb = w.n;
-            int pos = w.pos;
-            for (int i = base; i < base + n; i++) {
-                int d = gc[i] - t;
-                int len = (d & ~(d >> 31)) + 1; // max(d, 0) + 1 <= 16
-                int kk = nb + len;
-                long a = wa | (((1L << len) - 2) << (64 - kk));
-                if (pos <= safe) {
-                    BitWriter.LONG_BE.set(buf, pos, a);
-                } else {
-                    for (int q = 0; q < (kk >> 3); q++) {
-                        buf[pos + q] = (byte) (a >>> (56 - 8 * q));
-                    }
-                }
-                pos += kk >> 3;
-                wa = a << (kk & ~7);
-                nb = kk & 7;
-            }
-            w.acc = wa;
-            w.n = nb;
-            w.pos = pos;
-            return;
-        }
         long acc = 0;
         int na = 0;
-        {
+        if (!sig) {
+            for (int i = base; i < base + n; i++) {
+                int d = gc[i] - t;
+                int len = (d & ~(d >> 31)) + 1; // max(d, 0) + 1
+                if (na + len > 56) {
+                    w.put(acc, na);
+                    acc = 0;
+                    na = 0;
+                }
+                acc = (acc << len) | ((1L << len) - 2);
+                na += len;
+            }
+        } else {
             final int[] gm = gmax[b];
             final int mo = y * sw[b];
             for (int j = 0; j < n; j += 8) {
