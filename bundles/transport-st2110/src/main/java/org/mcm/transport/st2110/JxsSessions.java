@@ -45,8 +45,36 @@ final class JxsSessions {
         return m.equals("1");
     }
 
-    static Map<String, String> encoderParams(ConnectionSpec spec) {
-        return Map.of("bpp", spec.options().getOrDefault("bpp", "3"));
+    static Map<String, String> encoderParams(ConnectionSpec spec) throws TransportException {
+        return Map.of("bpp", spec.options().getOrDefault("bpp", "3"), "threads",
+                Integer.toString(codecThreads(spec)));
+    }
+
+    /** Pixels per second one codec thread is taken to sustain: about 1080p at 40 fps (README, JPEG XS table). */
+    static final long PIXELS_PER_THREAD = 1920L * 1080 * 40;
+
+    /**
+     * Option {@code codec_threads} (1..16): threads the encoder (TX) or decoder (RX) of this session uses inside
+     * each frame. Default: enough for the format's pixel rate at ~1080p40 per thread (1080p60: 2, 720p60: 1), at
+     * most the machine's processors.
+     */
+    static int codecThreads(ConnectionSpec spec) throws TransportException {
+        String v = spec.options().get("codec_threads");
+        if (v != null) {
+            try {
+                int n = Integer.parseInt(v.trim());
+                if (n >= 1 && n <= 16) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new TransportException("st2110-22: option codec_threads must be 1..16, not " + v);
+        }
+        VideoFormat f = (VideoFormat) spec.format();
+        double pixelRate = (double) f.width() * f.height() * f.frameRate().numerator() / f.frameRate().denominator();
+        int n = (int) Math.ceil(pixelRate / PIXELS_PER_THREAD);
+        return Math.max(1, Math.min(n, Math.min(16, Runtime.getRuntime().availableProcessors())));
     }
 
     static void checkFormat(Codec codec, VideoFormat f) throws TransportException {
@@ -69,6 +97,7 @@ final class JxsSessions {
         private final LongAdder encodeErrors = new LongAdder();
         private final LongAdder unitsUndelimited = new LongAdder();
         private final boolean sliceMode;
+        private final int codecThreads;
         private volatile long lastUnits;
         private final int pt;
         private final int ssrc = ThreadLocalRandom.current().nextInt();
@@ -90,6 +119,7 @@ final class JxsSessions {
             this.format = (VideoFormat) spec.format();
             checkFormat(codec, format);
             this.sliceMode = sliceMode(spec);
+            this.codecThreads = codecThreads(spec);
             try {
                 this.encoder = codec.encoder(format, encoderParams(spec));
             } catch (CodecException e) {
@@ -239,6 +269,7 @@ final class JxsSessions {
             m.put("encode_us_last", lastEncodeNanos / 1000);
             m.put("packetization_units_last", lastUnits);
             m.put("slices_undelimited", unitsUndelimited.sum());
+            m.put("codec_threads", (long) codecThreads);
             return m;
         }
 
@@ -269,6 +300,7 @@ final class JxsSessions {
         private final int pt;
         private final St2110Counters counters = new St2110Counters();
         private final LongAdder decodeErrors = new LongAdder();
+        private final int codecThreads;
         private final BlockingQueue<ByteBuffer> freeSegments = new ArrayBlockingQueue<>(2);
         private final BlockingQueue<ByteBuffer> fullSegments = new ArrayBlockingQueue<>(2);
         private final Thread receiver;
@@ -282,7 +314,8 @@ final class JxsSessions {
             this.format = (VideoFormat) spec.format();
             checkFormat(codec, format);
             try {
-                this.decoder = codec.decoder(format, Map.of());
+                this.codecThreads = codecThreads(spec);
+                this.decoder = codec.decoder(format, Map.of("threads", Integer.toString(codecThreads)));
             } catch (CodecException e) {
                 throw new TransportException("st2110-22: " + e.getMessage(), e);
             }
@@ -447,6 +480,7 @@ final class JxsSessions {
         public Map<String, Long> stats() {
             Map<String, Long> m = counters.snapshot();
             m.put("decode_errors", decodeErrors.sum());
+            m.put("codec_threads", (long) codecThreads);
             return m;
         }
 

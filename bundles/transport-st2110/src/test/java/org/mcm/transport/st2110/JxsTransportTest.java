@@ -173,6 +173,42 @@ class JxsTransportTest {
         assertTrue(sdp.contains("b=AS:" + Math.round(256 * 128 * 3 * 30 / 1000.0)), sdp);
     }
 
+    /**
+     * The codec's threads per session follow the format's pixel rate (one thread sustains about 1080p40, so 1080p60
+     * gets two where the machine has them) unless the option codec_threads sets them; a bad value is refused.
+     */
+    @Test
+    void codecThreadsFollowThePixelRateOrTheOption() throws Exception {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        java.util.function.Function<VideoFormat, ConnectionSpec> spec = f -> ConnectionSpec.builder(Direction.TX,
+                "st2110-22", f).remote(new Endpoint("127.0.0.1", 5000)).build();
+        assertEquals(Math.min(2, cpus), JxsSessions.codecThreads(spec.apply(
+                new VideoFormat(1920, 1080, Rational.of(60, 1), PixelFormat.YUV422P10LE))));
+        assertEquals(1, JxsSessions.codecThreads(spec.apply(
+                new VideoFormat(1920, 1080, Rational.of(30000, 1001), PixelFormat.YUV422P10LE))));
+        assertEquals(1, JxsSessions.codecThreads(spec.apply(
+                new VideoFormat(1280, 720, Rational.of(60, 1), PixelFormat.YUV422P10LE))));
+        assertEquals(Math.min(6, Math.min(16, cpus)), JxsSessions.codecThreads(spec.apply(
+                new VideoFormat(3840, 2160, Rational.of(60, 1), PixelFormat.YUV422P10LE))));
+        assertEquals(3, JxsSessions.codecThreads(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
+                .remote(new Endpoint("127.0.0.1", 5000)).option("codec_threads", "3").build()));
+        St2110Transports.Jxs t = transport();
+        for (String bad : new String[] {"0", "17", "two"}) {
+            TransportException e = assertThrows(TransportException.class, () -> t.open(ConnectionSpec.builder(
+                    Direction.TX, "st2110-22", FMT).remote(new Endpoint("127.0.0.1", 5000))
+                    .option("codec_threads", bad).build(), TestSupport.txContext()));
+            assertTrue(e.getMessage().contains("codec_threads"), e.getMessage());
+        }
+        TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
+                .remote(new Endpoint("127.0.0.1", 5000)).option("codec_threads", "2").build(),
+                TestSupport.txContext());
+        try {
+            assertEquals(2L, tx.stats().get("codec_threads"), tx.stats().toString());
+        } finally {
+            tx.close();
+        }
+    }
+
     /** Slice packetization mode (K=1): a header unit, then one unit per slice, P restarting in each. */
     @Test
     void slicePacketizationModeOnTheWire() throws Exception {
