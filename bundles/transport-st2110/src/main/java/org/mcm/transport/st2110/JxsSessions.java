@@ -89,7 +89,11 @@ final class JxsSessions {
         private final VideoFormat format;
         private final DatagramChannel channel;
         private final VideoEncoder encoder;
-        private final ByteBuffer segment;
+        // two picture segments: the encoder fills one while the sender paces the other out (encoding and sending
+        // in turn on one thread could not reach 60 fps at 1080p: sending alone spreads over the frame period)
+        private final BlockingQueue<ByteBuffer> freeSegments = new ArrayBlockingQueue<>(2);
+        private final BlockingQueue<ByteBuffer> fullSegments = new ArrayBlockingQueue<>(2);
+        private ByteBuffer segment; // the one being sent (sender thread only)
         private final ByteBuffer header = ByteBuffer.allocateDirect(Rtp.HEADER + Rfc9134.PAYLOAD_HEADER).order(ByteOrder.BIG_ENDIAN);
         private final ByteBuffer[] gather = new ByteBuffer[2];
         private final BlockingQueue<Frame> queue;
@@ -105,7 +109,8 @@ final class JxsSessions {
         private final long framePeriodNanos;
         private final boolean paced;
         private final String sdp;
-        private final Thread thread;
+        private final Thread thread; // encodes
+        private final Thread sender; // sends, paced
         private final long tsBase = ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL;
         private volatile boolean running = true;
         private volatile long lastCodestream;
@@ -125,7 +130,10 @@ final class JxsSessions {
             } catch (CodecException e) {
                 throw new TransportException("st2110-22: " + e.getMessage(), e);
             }
-            this.segment = ByteBuffer.allocateDirect(Rfc9134.BOXES + encoder.maxEncodedSize()).order(ByteOrder.BIG_ENDIAN);
+            for (int i = 0; i < 2; i++) {
+                freeSegments.add(ByteBuffer.allocateDirect(Rfc9134.BOXES + encoder.maxEncodedSize())
+                        .order(ByteOrder.BIG_ENDIAN));
+            }
             this.pt = spec.payloadType() == 0 ? 114 : spec.payloadType();
             this.maxData = s.maxUdpPayload() - Rtp.HEADER - Rfc9134.PAYLOAD_HEADER;
             this.framePeriodNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
@@ -136,9 +144,12 @@ final class JxsSessions {
             this.sdp = Sdp.jxs(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, format,
                     Double.parseDouble(encoderParams(spec).get("bpp")), sliceMode);
             gather[0] = header;
-            thread = new Thread(this::run, "st2110-22-tx-" + ctx.sessionId());
+            thread = new Thread(this::encodeLoop, "st2110-22-tx-" + ctx.sessionId());
             thread.setDaemon(true);
+            sender = new Thread(this::sendLoop, "st2110-22-send-" + ctx.sessionId());
+            sender.setDaemon(true);
             thread.start();
+            sender.start();
         }
 
         private boolean offer(Frame f) {
@@ -150,8 +161,8 @@ final class JxsSessions {
             return true;
         }
 
-        private void run() {
-            long nextStart = System.nanoTime();
+        /** Encodes queued frames into free segments and hands them to the sender. */
+        private void encodeLoop() {
             while (running) {
                 Frame f;
                 try {
@@ -162,24 +173,61 @@ final class JxsSessions {
                 if (f == null) {
                     continue;
                 }
-                long now = System.nanoTime();
-                if (now - nextStart > framePeriodNanos || !paced) {
-                    nextStart = now;
-                }
+                ByteBuffer seg = null;
                 try {
+                    while (running && seg == null) {
+                        seg = freeSegments.poll(100, TimeUnit.MILLISECONDS);
+                    }
+                    if (seg == null) {
+                        break;
+                    }
                     ByteBuffer raw = f.data().duplicate();
                     raw.position(0).limit((int) format.bufferSize());
-                    ByteBuffer out = segment.duplicate();
+                    ByteBuffer out = seg.duplicate();
                     out.clear().position(Rfc9134.BOXES);
                     long t0 = System.nanoTime();
                     int n = encoder.encode(raw, out);
                     lastEncodeNanos = System.nanoTime() - t0;
                     lastCodestream = n;
-                    Rfc9134.writeBoxes(segment, 0, format, n);
-                    send(Rfc9134.BOXES + n, nextStart);
-                    counters.framesComplete.increment();
+                    Rfc9134.writeBoxes(seg, 0, format, n);
+                    seg.limit(Rfc9134.BOXES + n);
+                    fullSegments.put(seg); // room: there are only two segments
+                    seg = null;
                 } catch (CodecException e) {
                     encodeErrors.increment();
+                } catch (InterruptedException e) {
+                    break;
+                } finally {
+                    f.release();
+                    if (seg != null) {
+                        seg.clear();
+                        freeSegments.offer(seg);
+                    }
+                }
+            }
+        }
+
+        /** Sends encoded segments, each spread over a frame period when paced. */
+        private void sendLoop() {
+            long nextStart = System.nanoTime();
+            while (running) {
+                ByteBuffer seg;
+                try {
+                    seg = fullSegments.poll(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                if (seg == null) {
+                    continue;
+                }
+                long now = System.nanoTime();
+                if (now - nextStart > framePeriodNanos || !paced) {
+                    nextStart = now;
+                }
+                try {
+                    segment = seg;
+                    send(seg.limit(), nextStart);
+                    counters.framesComplete.increment();
                 } catch (ClosedChannelException e) {
                     break;
                 } catch (IOException e) {
@@ -187,7 +235,8 @@ final class JxsSessions {
                     ctx.failed("ST 2110-22 send failed: " + e.getMessage());
                     break;
                 } finally {
-                    f.release();
+                    seg.clear();
+                    freeSegments.offer(seg);
                 }
                 nextStart += framePeriodNanos;
             }
@@ -282,8 +331,10 @@ final class JxsSessions {
         public void close() {
             running = false;
             thread.interrupt();
+            sender.interrupt();
             Closing.quietly(channel);
             Closing.join(thread, 5000);
+            Closing.join(sender, 5000);
             Frame f;
             while ((f = queue.poll()) != null) {
                 f.release();
@@ -301,8 +352,10 @@ final class JxsSessions {
         private final St2110Counters counters = new St2110Counters();
         private final LongAdder decodeErrors = new LongAdder();
         private final int codecThreads;
-        private final BlockingQueue<ByteBuffer> freeSegments = new ArrayBlockingQueue<>(2);
-        private final BlockingQueue<ByteBuffer> fullSegments = new ArrayBlockingQueue<>(2);
+        // three picture segments: one filling, one decoding, one spare for a decode that runs late now and then
+        private static final int SEGMENTS = 3;
+        private final BlockingQueue<ByteBuffer> freeSegments = new ArrayBlockingQueue<>(SEGMENTS);
+        private final BlockingQueue<ByteBuffer> fullSegments = new ArrayBlockingQueue<>(SEGMENTS);
         private final Thread receiver;
         private final Thread decoderThread;
         private volatile boolean running = true;
@@ -321,7 +374,7 @@ final class JxsSessions {
             }
             this.pt = spec.payloadType();
             int capacity = Rfc9134.BOXES + (int) format.bufferSize();
-            for (int i = 0; i < 2; i++) {
+            for (int i = 0; i < SEGMENTS; i++) {
                 freeSegments.add(ByteBuffer.allocateDirect(capacity).order(ByteOrder.BIG_ENDIAN));
             }
             this.source = ctx.frameSource() == null ? NoApp.SOURCE : ctx.frameSource();
