@@ -29,7 +29,8 @@ import org.mcm.api.transport.TransportSession;
  * ST 2110-22 (JPEG XS, RFC 9134 codestream or slice packetization mode, sequential transmission) sessions. The app exchanges raw frames; the sender encodes each
  * with the {@code jpegxs} Codec service at the session's bits per pixel (option {@code bpp}, default 3 as
  * upstream MCM) and spreads the packets over the frame period; the receiver reassembles the picture segment,
- * skips the boxes and decodes into the app's buffer on a decoder thread.
+ * skips the boxes and decodes into the app's buffers on decoder threads (successive frames side by side, handed to
+ * the app in order).
  */
 final class JxsSessions {
 
@@ -54,9 +55,9 @@ final class JxsSessions {
     static final long PIXELS_PER_THREAD = 1920L * 1080 * 40;
 
     /**
-     * Option {@code codec_threads} (1..16): threads the encoder (TX) or decoder (RX) of this session uses inside
-     * each frame. Default: enough for the format's pixel rate at ~1080p40 per thread (1080p60: 2, 720p60: 1), at
-     * most the machine's processors.
+     * Option {@code codec_threads} (1..16): threads the encoder (TX, inside each frame) or the decoders (RX, one
+     * frame each, side by side) of this session use. Default: enough for the format's pixel rate at ~1080p40 per
+     * thread (1080p60: 2, 720p60: 1), at most the machine's processors.
      */
     static int codecThreads(ConnectionSpec spec) throws TransportException {
         String v = spec.options().get("codec_threads");
@@ -347,17 +348,25 @@ final class JxsSessions {
         private final TransportContext ctx;
         private final VideoFormat format;
         private final DatagramChannel channel;
-        private final VideoDecoder decoder;
+        // codec_threads decoders, one thread each, decode successive frames side by side (frames in parallel keep
+        // both cores busy where threads inside one frame would wait for each other); frames reach the app in order
+        private final VideoDecoder[] decoders;
         private final int pt;
         private final St2110Counters counters = new St2110Counters();
         private final LongAdder decodeErrors = new LongAdder();
         private final int codecThreads;
-        // three picture segments: one filling, one decoding, one spare for a decode that runs late now and then
-        private static final int SEGMENTS = 3;
-        private final BlockingQueue<ByteBuffer> freeSegments = new ArrayBlockingQueue<>(SEGMENTS);
-        private final BlockingQueue<ByteBuffer> fullSegments = new ArrayBlockingQueue<>(SEGMENTS);
+        // picture segments: one filling, one per decoder, one spare for a decode that runs late now and then
+        private final BlockingQueue<ByteBuffer> freeSegments;
+        private final BlockingQueue<Unit> fullSegments;
         private final Thread receiver;
-        private final Thread decoderThread;
+        private final Thread[] decoderThreads;
+        private final Object turn = new Object();
+        private long nextTurn; // the unit whose frame goes to the app next (guarded by turn)
+        private long frames; // frames given to the app (guarded by turn)
+
+        /** A complete picture segment and its place in arrival order. */
+        private record Unit(ByteBuffer seg, long n) {
+        }
         private volatile boolean running = true;
         private final FrameSource source;
         private final FrameSink sink;
@@ -366,15 +375,26 @@ final class JxsSessions {
             this.ctx = ctx;
             this.format = (VideoFormat) spec.format();
             checkFormat(codec, format);
+            this.codecThreads = codecThreads(spec);
+            this.decoders = new VideoDecoder[codecThreads];
             try {
-                this.codecThreads = codecThreads(spec);
-                this.decoder = codec.decoder(format, Map.of("threads", Integer.toString(codecThreads)));
+                for (int i = 0; i < codecThreads; i++) {
+                    decoders[i] = codec.decoder(format, Map.of("threads", "1"));
+                }
             } catch (CodecException e) {
+                for (VideoDecoder d : decoders) {
+                    if (d != null) {
+                        d.close();
+                    }
+                }
                 throw new TransportException("st2110-22: " + e.getMessage(), e);
             }
             this.pt = spec.payloadType();
             int capacity = Rfc9134.BOXES + (int) format.bufferSize();
-            for (int i = 0; i < SEGMENTS; i++) {
+            int segments = codecThreads + 2;
+            freeSegments = new ArrayBlockingQueue<>(segments);
+            fullSegments = new ArrayBlockingQueue<>(segments);
+            for (int i = 0; i < segments; i++) {
                 freeSegments.add(ByteBuffer.allocateDirect(capacity).order(ByteOrder.BIG_ENDIAN));
             }
             this.source = ctx.frameSource() == null ? NoApp.SOURCE : ctx.frameSource();
@@ -382,14 +402,21 @@ final class JxsSessions {
             this.channel = Udp.receiver(s.ip(), spec.local(), spec.remote().host(), s.socketBuffer());
             receiver = new Thread(this::receive, "st2110-22-rx-" + ctx.sessionId());
             receiver.setDaemon(true);
-            decoderThread = new Thread(this::decode, "st2110-22-decode-" + ctx.sessionId());
-            decoderThread.setDaemon(true);
+            decoderThreads = new Thread[codecThreads];
+            for (int i = 0; i < codecThreads; i++) {
+                final VideoDecoder d = decoders[i];
+                decoderThreads[i] = new Thread(() -> decode(d), "st2110-22-decode-" + ctx.sessionId() + "-" + i);
+                decoderThreads[i].setDaemon(true);
+            }
             receiver.start();
-            decoderThread.start();
+            for (Thread t : decoderThreads) {
+                t.start();
+            }
         }
 
         private void receive() {
             ByteBuffer pkt = ByteBuffer.allocateDirect(65_536).order(ByteOrder.BIG_ENDIAN);
+            long units = 0;
             ByteBuffer seg = null;
             int segLen = 0;
             long ts = -1;
@@ -460,7 +487,7 @@ final class JxsSessions {
                             freeSegments.offer(seg);
                         } else {
                             seg.limit(segLen).position(0);
-                            fullSegments.offer(seg);
+                            fullSegments.offer(new Unit(seg, units++)); // room: every segment fits the queue
                         }
                         seg = null;
                         ts = pts; // later packets of this timestamp are ignored until the next frame
@@ -475,49 +502,73 @@ final class JxsSessions {
             }
         }
 
-        private void decode() {
-            long frames = 0;
+        /** One decoder's loop: the next complete segment into an app frame, handed over in arrival order. */
+        private void decode(VideoDecoder decoder) {
             while (running) {
-                ByteBuffer seg;
+                Unit u;
                 try {
-                    seg = fullSegments.poll(100, TimeUnit.MILLISECONDS);
+                    u = fullSegments.poll(100, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     break;
                 }
-                if (seg == null) {
+                if (u == null) {
                     continue;
                 }
+                ByteBuffer seg = u.seg();
+                Frame out = null;
                 try {
                     int start = Rfc9134.codestreamStart(seg, seg.limit());
                     if (start < 0) {
                         counters.badHeaders.increment();
-                        continue;
-                    }
-                    Frame out = source.acquire(0, TimeUnit.NANOSECONDS);
-                    if (out == null) {
+                    } else if ((out = source.acquire(0, TimeUnit.NANOSECONDS)) == null) {
                         counters.noBuffer.increment();
-                        continue;
-                    }
-                    ByteBuffer cs = seg.duplicate();
-                    cs.position(start);
-                    try {
-                        ByteBuffer raw = out.data().duplicate();
-                        raw.clear();
-                        int n = decoder.decode(cs, raw);
-                        out.length(n);
-                        out.sequence(frames++);
-                        counters.framesComplete.increment();
-                        sink.accept(out);
-                    } catch (CodecException e) {
-                        decodeErrors.increment();
-                        out.release();
+                    } else {
+                        ByteBuffer cs = seg.duplicate();
+                        cs.position(start);
+                        try {
+                            ByteBuffer raw = out.data().duplicate();
+                            raw.clear();
+                            out.length(decoder.decode(cs, raw));
+                        } catch (CodecException e) {
+                            decodeErrors.increment();
+                            out.release();
+                            out = null;
+                        }
                     }
                 } catch (InterruptedException e) {
                     break;
                 } finally {
                     seg.clear();
                     freeSegments.offer(seg);
+                    if (!deliverInTurn(u.n(), out) && out != null) {
+                        out.release();
+                    }
                 }
+            }
+        }
+
+        /** Waits for unit n's turn, then hands its frame (or nothing) to the app; false if the session stopped. */
+        private boolean deliverInTurn(long n, Frame out) {
+            synchronized (turn) {
+                while (nextTurn != n) {
+                    if (!running) {
+                        return false;
+                    }
+                    try {
+                        turn.wait(50);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                }
+                if (out != null) {
+                    out.sequence(frames++);
+                    counters.framesComplete.increment();
+                    sink.accept(out);
+                }
+                nextTurn = n + 1;
+                turn.notifyAll();
+                return true;
             }
         }
 
@@ -541,14 +592,16 @@ final class JxsSessions {
         public void close() {
             running = false;
             Closing.quietly(channel);
-            decoderThread.interrupt();
-            try {
-                receiver.join(2000);
-                decoderThread.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            for (Thread t : decoderThreads) {
+                t.interrupt();
             }
-            decoder.close();
+            Closing.join(receiver, 2000);
+            for (Thread t : decoderThreads) {
+                Closing.join(t, 5000);
+            }
+            for (VideoDecoder d : decoders) {
+                d.close();
+            }
         }
     }
 }
