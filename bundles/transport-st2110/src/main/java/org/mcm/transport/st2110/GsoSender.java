@@ -7,15 +7,18 @@ import java.nio.ByteOrder;
 import com.sun.jna.Memory;
 
 /**
- * Sends a frame's RFC 4175 packets in batches with one system call each: all packets of a batch have the same
- * size (single-line packing), so the kernel cuts one large send into datagrams (UDP_SEGMENT). The pixel data is
- * read in place from the frame's direct buffer; only the 20-byte headers are written here.
+ * Sends RTP packets in batches with one system call each: all packets of a batch have the same size but the last,
+ * which may be shorter, so the kernel cuts one large send into datagrams (UDP_SEGMENT). The payload is read in place
+ * from a direct buffer; only the headers (fixed size per sender: 20 bytes for RFC 4175, 16 for RFC 9134) are written
+ * here.
  */
 final class GsoSender implements AutoCloseable {
 
+    /** Header bytes of an RFC 4175 packet (RTP, extended sequence number, one SRD). */
     static final int HEADER = Rtp.HEADER + Rfc4175Packetizer.EXT_SEQ + Rfc4175Packetizer.SRD;
 
     private final int fd;
+    private final int header;
     private final int segment;
     private final int batch;
     private final ByteBuffer headers;
@@ -23,18 +26,28 @@ final class GsoSender implements AutoCloseable {
     private final Memory addrs;
     private final Memory lens;
 
-    private GsoSender(int fd, int segment, int batch) {
+    private GsoSender(int fd, int header, int segment, int batch) {
         this.fd = fd;
+        this.header = header;
         this.segment = segment;
         this.batch = batch;
-        this.headers = ByteBuffer.allocateDirect(HEADER * batch).order(ByteOrder.BIG_ENDIAN);
+        this.headers = ByteBuffer.allocateDirect(header * batch).order(ByteOrder.BIG_ENDIAN);
         this.headersAddr = NetNative.address(headers);
         this.addrs = new Memory(8L * 2 * batch);
         this.lens = new Memory(4L * 2 * batch);
     }
 
-    /** A GSO sender to dst, or null when the helpers, IPv4 or UDP_SEGMENT are not available. */
+    /** An RFC 4175 GSO sender (20-byte headers) to dst, or null (see the other open). */
     static GsoSender open(String src, int srcPort, String dst, int dstPort, int ttl, int sndbuf, int segment) {
+        return open(src, srcPort, dst, dstPort, ttl, sndbuf, HEADER, segment);
+    }
+
+    /**
+     * A GSO sender to dst for packets of header + payload bytes, segment bytes each (but the last of a batch), or
+     * null when the helpers, IPv4 or UDP_SEGMENT are not available.
+     */
+    static GsoSender open(String src, int srcPort, String dst, int dstPort, int ttl, int sndbuf, int header,
+            int segment) {
         if (!NetNative.available() || src.indexOf(':') >= 0 || dst.indexOf(':') >= 0) {
             return null;
         }
@@ -47,7 +60,7 @@ final class GsoSender implements AutoCloseable {
             return null;
         }
         int batch = Math.max(1, Math.min(60, 65_000 / segment));
-        return new GsoSender(fd, segment, batch);
+        return new GsoSender(fd, header, segment, batch);
     }
 
     int batch() {
@@ -59,16 +72,21 @@ final class GsoSender implements AutoCloseable {
     }
 
     /**
-     * Sends {@code n} packets: header i at {@code headers()[i*HEADER]}, data i at {@code dataAddr[i]} with
-     * {@code segment - HEADER} bytes.
+     * Sends {@code n} packets: header i at {@code headers()[i*header]}, data i at {@code dataAddr[i]} with
+     * {@code segment - header} bytes.
      */
     void send(long[] dataAddr, int n) throws IOException {
-        int dataLen = segment - HEADER;
+        send(dataAddr, n, segment - header);
+    }
+
+    /** As {@link #send(long[], int)}, but the last packet's data has lastLen bytes (at most the others'). */
+    void send(long[] dataAddr, int n, int lastLen) throws IOException {
+        int dataLen = segment - header;
         for (int i = 0; i < n; i++) {
-            addrs.setLong(16L * i, headersAddr + (long) HEADER * i);
-            lens.setInt(8L * i, HEADER);
+            addrs.setLong(16L * i, headersAddr + (long) header * i);
+            lens.setInt(8L * i, header);
             addrs.setLong(16L * i + 8, dataAddr[i]);
-            lens.setInt(8L * i + 4, dataLen);
+            lens.setInt(8L * i + 4, i == n - 1 ? lastLen : dataLen);
         }
         long r = NetNative.mcmnet_send(fd, addrs, lens, 2 * n, n > 1 ? segment : 0);
         if (r < 0) {

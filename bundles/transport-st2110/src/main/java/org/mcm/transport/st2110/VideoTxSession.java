@@ -243,7 +243,7 @@ final class VideoTxSession implements TransportSession {
         }
     }
 
-    private static boolean isIpv4Literal(String s) {
+    static boolean isIpv4Literal(String s) {
         return s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
     }
 

@@ -36,10 +36,21 @@ class JxsTransportTest {
     static final VideoFormat FMT = new VideoFormat(256, 128, Rational.of(30, 1), PixelFormat.YUV422P10LE);
 
     static St2110Transports.Jxs transport() {
+        return transport("auto");
+    }
+
+    /** fastPath auto: UDP GSO batches where the native fragment is there; off: one send per packet. */
+    static St2110Transports.Jxs transport(String fastPath) {
         St2110Transports.Jxs t = new St2110Transports.Jxs();
         t.codec = new JpegXsCodec();
-        t.activate(TestSupport.settings("wide"));
+        t.activate(TestSupport.settings("wide", "127.0.0.1", fastPath));
         return t;
+    }
+
+    static void assertFastPath(String fastPath, TransportSession tx) {
+        long want = "off".equals(fastPath) || !NetNative.available() ? 0 : 1;
+        assertEquals(want, tx.stats().get("fast_path"), tx.stats().toString());
+        assertEquals(want == 1, tx.stats().get("gso_sends") > 0, tx.stats().toString());
     }
 
     static byte[] picture(long seed) {
@@ -68,13 +79,14 @@ class JxsTransportTest {
         assertFalse(Rfc9134.l(Rfc9134.header(false, 0, 0)));
     }
 
-    @Test
-    void packetsOnTheWireFollowRfc9134() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "fast path {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"auto", "off"})
+    void packetsOnTheWireFollowRfc9134(String fastPath) throws Exception {
         try (DatagramChannel sniff = DatagramChannel.open()) {
             sniff.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
             sniff.bind(new InetSocketAddress("127.0.0.1", 0));
             int port = ((InetSocketAddress) sniff.getLocalAddress()).getPort();
-            St2110Transports.Jxs t = transport();
+            St2110Transports.Jxs t = transport(fastPath);
             TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
                     .remote(new Endpoint("127.0.0.1", port)).option("bpp", "4").build(), TestSupport.txContext());
             assertTrue(tx.description().contains("a=rtpmap:114 jxsv/90000"), tx.description());
@@ -116,6 +128,7 @@ class JxsTransportTest {
             assertEquals(1, Rfc9134.f(pkts.get(frame0Packets).getInt(12)), "next frame's F counter");
             assertEquals(expectedBytes + 60, (frame0Packets - 1) * (1400 - 16) + (pkts.get(frame0Packets - 1).limit() - 16),
                     "picture segment = boxes + codestream of the exact CBR size");
+            assertFastPath(fastPath, tx);
             t.deactivate();
         }
     }
@@ -210,8 +223,9 @@ class JxsTransportTest {
     }
 
     /** Slice packetization mode (K=1): a header unit, then one unit per slice, P restarting in each. */
-    @Test
-    void slicePacketizationModeOnTheWire() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "fast path {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"auto", "off"})
+    void slicePacketizationModeOnTheWire(String fastPath) throws Exception {
         byte[] pic = picture(7);
         // the picture segment the sender will send: boxes + the codec's codestream (deterministic)
         Codec codec = new JpegXsCodec();
@@ -231,7 +245,7 @@ class JxsTransportTest {
             sniff.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
             sniff.bind(new InetSocketAddress("127.0.0.1", 0));
             int port = ((InetSocketAddress) sniff.getLocalAddress()).getPort();
-            St2110Transports.Jxs t = transport();
+            St2110Transports.Jxs t = transport(fastPath);
             TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
                     .remote(new Endpoint("127.0.0.1", port)).option("bpp", "4").option("packetmode", "1").build(),
                     TestSupport.txContext());
@@ -277,6 +291,7 @@ class JxsTransportTest {
             assertEquals(0xFF11, Short.toUnsignedInt(payload.getShort(total - 2)), "EOC ends the last slice unit");
             assertEquals((long) slices + 1, tx.stats().get("packetization_units_last"));
             assertEquals(0L, tx.stats().get("slices_undelimited"));
+            assertFastPath(fastPath, tx);
             t.deactivate();
         }
     }
