@@ -52,9 +52,7 @@ public final class JxsBench {
         rows.add("|---|---|---|---|---|---|---|---|---|---|");
         List<byte[][]> recorded = record(picture, 4);
         for (int threads : new int[] {1, 2}) {
-            if (System.getenv("BENCH_RX_ONLY") == null) {
-                rows.add(sender(picture, frames, threads));
-            }
+            rows.add(sender(picture, frames, threads));
             rows.add(receiver(recorded, frames, threads));
         }
         System.out.println();
@@ -169,6 +167,7 @@ public final class JxsBench {
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             long cpu = txCpu(mx) - cpu0;
+
             Map<String, Long> s = tx.stats();
             t.deactivate();
             return String.format(Locale.ROOT, "| sender (encode + paced send) | %d | %d | %.2f | %.1f | %.2f | 0 (kernel"
@@ -273,9 +272,6 @@ public final class JxsBench {
         double secs = (System.nanoTime() - t0) / 1e9;
         long cpu = rxCpu(mx) - cpu0;
         Map<String, Long> s = rx.stats();
-        if (System.getenv("BENCH_DEBUG") != null) {
-            System.err.println("rx " + threads + ": " + s);
-        }
         drain.interrupt();
         t.deactivate();
         return String.format(Locale.ROOT, "| receiver (receive + decode) | %d | %d | %.2f | %.1f | %.2f | %.2f (replay)"
