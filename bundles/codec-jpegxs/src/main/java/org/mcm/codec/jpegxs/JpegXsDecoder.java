@@ -324,14 +324,10 @@ public final class JpegXsDecoder implements AutoCloseable {
     private void planeToSink(int c, int worker) {
         final int w = geo.compW[c];
         final int[] img = picture.planes[c];
-        final SampleSource.Scratch s = scratchOf(worker);
+        final SampleSource.Scratch s = scratch[worker];
         for (int y = 0; y < geo.compH[c]; y++) {
             sink.row(c, y, img, y * w, w, s);
         }
-    }
-
-    private SampleSource.Scratch scratchOf(int worker) {
-        return scratch[worker];
     }
 
     /** Scratch rows for the sink, one per worker, before the workers start. */
@@ -397,7 +393,7 @@ public final class JpegXsDecoder implements AutoCloseable {
             Dwt53.Scale scale = last && scaleHere && h.tnlt == 0 ? OutputScaling.linear(h) : null;
             Dwt53.RowOut to = Dwt53.into(out, stride, curW + hw);
             if (scale != null && sink != null) { // final samples: straight to the sink, the plane is not written
-                final SampleSource.Scratch s = scratchOf(worker);
+                final SampleSource.Scratch s = scratch[worker];
                 final int w = curW + hw;
                 to = (y, r) -> sink.row(c, y, r, 0, w, s);
                 direct = true;
