@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.locks.LockSupport;
 
 import org.mcm.api.codec.CodecException;
 
@@ -392,10 +393,10 @@ public final class JpegXsEncoder implements AutoCloseable {
                 if (abortPack) {
                     return;
                 }
-                if (++spins < 2000) {
+                if (++spins < 200) {
                     Thread.onSpinWait();
-                } else {
-                    Thread.yield();
+                } else { // a precinct is planned in ~8 us: poll without burning a core that others may need
+                    LockSupport.parkNanos(20_000);
                 }
             }
             int at = planOffset[py];
