@@ -1219,11 +1219,17 @@ public final class JpegXsEncoder implements AutoCloseable {
         final int n = gw[b];
         final int base = y * n;
         final byte[] gc = gcli[b];
+        final int[] gm = gmax[b];
+        final int mo = y * sw[b];
         // the codes (at most 16 bits each: counts are below 16) collect in a long, written when it is nearly full
         long acc = 0;
         int na = 0;
-        if (!sig) {
-            for (int i = base; i < base + n; i++) {
+        for (int j = 0; j < n; j += 8) {
+            if (sig && gm[mo + (j >> 3)] <= t) { // an insignificant 8-group: no counts
+                continue;
+            }
+            final int e = base + Math.min(n, j + 8);
+            for (int i = base + j; i < e; i++) {
                 int d = gc[i] - t;
                 int len = (d & ~(d >> 31)) + 1; // max(d, 0) + 1
                 if (na + len > 56) {
@@ -1233,26 +1239,6 @@ public final class JpegXsEncoder implements AutoCloseable {
                 }
                 acc = (acc << len) | ((1L << len) - 2);
                 na += len;
-            }
-        } else {
-            final int[] gm = gmax[b];
-            final int mo = y * sw[b];
-            for (int j = 0; j < n; j += 8) {
-                int e = Math.min(n, j + 8);
-                if (gm[mo + (j >> 3)] <= t) {
-                    continue;
-                }
-                for (int i = base + j; i < base + e; i++) {
-                    int d = gc[i] - t;
-                    int len = (d & ~(d >> 31)) + 1;
-                    if (na + len > 56) {
-                        w.put(acc, na);
-                        acc = 0;
-                        na = 0;
-                    }
-                    acc = (acc << len) | ((1L << len) - 2);
-                    na += len;
-                }
             }
         }
         w.put(acc, na);
