@@ -47,6 +47,14 @@ class JxsTransportTest {
         return t;
     }
 
+    /** A loopback socket on a free port with room for a few frames' packets, to look at what a sender sends. */
+    static DatagramChannel sniffer() throws java.io.IOException {
+        DatagramChannel ch = DatagramChannel.open();
+        ch.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+        ch.bind(new InetSocketAddress("127.0.0.1", 0));
+        return ch;
+    }
+
     static void assertFastPath(String fastPath, TransportSession tx) {
         long want = "off".equals(fastPath) || !NetNative.available() ? 0 : 1;
         assertEquals(want, tx.stats().get("fast_path"), tx.stats().toString());
@@ -82,9 +90,7 @@ class JxsTransportTest {
     @org.junit.jupiter.params.ParameterizedTest(name = "fast path {0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"auto", "off"})
     void packetsOnTheWireFollowRfc9134(String fastPath) throws Exception {
-        try (DatagramChannel sniff = DatagramChannel.open()) {
-            sniff.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
-            sniff.bind(new InetSocketAddress("127.0.0.1", 0));
+        try (DatagramChannel sniff = sniffer()) {
             int port = ((InetSocketAddress) sniff.getLocalAddress()).getPort();
             St2110Transports.Jxs t = transport(fastPath);
             TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
@@ -241,9 +247,7 @@ class JxsTransportTest {
         assertNotNull(units, "our codestream's slices can be delimited");
         int slices = units.length - 2;
         assertTrue(slices > 1, "several slices: " + slices);
-        try (DatagramChannel sniff = DatagramChannel.open()) {
-            sniff.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
-            sniff.bind(new InetSocketAddress("127.0.0.1", 0));
+        try (DatagramChannel sniff = sniffer()) {
             int port = ((InetSocketAddress) sniff.getLocalAddress()).getPort();
             St2110Transports.Jxs t = transport(fastPath);
             TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
