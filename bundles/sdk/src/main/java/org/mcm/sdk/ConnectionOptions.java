@@ -19,12 +19,14 @@ import org.mcm.api.media.VideoFormat;
  * <p>Transports and the formats they take:
  * <ul>
  * <li>{@code st2110-20} (video, the default for video), {@code st2110-22} (video, JPEG XS),
- * {@code st2110-30} (audio, the default for audio), {@code rdma} (video): upstream payload types 1, 2, 3, 6.
+ * {@code st2110-30} (audio, the default for audio): upstream payload types 1, 2, 3. (Upstream's {@code rdma} is not
+ * offered: this proxy has no RDMA transport.)
  * TX: {@code remote} = destination address and port, {@code local.port} = UDP source port. RX: {@code remote.host}
  * = sender or multicast group, {@code local.port} = UDP port to listen on, {@code local.host} = multicast source
  * filter (all as upstream).</li>
  * <li>{@code local} (any format, the default for blobs): app to app through the proxy's shared memory, no network.
- * Sent as upstream payload type 0 (NONE); {@code remote} (host and optional port) names the group: a TX and the RXs
+ * Sent with this proxy's own create command (18, pooled 19), never as an upstream payload type: upstream 24.09 takes
+ * payload type 0 (NONE) for ST 2110-20, and so does this proxy. {@code remote} (host and optional port) names the group: a TX and the RXs
  * with the same remote key are joined by the proxy.</li>
  * </ul>
  *
@@ -34,7 +36,7 @@ import org.mcm.api.media.VideoFormat;
 public final class ConnectionOptions {
 
     /** Transports the SDK knows how to request. */
-    public static final List<String> TRANSPORTS = List.of("local", "st2110-20", "st2110-22", "st2110-30", "rdma");
+    public static final List<String> TRANSPORTS = List.of("local", "st2110-20", "st2110-22", "st2110-30");
 
     /** Largest IP text the upstream struct holds (46 bytes with the NUL). */
     public static final int MAX_HOST_LENGTH = 45;
@@ -228,12 +230,16 @@ public final class ConnectionOptions {
 
         public ConnectionOptions build() {
             ConnectionOptions o = new ConnectionOptions(this);
+            if ("rdma".equals(o.transport)) {
+                throw new IllegalArgumentException("transport rdma is not offered: this proxy has no RDMA transport "
+                        + "(known: " + String.join(", ", TRANSPORTS) + ")");
+            }
             if (!TRANSPORTS.contains(o.transport)) {
                 throw new IllegalArgumentException("unknown transport '" + o.transport + "' (known: "
                         + String.join(", ", TRANSPORTS) + ")");
             }
             switch (o.transport) {
-                case "st2110-20", "st2110-22", "rdma" -> {
+                case "st2110-20", "st2110-22" -> {
                     if (!(format instanceof VideoFormat)) {
                         throw new IllegalArgumentException("transport " + o.transport + " carries video, not " + format);
                     }

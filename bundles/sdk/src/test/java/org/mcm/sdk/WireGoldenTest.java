@@ -54,14 +54,24 @@ class WireGoldenTest {
     }
 
     @Test
-    void rxVideoAndRdma() {
+    void rxVideoAndNoRdma() {
         VideoFormat f = new VideoFormat(1280, 720, Rational.of(25, 1), PixelFormat.YUV422P10LE);
         ConnectionOptions o = ConnectionOptions.builder(f).remote("10.0.0.1", 0).local("", 20000).build();
         assertArrayEquals(Golden.videoParam(1, "", "20000", "10.0.0.1", "", 1, 0, 1280, 720, 25.0, 2, 0),
                 Wire.connParam(Direction.RX, o));
-        ConnectionOptions r = ConnectionOptions.builder(f).transport("RDMA").remote("10.0.0.2", 9100).build();
-        assertArrayEquals(Golden.videoParam(0, "", "", "10.0.0.2", "9100", 6, 0, 1280, 720, 25.0, 2, 0),
-                Wire.connParam(Direction.TX, r));
+        // this proxy has no RDMA transport: the SDK does not offer upstream's payload type 6
+        assertThrows(IllegalArgumentException.class,
+                () -> ConnectionOptions.builder(f).transport("RDMA").remote("10.0.0.2", 9100).build());
+    }
+
+    /** local has create commands of its own (18, pooled 19); upstream's 1 and this proxy's 17 stay for the rest. */
+    @Test
+    void createCommands() {
+        assertEquals(1, Wire.createCommand("st2110-20", false));
+        assertEquals(17, Wire.createCommand("st2110-20", true));
+        assertEquals(18, Wire.createCommand("local", false));
+        assertEquals(19, Wire.createCommand("local", true));
+        assertEquals(1, Wire.createCommand("st2110-30", false));
     }
 
     @Test

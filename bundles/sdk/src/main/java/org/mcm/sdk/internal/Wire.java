@@ -34,6 +34,23 @@ public final class Wire {
      * apps of a local group) and the app is the memif master; same payload and reply as CREATE_SESSION.
      */
     public static final int CMD_CREATE_SESSION_POOLED = 17;
+    /**
+     * Extension of this proxy: CREATE_SESSION for the proxy-local transport ({@code local}); same payload and reply.
+     * A command of its own because upstream 24.09 takes every payload type, NONE included, for a network transport
+     * (NONE and unknown types are ST 2110-20 there); an upstream proxy ignores the unknown command (no reply,
+     * nothing created: the SDK times out).
+     */
+    public static final int CMD_CREATE_SESSION_LOCAL = 18;
+    /** Extension of this proxy: {@link #CMD_CREATE_SESSION_LOCAL} in the pooled layout of {@link #CMD_CREATE_SESSION_POOLED}. */
+    public static final int CMD_CREATE_SESSION_LOCAL_POOLED = 19;
+
+    /** The create command for a connection: upstream's 1, or this proxy's extension for pooled and local ones. */
+    public static int createCommand(String transport, boolean pooled) {
+        if ("local".equals(transport)) {
+            return pooled ? CMD_CREATE_SESSION_LOCAL_POOLED : CMD_CREATE_SESSION_LOCAL;
+        }
+        return pooled ? CMD_CREATE_SESSION_POOLED : CMD_CREATE_SESSION;
+    }
     /** Longest token the proxy accepts. */
     public static final int MAX_TOKEN_BYTES = 4096;
 
@@ -102,14 +119,16 @@ public final class Wire {
         return p;
     }
 
-    /** Upstream {@code mcm_payload_type} for our transport name. */
+    /**
+     * Upstream {@code mcm_payload_type} for our transport name; {@code local} writes NONE, which this proxy does not
+     * read for it (the create command says local).
+     */
     public static int payloadType(String transport) {
         return switch (transport) {
             case "local" -> PAYLOAD_NONE;
             case "st2110-20" -> PAYLOAD_ST20_VIDEO;
             case "st2110-22" -> PAYLOAD_ST22_VIDEO;
             case "st2110-30" -> PAYLOAD_ST30_AUDIO;
-            case "rdma" -> PAYLOAD_RDMA_VIDEO;
             default -> throw new IllegalArgumentException("transport '" + transport + "' has no upstream payload type");
         };
     }

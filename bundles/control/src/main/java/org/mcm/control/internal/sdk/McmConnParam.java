@@ -142,20 +142,20 @@ public final class McmConnParam {
     }
 
     /**
-     * Transport protocol name for the upstream payload type. Type 0 (NONE), which upstream never routes anywhere,
-     * selects the proxy-local transport: apps on this proxy exchange frames through shared memory only, grouped by
-     * port (TX remote port = RX local port).
+     * Transport protocol name for the upstream payload type, as upstream 24.09's media_proxy routes it: NONE (0)
+     * and any type it does not know are ST 2110-20 (its {@code default:} case); RTSP (5) only means something to a
+     * receiver there (a sender of type 5 is ST 2110-20 too); RDMA (6) names a transport this proxy does not have
+     * (refused with a clear "no transport 'rdma'"). This proxy's {@code local} transport is never reached through
+     * a payload type: it has commands of its own ({@link SdkProtocol#CMD_CREATE_SESSION_LOCAL}).
      */
-    public static String transportFor(int payloadType) {
+    public static String transportFor(int payloadType, Direction dir) {
         return switch (payloadType) {
-            case PAYLOAD_NONE -> "local";
-            case PAYLOAD_ST20_VIDEO -> "st2110-20";
             case PAYLOAD_ST22_VIDEO -> "st2110-22";
             case PAYLOAD_ST30_AUDIO -> "st2110-30";
             case PAYLOAD_ST40_ANCILLARY -> "st2110-40";
-            case PAYLOAD_RTSP_VIDEO -> "rtsp";
+            case PAYLOAD_RTSP_VIDEO -> dir == Direction.RX ? "rtsp" : "st2110-20";
             case PAYLOAD_RDMA_VIDEO -> "rdma";
-            default -> throw new IllegalArgumentException("unknown payload type " + payloadType);
+            default -> "st2110-20"; // ST20_VIDEO, NONE and every unknown value, as upstream
         };
     }
 
@@ -172,21 +172,35 @@ public final class McmConnParam {
     }
 
     /**
-     * Translates the request into a connection spec, validating every field.
+     * Translates an upstream request (command 1 or 17) into a connection spec, validating every field; the payload
+     * type picks the transport as upstream 24.09 does ({@link #transportFor}).
      *
      * @throws IllegalArgumentException naming the field that is wrong
      */
     public ConnectionSpec toSpec() {
+        return toSpec(false);
+    }
+
+    /**
+     * Translates a request for this proxy's {@code local} transport (commands 18 and 19, never sent by upstream
+     * clients): the payload type is ignored, the format is video (width &gt; 0), audio (channels @248 &ge; 1) or a
+     * blob (size in the union's u64 @240), and {@code remote_addr} is the group key that joins a TX with its RXs.
+     */
+    public ConnectionSpec toLocalSpec() {
+        return toSpec(true);
+    }
+
+    private ConnectionSpec toSpec(boolean local) {
         Direction dir = switch (type()) {
             case 0 -> Direction.TX;
             case 1 -> Direction.RX;
             default -> throw new IllegalArgumentException("unknown transfer type " + type());
         };
         int pt = payloadType();
-        String transport = transportFor(pt);
+        String transport = local ? "local" : transportFor(pt, dir);
         MediaFormat format;
-        boolean audio = pt == PAYLOAD_ST30_AUDIO || pt == PAYLOAD_NONE && width() == 0 && audioChannels() >= 1;
-        if (pt == PAYLOAD_NONE && width() == 0 && !audio) {
+        boolean audio = "st2110-30".equals(transport) || local && width() == 0 && audioChannels() >= 1;
+        if (local && width() == 0 && !audio) {
             long size = buf.getLong(OFF_ARGS); // blob: the union's size_t (rdma transfer_size)
             format = new org.mcm.api.media.BlobFormat(size);
         } else if (audio) {
@@ -213,22 +227,22 @@ public final class McmConnParam {
         // upstream semantics: the proxy sends from and receives on its own data-plane address (-i); local_addr only
         // carries the port (TX: UDP source port; RX: the port to listen on) and, for RX, in its ip the multicast
         // source filter; remote_addr is the destination (TX) or the sender / multicast group (RX)
-        Endpoint local = endpoint(localIp(), localPort(), "local_addr");
+        Endpoint localEp = endpoint(localIp(), localPort(), "local_addr");
         Endpoint remote = endpoint(remoteIp(), remotePort(), "remote_addr");
         ConnectionSpec.Builder b = ConnectionSpec.builder(dir, transport, format)
-                .local(new Endpoint("", local.port()))
+                .local(new Endpoint("", localEp.port()))
                 .remote(dir == Direction.RX ? new Endpoint(remote.host(), 0) : remote)
                 .payloadType(payloadTypeNr() & 0x7F);
-        if (dir == Direction.RX && !local.host().isEmpty()) {
-            b.option("source_filter", local.host());
+        if (dir == Direction.RX && !localEp.host().isEmpty()) {
+            b.option("source_filter", localEp.host());
         }
-        if (pt == PAYLOAD_ST22_VIDEO || payloadCodec() == 1) {
+        if (!local && (pt == PAYLOAD_ST22_VIDEO || payloadCodec() == 1)) {
             b.option("codec", "jpegxs");
         }
-        if (pt == PAYLOAD_NONE) {
+        if (local) {
             // local transport: sender and receivers meet at the remote address, the group key
             if (remotePort().isEmpty() || "0".equals(remotePort())) {
-                throw new IllegalArgumentException("a local connection (payload type NONE) needs remote_addr ip:port as its group");
+                throw new IllegalArgumentException("a local connection needs remote_addr ip:port as its group");
             }
             b.option("group", remoteIp() + ":" + remotePort());
         }

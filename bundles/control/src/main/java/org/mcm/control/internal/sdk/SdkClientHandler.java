@@ -141,8 +141,10 @@ final class SdkClientHandler implements Runnable {
             return false;
         }
         return switch (inst) {
-            case SdkProtocol.CMD_CREATE_SESSION -> create(payload, out, false);
-            case SdkProtocol.CMD_CREATE_SESSION_POOLED -> create(payload, out, true);
+            case SdkProtocol.CMD_CREATE_SESSION -> create(payload, out, false, false);
+            case SdkProtocol.CMD_CREATE_SESSION_POOLED -> create(payload, out, true, false);
+            case SdkProtocol.CMD_CREATE_SESSION_LOCAL -> create(payload, out, false, true);
+            case SdkProtocol.CMD_CREATE_SESSION_LOCAL_POOLED -> create(payload, out, true, true);
             case SdkProtocol.CMD_DESTROY_SESSION -> destroy(payload);
             case SdkProtocol.CMD_QUERY_MEMIF_PARAM -> queryMemif(payload, out);
             default -> protocolError("unsupported command " + inst);
@@ -181,13 +183,14 @@ final class SdkClientHandler implements Runnable {
         return true;
     }
 
-    private boolean create(byte[] payload, OutputStream out, boolean pooled) throws IOException {
+    private boolean create(byte[] payload, OutputStream out, boolean pooled, boolean local) throws IOException {
         if (payload.length != McmConnParam.SIZE) {
             return protocolError("create session: mcm_conn_param of " + payload.length + " bytes, expected " + McmConnParam.SIZE);
         }
         ConnectionSpec spec;
         try {
-            spec = McmConnParam.wrap(payload).toSpec();
+            McmConnParam p = McmConnParam.wrap(payload);
+            spec = local ? p.toLocalSpec() : p.toSpec();
         } catch (IllegalArgumentException e) {
             return protocolError("create session: " + e.getMessage());
         }
