@@ -148,6 +148,12 @@ final class St2110Transports {
         TransportSession openRx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
             return new VideoRxSession(spec, ctx, s);
         }
+
+        /** Lossless: a receiver of the same format gets the sender's very bytes, so the proxy may bypass the network. */
+        @Override
+        public boolean sameProxyBypass() {
+            return true;
+        }
     }
 
     /** Carries the Metatype of the settings PID so the Web Console can edit it (the transports read it too). */
@@ -223,6 +229,12 @@ final class St2110Transports {
         @Override
         TransportSession openRx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
             return new AudioSessions.Rx(spec, ctx, s);
+        }
+
+        /** Lossless: a receiver of the same format gets the sender's very bytes, so the proxy may bypass the network. */
+        @Override
+        public boolean sameProxyBypass() {
+            return true;
         }
     }
 }

@@ -223,7 +223,7 @@ final class SdkClientHandler implements Runnable {
             String path = config.memifDir() + "/media_proxy_" + dir + "_" + n + (pooled ? "_" + newSocketTag() : "") + ".sock";
             link = links.open(new AppLinkRequest(spec.direction(), path,
                     0, name, spec.format().bufferSize(), log2, config.memifSecret() ? newMemifSecret() : "",
-                    config.memifPolling(), pooled ? sharedPoolOf(spec) : null));
+                    config.memifPolling(), pooled ? sharedPoolOf(spec, sessions) : null));
         } catch (IOException | IllegalArgumentException e) {
             counters.increment("sdk_requests_failed");
             LOG.warn("{}: create session failed: {}; closing the connection", peer, e.getMessage());
@@ -304,12 +304,16 @@ final class SdkClientHandler implements Runnable {
 
     /**
      * The pool a pooled session draws from: the apps of one local group share one (so frames pass between them
-     * without a copy); a session of any other transport gets a pool of its own.
+     * without a copy), and so do a sender and a receiver that the same-proxy bypass could pair (same transport,
+     * port and buffer size); any other session gets a pool of its own.
      */
-    static String sharedPoolOf(ConnectionSpec spec) {
+    static String sharedPoolOf(ConnectionSpec spec, SessionManager sessions) {
         String group = spec.options().get("group");
         if ("local".equals(spec.transport()) && group != null && !group.isBlank()) {
             return "local/" + group;
+        }
+        if (sessions instanceof org.mcm.control.internal.sessions.SessionManagerImpl m) {
+            return m.bypassPoolKey(spec);
         }
         return "";
     }

@@ -44,9 +44,18 @@ import org.slf4j.LoggerFactory;
  * usable at once; when one goes away, exactly the sessions opened through it are closed and left in
  * {@link SessionState#TRANSPORT_GONE} so apps, the gRPC API and the console can see what happened.
  */
-@Component(service = SessionManager.class, configurationPid = SessionManagerImpl.PID)
-@Designate(ocd = SessionManagerImpl.Config.class)
+@Component(service = SessionManager.class, configurationPid = {SessionManagerImpl.PID,
+        org.mcm.control.internal.config.LaunchConfiguration.DATAPLANE_PID})
 public class SessionManagerImpl implements SessionManager {
+
+    /**
+     * Carries the Metatype of {@value #PID} for the Web Console (the manager itself also reads the data plane's
+     * PID for its media address, and bnd ties a Metatype designation to a component of exactly one PID).
+     */
+    @Component(service = {}, configurationPid = SessionManagerImpl.PID)
+    @Designate(ocd = SessionManagerImpl.Config.class)
+    public static final class SettingsMetatype {
+    }
 
     public static final String PID = "org.mcm.control.sessions";
 
@@ -58,6 +67,18 @@ public class SessionManagerImpl implements SessionManager {
 
         @AttributeDefinition(name = "Ended sessions kept", description = "How many ended sessions stay listed (state and reason) before they are forgotten.", min = "0")
         int keepEnded() default 64;
+
+        @AttributeDefinition(name = "Same-proxy bypass", description = "auto: a sender whose unicast destination is a "
+                + "receiver on this proxy (its media address or loopback, same port, same lossless transport and format) "
+                + "hands its frames over in shared memory instead of the network; multicast always goes on the wire. "
+                + "off: always the network. A connection option bypass=off turns it off for one connection.",
+                options = {@org.osgi.service.metatype.annotations.Option(label = "auto", value = "auto"),
+                        @org.osgi.service.metatype.annotations.Option(label = "off", value = "off")})
+        String bypass() default "auto";
+
+        @AttributeDefinition(name = "Bypass wait (ms)", description = "How long a bypassing sender waits for a free "
+                + "buffer of the receiver's app before that receiver misses the frame (counted as bypass_no_buffer).", min = "0")
+        int bypassWaitMs() default 20;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionManagerImpl.class);
@@ -69,6 +90,8 @@ public class SessionManagerImpl implements SessionManager {
     @Reference
     ProxyCounters counters;
     private volatile Config config;
+    final BypassRouter bypass = new BypassRouter();
+    private volatile long bypassWaitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
 
     public SessionManagerImpl() {
     }
@@ -79,8 +102,24 @@ public class SessionManagerImpl implements SessionManager {
 
     @Activate
     @Modified
-    void activate(Config config) {
+    void activate(Config config, Map<String, Object> props) {
         this.config = config;
+        bypassWaitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.max(0, config.bypassWaitMs()));
+        Object ip = props == null ? null : props.get("ip"); // the data plane's media address (-i)
+        bypass.configure(config.bypass(), ip == null ? null : ip.toString());
+    }
+
+    long bypassWaitNanos() {
+        return bypassWaitNanos;
+    }
+
+    /**
+     * The shared buffer pool a pooled app of this spec joins so that a same-proxy bypass hands frames over without a
+     * copy (empty: a pool of its own).
+     */
+    public String bypassPoolKey(ConnectionSpec spec) {
+        TransportEntry e = transportFor(spec.transport());
+        return bypass.poolKey(spec, e != null && e.transport.sameProxyBypass());
     }
 
     @Deactivate
@@ -198,9 +237,12 @@ public class SessionManagerImpl implements SessionManager {
         }
         long id = nextId.getAndIncrement();
         SessionImpl session = new SessionImpl(this, id, owner, spec, entry.transport, attach);
+        bypass.add(session); // a receiver is gated before its transport can receive anything
         TransportSession ts;
+        boolean opened = false;
         try {
             ts = entry.transport.open(spec, session);
+            opened = true;
         } catch (TransportException e) {
             throw new SessionException(ErrorCode.TRANSPORT_FAILED, e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -208,6 +250,10 @@ public class SessionManagerImpl implements SessionManager {
         } catch (RuntimeException e) {
             throw new SessionException(ErrorCode.TRANSPORT_FAILED,
                     "transport '" + spec.transport() + "' failed to open: " + e, e);
+        } finally {
+            if (!opened) {
+                bypass.remove(session);
+            }
         }
         synchronized (this) {
             session.attach(ts);

@@ -113,6 +113,10 @@ class SessionManagerImplTest {
     List<SessionInfo> events;
 
     static SessionManagerImpl.Config config(int max, int keep) {
+        return config(max, keep, "auto");
+    }
+
+    static SessionManagerImpl.Config config(int max, int keep, String bypass) {
         return new SessionManagerImpl.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -128,13 +132,23 @@ class SessionManagerImplTest {
             public int keepEnded() {
                 return keep;
             }
+
+            @Override
+            public String bypass() {
+                return bypass;
+            }
+
+            @Override
+            public int bypassWaitMs() {
+                return 20;
+            }
         };
     }
 
     @BeforeEach
     void setUp() {
         mgr = new SessionManagerImpl(new ProxyCounters());
-        mgr.activate(config(4, 2));
+        mgr.activate(config(4, 2), Map.of());
         a = new FakeTransport("t-a", EnumSet.allOf(Direction.class));
         b = new FakeTransport("t-b", EnumSet.of(Direction.TX));
         mgr.bindTransport(a, null);
