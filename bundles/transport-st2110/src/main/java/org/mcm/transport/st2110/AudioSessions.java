@@ -49,7 +49,7 @@ final class AudioSessions {
         Tx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
             format = (AudioFormat) spec.format();
             pt = spec.payloadType() == 0 ? 111 : spec.payloadType();
-            channel = Udp.sender(s.ip(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
+            channel = Udp.sender(s.ip(), s.device(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
             String src = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
             sdp = Sdp.audio(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, format);
             gather[0] = header;
@@ -122,7 +122,7 @@ final class AudioSessions {
             this.ctx = ctx;
             format = (AudioFormat) spec.format();
             pt = spec.payloadType();
-            channel = Udp.receiver(s.ip(), spec.local(), spec.remote().host(), s.socketBuffer());
+            channel = Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
             thread = new Thread(this::run, "st2110-30-rx-" + ctx.sessionId());
             thread.setDaemon(true);
             thread.start();

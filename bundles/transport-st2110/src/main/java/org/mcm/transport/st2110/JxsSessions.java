@@ -144,7 +144,7 @@ final class JxsSessions {
             this.paced = !"none".equalsIgnoreCase(s.pacing());
             String src = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
             GsoSender g = null;
-            if (!"off".equalsIgnoreCase(s.fastPath()) && VideoTxSession.isIpv4Literal(src)
+            if (!"off".equalsIgnoreCase(s.fastPath()) && VideoTxSession.isIpv4Literal(src) && Udp.nativeMulticastOk(s.device(), src, spec.remote().host())
                     && VideoTxSession.isIpv4Literal(spec.remote().host())) {
                 int hdr = Rtp.HEADER + Rfc9134.PAYLOAD_HEADER;
                 g = GsoSender.open(src, spec.local().port(), spec.remote().host(), spec.remote().port(),
@@ -153,7 +153,7 @@ final class JxsSessions {
             this.gso = g;
             this.batchAddrs = new long[g == null ? 1 : g.batch()];
             this.channel = g != null ? null
-                    : Udp.sender(s.ip(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
+                    : Udp.sender(s.ip(), s.device(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
             this.queue = new ArrayBlockingQueue<>(Math.max(1, s.txQueueFrames()));
             this.sdp = Sdp.jxs(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, format,
                     Double.parseDouble(encoderParams(spec).get("bpp")), sliceMode);
@@ -457,7 +457,7 @@ final class JxsSessions {
             }
             this.source = ctx.frameSource() == null ? NoApp.SOURCE : ctx.frameSource();
             this.sink = ctx.output() == null ? NoApp.SINK : ctx.output();
-            this.channel = Udp.receiver(s.ip(), spec.local(), spec.remote().host(), s.socketBuffer());
+            this.channel = Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
             receiver = new Thread(this::receive, "st2110-22-rx-" + ctx.sessionId());
             receiver.setDaemon(true);
             decoderThreads = new Thread[codecThreads];

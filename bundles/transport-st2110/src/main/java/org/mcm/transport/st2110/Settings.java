@@ -35,4 +35,8 @@ public @interface Settings {
     /** Data-plane address, from the org.mcm.dataplane configuration (-i/--ip). */
     @AttributeDefinition(name = "Data-plane IP (from org.mcm.dataplane)")
     String ip() default "127.0.0.1";
+
+    /** Data-plane device, from the org.mcm.dataplane configuration (-d/--dev): kernel:&lt;if&gt; picks the multicast interface. */
+    @AttributeDefinition(name = "Data-plane device (from org.mcm.dataplane)")
+    String device() default "";
 }

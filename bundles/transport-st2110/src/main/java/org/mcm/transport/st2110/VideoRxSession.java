@@ -58,14 +58,14 @@ final class VideoRxSession implements TransportSession {
         String bindIp = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
         if (!"off".equalsIgnoreCase(s.fastPath()) && spec.local().port() != 0) {
             try {
-                fast = BatchReceiver.open(bindIp, spec.local().port(), mcast ? group : "", s.ip(), s.socketBuffer(),
+                fast = BatchReceiver.open(bindIp, spec.local().port(), mcast ? group : "", mcast ? Udp.multicastInterfaceIp(s.device(), s.ip()) : s.ip(), s.socketBuffer(),
                         s.receiveOffload());
             } catch (IOException e) {
                 throw new TransportException(e.getMessage(), e);
             }
         }
         batch = fast;
-        channel = fast != null ? null : Udp.receiver(s.ip(), spec.local(), spec.remote().host(), s.socketBuffer());
+        channel = fast != null ? null : Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
         thread = new Thread(this::run, "st2110-20-rx-" + ctx.sessionId());
         thread.setDaemon(true);
         thread.start();

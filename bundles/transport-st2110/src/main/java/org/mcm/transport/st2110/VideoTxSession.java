@@ -97,7 +97,8 @@ final class VideoTxSession implements TransportSession {
             }
         }
         GsoSender g = null;
-        if (chunks > 0 && !"off".equalsIgnoreCase(s.fastPath()) && isIpv4Literal(srcIp) && isIpv4Literal(spec.remote().host())) {
+        if (chunks > 0 && !"off".equalsIgnoreCase(s.fastPath()) && isIpv4Literal(srcIp) && isIpv4Literal(spec.remote().host())
+                && Udp.nativeMulticastOk(s.device(), srcIp, spec.remote().host())) {
             g = GsoSender.open(srcIp, spec.local().port(), spec.remote().host(), spec.remote().port(), s.multicastTtl(),
                     s.socketBuffer(), GsoSender.HEADER + pgPerLine / chunks * pg.bytes());
         }
@@ -107,7 +108,7 @@ final class VideoTxSession implements TransportSession {
         this.batchAddrs = new long[g == null ? 1 : g.batch()];
         this.pt = pt;
         this.ssrc = ssrc;
-        this.channel = g != null ? null : Udp.sender(s.ip(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
+        this.channel = g != null ? null : Udp.sender(s.ip(), s.device(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
         this.queue = new ArrayBlockingQueue<>(Math.max(1, s.txQueueFrames()));
         this.paced = !"none".equalsIgnoreCase(s.pacing());
         this.framePeriodNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();

@@ -25,7 +25,7 @@ public class DataPlaneSettings {
         @AttributeDefinition(name = "Media IP address", description = "Local address that transports send from and receive on (-i/--ip). Loopback by default.")
         String ip() default "127.0.0.1";
 
-        @AttributeDefinition(name = "Device", description = "Network device (-d/--dev): kernel:<ifname> for kernel sockets.")
+        @AttributeDefinition(name = "Device", description = "Network device (-d/--dev): kernel:<ifname>, the interface multicast senders send on and receivers join groups on.")
         String device() default "kernel:lo";
     }
 
@@ -35,5 +35,14 @@ public class DataPlaneSettings {
     @Modified
     void activate(Config c) {
         LOG.info("data plane: ip {} device {}", c.ip(), c.device());
+        String name = LaunchOverrides.interfaceName(c.device());
+        try {
+            if (name != null && java.net.NetworkInterface.getByName(name) == null) {
+                LOG.warn("data plane device {}: no network interface '{}' on this machine; multicast senders and "
+                        + "receivers will fail to open until it exists or the device is changed", c.device(), name);
+            }
+        } catch (java.net.SocketException e) {
+            LOG.warn("data plane device {}: cannot look up interface '{}': {}", c.device(), name, e.getMessage());
+        }
     }
 }
