@@ -120,6 +120,11 @@ class ReceiverLeavesTest {
                 t.activate(s);
                 return t;
             }
+            case "st2110-40" -> {
+                St2110Transports.Anc t = new St2110Transports.Anc();
+                t.activate(s);
+                return t;
+            }
             default -> throw new IllegalArgumentException(kind);
         }
     }
@@ -157,7 +162,8 @@ class ReceiverLeavesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"st2110-20 auto", "st2110-20 off", "st2110-22 auto", "st2110-22 off", "st2110-30 off"})
+    @ValueSource(strings = {"st2110-20 auto", "st2110-20 off", "st2110-22 auto", "st2110-22 off", "st2110-30 off",
+            "st2110-40 off"})
     void senderGoesOnWhenItsReceiverLeavesAndComesBack(String path) throws Exception {
         String kind = path.split(" ")[0];
         String fastPath = path.split(" ")[1];
@@ -192,7 +198,6 @@ class ReceiverLeavesTest {
             assertNull(watch.failure);
             Map<String, Long> st = tx.stats();
             assertEquals(0L, st.get("send_errors"), st.toString());
-            System.out.println(path + ": " + st);
         } finally {
             tx.close();
             rx.close();
