@@ -193,13 +193,25 @@ final class AncSessions {
             thread.start();
         }
 
+        /**
+         * Queues an app buffer. An app faster than the rate waits for a free slot (as upstream's proxy makes it wait
+         * for a free MTL frame): the app's buffers stay in flight, which paces it, and no ancillary data is lost;
+         * after a second without a slot (or when the session closes) the buffer is dropped and counted.
+         */
         private boolean offer(Frame f) {
-            if (!running || !queue.offer(f)) {
-                counters.common.framesDropped.increment();
-                f.release();
-                return false;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            try {
+                while (running && System.nanoTime() < deadline) {
+                    if (queue.offer(f, 50, TimeUnit.MILLISECONDS)) {
+                        return true;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            return true;
+            counters.common.framesDropped.increment();
+            f.release();
+            return false;
         }
 
         private void run() {
