@@ -68,10 +68,13 @@ final class AudioSessions {
                 ByteBuffer payload = f.data().duplicate();
                 payload.position(0).limit(len);
                 gather[1] = payload;
-                channel.write(gather);
+                boolean sent = Udp.write(channel, gather, counters) >= 0;
                 first = false;
                 seq = (seq + 1) & 0xFFFF;
                 ts = (ts + len / unit) & 0xFFFF_FFFFL;
+                if (!sent) {
+                    return true; // the app's buffer was taken; the receiver left (counted)
+                }
                 counters.packets.increment();
                 counters.bytes.add(Rtp.HEADER + len);
                 counters.framesComplete.increment();

@@ -150,7 +150,7 @@ final class JxsSessions {
                 g = GsoSender.open(src, spec.local().port(), spec.remote().host(), spec.remote().port(),
                         s.multicastTtl(), s.socketBuffer(), hdr, hdr + maxData);
             }
-            this.gso = g;
+            this.gso = g == null ? null : g.countingIn(counters);
             this.batchAddrs = new long[g == null ? 1 : g.batch()];
             this.channel = g != null ? null
                     : Udp.sender(s.ip(), s.device(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
@@ -327,10 +327,11 @@ final class JxsSessions {
                     seq = (seq + 1) & 0xFFFF;
                     bytes += hdr + len;
                 }
-                gso.send(batchAddrs, n, len);
                 gsoSends++;
-                counters.packets.add(n);
-                counters.bytes.add(bytes);
+                if (gso.send(batchAddrs, n, len)) {
+                    counters.packets.add(n);
+                    counters.bytes.add(bytes);
+                }
             }
             return i;
         }
@@ -352,10 +353,12 @@ final class JxsSessions {
                 ByteBuffer data = segment.duplicate();
                 data.limit(off + len).position(off);
                 gather[1] = data;
-                channel.write(gather);
+                boolean sent = Udp.write(channel, gather, counters) >= 0;
                 seq = (seq + 1) & 0xFFFF;
-                counters.packets.increment();
-                counters.bytes.add(Rtp.HEADER + Rfc9134.PAYLOAD_HEADER + len);
+                if (sent) {
+                    counters.packets.increment();
+                    counters.bytes.add(Rtp.HEADER + Rfc9134.PAYLOAD_HEADER + len);
+                }
             }
         }
 

@@ -80,4 +80,30 @@ final class Sdp {
                 + "a=ts-refclk:localmac=00-00-00-00-00-00\r\n"
                 + "a=mediaclk:direct=0\r\n";
     }
+
+    /**
+     * ST 2110-40 (RFC 8331): {@code smpte291/90000}; the fmtp names the DID/SDID pairs sent (when known), the
+     * VPID code (when given), the frame rate and interlace.
+     */
+    static String anc(long sessionId, String srcIp, String dstIp, int port, int pt, org.mcm.api.media.Rational rate,
+            boolean interlaced, java.util.List<int[]> didSdid, int vpid) {
+        StringBuilder fmtp = new StringBuilder();
+        for (int[] d : didSdid) {
+            fmtp.append(fmtp.length() == 0 ? "" : "; ").append(String.format("DID_SDID={0x%02X,0x%02X}", d[0], d[1]));
+        }
+        if (vpid >= 0) {
+            fmtp.append(fmtp.length() == 0 ? "" : "; ").append("VPID_Code=").append(vpid);
+        }
+        fmtp.append(fmtp.length() == 0 ? "" : "; ").append("exactframerate=").append(rate);
+        if (interlaced) {
+            fmtp.append("; interlace");
+        }
+        return header(sessionId, srcIp, "MCM ST 2110-40 session " + sessionId)
+                + "m=video " + port + " RTP/AVP " + pt + "\r\n"
+                + connection(dstIp, srcIp)
+                + "a=rtpmap:" + pt + " smpte291/90000\r\n"
+                + "a=fmtp:" + pt + " " + fmtp + "\r\n"
+                + "a=ts-refclk:localmac=00-00-00-00-00-00\r\n"
+                + "a=mediaclk:direct=0\r\n";
+    }
 }

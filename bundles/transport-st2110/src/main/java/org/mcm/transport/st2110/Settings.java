@@ -4,7 +4,7 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** Settings of the ST 2110 transports (PID org.mcm.transport.st2110) plus the data-plane address (org.mcm.dataplane). */
-@ObjectClassDefinition(name = "MCM ST 2110 transports", description = "Kernel-socket ST 2110-20 and -30 senders and receivers.")
+@ObjectClassDefinition(name = "MCM ST 2110 transports", description = "Kernel-socket ST 2110-20, -22, -30 and -40 senders and receivers.")
 public @interface Settings {
 
     @AttributeDefinition(name = "Maximum UDP payload", description = "Bytes per packet including RTP headers (1400 like GStreamer/FFmpeg; ST 2110-10 allows up to 1460, 8960 with jumbo frames).", min = "256", max = "8960")

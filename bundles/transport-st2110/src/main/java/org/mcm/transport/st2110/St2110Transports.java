@@ -237,4 +237,40 @@ final class St2110Transports {
             return true;
         }
     }
+
+    /**
+     * ST 2110-40 ancillary data (RFC 8331). Carries a blob format (rate from the {@code rate} option) or a video
+     * format whose frame rate it follows; see {@link AncSessions} for the buffer layouts.
+     */
+    @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Anc.PROTOCOL,
+            configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
+    public static final class Anc extends Base {
+        static final String PROTOCOL = "st2110-40";
+
+        public Anc() {
+            super(PROTOCOL, "SMPTE ST 2110-40 ancillary data (RFC 8331) over kernel UDP", MediaFormat.class,
+                    "ancillary data");
+        }
+
+        @Activate
+        @Modified
+        void activate(Settings s) {
+            configure(s);
+        }
+
+        @Deactivate
+        void deactivate() {
+            closeAll();
+        }
+
+        @Override
+        TransportSession openTx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
+            return new AncSessions.Tx(spec, ctx, s);
+        }
+
+        @Override
+        TransportSession openRx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
+            return new AncSessions.Rx(spec, ctx, s);
+        }
+    }
 }

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 
 import org.mcm.api.connection.Endpoint;
@@ -101,6 +104,33 @@ final class Udp {
         } catch (IOException e) {
             throw new TransportException("cannot open a UDP receiver on port " + local.port() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Writes one datagram on a connected sender. When the kernel reports ICMP port (or host) unreachable for an
+     * earlier datagram (ECONNREFUSED, EHOSTUNREACH: a receiver that went away), it refuses this send and clears the
+     * error: that is counted and the datagram written once more; a second refusal drops it (counted as unsent).
+     *
+     * @return bytes written, or -1 when the datagram was dropped after two refusals
+     */
+    static long write(DatagramChannel ch, ByteBuffer[] srcs, int offset, int length, St2110Counters c)
+            throws IOException {
+        for (int attempt = 0;; attempt++) {
+            try {
+                return ch.write(srcs, offset, length);
+            } catch (PortUnreachableException | NoRouteToHostException e) {
+                c.icmpUnreachable.increment();
+                if (attempt > 0) {
+                    c.unsent.increment();
+                    return -1;
+                }
+            }
+        }
+    }
+
+    /** As {@link #write(DatagramChannel, ByteBuffer[], int, int, St2110Counters)} for all of srcs. */
+    static long write(DatagramChannel ch, ByteBuffer[] srcs, St2110Counters c) throws IOException {
+        return write(ch, srcs, 0, srcs.length, c);
     }
 
     static boolean isMulticast(String host) {

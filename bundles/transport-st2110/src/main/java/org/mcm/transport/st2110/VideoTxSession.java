@@ -102,7 +102,7 @@ final class VideoTxSession implements TransportSession {
             g = GsoSender.open(srcIp, spec.local().port(), spec.remote().host(), spec.remote().port(), s.multicastTtl(),
                     s.socketBuffer(), GsoSender.HEADER + pgPerLine / chunks * pg.bytes());
         }
-        this.gso = g;
+        this.gso = g == null ? null : g.countingIn(counters);
         this.chunksPerLine = g == null ? 0 : chunks;
         this.chunkBytes = g == null ? 0 : pgPerLine / chunks * pg.bytes();
         this.batchAddrs = new long[g == null ? 1 : g.batch()];
@@ -201,9 +201,10 @@ final class VideoTxSession implements TransportSession {
                 parkUntil(start + active * i / packetsPerFrame);
             }
             int len = packetizer.next();
-            channel.write(packetizer.gather(), 0, packetizer.gatherCount());
-            counters.packets.increment();
-            counters.bytes.add(len);
+            if (Udp.write(channel, packetizer.gather(), 0, packetizer.gatherCount(), counters) >= 0) {
+                counters.packets.increment();
+                counters.bytes.add(len);
+            }
             i++;
         }
         counters.framesComplete.increment();
@@ -234,10 +235,11 @@ final class VideoTxSession implements TransportSession {
                     if (paced && i + 1 < total) {
                         parkUntil(start + active * (i + 1 - inBatch) / total);
                     }
-                    gso.send(batchAddrs, inBatch);
                     gsoSends++;
-                    counters.packets.add(inBatch);
-                    counters.bytes.add((long) inBatch * (GsoSender.HEADER + chunkBytes));
+                    if (gso.send(batchAddrs, inBatch)) {
+                        counters.packets.add(inBatch);
+                        counters.bytes.add((long) inBatch * (GsoSender.HEADER + chunkBytes));
+                    }
                     inBatch = 0;
                 }
             }

@@ -59,6 +59,10 @@ public final class McmConnParam {
     public static final int PAYLOAD_RTSP_VIDEO = 5;
     public static final int PAYLOAD_RDMA_VIDEO = 6;
 
+    /** ST 2110-40 buffers as upstream 24.09 sizes them: TX 255 bytes (one ANC packet's words), RX one datagram. */
+    static final int ANC_TX_BUFFER = 255;
+    static final int ANC_RX_BUFFER = 1460;
+
     private final ByteBuffer buf;
 
     private McmConnParam(ByteBuffer buf) {
@@ -200,7 +204,12 @@ public final class McmConnParam {
         String transport = local ? "local" : transportFor(pt, dir);
         MediaFormat format;
         boolean audio = "st2110-30".equals(transport) || local && width() == 0 && audioChannels() >= 1;
-        if (local && width() == 0 && !audio) {
+        boolean anc = !local && pt == PAYLOAD_ST40_ANCILLARY;
+        if (anc) {
+            // upstream 24.09 (MTL): a TX buffer holds the user data words of one ANC packet (memif buffers of 255
+            // bytes), an RX buffer one RTP packet; the rate is the anc_args fps (union: type, format, double fps)
+            format = new org.mcm.api.media.BlobFormat(dir == Direction.TX ? ANC_TX_BUFFER : ANC_RX_BUFFER);
+        } else if (local && width() == 0 && !audio) {
             long size = buf.getLong(OFF_ARGS); // blob: the union's size_t (rdma transfer_size)
             format = new org.mcm.api.media.BlobFormat(size);
         } else if (audio) {
@@ -235,6 +244,15 @@ public final class McmConnParam {
                 .payloadType(payloadTypeNr() & 0x7F);
         if (dir == Direction.RX && !localEp.host().isEmpty()) {
             b.option("source_filter", localEp.host());
+        }
+        if (anc) {
+            double fps = buf.getDouble(OFF_ARGS + 8) > 0 ? buf.getDouble(OFF_ARGS + 8) : fps();
+            if (fps > 0) {
+                if (!(fps < 1000)) {
+                    throw new IllegalArgumentException("anc_args.fps out of range: " + fps);
+                }
+                b.option("rate", Rational.fromFps(fps).toString());
+            }
         }
         if (!local && (pt == PAYLOAD_ST22_VIDEO || payloadCodec() == 1)) {
             b.option("codec", "jpegxs");

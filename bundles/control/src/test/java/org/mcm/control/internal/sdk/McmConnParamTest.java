@@ -72,6 +72,26 @@ class McmConnParamTest {
     }
 
     @Test
+    void ancillaryImagesAsUpstreamSampleAppsSendThem() {
+        for (int type = 0; type < 2; type++) {
+            byte[] b = image();
+            ByteBuffer w = le(b);
+            w.putInt(0, type);           // is_tx / is_rx
+            str(b, 54, "9200");          // local_addr.port
+            str(b, 60, "192.168.96.2");  // remote_addr.ip
+            str(b, 106, "9200");         // remote_addr.port
+            w.putInt(228, 4);            // PAYLOAD_TYPE_ST40_ANCILLARY
+            w.putInt(240, 0);            // anc_args.type: ANC_TYPE_FRAME_LEVEL
+            w.putInt(244, 0);            // anc_args.format: ANC_FORMAT_CLOSED_CAPTION
+            w.putDouble(248, 59.94);     // anc_args.fps (width/height/fps of the struct stay 0)
+            ConnectionSpec spec = McmConnParam.wrap(b).toSpec();
+            assertEquals("st2110-40", spec.transport());
+            assertEquals(type == 0 ? 255 : 1460, spec.format().bufferSize());
+            assertEquals("60000/1001", spec.options().get("rate"));
+        }
+    }
+
+    @Test
     void audioReceiverImage() {
         byte[] b = image();
         ByteBuffer w = le(b);
