@@ -37,6 +37,8 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
     private volatile TransportSession transportSession;
     private volatile SessionState state = SessionState.CREATED;
     private volatile String reason = "";
+    /** Deleted by its owner or an operator after it had ended (it stays listed for its reason). */
+    volatile boolean released;
 
     SessionImpl(SessionManagerImpl manager, long id, String owner, ConnectionSpec spec, Transport transport,
             SessionManager.AppAttachment attach) {
