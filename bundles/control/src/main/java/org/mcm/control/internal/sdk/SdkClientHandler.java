@@ -244,9 +244,9 @@ final class SdkClientHandler implements Runnable {
         int log2 = spec.format() instanceof org.mcm.api.media.VideoFormat ? config.videoRingLog2() : config.audioRingLog2();
         AppLink link;
         try {
-            // pooled: the app creates the socket, so its name carries random bits no other local process can guess
-            // ahead to listen there first
-            String path = config.memifDir() + "/media_proxy_" + dir + "_" + n + (pooled ? "_" + newSocketTag() : "") + ".sock";
+            // random bits in every name: no other local process can guess it ahead to plant a file there or (pooled:
+            // the app creates the socket) to listen there first; the client takes the path from the memif reply
+            String path = config.memifDir() + "/media_proxy_" + dir + "_" + n + "_" + newSocketTag() + ".sock";
             link = links.open(new AppLinkRequest(spec.direction(), path,
                     0, name, spec.format().bufferSize(), log2, config.memifSecret() ? newMemifSecret() : "",
                     config.memifPolling(), pooled ? sharedPoolOf(spec) : null));

@@ -99,6 +99,9 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
         if (terminal != SessionState.CLOSED) {
             LOG.warn("session {} is {}: {}", id, terminal, why);
         }
+        if (terminal == SessionState.FAILED) {
+            manager.counters.increment("sessions_failed");
+        }
         manager.fire(this);
         return true;
     }
