@@ -77,7 +77,7 @@ public final class MemifSocket implements AutoCloseable {
         }
         int abs = address.isAbstract() ? 1 : 0;
         int rc = Native.mcm_bind_listen(fd, address.name(), abs, 16);
-        if (rc == -98 && !address.isAbstract() && isStale(address)) {
+        if (rc == -98 && !address.isAbstract() && isSocketFile(address) && isStale(address)) {
             try {
                 Files.deleteIfExists(Path.of(address.name()));
             } catch (IOException e) {
@@ -91,6 +91,16 @@ public final class MemifSocket implements AutoCloseable {
         }
         Native.mcm_set_nonblock(fd, 1);
         return new MemifSocket(Role.SERVER, address, fd);
+    }
+
+    /** A socket itself, not a link to one (a link is never followed or removed). */
+    private static boolean isSocketFile(MemifAddress address) {
+        try {
+            return Files.readAttributes(Path.of(address.name()), java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static boolean isStale(MemifAddress address) {

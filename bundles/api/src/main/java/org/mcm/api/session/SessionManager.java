@@ -32,8 +32,21 @@ public interface SessionManager {
 
     List<SessionInfo> list();
 
-    /** Closes and forgets a session; false if there is none with that id. */
+    /**
+     * Closes a session; false if there is none with that id. A session that is still open is forgotten; one that
+     * had already ended (its transport went away, it failed) stays listed with its state and reason until the
+     * retention forgets it, so a second delete of it returns false.
+     */
     boolean delete(long id);
+
+    /**
+     * {@link #delete(long)} with the reason the session's app is told (e.g. "deleted by a gRPC controller").
+     *
+     * @since 1.2
+     */
+    default boolean delete(long id, String reason) {
+        return delete(id);
+    }
 
     List<TransportInfo> transports();
 

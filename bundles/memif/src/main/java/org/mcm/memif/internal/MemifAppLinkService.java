@@ -117,13 +117,20 @@ public final class MemifAppLinkService implements AppLinkService {
             if (p.getParent() != null) {
                 Files.createDirectories(p.getParent());
             }
-            Files.deleteIfExists(p); // a stale socket of an earlier run
+            refuseForeignFile(p);
         }
         MemifSocket socket;
         try {
             socket = memif.openServer(address);
         } catch (MemifException e) {
             throw new IOException("cannot listen on memif socket " + address + ": " + e.getMessage(), e);
+        }
+        if (!address.startsWith("@")) {
+            try { // the app's user (group mcm) may connect, nobody else
+                Files.setPosixFilePermissions(Path.of(address), java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
+            } catch (IOException | UnsupportedOperationException e) {
+                LOG.log(System.Logger.Level.DEBUG, "cannot set the mode of " + address + ": " + e);
+            }
         }
         try {
             Link link = new Link(req, socket);
@@ -133,6 +140,31 @@ public final class MemifAppLinkService implements AppLinkService {
             socket.close();
             throw new IOException("cannot create memif interface " + req.interfaceName() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whatever sits at a session's socket path is left alone unless it is a socket of this process's user (a stale one
+     * of an earlier run is replaced when nobody listens on it, see {@link MemifSocket#server}): a planted regular
+     * file, directory, symlink or another user's socket is refused, never deleted or followed.
+     */
+    static void refuseForeignFile(Path p) throws IOException {
+        java.nio.file.attribute.BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return; // the normal case
+        }
+        String what = a.isSymbolicLink() ? "a symbolic link" : a.isDirectory() ? "a directory"
+                : a.isRegularFile() ? "a regular file" : null;
+        if (what == null) { // a socket (or fifo/device): only our own user's socket may be replaced
+            Object owner = Files.getAttribute(p, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Object self = Files.getAttribute(Path.of("/proc/self"), "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (owner.equals(self)) {
+                return;
+            }
+            what = "a file of user " + owner;
+        }
+        throw new IOException("memif socket path " + p + " is taken by " + what + "; refused (it is not replaced)");
     }
 
     /**

@@ -178,7 +178,7 @@ final class AncSessions {
             this.maxPayload = Math.max(Rtp.HEADER + Rfc8331.PAYLOAD_HEADER + Rfc8331.ancBytes(AncPacket.MAX_UDW),
                     Math.min(s.maxUdpPayload(), 8960));
             this.packet = ByteBuffer.allocateDirect(maxPayload).order(ByteOrder.BIG_ENDIAN);
-            this.channel = Udp.sender(s.ip(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
+            this.channel = Udp.sender(s.ip(), s.device(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
             this.queue = new ArrayBlockingQueue<>(Math.max(1, s.txQueueFrames()));
             String src = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
             List<int[]> didSdid = new ArrayList<>();
@@ -188,8 +188,7 @@ final class AncSessions {
             int vpid = spec.options().containsKey("vpid") ? intOption(spec, "vpid", 0, 0xFF) : -1;
             this.sdp = Sdp.anc(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, rate, interlaced,
                     didSdid, vpid);
-            this.thread = new Thread(this::run, "st2110-40-tx-" + ctx.sessionId());
-            thread.setDaemon(true);
+            this.thread = SessionThread.of("st2110-40-tx-" + ctx.sessionId(), ctx, () -> running, this::run);
             thread.start();
         }
 
@@ -353,9 +352,8 @@ final class AncSessions {
             this.ctx = ctx;
             this.structured = structured(spec);
             this.pt = spec.payloadType();
-            this.channel = Udp.receiver(s.ip(), spec.local(), spec.remote().host(), s.socketBuffer());
-            this.thread = new Thread(this::run, "st2110-40-rx-" + ctx.sessionId());
-            thread.setDaemon(true);
+            this.channel = Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
+            this.thread = SessionThread.of("st2110-40-rx-" + ctx.sessionId(), ctx, () -> running, this::run);
             thread.start();
         }
 

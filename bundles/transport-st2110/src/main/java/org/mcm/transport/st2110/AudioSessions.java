@@ -126,8 +126,7 @@ final class AudioSessions {
             format = (AudioFormat) spec.format();
             pt = spec.payloadType();
             channel = Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
-            thread = new Thread(this::run, "st2110-30-rx-" + ctx.sessionId());
-            thread.setDaemon(true);
+            thread = SessionThread.of("st2110-30-rx-" + ctx.sessionId(), ctx, () -> running, this::run);
             thread.start();
         }
 

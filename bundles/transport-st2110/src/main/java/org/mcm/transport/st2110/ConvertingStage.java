@@ -33,7 +33,8 @@ final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
     private volatile boolean running = true;
 
     ConvertingStage(VideoFormat format, PixelFormat wire, FrameSource app, FrameSink out, St2110Counters counters,
-            String name) {
+            String name, DirectArena arena, org.mcm.api.transport.TransportContext ctx)
+            throws org.mcm.api.transport.TransportException {
         this.format = format;
         this.app = app;
         this.out = out;
@@ -42,10 +43,9 @@ final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
         // up to two frame times for the app to free a buffer (a slow start of the app is absorbed by the staging frames)
         this.waitNanos = 2 * format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
         for (int i = 0; i < STAGING; i++) {
-            free.add(staging(ByteBuffer.allocateDirect(capacity)));
+            free.add(staging(arena.allocate(capacity)));
         }
-        thread = new Thread(this::run, name);
-        thread.setDaemon(true);
+        thread = SessionThread.of(name, ctx, () -> running, this::run);
         thread.start();
     }
 
@@ -105,6 +105,11 @@ final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
                 complete.release();
             }
         }
+    }
+
+    /** Whether its thread has ended (after {@link #close}: the staging memory may be freed). */
+    boolean stopped() {
+        return !thread.isAlive();
     }
 
     @Override

@@ -113,6 +113,7 @@ final class JxsSessions {
         private final long framePeriodNanos;
         private final boolean paced;
         private final String sdp;
+        private final DirectArena arena;
         private final Thread thread; // encodes
         private final Thread sender; // sends, paced
         private final long tsBase = ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL;
@@ -134,8 +135,11 @@ final class JxsSessions {
             } catch (CodecException e) {
                 throw new TransportException("st2110-22: " + e.getMessage(), e);
             }
+            this.arena = DirectArena.of("st2110-22 session " + ctx.sessionId(), s);
+            GsoSender g = null;
+            try { // a constructor that fails gives back what it took
             for (int i = 0; i < 2; i++) {
-                freeSegments.add(ByteBuffer.allocateDirect(Rfc9134.BOXES + encoder.maxEncodedSize())
+                freeSegments.add(arena.allocate(Rfc9134.BOXES + encoder.maxEncodedSize())
                         .order(ByteOrder.BIG_ENDIAN));
             }
             this.pt = spec.payloadType() == 0 ? 114 : spec.payloadType();
@@ -143,7 +147,6 @@ final class JxsSessions {
             this.framePeriodNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
             this.paced = !"none".equalsIgnoreCase(s.pacing());
             String src = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
-            GsoSender g = null;
             if (!"off".equalsIgnoreCase(s.fastPath()) && VideoTxSession.isIpv4Literal(src) && Udp.nativeMulticastOk(s.device(), src, spec.remote().host())
                     && VideoTxSession.isIpv4Literal(spec.remote().host())) {
                 int hdr = Rtp.HEADER + Rfc9134.PAYLOAD_HEADER;
@@ -157,11 +160,17 @@ final class JxsSessions {
             this.queue = new ArrayBlockingQueue<>(Math.max(1, s.txQueueFrames()));
             this.sdp = Sdp.jxs(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, format,
                     Double.parseDouble(encoderParams(spec).get("bpp")), sliceMode);
+            } catch (TransportException | RuntimeException e) {
+                if (g != null) {
+                    g.close();
+                }
+                encoder.close();
+                arena.close();
+                throw e;
+            }
             gather[0] = header;
-            thread = new Thread(this::encodeLoop, "st2110-22-tx-" + ctx.sessionId());
-            thread.setDaemon(true);
-            sender = new Thread(this::sendLoop, "st2110-22-send-" + ctx.sessionId());
-            sender.setDaemon(true);
+            thread = SessionThread.of("st2110-22-tx-" + ctx.sessionId(), ctx, () -> running, this::encodeLoop);
+            sender = SessionThread.of("st2110-22-send-" + ctx.sessionId(), ctx, () -> running, this::sendLoop);
             thread.start();
             sender.start();
         }
@@ -402,6 +411,11 @@ final class JxsSessions {
                 f.release();
             }
             encoder.close();
+            if (thread.isAlive() || sender.isAlive()) {
+                arena.release(); // a thread may still hold a segment: the collector frees them
+            } else {
+                arena.close();
+            }
         }
     }
 
@@ -430,6 +444,7 @@ final class JxsSessions {
         }
         private volatile boolean running = true;
         private final FrameSource source;
+        private final DirectArena arena;
         private final FrameSink sink;
 
         Rx(ConnectionSpec spec, TransportContext ctx, Settings s, Codec codec) throws TransportException {
@@ -455,19 +470,27 @@ final class JxsSessions {
             int segments = codecThreads + 2;
             freeSegments = new ArrayBlockingQueue<>(segments);
             fullSegments = new ArrayBlockingQueue<>(segments);
-            for (int i = 0; i < segments; i++) {
-                freeSegments.add(ByteBuffer.allocateDirect(capacity).order(ByteOrder.BIG_ENDIAN));
+            this.arena = DirectArena.of("st2110-22 session " + ctx.sessionId(), s);
+            try { // a constructor that fails gives back what it took
+                for (int i = 0; i < segments; i++) {
+                    freeSegments.add(arena.allocate(capacity).order(ByteOrder.BIG_ENDIAN));
+                }
+                this.channel = Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
+            } catch (TransportException | RuntimeException e) {
+                for (VideoDecoder d : decoders) {
+                    d.close();
+                }
+                arena.close();
+                throw e;
             }
             this.source = ctx.frameSource() == null ? NoApp.SOURCE : ctx.frameSource();
             this.sink = ctx.output() == null ? NoApp.SINK : ctx.output();
-            this.channel = Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
-            receiver = new Thread(this::receive, "st2110-22-rx-" + ctx.sessionId());
-            receiver.setDaemon(true);
+            receiver = SessionThread.of("st2110-22-rx-" + ctx.sessionId(), ctx, () -> running, this::receive);
             decoderThreads = new Thread[codecThreads];
             for (int i = 0; i < codecThreads; i++) {
                 final VideoDecoder d = decoders[i];
-                decoderThreads[i] = new Thread(() -> decode(d), "st2110-22-decode-" + ctx.sessionId() + "-" + i);
-                decoderThreads[i].setDaemon(true);
+                decoderThreads[i] = SessionThread.of("st2110-22-decode-" + ctx.sessionId() + "-" + i, ctx, () -> running,
+                        () -> decode(d));
             }
             receiver.start();
             for (Thread t : decoderThreads) {
@@ -662,6 +685,15 @@ final class JxsSessions {
             }
             for (VideoDecoder d : decoders) {
                 d.close();
+            }
+            boolean stopped = !receiver.isAlive();
+            for (Thread t : decoderThreads) {
+                stopped &= !t.isAlive();
+            }
+            if (stopped) {
+                arena.close();
+            } else {
+                arena.release(); // a thread may still hold a segment: the collector frees them
             }
         }
     }

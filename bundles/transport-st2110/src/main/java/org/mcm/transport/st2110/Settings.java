@@ -32,6 +32,15 @@ public @interface Settings {
     @AttributeDefinition(name = "Sender queue (frames)", description = "Frames waiting to be sent; more are dropped and counted.", min = "1")
     int txQueueFrames() default 4;
 
+    @AttributeDefinition(name = "Largest frame (MiB)", description = "Sessions whose frames are larger are refused (a 1080p 10-bit frame is 5 MiB, 4K 21 MiB, 8K 4:2:2 10-bit 83 MiB).", min = "1")
+    long maxFrameMiB() default 256;
+
+    @AttributeDefinition(name = "Buffers per session (MiB)", description = "Direct memory one session may hold for its frame buffers (a 1080p receiver that converts to planar holds 8 staging frames, ~40 MiB); more is refused.", min = "1")
+    long maxSessionMemoryMiB() default 1024;
+
+    @AttributeDefinition(name = "Buffers in all (MiB)", description = "Direct memory all ST 2110 sessions together may hold; a session that would exceed it is refused. The default fits a 24 GiB machine (the JVM's own direct-memory ceiling is a quarter of RAM unless -XX:MaxDirectMemorySize says otherwise).", min = "1")
+    long maxMemoryMiB() default 4096;
+
     /** Data-plane address, from the org.mcm.dataplane configuration (-i/--ip). */
     @AttributeDefinition(name = "Data-plane IP (from org.mcm.dataplane)")
     String ip() default "127.0.0.1";

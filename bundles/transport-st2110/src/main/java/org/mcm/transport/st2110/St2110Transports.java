@@ -83,6 +83,10 @@ final class St2110Transports {
             if (!carries.isInstance(spec.format())) {
                 throw new TransportException(protocol + " carries " + carriesName + ", not " + spec.format());
             }
+            String tooLarge = DirectArena.frameTooLarge(spec.format().bufferSize(), settings);
+            if (tooLarge != null) {
+                throw new TransportException(protocol + ": " + tooLarge);
+            }
             return track(spec.direction() == Direction.TX ? openTx(spec, ctx, settings) : openRx(spec, ctx, settings));
         }
 

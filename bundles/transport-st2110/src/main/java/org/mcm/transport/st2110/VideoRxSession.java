@@ -29,6 +29,8 @@ final class VideoRxSession implements TransportSession {
     private final ConvertingStage stage;
     /** Kernel fast path (recvmmsg through the native fragment), or null: one Java receive per packet. */
     private final BatchReceiver batch;
+    /** The staging frames' memory, within the limits of the settings; freed when the session ends. */
+    private final DirectArena arena;
 
     VideoRxSession(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
         this.ctx = ctx;
@@ -40,18 +42,43 @@ final class VideoRxSession implements TransportSession {
         } catch (IllegalArgumentException e) {
             throw new TransportException(e.getMessage() + " (or planar yuv422p10le / yuv422p, converted on receive)");
         }
+        if (spec.local().port() == 0) { // before anything is taken
+            throw new TransportException("a receiver needs a local UDP port");
+        }
         // without an app (e.g. created by a controller) the receiver still runs and counts; frames are dropped
         FrameSource source = ctx.frameSource() == null ? NoApp.SOURCE : ctx.frameSource();
         FrameSink sink = ctx.output() == null ? NoApp.SINK : ctx.output();
-        if (wire != f.pixelFormat()) {
-            // reassemble into a wire-layout staging frame, then convert into the app's buffer
-            stage = new ConvertingStage(f, wire, source, sink, counters, "st2110-20-convert-" + ctx.sessionId());
-            source = stage;
-            sink = stage;
-        } else {
-            stage = null;
+        arena = DirectArena.of("st2110-20 session " + ctx.sessionId(), s);
+        ConvertingStage st = null;
+        try {
+            if (wire != f.pixelFormat()) {
+                // reassemble into a wire-layout staging frame, then convert into the app's buffer
+                st = new ConvertingStage(f, wire, source, sink, counters, "st2110-20-convert-" + ctx.sessionId(), arena, ctx);
+                source = st;
+                sink = st;
+            }
+        } catch (TransportException | RuntimeException | OutOfMemoryError e) {
+            arena.close(); // no thread started
+            throw e;
         }
-        depacketizer = new Rfc4175Depacketizer(f.width(), f.height(), pg, spec.payloadType(), source, sink, counters);
+        stage = st;
+        try {
+            depacketizer = new Rfc4175Depacketizer(f.width(), f.height(), pg, spec.payloadType(), source, sink, counters);
+            batch = openFastPath(spec, s);
+            channel = batch != null ? null : Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
+        } catch (TransportException | RuntimeException e) {
+            // every failure after the stage started gives back its thread and memory
+            if (stage != null) {
+                stage.close();
+            }
+            endMemory();
+            throw e;
+        }
+        thread = SessionThread.of("st2110-20-rx-" + ctx.sessionId(), ctx, () -> running, this::run);
+        thread.start();
+    }
+
+    private BatchReceiver openFastPath(ConnectionSpec spec, Settings s) throws TransportException {
         BatchReceiver fast = null;
         String group = spec.remote().host();
         boolean mcast = !group.isEmpty() && Udp.isMulticast(group);
@@ -64,11 +91,16 @@ final class VideoRxSession implements TransportSession {
                 throw new TransportException(e.getMessage(), e);
             }
         }
-        batch = fast;
-        channel = fast != null ? null : Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
-        thread = new Thread(this::run, "st2110-20-rx-" + ctx.sessionId());
-        thread.setDaemon(true);
-        thread.start();
+        return fast;
+    }
+
+    /** Frees the staging memory once no thread can touch it; otherwise only gives back its account. */
+    private void endMemory() {
+        if (stage == null || stage.stopped()) {
+            arena.close();
+        } else {
+            arena.release();
+        }
     }
 
     private void run() {
@@ -157,6 +189,11 @@ final class VideoRxSession implements TransportSession {
         }
         if (stage != null) {
             stage.close();
+        }
+        if (thread.isAlive()) {
+            arena.release();
+        } else {
+            endMemory();
         }
     }
 }

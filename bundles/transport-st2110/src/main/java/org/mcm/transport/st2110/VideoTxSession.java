@@ -50,6 +50,8 @@ final class VideoTxSession implements TransportSession {
     private volatile long latencyNanos;
     /** Wire-layout copy of a planar frame; null when the app's frames are already in pgroup layout. */
     private final ByteBuffer staging;
+    /** The staging frame's memory, within the limits of the settings; freed when the session ends. */
+    private final DirectArena arena;
     /** Kernel fast path (UDP GSO through the native fragment), or null: plain Java gathering writes. */
     private final GsoSender gso;
     private final int chunksPerLine;
@@ -71,54 +73,64 @@ final class VideoTxSession implements TransportSession {
         } catch (IllegalArgumentException e) {
             throw new TransportException(e.getMessage() + " (or planar yuv422p10le / yuv422p, converted on send)");
         }
+        this.arena = DirectArena.of("st2110-20 session " + ctx.sessionId(), s);
         this.staging = wire == format.pixelFormat() ? null
-                : ByteBuffer.allocateDirect((int) wire.frameSize(format.width(), format.height()));
-        int pt = spec.payloadType() == 0 ? 112 : spec.payloadType();
-        int ssrc = ThreadLocalRandom.current().nextInt();
-        try {
-            packetizer = new Rfc4175Packetizer(format.width(), format.height(), pg, s.maxUdpPayload(), pt, ssrc,
-                    ThreadLocalRandom.current().nextInt(0x10000));
-        } catch (IllegalArgumentException e) {
-            throw new TransportException(e.getMessage());
-        }
-        if (spec.remote().host().isEmpty() || spec.remote().port() == 0) {
-            throw new TransportException("a sender needs a destination address and port (remote), got " + spec.remote());
-        }
-        this.pg = pg;
-        this.lineBytes = pg.lineBytes(format.width());
-        String srcIp = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
-        int pgPerLine = format.width() / pg.pixels();
-        int maxPg = (s.maxUdpPayload() - GsoSender.HEADER) / pg.bytes();
-        int chunks = 0;
-        for (int d = Math.max(1, (pgPerLine + maxPg - 1) / maxPg); d <= Math.min(pgPerLine, 64); d++) {
-            if (pgPerLine % d == 0) {
-                chunks = d;
-                break;
-            }
-        }
+                : arena.allocate((int) wire.frameSize(format.width(), format.height()));
         GsoSender g = null;
-        if (chunks > 0 && !"off".equalsIgnoreCase(s.fastPath()) && isIpv4Literal(srcIp) && isIpv4Literal(spec.remote().host())
-                && Udp.nativeMulticastOk(s.device(), srcIp, spec.remote().host())) {
-            g = GsoSender.open(srcIp, spec.local().port(), spec.remote().host(), spec.remote().port(), s.multicastTtl(),
-                    s.socketBuffer(), GsoSender.HEADER + pgPerLine / chunks * pg.bytes());
+        try {
+            int pt = spec.payloadType() == 0 ? 112 : spec.payloadType();
+            int ssrc = ThreadLocalRandom.current().nextInt();
+            try {
+                packetizer = new Rfc4175Packetizer(format.width(), format.height(), pg, s.maxUdpPayload(), pt, ssrc,
+                        ThreadLocalRandom.current().nextInt(0x10000));
+            } catch (IllegalArgumentException e) {
+                throw new TransportException(e.getMessage());
+            }
+            if (spec.remote().host().isEmpty() || spec.remote().port() == 0) {
+                throw new TransportException("a sender needs a destination address and port (remote), got " + spec.remote());
+            }
+            this.pg = pg;
+            this.lineBytes = pg.lineBytes(format.width());
+            String srcIp = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
+            int pgPerLine = format.width() / pg.pixels();
+            int maxPg = (s.maxUdpPayload() - GsoSender.HEADER) / pg.bytes();
+            int chunks = 0;
+            for (int d = Math.max(1, (pgPerLine + maxPg - 1) / maxPg); d <= Math.min(pgPerLine, 64); d++) {
+                if (pgPerLine % d == 0) {
+                    chunks = d;
+                    break;
+                }
+            }
+            g = null;
+            if (chunks > 0 && !"off".equalsIgnoreCase(s.fastPath()) && isIpv4Literal(srcIp) && isIpv4Literal(spec.remote().host())
+                    && Udp.nativeMulticastOk(s.device(), srcIp, spec.remote().host())) {
+                g = GsoSender.open(srcIp, spec.local().port(), spec.remote().host(), spec.remote().port(), s.multicastTtl(),
+                        s.socketBuffer(), GsoSender.HEADER + pgPerLine / chunks * pg.bytes());
+            }
+            this.gso = g == null ? null : g.countingIn(counters);
+            this.chunksPerLine = g == null ? 0 : chunks;
+            this.chunkBytes = g == null ? 0 : pgPerLine / chunks * pg.bytes();
+            this.batchAddrs = new long[g == null ? 1 : g.batch()];
+            this.pt = pt;
+            this.ssrc = ssrc;
+            this.channel = g != null ? null : Udp.sender(s.ip(), s.device(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
+            this.queue = new ArrayBlockingQueue<>(Math.max(1, s.txQueueFrames()));
+            this.paced = !"none".equalsIgnoreCase(s.pacing());
+            this.framePeriodNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
+            int perPacket = (s.maxUdpPayload() - Rtp.HEADER - Rfc4175Packetizer.EXT_SEQ - Rfc4175Packetizer.SRD) / pg.bytes() * pg.bytes();
+            this.packetsPerFrame = gso != null ? (long) chunksPerLine * format.height()
+                    : (packetizer.frameBytes() + perPacket - 1) / perPacket;
+            String src = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
+            this.sdp = Sdp.video(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, format, pg, s.maxUdpPayload());
+        } catch (TransportException | RuntimeException e) {
+            // a constructor that fails gives back what it took: the fast-path socket, the staging memory
+            if (g != null) {
+                g.close();
+            }
+            arena.close(); // no thread started
+            throw e;
         }
-        this.gso = g == null ? null : g.countingIn(counters);
-        this.chunksPerLine = g == null ? 0 : chunks;
-        this.chunkBytes = g == null ? 0 : pgPerLine / chunks * pg.bytes();
-        this.batchAddrs = new long[g == null ? 1 : g.batch()];
-        this.pt = pt;
-        this.ssrc = ssrc;
-        this.channel = g != null ? null : Udp.sender(s.ip(), s.device(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
-        this.queue = new ArrayBlockingQueue<>(Math.max(1, s.txQueueFrames()));
-        this.paced = !"none".equalsIgnoreCase(s.pacing());
-        this.framePeriodNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
-        int perPacket = (s.maxUdpPayload() - Rtp.HEADER - Rfc4175Packetizer.EXT_SEQ - Rfc4175Packetizer.SRD) / pg.bytes() * pg.bytes();
-        this.packetsPerFrame = gso != null ? (long) chunksPerLine * format.height()
-                : (packetizer.frameBytes() + perPacket - 1) / perPacket;
-        String src = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
-        this.sdp = Sdp.video(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, format, pg, s.maxUdpPayload());
-        this.thread = new Thread(this::run, "st2110-20-tx-" + ctx.sessionId());
-        thread.setDaemon(true);
+        this.thread = SessionThread.of("st2110-20-tx-" + ctx.sessionId(), ctx, () -> running, this::run);
         thread.start();
     }
 
@@ -297,6 +309,11 @@ final class VideoTxSession implements TransportSession {
         }
         if (gso != null) {
             gso.close();
+        }
+        if (thread.isAlive()) {
+            arena.release(); // it may still read the staging frame: the collector frees it
+        } else {
+            arena.close();
         }
     }
 }

@@ -82,7 +82,33 @@ final class TestSupport {
             public String ip() {
                 return ip;
             }
+
+            @Override
+            public long maxFrameMiB() {
+                return 256;
+            }
+
+            @Override
+            public long maxSessionMemoryMiB() {
+                return 1024;
+            }
+
+            @Override
+            public long maxMemoryMiB() {
+                return 4096;
+            }
         };
+    }
+
+    /** The settings with other memory limits (MiB). */
+    static Settings withMemoryLimits(Settings s, long frame, long session, long total) {
+        return (Settings) java.lang.reflect.Proxy.newProxyInstance(Settings.class.getClassLoader(),
+                new Class<?>[] {Settings.class}, (p, m, args) -> switch (m.getName()) {
+                    case "maxFrameMiB" -> frame;
+                    case "maxSessionMemoryMiB" -> session;
+                    case "maxMemoryMiB" -> total;
+                    default -> m.invoke(s, args);
+                });
     }
 
     /** The receiving app: a pool of direct buffers and a queue of delivered frames. */

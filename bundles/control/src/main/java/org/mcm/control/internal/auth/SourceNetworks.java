@@ -1,7 +1,6 @@
 package org.mcm.control.internal.auth;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,27 +41,30 @@ public final class SourceNetworks {
         return new SourceNetworks(List.copyOf(l), String.join(", ", shown));
     }
 
+    /**
+     * One entry, parsed strictly: an IPv4 dotted quad (no leading zeros, each part at most 255) or an IPv6 literal
+     * (no zone), optionally /prefix. Never a name: nothing here asks a resolver (Guava's {@code InetAddresses}
+     * parses the text itself).
+     */
     private static Net parseOne(String s) {
         int slash = s.indexOf('/');
         String host = slash < 0 ? s : s.substring(0, slash);
-        boolean v4 = host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-        boolean v6 = host.contains(":") && host.matches("[0-9A-Fa-f:.]+");
-        if (!v4 && !v6) { // literal addresses only: getByName never does a name lookup for these
-            throw new IllegalArgumentException("not an IP address or CIDR network: " + s);
-        }
-        byte[] a;
+        InetAddress addr;
         try {
-            a = InetAddress.getByName(host).getAddress();
-        } catch (UnknownHostException e) {
+            addr = com.google.common.net.InetAddresses.forString(host);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not an IP address or CIDR network: " + s);
         }
+        byte[] a = addr.getAddress();
+        // ::ffff:a.b.c.d comes back as the IPv4 address: its prefix counts the 96 bits in front
+        int offset = host.contains(":") && a.length == 4 ? 96 : 0;
         int bits = a.length * 8;
         if (slash >= 0) {
-            try {
-                bits = Integer.parseInt(s.substring(slash + 1));
-            } catch (NumberFormatException e) {
+            String p = s.substring(slash + 1);
+            if (!p.matches("\\d{1,3}")) {
                 throw new IllegalArgumentException("bad prefix length in " + s);
             }
+            bits = Integer.parseInt(p) - offset;
             if (bits < 0 || bits > a.length * 8) {
                 throw new IllegalArgumentException("prefix length out of range in " + s);
             }

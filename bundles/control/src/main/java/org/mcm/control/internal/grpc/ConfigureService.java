@@ -39,9 +39,14 @@ final class ConfigureService extends ConfigureGrpc.ConfigureImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigureService.class);
 
     private final SessionManager sessions;
+    private final org.mcm.control.internal.sessions.ProxyCounters counters;
+    private final boolean mayEndAppSessions;
 
-    ConfigureService(SessionManager sessions) {
+    ConfigureService(SessionManager sessions, org.mcm.control.internal.sessions.ProxyCounters counters,
+            boolean mayEndAppSessions) {
         this.sessions = sessions;
+        this.counters = counters;
+        this.mayEndAppSessions = mayEndAppSessions;
     }
 
     @Override
@@ -98,7 +103,7 @@ final class ConfigureService extends ConfigureGrpc.ConfigureImplBase {
     public void stop(StopControlRequest request, StreamObserver<ControlReply> reply) {
         for (SessionInfo s : sessions.list()) {
             if (OWNER.equals(s.owner())) {
-                sessions.delete(s.id());
+                sessions.delete(s.id(), ProxyControlService.DELETED_BY_CONTROLLER);
             }
         }
         reply.onNext(ControlReply.newBuilder().setMessage(STOP_REPLY).build());
@@ -106,8 +111,14 @@ final class ConfigureService extends ConfigureGrpc.ConfigureImplBase {
     }
 
     private void stopOne(StopControlRequest request, StreamObserver<ControlReply> reply) {
-        if (!sessions.delete(Integer.toUnsignedLong(request.getSessionId()))) {
-            LOG.warn("controller stop: no session {}", request.getSessionId());
+        long id = Integer.toUnsignedLong(request.getSessionId());
+        java.util.Optional<SessionInfo> s = sessions.get(id);
+        if (s.isPresent() && ProxyControlService.ownedByApp(s.get()) && !mayEndAppSessions) {
+            // upstream's reply is the same text whatever happened; the refusal is counted and logged
+            counters.increment("grpc_delete_refused");
+            LOG.warn("controller stop: session {} {}", id, String.format(ProxyControlService.APP_OWNED, s.get().owner()));
+        } else if (!sessions.delete(id, ProxyControlService.DELETED_BY_CONTROLLER)) {
+            LOG.debug("controller stop: no session {}", id);
         }
         reply.onNext(ControlReply.newBuilder().setMessage(STOP_REPLY).build());
         reply.onCompleted();

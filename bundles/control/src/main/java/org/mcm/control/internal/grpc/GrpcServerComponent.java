@@ -84,6 +84,12 @@ public class GrpcServerComponent {
         @AttributeDefinition(name = "Health without authentication", description = "grpc.health.v1.Health answers "
                 + "every caller (for probes); it tells only whether the server is serving.")
         boolean healthWithoutAuth() default true;
+
+        @AttributeDefinition(name = "Controllers may end app sessions without authentication", description = "Sessions "
+                + "an SDK app created belong to it. A gRPC caller may end them (TxStop/RxStop/DeleteConnection) only "
+                + "when gRPC authenticates callers (token or mtls), or when this is on. The app is told why and its "
+                + "memif link is closed.")
+        boolean anonymousMayEndAppSessions() default false;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(GrpcServerComponent.class);
@@ -95,6 +101,8 @@ public class GrpcServerComponent {
 
     private Server server;
     private HealthStatusManager health;
+    /** Malformed-request log lines: at most 5 per method per 10 s. */
+    private final org.mcm.control.internal.util.LogLimiter logLimit = new org.mcm.control.internal.util.LogLimiter(5, 10_000);
 
     @Activate
     void activate(Config config) {
@@ -109,8 +117,12 @@ public class GrpcServerComponent {
             }
             health = new HealthStatusManager();
             server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()), sec.credentials)
-                    .addService(ServerInterceptors.intercept(new ConfigureService(sessions), sec.interceptor))
-                    .addService(ServerInterceptors.intercept(new ProxyControlService(sessions, counters), sec.interceptor))
+                    .addService(ServerInterceptors.intercept(MalformedRequests.wrap(
+                            new ConfigureService(sessions, counters, sec.mayEndAppSessions).bindService(), counters, logLimit),
+                            sec.interceptor))
+                    .addService(ServerInterceptors.intercept(MalformedRequests.wrap(
+                            new ProxyControlService(sessions, counters, sec.mayEndAppSessions).bindService(), counters, logLimit),
+                            sec.interceptor))
                     .addService(ServerInterceptors.intercept(health.getHealthService(), sec.interceptor))
                     .build()
                     .start();
@@ -138,7 +150,8 @@ public class GrpcServerComponent {
         }
     }
 
-    private record Security(ServerCredentials credentials, GrpcAuthInterceptor interceptor, boolean tls) {
+    private record Security(ServerCredentials credentials, GrpcAuthInterceptor interceptor, boolean tls,
+            boolean mayEndAppSessions) {
     }
 
     /** Credentials and the auth interceptor from the configuration; null (logged) when they are unusable. */
@@ -188,7 +201,8 @@ public class GrpcServerComponent {
             }
         }
         LOG.info("gRPC authentication: {}{}", mode.name().toLowerCase(java.util.Locale.ROOT), tls ? ", TLS" : ", plain text");
-        return new Security(creds, new GrpcAuthInterceptor(mode, tokens, verifier, c.healthWithoutAuth(), counters), tls);
+        return new Security(creds, new GrpcAuthInterceptor(mode, tokens, verifier, c.healthWithoutAuth(), counters), tls,
+                mode != GrpcAuthInterceptor.Mode.NONE || c.anonymousMayEndAppSessions());
     }
 
     /** The port actually bound, or -1. */

@@ -45,12 +45,25 @@ final class ProxyControlService extends ProxyControlGrpc.ProxyControlImplBase {
     static final String SERVICE = "mcm.control.v1.ProxyControl";
     static final String OWNER = "grpc:ProxyControl";
 
+    /** What a gRPC caller is told about a session an SDK app owns when it may not end it. */
+    static final String APP_OWNED = "belongs to the SDK app %s: gRPC may end it only with authentication "
+            + "(authMode token or mtls) or anonymousMayEndAppSessions";
+    /** The reason the app of a session a controller deleted is told. */
+    static final String DELETED_BY_CONTROLLER = "deleted by a gRPC controller";
+
     private final SessionManager sessions;
     private final ProxyCounters counters;
+    private final boolean mayEndAppSessions;
 
-    ProxyControlService(SessionManager sessions, ProxyCounters counters) {
+    ProxyControlService(SessionManager sessions, ProxyCounters counters, boolean mayEndAppSessions) {
         this.sessions = sessions;
         this.counters = counters;
+        this.mayEndAppSessions = mayEndAppSessions;
+    }
+
+    /** Sessions created over the SDK port belong to their app (owner "sdk:..."). */
+    static boolean ownedByApp(SessionInfo s) {
+        return s.owner().startsWith("sdk:");
     }
 
     @Override
@@ -91,7 +104,14 @@ final class ProxyControlService extends ProxyControlGrpc.ProxyControlImplBase {
 
     @Override
     public void deleteConnection(DeleteConnectionRequest request, StreamObserver<DeleteConnectionReply> reply) {
-        boolean deleted = sessions.delete(request.getId());
+        Optional<SessionInfo> s = sessions.get(request.getId());
+        if (s.isPresent() && ownedByApp(s.get()) && !mayEndAppSessions) {
+            counters.increment("grpc_delete_refused");
+            reply.onError(Status.PERMISSION_DENIED.withDescription("connection " + request.getId() + " "
+                    + String.format(APP_OWNED, s.get().owner())).asRuntimeException());
+            return;
+        }
+        boolean deleted = sessions.delete(request.getId(), DELETED_BY_CONTROLLER);
         if (!deleted) {
             reply.onError(Status.NOT_FOUND.withDescription("no connection " + request.getId()).asRuntimeException());
             return;

@@ -43,6 +43,11 @@ final class SdkClientHandler implements Runnable {
     private final AtomicInteger linkSeq;
     private final Consumer<SdkClientHandler> onExit;
     private final String peer;
+    /** The peer's address: the key of the per-source log limit and connection bounds. */
+    final String source;
+    private final org.mcm.control.internal.util.LogLimiter logLimit;
+    /** Called once when a connection the policy did not admit at connect authenticates (frees its pending slot). */
+    private final Runnable onAuthenticated;
     /** Sessions created on this connection and their app links, in creation order. */
     private final Map<Long, AppLink> owned = new LinkedHashMap<>();
     private final Map<Long, AppLink> registry;
@@ -56,7 +61,11 @@ final class SdkClientHandler implements Runnable {
 
     SdkClientHandler(Socket sock, SessionManager sessions, ProxyCounters counters, SdkServer.Config config,
             SdkAuth auth, Supplier<AppLinkService> appLinks, AtomicInteger linkSeq, Map<Long, AppLink> registry,
-            Consumer<SdkClientHandler> onExit) {
+            Consumer<SdkClientHandler> onExit, org.mcm.control.internal.util.LogLimiter logLimit,
+            Runnable onAuthenticated) {
+        this.logLimit = logLimit;
+        this.onAuthenticated = onAuthenticated;
+        this.source = sock.getInetAddress() == null ? "?" : sock.getInetAddress().getHostAddress();
         this.registry = registry;
         this.auth = auth;
         this.admittedWithoutToken = auth.admitsWithoutToken(sock.getInetAddress());
@@ -83,21 +92,31 @@ final class SdkClientHandler implements Runnable {
         } catch (EOFException e) {
             LOG.debug("{} disconnected", peer);
         } catch (SocketTimeoutException e) {
-            counters.increment("sdk_protocol_errors");
-            if (admitted()) {
-                LOG.warn("{} stalled mid-request for {} ms; disconnected", peer, timeoutMs);
+            if (silent) {
+                counters.increment("sdk_silent_timeouts");
+                if (!admitted()) {
+                    counters.increment("sdk_auth_refused");
+                }
+                warn("{} sent nothing within {} ms; disconnected", peer, config.firstRequestTimeoutMs());
+            } else if (admitted()) {
+                counters.increment("sdk_protocol_errors");
+                warn("{} stalled mid-request for {} ms; disconnected", peer, timeoutMs);
             } else {
+                counters.increment("sdk_protocol_errors");
                 counters.increment("sdk_auth_refused");
-                LOG.warn("{} sent no authenticated request within {} ms; disconnected", peer, timeoutMs);
+                warn("{} sent no authenticated request within {} ms; disconnected", peer, timeoutMs);
             }
         } catch (IOException e) {
             LOG.debug("{} connection error: {}", peer, e.toString());
+        } catch (RuntimeException e) {
+            counters.increment("sdk_internal_errors");
+            LOG.error("{}: unexpected error serving the SDK client: {}; disconnected", peer, e.toString());
         } finally {
             for (Map.Entry<Long, AppLink> e : owned.entrySet()) {
-                if (sessions.delete(e.getKey())) {
+                registry.remove(e.getKey()); // the app is going: no detach message back to it
+                if (sessions.delete(e.getKey(), "its SDK client disconnected")) {
                     LOG.info("session {} deleted: its SDK client {} disconnected", e.getKey(), peer);
                 }
-                registry.remove(e.getKey());
                 e.getValue().close("SDK client disconnected");
             }
             owned.clear();
@@ -105,11 +124,18 @@ final class SdkClientHandler implements Runnable {
         }
     }
 
+    /** Waiting for the first byte of a request of a connection that owns no session yet. */
+    private boolean silent;
+
     /** Reads and answers one request; false when the connection must end. */
     private boolean serveOne(InputStream in, OutputStream out) throws IOException {
-        // idle between requests is fine once admitted; an unauthenticated connection must speak at once
-        sock.setSoTimeout(admitted() ? 0 : timeoutMs);
+        // idle between requests is fine once the connection holds a session (upstream keeps its control connection
+        // open for the session's life); before that every connection must speak at once, trusted or not, so silent
+        // connections cannot hold the client slots
+        silent = owned.isEmpty();
+        sock.setSoTimeout(silent ? Math.min(config.firstRequestTimeoutMs(), timeoutMs) : 0);
         int first = in.read();
+        silent = false;
         if (first < 0) {
             return false;
         }
@@ -135,7 +161,7 @@ final class SdkClientHandler implements Runnable {
         if (!admitted()) {
             // before anything is created: a refused client costs no session, no memif socket, no shared memory
             counters.increment("sdk_auth_refused");
-            LOG.warn("{}: refused: no token, and the SDK authPolicy is {}{}; connection closed", peer,
+            warn("{}: refused: no token, and the SDK authPolicy is {}{}; connection closed", peer,
                     auth.policy.name().toLowerCase(java.util.Locale.ROOT),
                     auth.policy == SdkAuth.Policy.COMPAT ? " and the address is not in trustedNetworks [" + auth.trusted + "]" : "");
             return false;
@@ -166,7 +192,7 @@ final class SdkClientHandler implements Runnable {
         ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN).putInt(ok ? SdkProtocol.AUTH_OK : SdkProtocol.AUTH_REFUSED);
         if (!ok) {
             counters.increment("sdk_auth_refused");
-            LOG.warn("{}: refused: invalid token ({} bytes); connection closed", peer, payload.length);
+            warn("{}: refused: invalid token ({} bytes); connection closed", peer, payload.length);
             try {
                 out.write(reply);
                 out.flush();
@@ -176,6 +202,9 @@ final class SdkClientHandler implements Runnable {
             return false;
         }
         authenticated = true;
+        if (!admittedWithoutToken) {
+            onAuthenticated.run();
+        }
         counters.increment("sdk_auth_accepted");
         LOG.debug("{}: authenticated with a token", peer);
         out.write(reply);
@@ -208,7 +237,7 @@ final class SdkClientHandler implements Runnable {
         }
         if (links == null) {
             counters.increment("sdk_requests_failed");
-            LOG.warn("{}: create session refused: no app data path is running (memif bundle stopped or its native "
+            warn("{}: create session refused: no app data path is running (memif bundle stopped or its native "
                     + "fragment missing); closing the connection", peer);
             return false;
         }
@@ -218,16 +247,15 @@ final class SdkClientHandler implements Runnable {
         int log2 = spec.format() instanceof org.mcm.api.media.VideoFormat ? config.videoRingLog2() : config.audioRingLog2();
         AppLink link;
         try {
-            // pooled: the app creates the socket, so its name carries random bits no other local process can guess
-            // ahead to listen there first
-            String path = config.memifDir() + "/media_proxy_" + dir + "_" + n + (pooled ? "_" + newSocketTag() : "") + ".sock";
+            // random bits in every name: no other local process can guess it ahead to plant a file there or (pooled:
+            // the app creates the socket) to listen there first; the client takes the path from the memif reply
+            String path = config.memifDir() + "/media_proxy_" + dir + "_" + n + "_" + newSocketTag() + ".sock";
             link = links.open(new AppLinkRequest(spec.direction(), path,
                     0, name, spec.format().bufferSize(), log2, config.memifSecret() ? newMemifSecret() : "",
                     config.memifPolling(), pooled ? sharedPoolOf(spec, sessions) : null));
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | RuntimeException e) {
             counters.increment("sdk_requests_failed");
-            LOG.warn("{}: create session failed: {}; closing the connection", peer, e.getMessage());
-            return false;
+            return refused("create session failed: " + e.getMessage(), out);
         }
         SessionManager.Session s;
         try {
@@ -237,11 +265,25 @@ final class SdkClientHandler implements Runnable {
         } catch (SessionException e) {
             link.close();
             counters.increment("sdk_requests_failed");
-            LOG.warn("{}: create session failed: {}; closing the connection so the client fails at once", peer, e);
-            return false;
+            return refused("create session refused: " + e.getMessage(), out);
+        } catch (RuntimeException | Error e) {
+            // whatever went wrong inside (e.g. out of direct memory): the client is answered, nothing is left behind
+            link.close();
+            counters.increment("sdk_requests_failed");
+            counters.increment("sdk_internal_errors");
+            LOG.error("{}: create session failed unexpectedly: {}", peer, e.toString());
+            return refused("create session failed: " + e, out);
         }
         if (spec.direction() == org.mcm.api.connection.Direction.TX) {
-            link.start(s.input());
+            try {
+                link.start(s.input());
+            } catch (RuntimeException e) {
+                link.close();
+                sessions.delete(s.id(), "its app link could not start");
+                counters.increment("sdk_requests_failed");
+                counters.increment("sdk_internal_errors");
+                return refused("create session failed: app link: " + e, out);
+            }
         }
         long sid = s.id();
         link.onDetach(reason -> LOG.info("session {}: app detached from {} ({})", sid, name, reason));
@@ -266,11 +308,11 @@ final class SdkClientHandler implements Runnable {
         AppLink link = owned.remove(id);
         if (link == null) {
             counters.increment("sdk_requests_failed");
-            LOG.warn("{}: destroy of session {} refused: not created on this connection", peer, id);
+            warn("{}: destroy of session {} refused: not created on this connection", peer, id);
             return false;
         }
-        sessions.delete(id);
-        registry.remove(id);
+        registry.remove(id); // the app asked: no detach message back to it
+        sessions.delete(id, "destroyed by its app");
         link.close("session destroyed by the app");
         LOG.info("session {} destroyed by {}", id, peer);
         return false; // upstream closes the connection after a destroy
@@ -284,7 +326,7 @@ final class SdkClientHandler implements Runnable {
         AppLink link = owned.get(id);
         if (link == null) {
             counters.increment("sdk_requests_failed");
-            LOG.warn("{}: memif parameters of session {} refused: not created on this connection", peer, id);
+            warn("{}: memif parameters of session {} refused: not created on this connection", peer, id);
             return false;
         }
         AppLinkRequest r = link.request();
@@ -296,8 +338,38 @@ final class SdkClientHandler implements Runnable {
 
     private boolean protocolError(String what) {
         counters.increment("sdk_protocol_errors");
-        LOG.warn("{}: {}; disconnecting", peer, what);
+        warn("{}: {}; disconnecting", peer, what);
         return false;
+    }
+
+    /**
+     * A create that is refused. Upstream sends nothing on failure (its client waits forever); this proxy closes a
+     * connection that holds no session, so the client's read fails at once. A connection that already holds
+     * sessions keeps them: it gets session id 0 (ids start at 1) and stays open, so only the new one is refused.
+     */
+    private boolean refused(String why, OutputStream out) throws IOException {
+        if (owned.isEmpty()) {
+            warn("{}: {}; closing the connection so the client fails at once", peer, why);
+            return false;
+        }
+        warn("{}: {}; answered with session id 0, its {} other session(s) kept", peer, why, owned.size());
+        out.write(new byte[4]);
+        out.flush();
+        return true;
+    }
+
+    /** One WARN line, rate-limited per source address (the rest are counted in {@code log_lines_held}). */
+    private void warn(String format, Object... args) {
+        long held = logLimit.admit(source);
+        if (held < 0) {
+            counters.increment("log_lines_held");
+            return;
+        }
+        if (held > 0) {
+            LOG.warn(format + org.mcm.control.internal.util.LogLimiter.held(held), args);
+        } else {
+            LOG.warn(format, args);
+        }
     }
 
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();

@@ -59,6 +59,21 @@ public class SdkServer {
         @AttributeDefinition(name = "Request timeout (ms)", description = "A client that stops mid-message longer than this is disconnected.", min = "100")
         int requestTimeoutMs() default 10_000;
 
+        @AttributeDefinition(name = "First request timeout (ms)", description = "A connection that holds no session yet "
+                + "must start each request within this time (trusted or not), so silent connections cannot hold the "
+                + "client slots; once it holds a session it may stay idle (upstream keeps that connection open).", min = "100")
+        int firstRequestTimeoutMs() default 2_000;
+
+        @AttributeDefinition(name = "Unauthenticated connections per source", description = "Connections from one "
+                + "address that the policy does not admit without a token and that have not authenticated yet; more "
+                + "are refused at once.", min = "1")
+        int maxPendingPerSource() default 4;
+
+        @AttributeDefinition(name = "Unauthenticated connections in all", description = "Connections not yet "
+                + "authenticated, from all addresses together; the rest of the client slots stay for authenticated "
+                + "and trusted clients. When all are taken, the one waiting longest is closed to make room.", min = "1")
+        int maxPending() default 32;
+
         @AttributeDefinition(name = "memif socket directory", description = "Where the per-session memif sockets media_proxy_{tx|rx}_{n}.sock are created (upstream: /run/mcm).")
         String memifDir() default "/run/mcm";
 
@@ -123,6 +138,15 @@ public class SdkServer {
     private Thread acceptor;
     private volatile Config config;
     private volatile SdkAuth auth;
+    /** Connections not admitted by the policy that have not authenticated yet, per source address. */
+    private final java.util.Map<String, AtomicInteger> pending = new ConcurrentHashMap<>();
+    private final AtomicInteger pendingTotal = new AtomicInteger();
+    private final java.util.Queue<Pending> pendingQueue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private record Pending(SdkClientHandler handler, java.util.concurrent.atomic.AtomicBoolean held) {
+    }
+    /** One WARN line per event, at most 5 per source per 10 s (the rest counted in log_lines_held). */
+    final org.mcm.control.internal.util.LogLimiter logLimit = new org.mcm.control.internal.util.LogLimiter(5, 10_000);
 
     @Activate
     void activate(Config config) {
@@ -175,23 +199,84 @@ public class SdkServer {
                 continue;
             }
             Config cfg = config;
+            SdkAuth a = auth;
+            String source = sock.getInetAddress().getHostAddress();
             if (clients.size() >= cfg.maxClients()) {
-                counters.increment("sdk_clients_refused");
-                LOG.warn("SDK client {} refused: {} clients already connected", sock.getRemoteSocketAddress(), clients.size());
-                closeQuietly(sock);
+                refuse(sock, source, clients.size() + " clients already connected");
                 continue;
             }
+            // a connection the policy does not admit must authenticate first: bound how many such connections one
+            // address and all addresses may hold, so the rest of the slots stay for authenticated and trusted clients
+            boolean mustAuthenticate = !a.admitsWithoutToken(sock.getInetAddress());
+            AtomicInteger fromSource = null;
+            if (mustAuthenticate) {
+                fromSource = pending.computeIfAbsent(source, k -> new AtomicInteger());
+                if (fromSource.incrementAndGet() > cfg.maxPendingPerSource()) {
+                    releasePending(source, fromSource, false);
+                    refuse(sock, source, "more than " + cfg.maxPendingPerSource() + " unauthenticated connections from " + source);
+                    continue;
+                }
+                // all unauthenticated slots taken: the one waiting longest makes room (a client with a token needs
+                // a slot only for the moment its AUTH takes, a silent one would hold it until its timeout)
+                if (pendingTotal.get() >= cfg.maxPending()) {
+                    Pending oldest;
+                    while ((oldest = pendingQueue.poll()) != null) {
+                        if (oldest.held.get()) {
+                            counters.increment("sdk_pending_evicted");
+                            oldest.handler.close();
+                            break;
+                        }
+                    }
+                }
+                pendingTotal.incrementAndGet();
+            }
             counters.increment("sdk_clients_accepted");
-            SdkClientHandler h = new SdkClientHandler(sock, sessions, counters, cfg, auth, () -> appLinks, linkSeq,
-                    registry.links(), clients::remove);
+            java.util.concurrent.atomic.AtomicBoolean pendingHeld = new java.util.concurrent.atomic.AtomicBoolean(mustAuthenticate);
+            AtomicInteger src = fromSource;
+            Runnable release = () -> {
+                if (pendingHeld.compareAndSet(true, false)) {
+                    releasePending(source, src, true);
+                    pendingQueue.removeIf(p -> p.held == pendingHeld);
+                }
+            };
+            SdkClientHandler h = new SdkClientHandler(sock, sessions, counters, cfg, a, () -> appLinks, linkSeq,
+                    registry.links(), c -> {
+                        clients.remove(c);
+                        release.run();
+                    }, logLimit, release);
+            if (mustAuthenticate) {
+                pendingQueue.add(new Pending(h, pendingHeld));
+            }
             clients.add(h);
             try {
                 pool.execute(h);
             } catch (RuntimeException e) {
                 clients.remove(h);
+                release.run();
                 closeQuietly(sock);
             }
         }
+    }
+
+    private void releasePending(String source, AtomicInteger fromSource, boolean total) {
+        if (total) {
+            pendingTotal.decrementAndGet();
+        }
+        if (fromSource.decrementAndGet() <= 0) {
+            pending.remove(source, fromSource);
+        }
+    }
+
+    private void refuse(Socket sock, String source, String why) {
+        counters.increment("sdk_clients_refused");
+        long held = logLimit.admit(source);
+        if (held >= 0) {
+            LOG.warn("SDK client {} refused: {}{}", sock.getRemoteSocketAddress(), why,
+                    org.mcm.control.internal.util.LogLimiter.held(held));
+        } else {
+            counters.increment("log_lines_held");
+        }
+        closeQuietly(sock);
     }
 
     @Deactivate

@@ -46,6 +46,8 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
     private final LongAdder framesWire = new LongAdder();
     private final LongAdder framesBypass = new LongAdder();
     private final LongAdder bypassNoBuffer = new LongAdder();
+    /** Deleted by its owner or an operator after it had ended (it stays listed for its reason). */
+    volatile boolean released;
 
     SessionImpl(SessionManagerImpl manager, long id, String owner, ConnectionSpec spec, Transport transport,
             SessionManager.AppAttachment attach) {
@@ -108,6 +110,9 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
         }
         if (terminal != SessionState.CLOSED) {
             LOG.warn("session {} is {}: {}", id, terminal, why);
+        }
+        if (terminal == SessionState.FAILED) {
+            manager.counters.increment("sessions_failed");
         }
         manager.fire(this);
         return true;

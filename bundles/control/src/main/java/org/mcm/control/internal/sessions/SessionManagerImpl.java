@@ -65,6 +65,11 @@ public class SessionManagerImpl implements SessionManager {
         @AttributeDefinition(name = "Maximum sessions", description = "Open sessions allowed at once (all transports).", min = "1")
         int maxSessions() default 256;
 
+        @AttributeDefinition(name = "Maximum sessions per creator", description = "Open sessions one creator may hold "
+                + "at once: each SDK client connection, each gRPC service (all gRPC controllers together count as that "
+                + "service). Keeps one creator from taking every session.", min = "1")
+        int maxSessionsPerOwner() default 128;
+
         @AttributeDefinition(name = "Ended sessions kept", description = "How many ended sessions stay listed (state and reason) before they are forgotten.", min = "0")
         int keepEnded() default 64;
 
@@ -96,13 +101,14 @@ public class SessionManagerImpl implements SessionManager {
     public SessionManagerImpl() {
     }
 
-    SessionManagerImpl(ProxyCounters counters) {
+    /** Outside OSGi (tests): with its counters; call {@link #activate} with a configuration. */
+    public SessionManagerImpl(ProxyCounters counters) {
         this.counters = counters;
     }
 
     @Activate
     @Modified
-    void activate(Config config, Map<String, Object> props) {
+    public void activate(Config config, Map<String, Object> props) {
         this.config = config;
         bypassWaitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.max(0, config.bypassWaitMs()));
         Object ip = props == null ? null : props.get("ip"); // the data plane's media address (-i)
@@ -134,14 +140,14 @@ public class SessionManagerImpl implements SessionManager {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindTransport(Transport transport, ServiceReference<Transport> ref) {
+    public void bindTransport(Transport transport, ServiceReference<Transport> ref) {
         TransportEntry entry = new TransportEntry(transport, ref);
         transports.computeIfAbsent(entry.protocol, k -> new CopyOnWriteArrayList<>()).add(entry);
         sortByRanking(entry.protocol);
         LOG.info("transport '{}' available from {} {}", entry.protocol, entry.bundleName, entry.bundleVersion);
     }
 
-    void unbindTransport(Transport transport, ServiceReference<Transport> ref) {
+    public void unbindTransport(Transport transport, ServiceReference<Transport> ref) {
         String protocol = null;
         for (Map.Entry<String, List<TransportEntry>> e : transports.entrySet()) {
             if (e.getValue().removeIf(t -> t.transport == transport)) {
@@ -159,7 +165,7 @@ public class SessionManagerImpl implements SessionManager {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void bindListener(SessionListener l) {
+    public void bindListener(SessionListener l) {
         listeners.add(l);
     }
 
@@ -187,7 +193,7 @@ public class SessionManagerImpl implements SessionManager {
             return doCreate(spec, owner, attach);
         } catch (SessionException e) {
             counters.increment("sessions_rejected");
-            LOG.warn("session for {} refused: {}", owner, e.toString());
+            LOG.debug("session for {} refused: {}", owner, e.toString()); // the caller answers and logs (rate-limited)
             throw e;
         }
     }
@@ -234,6 +240,11 @@ public class SessionManagerImpl implements SessionManager {
         int max = cfg == null ? 256 : cfg.maxSessions();
         if (openCount() >= max) {
             throw new SessionException(ErrorCode.LIMIT_REACHED, "session limit of " + max + " reached");
+        }
+        int perOwner = cfg == null ? 128 : cfg.maxSessionsPerOwner();
+        if (openCount(owner) >= perOwner) {
+            throw new SessionException(ErrorCode.LIMIT_REACHED, owner + " already holds " + perOwner
+                    + " sessions (maxSessionsPerOwner)");
         }
         long id = nextId.getAndIncrement();
         SessionImpl session = new SessionImpl(this, id, owner, spec, entry.transport, attach);
@@ -302,6 +313,16 @@ public class SessionManagerImpl implements SessionManager {
         return n;
     }
 
+    private int openCount(String owner) {
+        int n = 0;
+        for (SessionImpl s : sessions.values()) {
+            if (!s.state().isTerminal() && s.owner.equals(owner)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Forgets the oldest ended sessions beyond the configured number kept for display. */
     private void trimEnded() {
         Config cfg = config;
@@ -338,11 +359,25 @@ public class SessionManagerImpl implements SessionManager {
 
     @Override
     public boolean delete(long id) {
+        return delete(id, "deleted");
+    }
+
+    @Override
+    public boolean delete(long id, String reason) {
         SessionImpl s = sessions.get(id);
         if (s == null) {
             return false;
         }
-        s.end(SessionState.CLOSED, "deleted");
+        if (!s.end(SessionState.CLOSED, reason == null || reason.isBlank() ? "deleted" : reason)) {
+            // it had ended on its own (transport gone, failed): keep it listed with that reason (README), once
+            synchronized (s) {
+                if (s.released) {
+                    return false;
+                }
+                s.released = true;
+            }
+            return true;
+        }
         sessions.remove(id);
         counters.increment("sessions_deleted");
         return true;

@@ -33,9 +33,19 @@ class SourceNetworksTest {
 
     @Test
     void malformedEntriesAreRejectedWithoutNameLookups() {
-        for (String bad : new String[] {"localhost", "10.0.0.0/33", "::1/129", "10.0.0.0/x", "example.org/8", "dead.beef", "1.2.3"}) {
+        for (String bad : new String[] {"localhost", "10.0.0.0/33", "::1/129", "10.0.0.0/x", "example.org/8", "dead.beef", "1.2.3",
+                "300.1.1.1", "300.1.1.1/8", "01.2.3.4", "010.0.0.0/8", "1.2.3.4.5", "1::2::3", "0x7f.0.0.1"}) {
             assertThrows(IllegalArgumentException.class, () -> SourceNetworks.parse(new String[] {bad}), bad);
         }
+    }
+
+    @Test
+    void strictLiteralsKeepTheirMeaning() throws Exception {
+        SourceNetworks n = SourceNetworks.parse(new String[] {"10.0.0.0/8", "fe80::/10", "::ffff:192.0.2.0/120"});
+        assertTrue(n.contains(ip("10.200.0.1")));
+        assertTrue(n.contains(ip("fe80::1")));
+        assertTrue(n.contains(ip("192.0.2.7")), "an IPv4-mapped network is an IPv4 network");
+        assertFalse(n.contains(ip("192.0.3.7")));
     }
 
     @Test

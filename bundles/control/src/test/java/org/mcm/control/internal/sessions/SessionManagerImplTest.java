@@ -117,32 +117,15 @@ class SessionManagerImplTest {
     }
 
     static SessionManagerImpl.Config config(int max, int keep, String bypass) {
-        return new SessionManagerImpl.Config() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return SessionManagerImpl.Config.class;
-            }
+        return config(Map.of("maxSessions", max, "keepEnded", keep, "bypass", bypass));
+    }
 
-            @Override
-            public int maxSessions() {
-                return max;
-            }
-
-            @Override
-            public int keepEnded() {
-                return keep;
-            }
-
-            @Override
-            public String bypass() {
-                return bypass;
-            }
-
-            @Override
-            public int bypassWaitMs() {
-                return 20;
-            }
-        };
+    /** The given values, else the declared defaults. */
+    public static SessionManagerImpl.Config config(Map<String, Object> values) {
+        return (SessionManagerImpl.Config) java.lang.reflect.Proxy.newProxyInstance(
+                SessionManagerImpl.Config.class.getClassLoader(), new Class<?>[] {SessionManagerImpl.Config.class},
+                (p, m, args) -> m.getName().equals("annotationType") ? SessionManagerImpl.Config.class
+                        : values.containsKey(m.getName()) ? values.get(m.getName()) : m.getDefaultValue());
     }
 
     @BeforeEach
@@ -238,7 +221,7 @@ class SessionManagerImplTest {
         assertEquals(0, a.open.get());
         assertTrue(mgr.delete(s.id()));
         assertFalse(mgr.delete(s.id()));
-        assertTrue(mgr.get(s.id()).isEmpty());
+        assertEquals(SessionState.FAILED, mgr.get(s.id()).orElseThrow().state(), "an ended session stays listed with its reason");
         SessionManager.Session s2 = mgr.create(spec(Direction.TX, "t-a"), "x", null);
         assertTrue(s2.id() > s.id(), "ids are never reused");
         mgr.deactivate();
@@ -254,5 +237,36 @@ class SessionManagerImplTest {
         assertEquals("t-a", list.get(0).protocol());
         assertEquals(2, list.get(0).activeSessions());
         assertEquals(0, list.get(1).activeSessions());
+    }
+
+    /** Defect 9 of issue 17: the app's destroy after a hot swap must not erase the TRANSPORT_GONE record. */
+    @Test
+    void endedSessionStaysListedWithItsReasonWhenItsAppDeletesIt() throws Exception {
+        SessionManager.Session s = mgr.create(spec(Direction.TX, "t-a"), "sdk:/127.0.0.1:40000", null);
+        mgr.unbindTransport(a, null);
+        assertTrue(mgr.delete(s.id(), "destroyed by its app"), "the app's destroy is accepted");
+        SessionInfo info = mgr.get(s.id()).orElseThrow(() -> new AssertionError("TRANSPORT_GONE record vanished"));
+        assertEquals(SessionState.TRANSPORT_GONE, info.state());
+        assertTrue(info.reason().contains("went away"), info.reason());
+        assertTrue(mgr.list().stream().anyMatch(i -> i.id() == s.id()), "listed");
+        // a session deleted while open is still forgotten at once
+        SessionManager.Session open = mgr.create(spec(Direction.TX, "t-b"), "x", null);
+        assertTrue(mgr.delete(open.id()));
+        assertTrue(mgr.get(open.id()).isEmpty());
+    }
+
+    /** Defect 5 of issue 17: one creator cannot take every session. */
+    @Test
+    void perCreatorQuotaLeavesRoomForOthers() throws Exception {
+        mgr.activate(config(Map.of("maxSessions", 10, "maxSessionsPerOwner", 3)), Map.of());
+        for (int i = 0; i < 3; i++) {
+            mgr.create(spec(Direction.TX, "t-a"), "grpc:ProxyControl", null);
+        }
+        SessionException e = assertThrows(SessionException.class,
+                () -> mgr.create(spec(Direction.TX, "t-a"), "grpc:ProxyControl", null));
+        assertEquals(ErrorCode.LIMIT_REACHED, e.code());
+        assertTrue(e.getMessage().contains("grpc:ProxyControl"), e.getMessage());
+        assertEquals(SessionState.ACTIVE, mgr.create(spec(Direction.TX, "t-a"), "sdk:/127.0.0.1:5000", null).info().state(),
+                "another creator still gets a session");
     }
 }
