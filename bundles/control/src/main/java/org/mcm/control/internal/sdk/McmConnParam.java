@@ -58,6 +58,8 @@ public final class McmConnParam {
     public static final int PAYLOAD_ST40_ANCILLARY = 4;
     public static final int PAYLOAD_RTSP_VIDEO = 5;
     public static final int PAYLOAD_RDMA_VIDEO = 6;
+    /** Buffer size upstream 24.09 gives a payload type 5 (RTSP/H.264) session: its {@code memif_nalu_size}. */
+    public static final long RTSP_BUFFER_SIZE = 5_184_000L;
 
     private final ByteBuffer buf;
 
@@ -186,7 +188,12 @@ public final class McmConnParam {
         String transport = transportFor(pt);
         MediaFormat format;
         boolean audio = pt == PAYLOAD_ST30_AUDIO || pt == PAYLOAD_NONE && width() == 0 && audioChannels() >= 1;
-        if (pt == PAYLOAD_NONE && width() == 0 && !audio) {
+        if (pt == PAYLOAD_RTSP_VIDEO && width() == 0) {
+            // H.264 access units: upstream 24.09 gives such a session 5 184 000-byte buffers whatever the app asks;
+            // a blob size in the union (our SDK's) may ask for more
+            long size = buf.getLong(OFF_ARGS);
+            format = new org.mcm.api.media.BlobFormat(size > RTSP_BUFFER_SIZE && size <= Integer.MAX_VALUE ? size : RTSP_BUFFER_SIZE);
+        } else if (pt == PAYLOAD_NONE && width() == 0 && !audio) {
             long size = buf.getLong(OFF_ARGS); // blob: the union's size_t (rdma transfer_size)
             format = new org.mcm.api.media.BlobFormat(size);
         } else if (audio) {
