@@ -34,16 +34,60 @@ public final class RtspTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(RtspTransport.class);
 
     private final Set<TransportSession> open = ConcurrentHashMap.newKeySet();
+    private final Set<RtspTxSession> published = ConcurrentHashMap.newKeySet();
     private volatile RtspSettings settings;
+    private volatile RtspServer server;
 
     @Activate
     void activate(RtspSettings s) {
         settings = s;
+        startServer(s);
     }
 
     @Modified
-    void modified(RtspSettings s) {
+    synchronized void modified(RtspSettings s) {
+        RtspSettings old = settings;
         settings = s;
+        if (old == null || old.rtspPort() != s.rtspPort() || !old.rtspBind().equals(s.rtspBind())
+                || !old.rtspUser().equals(s.rtspUser()) || !old.rtspPassword().equals(s.rtspPassword())
+                || old.maxRtpPacket() != s.maxRtpPacket()) {
+            RtspServer was = server;
+            server = null;
+            if (was != null) {
+                was.close();
+            }
+            startServer(s);
+            RtspServer now = server;
+            if (now != null) {
+                for (RtspTxSession t : published) {
+                    now.adopt(t.pub); // published streams stay; their clients reconnect
+                }
+            }
+        }
+    }
+
+    private void startServer(RtspSettings s) {
+        if (s.rtspPort() == 0) {
+            return;
+        }
+        try {
+            server = new RtspServer(s.rtspBind(), s.rtspPort(), s.rtspUser(), s.rtspPassword(), s.socketBuffer(),
+                    s.maxRtpPacket());
+            LOG.info("RTSP server listening on {}:{}{}", s.rtspBind(), server.port(),
+                    s.rtspUser().isEmpty() ? "" : " (authentication required)");
+        } catch (java.io.IOException e) {
+            LOG.warn("RTSP server cannot listen on {}:{}: {}; TX sessions of the rtsp transport are refused",
+                    s.rtspBind(), s.rtspPort(), e.getMessage());
+        }
+    }
+
+    /** The running RTSP server, or null. */
+    RtspServer server() {
+        return server;
+    }
+
+    void txClosed(RtspTxSession t) {
+        published.remove(t);
     }
 
     @Deactivate
@@ -53,6 +97,11 @@ public final class RtspTransport implements Transport {
             s.close();
         }
         open.clear();
+        RtspServer was = server;
+        server = null;
+        if (was != null) {
+            was.close();
+        }
         if (n > 0) {
             LOG.info("rtsp transport stopping: closed its {} session(s)", n);
         }
@@ -71,12 +120,12 @@ public final class RtspTransport implements Transport {
 
     @Override
     public String description() {
-        return "H.264 over RTP: cameras pushing RTP (upstream payload type 5)";
+        return "H.264 over RTP: cameras pushing RTP (upstream payload type 5), TX sessions served by the RTSP server";
     }
 
     @Override
     public Set<Direction> directions() {
-        return EnumSet.of(Direction.RX);
+        return EnumSet.allOf(Direction.class);
     }
 
     @Override
@@ -85,8 +134,10 @@ public final class RtspTransport implements Transport {
         if (s == null) {
             throw new TransportException("the rtsp transport is not active");
         }
-        if (spec.direction() != Direction.RX) {
-            throw new TransportException("rtsp carries RX sessions only");
+        if (spec.direction() == Direction.TX) {
+            RtspTxSession t = new RtspTxSession(spec, ctx, this, s);
+            published.add(t);
+            return track(t);
         }
         return track(new RtpRxSession(spec, ctx, s));
     }
