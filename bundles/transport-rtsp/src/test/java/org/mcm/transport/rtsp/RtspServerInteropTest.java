@@ -72,7 +72,11 @@ class RtspServerInteropTest {
 
     /** Camera into RX, its frames forwarded to the TX session as an app would; returns the TX session. */
     TransportSession chain(String name, int rtspPort) throws Exception {
-        transport.activate(Peers.settings(rtspPort, "", ""));
+        return chain(name, rtspPort, "", "");
+    }
+
+    TransportSession chain(String name, int rtspPort, String user, String password) throws Exception {
+        transport.activate(Peers.settings(rtspPort, user, password));
         TransportSession tx = transport.open(ConnectionSpec.builder(Direction.TX, "rtsp", new BlobFormat(5_184_000))
                 .option("name", name).build(), txContext(2));
         return tx;
@@ -180,6 +184,37 @@ class RtspServerInteropTest {
             assertSameStream(source, Files.readAllBytes(udpOut), "ffmpeg udp", 120);
             assertSameStream(source, Files.readAllBytes(gstOut), "gstreamer rtspsrc", 120);
             assertEquals(0L, rx.stats().get("frames_damaged"), rx.stats().toString());
+        }
+    }
+
+    /** With credentials set, FFmpeg with the right ones gets the stream (Digest), the wrong ones get nothing. */
+    @Test
+    void authenticationRequiredWhenConfigured() throws Exception {
+        Peers.require(Peers.GST, "gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly");
+        Peers.require(Peers.FFMPEG, "ffmpeg");
+        int rtspPort = Peers.freeTcpPort();
+        TransportSession tx = chain("secure", rtspPort, "viewer", "s3cret-pw");
+        int camPort = Peers.freeUdpPort();
+        Forward app = new Forward(tx.input());
+        Path ref = dir.resolve("ref.h264");
+        try (TransportSession rx = new RtpRxSession(ConnectionSpec.builder(Direction.RX, "rtsp",
+                new BlobFormat(5_184_000)).local(new Endpoint("", camPort)).build(), app, Peers.settings())) {
+            Process cam = camera(camPort, ref, 150);
+            Thread.sleep(500);
+            Path good = dir.resolve("good.h264");
+            Path bad = dir.resolve("bad.h264");
+            Process ok = ffmpeg("tcp", "rtsp://viewer:s3cret-pw@127.0.0.1:" + rtspPort + "/secure", good);
+            Process no = ffmpeg("udp", "rtsp://viewer:wrong@127.0.0.1:" + rtspPort + "/secure", bad);
+            assertTrue(no.waitFor(20, TimeUnit.SECONDS), "refused client ends");
+            assertTrue(no.exitValue() != 0, "refused client fails");
+            assertTrue(Peers.tail(dir.resolve("ffmpeg-udp.log")).contains("401"), Peers.tail(dir.resolve("ffmpeg-udp.log")));
+            assertTrue(cam.waitFor(30, TimeUnit.SECONDS), "camera ends");
+            Thread.sleep(300);
+            tx.close();
+            assertTrue(ok.waitFor(20, TimeUnit.SECONDS), Peers.tail(dir.resolve("ffmpeg-tcp.log")));
+            assertSameStream(Files.readAllBytes(ref), Files.readAllBytes(good), "ffmpeg with credentials", 60);
+            assertTrue(transport.server().authFailures.sum() >= 1);
+            assertTrue(!tx.stats().toString().contains("s3cret"));
         }
     }
 
