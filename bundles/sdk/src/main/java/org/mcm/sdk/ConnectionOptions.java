@@ -36,7 +36,7 @@ import org.mcm.api.media.VideoFormat;
 public final class ConnectionOptions {
 
     /** Transports the SDK knows how to request. */
-    public static final List<String> TRANSPORTS = List.of("local", "st2110-20", "st2110-22", "st2110-30");
+    public static final List<String> TRANSPORTS = List.of("local", "st2110-20", "st2110-22", "st2110-30", "rtsp");
 
     /** Largest IP text the upstream struct holds (46 bytes with the NUL). */
     public static final int MAX_HOST_LENGTH = 45;
@@ -244,6 +244,12 @@ public final class ConnectionOptions {
                         throw new IllegalArgumentException("transport " + o.transport + " carries video, not " + format);
                     }
                 }
+                case "rtsp" -> {
+                    // H.264 access units (upstream payload type 5): any video format or a blob sizes the buffers
+                    if (format instanceof AudioFormat) {
+                        throw new IllegalArgumentException("transport rtsp carries H.264 video, not " + format);
+                    }
+                }
                 case "st2110-30" -> {
                     if (!(format instanceof AudioFormat)) {
                         throw new IllegalArgumentException("transport st2110-30 carries audio, not " + format);
@@ -296,8 +302,8 @@ public final class ConnectionOptions {
             if (memifSocketPath == null && format instanceof VideoFormat v) {
                 org.mcm.sdk.internal.Wire.pixFmt(v.pixelFormat()); // upstream 24.09 numbering must have it
             }
-            if (format instanceof BlobFormat && !"local".equals(o.transport)) {
-                throw new IllegalArgumentException("blobs travel only over the local transport");
+            if (format instanceof BlobFormat && !"local".equals(o.transport) && !"rtsp".equals(o.transport)) {
+                throw new IllegalArgumentException("blobs travel only over the local and rtsp transports");
             }
             return o;
         }

@@ -82,6 +82,7 @@ public final class Wire {
     public static final int PAYLOAD_ST20_VIDEO = 1;
     public static final int PAYLOAD_ST22_VIDEO = 2;
     public static final int PAYLOAD_ST30_AUDIO = 3;
+    public static final int PAYLOAD_RTSP_VIDEO = 5;
     public static final int PAYLOAD_RDMA_VIDEO = 6;
     public static final int CODEC_NONE = 0;
     public static final int CODEC_JPEGXS = 1;
@@ -129,6 +130,7 @@ public final class Wire {
             case "st2110-20" -> PAYLOAD_ST20_VIDEO;
             case "st2110-22" -> PAYLOAD_ST22_VIDEO;
             case "st2110-30" -> PAYLOAD_ST30_AUDIO;
+            case "rtsp" -> PAYLOAD_RTSP_VIDEO;
             default -> throw new IllegalArgumentException("transport '" + transport + "' has no upstream payload type");
         };
     }

@@ -58,6 +58,8 @@ public final class McmConnParam {
     public static final int PAYLOAD_ST40_ANCILLARY = 4;
     public static final int PAYLOAD_RTSP_VIDEO = 5;
     public static final int PAYLOAD_RDMA_VIDEO = 6;
+    /** Buffer size upstream 24.09 gives a payload type 5 (RTSP/H.264) session: its {@code memif_nalu_size}. */
+    public static final long RTSP_BUFFER_SIZE = 5_184_000L;
 
     /** ST 2110-40 buffers as upstream 24.09 sizes them: TX 255 bytes (one ANC packet's words), RX one datagram. */
     static final int ANC_TX_BUFFER = 255;
@@ -147,8 +149,9 @@ public final class McmConnParam {
 
     /**
      * Transport protocol name for the upstream payload type, as upstream 24.09's media_proxy routes it: NONE (0)
-     * and any type it does not know are ST 2110-20 (its {@code default:} case); RTSP (5) only means something to a
-     * receiver there (a sender of type 5 is ST 2110-20 too); RDMA (6) names a transport this proxy does not have
+     * and any type it does not know are ST 2110-20 (its {@code default:} case); RTSP (5) is the H.264 transport
+     * (upstream only serves receivers with it: its memif query answers nothing for a type-5 sender, so no upstream app
+     * sends with it; here a type-5 sender is published by the RTSP server); RDMA (6) names a transport this proxy does not have
      * (refused with a clear "no transport 'rdma'"). This proxy's {@code local} transport is never reached through
      * a payload type: it has commands of its own ({@link SdkProtocol#CMD_CREATE_SESSION_LOCAL}).
      */
@@ -157,7 +160,7 @@ public final class McmConnParam {
             case PAYLOAD_ST22_VIDEO -> "st2110-22";
             case PAYLOAD_ST30_AUDIO -> "st2110-30";
             case PAYLOAD_ST40_ANCILLARY -> "st2110-40";
-            case PAYLOAD_RTSP_VIDEO -> dir == Direction.RX ? "rtsp" : "st2110-20";
+            case PAYLOAD_RTSP_VIDEO -> "rtsp";
             case PAYLOAD_RDMA_VIDEO -> "rdma";
             default -> "st2110-20"; // ST20_VIDEO, NONE and every unknown value, as upstream
         };
@@ -209,6 +212,11 @@ public final class McmConnParam {
             // upstream 24.09 (MTL): a TX buffer holds the user data words of one ANC packet (memif buffers of 255
             // bytes), an RX buffer one RTP packet; the rate is the anc_args fps (union: type, format, double fps)
             format = new org.mcm.api.media.BlobFormat(dir == Direction.TX ? ANC_TX_BUFFER : ANC_RX_BUFFER);
+        } else if (!local && pt == PAYLOAD_RTSP_VIDEO && width() == 0) {
+            // H.264 access units: upstream 24.09 gives such a session 5 184 000-byte buffers whatever the app asks;
+            // a blob size in the union (our SDK's) may ask for more
+            long size = buf.getLong(OFF_ARGS);
+            format = new org.mcm.api.media.BlobFormat(size > RTSP_BUFFER_SIZE && size <= Integer.MAX_VALUE ? size : RTSP_BUFFER_SIZE);
         } else if (local && width() == 0 && !audio) {
             long size = buf.getLong(OFF_ARGS); // blob: the union's size_t (rdma transfer_size)
             format = new org.mcm.api.media.BlobFormat(size);

@@ -133,6 +133,30 @@ class McmConnParamTest {
         assertEquals("jpegxs", spec.options().get("codec"));
     }
 
+    /** rtsp_recver_app (24.09): RX, payload type 5, remote ip, local port, video args all zero. */
+    @Test
+    void rtspVideoReceiverGetsUpstreamsFixedBufferSize() {
+        byte[] b = image();
+        ByteBuffer w = le(b);
+        w.putInt(0, 1);              // rx
+        str(b, 54, "9001");          // local_addr.port
+        str(b, 60, "127.0.0.1");     // remote_addr.ip
+        w.putInt(228, 5);            // RTSP_VIDEO
+        ConnectionSpec spec = McmConnParam.wrap(b).toSpec();
+        assertEquals("rtsp", spec.transport());
+        assertEquals(Direction.RX, spec.direction());
+        assertEquals(9001, spec.local().port());
+        assertEquals(new org.mcm.api.media.BlobFormat(5_184_000), spec.format());
+        w.putLong(240, 8_000_000);   // our SDK's blob size asks for more
+        assertEquals(new org.mcm.api.media.BlobFormat(8_000_000), McmConnParam.wrap(b).toSpec().format());
+        w.putLong(240, 0);
+        w.putInt(264, 640);          // with video args: frame-sized buffers
+        w.putInt(268, 480);
+        w.putDouble(272, 30.0);
+        w.putInt(280, 0);
+        assertEquals(new VideoFormat(640, 480, Rational.of(30, 1), PixelFormat.NV12), McmConnParam.wrap(b).toSpec().format());
+    }
+
     /** Upstream 24.09's media_proxy: NONE and every unknown payload type are ST 2110-20 (its default case). */
     @Test
     void payloadNoneAndUnknownTypesAreSt2110_20AsUpstream() {
@@ -160,7 +184,7 @@ class McmConnParamTest {
                 assertTrue(spec.options().get("group") == null);
             }
         }
-        assertEquals("st2110-20", McmConnParam.transportFor(McmConnParam.PAYLOAD_RTSP_VIDEO, Direction.TX));
+        assertEquals("rtsp", McmConnParam.transportFor(McmConnParam.PAYLOAD_RTSP_VIDEO, Direction.TX));
         assertEquals("rtsp", McmConnParam.transportFor(McmConnParam.PAYLOAD_RTSP_VIDEO, Direction.RX));
         assertEquals("rdma", McmConnParam.transportFor(McmConnParam.PAYLOAD_RDMA_VIDEO, Direction.TX));
         assertEquals("st2110-30", McmConnParam.transportFor(3, Direction.RX));
