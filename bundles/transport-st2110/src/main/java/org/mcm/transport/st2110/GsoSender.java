@@ -89,6 +89,9 @@ final class GsoSender implements AutoCloseable {
             lens.setInt(8L * i + 4, i == n - 1 ? lastLen : dataLen);
         }
         long r = NetNative.mcmnet_send(fd, addrs, lens, 2 * n, n > 1 ? segment : 0);
+        if (r == -111) { // ECONNREFUSED: an ICMP port unreachable came back for an earlier datagram
+            throw new java.net.PortUnreachableException("UDP send failed: the unicast receiver is not listening (errno 111)");
+        }
         if (r < 0) {
             throw new IOException("UDP send failed: errno " + (-r));
         }

@@ -162,6 +162,10 @@ final class VideoTxSession implements TransportSession {
                 }
             } catch (ClosedChannelException e) {
                 break;
+            } catch (java.net.PortUnreachableException e) {
+                // a unicast receiver that is not (yet, or no longer) listening loses this frame, not the session
+                // (IS-05 re-targets receivers while senders run)
+                counters.sendErrors.increment();
             } catch (IOException e) {
                 counters.sendErrors.increment();
                 ctx.failed("ST 2110-20 send failed: " + e.getMessage());
