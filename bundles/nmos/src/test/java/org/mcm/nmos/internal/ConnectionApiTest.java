@@ -217,4 +217,19 @@ class ConnectionApiTest {
         error(Http.post(api + "bulk/senders", "{}"), 400);
         error(Http.get(api + "bulk/senders"), 405);
     }
+
+    @Test
+    void consolePageShowsRegistryAndConnectionState() throws Exception {
+        String body = Schemas.MAPPER.createObjectNode().put("sender_id", senderId).put("master_enable", true)
+                .set("transport_file", Schemas.MAPPER.createObjectNode().put("data", sdp).put("type", "application/sdp")).toString();
+        body = body.substring(0, body.length() - 1) + json(",'activation':{'mode':'activate_immediate'}}");
+        assertEquals(200, Http.patch(rx("staged"), body).code());
+        String html = StatusPage.html(node, sessions);
+        assertTrue(html.contains(node.snapshot().node().id()));
+        assertTrue(html.contains("no registry configured"), html);
+        assertTrue(html.contains("<td>receiver</td><td>" + receiverId + "</td><td>ACTIVE</td><td>true</td><td>" + senderId + "</td>"), html);
+        assertTrue(html.contains("activated "), html);
+        assertEquals("&lt;b&gt;&amp;&quot;", StatusPage.esc("<b>&\""));
+        assertTrue(StatusPage.html(null, null).contains("not running"));
+    }
 }
