@@ -26,8 +26,10 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
 
     final long id;
     final String owner;
-    final ConnectionSpec spec;
-    final Transport transport;
+    volatile ConnectionSpec spec;
+    volatile Transport transport;
+    /** Serializes {@link SessionManagerImpl#reconnect} calls on this session. */
+    final Object reconnectLock = new Object();
     private final SessionManagerImpl manager;
     private final SessionManager.AppAttachment attach;
     private final Instant created;
@@ -113,6 +115,45 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
         }
         if (terminal == SessionState.FAILED) {
             manager.counters.increment("sessions_failed");
+        }
+        manager.fire(this);
+        return true;
+    }
+
+    /** Closes the transport session but stays open without one (CREATED) until reconnected or ended. */
+    void disconnect(String why) {
+        TransportSession old;
+        synchronized (this) {
+            if (state.isTerminal()) {
+                return;
+            }
+            old = transportSession;
+            transportSession = null;
+            state = SessionState.CREATED;
+            reason = why;
+        }
+        if (old != null) {
+            try {
+                old.close();
+            } catch (RuntimeException e) {
+                LOG.warn("session {}: transport close failed: {}", id, e.toString());
+            }
+        }
+        manager.fire(this);
+    }
+
+    /** Carries on over a newly opened transport session; false (and {@code ts} closed) if the session ended meanwhile. */
+    boolean connect(ConnectionSpec newSpec, Transport newTransport, TransportSession ts) {
+        synchronized (this) {
+            if (state.isTerminal()) {
+                ts.close();
+                return false;
+            }
+            spec = newSpec;
+            transport = newTransport;
+            transportSession = ts;
+            state = SessionState.ACTIVE;
+            reason = "";
         }
         manager.fire(this);
         return true;

@@ -427,6 +427,74 @@ public class SessionManagerImpl implements SessionManager {
                 "no loaded transport understands this session description (loaded: " + availableProtocols() + ")");
     }
 
+    @Override
+    public SessionInfo reconnect(long id, ConnectionSpec spec) throws SessionException {
+        SessionImpl s = sessions.get(id);
+        if (s == null || s.state().isTerminal()) {
+            throw new SessionException(ErrorCode.NOT_FOUND, "no open session " + id);
+        }
+        synchronized (s.reconnectLock) {
+            if (spec == null) {
+                s.disconnect("disconnected: no peer connected");
+                LOG.info("session {} disconnected", id);
+                return s.info();
+            }
+            ConnectionSpec old = s.spec;
+            if (spec.direction() != old.direction()) {
+                throw new SessionException(ErrorCode.INVALID_ARGUMENT,
+                        "session " + id + " is " + old.direction() + ", the new spec " + spec.direction());
+            }
+            if (spec.format().bufferSize() != old.format().bufferSize()) {
+                throw new SessionException(ErrorCode.INVALID_ARGUMENT, "session " + id + " carries " + old.format()
+                        + " (" + old.format().bufferSize() + " bytes a buffer); " + spec.format() + " does not fit");
+            }
+            TransportEntry entry = transportFor(spec.transport());
+            if (entry == null) {
+                throw new SessionException(ErrorCode.UNKNOWN_TRANSPORT, "no transport '" + spec.transport() + "' is loaded");
+            }
+            if (!entry.transport.directions().contains(spec.direction())) {
+                throw new SessionException(ErrorCode.UNSUPPORTED_DIRECTION,
+                        "transport '" + spec.transport() + "' cannot carry " + spec.direction());
+            }
+            Transport oldTransport = s.transport;
+            boolean wasConnected = s.state() == SessionState.ACTIVE;
+            s.disconnect("reconnecting");
+            try {
+                if (!s.connect(spec, entry.transport, openOn(entry.transport, spec, s))) {
+                    throw new SessionException(ErrorCode.NOT_FOUND, "session " + id + " ended while reconnecting");
+                }
+            } catch (SessionException e) {
+                if (wasConnected && isBound(oldTransport)) {
+                    try {
+                        s.connect(old, oldTransport, openOn(oldTransport, old, s));
+                    } catch (SessionException again) {
+                        s.end(SessionState.FAILED, "reconnect failed (" + e.getMessage() + ") and the previous peer could not be reopened: "
+                                + again.getMessage());
+                    }
+                } else {
+                    s.disconnect("disconnected: " + e.getMessage());
+                }
+                throw e;
+            }
+            counters.increment("sessions_reconnected");
+            LOG.info("session {} reconnected: {} over {} local {} remote {}", id, spec.format(), spec.transport(),
+                    spec.local(), spec.remote());
+            return s.info();
+        }
+    }
+
+    private static TransportSession openOn(Transport t, ConnectionSpec spec, SessionImpl s) throws SessionException {
+        try {
+            return t.open(spec, s);
+        } catch (TransportException e) {
+            throw new SessionException(ErrorCode.TRANSPORT_FAILED, e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new SessionException(ErrorCode.INVALID_ARGUMENT, e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new SessionException(ErrorCode.TRANSPORT_FAILED, "transport '" + spec.transport() + "' failed to open: " + e, e);
+        }
+    }
+
     /** Proxy-wide counters, for the gRPC stats call and the console. */
     public Map<String, Long> counters() {
         Map<String, Long> c = counters.snapshot();

@@ -269,4 +269,40 @@ class SessionManagerImplTest {
         assertEquals(SessionState.ACTIVE, mgr.create(spec(Direction.TX, "t-a"), "sdk:/127.0.0.1:5000", null).info().state(),
                 "another creator still gets a session");
     }
+
+    @Test
+    void reconnectKeepsTheSessionAndRestoresThePreviousPeerOnFailure() throws Exception {
+        SessionManager.Session s = mgr.create(spec(Direction.TX, "t-a"), "x", null);
+        ConnectionSpec moved = ConnectionSpec.builder(Direction.TX, "t-b", new BlobFormat(100))
+                .remote(new org.mcm.api.connection.Endpoint("239.1.1.1", 5004)).build();
+        SessionInfo after = mgr.reconnect(s.id(), moved);
+        assertEquals(SessionState.ACTIVE, after.state());
+        assertEquals(moved, after.spec());
+        assertEquals(0, a.open.get(), "the old transport session is closed");
+        assertEquals(1, b.open.get());
+        assertTrue(s.input().accept(HeapFrame.allocate(10)), "the app's frames go to the new transport");
+        assertEquals(1, b.frames.get());
+
+        ConnectionSpec refused = ConnectionSpec.builder(Direction.TX, "t-a", new BlobFormat(100)).option("refuse", "yes").build();
+        assertEquals(ErrorCode.TRANSPORT_FAILED, assertThrows(SessionException.class, () -> mgr.reconnect(s.id(), refused)).code());
+        assertEquals(moved, s.info().spec(), "nothing half-applied: back on the previous peer");
+        assertEquals(SessionState.ACTIVE, s.info().state());
+        assertEquals(1, b.open.get());
+
+        assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(SessionException.class,
+                () -> mgr.reconnect(s.id(), ConnectionSpec.builder(Direction.TX, "t-a", new BlobFormat(200)).build())).code());
+        assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(SessionException.class,
+                () -> mgr.reconnect(s.id(), spec(Direction.RX, "t-a"))).code());
+        assertEquals(ErrorCode.UNKNOWN_TRANSPORT, assertThrows(SessionException.class,
+                () -> mgr.reconnect(s.id(), spec(Direction.TX, "t-zz"))).code());
+
+        SessionInfo off = mgr.reconnect(s.id(), null);
+        assertEquals(SessionState.CREATED, off.state());
+        assertEquals(0, b.open.get(), "disconnect closes the transport session");
+        assertFalse(s.input().accept(HeapFrame.allocate(10)), "no peer: frames are dropped");
+        assertEquals(SessionState.ACTIVE, mgr.reconnect(s.id(), spec(Direction.TX, "t-a")).state());
+        assertEquals(1, a.open.get());
+        mgr.delete(s.id());
+        assertEquals(ErrorCode.NOT_FOUND, assertThrows(SessionException.class, () -> mgr.reconnect(s.id(), null)).code());
+    }
 }

@@ -1,0 +1,117 @@
+package org.mcm.nmos.internal;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+
+import org.mcm.api.session.SessionInfo;
+import org.mcm.api.session.SessionListener;
+import org.mcm.api.session.SessionManager;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy as an NMOS node (IS-04 v1.3 Node API and registration, IS-05 v1.1 Connection API). Listens for session
+ * changes to keep the registry current. A change of configuration restarts the node.
+ */
+@Component(service = {SessionListener.class, NmosComponent.class}, immediate = true, configurationPid = NmosComponent.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = NmosComponent.Config.class)
+public class NmosComponent implements SessionListener {
+
+    public static final String PID = "org.mcm.nmos";
+    private static final Logger LOG = LoggerFactory.getLogger(NmosComponent.class);
+
+    @ObjectClassDefinition(name = "MCM NMOS node",
+            description = "The proxy as an AMWA NMOS node: IS-04 Node API and registration, IS-05 Connection API.")
+    public @interface Config {
+        @AttributeDefinition(name = "Enabled", description = "Serve the Node and Connection APIs and register.")
+        boolean enabled() default true;
+
+        @AttributeDefinition(name = "Bind address", description = "Address the Node and Connection APIs listen on (loopback by default; the facility's controllers need an address they can reach).")
+        String bind() default "127.0.0.1";
+
+        @AttributeDefinition(name = "Port", description = "TCP port of the Node and Connection APIs (0: any free port).", min = "0", max = "65535")
+        int port() default 8012;
+
+        @AttributeDefinition(name = "Advertised host", description = "Address put in the hrefs and sent to the registry; the bind address when empty.")
+        String host() default "";
+
+        @AttributeDefinition(name = "Label", description = "Label of the node and its device.")
+        String label() default "MCM media proxy";
+
+        @AttributeDefinition(name = "Id seed", description = "Name the stable resource ids are derived from; two proxies on one network need different seeds. The host name when empty.")
+        String seed() default "";
+
+        @AttributeDefinition(name = "Media interface address", description = "Address of the media interface (IS-05 constraints, 'auto'); the bind address when empty.")
+        String interfaceIp() default "";
+
+        @AttributeDefinition(name = "Registries", description = "IS-04 registries in priority order, as base URLs (http://registry:8235). Empty: no registration.")
+        String[] registries() default {};
+
+        @AttributeDefinition(name = "Heartbeat interval (ms)", description = "Time between registry heartbeats (IS-04 recommends 5000).", min = "100")
+        long heartbeatMillis() default 5000;
+    }
+
+    @Reference
+    SessionManager sessions;
+
+    private volatile NmosService service;
+
+    @Activate
+    void activate(Config c) {
+        if (!c.enabled()) {
+            LOG.info("NMOS node disabled by configuration");
+            return;
+        }
+        String seed = c.seed().isBlank() ? hostName() : c.seed();
+        List<String> registries = c.registries() == null ? List.of() : Arrays.asList(c.registries());
+        Settings s = new Settings(c.bind(), c.port(), c.host(), c.label(), seed, c.interfaceIp(), registries, c.heartbeatMillis());
+        NmosService n = new NmosService(sessions, s);
+        try {
+            n.start();
+            service = n;
+        } catch (IOException e) {
+            n.stop();
+            LOG.error("NMOS node cannot listen on {}:{}: {} (the proxy carries on without NMOS)", c.bind(), c.port(), e.getMessage());
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        NmosService n = service;
+        service = null;
+        if (n != null) {
+            n.stop();
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "mcm-proxy";
+        }
+    }
+
+    @Override
+    public void sessionChanged(SessionInfo session) {
+        NmosService n = service;
+        if (n != null && Model.carried(session) || n != null && session.state().isTerminal()) {
+            n.changed();
+        }
+    }
+
+    /** For the Web Console page: the running node, or null. */
+    NmosService service() {
+        return service;
+    }
+}
