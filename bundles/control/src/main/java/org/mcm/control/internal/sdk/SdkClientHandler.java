@@ -237,7 +237,7 @@ final class SdkClientHandler implements Runnable {
         } catch (SessionException e) {
             link.close();
             counters.increment("sdk_requests_failed");
-            LOG.warn("{}: create session failed: {}; closing the connection so the client fails at once", peer, e);
+            LOG.warn("{}: create session failed: {}; closing the connection so the client fails at once", peer, e.getMessage());
             return false;
         }
         if (spec.direction() == org.mcm.api.connection.Direction.TX) {

@@ -140,7 +140,7 @@ class SessionManagerImplTest {
 
             @Override
             public int bypassWaitMs() {
-                return 20;
+                return 100;
             }
         };
     }
