@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * apply to the run they are given for only ({@link LaunchOverrides}). ConfigAdmin
  * (the Web Console's Configuration tab, a {@code .cfg} in {@code deploy/}) holds what persists.
  */
-@Component(immediate = true)
+@Component(service = LaunchConfiguration.class, immediate = true)
 public class LaunchConfiguration {
 
     public static final String SDK_PID = "org.mcm.control.sdk";

@@ -20,17 +20,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The command-line flags of this run ({@code -t}, {@code -g}, {@code -i}, {@code -d}, {@code --memif-dir}; framework
  * properties set by the launcher), applied without storing them in the operator's configurations: the flags apply
- * to the run they are given for, the stored values (Web Console, {@code .cfg}) to runs without them. During its run
- * a flag wins over the stored value; a different stored value is named in a warning once, so an operator who edits a
- * flagged setting knows it takes effect at the next start without the flag.
+ * to the run they are given for, the stored values (Web Console, {@code .cfg}) to runs without them. At start a flag
+ * wins over the stored value (a different stored value is named in a warning); a change the operator makes while
+ * the proxy runs wins over the flag from then on (the latest decision wins) and is stored.
  *
  * <p>The proxy's listeners lay the flags over their configuration ({@link #overlay}); the data-plane flags, which
  * transport bundles read, go into {@value LaunchConfiguration#DATAPLANE_RUN_PID}, written at every start and
  * deleted when the run has none. {@code -d kernel:<if>} without {@code -i}: when the stored media address is not
  * one of that interface's addresses, the interface's first IPv4 address (else its first address) is used.
  */
-@Component(service = LaunchOverrides.class, immediate = true)
-public class LaunchOverrides {
+@Component(service = {LaunchOverrides.class, org.osgi.service.cm.ConfigurationListener.class}, immediate = true)
+public class LaunchOverrides implements org.osgi.service.cm.ConfigurationListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(LaunchOverrides.class);
 
@@ -41,6 +41,10 @@ public class LaunchOverrides {
 
     @org.osgi.service.component.annotations.Reference
     org.osgi.service.cm.ConfigurationAdmin cm;
+
+    /** Ordering only: the defaults are stored first, so what this run first reads is the stored state. */
+    @org.osgi.service.component.annotations.Reference
+    LaunchConfiguration defaults;
 
     @Activate
     void activate(BundleContext ctx) {
@@ -79,9 +83,31 @@ public class LaunchOverrides {
             return;
         }
         java.util.Dictionary<String, Object> stored = cm.getConfiguration(LaunchConfiguration.DATAPLANE_PID, "?").getProperties();
-        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>(dataPlaneRun(stored == null ? null : stored.get("ip")));
-        warnIfDifferent(LaunchConfiguration.DATAPLANE_PID, stored, props);
-        run.updateIfDifferent(props);
+        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        for (Map.Entry<String, Object> e : dataPlaneRun(stored == null ? null : stored.get("ip")).entrySet()) {
+            if (holds(LaunchConfiguration.DATAPLANE_PID, e.getKey(), stored == null ? null : stored.get(e.getKey()), e.getValue())) {
+                props.put(e.getKey(), e.getValue());
+            }
+        }
+        if (props.isEmpty()) {
+            run.delete();
+        } else {
+            run.updateIfDifferent(props);
+        }
+    }
+
+    /** The operator changed the data plane during the run: the flags it changed stop applying. */
+    @Override
+    public void configurationEvent(org.osgi.service.cm.ConfigurationEvent event) {
+        if (event.getType() == org.osgi.service.cm.ConfigurationEvent.CM_UPDATED
+                && LaunchConfiguration.DATAPLANE_PID.equals(event.getPid())
+                && flags.containsKey(LaunchConfiguration.DATAPLANE_PID)) {
+            try {
+                writeDataPlaneRun();
+            } catch (java.io.IOException | RuntimeException e) {
+                LOG.warn("cannot update this run's data-plane flags: {}", e.toString());
+            }
+        }
     }
 
     /** This run's data-plane values: the flags, plus the device's address when -d comes without -i. */
@@ -106,23 +132,25 @@ public class LaunchOverrides {
         if (forPid == null || forPid.isEmpty()) {
             return config;
         }
+        Map<String, Object> effective = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : forPid.entrySet()) {
+            Object stored;
             try {
-                Object stored = type.getMethod(e.getKey()).invoke(config);
-                if (!Objects.equals(String.valueOf(stored), String.valueOf(e.getValue())) && !isDefault(pid, e.getKey(), stored)
-                        && warned.add(pid + "/" + e.getKey() + "=" + stored)) {
-                    LOG.warn("{} {}: the command line's {} holds for this run over the stored {} (Web Console / .cfg); "
-                            + "the stored value applies when the proxy starts without that flag", pid, e.getKey(),
-                            e.getValue(), stored);
-                }
+                stored = type.getMethod(e.getKey()).invoke(config);
             } catch (ReflectiveOperationException | RuntimeException x) {
-                // no such attribute: nothing to compare
+                continue; // no such attribute
             }
+            if (holds(pid, e.getKey(), stored, e.getValue())) {
+                effective.put(e.getKey(), e.getValue());
+            }
+        }
+        if (effective.isEmpty()) {
+            return config;
         }
         return (A) java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
                 (proxy, method, args) -> {
-                    if (method.getParameterCount() == 0 && forPid.containsKey(method.getName())) {
-                        Object v = forPid.get(method.getName());
+                    if (method.getParameterCount() == 0 && effective.containsKey(method.getName())) {
+                        Object v = effective.get(method.getName());
                         Class<?> r = method.getReturnType();
                         if (r == int.class) {
                             return ((Number) v).intValue();
@@ -137,19 +165,34 @@ public class LaunchOverrides {
                 });
     }
 
-    private void warnIfDifferent(String pid, java.util.Dictionary<String, Object> stored, Map<String, Object> run) {
-        if (stored == null) {
-            return;
+    /** The stored value of each flagged setting when this run first read it: changed since = the operator's. */
+    private final Map<String, String> storedAtStart = new ConcurrentHashMap<>();
+    /** Flagged settings the operator changed during the run: their flag no longer applies. */
+    private final Set<String> released = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Whether the flag still holds over the stored value: yes until the stored value changes during the run (an
+     * edit in the Web Console or a .cfg): the latest decision wins, and the flag is dropped for the rest of the run.
+     */
+    boolean holds(String pid, String key, Object stored, Object flag) {
+        String id = pid + "/" + key;
+        if (released.contains(id)) {
+            return false;
         }
-        for (Map.Entry<String, Object> e : run.entrySet()) {
-            Object s = stored.get(e.getKey());
-            if (s != null && !Objects.equals(String.valueOf(s), String.valueOf(e.getValue())) && !isDefault(pid, e.getKey(), s)
-                    && warned.add(pid + "/" + e.getKey() + "=" + s)) {
-                LOG.warn("{} {}: the command line's {} holds for this run over the stored {} (Web Console / .cfg); "
-                        + "the stored value applies when the proxy starts without that flag", pid, e.getKey(),
-                        e.getValue(), s);
-            }
+        String now = String.valueOf(stored);
+        String first = storedAtStart.putIfAbsent(id, now);
+        if (first != null && !first.equals(now)) {
+            released.add(id);
+            LOG.info("{} {}: changed to {} during the run: it replaces the command line's {} now", pid, key, stored, flag);
+            return false;
         }
+        if (first == null && !now.equals(String.valueOf(flag)) && !isDefault(pid, key, stored)
+                && warned.add(id + "=" + now)) {
+            LOG.warn("{} {}: the command line's {} holds for this run over the stored {} (Web Console / .cfg); the "
+                    + "stored value applies when the proxy starts without that flag, or when it is changed while it "
+                    + "runs", pid, key, flag, stored);
+        }
+        return true;
     }
 
     /** The stored value is the built-in default (nothing an operator chose): no warning needed. */

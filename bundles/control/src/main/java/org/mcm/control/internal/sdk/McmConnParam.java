@@ -143,9 +143,9 @@ public final class McmConnParam {
 
     /**
      * Transport protocol name for the upstream payload type, as upstream 24.09's media_proxy routes it: NONE (0)
-     * and any type it does not know are ST 2110-20 (its {@code default:} case); RTSP (5) only means something to a
-     * receiver there (a sender of type 5 is ST 2110-20 too); RDMA (6) names a transport this proxy does not have
-     * (refused with a clear "no transport 'rdma'"). This proxy's {@code local} transport is never reached through
+     * and any type it does not know are ST 2110-20 (its {@code default:} case); RTSP (5) and RDMA (6) name
+     * transports of their own (this proxy has neither built in: refused with a clear "no transport 'rtsp'" unless
+     * a bundle provides one). This proxy's {@code local} transport is never reached through
      * a payload type: it has commands of its own ({@link SdkProtocol#CMD_CREATE_SESSION_LOCAL}).
      */
     public static String transportFor(int payloadType, Direction dir) {
@@ -153,7 +153,7 @@ public final class McmConnParam {
             case PAYLOAD_ST22_VIDEO -> "st2110-22";
             case PAYLOAD_ST30_AUDIO -> "st2110-30";
             case PAYLOAD_ST40_ANCILLARY -> "st2110-40";
-            case PAYLOAD_RTSP_VIDEO -> dir == Direction.RX ? "rtsp" : "st2110-20";
+            case PAYLOAD_RTSP_VIDEO -> "rtsp";
             case PAYLOAD_RDMA_VIDEO -> "rdma";
             default -> "st2110-20"; // ST20_VIDEO, NONE and every unknown value, as upstream
         };

@@ -82,4 +82,17 @@ class LaunchOverridesTest {
         assertEquals("eth0", LaunchOverrides.interfaceName("kernel:eth0"));
         assertEquals("eth0", LaunchOverrides.interfaceName("eth0"));
     }
+
+    @Test
+    void aChangeWhileRunningWinsOverTheFlagForTheRestOfTheRun() {
+        LaunchOverrides o = new LaunchOverrides();
+        o.activate(Map.of("mcm.sdk.port", "18802")::get);
+        assertEquals(18802, o.overlay("org.mcm.control.sdk", stored(8002, "0.0.0.0", "compat"), Listener.class).port());
+        assertEquals(18802, o.overlay("org.mcm.control.sdk", stored(8002, "127.0.0.1", "compat"), Listener.class).port(),
+                "another setting changed: the flag still holds");
+        assertEquals(9100, o.overlay("org.mcm.control.sdk", stored(9100, "0.0.0.0", "compat"), Listener.class).port(),
+                "the operator set the port while it runs: the latest decision wins");
+        assertEquals(8002, o.overlay("org.mcm.control.sdk", stored(8002, "0.0.0.0", "compat"), Listener.class).port(),
+                "and the flag does not come back");
+    }
 }

@@ -140,7 +140,7 @@ class McmConnParamTest {
                 assertTrue(spec.options().get("group") == null);
             }
         }
-        assertEquals("st2110-20", McmConnParam.transportFor(McmConnParam.PAYLOAD_RTSP_VIDEO, Direction.TX));
+        assertEquals("rtsp", McmConnParam.transportFor(McmConnParam.PAYLOAD_RTSP_VIDEO, Direction.TX));
         assertEquals("rtsp", McmConnParam.transportFor(McmConnParam.PAYLOAD_RTSP_VIDEO, Direction.RX));
         assertEquals("rdma", McmConnParam.transportFor(McmConnParam.PAYLOAD_RDMA_VIDEO, Direction.TX));
         assertEquals("st2110-30", McmConnParam.transportFor(3, Direction.RX));
