@@ -58,6 +58,11 @@ final class GsoSender implements AutoCloseable {
             return null;
         }
         int fd = NetNative.mcmnet_udp_open(src, srcPort, dst, dstPort, ttl, sndbuf);
+        if (fd < 0 && srcPort != 0) {
+            // the source port is taken (a receiver on this host listens on it, as with upstream's default sample
+            // apps, which use one port for both): send from an ephemeral port, as Udp.sender does
+            fd = NetNative.mcmnet_udp_open(src, 0, dst, dstPort, ttl, sndbuf);
+        }
         if (fd < 0) {
             return null;
         }

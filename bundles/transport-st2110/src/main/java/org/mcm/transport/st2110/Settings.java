@@ -3,7 +3,7 @@ package org.mcm.transport.st2110;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-/** Settings of the ST 2110 transports (PID org.mcm.transport.st2110) plus the data-plane address (org.mcm.dataplane). */
+/** Settings of the ST 2110 transports (PID org.mcm.transport.st2110) plus the data-plane address and device (org.mcm.dataplane, with this run's -i/-d from org.mcm.dataplane.run laid over it). */
 @ObjectClassDefinition(name = "MCM ST 2110 transports", description = "Kernel-socket ST 2110-20, -22, -30 and -40 senders and receivers.")
 public @interface Settings {
 

@@ -123,7 +123,7 @@ final class St2110Transports {
     }
 
     @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Video.PROTOCOL,
-            configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
+            configurationPid = {"org.mcm.dataplane", "org.mcm.dataplane.run", "org.mcm.transport.st2110"})
     public static final class Video extends Base {
         static final String PROTOCOL = "st2110-20";
 
@@ -171,7 +171,7 @@ final class St2110Transports {
      * transport and its sessions with it, and its return brings it back).
      */
     @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Jxs.PROTOCOL,
-            configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
+            configurationPid = {"org.mcm.dataplane", "org.mcm.dataplane.run", "org.mcm.transport.st2110"})
     public static final class Jxs extends Base {
         static final String PROTOCOL = "st2110-22";
 
@@ -206,7 +206,7 @@ final class St2110Transports {
     }
 
     @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Audio.PROTOCOL,
-            configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
+            configurationPid = {"org.mcm.dataplane", "org.mcm.dataplane.run", "org.mcm.transport.st2110"})
     public static final class Audio extends Base {
         static final String PROTOCOL = "st2110-30";
 

@@ -48,7 +48,17 @@ final class Udp {
                     }
                     ch.setOption(StandardSocketOptions.IP_MULTICAST_LOOP, true);
                 }
-                ch.bind(new InetSocketAddress(src, local.port()));
+                try {
+                    ch.bind(new InetSocketAddress(src, local.port()));
+                } catch (java.net.BindException e) {
+                    if (local.port() == 0) {
+                        throw e;
+                    }
+                    // the source port is taken, typically by a receiver on this host (upstream's default sample
+                    // apps use one port for both ends; upstream's user-space stack never collides): send from an
+                    // ephemeral port instead; receivers do not filter on the source port
+                    ch.bind(new InetSocketAddress(src, 0));
+                }
                 ch.connect(new InetSocketAddress(dst, remote.port()));
                 return ch;
             } catch (IOException | RuntimeException e) {

@@ -18,15 +18,21 @@ import org.slf4j.LoggerFactory;
  * Creates the listener and data-plane configurations with their defaults when none exist yet (the listeners require
  * their configuration). The command-line choices of {@code media_proxy} (passed by the launcher as framework
  * properties {@code mcm.sdk.port}, {@code mcm.grpc.port}, {@code mcm.dataplane.ip}, ...) are NOT written here: they
- * apply to the run they are given for only, laid over the stored values by {@link LaunchOverrides}. ConfigAdmin
+ * apply to the run they are given for only ({@link LaunchOverrides}). ConfigAdmin
  * (the Web Console's Configuration tab, a {@code .cfg} in {@code deploy/}) holds what persists.
  */
-@Component(immediate = true)
+@Component(service = LaunchConfiguration.class, immediate = true)
 public class LaunchConfiguration {
 
     public static final String SDK_PID = "org.mcm.control.sdk";
     public static final String GRPC_PID = "org.mcm.control.grpc";
     public static final String DATAPLANE_PID = "org.mcm.dataplane";
+    /**
+     * This run's data-plane flags ({@code -i}, {@code -d}), rewritten at every start and deleted when the run has
+     * none: readers of {@link #DATAPLANE_PID} list it after that PID (DS merges later PIDs over earlier ones), so a
+     * flag holds for its run and never outlives it.
+     */
+    public static final String DATAPLANE_RUN_PID = "org.mcm.dataplane.run";
 
     /** The settings the command line can give for one run: configuration key, framework property, default. */
     static final List<Setting> SETTINGS = List.of(

@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.util.Collections;
-import java.util.Dictionary;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -13,25 +12,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
-import org.osgi.service.cm.ConfigurationPlugin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Lays the command-line flags of this run ({@code -t}, {@code -g}, {@code -i}, {@code -d}, {@code --memif-dir}, as
- * framework properties) over the stored configuration each time ConfigAdmin hands it to a component, without
- * storing them: the flags apply to the run they are given for, the stored values (Web Console, {@code .cfg}) apply
- * to runs without them. A flag wins over the stored value during its run; a different stored value is named in a
- * warning once, so an operator who edits a flagged setting knows it takes effect at the next start without the flag.
+ * The command-line flags of this run ({@code -t}, {@code -g}, {@code -i}, {@code -d}, {@code --memif-dir}; framework
+ * properties set by the launcher), applied without storing them in the operator's configurations: the flags apply
+ * to the run they are given for, the stored values (Web Console, {@code .cfg}) to runs without them. At start a flag
+ * wins over the stored value (a different stored value is named in a warning); a change the operator makes while
+ * the proxy runs wins over the flag from then on (the latest decision wins) and is stored.
  *
- * <p>{@code -d kernel:<if>} without {@code -i}: when the media address in force is not one of that interface's
- * addresses, the interface's first IPv4 address (else its first address) is used for this run.
+ * <p>The proxy's listeners lay the flags over their configuration ({@link #overlay}); the data-plane flags, which
+ * transport bundles read, go into {@value LaunchConfiguration#DATAPLANE_RUN_PID}, written at every start and
+ * deleted when the run has none. {@code -d kernel:<if>} without {@code -i}: when the stored media address is not
+ * one of that interface's addresses, the interface's first IPv4 address (else its first address) is used.
  */
-@Component(service = ConfigurationPlugin.class, property = "service.cmRanking:Integer=100")
-public class LaunchOverrides implements ConfigurationPlugin {
+@Component(service = {LaunchOverrides.class, org.osgi.service.cm.ConfigurationListener.class}, immediate = true)
+public class LaunchOverrides implements org.osgi.service.cm.ConfigurationListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(LaunchOverrides.class);
 
@@ -40,9 +39,21 @@ public class LaunchOverrides implements ConfigurationPlugin {
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private Function<String, NetworkInterface> interfaces = LaunchOverrides::byName;
 
+    @org.osgi.service.component.annotations.Reference
+    org.osgi.service.cm.ConfigurationAdmin cm;
+
+    /** Ordering only: the defaults are stored first, so what this run first reads is the stored state. */
+    @org.osgi.service.component.annotations.Reference
+    LaunchConfiguration defaults;
+
     @Activate
     void activate(BundleContext ctx) {
         activate(ctx::getProperty);
+        try {
+            writeDataPlaneRun();
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.error("ERROR: cannot apply the data-plane flags of this run: {}", e.toString());
+        }
     }
 
     void activate(Function<String, String> frameworkProperty) {
@@ -63,34 +74,140 @@ public class LaunchOverrides implements ConfigurationPlugin {
         }
     }
 
+    /** Writes this run's -i/-d into the run PID, or deletes it when the run has neither. */
+    private void writeDataPlaneRun() throws java.io.IOException {
+        org.osgi.service.cm.Configuration run = cm.getConfiguration(LaunchConfiguration.DATAPLANE_RUN_PID, "?");
+        Map<String, Object> dp = flags.get(LaunchConfiguration.DATAPLANE_PID);
+        if (dp == null || dp.isEmpty()) {
+            run.delete();
+            return;
+        }
+        java.util.Dictionary<String, Object> stored = cm.getConfiguration(LaunchConfiguration.DATAPLANE_PID, "?").getProperties();
+        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        for (Map.Entry<String, Object> e : dataPlaneRun(stored == null ? null : stored.get("ip")).entrySet()) {
+            if (holds(LaunchConfiguration.DATAPLANE_PID, e.getKey(), stored == null ? null : stored.get(e.getKey()), e.getValue())) {
+                props.put(e.getKey(), e.getValue());
+            }
+        }
+        if (props.isEmpty()) {
+            run.delete();
+        } else {
+            run.updateIfDifferent(props);
+        }
+    }
+
+    /** The operator changed the data plane during the run: the flags it changed stop applying. */
+    @Override
+    public void configurationEvent(org.osgi.service.cm.ConfigurationEvent event) {
+        if (event.getType() == org.osgi.service.cm.ConfigurationEvent.CM_UPDATED
+                && LaunchConfiguration.DATAPLANE_PID.equals(event.getPid())
+                && flags.containsKey(LaunchConfiguration.DATAPLANE_PID)) {
+            try {
+                writeDataPlaneRun();
+            } catch (java.io.IOException | RuntimeException e) {
+                LOG.warn("cannot update this run's data-plane flags: {}", e.toString());
+            }
+        }
+    }
+
+    /** This run's data-plane values: the flags, plus the device's address when -d comes without -i. */
+    Map<String, Object> dataPlaneRun(Object storedIp) {
+        Map<String, Object> dp = new LinkedHashMap<>(flags.getOrDefault(LaunchConfiguration.DATAPLANE_PID, Map.of()));
+        if (dp.containsKey("device") && !dp.containsKey("ip")) {
+            String ip = addressFor(String.valueOf(dp.get("device")), storedIp == null ? "127.0.0.1" : storedIp.toString());
+            if (ip != null) {
+                dp.put("ip", ip);
+            }
+        }
+        return dp;
+    }
+
+    /**
+     * The configuration with this run's flags for {@code pid} laid over it: a view of the annotation-typed
+     * configuration whose methods named like a flagged key return the flag's value.
+     */
+    @SuppressWarnings("unchecked")
+    public <A> A overlay(String pid, A config, Class<A> type) {
+        Map<String, Object> forPid = flags.get(pid);
+        if (forPid == null || forPid.isEmpty()) {
+            return config;
+        }
+        Map<String, Object> effective = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : forPid.entrySet()) {
+            Object stored;
+            try {
+                stored = type.getMethod(e.getKey()).invoke(config);
+            } catch (ReflectiveOperationException | RuntimeException x) {
+                continue; // no such attribute
+            }
+            if (holds(pid, e.getKey(), stored, e.getValue())) {
+                effective.put(e.getKey(), e.getValue());
+            }
+        }
+        if (effective.isEmpty()) {
+            return config;
+        }
+        return (A) java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+                (proxy, method, args) -> {
+                    if (method.getParameterCount() == 0 && effective.containsKey(method.getName())) {
+                        Object v = effective.get(method.getName());
+                        Class<?> r = method.getReturnType();
+                        if (r == int.class) {
+                            return ((Number) v).intValue();
+                        }
+                        return r == String.class ? String.valueOf(v) : v;
+                    }
+                    try {
+                        return method.invoke(config, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    /** The stored value of each flagged setting when this run first read it: changed since = the operator's. */
+    private final Map<String, String> storedAtStart = new ConcurrentHashMap<>();
+    /** Flagged settings the operator changed during the run: their flag no longer applies. */
+    private final Set<String> released = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Whether the flag still holds over the stored value: yes until the stored value changes during the run (an
+     * edit in the Web Console or a .cfg): the latest decision wins, and the flag is dropped for the rest of the run.
+     */
+    boolean holds(String pid, String key, Object stored, Object flag) {
+        String id = pid + "/" + key;
+        if (released.contains(id)) {
+            return false;
+        }
+        String now = String.valueOf(stored);
+        String first = storedAtStart.putIfAbsent(id, now);
+        if (first != null && !first.equals(now)) {
+            released.add(id);
+            LOG.info("{} {}: changed to {} during the run: it replaces the command line's {} now", pid, key, stored, flag);
+            return false;
+        }
+        if (first == null && !now.equals(String.valueOf(flag)) && !isDefault(pid, key, stored)
+                && warned.add(id + "=" + now)) {
+            LOG.warn("{} {}: the command line's {} holds for this run over the stored {} (Web Console / .cfg); the "
+                    + "stored value applies when the proxy starts without that flag, or when it is changed while it "
+                    + "runs", pid, key, flag, stored);
+        }
+        return true;
+    }
+
+    /** The stored value is the built-in default (nothing an operator chose): no warning needed. */
+    private static boolean isDefault(String pid, String key, Object stored) {
+        for (LaunchConfiguration.Setting s : LaunchConfiguration.SETTINGS) {
+            if (s.pid().equals(pid) && s.key().equals(key)) {
+                return String.valueOf(s.defaultValue()).equals(String.valueOf(stored));
+            }
+        }
+        return false;
+    }
+
     /** For tests: how interface names are looked up. */
     void interfaces(Function<String, NetworkInterface> lookup) {
         this.interfaces = lookup;
-    }
-
-    @Override
-    public void modifyConfiguration(ServiceReference<?> reference, Dictionary<String, Object> properties) {
-        Object pid = properties.get("service.pid");
-        Map<String, Object> forPid = pid == null ? null : flags.get(pid.toString());
-        if (forPid == null) {
-            return;
-        }
-        for (Map.Entry<String, Object> e : forPid.entrySet()) {
-            Object stored = properties.get(e.getKey());
-            properties.put(e.getKey(), e.getValue());
-            if (stored != null && !Objects.equals(String.valueOf(stored), String.valueOf(e.getValue()))
-                    && warned.add(pid + "/" + e.getKey() + "=" + stored)) {
-                LOG.warn("{} {}: the command line's {} holds for this run over the stored {} (Web Console / .cfg); "
-                        + "the stored value applies when the proxy starts without that flag", pid, e.getKey(),
-                        e.getValue(), stored);
-            }
-        }
-        if (LaunchConfiguration.DATAPLANE_PID.equals(pid) && forPid.containsKey("device") && !forPid.containsKey("ip")) {
-            String ip = addressFor(String.valueOf(forPid.get("device")), String.valueOf(properties.get("ip")));
-            if (ip != null) {
-                properties.put("ip", ip);
-            }
-        }
     }
 
     /**

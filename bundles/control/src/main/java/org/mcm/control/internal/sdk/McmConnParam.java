@@ -149,10 +149,10 @@ public final class McmConnParam {
 
     /**
      * Transport protocol name for the upstream payload type, as upstream 24.09's media_proxy routes it: NONE (0)
-     * and any type it does not know are ST 2110-20 (its {@code default:} case); RTSP (5) is the H.264 transport
-     * (upstream only serves receivers with it: its memif query answers nothing for a type-5 sender, so no upstream app
-     * sends with it; here a type-5 sender is published by the RTSP server); RDMA (6) names a transport this proxy does not have
-     * (refused with a clear "no transport 'rdma'"). This proxy's {@code local} transport is never reached through
+     * and any type it does not know are ST 2110-20 (its {@code default:} case); RTSP (5) is the rtsp transport in both
+     * directions (upstream only serves receivers with it: its memif query answers nothing for a type-5 sender, so no
+     * upstream app sends with it; here a type-5 sender is published by the RTSP server); RDMA (6) names a transport
+     * this proxy does not have (refused with a clear "no transport 'rdma'"). This proxy's {@code local} transport is never reached through
      * a payload type: it has commands of its own ({@link SdkProtocol#CMD_CREATE_SESSION_LOCAL}).
      */
     public static String transportFor(int payloadType, Direction dir) {

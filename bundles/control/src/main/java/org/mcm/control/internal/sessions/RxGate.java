@@ -37,6 +37,8 @@ final class RxGate {
     private final AtomicInteger state = new AtomicInteger();
     /** A sender on this proxy feeds this receiver: the transport gets no buffers. */
     private volatile boolean bypassed;
+    /** The last bypass delivery found no room: do not hold the sender up again until the app takes a frame. */
+    private volatile boolean starving;
 
     final LongAdder framesWire = new LongAdder();
     final LongAdder framesBypass = new LongAdder();
@@ -136,6 +138,16 @@ final class RxGate {
             return Result.BUSY;
         }
         try {
+            Result r = deliverNow(f, starving ? 0 : waitNanos);
+            starving = r == Result.NO_BUFFER;
+            return r;
+        } finally {
+            state.set(0);
+        }
+    }
+
+    private Result deliverNow(Frame f, long waitNanos) throws InterruptedException {
+        {
             if (sink.canShare(f)) {
                 if (sink.acceptShared(f, waitNanos, TimeUnit.NANOSECONDS)) {
                     framesBypass.increment();
@@ -167,8 +179,6 @@ final class RxGate {
             framesBypass.increment();
             bytesCopied.add(len);
             return Result.COPIED;
-        } finally {
-            state.set(0);
         }
     }
 

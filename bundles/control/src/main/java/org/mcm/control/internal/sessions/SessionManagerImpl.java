@@ -45,8 +45,14 @@ import org.slf4j.LoggerFactory;
  * {@link SessionState#TRANSPORT_GONE} so apps, the gRPC API and the console can see what happened.
  */
 @Component(service = SessionManager.class, configurationPid = {SessionManagerImpl.PID,
-        org.mcm.control.internal.config.LaunchConfiguration.DATAPLANE_PID})
+        org.mcm.control.internal.config.LaunchConfiguration.DATAPLANE_PID,
+        org.mcm.control.internal.config.LaunchConfiguration.DATAPLANE_RUN_PID})
 public class SessionManagerImpl implements SessionManager {
+
+    /** Ordering only: this run's data-plane flags (-i/-d) are in place ({@code org.mcm.dataplane.run}) first. */
+    @org.osgi.service.component.annotations.Reference
+    org.mcm.control.internal.config.LaunchOverrides launchOverrides;
+
 
     /**
      * Carries the Metatype of {@value #PID} for the Web Console (the manager itself also reads the data plane's
@@ -82,8 +88,9 @@ public class SessionManagerImpl implements SessionManager {
         String bypass() default "auto";
 
         @AttributeDefinition(name = "Bypass wait (ms)", description = "How long a bypassing sender waits for a free "
-                + "buffer of the receiver's app before that receiver misses the frame (counted as bypass_no_buffer).", min = "0")
-        int bypassWaitMs() default 20;
+                + "buffer of the receiver's app before that receiver misses the frame (counted as bypass_no_buffer); after "
+                + "a miss the sender does not wait for that receiver again until it takes a frame.", min = "0")
+        int bypassWaitMs() default 100;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionManagerImpl.class);
@@ -96,7 +103,7 @@ public class SessionManagerImpl implements SessionManager {
     ProxyCounters counters;
     private volatile Config config;
     final BypassRouter bypass = new BypassRouter();
-    private volatile long bypassWaitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
+    private volatile long bypassWaitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     public SessionManagerImpl() {
     }

@@ -413,6 +413,13 @@ class BypassTest {
         assertEquals(1, stat(tx, "bypass_no_buffer"));
         assertEquals(1, stat(rx, "bypass_no_buffer"));
         assertEquals(SessionState.ACTIVE, tx.info().state());
+        send(tx, frame());
+        assertEquals(2, stat(tx, "bypass_no_buffer"));
+        app.free.set(4); // the app reads again
+        byte[] c = frame();
+        send(tx, c);
+        assertEquals(2, stat(tx, "frames_bypass"));
+        assertArrayEquals(c, app.got.get(1));
     }
 
     @Test
