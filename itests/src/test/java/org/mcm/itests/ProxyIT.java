@@ -132,7 +132,7 @@ public class ProxyIT {
             assertTrue(reply, reply.matches("Create MTL TX session: \\d+"));
             int id = Integer.parseInt(reply.substring(reply.lastIndexOf(' ') + 1));
             assertEquals("ACTIVE", c.state(id));
-            assertTrue(c.transports().containsAll(List.of("st2110-20", "st2110-30")));
+            assertTrue(c.transports().containsAll(List.of("st2110-20", "st2110-30", "st2110-40")));
             assertEquals("gPRC reply: well received.", c.upstreamStop(id));
             assertEquals("NOT_FOUND", c.state(id));
             // a bad request gets upstream's failure text, with the reason

@@ -24,6 +24,8 @@ import org.mcm.api.media.VideoFormat;
  * TX: {@code remote} = destination address and port, {@code local.port} = UDP source port. RX: {@code remote.host}
  * = sender or multicast group, {@code local.port} = UDP port to listen on, {@code local.host} = multicast source
  * filter (all as upstream).</li>
+ * <li>{@code st2110-40} (ancillary data, a blob format; upstream payload type 4): buffers as upstream 24.09 sizes
+ * them, TX the user data words of one ANC packet (255 bytes), RX one RTP packet (1460 bytes); endpoints as above.</li>
  * <li>{@code local} (any format, the default for blobs): app to app through the proxy's shared memory, no network.
  * Sent with this proxy's own create command (18, pooled 19), never as an upstream payload type: upstream 24.09 takes
  * payload type 0 (NONE) for ST 2110-20, and so does this proxy. {@code remote} (host and optional port) names the group: a TX and the RXs
@@ -36,7 +38,8 @@ import org.mcm.api.media.VideoFormat;
 public final class ConnectionOptions {
 
     /** Transports the SDK knows how to request. */
-    public static final List<String> TRANSPORTS = List.of("local", "st2110-20", "st2110-22", "st2110-30", "rtsp");
+    public static final List<String> TRANSPORTS = List.of("local", "st2110-20", "st2110-22", "st2110-30", "st2110-40",
+            "rtsp");
 
     /** Largest IP text the upstream struct holds (46 bytes with the NUL). */
     public static final int MAX_HOST_LENGTH = 45;
@@ -255,6 +258,12 @@ public final class ConnectionOptions {
                         throw new IllegalArgumentException("transport st2110-30 carries audio, not " + format);
                     }
                 }
+                case "st2110-40" -> {
+                    if (!(format instanceof BlobFormat)) {
+                        throw new IllegalArgumentException("transport st2110-40 carries ancillary data (a blob), not "
+                                + format);
+                    }
+                }
                 default -> {
                     if (memifSocketPath == null && remote.host().isEmpty()) {
                         throw new IllegalArgumentException("transport local needs a remote key (remote host, "
@@ -302,8 +311,9 @@ public final class ConnectionOptions {
             if (memifSocketPath == null && format instanceof VideoFormat v) {
                 org.mcm.sdk.internal.Wire.pixFmt(v.pixelFormat()); // upstream 24.09 numbering must have it
             }
-            if (format instanceof BlobFormat && !"local".equals(o.transport) && !"rtsp".equals(o.transport)) {
-                throw new IllegalArgumentException("blobs travel only over the local and rtsp transports");
+            if (format instanceof BlobFormat && !"local".equals(o.transport) && !"rtsp".equals(o.transport)
+                    && !"st2110-40".equals(o.transport)) {
+                throw new IllegalArgumentException("blobs travel only over the local, rtsp and st2110-40 transports");
             }
             return o;
         }

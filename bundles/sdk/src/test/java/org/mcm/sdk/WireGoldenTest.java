@@ -131,6 +131,23 @@ class WireGoldenTest {
     }
 
     @Test
+    void ancillaryAsUpstreamPayloadType4WithAncArgs() {
+        ConnectionOptions o = ConnectionOptions.builder(new org.mcm.api.media.BlobFormat(255)).transport("st2110-40")
+                .remote("127.0.0.1", 9200).build();
+        java.nio.ByteBuffer p = java.nio.ByteBuffer.wrap(Wire.connParam(Direction.TX, o))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(4, p.getInt(228), "PAYLOAD_TYPE_ST40_ANCILLARY");
+        assertEquals(0, p.getInt(240), "anc_args.type: frame level");
+        assertEquals(0, p.getInt(244), "anc_args.format: closed caption");
+        assertEquals(0.0, p.getDouble(248), "anc_args.fps: the proxy's default");
+        assertEquals(0, p.getInt(264), "no video width");
+        VideoFormat v = new VideoFormat(640, 480, Rational.of(30, 1), PixelFormat.YUV422P10LE);
+        assertThrows(IllegalArgumentException.class, () -> ConnectionOptions.builder(v).transport("st2110-40").build());
+        assertThrows(IllegalArgumentException.class, () -> ConnectionOptions.builder(new org.mcm.api.media.BlobFormat(255))
+                .transport("st2110-20").build());
+    }
+
+    @Test
     void optionsRejectWhatTheProtocolCannotCarry() {
         VideoFormat v210 = new VideoFormat(1920, 1080, Rational.of(50, 1), PixelFormat.V210);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

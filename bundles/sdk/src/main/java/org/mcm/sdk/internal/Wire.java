@@ -82,6 +82,7 @@ public final class Wire {
     public static final int PAYLOAD_ST20_VIDEO = 1;
     public static final int PAYLOAD_ST22_VIDEO = 2;
     public static final int PAYLOAD_ST30_AUDIO = 3;
+    public static final int PAYLOAD_ST40_ANCILLARY = 4;
     public static final int PAYLOAD_RTSP_VIDEO = 5;
     public static final int PAYLOAD_RDMA_VIDEO = 6;
     public static final int CODEC_NONE = 0;
@@ -130,6 +131,7 @@ public final class Wire {
             case "st2110-20" -> PAYLOAD_ST20_VIDEO;
             case "st2110-22" -> PAYLOAD_ST22_VIDEO;
             case "st2110-30" -> PAYLOAD_ST30_AUDIO;
+            case "st2110-40" -> PAYLOAD_ST40_ANCILLARY;
             case "rtsp" -> PAYLOAD_RTSP_VIDEO;
             default -> throw new IllegalArgumentException("transport '" + transport + "' has no upstream payload type");
         };
@@ -196,6 +198,9 @@ public final class Wire {
             b.putShort(OFF_ARGS + 8, (short) a.channels());
             b.putInt(OFF_ARGS + 12, audioSampling(a.sampleRate()));
             b.putInt(OFF_ARGS + 16, a.packetTime().ordinal());
+        } else if ("st2110-40".equals(o.transport())) {
+            // anc_args: type ANC_TYPE_FRAME_LEVEL, format ANC_FORMAT_CLOSED_CAPTION, fps 0 (the proxy's default rate)
+            b.putInt(OFF_ARGS, 0).putInt(OFF_ARGS + 4, 0).putDouble(OFF_ARGS + 8, 0.0);
         } else {
             b.putLong(OFF_ARGS, ((BlobFormat) f).maxSize());
         }
