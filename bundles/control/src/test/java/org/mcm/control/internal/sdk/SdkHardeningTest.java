@@ -325,4 +325,43 @@ class SdkHardeningTest {
             return "fake";
         }
     }
+
+    // ---- defect 6 ----------------------------------------------------------------------------------------------
+
+    @Test
+    void refusalsLogOneLineEachRateLimitedPerSourceWithoutStackTraces() throws Exception {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        int port = start(Map.of("trustedNetworks", new String[] {"127.0.0.1/32"}), Map.of("maxSessions", 1));
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            // a trusted client refused at the session limit, 20 times: the refusal names the reason, no stack trace
+            Socket holder = connect(port, null);
+            createSt20(holder);
+            for (int i = 0; i < 20; i++) {
+                try (Socket s = SdkAuthTest.connect(port, null)) {
+                    s.getOutputStream().write(createSt20());
+                    assertEquals(-1, s.getInputStream().read());
+                }
+            }
+            // an untrusted address, 20 times
+            for (int i = 0; i < 20; i++) {
+                try (Socket s = SdkAuthTest.connect(port, InetAddress.getByName("127.0.0.2"))) {
+                    s.getOutputStream().write(createSt20());
+                    assertEquals(-1, s.getInputStream().read());
+                }
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> counters.get("sdk_auth_refused") == 20
+                    && counters.get("sdk_requests_failed") == 20);
+        } finally {
+            System.setErr(err);
+        }
+        String log = captured.toString(StandardCharsets.UTF_8);
+        long lines = log.lines().filter(l -> l.contains("SdkClientHandler")).count();
+        assertTrue(lines <= 10, "at most 5 lines per source per 10 s, got " + lines + ":\n" + log);
+        assertTrue(lines >= 2, "each source still gets its line:\n" + log);
+        assertTrue(log.lines().noneMatch(l -> l.startsWith("\tat ") || l.contains("{}")), "no stack trace, no {}:\n" + log);
+        assertTrue(log.contains("session limit of 1 reached"), log);
+        assertEquals(30, counters.get("log_lines_held"), "the rest counted");
+    }
 }
