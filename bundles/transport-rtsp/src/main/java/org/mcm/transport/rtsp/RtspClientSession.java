@@ -39,6 +39,8 @@ final class RtspClientSession implements TransportSession {
 
     private static final Logger LOG = LoggerFactory.getLogger(RtspClientSession.class);
     static final int RESPONSE_TIMEOUT_MS = 10_000;
+    /** How long to wait for an answer (option {@code timeout}, seconds, 1..60; default 10). */
+    private final int responseTimeoutMs;
     static final int NO_MEDIA_TIMEOUT_MS = 10_000;
     static final int UDP_FIRST_PACKET_MS = 4_000;
 
@@ -84,6 +86,15 @@ final class RtspClientSession implements TransportSession {
             throw new TransportException("rtsp_transport must be udp, tcp or auto, not '" + m + "'");
         }
         mode = m;
+        try {
+            int t = Integer.parseInt(spec.options().getOrDefault("timeout", "10").trim());
+            if (t < 1 || t > 60) {
+                throw new NumberFormatException();
+            }
+            responseTimeoutMs = t * 1000;
+        } catch (NumberFormatException e) {
+            throw new TransportException("timeout must be 1..60 seconds");
+        }
         payloadType = spec.payloadType();
         source = ctx.frameSource() == null ? NoApp.SOURCE : ctx.frameSource();
         sink = ctx.output() == null ? NoApp.SINK : ctx.output();
@@ -111,7 +122,7 @@ final class RtspClientSession implements TransportSession {
                 why = e.getMessage();
             } catch (SocketTimeoutException e) {
                 rtspErrors.increment();
-                why = "no answer from the server within " + RESPONSE_TIMEOUT_MS / 1000 + " s";
+                why = "no answer from the server within " + responseTimeoutMs / 1000 + " s";
             } catch (IOException e) {
                 why = e.getClass().getSimpleName() + ": " + e.getMessage();
             } catch (RuntimeException e) {
@@ -155,7 +166,7 @@ final class RtspClientSession implements TransportSession {
         Socket s = new Socket();
         socket = s;
         s.connect(new InetSocketAddress(url.host, url.port), 5000);
-        s.setSoTimeout(RESPONSE_TIMEOUT_MS);
+        s.setSoTimeout(responseTimeoutMs);
         s.setTcpNoDelay(true);
         InputStream in = new BufferedInputStream(s.getInputStream(), 65536);
         out = s.getOutputStream();
