@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """A GStreamer RTSP server (libgstrtspserver through python3-gi) for the transport's client tests.
 
-Usage: gst_rtsp_server.py PORT PATH REF_FILE [USER PASSWORD [basic|digest]] [--protocols udp|tcp|all]
+Usage: gst_rtsp_server.py PORT PATH REF_FILE [USER PASSWORD [basic|digest]] [--protocols=udp|tcp|all]
+       [--udp-source=PORT]
 
 Serves one shared H.264 stream at rtsp://127.0.0.1:PORT/PATH; the encoder's access units also go to REF_FILE
 (h264parse, byte-stream, one access unit per buffer) so a test can compare what its client received.
-Prints "ready" on standard output once it listens.
+With --udp-source the stream is not encoded here: RTP/H.264 arriving on that UDP port is re-payloaded (the
+benchmark's job). Prints "ready" on standard output once it listens.
 """
 import sys
 
@@ -33,6 +35,11 @@ factory.set_launch(
     "! x264enc key-int-max=15 bitrate=800 tune=zerolatency ! video/x-h264,profile=baseline ! tee name=t "
     "t. ! queue ! rtph264pay name=pay0 pt=96 config-interval=0 "
     "t. ! queue ! h264parse ! video/x-h264,stream-format=byte-stream,alignment=au ! filesink buffer-mode=unbuffered location=" + ref + " )")
+if "udp-source" in opts:
+    factory.set_launch(
+        "( udpsrc port=" + opts["udp-source"] + " buffer-size=8388608 "
+        "caps=application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96 "
+        "! rtph264depay ! rtph264pay name=pay0 pt=96 config-interval=-1 )")
 factory.set_shared(True)
 protocols = opts.get("protocols", "all")
 if protocols == "udp":
