@@ -197,6 +197,10 @@ final class RtspServer implements AutoCloseable {
         // TCP
         int channel = -1;
         private final ByteBuffer[] gather = new ByteBuffer[2];
+        // reused per packet: a direct header (no temporary copy inside the gathering write) and a view of the AU
+        private final ByteBuffer header = ByteBuffer.allocateDirect(14);
+        private ByteBuffer view;
+        private ByteBuffer viewOf;
 
         Client(Connection conn, Publication pub) {
             this.id = Long.toHexString(random.nextLong() & Long.MAX_VALUE);
@@ -209,8 +213,15 @@ final class RtspServer implements AutoCloseable {
 
         boolean sendRtp(byte[] hdr, int hdrLen, ByteBuffer b, int off, int len) throws IOException {
             if (rtp != null) {
-                gather[0] = ByteBuffer.wrap(hdr, 0, hdrLen);
-                gather[1] = b.duplicate().limit(off + len).position(off);
+                header.clear();
+                header.put(hdr, 0, hdrLen).flip();
+                if (viewOf != b) {
+                    view = b.duplicate();
+                    viewOf = b;
+                }
+                view.clear().position(off).limit(off + len);
+                gather[0] = header;
+                gather[1] = view;
                 rtp.write(gather);
                 return true;
             }
