@@ -70,9 +70,14 @@ class RtspClientInteropTest {
     }
 
     List<byte[]> receive(TestApp app, int n) throws Exception {
+        return receive(app, n, 15_000);
+    }
+
+    /** Up to n access units; the first may take firstMs (a reconnect pause), the others 15 s each. */
+    List<byte[]> receive(TestApp app, int n, long firstMs) throws Exception {
         List<byte[]> aus = new ArrayList<>();
         byte[] b;
-        while (aus.size() < n && (b = app.take(15_000)) != null) {
+        while (aus.size() < n && (b = app.take(aus.isEmpty() ? firstMs : 15_000)) != null) {
             aus.add(Peers.accessUnit(b));
         }
         return aus;
@@ -183,10 +188,18 @@ class RtspClientInteropTest {
             RtspServerInteropTest.waitFor(() -> s.stats().get("reconnects") >= 2, 15_000, "retries");
             app.drain();
             Path ref2 = dir.resolve("ref2.h264");
-            server(port, "cam", ref2);
+            Process back = server(port, "cam", ref2);
             List<byte[]> aus = receive(app, 50);
+            if (aus.size() < 45 && !back.isAlive()) {
+                // the python-gi server itself died (seen once, in PLAY): it comes back once more, the client must too
+                System.err.println("GStreamer RTSP server died: " + Peers.tail(dir.resolve("server-1.log")));
+                app.drain();
+                ref2 = dir.resolve("ref3.h264");
+                server(port, "cam", ref2);
+                aus = receive(app, 50, 40_000); // the client's pause may have grown to 30 s meanwhile
+            }
             assertTrue(aus.size() >= 45, "after the camera came back: " + aus.size() + " access units; server: "
-                    + Peers.tail(dir.resolve("server-1.log")));
+                    + Peers.tail(dir.resolve("server-" + (servers.size() - 1) + ".log")));
             Thread.sleep(300);
             assertServersStream(ref2, aus, "after the camera came back");
             assertEquals(1L, s.stats().get("connected"));
