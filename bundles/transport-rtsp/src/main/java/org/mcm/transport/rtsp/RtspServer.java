@@ -607,8 +607,16 @@ final class RtspServer implements AutoCloseable {
             List<String[]> h = new ArrayList<>(sessionHeader(c));
             h.add(new String[] {"Range", "npt=0.000-"});
             h.add(new String[] {"RTP-Info", "url=" + track + ";seq=" + c.seq + ";rtptime=" + c.rtptimeBase});
-            respond(RtspMessage.response(200, "OK", cseq, h, null));
-            c.playing = true; // after the response is queued: the first RTP packet follows it on TCP
+            byte[] ok = RtspMessage.response(200, "OK", cseq, h, null);
+            synchronized (c.pub) {
+                // under the publication's lock: no access unit can pass between the answer and the start, and on
+                // TCP the first RTP packet follows the answer
+                if (!out.offer(ok)) {
+                    close("client does not read its responses");
+                    return;
+                }
+                c.playing = true;
+            }
         }
     }
 
