@@ -96,7 +96,7 @@ public final class McmReceiver {
             try {
                 ByteBuffer d = b.data();
                 int len = b.length();
-                long[] stamp = AppSupport.readStamp(d, len);
+                long[] stamp = h264 ? null : AppSupport.readStamp(d, len); // H.264 carries no sender stamp
                 if (stamp != null) {
                     stamped = true;
                     long micros = (AppSupport.nowEpochNanos() - stamp[1]) / 1000;

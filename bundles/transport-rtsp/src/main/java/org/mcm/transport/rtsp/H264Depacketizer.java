@@ -48,6 +48,12 @@ final class H264Depacketizer {
     private boolean tooLarge;
     private boolean inFu;
     private long auTs;
+    private boolean auIdr;
+    private boolean auSps;
+    private boolean auPps;
+    // RTSP client: parameter sets from the SDP, put in front of the first IDR that lacks them; nothing before it
+    private byte[][] parameterSets;
+    private boolean waitForIdr;
 
     /**
      * @param payloadType RTP payload type to take, or 0 for any
@@ -57,6 +63,15 @@ final class H264Depacketizer {
         this.source = source;
         this.sink = sink;
         this.c = counters;
+    }
+
+    /**
+     * For the RTSP client: access units are delivered from the first IDR on, and that IDR gets these parameter
+     * sets (from the SDP's sprop-parameter-sets) in front when it lacks them.
+     */
+    void startAtIdr(byte[][] parameterSets) {
+        this.parameterSets = parameterSets;
+        this.waitForIdr = true;
     }
 
     /** One RTP packet: bytes 0..len of pkt (absolute indexes; position and limit are not used). */
@@ -156,6 +171,9 @@ final class H264Depacketizer {
 
     private void begin(ByteBuffer pkt, long ts) {
         open = true;
+        auIdr = false;
+        auSps = false;
+        auPps = false;
         damaged = false;
         tooLarge = false;
         inFu = false;
@@ -193,6 +211,7 @@ final class H264Depacketizer {
                 damaged = true;
                 inFu = false;
             }
+            saw(type);
             startCode();
             copy(pkt, off, end - off);
         } else if (type == NAL_STAP_A) {
@@ -216,6 +235,7 @@ final class H264Depacketizer {
                     damaged = true;
                     return;
                 }
+                saw(pkt.get(p) & 0x1F);
                 startCode();
                 copy(pkt, p, size);
                 p += size;
@@ -239,6 +259,7 @@ final class H264Depacketizer {
                     c.fuErrors.increment(); // the previous fragmented NAL unit never ended
                     damaged = true;
                 }
+                saw(fu & 0x1F);
                 startCode();
                 put((byte) ((h & 0xE0) | (fu & 0x1F)));
                 copy(pkt, off + 2, end - off - 2);
@@ -255,6 +276,16 @@ final class H264Depacketizer {
         } else {
             c.unsupportedNal.increment(); // STAP-B, MTAP16/24, FU-B (interleaved mode) or reserved types
             damaged = true;
+        }
+    }
+
+    private void saw(int type) {
+        if (type == 5) {
+            auIdr = true;
+        } else if (type == 7) {
+            auSps = true;
+        } else if (type == 8) {
+            auPps = true;
         }
     }
 
@@ -306,7 +337,12 @@ final class H264Depacketizer {
             c.framesTooLarge.increment();
         } else if (pos == HEADER + 1) {
             c.framesDamaged.increment(); // no NAL unit at all
+        } else if (waitForIdr && !auIdr) {
+            c.beforeSync.increment(); // the RTSP client starts at an IDR
+        } else if (waitForIdr && !insertParameterSets(o)) {
+            c.framesTooLarge.increment();
         } else {
+            waitForIdr = false;
             o.putLong(6, pos - HEADER);
             f.length(pos);
             f.timestamp(auTs);
@@ -321,6 +357,48 @@ final class H264Depacketizer {
         if (f != null) {
             f.release();
         }
+    }
+
+    /** Puts the SDP's parameter sets the IDR access unit lacks in front of its first NAL unit (behind an AUD). */
+    private boolean insertParameterSets(ByteBuffer o) {
+        if (parameterSets == null) {
+            return true;
+        }
+        int extra = 0;
+        for (byte[] ps : parameterSets) {
+            int t = ps.length > 0 ? ps[0] & 0x1F : 0;
+            if (t == 7 && !auSps || t == 8 && !auPps) {
+                extra += 3 + ps.length;
+            }
+        }
+        if (extra == 0) {
+            return true;
+        }
+        if (pos + extra > o.capacity()) {
+            return false;
+        }
+        int at = HEADER + 1; // behind the leading 00 byte, or behind an access unit delimiter, which comes first
+        if (pos > HEADER + 4 && (o.get(HEADER + 4) & 0x1F) == 9) {
+            int i = HEADER + 5;
+            while (i + 2 < pos && !(o.get(i) == 0 && o.get(i + 1) == 0 && o.get(i + 2) == 1)) {
+                i++;
+            }
+            at = i + 2 < pos ? i : pos;
+        }
+        byte[] tail = new byte[pos - at];
+        o.get(at, tail);
+        int w = at;
+        for (byte[] ps : parameterSets) {
+            int t = ps.length > 0 ? ps[0] & 0x1F : 0;
+            if (t == 7 && !auSps || t == 8 && !auPps) {
+                o.put(w, (byte) 0).put(w + 1, (byte) 0).put(w + 2, (byte) 1);
+                o.put(w + 3, ps);
+                w += 3 + ps.length;
+            }
+        }
+        o.put(w, tail);
+        pos += extra;
+        return true;
     }
 
     private void abandon(boolean count) {

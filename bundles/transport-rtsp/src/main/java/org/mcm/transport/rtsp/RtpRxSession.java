@@ -53,9 +53,14 @@ final class RtpRxSession implements TransportSession {
         String group = spec.remote().host();
         InetAddress ifAddr = address(spec.local().host().isEmpty() ? ip : spec.local().host(), "local address");
         InetAddress mcast = null;
-        if (!group.isEmpty()) {
-            InetAddress g = address(group, "remote address");
-            mcast = g.isMulticastAddress() ? g : null;
+        if (!group.isEmpty() && group.matches("[0-9A-Fa-f.:]+")) {
+            // only a multicast group matters here (upstream ignores the remote address of a type-5 session)
+            try {
+                InetAddress g = InetAddress.getByName(group);
+                mcast = g.isMulticastAddress() ? g : null;
+            } catch (IOException e) {
+                mcast = null;
+            }
         }
         try {
             DatagramChannel ch = DatagramChannel.open(ifAddr instanceof java.net.Inet6Address

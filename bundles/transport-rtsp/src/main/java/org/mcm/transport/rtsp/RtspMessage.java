@@ -180,7 +180,7 @@ final class RtspMessage {
                 }
             }
         }
-        if (start.startsWith("RTSP/")) {
+        if (start.startsWith("RTSP/") || start.matches("[A-Za-z]+/[0-9.]+ .*")) {
             String[] p = start.split(" ", 3);
             if (p.length < 2 || !p[0].equals("RTSP/1.0")) {
                 throw new RtspException("bad status line: '" + clip(start) + "'");

@@ -197,6 +197,10 @@ final class RtspServer implements AutoCloseable {
         // TCP
         int channel = -1;
         private final ByteBuffer[] gather = new ByteBuffer[2];
+        // reused per packet: a direct header (no temporary copy inside the gathering write) and a view of the AU
+        private final ByteBuffer header = ByteBuffer.allocateDirect(14);
+        private ByteBuffer view;
+        private ByteBuffer viewOf;
 
         Client(Connection conn, Publication pub) {
             this.id = Long.toHexString(random.nextLong() & Long.MAX_VALUE);
@@ -209,8 +213,15 @@ final class RtspServer implements AutoCloseable {
 
         boolean sendRtp(byte[] hdr, int hdrLen, ByteBuffer b, int off, int len) throws IOException {
             if (rtp != null) {
-                gather[0] = ByteBuffer.wrap(hdr, 0, hdrLen);
-                gather[1] = b.duplicate().limit(off + len).position(off);
+                header.clear();
+                header.put(hdr, 0, hdrLen).flip();
+                if (viewOf != b) {
+                    view = b.duplicate();
+                    viewOf = b;
+                }
+                view.clear().position(off).limit(off + len);
+                gather[0] = header;
+                gather[1] = view;
                 rtp.write(gather);
                 return true;
             }
@@ -596,8 +607,16 @@ final class RtspServer implements AutoCloseable {
             List<String[]> h = new ArrayList<>(sessionHeader(c));
             h.add(new String[] {"Range", "npt=0.000-"});
             h.add(new String[] {"RTP-Info", "url=" + track + ";seq=" + c.seq + ";rtptime=" + c.rtptimeBase});
-            respond(RtspMessage.response(200, "OK", cseq, h, null));
-            c.playing = true; // after the response is queued: the first RTP packet follows it on TCP
+            byte[] ok = RtspMessage.response(200, "OK", cseq, h, null);
+            synchronized (c.pub) {
+                // under the publication's lock: no access unit can pass between the answer and the start, and on
+                // TCP the first RTP packet follows the answer
+                if (!out.offer(ok)) {
+                    close("client does not read its responses");
+                    return;
+                }
+                c.playing = true;
+            }
         }
     }
 

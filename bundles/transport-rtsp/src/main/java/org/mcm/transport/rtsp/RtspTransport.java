@@ -120,7 +120,7 @@ public final class RtspTransport implements Transport {
 
     @Override
     public String description() {
-        return "H.264 over RTP: cameras pushing RTP (upstream payload type 5), TX sessions served by the RTSP server";
+        return "H.264 over RTP: cameras pushing RTP (upstream payload type 5), RTSP cameras (url option), TX sessions served by the RTSP server";
     }
 
     @Override
@@ -138,6 +138,9 @@ public final class RtspTransport implements Transport {
             RtspTxSession t = new RtspTxSession(spec, ctx, this, s);
             published.add(t);
             return track(t);
+        }
+        if (spec.options().containsKey("url")) {
+            return track(new RtspClientSession(spec, ctx, s));
         }
         return track(new RtpRxSession(spec, ctx, s));
     }

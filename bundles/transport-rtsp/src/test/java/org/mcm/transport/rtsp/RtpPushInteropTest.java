@@ -97,6 +97,20 @@ class RtpPushInteropTest {
         gstreamer("zero-latency");
     }
 
+    /**
+     * Upstream's recver_app passes its -s argument as the remote ip (its dump-file option collides with -s): upstream
+     * ignores the remote address of a type-5 session, so do we unless it is a multicast group.
+     */
+    @Test
+    void aRemoteAddressThatIsNoAddressIsIgnored() throws Exception {
+        int port = Peers.freeUdpPort();
+        TestApp app = new TestApp(2, 1 << 16);
+        try (RtpRxSession s = new RtpRxSession(ConnectionSpec.builder(Direction.RX, "rtsp", new BlobFormat(1 << 16))
+                .local(new Endpoint("", port)).remote(new Endpoint("data-sdk.264", 0)).build(), app, Peers.settings())) {
+            assertEquals(port, s.port());
+        }
+    }
+
     /** FFmpeg's RTP muxer (it aggregates small NAL units such as SPS/PPS into STAP-A) sending a file by -c copy. */
     @Test
     void ffmpegRtpMuxer() throws Exception {
