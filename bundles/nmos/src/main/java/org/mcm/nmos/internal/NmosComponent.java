@@ -105,7 +105,7 @@ public class NmosComponent implements SessionListener {
     @Override
     public void sessionChanged(SessionInfo session) {
         NmosService n = service;
-        if (n != null && Model.carried(session) || n != null && session.state().isTerminal()) {
+        if (n != null && (Model.carried(session) || session.state().isTerminal())) {
             n.changed();
         }
     }
