@@ -66,8 +66,62 @@ public class NmosComponent implements SessionListener {
 
     private volatile NmosService service;
 
+    private java.io.File keysFile;
+    private String frameworkId = "";
+
     @Activate
-    void activate(Config c) {
+    void activate(Config c, org.osgi.framework.BundleContext ctx) {
+        keysFile = ctx.getDataFile("session-keys.properties");
+        frameworkId = String.valueOf(ctx.getProperty(org.osgi.framework.Constants.FRAMEWORK_UUID));
+        start(c);
+    }
+
+    /**
+     * The keys the resource ids of the running sessions derive from, saved when the node stops: a bundle restart
+     * (the sessions live on, possibly re-targeted by IS-05) keeps their ids. Only the same framework run reads them.
+     */
+    private java.util.Map<Long, String> readKeys() {
+        java.util.Map<Long, String> out = new java.util.HashMap<>();
+        if (keysFile == null || !keysFile.isFile()) {
+            return out;
+        }
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.Reader r = java.nio.file.Files.newBufferedReader(keysFile.toPath())) {
+            p.load(r);
+        } catch (IOException e) {
+            LOG.warn("NMOS: cannot read {}: {}", keysFile, e.getMessage());
+            return out;
+        }
+        if (!frameworkId.equals(p.getProperty("framework"))) {
+            return out;
+        }
+        for (String k : p.stringPropertyNames()) {
+            if (k.startsWith("session.")) {
+                try {
+                    out.put(Long.parseLong(k.substring(8)), p.getProperty(k));
+                } catch (NumberFormatException e) {
+                    // not ours
+                }
+            }
+        }
+        return out;
+    }
+
+    private void writeKeys(java.util.Map<Long, String> keys) {
+        if (keysFile == null) {
+            return;
+        }
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("framework", frameworkId);
+        keys.forEach((id, key) -> p.setProperty("session." + id, key));
+        try (java.io.Writer w = java.nio.file.Files.newBufferedWriter(keysFile.toPath())) {
+            p.store(w, "MCM NMOS: session id -> resource id key (valid for one framework run)");
+        } catch (IOException e) {
+            LOG.warn("NMOS: cannot write {}: {}", keysFile, e.getMessage());
+        }
+    }
+
+    private void start(Config c) {
         if (!c.enabled()) {
             LOG.info("NMOS node disabled by configuration");
             return;
@@ -75,7 +129,7 @@ public class NmosComponent implements SessionListener {
         String seed = c.seed().isBlank() ? hostName() : c.seed();
         List<String> registries = c.registries() == null ? List.of() : Arrays.asList(c.registries());
         Settings s = new Settings(c.bind(), c.port(), c.host(), c.label(), seed, c.interfaceIp(), registries, c.heartbeatMillis());
-        NmosService n = new NmosService(sessions, s);
+        NmosService n = new NmosService(sessions, s, readKeys());
         try {
             n.start();
             service = n;
@@ -90,6 +144,7 @@ public class NmosComponent implements SessionListener {
         NmosService n = service;
         service = null;
         if (n != null) {
+            writeKeys(n.keys());
             n.stop();
         }
     }
