@@ -121,26 +121,42 @@ public class NmosComponent implements SessionListener {
         }
     }
 
+    private volatile Thread starter;
+
+    /** The node starts on a thread of its own: the framework's start-level thread does not wait for it. */
     private void start(Config c) {
         if (!c.enabled()) {
             LOG.info("NMOS node disabled by configuration");
             return;
         }
-        String seed = c.seed().isBlank() ? hostName() : c.seed();
-        List<String> registries = c.registries() == null ? List.of() : Arrays.asList(c.registries());
-        Settings s = new Settings(c.bind(), c.port(), c.host(), c.label(), seed, c.interfaceIp(), registries, c.heartbeatMillis());
-        NmosService n = new NmosService(sessions, s, readKeys());
-        try {
-            n.start();
-            service = n;
-        } catch (IOException e) {
-            n.stop();
-            LOG.error("NMOS node cannot listen on {}:{}: {} (the proxy carries on without NMOS)", c.bind(), c.port(), e.getMessage());
-        }
+        Thread t = new Thread(() -> {
+            String seed = c.seed().isBlank() ? hostName() : c.seed();
+            List<String> registries = c.registries() == null ? List.of() : Arrays.asList(c.registries());
+            Settings s = new Settings(c.bind(), c.port(), c.host(), c.label(), seed, c.interfaceIp(), registries, c.heartbeatMillis());
+            NmosService n = new NmosService(sessions, s, readKeys());
+            try {
+                n.start();
+                service = n;
+            } catch (IOException | RuntimeException e) {
+                n.stop();
+                LOG.error("NMOS node cannot start on {}:{}: {} (the proxy carries on without NMOS)", c.bind(), c.port(), e.toString());
+            }
+        }, "nmos-start");
+        t.setDaemon(true);
+        starter = t;
+        t.start();
     }
 
     @Deactivate
     void deactivate() {
+        Thread t = starter;
+        if (t != null) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         NmosService n = service;
         service = null;
         if (n != null) {
