@@ -52,6 +52,8 @@ public class NmosIT {
     static final int FPS = 20;
     static final long FRAME_MS = 1000 / FPS;
     static final int DISTINCT = 4;
+    /** Room for the way from the receiving proxy through the app and its pipe to this test (a busy 2-core box). */
+    static final long DELIVERY = 60_000_000L;
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     private static Path homeA;
@@ -333,9 +335,9 @@ public class NmosIT {
             // frame of it; the first whole frame of sender 2 is the one that starts after the switch, received one frame
             // period later (the frame is paced over its period), plus the pipe to this test
             assertTrue("sender 1 received until " + (lastFrom1 - at) / 1_000_000 + " ms after the activation time",
-                    lastFrom1 <= at + frameNanos + 30_000_000L);
+                    lastFrom1 <= at + frameNanos + DELIVERY);
             assertTrue("sender 2's first frame " + (firstFrom2 - at) / 1_000_000 + " ms after the activation time",
-                    firstFrom2 >= at && firstFrom2 <= at + 2 * frameNanos + 30_000_000L);
+                    firstFrom2 >= at && firstFrom2 <= at + 2 * frameNanos + DELIVERY);
             JsonObject active = Json.createReader(new StringReader(get(rxUrl.replace("/staged", "/active")))).readObject();
             assertEquals(sender2.getString("id"), active.getString("sender_id"));
 

@@ -173,7 +173,8 @@ final class Connections {
         Map<String, JsonValue> m = new LinkedHashMap<>();
         m.put("source_ip", Json.P.createValue(spec.local().host().isEmpty() ? ifaceIp() : spec.local().host()));
         m.put("destination_ip", Json.P.createValue(spec.remote().host().isEmpty() ? ifaceIp() : spec.remote().host()));
-        m.put("source_port", Json.P.createValue(spec.local().port() == 0 ? 5004 : spec.local().port()));
+        // a sender whose source port the kernel picks shows "auto": there is no better value to tell
+        m.put("source_port", spec.local().port() == 0 ? Json.P.createValue("auto") : Json.P.createValue(spec.local().port()));
         m.put("destination_port", Json.P.createValue(spec.remote().port() == 0 ? 5004 : spec.remote().port()));
         m.put("rtp_enabled", JsonValue.TRUE);
         return m;
@@ -430,7 +431,7 @@ final class Connections {
         return switch (key) {
             case "interface_ip", "source_ip" -> Json.P.createValue(t.local().host().isEmpty() ? ifaceIp() : t.local().host());
             case "destination_port" -> Json.P.createValue(p.sender ? t.remote().port() : t.local().port());
-            case "source_port" -> Json.P.createValue(t.local().port() == 0 ? 5004 : t.local().port());
+            case "source_port" -> t.local().port() == 0 ? Json.P.createValue("auto") : Json.P.createValue(t.local().port());
             case "destination_ip" -> Json.P.createValue(t.remote().host());
             default -> JsonValue.NULL;
         };
@@ -450,8 +451,9 @@ final class Connections {
             if (dst == null || dst.equals("auto")) {
                 dst = cur.remote().host();
             }
-            return copy(cur, cur.transport(), cur.payloadType(), cur.options(),
-                    new Endpoint(src == null || src.equals("auto") ? cur.local().host() : src, sport), new Endpoint(dst, dport));
+            String localHost = src == null || src.equals("auto") || src.equals(ifaceIp()) ? cur.local().host() : src;
+            return copy(cur, cur.transport(), cur.payloadType(), cur.options(), new Endpoint(localHost, sport),
+                    new Endpoint(dst, dport));
         }
         ConnectionSpec base = cur;
         Map<String, String> options = new LinkedHashMap<>(cur.options());

@@ -84,7 +84,18 @@ final class Model {
     private long lastVersion;
 
     Model(Settings settings) {
+        this(settings, Map.of());
+    }
+
+    /** With the keys an earlier instance gave the same sessions (the bundle restarted, the sessions did not). */
+    Model(Settings settings, Map<Long, String> earlierKeys) {
         this.settings = settings;
+        this.keys.putAll(earlierKeys);
+    }
+
+    /** Session id to the key its resource ids derive from, to be handed to {@link #Model(Settings, Map)}. */
+    synchronized Map<Long, String> keys() {
+        return new HashMap<>(keys);
     }
 
     static boolean carried(SessionInfo s) {

@@ -66,30 +66,101 @@ public class NmosComponent implements SessionListener {
 
     private volatile NmosService service;
 
+    private java.io.File keysFile;
+    private String frameworkId = "";
+
     @Activate
-    void activate(Config c) {
+    void activate(Config c, org.osgi.framework.BundleContext ctx) {
+        keysFile = ctx.getDataFile("session-keys.properties");
+        frameworkId = String.valueOf(ctx.getProperty(org.osgi.framework.Constants.FRAMEWORK_UUID));
+        start(c);
+    }
+
+    /**
+     * The keys the resource ids of the running sessions derive from, saved when the node stops: a bundle restart
+     * (the sessions live on, possibly re-targeted by IS-05) keeps their ids. Only the same framework run reads them.
+     */
+    private java.util.Map<Long, String> readKeys() {
+        java.util.Map<Long, String> out = new java.util.HashMap<>();
+        if (keysFile == null || !keysFile.isFile()) {
+            return out;
+        }
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.Reader r = java.nio.file.Files.newBufferedReader(keysFile.toPath())) {
+            p.load(r);
+        } catch (IOException e) {
+            LOG.warn("NMOS: cannot read {}: {}", keysFile, e.getMessage());
+            return out;
+        }
+        if (!frameworkId.equals(p.getProperty("framework"))) {
+            return out;
+        }
+        for (String k : p.stringPropertyNames()) {
+            if (k.startsWith("session.")) {
+                try {
+                    out.put(Long.parseLong(k.substring(8)), p.getProperty(k));
+                } catch (NumberFormatException e) {
+                    // not ours
+                }
+            }
+        }
+        return out;
+    }
+
+    private void writeKeys(java.util.Map<Long, String> keys) {
+        if (keysFile == null) {
+            return;
+        }
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("framework", frameworkId);
+        keys.forEach((id, key) -> p.setProperty("session." + id, key));
+        try (java.io.Writer w = java.nio.file.Files.newBufferedWriter(keysFile.toPath())) {
+            p.store(w, "MCM NMOS: session id -> resource id key (valid for one framework run)");
+        } catch (IOException e) {
+            LOG.warn("NMOS: cannot write {}: {}", keysFile, e.getMessage());
+        }
+    }
+
+    private volatile Thread starter;
+
+    /** The node starts on a thread of its own: the framework's start-level thread does not wait for it. */
+    private void start(Config c) {
         if (!c.enabled()) {
             LOG.info("NMOS node disabled by configuration");
             return;
         }
-        String seed = c.seed().isBlank() ? hostName() : c.seed();
-        List<String> registries = c.registries() == null ? List.of() : Arrays.asList(c.registries());
-        Settings s = new Settings(c.bind(), c.port(), c.host(), c.label(), seed, c.interfaceIp(), registries, c.heartbeatMillis());
-        NmosService n = new NmosService(sessions, s);
-        try {
-            n.start();
-            service = n;
-        } catch (IOException e) {
-            n.stop();
-            LOG.error("NMOS node cannot listen on {}:{}: {} (the proxy carries on without NMOS)", c.bind(), c.port(), e.getMessage());
-        }
+        Thread t = new Thread(() -> {
+            String seed = c.seed().isBlank() ? hostName() : c.seed();
+            List<String> registries = c.registries() == null ? List.of() : Arrays.asList(c.registries());
+            Settings s = new Settings(c.bind(), c.port(), c.host(), c.label(), seed, c.interfaceIp(), registries, c.heartbeatMillis());
+            NmosService n = new NmosService(sessions, s, readKeys());
+            try {
+                n.start();
+                service = n;
+            } catch (IOException | RuntimeException e) {
+                n.stop();
+                LOG.error("NMOS node cannot start on {}:{}: {} (the proxy carries on without NMOS)", c.bind(), c.port(), e.toString());
+            }
+        }, "nmos-start");
+        t.setDaemon(true);
+        starter = t;
+        t.start();
     }
 
     @Deactivate
     void deactivate() {
+        Thread t = starter;
+        if (t != null) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         NmosService n = service;
         service = null;
         if (n != null) {
+            writeKeys(n.keys());
             n.stop();
         }
     }
@@ -105,7 +176,7 @@ public class NmosComponent implements SessionListener {
     @Override
     public void sessionChanged(SessionInfo session) {
         NmosService n = service;
-        if (n != null && Model.carried(session) || n != null && session.state().isTerminal()) {
+        if (n != null && (Model.carried(session) || session.state().isTerminal())) {
             n.changed();
         }
     }

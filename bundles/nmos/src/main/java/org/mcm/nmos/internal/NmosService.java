@@ -22,7 +22,15 @@ final class NmosService {
     private volatile Registrar registrar;
     private volatile int port;
 
+    private final java.util.Map<Long, String> earlierKeys;
+
     NmosService(SessionManager sessions, Settings settings) {
+        this(sessions, settings, java.util.Map.of());
+    }
+
+    /** With the id keys an earlier instance gave the running sessions (see {@link Model#keys()}). */
+    NmosService(SessionManager sessions, Settings settings, java.util.Map<Long, String> earlierKeys) {
+        this.earlierKeys = earlierKeys;
         this.sessions = sessions;
         this.settings = settings;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -38,7 +46,7 @@ final class NmosService {
         Settings s = settings;
         port = http.start(s.bindHost(), s.port());
         settings = new Settings(s.bindHost(), port, s.host(), s.label(), s.seed(), s.interfaceIp(), s.registries(), s.heartbeatMillis());
-        model = new Model(settings);
+        model = new Model(settings, earlierKeys);
         connections = new Connections(sessions, settings, timer, this::changed);
         snapshot();
         registrar = new Registrar(this, settings.registries(), settings.heartbeatMillis());
@@ -54,6 +62,12 @@ final class NmosService {
         }
         http.stop();
         timer.shutdownNow();
+    }
+
+    /** The id keys of the running sessions, for the next instance (see {@link Model#keys()}). */
+    java.util.Map<Long, String> keys() {
+        Model m = model;
+        return m == null ? java.util.Map.of() : m.keys();
     }
 
     int port() {

@@ -65,7 +65,7 @@ final class Registrar {
 
     void start() {
         if (!enabled()) {
-            status = "no registry configured (peer-to-peer only: the Node API answers on its own)";
+            status = "no registry configured (the Node API answers controllers pointed at it)";
             return;
         }
         running = true;
