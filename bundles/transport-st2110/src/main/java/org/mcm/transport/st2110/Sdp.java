@@ -3,7 +3,7 @@ package org.mcm.transport.st2110;
 import org.mcm.api.media.AudioFormat;
 import org.mcm.api.media.VideoFormat;
 
-/** ST 2110-10/-20/-30 session descriptions of the streams this bundle sends. */
+/** ST 2110-10/-20/-22/-30/-40 session descriptions of the streams this bundle sends. */
 final class Sdp {
 
     private Sdp() {

@@ -16,7 +16,7 @@ import org.mcm.api.media.Rational;
 import org.mcm.api.media.VideoFormat;
 
 /**
- * Reads an ST 2110-20 or -30 SDP (first media section) into the spec of a receiver: UDP port and payload type
+ * Reads an ST 2110-20, -22, -30 or -40 SDP (first media section) into the spec of a receiver: UDP port and payload type
  * from {@code m=}, the multicast group from {@code c=} (unicast destinations are this host: any address),
  * format from {@code a=rtpmap}, {@code a=fmtp} and {@code a=ptime}. Malformed input fails naming the line.
  */
@@ -194,7 +194,15 @@ final class SdpParser {
         }
         String vpid = fmtp.get("vpid_code");
         if (vpid != null) {
-            int v = number(vpid, 0, 255, 0, "VPID_Code");
+            int v;
+            try {
+                v = Integer.parseInt(vpid.trim());
+            } catch (NumberFormatException e) {
+                v = -1;
+            }
+            if (v < 0 || v > 255) {
+                throw new IllegalArgumentException("SDP: VPID_Code must be 0..255, not '" + vpid + "'");
+            }
             b.option("vpid", Integer.toString(v));
         }
         String rate = fmtp.get("exactframerate");
