@@ -119,7 +119,9 @@
       setText(c[9], s.lostPackets + ' pkt / ' + s.droppedFrames + ' fr' + (s.terminal ? '' : ' (' + s.lossRate.toFixed(1) + '/s)'));
       setText(c[10], s.terminal || s.latencyUs < 0 ? '-' : (s.latencyUs >= 1000 ? (s.latencyUs / 1000).toFixed(1) + ' ms' : s.latencyUs + ' µs'));
       tr.className = s.terminal ? 'mcm-ended' : '';
-      tr.title = 'local ' + s.local + ', remote ' + s.remote + ', created ' + s.created + '\n' + JSON.stringify(s.stats);
+      // a one-line description (e.g. an RTSP session's URL and state) leads the tooltip; SDPs stay out of it
+      var oneLine = s.description && s.description.indexOf('\n') < 0 ? s.description + '\n' : '';
+      tr.title = oneLine + 'local ' + s.local + ', remote ' + s.remote + ', created ' + s.created + '\n' + JSON.stringify(s.stats);
       if (tr.parentNode !== tbody) {
         tbody.appendChild(tr);
       }

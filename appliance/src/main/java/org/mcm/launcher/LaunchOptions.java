@@ -94,7 +94,7 @@ public final class LaunchOptions {
         out.println("    --no-http\t\t\tServe the Web Console over HTTPS only.");
         out.println("    --memif-dir=dir\t\tWhere per-session memif sockets are created (defaults: /run/mcm).");
         out.println("    --log-level=level\t\terror, warn, info, debug or trace (defaults: info).");
-        out.println("Without -g/-t/-i/-d the proxy keeps the values last set through ConfigAdmin (Web Console), else the defaults.");
+        out.println("-g/-t/-i/-d/--memif-dir apply to this run only; without them the values stored through ConfigAdmin (Web Console, .cfg) apply, else the defaults.");
     }
 
     public static LaunchOptions parse(String[] args, Path home) throws UsageException {
@@ -223,10 +223,32 @@ public final class LaunchOptions {
         throw new UsageException("invalid -i/--ip value '" + value + "' (an IPv4 or IPv6 address)");
     }
 
-    /** kernel:&lt;ifname&gt;, a bare interface name, or an upstream PCI address (accepted; kernel sockets are used). */
+    /**
+     * kernel:&lt;ifname&gt;, native_af_xdp:&lt;ifname&gt; or a bare interface name, which must exist on this machine
+     * (multicast senders send on it and receivers join groups on it); or an upstream PCI address (accepted with a
+     * warning; kernel sockets are used).
+     */
     static String device(String value) throws UsageException {
+        return device(value, name -> {
+            try {
+                return java.net.NetworkInterface.getByName(name) != null;
+            } catch (java.net.SocketException e) {
+                return false;
+            }
+        });
+    }
+
+    static String device(String value, java.util.function.Predicate<String> interfaceExists) throws UsageException {
         String v = value.trim();
-        if (v.matches("(kernel:|native_af_xdp:)?[A-Za-z0-9_.\\-@]{1,15}") || v.matches("[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]")) {
+        if (v.matches("[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]")) {
+            return v;
+        }
+        if (v.matches("(kernel:|native_af_xdp:)?[A-Za-z0-9_.\\-@]{1,15}")) {
+            String name = v.substring(v.indexOf(':') + 1);
+            if (!interfaceExists.test(name)) {
+                throw new UsageException("invalid -d/--dev value '" + value + "': no network interface '" + name
+                        + "' on this machine (see 'ip link')");
+            }
             return v;
         }
         throw new UsageException("invalid -d/--dev value '" + value + "' (kernel:<interface> or a PCI address)");

@@ -227,13 +227,17 @@ public class ApplianceProcessIT {
                 assertEquals("TRANSPORT_GONE", c.state(id));
             }
 
-            // hot config: a .cfg in deploy/ re-binds the SDK port
+            // hot config: a .cfg in deploy/ re-binds the SDK port live (a change while it runs wins over -t)
             int tcp2 = Provisioning.freePort();
             Files.writeString(home.resolve("deploy/org.mcm.control.sdk.cfg"), "port=" + tcp2 + "\n");
             waitFor("SDK port moved to " + tcp2, () -> ProxyIT.canConnect(tcp2), 20_000);
             waitFor("old SDK port closed", () -> !ProxyIT.canConnect(tcp), 20_000);
             Files.delete(home.resolve("deploy/org.mcm.control.sdk.cfg"));
         }
+        // the flags were this run's only: the stored gRPC port is still the default, not -g's
+        String grpcStored = Files.readString(home.resolve("conf/cm/org/mcm/control/grpc.config"));
+        assertFalse(grpcStored, grpcStored.contains(Integer.toString(grpc)));
+        assertTrue(grpcStored, grpcStored.contains("8001"));
         // second start: the credentials are kept (not printed again), the same password still works
         try (Proxy p = new Proxy(args)) {
             p.line("INFO: TCP Server listening on", 60_000);

@@ -132,7 +132,7 @@ public class ProxyIT {
             assertTrue(reply, reply.matches("Create MTL TX session: \\d+"));
             int id = Integer.parseInt(reply.substring(reply.lastIndexOf(' ') + 1));
             assertEquals("ACTIVE", c.state(id));
-            assertTrue(c.transports().containsAll(List.of("st2110-20", "st2110-30")));
+            assertTrue(c.transports().containsAll(List.of("st2110-20", "st2110-30", "st2110-40")));
             assertEquals("gPRC reply: well received.", c.upstreamStop(id));
             assertEquals("NOT_FOUND", c.state(id));
             // a bad request gets upstream's failure text, with the reason
@@ -204,8 +204,8 @@ public class ProxyIT {
         int fresh = Provisioning.freePort();
         org.osgi.service.cm.Configuration c = cm.getConfiguration("org.mcm.control.sdk", "?");
         Dictionary<String, Object> props = c.getProperties();
-        assertEquals(old, props.get("port"));
-        props.put("port", fresh);
+        assertFalse("the -t of this run is not stored", Integer.valueOf(old).equals(props.get("port")));
+        props.put("port", fresh); // changed while it runs: the latest decision wins over the flag
         c.update(props);
         try {
             waitFor("new port " + fresh + " answers", () -> canConnect(fresh), 10_000);
@@ -275,70 +275,192 @@ public class ProxyIT {
         }
     }
 
+    /** One app attached over memif as the C SDK does (memif client with the secret of the reply). */
+    private org.mcm.memif.MemifInterface attach(org.mcm.memif.MemifSocket sock, ByteBuffer param, String name, int frameSize)
+            throws Exception {
+        org.mcm.memif.MemifInterface i = sock.createInterface(org.mcm.memif.InterfaceConfig.builder(0)
+                .name(name).secret(cstr(param, 216, 24)).bufferSize(frameSize).log2RingSize(2).build());
+        assertTrue(name + " attached", i.awaitConnected(5, java.util.concurrent.TimeUnit.SECONDS));
+        return i;
+    }
+
+    /** Random 4:2:2 10-bit planar content (every sample below 1024, as a real picture), one frame. */
+    private static byte[] frame10(java.util.Random rnd, int size) {
+        byte[] b = new byte[size];
+        rnd.nextBytes(b);
+        for (int i = 1; i < size; i += 2) {
+            b[i] &= 0x03;
+        }
+        return b;
+    }
+
+    /** Sends n frames through tx and checks each arrives bit-exact at rx; returns what arrived. */
+    private static List<byte[]> exchange(org.mcm.memif.MemifInterface tx, org.mcm.memif.MemifInterface rx, List<byte[]> frames,
+            String what) throws Exception {
+        List<byte[]> got = new ArrayList<>();
+        for (int i = 0; i < frames.size(); i++) {
+            byte[] content = frames.get(i);
+            org.mcm.memif.MemifFrame out = tx.acquire(0, 5, java.util.concurrent.TimeUnit.SECONDS);
+            assertNotNull("a free TX buffer", out);
+            out.data().put(0, content);
+            out.length(content.length);
+            assertTrue(tx.submit(out));
+            org.mcm.memif.MemifFrame in = rx.receive(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertNotNull(what + ": frame " + i + " arrived", in);
+            assertEquals(content.length, in.length());
+            byte[] b = new byte[content.length];
+            in.data().get(0, b);
+            in.release();
+            assertTrue(what + ": frame " + i + " bit-exact", java.util.Arrays.equals(content, b));
+            got.add(b);
+        }
+        return got;
+    }
+
+    private void bypass(String mode) throws Exception {
+        org.osgi.service.cm.Configuration c = cm.getConfiguration("org.mcm.control.sessions", "?");
+        Dictionary<String, Object> p = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
+        p.put("bypass", mode);
+        c.update(p);
+        Thread.sleep(500); // delivered asynchronously
+    }
+
     /**
-     * Two apps speaking the upstream 24.09 SDK protocol (TCP 8002 + memif client, as the C SDK does) exchange
-     * 1080p yuv422p10le frames through the proxy's local transport: bit-exact, one descriptor per frame.
+     * Upstream 24.09's sample apps with their default options, in their exact bytes (TCP 8002 + memif client, as the
+     * C SDK does): the sender asks for payload type 0 (NONE) to 127.0.0.1:P from local port P, the receiver for
+     * ST 2110-20 (1) on local port P. NONE is ST 2110-20 as upstream, so they meet: through shared memory on this
+     * proxy (same-proxy bypass), and over the network with the bypass off; the frames are bit-exact and identical
+     * either way.
      */
     @Test
-    public void appsExchangeFramesOverMemifThroughTheProxy() throws Exception {
+    public void upstreamDefaultAppsMeetThroughTheBypassAndOverTheNetworkIdentically() throws Exception {
         org.mcm.memif.service.MemifService memif = memifService();
-        int w = 1920;
-        int h = 1080;
+        int w = 1280;
+        int h = 720;
         int frameSize = w * h * 4;
-        try (Socket rxCtl = connect(sdkPort()); Socket txCtl = connect(sdkPort())) {
-            long rxId = create(rxCtl, createRequest(1, 0, w, h, 0, 7000));
-            long txId = create(txCtl, createRequest(0, 0, w, h, 0, 7000));
-            java.nio.ByteBuffer rxParam = query(rxCtl, rxId);
-            java.nio.ByteBuffer txParam = query(txCtl, txId);
-            assertEquals(frameSize, rxParam.getInt(244));
-            assertEquals("is_master 0: the app is the memif client", 0, rxParam.get(249));
-            assertEquals(2, rxParam.get(248));
-            String rxPath = cstr(rxParam, 0, 108);
-            String txPath = cstr(txParam, 0, 108);
-            assertTrue(rxPath, rxPath.endsWith(".sock") && rxPath.contains("/media_proxy_rx_"));
-            assertTrue(txPath, txPath.contains("/media_proxy_tx_"));
-            assertTrue(cstr(rxParam, 256, 32).startsWith("memif_rx_"));
-
-            try (org.mcm.memif.MemifSocket rxSock = memif.openClient(rxPath);
-                    org.mcm.memif.MemifSocket txSock = memif.openClient(txPath)) {
-                org.mcm.memif.MemifInterface rx = rxSock.createInterface(org.mcm.memif.InterfaceConfig.builder(0)
-                        .name("itest-rx").secret(cstr(rxParam, 216, 24)).bufferSize(frameSize).log2RingSize(2).build());
-                org.mcm.memif.MemifInterface tx = txSock.createInterface(org.mcm.memif.InterfaceConfig.builder(0)
-                        .name("itest-tx").secret(cstr(txParam, 216, 24)).bufferSize(frameSize).log2RingSize(2).build());
-                assertTrue("rx attached", rx.awaitConnected(5, java.util.concurrent.TimeUnit.SECONDS));
-                assertTrue("tx attached", tx.awaitConnected(5, java.util.concurrent.TimeUnit.SECONDS));
-                java.util.Random rnd = new java.util.Random(42);
-                byte[] content = new byte[frameSize];
-                for (int i = 0; i < 20; i++) {
-                    rnd.nextBytes(content);
-                    org.mcm.memif.MemifFrame out = tx.acquire(0, 5, java.util.concurrent.TimeUnit.SECONDS);
-                    assertNotNull("a free TX buffer", out);
-                    out.data().put(0, content);
-                    out.length(frameSize);
-                    assertTrue(tx.submit(out));
-                    org.mcm.memif.MemifFrame in = rx.receive(5, java.util.concurrent.TimeUnit.SECONDS);
-                    assertNotNull("frame " + i + " arrived; rx session " + sessions.get(rxId), in);
-                    assertEquals(frameSize, in.length());
-                    byte[] got = new byte[frameSize];
-                    in.data().get(0, got);
-                    assertTrue("frame " + i + " bit-exact", java.util.Arrays.equals(content, got));
-                    in.release();
+        java.util.Random rnd = new java.util.Random(42);
+        List<byte[]> frames = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            frames.add(frame10(rnd, frameSize));
+        }
+        List<List<byte[]>> results = new ArrayList<>();
+        for (String mode : List.of("auto", "off")) {
+            bypass(mode);
+            int port = Provisioning.freePort();
+            try (Socket rxCtl = connect(sdkPort()); Socket txCtl = connect(sdkPort())) {
+                long rxId = create(rxCtl, createRequest(1, 1, w, h, port, port));
+                long txId = create(txCtl, createRequest(0, 0, w, h, port, port));
+                assertEquals("st2110-20", sessions.get(txId).orElseThrow().spec().transport());
+                ByteBuffer rxParam = query(rxCtl, rxId);
+                ByteBuffer txParam = query(txCtl, txId);
+                assertEquals(frameSize, rxParam.getInt(244));
+                try (org.mcm.memif.MemifSocket rxSock = memif.openClient(cstr(rxParam, 0, 108));
+                        org.mcm.memif.MemifSocket txSock = memif.openClient(cstr(txParam, 0, 108))) {
+                    org.mcm.memif.MemifInterface rx = attach(rxSock, rxParam, "itest-rx", frameSize);
+                    org.mcm.memif.MemifInterface tx = attach(txSock, txParam, "itest-tx", frameSize);
+                    results.add(exchange(tx, rx, frames, "bypass " + mode));
+                    Map<String, Long> txStats = sessions.get(txId).orElseThrow().stats();
+                    Map<String, Long> rxStats = sessions.get(rxId).orElseThrow().stats();
+                    long n = frames.size();
+                    if (mode.equals("auto")) {
+                        assertEquals(txStats.toString(), Long.valueOf(n), txStats.get("frames_bypass"));
+                        assertEquals(txStats.toString(), Long.valueOf(0), txStats.get("frames_wire"));
+                        assertEquals(rxStats.toString(), Long.valueOf(n), rxStats.get("frames_bypass"));
+                        assertEquals(rxStats.toString(), Long.valueOf(rxId), txStats.get("bypass_peer"));
+                    } else {
+                        assertEquals(txStats.toString(), Long.valueOf(n), txStats.get("frames_wire"));
+                        assertEquals(txStats.toString(), Long.valueOf(0), txStats.get("frames_bypass"));
+                        assertEquals(rxStats.toString(), Long.valueOf(n), rxStats.get("frames_wire"));
+                    }
                 }
-                assertEquals(Long.valueOf(20), sessions.get(txId).orElseThrow().stats().get("app_frames_in"));
-                assertEquals(Long.valueOf(20), sessions.get(rxId).orElseThrow().stats().get("frames"));
+            } finally {
+                bypass("auto");
             }
         }
-        // both control connections closed: sessions deleted, socket files removed
-        waitFor("sessions deleted", () -> sessions.list().stream().noneMatch(s -> s.spec().transport().equals("local")
-                && !s.state().isTerminal()), 5000);
-        java.nio.file.Path dir = java.nio.file.Path.of(context.getProperty("mcm.memif.dir"));
-        waitFor("memif sockets removed", () -> {
-            try (java.util.stream.Stream<java.nio.file.Path> l = java.nio.file.Files.list(dir)) {
-                return l.noneMatch(p -> p.getFileName().toString().startsWith("media_proxy_"));
-            } catch (IOException e) {
-                return false;
+        for (int i = 0; i < frames.size(); i++) {
+            assertTrue("frame " + i + " identical through shared memory and the network",
+                    java.util.Arrays.equals(results.get(0).get(i), results.get(1).get(i)));
+        }
+        waitFor("sessions deleted", () -> sessions.list().stream().noneMatch(s -> s.spec().transport().equals("st2110-20")
+                && s.owner().startsWith("sdk:") && !s.state().isTerminal()), 5000);
+    }
+
+    /**
+     * The bypass switches live: a receiver leaving sends its sender back to the network (it lives on, frames go out
+     * on the wire), a receiver coming back takes the frames through shared memory again; the sender is never
+     * touched.
+     */
+    @Test
+    public void bypassFollowsTheReceiverLeavingAndComingBackWithoutTouchingTheSender() throws Exception {
+        org.mcm.memif.service.MemifService memif = memifService();
+        int w = 320;
+        int h = 240;
+        int frameSize = w * h * 4;
+        java.util.Random rnd = new java.util.Random(7);
+        int port = Provisioning.freePort();
+        try (Socket txCtl = connect(sdkPort())) {
+            long txId = -1;
+            ByteBuffer txParam = null;
+            try (Socket rxCtl = connect(sdkPort())) {
+                long rxId = create(rxCtl, createRequest(1, 1, w, h, port, port));
+                txId = create(txCtl, createRequest(0, 0, w, h, port, port));
+                txParam = query(txCtl, txId);
+                ByteBuffer rxParam = query(rxCtl, rxId);
+                org.mcm.memif.MemifSocket txSock = memif.openClient(cstr(txParam, 0, 108));
+                org.mcm.memif.MemifInterface tx = attach(txSock, txParam, "itest-live-tx", frameSize);
+                try (org.mcm.memif.MemifSocket rxSock = memif.openClient(cstr(rxParam, 0, 108))) {
+                    org.mcm.memif.MemifInterface rx = attach(rxSock, rxParam, "itest-live-rx", frameSize);
+                    exchange(tx, rx, List.of(frame10(rnd, frameSize), frame10(rnd, frameSize)), "first receiver");
+                }
+                // the receiver's app and session go away
+                destroy(rxCtl, rxId);
+                long tid = txId;
+                waitFor("sender back on the network", () -> sessions.get(tid).orElseThrow().stats().get("bypass_peer") == 0L, 5000);
+                // something listens on the port now (once the receiver's socket is closed): the sender's frames go out
+                // on the wire
+                waitFor("receiver session ended", () -> sessions.get(rxId).map(i -> i.state().isTerminal()).orElse(true), 5000);
+                try (java.nio.channels.DatagramChannel listener = java.nio.channels.DatagramChannel.open()) {
+                    long bindUntil = System.currentTimeMillis() + 5000;
+                    for (;;) {
+                        try {
+                            listener.bind(new InetSocketAddress("127.0.0.1", port));
+                            break;
+                        } catch (java.net.BindException e) {
+                            if (System.currentTimeMillis() > bindUntil) {
+                                throw e;
+                            }
+                            Thread.sleep(50);
+                        }
+                    }
+                    org.mcm.memif.MemifFrame out = tx.acquire(0, 5, java.util.concurrent.TimeUnit.SECONDS);
+                    assertNotNull(out);
+                    out.data().put(0, frame10(rnd, frameSize));
+                    out.length(frameSize);
+                    assertTrue(tx.submit(out));
+                    ByteBuffer pkt = ByteBuffer.allocate(2048);
+                    listener.socket().setSoTimeout(5000);
+                    listener.receive(pkt);
+                    assertTrue("an RTP packet", pkt.position() > 12 && (pkt.get(0) & 0xC0) == 0x80);
+                    waitFor("frame counted on the wire", () -> sessions.get(tid).orElseThrow().stats().get("frames_wire") >= 1L, 5000);
+                }
+                assertEquals(SessionState.ACTIVE, sessions.get(txId).orElseThrow().state());
+                // a receiver again: shared memory again, the same sender
+                try (Socket rx2Ctl = connect(sdkPort())) {
+                    long rx2 = create(rx2Ctl, createRequest(1, 1, w, h, port, port));
+                    ByteBuffer rx2Param = query(rx2Ctl, rx2);
+                    try (org.mcm.memif.MemifSocket rxSock = memif.openClient(cstr(rx2Param, 0, 108))) {
+                        org.mcm.memif.MemifInterface rx = attach(rxSock, rx2Param, "itest-live-rx2", frameSize);
+                        waitFor("paired again", () -> sessions.get(tid).orElseThrow().stats().get("bypass_peer") == rx2, 5000);
+                        exchange(tx, rx, List.of(frame10(rnd, frameSize), frame10(rnd, frameSize)), "second receiver");
+                    }
+                    Map<String, Long> st = sessions.get(txId).orElseThrow().stats();
+                    assertEquals(st.toString(), Long.valueOf(4), st.get("frames_bypass"));
+                    assertEquals(st.toString(), Long.valueOf(1), st.get("frames_wire"));
+                    assertEquals(SessionState.ACTIVE, sessions.get(txId).orElseThrow().state());
+                }
+                txSock.close();
             }
-        }, 5000);
+        }
     }
 
     /**
@@ -444,8 +566,8 @@ public class ProxyIT {
         org.mcm.memif.service.MemifService memif = memifService();
         int frameSize = 640 * 480 * 4;
         try (Socket a = connect(sdkPort()); Socket b = connect(sdkPort())) {
-            long idA = create(a, createRequest(1, 0, 640, 480, 0, 7100));
-            long idB = create(b, createRequest(1, 0, 640, 480, 0, 7101));
+            long idA = create(a, createRequest(1, 1, 640, 480, Provisioning.freePort(), 0));
+            long idB = create(b, createRequest(1, 1, 640, 480, Provisioning.freePort(), 0));
             ByteBuffer pa = query(a, idA);
             ByteBuffer pb = query(b, idB);
             String path = cstr(pa, 0, 108);
@@ -555,6 +677,12 @@ public class ProxyIT {
         org.mcm.memif.service.MemifService m = t.waitForService(10_000);
         assertNotNull("MemifService registered", m);
         return m;
+    }
+
+    /** DESTROY_SESSION (2) as the C SDK sends it; the proxy closes the connection afterwards. */
+    static void destroy(Socket s, long id) throws IOException {
+        s.getOutputStream().write(ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).put(header(2, 4)).putInt((int) id).array());
+        s.getOutputStream().flush();
     }
 
     static long create(Socket s, byte[] request) throws IOException {

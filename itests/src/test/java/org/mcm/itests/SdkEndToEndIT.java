@@ -2,6 +2,7 @@ package org.mcm.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import java.io.DataInputStream;
@@ -176,7 +177,7 @@ public class SdkEndToEndIT {
                 ApplianceProcessIT.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
                 pooledSenderKilled(c, tcp, fmt);
                 ApplianceProcessIT.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
-                pooledOverSt2110(tcp);
+                pooledOverSt2110(c, tcp);
             } catch (Exception | AssertionError e) {
                 throw new AssertionError(e + "\nproxy: " + proxy.out, e);
             }
@@ -298,7 +299,11 @@ public class SdkEndToEndIT {
      * Pooled apps on a network transport: each link gets a pool of its own, the ST 2110-20 sender reads the TX
      * app's buffers and the receiver writes into the RX app's, over loopback on the same proxy.
      */
-    private static void pooledOverSt2110(int tcp) throws Exception {
+    /**
+     * Pooled apps on an ST 2110-20 pair of this proxy (the sender's destination is the receiver's port on loopback):
+     * the same-proxy bypass hands the sender's very buffers over, nothing is copied.
+     */
+    private static void pooledOverSt2110(ControlClient c, int tcp) throws Exception {
         org.mcm.api.media.VideoFormat v = new org.mcm.api.media.VideoFormat(640, 480, org.mcm.api.media.Rational.of(30, 1),
                 org.mcm.api.media.PixelFormat.YUV422P10LE);
         int size = (int) v.bufferSize();
@@ -326,6 +331,12 @@ public class SdkEndToEndIT {
                 got.release();
                 assertTrue("frame " + i + " over ST 2110-20 between pooled apps", Arrays.equals(frame, in));
             }
+            Map<Long, Map<String, Long>> rxStats = c.connectionStats("RX");
+            Map<String, Long> m = rxStats.get(rx.sessionId());
+            assertNotNull(c.dump(), m);
+            assertEquals(c.dump(), Long.valueOf(10), m.get("frames_bypass"));
+            assertEquals("the sender's buffers themselves: " + c.dump(), Long.valueOf(10), m.get("bypass_frames_shared"));
+            assertEquals(c.dump(), Long.valueOf(0), m.get("bypass_bytes_copied"));
         }
     }
 

@@ -19,12 +19,16 @@ import org.mcm.api.media.VideoFormat;
  * <p>Transports and the formats they take:
  * <ul>
  * <li>{@code st2110-20} (video, the default for video), {@code st2110-22} (video, JPEG XS),
- * {@code st2110-30} (audio, the default for audio), {@code rdma} (video): upstream payload types 1, 2, 3, 6.
+ * {@code st2110-30} (audio, the default for audio): upstream payload types 1, 2, 3. (Upstream's {@code rdma} is not
+ * offered: this proxy has no RDMA transport.)
  * TX: {@code remote} = destination address and port, {@code local.port} = UDP source port. RX: {@code remote.host}
  * = sender or multicast group, {@code local.port} = UDP port to listen on, {@code local.host} = multicast source
  * filter (all as upstream).</li>
+ * <li>{@code st2110-40} (ancillary data, a blob format; upstream payload type 4): buffers as upstream 24.09 sizes
+ * them, TX the user data words of one ANC packet (255 bytes), RX one RTP packet (1460 bytes); endpoints as above.</li>
  * <li>{@code local} (any format, the default for blobs): app to app through the proxy's shared memory, no network.
- * Sent as upstream payload type 0 (NONE); {@code remote} (host and optional port) names the group: a TX and the RXs
+ * Sent with this proxy's own create command (18, pooled 19), never as an upstream payload type: upstream 24.09 takes
+ * payload type 0 (NONE) for ST 2110-20, and so does this proxy. {@code remote} (host and optional port) names the group: a TX and the RXs
  * with the same remote key are joined by the proxy.</li>
  * </ul>
  *
@@ -34,7 +38,8 @@ import org.mcm.api.media.VideoFormat;
 public final class ConnectionOptions {
 
     /** Transports the SDK knows how to request. */
-    public static final List<String> TRANSPORTS = List.of("local", "st2110-20", "st2110-22", "st2110-30", "rdma");
+    public static final List<String> TRANSPORTS = List.of("local", "st2110-20", "st2110-22", "st2110-30", "st2110-40",
+            "rtsp");
 
     /** Largest IP text the upstream struct holds (46 bytes with the NUL). */
     public static final int MAX_HOST_LENGTH = 45;
@@ -228,19 +233,35 @@ public final class ConnectionOptions {
 
         public ConnectionOptions build() {
             ConnectionOptions o = new ConnectionOptions(this);
+            if ("rdma".equals(o.transport)) {
+                throw new IllegalArgumentException("transport rdma is not offered: this proxy has no RDMA transport "
+                        + "(known: " + String.join(", ", TRANSPORTS) + ")");
+            }
             if (!TRANSPORTS.contains(o.transport)) {
                 throw new IllegalArgumentException("unknown transport '" + o.transport + "' (known: "
                         + String.join(", ", TRANSPORTS) + ")");
             }
             switch (o.transport) {
-                case "st2110-20", "st2110-22", "rdma" -> {
+                case "st2110-20", "st2110-22" -> {
                     if (!(format instanceof VideoFormat)) {
                         throw new IllegalArgumentException("transport " + o.transport + " carries video, not " + format);
+                    }
+                }
+                case "rtsp" -> {
+                    // H.264 access units (upstream payload type 5): any video format or a blob sizes the buffers
+                    if (format instanceof AudioFormat) {
+                        throw new IllegalArgumentException("transport rtsp carries H.264 video, not " + format);
                     }
                 }
                 case "st2110-30" -> {
                     if (!(format instanceof AudioFormat)) {
                         throw new IllegalArgumentException("transport st2110-30 carries audio, not " + format);
+                    }
+                }
+                case "st2110-40" -> {
+                    if (!(format instanceof BlobFormat)) {
+                        throw new IllegalArgumentException("transport st2110-40 carries ancillary data (a blob), not "
+                                + format);
                     }
                 }
                 default -> {
@@ -290,8 +311,9 @@ public final class ConnectionOptions {
             if (memifSocketPath == null && format instanceof VideoFormat v) {
                 org.mcm.sdk.internal.Wire.pixFmt(v.pixelFormat()); // upstream 24.09 numbering must have it
             }
-            if (format instanceof BlobFormat && !"local".equals(o.transport)) {
-                throw new IllegalArgumentException("blobs travel only over the local transport");
+            if (format instanceof BlobFormat && !"local".equals(o.transport) && !"rtsp".equals(o.transport)
+                    && !"st2110-40".equals(o.transport)) {
+                throw new IllegalArgumentException("blobs travel only over the local, rtsp and st2110-40 transports");
             }
             return o;
         }

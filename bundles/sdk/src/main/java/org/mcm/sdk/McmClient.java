@@ -192,7 +192,7 @@ public final class McmClient implements AutoCloseable {
                 authenticate(s, in, tok, proxy);
             }
             boolean pooled = options.proxyBuffers();
-            send(s, Wire.request(pooled ? Wire.CMD_CREATE_SESSION_POOLED : Wire.CMD_CREATE_SESSION, param), proxy);
+            send(s, Wire.request(Wire.createCommand(options.transport(), pooled), param), proxy);
             byte[] idBytes = reply(in, 4, proxy, "CREATE_SESSION");
             id = Integer.toUnsignedLong(ByteBuffer.wrap(idBytes).order(ByteOrder.LITTLE_ENDIAN).getInt());
             send(s, Wire.request(Wire.CMD_QUERY_MEMIF_PARAM, Wire.sessionId(id)), proxy);

@@ -30,8 +30,13 @@ import org.mcm.memif.MemifSocket;
 final class ProxyDouble implements AutoCloseable {
 
     enum Misbehave {
-        NONE, CLOSE_ON_CREATE, CLOSE_ON_QUERY, SILENT_ON_CREATE, MASTER_FLAG, NO_MEMIF_SERVER
+        NONE, CLOSE_ON_CREATE, CLOSE_ON_QUERY, SILENT_ON_CREATE, MASTER_FLAG, NO_MEMIF_SERVER,
+        /** As upstream 24.09 without this proxy's extensions: an unknown command is read and ignored (no reply). */
+        UPSTREAM_2409
     }
+
+    /** Sessions created with the local transport's own command (18). */
+    final java.util.Set<Long> localSessions = ConcurrentHashMap.newKeySet();
 
     /** One message as it arrived. */
     record Request(int inst, byte[] header, byte[] payload) {
@@ -170,8 +175,11 @@ final class ProxyDouble implements AutoCloseable {
                 if (requiredToken != null && !authed) {
                     return;
                 }
+                if (inst != 1 && inst != 2 && inst != 5 && misbehave == Misbehave.UPSTREAM_2409) {
+                    continue; // upstream's default case: nothing created, no reply
+                }
                 switch (inst) {
-                    case 1 -> {
+                    case 1, 18 -> {
                         if (misbehave == Misbehave.CLOSE_ON_CREATE) {
                             return;
                         }
@@ -182,6 +190,9 @@ final class ProxyDouble implements AutoCloseable {
                         long id = ids.incrementAndGet();
                         int type = Golden.le(payload).getInt(0);
                         sessions.put(id, new Session(id, type, payload, null, null));
+                        if (inst == 18) {
+                            localSessions.add(id);
+                        }
                         owned.add(id);
                         out.write(Golden.u32(id));
                     }
@@ -241,9 +252,9 @@ final class ProxyDouble implements AutoCloseable {
         }
     }
 
-    /** The group key of a payload type 0 ("local") session: remote ip and port text. */
-    private static String localKey(Session s) {
-        if (Golden.le(s.param).getInt(228) != 0) {
+    /** The group key of a local session (created with command 18): remote ip and port text. */
+    private String localKey(Session s) {
+        if (!localSessions.contains(s.id)) {
             return null;
         }
         return Golden.text(s.param, 60, 46) + ":" + Golden.text(s.param, 106, 6);

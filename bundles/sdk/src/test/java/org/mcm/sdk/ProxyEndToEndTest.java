@@ -253,6 +253,37 @@ class ProxyEndToEndTest {
     }
 
     @Test
+    void localTransportHasCommandsOfItsOwnThatAnUpstreamProxyIgnores() throws Exception {
+        // upstream 24.09 reads an unknown command and stays silent: nothing is created there, the SDK times out
+        proxy.misbehave = ProxyDouble.Misbehave.UPSTREAM_2409;
+        McmClient c = McmClient.builder().address("127.0.0.1", proxy.port()).controlTimeout(Duration.ofMillis(300))
+                .build();
+        VideoFormat f = new VideoFormat(64, 32, Rational.of(30, 1), PixelFormat.YUV422P10LE);
+        McmException e = assertThrows(McmException.class, () -> c.createTx(ConnectionOptions.builder(f)
+                .transport("local").remote("127.0.0.1", 9001).build()));
+        assertEquals(ErrorCode.TIMEOUT, e.errorCode());
+        assertEquals(1, proxy.awaitRequests(18, 1));
+        assertTrue(proxy.requestsOf(1).isEmpty(), "never upstream's create: an upstream proxy would make an ST 2110-20 sender of it");
+        assertTrue(proxy.sessions.isEmpty());
+        // pooled local: command 19 with the same struct
+        assertThrows(McmException.class, () -> c.createRx(ConnectionOptions.builder(f).transport("local")
+                .remote("127.0.0.1", 9001).proxyBuffers(true).build()));
+        byte[] golden = Golden.videoParam(1, "", "", "127.0.0.1", "9001", 0, 0, 64, 32, 30.0, 2, 0);
+        ProxyDouble.Request pooled = proxy.requestsOf(19).get(0);
+        assertArrayEquals(Golden.request(19, golden), concat(pooled.header(), pooled.payload()));
+        assertTrue(proxy.requestsOf(1).isEmpty());
+    }
+
+    @Test
+    void rdmaIsNotOffered() {
+        VideoFormat f = new VideoFormat(64, 32, Rational.of(30, 1), PixelFormat.YUV422P10LE);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConnectionOptions.builder(f).transport("rdma").remote("10.0.0.2", 9000).build());
+        assertTrue(e.getMessage().contains("no RDMA transport"), e.getMessage());
+        assertFalse(ConnectionOptions.TRANSPORTS.contains("rdma"));
+    }
+
+    @Test
     void badMemifParametersAreProtocolErrors() throws Exception {
         proxy.misbehave = ProxyDouble.Misbehave.MASTER_FLAG;
         McmException e = assertThrows(McmException.class, () -> client.createTx(video().build()));
@@ -346,8 +377,9 @@ class ProxyEndToEndTest {
         proxy.bufferSize = 4096;
         try (Connection tx = client.createTx(ConnectionOptions.builder(new BlobFormat(4096)).transport("local")
                 .remote("studio-a", 5).closeLinger(Duration.ZERO).build())) {
-            byte[] p = proxy.requestsOf(1).get(1).payload();
-            assertEquals(0, Golden.le(p).getInt(228), "payload_type NONE = local");
+            assertEquals(1, proxy.requestsOf(1).size(), "a local connection is not created with upstream's command 1");
+            byte[] p = proxy.requestsOf(18).get(0).payload();
+            assertEquals(0, Golden.le(p).getInt(228), "payload_type NONE (not read: command 18 says local)");
             assertEquals("studio-a", Golden.text(p, 60, 46));
             assertEquals("5", Golden.text(p, 106, 6));
             assertEquals(4096, Golden.le(p).getLong(240), "blob size as rdma transfer_size");

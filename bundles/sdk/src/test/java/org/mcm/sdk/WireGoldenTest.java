@@ -54,14 +54,24 @@ class WireGoldenTest {
     }
 
     @Test
-    void rxVideoAndRdma() {
+    void rxVideoAndNoRdma() {
         VideoFormat f = new VideoFormat(1280, 720, Rational.of(25, 1), PixelFormat.YUV422P10LE);
         ConnectionOptions o = ConnectionOptions.builder(f).remote("10.0.0.1", 0).local("", 20000).build();
         assertArrayEquals(Golden.videoParam(1, "", "20000", "10.0.0.1", "", 1, 0, 1280, 720, 25.0, 2, 0),
                 Wire.connParam(Direction.RX, o));
-        ConnectionOptions r = ConnectionOptions.builder(f).transport("RDMA").remote("10.0.0.2", 9100).build();
-        assertArrayEquals(Golden.videoParam(0, "", "", "10.0.0.2", "9100", 6, 0, 1280, 720, 25.0, 2, 0),
-                Wire.connParam(Direction.TX, r));
+        // this proxy has no RDMA transport: the SDK does not offer upstream's payload type 6
+        assertThrows(IllegalArgumentException.class,
+                () -> ConnectionOptions.builder(f).transport("RDMA").remote("10.0.0.2", 9100).build());
+    }
+
+    /** local has create commands of its own (18, pooled 19); upstream's 1 and this proxy's 17 stay for the rest. */
+    @Test
+    void createCommands() {
+        assertEquals(1, Wire.createCommand("st2110-20", false));
+        assertEquals(17, Wire.createCommand("st2110-20", true));
+        assertEquals(18, Wire.createCommand("local", false));
+        assertEquals(19, Wire.createCommand("local", true));
+        assertEquals(1, Wire.createCommand("st2110-30", false));
     }
 
     @Test
@@ -118,6 +128,23 @@ class WireGoldenTest {
         byte[] unterminated = reply.clone();
         java.util.Arrays.fill(unterminated, 0, 108, (byte) 'a');
         assertThrows(IllegalArgumentException.class, () -> Wire.memifParams(unterminated));
+    }
+
+    @Test
+    void ancillaryAsUpstreamPayloadType4WithAncArgs() {
+        ConnectionOptions o = ConnectionOptions.builder(new org.mcm.api.media.BlobFormat(255)).transport("st2110-40")
+                .remote("127.0.0.1", 9200).build();
+        java.nio.ByteBuffer p = java.nio.ByteBuffer.wrap(Wire.connParam(Direction.TX, o))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(4, p.getInt(228), "PAYLOAD_TYPE_ST40_ANCILLARY");
+        assertEquals(0, p.getInt(240), "anc_args.type: frame level");
+        assertEquals(0, p.getInt(244), "anc_args.format: closed caption");
+        assertEquals(0.0, p.getDouble(248), "anc_args.fps: the proxy's default");
+        assertEquals(0, p.getInt(264), "no video width");
+        VideoFormat v = new VideoFormat(640, 480, Rational.of(30, 1), PixelFormat.YUV422P10LE);
+        assertThrows(IllegalArgumentException.class, () -> ConnectionOptions.builder(v).transport("st2110-40").build());
+        assertThrows(IllegalArgumentException.class, () -> ConnectionOptions.builder(new org.mcm.api.media.BlobFormat(255))
+                .transport("st2110-20").build());
     }
 
     @Test

@@ -60,6 +60,23 @@ public interface SessionManager {
      */
     ConnectionSpec parseDescription(String description) throws SessionException;
 
+    /**
+     * Points an open session at another peer without detaching its app (IS-05 connection management): the
+     * transport session is closed and one for {@code spec} is opened with the same app attachment. The new spec
+     * must keep the direction and the app's buffer size. When the new one cannot be opened the previous one is
+     * reopened (nothing half-applied) and the error is thrown. A null spec disconnects: the transport session is
+     * closed and the session stays, in {@link SessionState#CREATED}, until it is reconnected or deleted.
+     *
+     * @return the session after the change
+     * @throws SessionException {@link ErrorCode#NOT_FOUND} when there is no open session with that id,
+     *                          {@link ErrorCode#INVALID_ARGUMENT}, {@link ErrorCode#UNKNOWN_TRANSPORT} or
+     *                          {@link ErrorCode#TRANSPORT_FAILED} as for {@link #create}
+     * @since 1.2
+     */
+    default SessionInfo reconnect(long id, ConnectionSpec spec) throws SessionException {
+        throw new SessionException(ErrorCode.INTERNAL, "this session manager cannot reconnect sessions");
+    }
+
     /** The app side of a session's data path. */
     record AppAttachment(FrameSource source, FrameSink sink) {
     }

@@ -43,4 +43,19 @@ public interface Transport {
     default java.util.Optional<ConnectionSpec> parseDescription(String description) {
         return java.util.Optional.empty();
     }
+
+    /**
+     * Whether this transport allows the same-proxy bypass: when a sender of this protocol sends (unicast) to a
+     * receiver of the same protocol on the same proxy, the proxy may hand the sender's frames to the receiver's app
+     * in shared memory instead of passing them through the network. True only for a transport that carries the
+     * app's frame unchanged (lossless, no conversion that a receiver of the same format would not undo), so that
+     * the receiver's app gets exactly the bytes it would get from the network. While a receiver session is fed that
+     * way, the buffers its transport asks for ({@link TransportContext#frameSource()}) may be refused (null): the
+     * transport then counts and skips what arrives from the network, as for any app that has no free buffer.
+     *
+     * @since 1.2
+     */
+    default boolean sameProxyBypass() {
+        return false;
+    }
 }

@@ -64,6 +64,7 @@ final class ConsoleData {
                     .field("bitrate", Math.round(r.bitsPerSecond()))
                     .field("lossRate", round(r.lossPerSecond(), 100))
                     .field("latencyUs", s.stats().getOrDefault("latency_us_last", -1L))
+                    .field("description", s.description())
                     .field("stats", s.stats())
                     .endObject();
         }

@@ -41,6 +41,7 @@ class ConsoleDataTest {
         assertEquals("video 640x360@30 yuv422p10le", s1.get("format"));
         assertEquals("ACTIVE", s1.get("state"));
         assertEquals("127.0.0.1:9100", s1.get("remote"));
+        assertEquals("", s1.get("description")); // e.g. an RTSP session's URL and state
         assertEquals(30.0, s1.get("fps"));
         assertEquals(24_000_000.0, s1.get("bitrate"));
         assertEquals(0.0, s1.get("lossRate"));

@@ -109,7 +109,7 @@ final class AppSupport {
         o.addOption(Option.builder("P").longOpt("proxy-port").hasArg().argName("port")
                 .desc("media proxy SDK port (default: $MCM_MEDIA_PROXY_PORT or 8002)").build());
         o.addOption(Option.builder("t").longOpt("transport").hasArg().argName("name")
-                .desc("local, st2110-20, st2110-22 or rdma (default st2110-20)").build());
+                .desc("local, st2110-20, st2110-22 or rtsp (H.264 access units) (default st2110-20; blobs: local)").build());
         o.addOption(Option.builder("w").longOpt("width").hasArg().argName("pixels").desc("frame width (default 1920)")
                 .build());
         o.addOption(Option.builder("h").longOpt("height").hasArg().argName("lines").desc("frame height (default 1080)")

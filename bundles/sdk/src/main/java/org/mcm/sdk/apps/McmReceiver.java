@@ -63,12 +63,13 @@ public final class McmReceiver {
                 : FileChannel.open(output, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.TRUNCATE_EXISTING);
                 Connection conn = AppSupport.open(Direction.RX, cl, a.options(), env)) {
-            return receive(conn, file, a.frames(), idle, a.format(), cl.hasOption("q"), status);
+            boolean h264 = "rtsp".equals(a.options().transport());
+            return receive(conn, file, a.frames(), idle, a.format(), cl.hasOption("q"), status, h264);
         }
     }
 
     private static int receive(Connection conn, FileChannel file, long limit, int idleSeconds, MediaFormat format,
-            boolean quiet, PrintStream out) throws IOException {
+            boolean quiet, PrintStream out, boolean h264) throws IOException {
         out.println(NAME + ": " + (conn.viaProxy() ? "session " + conn.sessionId() + " at " : "direct memif ")
                 + conn.memifSocketPath() + ", " + format);
         AppSupport.Samples window = new AppSupport.Samples();
@@ -95,7 +96,7 @@ public final class McmReceiver {
             try {
                 ByteBuffer d = b.data();
                 int len = b.length();
-                long[] stamp = AppSupport.readStamp(d, len);
+                long[] stamp = h264 ? null : AppSupport.readStamp(d, len); // H.264 carries no sender stamp
                 if (stamp != null) {
                     stamped = true;
                     long micros = (AppSupport.nowEpochNanos() - stamp[1]) / 1000;
@@ -109,6 +110,9 @@ public final class McmReceiver {
                 if (file != null) {
                     ByteBuffer w = d.duplicate();
                     w.clear().limit(len);
+                    if (h264) {
+                        w.position(h264Start(d, len)); // the access unit after the 14-byte header: a .h264 file
+                    }
                     while (w.hasRemaining()) {
                         file.write(w);
                     }
@@ -146,6 +150,17 @@ public final class McmReceiver {
         out.printf("%s: received %d frames (%d bytes) in %.2f s, %.2f fps, latency %s, lost %s%n", NAME, received,
                 bytes, secs, secs > 0 ? (received - 1) / secs : 0.0, latency(all), stamped ? Long.toString(lost) : "n/a");
         return received > 0 ? 0 : 1;
+    }
+
+    /**
+     * Transport rtsp (upstream payload type 5): a buffer is 2 B RTP sequence number, 4 B RTP timestamp, 8 B
+     * little-endian length, then the access unit in Annex-B form; where that access unit starts.
+     */
+    static int h264Start(ByteBuffer d, int len) throws IOException {
+        if (len < 14 || d.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(6) != len - 14) {
+            throw new IOException("not an H.264 access-unit buffer (" + len + " bytes, bad length field)");
+        }
+        return 14;
     }
 
     private static String latency(AppSupport.Samples s) {

@@ -34,6 +34,23 @@ public final class Wire {
      * apps of a local group) and the app is the memif master; same payload and reply as CREATE_SESSION.
      */
     public static final int CMD_CREATE_SESSION_POOLED = 17;
+    /**
+     * Extension of this proxy: CREATE_SESSION for the proxy-local transport ({@code local}); same payload and reply.
+     * A command of its own because upstream 24.09 takes every payload type, NONE included, for a network transport
+     * (NONE and unknown types are ST 2110-20 there); an upstream proxy ignores the unknown command (no reply,
+     * nothing created: the SDK times out).
+     */
+    public static final int CMD_CREATE_SESSION_LOCAL = 18;
+    /** Extension of this proxy: {@link #CMD_CREATE_SESSION_LOCAL} in the pooled layout of {@link #CMD_CREATE_SESSION_POOLED}. */
+    public static final int CMD_CREATE_SESSION_LOCAL_POOLED = 19;
+
+    /** The create command for a connection: upstream's 1, or this proxy's extension for pooled and local ones. */
+    public static int createCommand(String transport, boolean pooled) {
+        if ("local".equals(transport)) {
+            return pooled ? CMD_CREATE_SESSION_LOCAL_POOLED : CMD_CREATE_SESSION_LOCAL;
+        }
+        return pooled ? CMD_CREATE_SESSION_POOLED : CMD_CREATE_SESSION;
+    }
     /** Longest token the proxy accepts. */
     public static final int MAX_TOKEN_BYTES = 4096;
 
@@ -65,6 +82,8 @@ public final class Wire {
     public static final int PAYLOAD_ST20_VIDEO = 1;
     public static final int PAYLOAD_ST22_VIDEO = 2;
     public static final int PAYLOAD_ST30_AUDIO = 3;
+    public static final int PAYLOAD_ST40_ANCILLARY = 4;
+    public static final int PAYLOAD_RTSP_VIDEO = 5;
     public static final int PAYLOAD_RDMA_VIDEO = 6;
     public static final int CODEC_NONE = 0;
     public static final int CODEC_JPEGXS = 1;
@@ -102,14 +121,18 @@ public final class Wire {
         return p;
     }
 
-    /** Upstream {@code mcm_payload_type} for our transport name. */
+    /**
+     * Upstream {@code mcm_payload_type} for our transport name; {@code local} writes NONE, which this proxy does not
+     * read for it (the create command says local).
+     */
     public static int payloadType(String transport) {
         return switch (transport) {
             case "local" -> PAYLOAD_NONE;
             case "st2110-20" -> PAYLOAD_ST20_VIDEO;
             case "st2110-22" -> PAYLOAD_ST22_VIDEO;
             case "st2110-30" -> PAYLOAD_ST30_AUDIO;
-            case "rdma" -> PAYLOAD_RDMA_VIDEO;
+            case "st2110-40" -> PAYLOAD_ST40_ANCILLARY;
+            case "rtsp" -> PAYLOAD_RTSP_VIDEO;
             default -> throw new IllegalArgumentException("transport '" + transport + "' has no upstream payload type");
         };
     }
@@ -175,6 +198,9 @@ public final class Wire {
             b.putShort(OFF_ARGS + 8, (short) a.channels());
             b.putInt(OFF_ARGS + 12, audioSampling(a.sampleRate()));
             b.putInt(OFF_ARGS + 16, a.packetTime().ordinal());
+        } else if ("st2110-40".equals(o.transport())) {
+            // anc_args: type ANC_TYPE_FRAME_LEVEL, format ANC_FORMAT_CLOSED_CAPTION, fps 0 (the proxy's default rate)
+            b.putInt(OFF_ARGS, 0).putInt(OFF_ARGS + 4, 0).putDouble(OFF_ARGS + 8, 0.0);
         } else {
             b.putLong(OFF_ARGS, ((BlobFormat) f).maxSize());
         }

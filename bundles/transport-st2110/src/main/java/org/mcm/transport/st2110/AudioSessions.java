@@ -49,7 +49,7 @@ final class AudioSessions {
         Tx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
             format = (AudioFormat) spec.format();
             pt = spec.payloadType() == 0 ? 111 : spec.payloadType();
-            channel = Udp.sender(s.ip(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
+            channel = Udp.sender(s.ip(), s.device(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
             String src = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
             sdp = Sdp.audio(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, format);
             gather[0] = header;
@@ -68,10 +68,13 @@ final class AudioSessions {
                 ByteBuffer payload = f.data().duplicate();
                 payload.position(0).limit(len);
                 gather[1] = payload;
-                channel.write(gather);
+                boolean sent = Udp.write(channel, gather, counters) >= 0;
                 first = false;
                 seq = (seq + 1) & 0xFFFF;
                 ts = (ts + len / unit) & 0xFFFF_FFFFL;
+                if (!sent) {
+                    return true; // the app's buffer was taken; the receiver left (counted)
+                }
                 counters.packets.increment();
                 counters.bytes.add(Rtp.HEADER + len);
                 counters.framesComplete.increment();
@@ -122,7 +125,7 @@ final class AudioSessions {
             this.ctx = ctx;
             format = (AudioFormat) spec.format();
             pt = spec.payloadType();
-            channel = Udp.receiver(s.ip(), spec.local(), spec.remote().host(), s.socketBuffer());
+            channel = Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
             thread = SessionThread.of("st2110-30-rx-" + ctx.sessionId(), ctx, () -> running, this::run);
             thread.start();
         }

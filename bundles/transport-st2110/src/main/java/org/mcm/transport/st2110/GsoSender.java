@@ -17,6 +17,10 @@ final class GsoSender implements AutoCloseable {
     /** Header bytes of an RFC 4175 packet (RTP, extended sequence number, one SRD). */
     static final int HEADER = Rtp.HEADER + Rfc4175Packetizer.EXT_SEQ + Rfc4175Packetizer.SRD;
 
+    /** Linux errno values of a refused send on a connected UDP socket (ICMP port / host unreachable). */
+    static final int ECONNREFUSED = 111;
+    static final int EHOSTUNREACH = 113;
+
     private final int fd;
     private final int header;
     private final int segment;
@@ -25,6 +29,8 @@ final class GsoSender implements AutoCloseable {
     private final long headersAddr;
     private final Memory addrs;
     private final Memory lens;
+    /** Where refusals after ICMP unreachable are counted (the session's counters). */
+    private St2110Counters counters = new St2110Counters();
 
     private GsoSender(int fd, int header, int segment, int batch) {
         this.fd = fd;
@@ -52,6 +58,11 @@ final class GsoSender implements AutoCloseable {
             return null;
         }
         int fd = NetNative.mcmnet_udp_open(src, srcPort, dst, dstPort, ttl, sndbuf);
+        if (fd < 0 && srcPort != 0) {
+            // the source port is taken (a receiver on this host listens on it, as with upstream's default sample
+            // apps, which use one port for both): send from an ephemeral port, as Udp.sender does
+            fd = NetNative.mcmnet_udp_open(src, 0, dst, dstPort, ttl, sndbuf);
+        }
         if (fd < 0) {
             return null;
         }
@@ -61,6 +72,12 @@ final class GsoSender implements AutoCloseable {
         }
         int batch = Math.max(1, Math.min(60, 65_000 / segment));
         return new GsoSender(fd, header, segment, batch);
+    }
+
+    /** Counts ICMP unreachable refusals in the session's counters; returns this. */
+    GsoSender countingIn(St2110Counters c) {
+        this.counters = c;
+        return this;
     }
 
     int batch() {
@@ -75,12 +92,17 @@ final class GsoSender implements AutoCloseable {
      * Sends {@code n} packets: header i at {@code headers()[i*header]}, data i at {@code dataAddr[i]} with
      * {@code segment - header} bytes.
      */
-    void send(long[] dataAddr, int n) throws IOException {
-        send(dataAddr, n, segment - header);
+    boolean send(long[] dataAddr, int n) throws IOException {
+        return send(dataAddr, n, segment - header);
     }
 
-    /** As {@link #send(long[], int)}, but the last packet's data has lastLen bytes (at most the others'). */
-    void send(long[] dataAddr, int n, int lastLen) throws IOException {
+    /**
+     * As {@link #send(long[], int)}, but the last packet's data has lastLen bytes (at most the others').
+     *
+     * @return true when sent; false when the kernel refused it twice for ICMP unreachable (a receiver that left:
+     *         counted, the batch is dropped, and the sender goes on)
+     */
+    boolean send(long[] dataAddr, int n, int lastLen) throws IOException {
         int dataLen = segment - header;
         for (int i = 0; i < n; i++) {
             addrs.setLong(16L * i, headersAddr + (long) header * i);
@@ -88,9 +110,21 @@ final class GsoSender implements AutoCloseable {
             addrs.setLong(16L * i + 8, dataAddr[i]);
             lens.setInt(8L * i + 4, i == n - 1 ? lastLen : dataLen);
         }
-        long r = NetNative.mcmnet_send(fd, addrs, lens, 2 * n, n > 1 ? segment : 0);
-        if (r < 0) {
-            throw new IOException("UDP send failed: errno " + (-r));
+        for (int attempt = 0;; attempt++) {
+            long r = NetNative.mcmnet_send(fd, addrs, lens, 2 * n, n > 1 ? segment : 0);
+            if (r >= 0) {
+                return true;
+            }
+            if (r != -ECONNREFUSED && r != -EHOSTUNREACH) {
+                throw new IOException("UDP send failed: errno " + (-r));
+            }
+            // an ICMP unreachable came back for an earlier datagram: the kernel reports it instead of sending this
+            // batch and clears it, so one retry sends the batch unless another one arrived meanwhile
+            counters.icmpUnreachable.increment();
+            if (attempt > 0) {
+                counters.unsent.add(n);
+                return false;
+            }
         }
     }
 

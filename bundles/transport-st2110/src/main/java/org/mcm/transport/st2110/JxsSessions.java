@@ -147,16 +147,16 @@ final class JxsSessions {
             this.framePeriodNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
             this.paced = !"none".equalsIgnoreCase(s.pacing());
             String src = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
-            if (!"off".equalsIgnoreCase(s.fastPath()) && VideoTxSession.isIpv4Literal(src)
+            if (!"off".equalsIgnoreCase(s.fastPath()) && VideoTxSession.isIpv4Literal(src) && Udp.nativeMulticastOk(s.device(), src, spec.remote().host())
                     && VideoTxSession.isIpv4Literal(spec.remote().host())) {
                 int hdr = Rtp.HEADER + Rfc9134.PAYLOAD_HEADER;
                 g = GsoSender.open(src, spec.local().port(), spec.remote().host(), spec.remote().port(),
                         s.multicastTtl(), s.socketBuffer(), hdr, hdr + maxData);
             }
-            this.gso = g;
+            this.gso = g == null ? null : g.countingIn(counters);
             this.batchAddrs = new long[g == null ? 1 : g.batch()];
             this.channel = g != null ? null
-                    : Udp.sender(s.ip(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
+                    : Udp.sender(s.ip(), s.device(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
             this.queue = new ArrayBlockingQueue<>(Math.max(1, s.txQueueFrames()));
             this.sdp = Sdp.jxs(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, format,
                     Double.parseDouble(encoderParams(spec).get("bpp")), sliceMode);
@@ -336,10 +336,11 @@ final class JxsSessions {
                     seq = (seq + 1) & 0xFFFF;
                     bytes += hdr + len;
                 }
-                gso.send(batchAddrs, n, len);
                 gsoSends++;
-                counters.packets.add(n);
-                counters.bytes.add(bytes);
+                if (gso.send(batchAddrs, n, len)) {
+                    counters.packets.add(n);
+                    counters.bytes.add(bytes);
+                }
             }
             return i;
         }
@@ -361,10 +362,12 @@ final class JxsSessions {
                 ByteBuffer data = segment.duplicate();
                 data.limit(off + len).position(off);
                 gather[1] = data;
-                channel.write(gather);
+                boolean sent = Udp.write(channel, gather, counters) >= 0;
                 seq = (seq + 1) & 0xFFFF;
-                counters.packets.increment();
-                counters.bytes.add(Rtp.HEADER + Rfc9134.PAYLOAD_HEADER + len);
+                if (sent) {
+                    counters.packets.increment();
+                    counters.bytes.add(Rtp.HEADER + Rfc9134.PAYLOAD_HEADER + len);
+                }
             }
         }
 
@@ -472,7 +475,7 @@ final class JxsSessions {
                 for (int i = 0; i < segments; i++) {
                     freeSegments.add(arena.allocate(capacity).order(ByteOrder.BIG_ENDIAN));
                 }
-                this.channel = Udp.receiver(s.ip(), spec.local(), spec.remote().host(), s.socketBuffer());
+                this.channel = Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
             } catch (TransportException | RuntimeException e) {
                 for (VideoDecoder d : decoders) {
                     d.close();

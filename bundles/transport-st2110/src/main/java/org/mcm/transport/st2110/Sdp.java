@@ -3,7 +3,7 @@ package org.mcm.transport.st2110;
 import org.mcm.api.media.AudioFormat;
 import org.mcm.api.media.VideoFormat;
 
-/** ST 2110-10/-20/-30 session descriptions of the streams this bundle sends. */
+/** ST 2110-10/-20/-22/-30/-40 session descriptions of the streams this bundle sends. */
 final class Sdp {
 
     private Sdp() {
@@ -77,6 +77,32 @@ final class Sdp {
                 + connection(dstIp, srcIp)
                 + "a=rtpmap:" + pt + " L" + f.bitDepth() + "/" + f.sampleRate() + "/" + f.channels() + "\r\n"
                 + "a=ptime:" + ptime + "\r\n"
+                + "a=ts-refclk:localmac=00-00-00-00-00-00\r\n"
+                + "a=mediaclk:direct=0\r\n";
+    }
+
+    /**
+     * ST 2110-40 (RFC 8331): {@code smpte291/90000}; the fmtp names the DID/SDID pairs sent (when known), the
+     * VPID code (when given), the frame rate and interlace.
+     */
+    static String anc(long sessionId, String srcIp, String dstIp, int port, int pt, org.mcm.api.media.Rational rate,
+            boolean interlaced, java.util.List<int[]> didSdid, int vpid) {
+        StringBuilder fmtp = new StringBuilder();
+        for (int[] d : didSdid) {
+            fmtp.append(fmtp.length() == 0 ? "" : "; ").append(String.format("DID_SDID={0x%02X,0x%02X}", d[0], d[1]));
+        }
+        if (vpid >= 0) {
+            fmtp.append(fmtp.length() == 0 ? "" : "; ").append("VPID_Code=").append(vpid);
+        }
+        fmtp.append(fmtp.length() == 0 ? "" : "; ").append("exactframerate=").append(rate);
+        if (interlaced) {
+            fmtp.append("; interlace");
+        }
+        return header(sessionId, srcIp, "MCM ST 2110-40 session " + sessionId)
+                + "m=video " + port + " RTP/AVP " + pt + "\r\n"
+                + connection(dstIp, srcIp)
+                + "a=rtpmap:" + pt + " smpte291/90000\r\n"
+                + "a=fmtp:" + pt + " " + fmtp + "\r\n"
                 + "a=ts-refclk:localmac=00-00-00-00-00-00\r\n"
                 + "a=mediaclk:direct=0\r\n";
     }

@@ -16,7 +16,7 @@ import org.mcm.api.media.Rational;
 import org.mcm.api.media.VideoFormat;
 
 /**
- * Reads an ST 2110-20 or -30 SDP (first media section) into the spec of a receiver: UDP port and payload type
+ * Reads an ST 2110-20, -22, -30 or -40 SDP (first media section) into the spec of a receiver: UDP port and payload type
  * from {@code m=}, the multicast group from {@code c=} (unicast destinations are this host: any address),
  * format from {@code a=rtpmap}, {@code a=fmtp} and {@code a=ptime}. Malformed input fails naming the line.
  */
@@ -37,6 +37,7 @@ final class SdpParser {
         int channels = 1;
         String ptime = null;
         Map<String, String> fmtp = new HashMap<>();
+        java.util.List<String> didSdid = new java.util.ArrayList<>();
         boolean sawVersion = false;
         for (int i = 0; i < lines.length; i++) {
             String l = lines[i].trim();
@@ -100,6 +101,10 @@ final class SdpParser {
                                     continue;
                                 }
                                 int eq = t.indexOf('=');
+                                if (eq > 0 && t.substring(0, eq).trim().equalsIgnoreCase("DID_SDID")) {
+                                    didSdid.add(t.substring(eq + 1).trim());
+                                    continue;
+                                }
                                 fmtp.put((eq < 0 ? t : t.substring(0, eq)).trim().toLowerCase(Locale.ROOT),
                                         eq < 0 ? "" : t.substring(eq + 1).trim());
                             }
@@ -148,6 +153,14 @@ final class SdpParser {
                 return Optional.empty();
             }
             format = new AudioFormat(clock, channels, Integer.parseInt(enc.substring(1)), packetTime(ptime, clock));
+        } else if ("st2110-40".equals(transport)) {
+            if (!"video".equals(media) || !"smpte291".equals(enc)) {
+                return Optional.empty();
+            }
+            if (clock != 90_000) {
+                throw new IllegalArgumentException("SDP: smpte291 runs on a 90000 Hz clock, not " + clock);
+            }
+            return Optional.of(anc(port, pt, conn, fmtp, didSdid));
         } else {
             return Optional.empty();
         }
@@ -157,6 +170,54 @@ final class SdpParser {
                 .remote(new Endpoint(mcast ? conn : "", 0))
                 .payloadType(pt)
                 .build());
+    }
+
+    /**
+     * The receiver of an ST 2110-40 stream: a blob of one datagram per buffer; the frame rate (exactframerate),
+     * interlace, the DID/SDID pairs (as {@code did_sdid=61/01,41/05}, hex) and the VPID code become options.
+     */
+    private static ConnectionSpec anc(int port, int pt, String conn, Map<String, String> fmtp, java.util.List<String> didSdid) {
+        ConnectionSpec.Builder b = ConnectionSpec.builder(Direction.RX, "st2110-40",
+                new org.mcm.api.media.BlobFormat(AncSessions.RX_BUFFER));
+        StringBuilder pairs = new StringBuilder();
+        for (String d : didSdid) {
+            java.util.regex.Matcher m = java.util.regex.Pattern
+                    .compile("\\{\\s*0x([0-9a-fA-F]{1,2})\\s*,\\s*0x([0-9a-fA-F]{1,2})\\s*}").matcher(d);
+            if (!m.matches()) {
+                throw new IllegalArgumentException("SDP: DID_SDID must be {0xNN,0xNN}, not " + d);
+            }
+            pairs.append(pairs.length() == 0 ? "" : ",").append(String.format("%02X/%02X",
+                    Integer.parseInt(m.group(1), 16), Integer.parseInt(m.group(2), 16)));
+        }
+        if (pairs.length() > 0) {
+            b.option("did_sdid", pairs.toString());
+        }
+        String vpid = fmtp.get("vpid_code");
+        if (vpid != null) {
+            int v;
+            try {
+                v = Integer.parseInt(vpid.trim());
+            } catch (NumberFormatException e) {
+                v = -1;
+            }
+            if (v < 0 || v > 255) {
+                throw new IllegalArgumentException("SDP: VPID_Code must be 0..255, not '" + vpid + "'");
+            }
+            b.option("vpid", Integer.toString(v));
+        }
+        String rate = fmtp.get("exactframerate");
+        if (rate != null) {
+            try {
+                b.option("rate", Rational.parse(rate).toString());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("SDP: exactframerate '" + rate + "' is not a frame rate");
+            }
+        }
+        if (fmtp.containsKey("interlace")) {
+            b.option("interlaced", "true");
+        }
+        boolean mcast = !conn.isEmpty() && Udp.isMulticast(conn);
+        return b.local(new Endpoint("", port)).remote(new Endpoint(mcast ? conn : "", 0)).payloadType(pt).build();
     }
 
     private static VideoFormat video(Map<String, String> fmtp) {

@@ -3,8 +3,8 @@ package org.mcm.transport.st2110;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-/** Settings of the ST 2110 transports (PID org.mcm.transport.st2110) plus the data-plane address (org.mcm.dataplane). */
-@ObjectClassDefinition(name = "MCM ST 2110 transports", description = "Kernel-socket ST 2110-20 and -30 senders and receivers.")
+/** Settings of the ST 2110 transports (PID org.mcm.transport.st2110) plus the data-plane address and device (org.mcm.dataplane, with this run's -i/-d from org.mcm.dataplane.run laid over it). */
+@ObjectClassDefinition(name = "MCM ST 2110 transports", description = "Kernel-socket ST 2110-20, -22, -30 and -40 senders and receivers.")
 public @interface Settings {
 
     @AttributeDefinition(name = "Maximum UDP payload", description = "Bytes per packet including RTP headers (1400 like GStreamer/FFmpeg; ST 2110-10 allows up to 1460, 8960 with jumbo frames).", min = "256", max = "8960")
@@ -44,4 +44,8 @@ public @interface Settings {
     /** Data-plane address, from the org.mcm.dataplane configuration (-i/--ip). */
     @AttributeDefinition(name = "Data-plane IP (from org.mcm.dataplane)")
     String ip() default "127.0.0.1";
+
+    /** Data-plane device, from the org.mcm.dataplane configuration (-d/--dev): kernel:&lt;if&gt; picks the multicast interface. */
+    @AttributeDefinition(name = "Data-plane device (from org.mcm.dataplane)")
+    String device() default "";
 }

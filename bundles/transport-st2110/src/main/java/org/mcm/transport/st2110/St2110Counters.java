@@ -18,6 +18,13 @@ final class St2110Counters {
     final LongAdder badHeaders = new LongAdder();
     final LongAdder noBuffer = new LongAdder();
     final LongAdder sendErrors = new LongAdder();
+    /**
+     * Sends the kernel refused because an ICMP port (or host) unreachable came back for an earlier datagram: the
+     * receiver left. Counted, and the sender goes on (the packet is retried once, then dropped).
+     */
+    final LongAdder icmpUnreachable = new LongAdder();
+    /** Packets not sent because the retry after an ICMP unreachable was refused too. */
+    final LongAdder unsent = new LongAdder();
     /** Arrival spread of complete frames: time from a frame's first to its last packet (receiver side). */
     final java.util.concurrent.atomic.LongAccumulator spreadMaxNanos = new java.util.concurrent.atomic.LongAccumulator(Math::max, 0);
     volatile long spreadLastNanos;
@@ -38,6 +45,8 @@ final class St2110Counters {
         m.put("bad_headers", badHeaders.sum());
         m.put("no_buffer", noBuffer.sum());
         m.put("send_errors", sendErrors.sum());
+        m.put("icmp_unreachable", icmpUnreachable.sum());
+        m.put("unsent_packets", unsent.sum());
         m.put("arrival_spread_us_last", spreadLastNanos / 1000);
         if (latencyLastNanos > 0) {
             m.put("latency_us_last", latencyLastNanos / 1000);

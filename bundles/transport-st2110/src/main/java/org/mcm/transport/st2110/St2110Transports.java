@@ -123,7 +123,7 @@ final class St2110Transports {
     }
 
     @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Video.PROTOCOL,
-            configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
+            configurationPid = {"org.mcm.dataplane", "org.mcm.dataplane.run", "org.mcm.transport.st2110"})
     public static final class Video extends Base {
         static final String PROTOCOL = "st2110-20";
 
@@ -152,6 +152,12 @@ final class St2110Transports {
         TransportSession openRx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
             return new VideoRxSession(spec, ctx, s);
         }
+
+        /** Lossless: a receiver of the same format gets the sender's very bytes, so the proxy may bypass the network. */
+        @Override
+        public boolean sameProxyBypass() {
+            return true;
+        }
     }
 
     /** Carries the Metatype of the settings PID so the Web Console can edit it (the transports read it too). */
@@ -165,7 +171,7 @@ final class St2110Transports {
      * transport and its sessions with it, and its return brings it back).
      */
     @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Jxs.PROTOCOL,
-            configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
+            configurationPid = {"org.mcm.dataplane", "org.mcm.dataplane.run", "org.mcm.transport.st2110"})
     public static final class Jxs extends Base {
         static final String PROTOCOL = "st2110-22";
 
@@ -200,7 +206,7 @@ final class St2110Transports {
     }
 
     @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Audio.PROTOCOL,
-            configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
+            configurationPid = {"org.mcm.dataplane", "org.mcm.dataplane.run", "org.mcm.transport.st2110"})
     public static final class Audio extends Base {
         static final String PROTOCOL = "st2110-30";
 
@@ -227,6 +233,48 @@ final class St2110Transports {
         @Override
         TransportSession openRx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
             return new AudioSessions.Rx(spec, ctx, s);
+        }
+
+        /** Lossless: a receiver of the same format gets the sender's very bytes, so the proxy may bypass the network. */
+        @Override
+        public boolean sameProxyBypass() {
+            return true;
+        }
+    }
+
+    /**
+     * ST 2110-40 ancillary data (RFC 8331). Carries a blob format (rate from the {@code rate} option) or a video
+     * format whose frame rate it follows; see {@link AncSessions} for the buffer layouts.
+     */
+    @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Anc.PROTOCOL,
+            configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
+    public static final class Anc extends Base {
+        static final String PROTOCOL = "st2110-40";
+
+        public Anc() {
+            super(PROTOCOL, "SMPTE ST 2110-40 ancillary data (RFC 8331) over kernel UDP", MediaFormat.class,
+                    "ancillary data");
+        }
+
+        @Activate
+        @Modified
+        void activate(Settings s) {
+            configure(s);
+        }
+
+        @Deactivate
+        void deactivate() {
+            closeAll();
+        }
+
+        @Override
+        TransportSession openTx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
+            return new AncSessions.Tx(spec, ctx, s);
+        }
+
+        @Override
+        TransportSession openRx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
+            return new AncSessions.Rx(spec, ctx, s);
         }
     }
 }

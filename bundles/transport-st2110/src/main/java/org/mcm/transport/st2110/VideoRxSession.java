@@ -65,7 +65,7 @@ final class VideoRxSession implements TransportSession {
         try {
             depacketizer = new Rfc4175Depacketizer(f.width(), f.height(), pg, spec.payloadType(), source, sink, counters);
             batch = openFastPath(spec, s);
-            channel = batch != null ? null : Udp.receiver(s.ip(), spec.local(), spec.remote().host(), s.socketBuffer());
+            channel = batch != null ? null : Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
         } catch (TransportException | RuntimeException e) {
             // every failure after the stage started gives back its thread and memory
             if (stage != null) {
@@ -85,7 +85,7 @@ final class VideoRxSession implements TransportSession {
         String bindIp = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
         if (!"off".equalsIgnoreCase(s.fastPath()) && spec.local().port() != 0) {
             try {
-                fast = BatchReceiver.open(bindIp, spec.local().port(), mcast ? group : "", s.ip(), s.socketBuffer(),
+                fast = BatchReceiver.open(bindIp, spec.local().port(), mcast ? group : "", mcast ? Udp.multicastInterfaceIp(s.device(), s.ip()) : s.ip(), s.socketBuffer(),
                         s.receiveOffload());
             } catch (IOException e) {
                 throw new TransportException(e.getMessage(), e);

@@ -102,17 +102,18 @@ final class VideoTxSession implements TransportSession {
                 }
             }
             g = null;
-            if (chunks > 0 && !"off".equalsIgnoreCase(s.fastPath()) && isIpv4Literal(srcIp) && isIpv4Literal(spec.remote().host())) {
+            if (chunks > 0 && !"off".equalsIgnoreCase(s.fastPath()) && isIpv4Literal(srcIp) && isIpv4Literal(spec.remote().host())
+                    && Udp.nativeMulticastOk(s.device(), srcIp, spec.remote().host())) {
                 g = GsoSender.open(srcIp, spec.local().port(), spec.remote().host(), spec.remote().port(), s.multicastTtl(),
                         s.socketBuffer(), GsoSender.HEADER + pgPerLine / chunks * pg.bytes());
             }
-            this.gso = g;
+            this.gso = g == null ? null : g.countingIn(counters);
             this.chunksPerLine = g == null ? 0 : chunks;
             this.chunkBytes = g == null ? 0 : pgPerLine / chunks * pg.bytes();
             this.batchAddrs = new long[g == null ? 1 : g.batch()];
             this.pt = pt;
             this.ssrc = ssrc;
-            this.channel = g != null ? null : Udp.sender(s.ip(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
+            this.channel = g != null ? null : Udp.sender(s.ip(), s.device(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
             this.queue = new ArrayBlockingQueue<>(Math.max(1, s.txQueueFrames()));
             this.paced = !"none".equalsIgnoreCase(s.pacing());
             this.framePeriodNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
@@ -212,9 +213,10 @@ final class VideoTxSession implements TransportSession {
                 parkUntil(start + active * i / packetsPerFrame);
             }
             int len = packetizer.next();
-            channel.write(packetizer.gather(), 0, packetizer.gatherCount());
-            counters.packets.increment();
-            counters.bytes.add(len);
+            if (Udp.write(channel, packetizer.gather(), 0, packetizer.gatherCount(), counters) >= 0) {
+                counters.packets.increment();
+                counters.bytes.add(len);
+            }
             i++;
         }
         counters.framesComplete.increment();
@@ -245,10 +247,11 @@ final class VideoTxSession implements TransportSession {
                     if (paced && i + 1 < total) {
                         parkUntil(start + active * (i + 1 - inBatch) / total);
                     }
-                    gso.send(batchAddrs, inBatch);
                     gsoSends++;
-                    counters.packets.add(inBatch);
-                    counters.bytes.add((long) inBatch * (GsoSender.HEADER + chunkBytes));
+                    if (gso.send(batchAddrs, inBatch)) {
+                        counters.packets.add(inBatch);
+                        counters.bytes.add((long) inBatch * (GsoSender.HEADER + chunkBytes));
+                    }
                     inBatch = 0;
                 }
             }

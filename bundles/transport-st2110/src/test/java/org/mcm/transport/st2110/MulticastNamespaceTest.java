@@ -166,4 +166,86 @@ class MulticastNamespaceTest {
             t.deactivate();
         }
     }
+
+    /** ST 2110-40 multicast out: what GStreamer's plain udpsrc in the namespace gets is the RFC 8331 packets sent. */
+    @Test
+    void ancillaryMulticastIntoTheNamespace() throws Exception {
+        String group = "239.213." + SUBNET + ".3";
+        int port = 22000 + SUBNET;
+        int packets = 10;
+        Path out = tmp.resolve("anc-rx.bin");
+        Path log = tmp.resolve("anc-rx.log");
+        Process rx = new ProcessBuilder("ip", "netns", "exec", NS, GStreamerInteropTest.GST, "-q", "-e", "udpsrc",
+                "multicast-group=" + group, "port=" + port, "multicast-iface=" + VB, "!", "filesink",
+                "location=" + out).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Thread.sleep(1500);
+        byte[] words = "multicast captions".getBytes();
+        int[] asInts = new int[words.length];
+        for (int i = 0; i < words.length; i++) {
+            asInts[i] = words[i];
+        }
+        St2110Transports.Anc t = new St2110Transports.Anc();
+        t.activate(TestSupport.settings("wide", IP_A));
+        try {
+            TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-40", new org.mcm.api.media.BlobFormat(255))
+                    .remote(new Endpoint(group, port)).build(), TestSupport.txContext());
+            assertTrue(tx.description().contains("c=IN IP4 " + group + "/32"), tx.description());
+            for (int i = 0; i < packets; i++) {
+                assertTrue(tx.input().accept(TestSupport.frameOf(words)));
+            }
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (tx.stats().get("packets") < packets && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(500);
+        } finally {
+            t.deactivate();
+        }
+        GStreamerInteropTest.interruptAndWait(rx, log);
+        byte[] all = Files.readAllBytes(out);
+        int len = Rtp.HEADER + Rfc8331.PAYLOAD_HEADER + Rfc8331.ancBytes(words.length);
+        assertEquals((long) len * packets, all.length, "every packet crossed into the namespace");
+        for (int i = 0; i < packets; i++) {
+            java.nio.ByteBuffer p = java.nio.ByteBuffer.wrap(all, i * len, len).slice();
+            byte[] want = Rfc8331Test.refRtp(true, 113, (Short.toUnsignedInt(p.getShort(12)) << 16) | Rtp.seq(p, 0),
+                    Rtp.timestamp(p, 0), Rtp.ssrc(p, 0), 0,
+                    new Rfc8331Test.Ref(0, 10, 0, 0, 0, 0x43, 0x02, Rfc8331Test.words8(asInts)));
+            assertArrayEquals(want, Arrays.copyOfRange(all, i * len, (i + 1) * len), "packet " + i);
+        }
+    }
+
+    /** ST 2110-40 multicast in: golden RFC 8331 packets sent from the namespace, the Java receiver joins the group. */
+    @Test
+    void ancillaryMulticastFromTheNamespace() throws Exception {
+        String group = "239.213." + SUBNET + ".4";
+        int port = 23000 + SUBNET;
+        int packets = 8;
+        List<byte[]> sent = new ArrayList<>();
+        for (int i = 0; i < packets; i++) {
+            byte[] pkt = Rfc8331Test.refRtp(true, 113, 100 + i, 1000L * i, 77, 0, Rfc8331Test.CAPTION,
+                    new Rfc8331Test.Ref(0, 11, 0, 0, 0, 0x41, 0x05, Rfc8331Test.words8(i, i + 1, i + 2)));
+            sent.add(pkt);
+            Files.write(tmp.resolve("pkt" + i + ".bin"), pkt);
+        }
+        St2110Transports.Anc t = new St2110Transports.Anc();
+        t.activate(TestSupport.settings("wide", IP_A));
+        TestSupport.App app = new TestSupport.App(packets + 2, 1460);
+        try {
+            TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-40", new org.mcm.api.media.BlobFormat(1460))
+                    .local(new Endpoint("", port)).remote(new Endpoint(group, 0)).build(), app);
+            Process tx = new ProcessBuilder("ip", "netns", "exec", NS, GStreamerInteropTest.GST, "-q", "multifilesrc",
+                    "location=" + tmp.resolve("pkt%d.bin"), "index=0", "stop-index=" + (packets - 1), "!", "udpsink",
+                    "host=" + group, "port=" + port, "multicast-iface=" + VB, "ttl-mc=1", "sync=false")
+                    .redirectErrorStream(true).redirectOutput(tmp.resolve("anc-tx.log").toFile()).start();
+            assertTrue(tx.waitFor(60, TimeUnit.SECONDS));
+            for (int i = 0; i < packets; i++) {
+                byte[] got = app.take(5000);
+                assertNotNull(got, "packet " + i + " stats " + rx.stats());
+                assertArrayEquals(sent.get(i), got, "packet " + i);
+            }
+            assertEquals((long) 2 * packets, rx.stats().get("anc_packets"));
+        } finally {
+            t.deactivate();
+        }
+    }
 }

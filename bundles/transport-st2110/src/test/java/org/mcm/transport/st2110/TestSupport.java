@@ -44,6 +44,11 @@ final class TestSupport {
             }
 
             @Override
+            public String device() {
+                return "";
+            }
+
+            @Override
             public Class<? extends Annotation> annotationType() {
                 return Settings.class;
             }

@@ -44,6 +44,11 @@ import io.grpc.protobuf.services.HealthStatusManager;
 @Designate(ocd = GrpcServerComponent.Config.class)
 public class GrpcServerComponent {
 
+    /** The command line's settings of this run, laid over the stored configuration (never stored). */
+    @org.osgi.service.component.annotations.Reference
+    org.mcm.control.internal.config.LaunchOverrides launchOverrides;
+
+
     @ObjectClassDefinition(name = "MCM gRPC control plane", description = "gRPC server for controllers (upstream controller.Configure, ProxyControl, health).")
     public @interface Config {
         @AttributeDefinition(name = "Port", description = "TCP port (upstream default 8001).", min = "1", max = "65535")
@@ -106,6 +111,9 @@ public class GrpcServerComponent {
 
     @Activate
     void activate(Config config) {
+        if (launchOverrides != null) {
+            config = launchOverrides.overlay(LaunchConfiguration.GRPC_PID, config, Config.class); // -g of this run
+        }
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         t.setContextClassLoader(GrpcServerComponent.class.getClassLoader());

@@ -58,6 +58,12 @@ public final class McmConnParam {
     public static final int PAYLOAD_ST40_ANCILLARY = 4;
     public static final int PAYLOAD_RTSP_VIDEO = 5;
     public static final int PAYLOAD_RDMA_VIDEO = 6;
+    /** Buffer size upstream 24.09 gives a payload type 5 (RTSP/H.264) session: its {@code memif_nalu_size}. */
+    public static final long RTSP_BUFFER_SIZE = 5_184_000L;
+
+    /** ST 2110-40 buffers as upstream 24.09 sizes them: TX 255 bytes (one ANC packet's words), RX one datagram. */
+    static final int ANC_TX_BUFFER = 255;
+    static final int ANC_RX_BUFFER = 1460;
 
     private final ByteBuffer buf;
 
@@ -142,20 +148,21 @@ public final class McmConnParam {
     }
 
     /**
-     * Transport protocol name for the upstream payload type. Type 0 (NONE), which upstream never routes anywhere,
-     * selects the proxy-local transport: apps on this proxy exchange frames through shared memory only, grouped by
-     * port (TX remote port = RX local port).
+     * Transport protocol name for the upstream payload type, as upstream 24.09's media_proxy routes it: NONE (0)
+     * and any type it does not know are ST 2110-20 (its {@code default:} case); RTSP (5) is the rtsp transport in both
+     * directions (upstream only serves receivers with it: its memif query answers nothing for a type-5 sender, so no
+     * upstream app sends with it; here a type-5 sender is published by the RTSP server); RDMA (6) names a transport
+     * this proxy does not have (refused with a clear "no transport 'rdma'"). This proxy's {@code local} transport is never reached through
+     * a payload type: it has commands of its own ({@link SdkProtocol#CMD_CREATE_SESSION_LOCAL}).
      */
-    public static String transportFor(int payloadType) {
+    public static String transportFor(int payloadType, Direction dir) {
         return switch (payloadType) {
-            case PAYLOAD_NONE -> "local";
-            case PAYLOAD_ST20_VIDEO -> "st2110-20";
             case PAYLOAD_ST22_VIDEO -> "st2110-22";
             case PAYLOAD_ST30_AUDIO -> "st2110-30";
             case PAYLOAD_ST40_ANCILLARY -> "st2110-40";
             case PAYLOAD_RTSP_VIDEO -> "rtsp";
             case PAYLOAD_RDMA_VIDEO -> "rdma";
-            default -> throw new IllegalArgumentException("unknown payload type " + payloadType);
+            default -> "st2110-20"; // ST20_VIDEO, NONE and every unknown value, as upstream
         };
     }
 
@@ -172,21 +179,45 @@ public final class McmConnParam {
     }
 
     /**
-     * Translates the request into a connection spec, validating every field.
+     * Translates an upstream request (command 1 or 17) into a connection spec, validating every field; the payload
+     * type picks the transport as upstream 24.09 does ({@link #transportFor}).
      *
      * @throws IllegalArgumentException naming the field that is wrong
      */
     public ConnectionSpec toSpec() {
+        return toSpec(false);
+    }
+
+    /**
+     * Translates a request for this proxy's {@code local} transport (commands 18 and 19, never sent by upstream
+     * clients): the payload type is ignored, the format is video (width &gt; 0), audio (channels @248 &ge; 1) or a
+     * blob (size in the union's u64 @240), and {@code remote_addr} is the group key that joins a TX with its RXs.
+     */
+    public ConnectionSpec toLocalSpec() {
+        return toSpec(true);
+    }
+
+    private ConnectionSpec toSpec(boolean local) {
         Direction dir = switch (type()) {
             case 0 -> Direction.TX;
             case 1 -> Direction.RX;
             default -> throw new IllegalArgumentException("unknown transfer type " + type());
         };
         int pt = payloadType();
-        String transport = transportFor(pt);
+        String transport = local ? "local" : transportFor(pt, dir);
         MediaFormat format;
-        boolean audio = pt == PAYLOAD_ST30_AUDIO || pt == PAYLOAD_NONE && width() == 0 && audioChannels() >= 1;
-        if (pt == PAYLOAD_NONE && width() == 0 && !audio) {
+        boolean audio = "st2110-30".equals(transport) || local && width() == 0 && audioChannels() >= 1;
+        boolean anc = !local && pt == PAYLOAD_ST40_ANCILLARY;
+        if (anc) {
+            // upstream 24.09 (MTL): a TX buffer holds the user data words of one ANC packet (memif buffers of 255
+            // bytes), an RX buffer one RTP packet; the rate is the anc_args fps (union: type, format, double fps)
+            format = new org.mcm.api.media.BlobFormat(dir == Direction.TX ? ANC_TX_BUFFER : ANC_RX_BUFFER);
+        } else if (!local && pt == PAYLOAD_RTSP_VIDEO && width() == 0) {
+            // H.264 access units: upstream 24.09 gives such a session 5 184 000-byte buffers whatever the app asks;
+            // a blob size in the union (our SDK's) may ask for more
+            long size = buf.getLong(OFF_ARGS);
+            format = new org.mcm.api.media.BlobFormat(size > RTSP_BUFFER_SIZE && size <= Integer.MAX_VALUE ? size : RTSP_BUFFER_SIZE);
+        } else if (local && width() == 0 && !audio) {
             long size = buf.getLong(OFF_ARGS); // blob: the union's size_t (rdma transfer_size)
             format = new org.mcm.api.media.BlobFormat(size);
         } else if (audio) {
@@ -213,22 +244,31 @@ public final class McmConnParam {
         // upstream semantics: the proxy sends from and receives on its own data-plane address (-i); local_addr only
         // carries the port (TX: UDP source port; RX: the port to listen on) and, for RX, in its ip the multicast
         // source filter; remote_addr is the destination (TX) or the sender / multicast group (RX)
-        Endpoint local = endpoint(localIp(), localPort(), "local_addr");
+        Endpoint localEp = endpoint(localIp(), localPort(), "local_addr");
         Endpoint remote = endpoint(remoteIp(), remotePort(), "remote_addr");
         ConnectionSpec.Builder b = ConnectionSpec.builder(dir, transport, format)
-                .local(new Endpoint("", local.port()))
+                .local(new Endpoint("", localEp.port()))
                 .remote(dir == Direction.RX ? new Endpoint(remote.host(), 0) : remote)
                 .payloadType(payloadTypeNr() & 0x7F);
-        if (dir == Direction.RX && !local.host().isEmpty()) {
-            b.option("source_filter", local.host());
+        if (dir == Direction.RX && !localEp.host().isEmpty()) {
+            b.option("source_filter", localEp.host());
         }
-        if (pt == PAYLOAD_ST22_VIDEO || payloadCodec() == 1) {
+        if (anc) {
+            double fps = buf.getDouble(OFF_ARGS + 8) > 0 ? buf.getDouble(OFF_ARGS + 8) : fps();
+            if (fps > 0) {
+                if (!(fps < 1000)) {
+                    throw new IllegalArgumentException("anc_args.fps out of range: " + fps);
+                }
+                b.option("rate", Rational.fromFps(fps).toString());
+            }
+        }
+        if (!local && (pt == PAYLOAD_ST22_VIDEO || payloadCodec() == 1)) {
             b.option("codec", "jpegxs");
         }
-        if (pt == PAYLOAD_NONE) {
+        if (local) {
             // local transport: sender and receivers meet at the remote address, the group key
             if (remotePort().isEmpty() || "0".equals(remotePort())) {
-                throw new IllegalArgumentException("a local connection (payload type NONE) needs remote_addr ip:port as its group");
+                throw new IllegalArgumentException("a local connection needs remote_addr ip:port as its group");
             }
             b.option("group", remoteIp() + ":" + remotePort());
         }

@@ -167,8 +167,10 @@ final class SdkClientHandler implements Runnable {
             return false;
         }
         return switch (inst) {
-            case SdkProtocol.CMD_CREATE_SESSION -> create(payload, out, false);
-            case SdkProtocol.CMD_CREATE_SESSION_POOLED -> create(payload, out, true);
+            case SdkProtocol.CMD_CREATE_SESSION -> create(payload, out, false, false);
+            case SdkProtocol.CMD_CREATE_SESSION_POOLED -> create(payload, out, true, false);
+            case SdkProtocol.CMD_CREATE_SESSION_LOCAL -> create(payload, out, false, true);
+            case SdkProtocol.CMD_CREATE_SESSION_LOCAL_POOLED -> create(payload, out, true, true);
             case SdkProtocol.CMD_DESTROY_SESSION -> destroy(payload);
             case SdkProtocol.CMD_QUERY_MEMIF_PARAM -> queryMemif(payload, out);
             default -> protocolError("unsupported command " + inst);
@@ -210,13 +212,14 @@ final class SdkClientHandler implements Runnable {
         return true;
     }
 
-    private boolean create(byte[] payload, OutputStream out, boolean pooled) throws IOException {
+    private boolean create(byte[] payload, OutputStream out, boolean pooled, boolean local) throws IOException {
         if (payload.length != McmConnParam.SIZE) {
             return protocolError("create session: mcm_conn_param of " + payload.length + " bytes, expected " + McmConnParam.SIZE);
         }
         ConnectionSpec spec;
         try {
-            spec = McmConnParam.wrap(payload).toSpec();
+            McmConnParam p = McmConnParam.wrap(payload);
+            spec = local ? p.toLocalSpec() : p.toSpec();
         } catch (IllegalArgumentException e) {
             return protocolError("create session: " + e.getMessage());
         }
@@ -249,7 +252,7 @@ final class SdkClientHandler implements Runnable {
             String path = config.memifDir() + "/media_proxy_" + dir + "_" + n + "_" + newSocketTag() + ".sock";
             link = links.open(new AppLinkRequest(spec.direction(), path,
                     0, name, spec.format().bufferSize(), log2, config.memifSecret() ? newMemifSecret() : "",
-                    config.memifPolling(), pooled ? sharedPoolOf(spec) : null));
+                    config.memifPolling(), pooled ? sharedPoolOf(spec, sessions) : null));
         } catch (IOException | RuntimeException e) {
             counters.increment("sdk_requests_failed");
             return refused("create session failed: " + e.getMessage(), out);
@@ -373,12 +376,16 @@ final class SdkClientHandler implements Runnable {
 
     /**
      * The pool a pooled session draws from: the apps of one local group share one (so frames pass between them
-     * without a copy); a session of any other transport gets a pool of its own.
+     * without a copy), and so do a sender and a receiver that the same-proxy bypass could pair (same transport,
+     * port and buffer size); any other session gets a pool of its own.
      */
-    static String sharedPoolOf(ConnectionSpec spec) {
+    static String sharedPoolOf(ConnectionSpec spec, SessionManager sessions) {
         String group = spec.options().get("group");
         if ("local".equals(spec.transport()) && group != null && !group.isBlank()) {
             return "local/" + group;
+        }
+        if (sessions instanceof org.mcm.control.internal.sessions.SessionManagerImpl m) {
+            return m.bypassPoolKey(spec);
         }
         return "";
     }

@@ -33,6 +33,19 @@ public final class SdkProtocol {
      */
     public static final int CMD_CREATE_SESSION_POOLED = 17;
 
+    /**
+     * This proxy's extension: a session of the proxy-local transport ({@code local}: apps on this proxy only,
+     * shared memory, no network), same 304-byte {@code mcm_conn_param} and {@code u32} session id reply as
+     * {@link #CMD_CREATE_SESSION}; {@code remote_addr} is the group key, the payload type is not read. A command of
+     * its own, because every payload type means a network transport to an upstream 24.09 proxy (NONE and unknown
+     * values are ST 2110-20 there): an upstream proxy ignores an unknown command (no reply, nothing created), so a
+     * local request can never turn into an ST 2110 stream there.
+     */
+    public static final int CMD_CREATE_SESSION_LOCAL = 18;
+
+    /** This proxy's extension: {@link #CMD_CREATE_SESSION_LOCAL} in the pooled layout of {@link #CMD_CREATE_SESSION_POOLED}. */
+    public static final int CMD_CREATE_SESSION_LOCAL_POOLED = 19;
+
     /** Size of the {@code memif_conn_param} reply to command 5. */
     public static final int MEMIF_CONN_PARAM_SIZE = 296;
 

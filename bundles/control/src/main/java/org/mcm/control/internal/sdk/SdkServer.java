@@ -43,6 +43,11 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = SdkServer.Config.class)
 public class SdkServer {
 
+    /** The command line's settings of this run, laid over the stored configuration (never stored). */
+    @org.osgi.service.component.annotations.Reference
+    org.mcm.control.internal.config.LaunchOverrides launchOverrides;
+
+
     public static final String PID = "org.mcm.control.sdk";
 
     @ObjectClassDefinition(name = "MCM SDK port", description = "TCP listener where SDK apps request connections (upstream MCM 24.09 protocol).")
@@ -150,6 +155,9 @@ public class SdkServer {
 
     @Activate
     void activate(Config config) {
+        if (launchOverrides != null) {
+            config = launchOverrides.overlay(PID, config, Config.class); // -t / --memif-dir of this run
+        }
         this.config = config;
         this.auth = SdkAuth.of(config);
         pool = Executors.newCachedThreadPool(r -> {

@@ -26,8 +26,10 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
 
     final long id;
     final String owner;
-    final ConnectionSpec spec;
-    final Transport transport;
+    volatile ConnectionSpec spec;
+    volatile Transport transport;
+    /** Serializes {@link SessionManagerImpl#reconnect} calls on this session. */
+    final Object reconnectLock = new Object();
     private final SessionManagerImpl manager;
     private final SessionManager.AppAttachment attach;
     private final Instant created;
@@ -37,6 +39,15 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
     private volatile TransportSession transportSession;
     private volatile SessionState state = SessionState.CREATED;
     private volatile String reason = "";
+    /** RX whose transport allows the same-proxy bypass, with an app: the app side, shared with a bypassing sender. */
+    final RxGate gate;
+    /** TX: the receiver on this proxy that gets this sender's frames through shared memory, or null (network). */
+    volatile SessionImpl bypassTo;
+    /** RX: the sender on this proxy that feeds it through shared memory, or null. */
+    volatile SessionImpl bypassFrom;
+    private final LongAdder framesWire = new LongAdder();
+    private final LongAdder framesBypass = new LongAdder();
+    private final LongAdder bypassNoBuffer = new LongAdder();
     /** Deleted by its owner or an operator after it had ended (it stays listed for its reason). */
     volatile boolean released;
 
@@ -49,6 +60,8 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
         this.transport = transport;
         this.attach = attach;
         this.created = manager.now();
+        this.gate = spec.direction() == Direction.RX && attach != null && attach.source() != null
+                && attach.sink() != null && transport.sameProxyBypass() ? new RxGate(attach.source(), attach.sink()) : null;
     }
 
     void attach(TransportSession ts) {
@@ -89,6 +102,7 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
             reason = why;
             ts = transportSession;
         }
+        manager.bypass.remove(this); // the partner goes back to the network before this transport closes
         if (ts != null) {
             try {
                 ts.close();
@@ -106,6 +120,45 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
         return true;
     }
 
+    /** Closes the transport session but stays open without one (CREATED) until reconnected or ended. */
+    void disconnect(String why) {
+        TransportSession old;
+        synchronized (this) {
+            if (state.isTerminal()) {
+                return;
+            }
+            old = transportSession;
+            transportSession = null;
+            state = SessionState.CREATED;
+            reason = why;
+        }
+        if (old != null) {
+            try {
+                old.close();
+            } catch (RuntimeException e) {
+                LOG.warn("session {}: transport close failed: {}", id, e.toString());
+            }
+        }
+        manager.fire(this);
+    }
+
+    /** Carries on over a newly opened transport session; false (and {@code ts} closed) if the session ended meanwhile. */
+    boolean connect(ConnectionSpec newSpec, Transport newTransport, TransportSession ts) {
+        synchronized (this) {
+            if (state.isTerminal()) {
+                ts.close();
+                return false;
+            }
+            spec = newSpec;
+            transport = newTransport;
+            transportSession = ts;
+            state = SessionState.ACTIVE;
+            reason = "";
+        }
+        manager.fire(this);
+        return true;
+    }
+
     private boolean acceptFromApp(Frame frame) {
         TransportSession ts = transportSession;
         if (state != SessionState.ACTIVE || ts == null || spec.direction() != Direction.TX) {
@@ -114,6 +167,28 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
             return false;
         }
         framesIn.increment();
+        SessionImpl rx = bypassTo;
+        if (rx != null) {
+            RxGate.Result r;
+            try {
+                r = rx.gate.deliver(frame, manager.bypassWaitNanos());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                r = RxGate.Result.NO_BUFFER;
+            }
+            if (r != RxGate.Result.BUSY) {
+                frame.release();
+                if (r == RxGate.Result.NO_BUFFER) {
+                    bypassNoBuffer.increment();
+                    return false;
+                }
+                framesBypass.increment();
+                return true;
+            }
+            // the receiver's transport still holds a buffer for a frame from the network: this one goes by the
+            // network too (the receiver skips it), and its transport gives the buffer back when it sees it
+        }
+        framesWire.increment();
         return ts.input().accept(frame);
     }
 
@@ -137,6 +212,23 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
         }
         stats.put("app_frames_in", framesIn.sum());
         stats.put("app_frames_dropped", framesDropped.sum());
+        if (spec.direction() == Direction.TX && transport.sameProxyBypass()) {
+            SessionImpl rx = bypassTo;
+            stats.put("frames_wire", framesWire.sum());
+            stats.put("frames_bypass", framesBypass.sum());
+            stats.put("bypass_no_buffer", bypassNoBuffer.sum());
+            stats.put("bypass_peer", rx == null ? 0L : rx.id);
+        }
+        if (gate != null) {
+            SessionImpl tx = bypassFrom;
+            stats.put("frames_wire", gate.framesWire.sum());
+            stats.put("frames_bypass", gate.framesBypass.sum());
+            stats.put("bypass_frames_shared", gate.framesShared.sum());
+            stats.put("bypass_bytes_copied", gate.bytesCopied.sum());
+            stats.put("bypass_no_buffer", gate.noBuffer.sum());
+            stats.put("wire_buffers_refused", gate.wireRefused.sum());
+            stats.put("bypass_peer", tx == null ? 0L : tx.id);
+        }
         return new SessionInfo(id, owner, spec, state, reason, created, stats, description());
     }
 
@@ -159,12 +251,12 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
 
     @Override
     public FrameSource frameSource() {
-        return attach == null ? null : attach.source();
+        return gate != null ? gate.source() : attach == null ? null : attach.source();
     }
 
     @Override
     public FrameSink output() {
-        return attach == null ? null : attach.sink();
+        return gate != null ? gate.sink() : attach == null ? null : attach.sink();
     }
 
     @Override

@@ -44,9 +44,24 @@ import org.slf4j.LoggerFactory;
  * usable at once; when one goes away, exactly the sessions opened through it are closed and left in
  * {@link SessionState#TRANSPORT_GONE} so apps, the gRPC API and the console can see what happened.
  */
-@Component(service = SessionManager.class, configurationPid = SessionManagerImpl.PID)
-@Designate(ocd = SessionManagerImpl.Config.class)
+@Component(service = SessionManager.class, configurationPid = {SessionManagerImpl.PID,
+        org.mcm.control.internal.config.LaunchConfiguration.DATAPLANE_PID,
+        org.mcm.control.internal.config.LaunchConfiguration.DATAPLANE_RUN_PID})
 public class SessionManagerImpl implements SessionManager {
+
+    /** Ordering only: this run's data-plane flags (-i/-d) are in place ({@code org.mcm.dataplane.run}) first. */
+    @org.osgi.service.component.annotations.Reference
+    org.mcm.control.internal.config.LaunchOverrides launchOverrides;
+
+
+    /**
+     * Carries the Metatype of {@value #PID} for the Web Console (the manager itself also reads the data plane's
+     * PID for its media address, and bnd ties a Metatype designation to a component of exactly one PID).
+     */
+    @Component(service = {}, configurationPid = SessionManagerImpl.PID)
+    @Designate(ocd = SessionManagerImpl.Config.class)
+    public static final class SettingsMetatype {
+    }
 
     public static final String PID = "org.mcm.control.sessions";
 
@@ -63,6 +78,19 @@ public class SessionManagerImpl implements SessionManager {
 
         @AttributeDefinition(name = "Ended sessions kept", description = "How many ended sessions stay listed (state and reason) before they are forgotten.", min = "0")
         int keepEnded() default 64;
+
+        @AttributeDefinition(name = "Same-proxy bypass", description = "auto: a sender whose unicast destination is a "
+                + "receiver on this proxy (its media address or loopback, same port, same lossless transport and format) "
+                + "hands its frames over in shared memory instead of the network; multicast always goes on the wire. "
+                + "off: always the network. A connection option bypass=off turns it off for one connection.",
+                options = {@org.osgi.service.metatype.annotations.Option(label = "auto", value = "auto"),
+                        @org.osgi.service.metatype.annotations.Option(label = "off", value = "off")})
+        String bypass() default "auto";
+
+        @AttributeDefinition(name = "Bypass wait (ms)", description = "How long a bypassing sender waits for a free "
+                + "buffer of the receiver's app before that receiver misses the frame (counted as bypass_no_buffer); after "
+                + "a miss the sender does not wait for that receiver again until it takes a frame.", min = "0")
+        int bypassWaitMs() default 100;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionManagerImpl.class);
@@ -74,6 +102,8 @@ public class SessionManagerImpl implements SessionManager {
     @Reference
     ProxyCounters counters;
     private volatile Config config;
+    final BypassRouter bypass = new BypassRouter();
+    private volatile long bypassWaitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     public SessionManagerImpl() {
     }
@@ -85,8 +115,24 @@ public class SessionManagerImpl implements SessionManager {
 
     @Activate
     @Modified
-    public void activate(Config config) {
+    public void activate(Config config, Map<String, Object> props) {
         this.config = config;
+        bypassWaitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.max(0, config.bypassWaitMs()));
+        Object ip = props == null ? null : props.get("ip"); // the data plane's media address (-i)
+        bypass.configure(config.bypass(), ip == null ? null : ip.toString());
+    }
+
+    long bypassWaitNanos() {
+        return bypassWaitNanos;
+    }
+
+    /**
+     * The shared buffer pool a pooled app of this spec joins so that a same-proxy bypass hands frames over without a
+     * copy (empty: a pool of its own).
+     */
+    public String bypassPoolKey(ConnectionSpec spec) {
+        TransportEntry e = transportFor(spec.transport());
+        return bypass.poolKey(spec, e != null && e.transport.sameProxyBypass());
     }
 
     @Deactivate
@@ -209,9 +255,12 @@ public class SessionManagerImpl implements SessionManager {
         }
         long id = nextId.getAndIncrement();
         SessionImpl session = new SessionImpl(this, id, owner, spec, entry.transport, attach);
+        bypass.add(session); // a receiver is gated before its transport can receive anything
         TransportSession ts;
+        boolean opened = false;
         try {
             ts = entry.transport.open(spec, session);
+            opened = true;
         } catch (TransportException e) {
             throw new SessionException(ErrorCode.TRANSPORT_FAILED, e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -219,6 +268,10 @@ public class SessionManagerImpl implements SessionManager {
         } catch (RuntimeException e) {
             throw new SessionException(ErrorCode.TRANSPORT_FAILED,
                     "transport '" + spec.transport() + "' failed to open: " + e, e);
+        } finally {
+            if (!opened) {
+                bypass.remove(session);
+            }
         }
         synchronized (this) {
             session.attach(ts);
@@ -379,6 +432,74 @@ public class SessionManagerImpl implements SessionManager {
         }
         throw new SessionException(ErrorCode.UNKNOWN_TRANSPORT,
                 "no loaded transport understands this session description (loaded: " + availableProtocols() + ")");
+    }
+
+    @Override
+    public SessionInfo reconnect(long id, ConnectionSpec spec) throws SessionException {
+        SessionImpl s = sessions.get(id);
+        if (s == null || s.state().isTerminal()) {
+            throw new SessionException(ErrorCode.NOT_FOUND, "no open session " + id);
+        }
+        synchronized (s.reconnectLock) {
+            if (spec == null) {
+                s.disconnect("disconnected: no peer connected");
+                LOG.info("session {} disconnected", id);
+                return s.info();
+            }
+            ConnectionSpec old = s.spec;
+            if (spec.direction() != old.direction()) {
+                throw new SessionException(ErrorCode.INVALID_ARGUMENT,
+                        "session " + id + " is " + old.direction() + ", the new spec " + spec.direction());
+            }
+            if (spec.format().bufferSize() != old.format().bufferSize()) {
+                throw new SessionException(ErrorCode.INVALID_ARGUMENT, "session " + id + " carries " + old.format()
+                        + " (" + old.format().bufferSize() + " bytes a buffer); " + spec.format() + " does not fit");
+            }
+            TransportEntry entry = transportFor(spec.transport());
+            if (entry == null) {
+                throw new SessionException(ErrorCode.UNKNOWN_TRANSPORT, "no transport '" + spec.transport() + "' is loaded");
+            }
+            if (!entry.transport.directions().contains(spec.direction())) {
+                throw new SessionException(ErrorCode.UNSUPPORTED_DIRECTION,
+                        "transport '" + spec.transport() + "' cannot carry " + spec.direction());
+            }
+            Transport oldTransport = s.transport;
+            boolean wasConnected = s.state() == SessionState.ACTIVE;
+            s.disconnect("reconnecting");
+            try {
+                if (!s.connect(spec, entry.transport, openOn(entry.transport, spec, s))) {
+                    throw new SessionException(ErrorCode.NOT_FOUND, "session " + id + " ended while reconnecting");
+                }
+            } catch (SessionException e) {
+                if (wasConnected && isBound(oldTransport)) {
+                    try {
+                        s.connect(old, oldTransport, openOn(oldTransport, old, s));
+                    } catch (SessionException again) {
+                        s.end(SessionState.FAILED, "reconnect failed (" + e.getMessage() + ") and the previous peer could not be reopened: "
+                                + again.getMessage());
+                    }
+                } else {
+                    s.disconnect("disconnected: " + e.getMessage());
+                }
+                throw e;
+            }
+            counters.increment("sessions_reconnected");
+            LOG.info("session {} reconnected: {} over {} local {} remote {}", id, spec.format(), spec.transport(),
+                    spec.local(), spec.remote());
+            return s.info();
+        }
+    }
+
+    private static TransportSession openOn(Transport t, ConnectionSpec spec, SessionImpl s) throws SessionException {
+        try {
+            return t.open(spec, s);
+        } catch (TransportException e) {
+            throw new SessionException(ErrorCode.TRANSPORT_FAILED, e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new SessionException(ErrorCode.INVALID_ARGUMENT, e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new SessionException(ErrorCode.TRANSPORT_FAILED, "transport '" + spec.transport() + "' failed to open: " + e, e);
+        }
     }
 
     /** Proxy-wide counters, for the gRPC stats call and the console. */

@@ -101,7 +101,7 @@ class GrpcHardeningTest {
     ManagedChannel start(Map<String, Object> settings) {
         mgr.activate((SessionManagerImpl.Config) Proxy.newProxyInstance(SessionManagerImpl.Config.class.getClassLoader(),
                 new Class<?>[] {SessionManagerImpl.Config.class},
-                (p, m, args) -> m.getName().equals("annotationType") ? SessionManagerImpl.Config.class : m.getDefaultValue()));
+                (p, m, args) -> m.getName().equals("annotationType") ? SessionManagerImpl.Config.class : m.getDefaultValue()), Map.of());
         mgr.bindTransport(transport, null);
         Map<String, Object> v = new HashMap<>(settings);
         v.put("port", 0);

@@ -72,6 +72,26 @@ class McmConnParamTest {
     }
 
     @Test
+    void ancillaryImagesAsUpstreamSampleAppsSendThem() {
+        for (int type = 0; type < 2; type++) {
+            byte[] b = image();
+            ByteBuffer w = le(b);
+            w.putInt(0, type);           // is_tx / is_rx
+            str(b, 54, "9200");          // local_addr.port
+            str(b, 60, "192.168.96.2");  // remote_addr.ip
+            str(b, 106, "9200");         // remote_addr.port
+            w.putInt(228, 4);            // PAYLOAD_TYPE_ST40_ANCILLARY
+            w.putInt(240, 0);            // anc_args.type: ANC_TYPE_FRAME_LEVEL
+            w.putInt(244, 0);            // anc_args.format: ANC_FORMAT_CLOSED_CAPTION
+            w.putDouble(248, 59.94);     // anc_args.fps (width/height/fps of the struct stay 0)
+            ConnectionSpec spec = McmConnParam.wrap(b).toSpec();
+            assertEquals("st2110-40", spec.transport());
+            assertEquals(type == 0 ? 255 : 1460, spec.format().bufferSize());
+            assertEquals("60000/1001", spec.options().get("rate"));
+        }
+    }
+
+    @Test
     void audioReceiverImage() {
         byte[] b = image();
         ByteBuffer w = le(b);
@@ -113,16 +133,74 @@ class McmConnParamTest {
         assertEquals("jpegxs", spec.options().get("codec"));
     }
 
+    /** rtsp_recver_app (24.09): RX, payload type 5, remote ip, local port, video args all zero. */
     @Test
-    void payloadNoneIsTheLocalTransportGroupedByRemoteAddress() {
+    void rtspVideoReceiverGetsUpstreamsFixedBufferSize() {
+        byte[] b = image();
+        ByteBuffer w = le(b);
+        w.putInt(0, 1);              // rx
+        str(b, 54, "9001");          // local_addr.port
+        str(b, 60, "127.0.0.1");     // remote_addr.ip
+        w.putInt(228, 5);            // RTSP_VIDEO
+        ConnectionSpec spec = McmConnParam.wrap(b).toSpec();
+        assertEquals("rtsp", spec.transport());
+        assertEquals(Direction.RX, spec.direction());
+        assertEquals(9001, spec.local().port());
+        assertEquals(new org.mcm.api.media.BlobFormat(5_184_000), spec.format());
+        w.putLong(240, 8_000_000);   // our SDK's blob size asks for more
+        assertEquals(new org.mcm.api.media.BlobFormat(8_000_000), McmConnParam.wrap(b).toSpec().format());
+        w.putLong(240, 0);
+        w.putInt(264, 640);          // with video args: frame-sized buffers
+        w.putInt(268, 480);
+        w.putDouble(272, 30.0);
+        w.putInt(280, 0);
+        assertEquals(new VideoFormat(640, 480, Rational.of(30, 1), PixelFormat.NV12), McmConnParam.wrap(b).toSpec().format());
+    }
+
+    /** Upstream 24.09's media_proxy: NONE and every unknown payload type are ST 2110-20 (its default case). */
+    @Test
+    void payloadNoneAndUnknownTypesAreSt2110_20AsUpstream() {
+        for (int pt : new int[] {0, 1, 7, 99, -1, Integer.MAX_VALUE}) {
+            for (int dir : new int[] {0, 1}) {
+                byte[] b = image();
+                ByteBuffer w = le(b);
+                w.putInt(0, dir);
+                str(b, 54, "9001");      // upstream sample apps' defaults: 127.0.0.1:9001
+                str(b, 60, "127.0.0.1");
+                str(b, 106, "9001");
+                w.putInt(228, pt);
+                w.putInt(264, 1920);
+                w.putInt(268, 1080);
+                w.putDouble(272, 30.0);
+                w.putInt(280, 2);
+                ConnectionSpec spec = McmConnParam.wrap(b).toSpec();
+                assertEquals("st2110-20", spec.transport(), "payload type " + pt);
+                assertEquals(new VideoFormat(1920, 1080, Rational.of(30, 1), PixelFormat.YUV422P10LE), spec.format());
+                assertEquals(9001, spec.local().port());
+                if (dir == 0) {
+                    assertEquals("127.0.0.1", spec.remote().host(), "the TX sends to the remote address");
+                    assertEquals(9001, spec.remote().port());
+                }
+                assertTrue(spec.options().get("group") == null);
+            }
+        }
+        assertEquals("rtsp", McmConnParam.transportFor(McmConnParam.PAYLOAD_RTSP_VIDEO, Direction.TX));
+        assertEquals("rtsp", McmConnParam.transportFor(McmConnParam.PAYLOAD_RTSP_VIDEO, Direction.RX));
+        assertEquals("rdma", McmConnParam.transportFor(McmConnParam.PAYLOAD_RDMA_VIDEO, Direction.TX));
+        assertEquals("st2110-30", McmConnParam.transportFor(3, Direction.RX));
+        assertEquals("st2110-22", McmConnParam.transportFor(2, Direction.RX));
+    }
+
+    @Test
+    void localCommandsMakeTheLocalTransportGroupedByRemoteAddress() {
         byte[] b = image();
         ByteBuffer w = le(b);
         w.putInt(0, 1);              // rx
         str(b, 60, "127.0.0.1");
         str(b, 106, "7000");
-        w.putInt(228, 0);            // NONE
+        w.putInt(228, 0);            // not read for local
         w.putLong(240, 4096);        // blob size in the union
-        ConnectionSpec spec = McmConnParam.wrap(b).toSpec();
+        ConnectionSpec spec = McmConnParam.wrap(b).toLocalSpec();
         assertEquals("local", spec.transport());
         assertEquals("127.0.0.1:7000", spec.options().get("group"));
         assertEquals(new org.mcm.api.media.BlobFormat(4096), spec.format());
@@ -131,14 +209,14 @@ class McmConnParamTest {
         w.putInt(244, 1);            // PCM16
         w.putInt(252, 0);            // 48k
         w.putInt(256, 0);            // 1 ms
-        assertEquals(new AudioFormat(48_000, 2, 16, PacketTime.PT_1MS), McmConnParam.wrap(b).toSpec().format());
+        assertEquals(new AudioFormat(48_000, 2, 16, PacketTime.PT_1MS), McmConnParam.wrap(b).toLocalSpec().format());
         w.putInt(264, 640);
         w.putInt(268, 480);
         w.putDouble(272, 30);
         w.putInt(280, 2);
-        assertEquals(new VideoFormat(640, 480, Rational.of(30, 1), PixelFormat.YUV422P10LE), McmConnParam.wrap(b).toSpec().format());
+        assertEquals(new VideoFormat(640, 480, Rational.of(30, 1), PixelFormat.YUV422P10LE), McmConnParam.wrap(b).toLocalSpec().format());
         str(b, 106, "\0\0\0\0");
-        assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(b).toSpec());
+        assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(b).toLocalSpec());
     }
 
     @Test
@@ -156,8 +234,6 @@ class McmConnParamTest {
         w.putInt(280, 9);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(b).toSpec()).getMessage().contains("pixel format"));
         w.putInt(280, 2);
-        w.putInt(228, 99);
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(b).toSpec()).getMessage().contains("payload type"));
         w.putInt(228, 1);
         str(b, 106, "99999");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> McmConnParam.wrap(b).toSpec()).getMessage().contains("remote_addr.port"));

@@ -275,7 +275,7 @@ class SdkAuthTest {
         return ByteBuffer.wrap(r).order(ByteOrder.LITTLE_ENDIAN).getInt();
     }
 
-    /** A 24.09 create-session request: TX blob-free 640x480 yuv422p10le, payload type NONE (local). */
+    /** A 24.09 create-session request: TX 640x480 yuv422p10le, payload type NONE (ST 2110-20 as upstream). */
     static byte[] createRequest() {
         ByteBuffer b = ByteBuffer.allocate(12 + 304).order(ByteOrder.LITTLE_ENDIAN);
         b.put(header(SdkProtocol.CMD_CREATE_SESSION, 304));

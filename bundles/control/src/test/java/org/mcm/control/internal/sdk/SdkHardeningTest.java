@@ -109,7 +109,7 @@ class SdkHardeningTest {
         mgr.activate((SessionManagerImpl.Config) Proxy.newProxyInstance(SessionManagerImpl.Config.class.getClassLoader(),
                 new Class<?>[] {SessionManagerImpl.Config.class}, (p, m, args) -> m.getName().equals("annotationType")
                         ? SessionManagerImpl.Config.class
-                        : sessions.containsKey(m.getName()) ? sessions.get(m.getName()) : m.getDefaultValue()));
+                        : sessions.containsKey(m.getName()) ? sessions.get(m.getName()) : m.getDefaultValue()), Map.of());
         mgr.bindTransport(transport, null);
         mgr.bindListener(registry);
         Map<String, Object> v = new HashMap<>(sdk);

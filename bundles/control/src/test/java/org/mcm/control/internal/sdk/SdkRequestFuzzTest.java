@@ -64,7 +64,7 @@ class SdkRequestFuzzTest {
     static {
         SESSIONS.activate((SessionManagerImpl.Config) Proxy.newProxyInstance(SessionManagerImpl.Config.class.getClassLoader(),
                 new Class<?>[] {SessionManagerImpl.Config.class}, (p, m, args) -> m.getName().equals("annotationType")
-                        ? SessionManagerImpl.Config.class : m.getName().equals("keepEnded") ? 4 : m.getDefaultValue()));
+                        ? SessionManagerImpl.Config.class : m.getName().equals("keepEnded") ? 4 : m.getDefaultValue()), java.util.Map.of());
         for (String protocol : new String[] {"local", "st2110-20", "st2110-22", "st2110-30"}) {
             SESSIONS.bindTransport(transport(protocol), null);
         }

@@ -113,7 +113,11 @@ class SessionManagerImplTest {
     List<SessionInfo> events;
 
     static SessionManagerImpl.Config config(int max, int keep) {
-        return config(Map.of("maxSessions", max, "keepEnded", keep));
+        return config(max, keep, "auto");
+    }
+
+    static SessionManagerImpl.Config config(int max, int keep, String bypass) {
+        return config(Map.of("maxSessions", max, "keepEnded", keep, "bypass", bypass));
     }
 
     /** The given values, else the declared defaults. */
@@ -127,7 +131,7 @@ class SessionManagerImplTest {
     @BeforeEach
     void setUp() {
         mgr = new SessionManagerImpl(new ProxyCounters());
-        mgr.activate(config(4, 2));
+        mgr.activate(config(4, 2), Map.of());
         a = new FakeTransport("t-a", EnumSet.allOf(Direction.class));
         b = new FakeTransport("t-b", EnumSet.of(Direction.TX));
         mgr.bindTransport(a, null);
@@ -254,7 +258,7 @@ class SessionManagerImplTest {
     /** Defect 5 of issue 17: one creator cannot take every session. */
     @Test
     void perCreatorQuotaLeavesRoomForOthers() throws Exception {
-        mgr.activate(config(Map.of("maxSessions", 10, "maxSessionsPerOwner", 3)));
+        mgr.activate(config(Map.of("maxSessions", 10, "maxSessionsPerOwner", 3)), Map.of());
         for (int i = 0; i < 3; i++) {
             mgr.create(spec(Direction.TX, "t-a"), "grpc:ProxyControl", null);
         }
@@ -264,5 +268,41 @@ class SessionManagerImplTest {
         assertTrue(e.getMessage().contains("grpc:ProxyControl"), e.getMessage());
         assertEquals(SessionState.ACTIVE, mgr.create(spec(Direction.TX, "t-a"), "sdk:/127.0.0.1:5000", null).info().state(),
                 "another creator still gets a session");
+    }
+
+    @Test
+    void reconnectKeepsTheSessionAndRestoresThePreviousPeerOnFailure() throws Exception {
+        SessionManager.Session s = mgr.create(spec(Direction.TX, "t-a"), "x", null);
+        ConnectionSpec moved = ConnectionSpec.builder(Direction.TX, "t-b", new BlobFormat(100))
+                .remote(new org.mcm.api.connection.Endpoint("239.1.1.1", 5004)).build();
+        SessionInfo after = mgr.reconnect(s.id(), moved);
+        assertEquals(SessionState.ACTIVE, after.state());
+        assertEquals(moved, after.spec());
+        assertEquals(0, a.open.get(), "the old transport session is closed");
+        assertEquals(1, b.open.get());
+        assertTrue(s.input().accept(HeapFrame.allocate(10)), "the app's frames go to the new transport");
+        assertEquals(1, b.frames.get());
+
+        ConnectionSpec refused = ConnectionSpec.builder(Direction.TX, "t-a", new BlobFormat(100)).option("refuse", "yes").build();
+        assertEquals(ErrorCode.TRANSPORT_FAILED, assertThrows(SessionException.class, () -> mgr.reconnect(s.id(), refused)).code());
+        assertEquals(moved, s.info().spec(), "nothing half-applied: back on the previous peer");
+        assertEquals(SessionState.ACTIVE, s.info().state());
+        assertEquals(1, b.open.get());
+
+        assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(SessionException.class,
+                () -> mgr.reconnect(s.id(), ConnectionSpec.builder(Direction.TX, "t-a", new BlobFormat(200)).build())).code());
+        assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(SessionException.class,
+                () -> mgr.reconnect(s.id(), spec(Direction.RX, "t-a"))).code());
+        assertEquals(ErrorCode.UNKNOWN_TRANSPORT, assertThrows(SessionException.class,
+                () -> mgr.reconnect(s.id(), spec(Direction.TX, "t-zz"))).code());
+
+        SessionInfo off = mgr.reconnect(s.id(), null);
+        assertEquals(SessionState.CREATED, off.state());
+        assertEquals(0, b.open.get(), "disconnect closes the transport session");
+        assertFalse(s.input().accept(HeapFrame.allocate(10)), "no peer: frames are dropped");
+        assertEquals(SessionState.ACTIVE, mgr.reconnect(s.id(), spec(Direction.TX, "t-a")).state());
+        assertEquals(1, a.open.get());
+        mgr.delete(s.id());
+        assertEquals(ErrorCode.NOT_FOUND, assertThrows(SessionException.class, () -> mgr.reconnect(s.id(), null)).code());
     }
 }

@@ -1,0 +1,103 @@
+package org.mcm.transport.rtsp;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.frame.Frame;
+import org.mcm.api.frame.FrameSink;
+import org.mcm.api.transport.TransportContext;
+import org.mcm.api.transport.TransportException;
+
+/**
+ * TX: the app puts H.264 access units (Annex-B, bare or behind upstream's 14-byte type-5 header, whose RTP
+ * timestamp is then kept) and the RTSP server publishes them at {@code rtsp://<bind>:<port>/<name>}. The name is
+ * the {@code name} option, else the local port, else {@code session<id>}.
+ */
+final class RtspTxSession implements org.mcm.api.transport.TransportSession {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._~-]{1,64}");
+
+    private final RtspTransport owner;
+    final Publication pub;
+    private final long startNanos = System.nanoTime();
+
+    RtspTxSession(ConnectionSpec spec, TransportContext ctx, RtspTransport owner, RtspSettings s)
+            throws TransportException {
+        this.owner = owner;
+        String name = spec.options().get("name");
+        if (name == null) {
+            name = spec.local().port() != 0 ? Integer.toString(spec.local().port()) : "session" + ctx.sessionId();
+        }
+        if (!NAME.matcher(name).matches()) {
+            throw new TransportException("RTSP stream name '" + name + "' must be 1-64 of A-Z a-z 0-9 . _ ~ -");
+        }
+        RtspServer server = owner.server();
+        if (server == null) {
+            throw new TransportException("the RTSP server is not running (rtspPort 0 or it could not bind; see the log)");
+        }
+        try {
+            pub = server.publish(name);
+        } catch (IOException e) {
+            throw new TransportException(e.getMessage());
+        }
+    }
+
+    @Override
+    public FrameSink input() {
+        return this::put;
+    }
+
+    private boolean put(Frame f) {
+        try {
+            java.nio.ByteBuffer b = f.data();
+            int len = f.length();
+            int from = H264Stream.auStart(b, len);
+            long ts;
+            if (from == 14) {
+                ts = b.getInt(2) & 0xFFFF_FFFFL; // the camera's RTP timestamp, as on the wire
+                if (b.order() == java.nio.ByteOrder.LITTLE_ENDIAN) {
+                    ts = Integer.reverseBytes((int) ts) & 0xFFFF_FFFFL;
+                }
+            } else if (f.timestamp() != 0) {
+                ts = f.timestamp() & 0xFFFF_FFFFL;
+            } else {
+                ts = ((System.nanoTime() - startNanos) * 90_000 / 1_000_000_000L) & 0xFFFF_FFFFL;
+            }
+            pub.publish(b, from, len, ts);
+            return true;
+        } finally {
+            f.release();
+        }
+    }
+
+    @Override
+    public Map<String, Long> stats() {
+        Map<String, Long> m = new TreeMap<>();
+        m.put("frames", pub.frames.sum());
+        m.put("bytes", pub.bytes.sum());
+        m.put("packets", pub.packetsSent.sum());
+        m.put("send_drops", pub.sendDrops.sum());
+        m.put("bad_frames", pub.badFrames.sum());
+        m.put("clients", (long) pub.clients.size());
+        m.put("clients_served", pub.clientsServed.sum());
+        return m;
+    }
+
+    @Override
+    public String description() {
+        RtspServer server = owner.server();
+        return server == null ? "" : server.url(pub.name);
+    }
+
+    @Override
+    public void close() {
+        RtspServer server = owner.server();
+        if (server != null) {
+            server.unpublish(pub);
+        }
+        owner.txClosed(this);
+    }
+}

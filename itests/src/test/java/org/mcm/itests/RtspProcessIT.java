@@ -1,0 +1,216 @@
+package org.mcm.itests;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.AfterClass;
+import org.junit.Assume;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.mcm.api.media.BlobFormat;
+import org.mcm.sdk.Connection;
+import org.mcm.sdk.ConnectionOptions;
+import org.mcm.sdk.McmBuffer;
+import org.mcm.sdk.McmClient;
+
+/**
+ * The RTSP issue's done check with the real appliance as a process: a camera (GStreamer, RTP push) streams into two
+ * apps through the proxy (upstream payload type 5): {@code bin/mcm-receiver -t rtsp} writing a .h264 file, and an
+ * app on the Java SDK that puts every access unit it gets into a TX session, which the proxy's RTSP server serves to
+ * FFmpeg. Both ends must hold the camera's elementary stream: every NAL unit equal and in order.
+ */
+public class RtspProcessIT {
+
+    private static Path home;
+    private static Path work;
+
+    @BeforeClass
+    public static void setUp() throws IOException {
+        home = ApplianceProcessIT.copyOfImage();
+        work = Files.createTempDirectory("mcm-rtsp");
+    }
+
+    @AfterClass
+    public static void tearDown() throws IOException {
+        ApplianceProcessIT.delete(home);
+        ApplianceProcessIT.delete(work);
+    }
+
+    static void require(String binary) {
+        boolean present = Files.isExecutable(Path.of(binary));
+        if (!present && "true".equalsIgnoreCase(System.getenv("CI"))) {
+            throw new AssertionError(binary + " must be installed in CI: see .ci/run");
+        }
+        Assume.assumeTrue(binary + " not installed", present);
+    }
+
+    @Test(timeout = 180_000)
+    public void cameraIntoAppsThroughTheProxyAndOutToFfmpegByteEqual() throws Exception {
+        require("/usr/bin/gst-launch-1.0");
+        require("/usr/bin/ffmpeg");
+        int tcp = Provisioning.freePort();
+        int rtspPort = Provisioning.freePort();
+        int camToReceiver = Provisioning.freePort();
+        int camToForwarder = Provisioning.freePort();
+        int txName = Provisioning.freePort();
+        Files.writeString(home.resolve("deploy/org.mcm.transport.rtsp.cfg"), "rtspPort=" + rtspPort + "\n");
+        Path ref = work.resolve("camera.h264");
+        Path received = work.resolve("mcm-receiver.h264");
+        Path served = work.resolve("ffmpeg.h264");
+        List<Process> procs = new ArrayList<>();
+        try (ApplianceProcessIT.Proxy proxy = new ApplianceProcessIT.Proxy(home, "media_proxy", "-t", Integer.toString(tcp),
+                "-g", Integer.toString(Provisioning.freePort()), "--console-port", Integer.toString(Provisioning.freePort()),
+                "--memif-dir", work.resolve("memif").toString())) {
+            proxy.line("INFO: TCP Server listening on", 60_000);
+            ApplianceProcessIT.waitFor("RTSP server on " + rtspPort, () -> answers(rtspPort), 30_000);
+
+            ProcessBuilder rxb = new ProcessBuilder(SdkEndToEndIT.cmd(home, "mcm-receiver", new String[] {"-P",
+                    Integer.toString(tcp), "-t", "rtsp", "-l", "127.0.0.1:" + camToReceiver, "-o", received.toString(),
+                    "--idle-timeout", "4", "-q"}));
+            rxb.environment().put("JAVA", SdkEndToEndIT.javaBin());
+            rxb.redirectErrorStream(true).redirectOutput(work.resolve("rx.out").toFile());
+            Process rx = rxb.start();
+            procs.add(rx);
+
+            McmClient client = McmClient.connect("127.0.0.1", tcp);
+            Connection in = client.createRx(ConnectionOptions.builder(new BlobFormat(5_184_000)).transport("rtsp")
+                    .local("127.0.0.1", camToForwarder).build());
+            Connection out = client.createTx(ConnectionOptions.builder(new BlobFormat(5_184_000)).transport("rtsp")
+                    .local("", txName).build());
+            AtomicLong forwarded = new AtomicLong();
+            Thread app = new Thread(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        McmBuffer b = in.tryGetBuffer(Duration.ofMillis(200));
+                        if (b == null) {
+                            continue;
+                        }
+                        McmBuffer t = out.getBuffer(Duration.ofSeconds(2));
+                        ByteBuffer src = b.data().duplicate();
+                        src.clear().limit(b.length());
+                        t.data().duplicate().clear().put(src);
+                        t.length(b.length());
+                        t.send();
+                        b.release();
+                        forwarded.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    // connection closed at the end
+                }
+            }, "rtsp-it-app");
+            app.start();
+            Thread.sleep(1500); // the apps attach their memif links
+
+            Process cam = new ProcessBuilder("/usr/bin/gst-launch-1.0", "-q", "videotestsrc", "is-live=true",
+                    "num-buffers=240", "pattern=ball", "!", "video/x-raw,width=640,height=360,framerate=30/1", "!",
+                    "x264enc", "key-int-max=15", "bitrate=1500", "tune=zerolatency", "!", "video/x-h264,profile=baseline",
+                    "!", "tee", "name=t", "t.", "!", "queue", "!", "rtph264pay", "mtu=1400", "pt=96", "!",
+                    "multiudpsink", "clients=127.0.0.1:" + camToReceiver + ",127.0.0.1:" + camToForwarder, "sync=false",
+                    "t.", "!", "queue", "!", "h264parse", "!", "video/x-h264,stream-format=byte-stream,alignment=au", "!",
+                    "filesink", "location=" + ref).redirectErrorStream(true).redirectOutput(work.resolve("cam.log").toFile())
+                    .start();
+            procs.add(cam);
+            Thread.sleep(1000);
+            String url = "rtsp://127.0.0.1:" + rtspPort + "/" + txName;
+            Process ff = new ProcessBuilder("/usr/bin/ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "warning",
+                    "-rtsp_transport", "tcp", "-i", url, "-c", "copy", "-f", "h264", served.toString())
+                    .redirectErrorStream(true).redirectOutput(work.resolve("ffmpeg.log").toFile()).start();
+            procs.add(ff);
+            assertTrue("camera ends", cam.waitFor(60, TimeUnit.SECONDS));
+            Thread.sleep(1000);
+            out.close(); // the TX session ends: FFmpeg's connection closes
+            assertTrue("ffmpeg ends: " + Files.readString(work.resolve("ffmpeg.log")), ff.waitFor(30, TimeUnit.SECONDS));
+            app.interrupt();
+            app.join(5000);
+            in.close();
+            client.close();
+            assertTrue("mcm-receiver ends", rx.waitFor(30, TimeUnit.SECONDS));
+            assertEquals("mcm-receiver: " + Files.readString(work.resolve("rx.out")), 0, rx.exitValue());
+
+            List<byte[]> src = nals(Files.readAllBytes(ref));
+            List<byte[]> got = nals(Files.readAllBytes(received));
+            int at = indexOf(src, got);
+            assertTrue("mcm-receiver's " + got.size() + " NAL units are a run of the camera's " + src.size(), at > 0);
+            assertEquals("... up to the camera's last", src.size(), at + got.size());
+            assertTrue("most of the stream: " + got.size() + " of " + src.size(), got.size() > src.size() * 3 / 4);
+
+            List<byte[]> srcSlices = src.stream().filter(n -> (n[0] & 0x1F) != 7 && (n[0] & 0x1F) != 8).toList();
+            List<byte[]> ffAll = nals(Files.readAllBytes(served));
+            List<byte[]> ffSlices = ffAll.stream().filter(n -> (n[0] & 0x1F) != 7 && (n[0] & 0x1F) != 8).toList();
+            assertTrue("ffmpeg wrote " + ffSlices.size() + " NAL units", ffSlices.size() > 100);
+            assertTrue("ffmpeg's NAL units are a run of the camera's", indexOf(srcSlices, ffSlices) >= 0);
+            byte[] sps = src.stream().filter(n -> (n[0] & 0x1F) == 7).findFirst().orElseThrow();
+            assertArrayEquals(sps, ffAll.stream().filter(n -> (n[0] & 0x1F) == 7).findFirst().orElseThrow());
+            assertTrue("the app forwarded " + forwarded.get(), forwarded.get() > 150);
+        } finally {
+            for (Process p : procs) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private static boolean answers(int port) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(2000);
+            s.getOutputStream().write("OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] b = s.getInputStream().readNBytes(15);
+            return new String(b, StandardCharsets.US_ASCII).startsWith("RTSP/1.0 200");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** NAL units of an Annex-B stream without start codes (and trailing zero bytes). */
+    static List<byte[]> nals(byte[] s) {
+        List<byte[]> out = new ArrayList<>();
+        int start = -1;
+        for (int i = 0; i + 2 < s.length; i++) {
+            if (s[i] == 0 && s[i + 1] == 0 && s[i + 2] == 1) {
+                if (start >= 0) {
+                    out.add(trim(s, start, i));
+                }
+                start = i + 3;
+                i += 2;
+            }
+        }
+        if (start >= 0) {
+            out.add(trim(s, start, s.length));
+        }
+        return out;
+    }
+
+    private static byte[] trim(byte[] s, int from, int to) {
+        while (to > from && s[to - 1] == 0) {
+            to--;
+        }
+        return Arrays.copyOfRange(s, from, to);
+    }
+
+    static int indexOf(List<byte[]> whole, List<byte[]> part) {
+        outer:
+        for (int i = 0; i + part.size() <= whole.size(); i++) {
+            for (int k = 0; k < part.size(); k++) {
+                if (!Arrays.equals(whole.get(i + k), part.get(k))) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}
