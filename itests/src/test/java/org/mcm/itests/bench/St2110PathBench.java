@@ -54,6 +54,9 @@ public final class St2110PathBench {
         int tcp = BASE_PORT + 90;
         int grpc = BASE_PORT + 91;
         Path memif = Files.createTempDirectory("bench-memif");
+        // the real path: no same-proxy bypass (a sender and a receiver on one proxy would otherwise share memory)
+        Files.createDirectories(home.resolve("deploy"));
+        Files.writeString(home.resolve("deploy/org.mcm.control.sessions.cfg"), "bypass=off\n");
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/media_proxy").toString(), "-t", Integer.toString(tcp), "-g",
                 Integer.toString(grpc), "--console-port", Integer.toString(BASE_PORT + 92), "--memif-dir", memif.toString(),
                 "--log-level", "warn");
@@ -218,6 +221,10 @@ public final class St2110PathBench {
             cpu1 = cpuSeconds(proxyPid);
             t1 = System.nanoTime();
             long lost1 = sum(c.connectionStats("RX"), "lost");
+            long bypassed = sum(c.connectionStats("RX"), "frames_bypass");
+            if (sum(c.connectionStats("RX"), "packets") == 0 || bypassed > 0) {
+                throw new IllegalStateException("frames did not take the network: " + c.connectionStats("RX"));
+            }
             sending.set(false);
             Thread.sleep(500); // the last frames arrive
             stop.set(true);
