@@ -255,7 +255,7 @@ public final class St2110PathBench {
         }
     }
 
-    static long sum(Map<String, Map<String, Long>> stats, String suffix) {
+    static long sum(Map<?, Map<String, Long>> stats, String suffix) {
         long s = 0;
         for (Map<String, Long> m : stats.values()) {
             for (Map.Entry<String, Long> e : m.entrySet()) {
