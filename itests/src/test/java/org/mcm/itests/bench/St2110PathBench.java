@@ -57,6 +57,9 @@ public final class St2110PathBench {
         // the real path: no same-proxy bypass (a sender and a receiver on one proxy would otherwise share memory)
         Files.createDirectories(home.resolve("deploy"));
         Files.writeString(home.resolve("deploy/org.mcm.control.sessions.cfg"), "bypass=off\n");
+        // the listeners' ports also as stored configuration (the run's -t/-g alone were seen not to apply here)
+        Files.writeString(home.resolve("deploy/org.mcm.control.sdk.cfg"), "port=" + tcp + "\nmemifDir=" + memif + "\n");
+        Files.writeString(home.resolve("deploy/org.mcm.control.grpc.cfg"), "port=" + grpc + "\n");
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/media_proxy").toString(), "-t", Integer.toString(tcp), "-g",
                 Integer.toString(grpc), "--console-port", Integer.toString(BASE_PORT + 92), "--memif-dir", memif.toString(),
                 "--log-level", "warn");
