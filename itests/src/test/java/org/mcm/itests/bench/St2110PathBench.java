@@ -225,6 +225,18 @@ public final class St2110PathBench {
             t1 = System.nanoTime();
             long lost1 = sum(c.connectionStats("RX"), "lost");
             long bypassed = sum(c.connectionStats("RX"), "frames_bypass");
+            for (String dir : new String[] {"TX", "RX"}) { // where the time goes: one session of each side
+                c.connectionStats(dir).values().stream().findFirst().ifPresent(m -> {
+                    StringBuilder b = new StringBuilder("  " + dir + " session:");
+                    m.forEach((key, v) -> {
+                        if (key.contains("latency") || key.contains("queued") || key.contains("no_buffer") || key.contains("dropped")
+                                || key.contains("spread") || key.contains("incomplete")) {
+                            b.append(' ').append(key).append('=').append(v);
+                        }
+                    });
+                    System.out.println(b);
+                });
+            }
             if (sum(c.connectionStats("RX"), "packets") == 0 || bypassed > 0) {
                 throw new IllegalStateException("frames did not take the network: " + c.connectionStats("RX"));
             }
