@@ -55,8 +55,10 @@ final class VideoRxSession implements TransportSession {
         try {
             fast = openFastPath(spec, s);
             if (wire != f.pixelFormat()) {
-                if (fast != null) {
-                    // each datagram's segments go straight into the app's planes as they arrive (no staging frame)
+                if (fast != null && "inline".equalsIgnoreCase(spec.options().getOrDefault("rx_convert", "staged"))) {
+                    // opt-in (connection option rx_convert=inline): each datagram's segments go straight into the
+                    // app's planes as they arrive (no staging frame). Not the default yet: with no staging frames
+                    // to absorb a slow app, NamespaceMulticastIT saw a 1080p frame missing from 600.
                     fused = PlanarLines.of(f.pixelFormat(), f.width(), f.height());
                 } else {
                     // plain Java receive: reassemble into a wire-layout staging frame, then convert into the app's buffer
