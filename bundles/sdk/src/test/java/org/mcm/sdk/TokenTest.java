@@ -36,9 +36,10 @@ class TokenTest {
         proxy.close();
     }
 
+    /** An ST 2110-20 connection: created with upstream's own command 1 (local has commands of its own). */
     private static ConnectionOptions.Builder blob() {
-        return ConnectionOptions.builder(new BlobFormat(1024)).transport("local").remote("token-test", 1)
-                .closeLinger(Duration.ZERO);
+        return ConnectionOptions.builder(new org.mcm.api.media.VideoFormat(64, 32, org.mcm.api.media.Rational.of(30, 1),
+                org.mcm.api.media.PixelFormat.YUV422P10LE)).remote("127.0.0.1", 9000).closeLinger(Duration.ZERO);
     }
 
     @Test
