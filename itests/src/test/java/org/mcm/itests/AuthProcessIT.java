@@ -16,7 +16,7 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.mcm.api.media.BlobFormat;
-import org.mcm.control.internal.auth.TestPki;
+import org.mcm.control.grpc.internal.TestPki;
 import org.mcm.itests.support.ControlClient;
 import org.mcm.sdk.Connection;
 import org.mcm.sdk.ConnectionOptions;

@@ -43,16 +43,13 @@ public final class SourceNetworks {
 
     /**
      * One entry, parsed strictly: an IPv4 dotted quad (no leading zeros, each part at most 255) or an IPv6 literal
-     * (no zone), optionally /prefix. Never a name: nothing here asks a resolver (Guava's {@code InetAddresses}
-     * parses the text itself).
+     * (no zone), optionally /prefix. Never a name: nothing here asks a resolver.
      */
     private static Net parseOne(String s) {
         int slash = s.indexOf('/');
         String host = slash < 0 ? s : s.substring(0, slash);
-        InetAddress addr;
-        try {
-            addr = com.google.common.net.InetAddresses.forString(host);
-        } catch (IllegalArgumentException e) {
+        InetAddress addr = literal(host);
+        if (addr == null) {
             throw new IllegalArgumentException("not an IP address or CIDR network: " + s);
         }
         byte[] a = addr.getAddress();
@@ -70,6 +67,34 @@ public final class SourceNetworks {
             }
         }
         return new Net(a, bits);
+    }
+
+    private static final java.util.regex.Pattern IPV4 =
+            java.util.regex.Pattern.compile("(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+    private static final java.util.regex.Pattern IPV6_CHARS = java.util.regex.Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
+
+    /**
+     * The address a literal names, or null. IPv4 is matched here in full; text that can only be an IPv6 literal
+     * (hex digits, colons and dots, starting with a hex digit or a colon, with at least one colon) is handed to
+     * {@link InetAddress#getByName}, which for such text checks the literal's form and never asks a resolver.
+     */
+    static InetAddress literal(String host) {
+        try {
+            if (IPV4.matcher(host).matches()) {
+                return InetAddress.getByName(host);
+            }
+            if (host.indexOf(':') >= 0 && IPV6_CHARS.matcher(host).matches()) {
+                InetAddress a = InetAddress.getByName(host);
+                // an embedded IPv4 part (::ffff:a.b.c.d) follows the same strict rules as a plain one
+                if (host.indexOf('.') >= 0 && !IPV4.matcher(host.substring(host.lastIndexOf(':') + 1)).matches()) {
+                    return null;
+                }
+                return a;
+            }
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
+        return null;
     }
 
     public boolean isEmpty() {

@@ -28,9 +28,14 @@ import org.slf4j.LoggerFactory;
  * transport bundles read, go into {@value LaunchConfiguration#DATAPLANE_RUN_PID}, written at every start and
  * deleted when the run has none. {@code -d kernel:<if>} without {@code -i}: when the stored media address is not
  * one of that interface's addresses, the interface's first IPv4 address (else its first address) is used.
+ *
+ * <p>Also the api's {@link org.mcm.api.control.LaunchFlags} for bundles outside control (the gRPC control plane lays
+ * {@code -g} over {@value LaunchConfiguration#GRPC_PID}); what the operator changed during the run is remembered
+ * here, so it holds across restarts of those bundles.
  */
-@Component(service = {LaunchOverrides.class, org.osgi.service.cm.ConfigurationListener.class}, immediate = true)
-public class LaunchOverrides implements org.osgi.service.cm.ConfigurationListener {
+@Component(service = {LaunchOverrides.class, org.mcm.api.control.LaunchFlags.class,
+        org.osgi.service.cm.ConfigurationListener.class}, immediate = true)
+public class LaunchOverrides implements org.mcm.api.control.LaunchFlags, org.osgi.service.cm.ConfigurationListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(LaunchOverrides.class);
 
@@ -126,6 +131,7 @@ public class LaunchOverrides implements org.osgi.service.cm.ConfigurationListene
      * The configuration with this run's flags for {@code pid} laid over it: a view of the annotation-typed
      * configuration whose methods named like a flagged key return the flag's value.
      */
+    @Override
     @SuppressWarnings("unchecked")
     public <A> A overlay(String pid, A config, Class<A> type) {
         Map<String, Object> forPid = flags.get(pid);

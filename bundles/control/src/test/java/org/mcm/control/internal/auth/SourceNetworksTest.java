@@ -34,7 +34,8 @@ class SourceNetworksTest {
     @Test
     void malformedEntriesAreRejectedWithoutNameLookups() {
         for (String bad : new String[] {"localhost", "10.0.0.0/33", "::1/129", "10.0.0.0/x", "example.org/8", "dead.beef", "1.2.3",
-                "300.1.1.1", "300.1.1.1/8", "01.2.3.4", "010.0.0.0/8", "1.2.3.4.5", "1::2::3", "0x7f.0.0.1"}) {
+                "300.1.1.1", "300.1.1.1/8", "01.2.3.4", "010.0.0.0/8", "1.2.3.4.5", "1::2::3", "0x7f.0.0.1",
+                "fe80::1%lo", "::ffff:01.2.3.4", "::ffff:1.2.3", "beef", "cafe:", ":", "1.2.3.4:80", "[::1]"}) {
             assertThrows(IllegalArgumentException.class, () -> SourceNetworks.parse(new String[] {bad}), bad);
         }
     }

@@ -1,4 +1,4 @@
-package org.mcm.control.internal.grpc;
+package org.mcm.control.grpc.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -18,7 +18,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mcm.api.session.SessionManager;
-import org.mcm.control.internal.auth.TestPki;
 import org.mcm.control.internal.sessions.ProxyCounters;
 
 import io.grpc.ChannelCredentials;

@@ -1,4 +1,4 @@
-package org.mcm.control.internal.grpc;
+package org.mcm.control.grpc.internal;
 
 import java.util.Map;
 import java.util.Optional;
@@ -18,7 +18,7 @@ import org.mcm.api.session.SessionException;
 import org.mcm.api.session.SessionInfo;
 import org.mcm.api.session.SessionManager;
 import org.mcm.api.session.TransportInfo;
-import org.mcm.control.internal.sessions.ProxyCounters;
+import org.mcm.api.control.Counters;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -52,10 +52,10 @@ final class ProxyControlService extends ProxyControlGrpc.ProxyControlImplBase {
     static final String DELETED_BY_CONTROLLER = "deleted by a gRPC controller";
 
     private final SessionManager sessions;
-    private final ProxyCounters counters;
+    private final Counters counters;
     private final boolean mayEndAppSessions;
 
-    ProxyControlService(SessionManager sessions, ProxyCounters counters, boolean mayEndAppSessions) {
+    ProxyControlService(SessionManager sessions, Counters counters, boolean mayEndAppSessions) {
         this.sessions = sessions;
         this.counters = counters;
         this.mayEndAppSessions = mayEndAppSessions;

@@ -1,4 +1,4 @@
-package org.mcm.control.internal.auth;
+package org.mcm.control.grpc.internal;
 
 import java.io.IOException;
 import java.io.InputStream;

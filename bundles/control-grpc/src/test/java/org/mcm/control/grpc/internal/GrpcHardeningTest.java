@@ -1,4 +1,4 @@
-package org.mcm.control.internal.grpc;
+package org.mcm.control.grpc.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,13 +1,15 @@
-package org.mcm.control.internal.grpc;
+package org.mcm.control.grpc.internal;
 
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
+import org.mcm.api.control.Counters;
+import org.mcm.api.control.LaunchFlags;
 import org.mcm.api.session.SessionManager;
-import org.mcm.control.internal.config.LaunchConfiguration;
-import org.mcm.control.internal.sessions.ProxyCounters;
+import org.mcm.control.internal.auth.TokenSet;
+import org.mcm.control.internal.util.LogLimiter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -38,16 +40,23 @@ import io.grpc.protobuf.services.HealthStatusManager;
  * directly, so no {@code ServiceLoader} lookup of a server provider is involved, and the thread context class
  * loader is set to this bundle's loader while gRPC initialises, so the registries it does fill through
  * {@code ServiceLoader} (load balancers, name resolvers, compressors) see the embedded jars.
+ *
+ * <p>It lives in a bundle of its own ({@code org.mcm.control.grpc}) and meets the proxy core only through api
+ * services: the {@link SessionManager}, the proxy-wide {@link Counters} and this run's {@link LaunchFlags}. Stopping,
+ * updating or restarting this bundle ends no session and leaves the SDK port alone; sessions created over gRPC stay
+ * in the session manager and are seen again by the next server.
  */
-@Component(service = GrpcServerComponent.class, immediate = true, configurationPid = LaunchConfiguration.GRPC_PID,
+@Component(service = {}, immediate = true, configurationPid = GrpcServerComponent.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = GrpcServerComponent.Config.class)
 public class GrpcServerComponent {
 
-    /** The command line's settings of this run, laid over the stored configuration (never stored). */
-    @org.osgi.service.component.annotations.Reference
-    org.mcm.control.internal.config.LaunchOverrides launchOverrides;
+    /** The configuration PID, as when the gRPC server was part of the control bundle (stored settings, .cfg files). */
+    public static final String PID = "org.mcm.control.grpc";
 
+    /** The command line's settings of this run ({@code -g}), laid over the stored configuration (never stored). */
+    @Reference
+    LaunchFlags launchFlags;
 
     @ObjectClassDefinition(name = "MCM gRPC control plane", description = "gRPC server for controllers (upstream controller.Configure, ProxyControl, health).")
     public @interface Config {
@@ -102,17 +111,17 @@ public class GrpcServerComponent {
     @Reference
     SessionManager sessions;
     @Reference
-    ProxyCounters counters;
+    Counters counters;
 
     private Server server;
     private HealthStatusManager health;
     /** Malformed-request log lines: at most 5 per method per 10 s. */
-    private final org.mcm.control.internal.util.LogLimiter logLimit = new org.mcm.control.internal.util.LogLimiter(5, 10_000);
+    private final LogLimiter logLimit = new LogLimiter(5, 10_000);
 
     @Activate
     void activate(Config config) {
-        if (launchOverrides != null) {
-            config = launchOverrides.overlay(LaunchConfiguration.GRPC_PID, config, Config.class); // -g of this run
+        if (launchFlags != null) {
+            config = launchFlags.overlay(PID, config, Config.class); // -g of this run
         }
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
@@ -173,14 +182,14 @@ public class GrpcServerComponent {
         }
         boolean tls = !c.tlsCertFile().isBlank() || !c.tlsKeyFile().isBlank();
         ServerCredentials creds = InsecureServerCredentials.create();
-        org.mcm.control.internal.auth.ClientCertVerifier verifier = null;
+        ClientCertVerifier verifier = null;
         try {
             if (mode == GrpcAuthInterceptor.Mode.MTLS) {
                 if (!tls || c.tlsClientCaFile().isBlank()) {
                     LOG.error("ERROR: gRPC authMode mtls needs tlsCertFile, tlsKeyFile and tlsClientCaFile; the gRPC server is not started");
                     return null;
                 }
-                verifier = new org.mcm.control.internal.auth.ClientCertVerifier(java.nio.file.Path.of(c.tlsClientCaFile().trim()));
+                verifier = new ClientCertVerifier(java.nio.file.Path.of(c.tlsClientCaFile().trim()));
             }
             if (tls) {
                 if (c.tlsCertFile().isBlank() || c.tlsKeyFile().isBlank()) {
@@ -198,7 +207,7 @@ public class GrpcServerComponent {
             LOG.error("ERROR: gRPC TLS files unusable: {}; the gRPC server is not started", e.toString());
             return null;
         }
-        org.mcm.control.internal.auth.TokenSet tokens = new org.mcm.control.internal.auth.TokenSet(c.tokens(), c.tokensFile());
+        TokenSet tokens = new TokenSet(c.tokens(), c.tokensFile());
         if (mode == GrpcAuthInterceptor.Mode.TOKEN) {
             if (tokens.isEmpty()) {
                 LOG.warn("gRPC authMode token with no tokens configured: every call is refused");

@@ -1,8 +1,8 @@
-package org.mcm.control.internal.grpc;
+package org.mcm.control.grpc.internal;
 
 import java.io.InputStream;
 
-import org.mcm.control.internal.sessions.ProxyCounters;
+import org.mcm.api.control.Counters;
 import org.mcm.control.internal.util.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +29,7 @@ final class MalformedRequests {
     private MalformedRequests() {
     }
 
-    static ServerServiceDefinition wrap(ServerServiceDefinition def, ProxyCounters counters, LogLimiter limit) {
+    static ServerServiceDefinition wrap(ServerServiceDefinition def, Counters counters, LogLimiter limit) {
         ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(def.getServiceDescriptor().getName());
         for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
             b.addMethod(wrap(m, counters, limit));
@@ -37,7 +37,7 @@ final class MalformedRequests {
         return b.build();
     }
 
-    private static <Q, R> ServerMethodDefinition<Q, R> wrap(ServerMethodDefinition<Q, R> m, ProxyCounters counters,
+    private static <Q, R> ServerMethodDefinition<Q, R> wrap(ServerMethodDefinition<Q, R> m, Counters counters,
             LogLimiter limit) {
         MethodDescriptor<Q, R> md = m.getMethodDescriptor();
         MethodDescriptor.Marshaller<Q> requests = md.getRequestMarshaller();

@@ -1,4 +1,4 @@
-package org.mcm.control.internal.grpc;
+package org.mcm.control.grpc.internal;
 
 import java.util.List;
 
@@ -8,6 +8,7 @@ import org.mcm.api.connection.Endpoint;
 import org.mcm.api.media.PixelFormat;
 import org.mcm.api.media.Rational;
 import org.mcm.api.media.VideoFormat;
+import org.mcm.api.control.Counters;
 import org.mcm.api.session.SessionException;
 import org.mcm.api.session.SessionInfo;
 import org.mcm.api.session.SessionManager;
@@ -39,10 +40,10 @@ final class ConfigureService extends ConfigureGrpc.ConfigureImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigureService.class);
 
     private final SessionManager sessions;
-    private final org.mcm.control.internal.sessions.ProxyCounters counters;
+    private final Counters counters;
     private final boolean mayEndAppSessions;
 
-    ConfigureService(SessionManager sessions, org.mcm.control.internal.sessions.ProxyCounters counters,
+    ConfigureService(SessionManager sessions, Counters counters,
             boolean mayEndAppSessions) {
         this.sessions = sessions;
         this.counters = counters;

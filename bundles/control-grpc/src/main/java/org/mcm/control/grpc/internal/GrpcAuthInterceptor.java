@@ -1,13 +1,12 @@
-package org.mcm.control.internal.grpc;
+package org.mcm.control.grpc.internal;
 
 import java.util.Locale;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
-import org.mcm.control.internal.auth.ClientCertVerifier;
 import org.mcm.control.internal.auth.TokenSet;
-import org.mcm.control.internal.sessions.ProxyCounters;
+import org.mcm.api.control.Counters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +38,9 @@ final class GrpcAuthInterceptor implements ServerInterceptor {
     private final TokenSet tokens;
     private final ClientCertVerifier certs;
     private final boolean healthOpen;
-    private final ProxyCounters counters;
+    private final Counters counters;
 
-    GrpcAuthInterceptor(Mode mode, TokenSet tokens, ClientCertVerifier certs, boolean healthOpen, ProxyCounters counters) {
+    GrpcAuthInterceptor(Mode mode, TokenSet tokens, ClientCertVerifier certs, boolean healthOpen, Counters counters) {
         this.mode = mode;
         this.tokens = tokens;
         this.certs = certs;
