@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.mcm.api.control.Counters;
 import org.mcm.api.session.SessionInfo;
 import org.mcm.api.session.SessionListener;
 import org.mcm.api.session.SessionManager;
@@ -72,6 +73,11 @@ public class MetricsServlet extends HttpServlet implements SessionListener {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile SessionManager sessions;
 
+    /** The proxy-wide counters (control bundle); absent while control is stopped. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Counters counters;
+
     @Override
     public void sessionChanged(SessionInfo session) {
         metrics.observe(session);
@@ -106,7 +112,16 @@ public class MetricsServlet extends HttpServlet implements SessionListener {
                 up = false;
             }
         }
-        byte[] body = metrics.scrape(up, list, transports).getBytes(StandardCharsets.UTF_8);
+        Counters c = counters;
+        java.util.Map<String, Long> proxyCounters = null;
+        if (c != null) {
+            try {
+                proxyCounters = c.snapshot();
+            } catch (RuntimeException e) {
+                LOG.debug("proxy counters unavailable for a scrape: {}", e.toString());
+            }
+        }
+        byte[] body = metrics.scrape(up, list, transports, proxyCounters).getBytes(StandardCharsets.UTF_8);
         resp.setStatus(HttpServletResponse.SC_OK);
         resp.setContentType(PrometheusText.CONTENT_TYPE);
         resp.setHeader("Cache-Control", "no-store");

@@ -48,6 +48,25 @@ final class ProxyMetrics {
             Map.entry("arrival_spread_us_last", "Arrival spread of the last frame's packets, microseconds."),
             Map.entry("arrival_spread_us_max", "Largest arrival spread of a frame's packets, microseconds."));
 
+    /**
+     * The proxy-wide counters (the api's {@code Counters}, as {@code GetStats} shows them) that are always written,
+     * at 0 until the first event, so an alert on them works from the start; others appear once counted. Each is
+     * written as {@code mcm_proxy_<name>_total}.
+     */
+    static final Map<String, String> PROXY_COUNTERS = new java.util.TreeMap<>(Map.ofEntries(
+            Map.entry("sdk_auth_refused", "SDK clients refused by authentication (wrong token, or no token where the policy wants one)."),
+            Map.entry("sdk_auth_accepted", "SDK clients that authenticated with a valid token (AUTH)."),
+            Map.entry("sdk_clients_refused", "SDK connections refused at once (too many unauthenticated ones from one source)."),
+            Map.entry("sdk_pending_evicted", "Unauthenticated SDK connections closed to make room for a newcomer."),
+            Map.entry("sdk_silent_timeouts", "SDK connections closed for not sending their first request in time."),
+            Map.entry("sdk_protocol_errors", "Malformed SDK requests (connection closed)."),
+            Map.entry("sdk_requests_failed", "SDK requests refused or failed."),
+            Map.entry("grpc_auth_refused", "gRPC calls refused with UNAUTHENTICATED (missing or wrong token, no valid client certificate)."),
+            Map.entry("grpc_delete_refused", "gRPC requests to end a session an SDK app owns, refused."),
+            Map.entry("grpc_malformed_requests", "gRPC request messages that did not parse (INVALID_ARGUMENT)."),
+            Map.entry("grpc_config_errors", "gRPC server starts refused by its settings (fail closed)."),
+            Map.entry("log_lines_held", "Log lines held back by the per-source rate limit.")));
+
     private static final int PRUNED_MEMORY = 4096;
 
     /** Per listed session: the highest value seen per stats key. */
@@ -91,6 +110,15 @@ final class ProxyMetrics {
      * @param transports the manager's transports now
      */
     synchronized String scrape(boolean managerUp, List<SessionInfo> sessions, List<TransportInfo> transports) {
+        return scrape(managerUp, sessions, transports, null);
+    }
+
+    /**
+     * @param counters the proxy-wide counters now, or null when the control bundle provides none (then none are
+     *                 written)
+     */
+    synchronized String scrape(boolean managerUp, List<SessionInfo> sessions, List<TransportInfo> transports,
+            Map<String, Long> counters) {
         for (SessionInfo s : sessions) {
             observe(s);
         }
@@ -138,6 +166,10 @@ final class ProxyMetrics {
         p.family("mcm_bytes_total", PrometheusText.Type.COUNTER,
                 "Payload bytes carried by all sessions (frames times buffer size where a transport counts no bytes).");
         p.sample("mcm_bytes_total", Map.of(), reportedBytes);
+
+        if (counters != null) {
+            proxyCounters(p, counters);
+        }
 
         // per transport
         p.family("mcm_transport_sessions_active", PrometheusText.Type.GAUGE,
@@ -192,6 +224,26 @@ final class ProxyMetrics {
             }
         }
         return p.render();
+    }
+
+    /** One counter family per proxy-wide counter: the always-written ones, and any other counted so far. */
+    private static void proxyCounters(PrometheusText p, Map<String, Long> counters) {
+        Map<String, Long> all = new TreeMap<>();
+        PROXY_COUNTERS.keySet().forEach(k -> all.put(k, 0L));
+        counters.forEach((k, v) -> all.put(k, v == null ? 0L : v));
+        Set<String> names = new HashSet<>();
+        for (Map.Entry<String, Long> e : all.entrySet()) {
+            String name = "mcm_proxy_" + PrometheusText.sanitize(e.getKey());
+            if (!name.endsWith("_total")) {
+                name += "_total";
+            }
+            if (!names.add(name)) {
+                continue; // two names sanitised alike: keep the first
+            }
+            p.family(name, PrometheusText.Type.COUNTER,
+                    PROXY_COUNTERS.getOrDefault(e.getKey(), "Proxy counter '" + e.getKey() + "' (as GetStats shows it)."));
+            p.sample(name, Map.of(), e.getValue());
+        }
     }
 
     private void forgetUnlisted(Set<Long> listed) {

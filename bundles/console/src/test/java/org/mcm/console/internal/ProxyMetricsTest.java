@@ -109,4 +109,27 @@ class ProxyMetricsTest {
         assertTrue(s.containsKey("mcm_session_weird_key_1_total" + labels), text);
         assertTrue(s.keySet().stream().anyMatch(k -> k.contains("owner=grpc \"ops\"\nline2\\x;")), text);
     }
+    @Test
+    void proxyWideCountersIncludingEveryAuthCounterAreExposed() {
+        ProxyMetrics m = new ProxyMetrics();
+        Map<String, Long> counters = Map.of("sdk_auth_refused", 3L, "grpc_auth_refused", 2L, "sessions_created", 5L,
+                "grpc_weird-name", 1L);
+        String text = m.scrape(true, List.of(), List.of(), counters);
+        Map<String, Double> s = ExpositionFormat.check(text);
+        assertEquals(3.0, s.get("mcm_proxy_sdk_auth_refused_total"));
+        assertEquals(2.0, s.get("mcm_proxy_grpc_auth_refused_total"));
+        assertTrue(text.contains("# TYPE mcm_proxy_sdk_auth_refused_total counter\n"), text);
+        assertTrue(text.contains("# HELP mcm_proxy_grpc_auth_refused_total gRPC calls refused with UNAUTHENTICATED"), text);
+        assertEquals(5.0, s.get("mcm_proxy_sessions_created_total"), "any counted counter appears");
+        assertEquals(1.0, s.get("mcm_proxy_grpc_weird_name_total"));
+        assertEquals(0.0, s.get("mcm_proxy_sdk_auth_accepted_total"), "auth counters are written before their first event");
+        assertEquals(0.0, s.get("mcm_proxy_grpc_delete_refused_total"));
+        assertEquals(0.0, s.get("mcm_sessions_created_total"), "the console's own family stays apart");
+    }
+
+    @Test
+    void withoutTheControlBundlesCountersNoneAreWritten() {
+        Map<String, Double> s = ExpositionFormat.check(new ProxyMetrics().scrape(false, List.of(), List.of(), null));
+        assertTrue(s.keySet().stream().noneMatch(k -> k.startsWith("mcm_proxy_")), s.toString());
+    }
 }
