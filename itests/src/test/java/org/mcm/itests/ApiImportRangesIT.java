@@ -23,7 +23,7 @@ import org.junit.Test;
 /**
  * The import ranges bnd derived from the api's {@code @ProviderType}/{@code @ConsumerType} annotations, in the
  * bundles as the image ships them: a bundle that implements a provider type of a package (control: the session
- * manager and the transport context; memif: the app link service) imports it as {@code [1.x,1.x+1)}, every other
+ * manager, the transport context, the counters and launch flags; memif: the app link service) imports it as {@code [1.x,1.x+1)}, every other
  * import of an api package is {@code [1.x,2)}, and 1.x is the version the api bundle exports.
  */
 public class ApiImportRangesIT {
@@ -32,7 +32,8 @@ public class ApiImportRangesIT {
     static final Map<String, Set<String>> PROVIDERS = new LinkedHashMap<>();
 
     static {
-        PROVIDERS.put("org.mcm.control", Set.of("org.mcm.api.session", "org.mcm.api.transport"));
+        PROVIDERS.put("org.mcm.control", Set.of("org.mcm.api.session", "org.mcm.api.transport", "org.mcm.api.control"));
+        PROVIDERS.put("org.mcm.control.grpc", Set.of());
         PROVIDERS.put("org.mcm.memif", Set.of("org.mcm.api.app"));
         PROVIDERS.put("org.mcm.transport.local", Set.of());
         PROVIDERS.put("org.mcm.transport.st2110", Set.of());

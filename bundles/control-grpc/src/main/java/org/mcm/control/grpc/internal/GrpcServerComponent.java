@@ -3,6 +3,8 @@ package org.mcm.control.grpc.internal;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import org.mcm.api.control.Counters;
@@ -30,6 +32,11 @@ import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.protobuf.services.HealthStatusManager;
 
 /**
@@ -115,6 +122,12 @@ public class GrpcServerComponent {
 
     private Server server;
     private HealthStatusManager health;
+    /**
+     * This server's own threads (accepting, I/O, calls) instead of gRPC's process-wide shared ones, which outlive a
+     * server by a second: they end in {@link #deactivate}, so when the bundle is stopped or updated no thread runs
+     * its classes any more (an old thread would fail to load a class from the gone bundle).
+     */
+    private Threads threads;
     /** Malformed-request log lines: at most 5 per method per 10 s. */
     private final LogLimiter logLimit = new LogLimiter(5, 10_000);
 
@@ -133,7 +146,10 @@ public class GrpcServerComponent {
                 return; // fail closed: a broken security setup serves nothing
             }
             health = new HealthStatusManager();
+            threads = new Threads();
             server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()), sec.credentials)
+                    .channelType(NioServerSocketChannel.class)
+                    .bossEventLoopGroup(threads.boss).workerEventLoopGroup(threads.io).executor(threads.calls)
                     .addService(ServerInterceptors.intercept(MalformedRequests.wrap(
                             new ConfigureService(sessions, counters, sec.mayEndAppSessions).bindService(), counters, logLimit),
                             sec.interceptor))
@@ -151,6 +167,7 @@ public class GrpcServerComponent {
             System.out.flush();
         } catch (IOException e) {
             server = null;
+            releaseThreads();
             counters.increment("grpc_bind_failures");
             if (e instanceof BindException || e.getCause() instanceof BindException) {
                 LOG.error("ERROR: gRPC port {} is already in use (or {} is not a local address); the gRPC server is not running",
@@ -160,6 +177,7 @@ public class GrpcServerComponent {
             }
         } catch (RuntimeException e) { // e.g. a PEM file Netty cannot read
             server = null;
+            releaseThreads();
             counters.increment("grpc_config_errors");
             LOG.error("ERROR: cannot start the gRPC server with its TLS settings: {}", e.toString());
         } finally {
@@ -246,6 +264,51 @@ public class GrpcServerComponent {
                 Thread.currentThread().interrupt();
             }
             LOG.info("gRPC server on port {} stopped", port);
+        }
+        releaseThreads();
+    }
+
+    private void releaseThreads() {
+        Threads th = threads;
+        threads = null;
+        if (th != null) {
+            th.close();
+        }
+    }
+
+    /** Thread name prefix of this server's threads. */
+    static final String THREADS = "mcm-grpc-";
+
+    /** The server's event loops and call executor, ended (and waited for) on close. */
+    private static final class Threads {
+        final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1,
+                new DefaultThreadFactory(THREADS + "accept", true), NioIoHandler.newFactory());
+        final EventLoopGroup io = new MultiThreadIoEventLoopGroup(2,
+                new DefaultThreadFactory(THREADS + "io", true), NioIoHandler.newFactory());
+        final ExecutorService calls = Executors.newCachedThreadPool(new java.util.concurrent.ThreadFactory() {
+            private final java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+
+            @Override
+            public Thread newThread(Runnable r) {
+                Thread t = new Thread(r, THREADS + "call-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            }
+        });
+
+        void close() {
+            calls.shutdown();
+            io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            try {
+                if (!calls.awaitTermination(2, TimeUnit.SECONDS)) {
+                    calls.shutdownNow();
+                }
+                io.terminationFuture().await(3, TimeUnit.SECONDS);
+                boss.terminationFuture().await(3, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -176,4 +176,24 @@ class GrpcHardeningTest {
         assertTrue(ProxyControlGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .getStats(mcm.control.v1.GetStatsRequest.getDefaultInstance()).getCountersMap().containsKey("sessions_open"));
     }
+    /** Stopping the server ends every thread it started (an updated bundle's old threads would fail on its classes). */
+    @Test
+    void deactivationEndsEveryThreadOfTheServer() throws Exception {
+        ManagedChannel ch = start(Map.of());
+        assertTrue(ProxyControlGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getStats(mcm.control.v1.GetStatsRequest.getDefaultInstance()).getCountersMap().containsKey("sessions_open"));
+        assertFalse(serverThreads().isEmpty(), "the server runs on threads of its own");
+        server.deactivate();
+        server = null;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!serverThreads().isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertEquals(java.util.List.of(), serverThreads());
+    }
+
+    static java.util.List<String> serverThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith(GrpcServerComponent.THREADS)).sorted().toList();
+    }
 }
