@@ -2,6 +2,7 @@ package org.mcm.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.mcm.itests.ProxyIT.canConnect;
 import static org.mcm.itests.ProxyIT.connect;
@@ -181,6 +182,9 @@ public class GrpcBundleIT {
         Bundle grpc = bundle(GRPC_BSN);
         assertNotNull(GRPC_BSN + " installed", grpc);
         Bundle control = bundle("org.mcm.control");
+        assertNotNull("gRPC is embedded in its own bundle", grpc.getEntry("lib/grpc-netty-shaded.jar"));
+        assertNull("and not in control", control.getEntry("lib/grpc-netty-shaded.jar"));
+        assertTrue("control imports no gRPC", !String.valueOf(control.getHeaders().get(Constants.IMPORT_PACKAGE)).contains("io.grpc"));
         long manager = serviceId(SessionManager.class);
         waitFor("gRPC answers", () -> "OK".equals(grpcStatus()), 20_000);
 
