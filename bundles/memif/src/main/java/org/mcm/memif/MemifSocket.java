@@ -453,8 +453,12 @@ public final class MemifSocket implements AutoCloseable {
             return;
         }
         if (role == Role.SERVER) {
+            // the fd is the server's only once a region or ring accepted it; a refusal in any state closes it
             String err = serverMessage(c, type, fd);
             if (err != null) {
+                if (fd >= 0) {
+                    Native.mcm_close(fd);
+                }
                 violation(c, err);
             }
         } else {
@@ -474,18 +478,10 @@ public final class MemifSocket implements AutoCloseable {
                 return init(c);
             case HANDSHAKE:
                 if (type == Msg.ADD_REGION) {
-                    String err = addRegion(c, fd);
-                    if (err != null && fd >= 0) {
-                        Native.mcm_close(fd);
-                    }
-                    return err;
+                    return addRegion(c, fd);
                 }
                 if (type == Msg.ADD_RING) {
-                    String err = addRing(c, fd);
-                    if (err != null && fd >= 0) {
-                        Native.mcm_close(fd);
-                    }
-                    return err;
+                    return addRing(c, fd);
                 }
                 if (type == Msg.CONNECT) {
                     return connect(c);

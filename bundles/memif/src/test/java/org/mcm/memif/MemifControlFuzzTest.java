@@ -51,17 +51,9 @@ class MemifControlFuzzTest {
             if (!CLIENT_GOOD.awaitConnected(5, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("good client did not connect");
             }
-            BASELINE_FDS = openFds();
+            BASELINE_FDS = Fds.open();
         } catch (Exception e) {
             throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    static int openFds() {
-        try (var l = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) l.count();
-        } catch (java.io.IOException e) {
-            return -1;
         }
     }
 
@@ -127,25 +119,6 @@ class MemifControlFuzzTest {
         }
     }
 
-    /** What the open fds are, counted by kind (socket, memfd, eventfd, file). */
-    static String kinds() {
-        java.util.Map<String, Integer> m = new java.util.TreeMap<>();
-        try (var l = Files.list(Path.of("/proc/self/fd"))) {
-            l.forEach(p -> {
-                String t;
-                try {
-                    t = Files.readSymbolicLink(p).toString().replaceAll("[0-9]+", "N");
-                } catch (java.io.IOException e) {
-                    t = "?";
-                }
-                m.merge(t, 1, Integer::sum);
-            });
-        } catch (java.io.IOException e) {
-            return e.toString();
-        }
-        return m.toString();
-    }
-
     /** The server still serves its good client, and the fds of past peers were given back. */
     private static void check() throws InterruptedException {
         if (SERVER.isClosed() || !CLIENT_GOOD.isConnected()) {
@@ -153,11 +126,11 @@ class MemifControlFuzzTest {
         }
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         int n;
-        while ((n = openFds()) > BASELINE_FDS + 64 && System.nanoTime() < end) {
+        while ((n = Fds.open()) > BASELINE_FDS + 64 && System.nanoTime() < end) {
             Thread.sleep(50); // the server (slowed down by the instrumentation) may still be dropping the last peers
         }
         if (n > BASELINE_FDS + 64) {
-            throw new AssertionError("file descriptors pile up: " + BASELINE_FDS + " at start, " + n + " now: " + kinds());
+            throw new AssertionError("file descriptors pile up: " + BASELINE_FDS + " at start, " + n + " now: " + Fds.kinds());
         }
     }
 }
