@@ -32,9 +32,15 @@ class MemifControlFuzzTest {
     static final MemifAddress ADDR;
     static final int BASELINE_FDS;
     static long inputs;
+    /**
+     * Fds that may be open beyond the start once the server has dropped every past peer (Jazzer's own corpus files
+     * and the like); a leak of one fd per hostile peer, as found before, passes it within a few hundred inputs.
+     */
+    static final int SLACK_FDS = 16;
 
     @org.junit.jupiter.api.AfterAll
-    static void report() {
+    static void report() throws InterruptedException {
+        check();
         System.out.println("MemifControlFuzzTest: " + inputs + " inputs, no finding");
     }
 
@@ -126,10 +132,10 @@ class MemifControlFuzzTest {
         }
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         int n;
-        while ((n = Fds.open()) > BASELINE_FDS + 64 && System.nanoTime() < end) {
+        while ((n = Fds.open()) > BASELINE_FDS + SLACK_FDS && System.nanoTime() < end) {
             Thread.sleep(50); // the server (slowed down by the instrumentation) may still be dropping the last peers
         }
-        if (n > BASELINE_FDS + 64) {
+        if (n > BASELINE_FDS + SLACK_FDS) {
             throw new AssertionError("file descriptors pile up: " + BASELINE_FDS + " at start, " + n + " now: " + Fds.kinds());
         }
     }
