@@ -1,12 +1,13 @@
 package org.mcm.memif;
 
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 
 import org.mcm.memif.internal.Msg;
 import org.mcm.memif.internal.Native;
 import org.mcm.memif.internal.Region;
 import org.mcm.memif.internal.Ring;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The client side of the memif handshake, on the loop thread: connects an interface's control socket, and on the
@@ -16,7 +17,7 @@ import org.mcm.memif.internal.Ring;
  */
 final class ClientHandshake {
 
-    private static final System.Logger LOG = System.getLogger(MemifSocket.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(MemifSocket.class);
 
     private final MemifSocket socket;
     private final ControlLoop loop;
@@ -38,7 +39,9 @@ final class ClientHandshake {
         int rc = Native.mcm_connect(fd, address.name(), address.isAbstract() ? 1 : 0);
         if (rc < 0) {
             Native.mcm_close(fd);
-            LOG.log(Level.DEBUG, () -> i + ": connect: " + Native.strerror(rc));
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{}: connect: {}", i, Native.strerror(rc));
+            }
             return;
         }
         Native.mcm_set_nonblock(fd, 1);

@@ -1,7 +1,6 @@
 package org.mcm.memif;
 
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.mcm.memif.internal.Msg;
 import org.mcm.memif.internal.Native;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The event loop of one {@link MemifSocket}: its thread polls the wake eventfd, the listening socket (server) and
@@ -22,7 +23,10 @@ import org.mcm.memif.internal.Native;
  */
 final class ControlLoop {
 
-    private static final System.Logger LOG = System.getLogger(MemifSocket.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(MemifSocket.class);
+    /** At most this many protocol-error lines per socket and window; the rest are counted in the next line. */
+    static final int WARN_LINES_PER_WINDOW = 5;
+    static final long WARN_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     static final int MAX_CONNECTIONS = 200;
     static final long HANDSHAKE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -38,6 +42,9 @@ final class ControlLoop {
     private final ClientHandshake client;
     private final Thread thread;
     private final long[] scratch = new long[1];
+    private long warnWindowStart = System.nanoTime() - WARN_WINDOW_NANOS;
+    private int warnLines;
+    private long warnHeld;
 
     /** Takes over listenFd (server; -1 for a client): closed on failure here, else when the loop ends. */
     ControlLoop(MemifSocket socket, int listenFd) throws MemifException {
@@ -113,7 +120,7 @@ final class ControlLoop {
                 pollOnce();
             }
         } catch (Throwable t) {
-            LOG.log(Level.ERROR, "memif socket " + address + " loop failed", t);
+            LOG.error("memif socket {}: loop failed", address, t); // a bug: with its stack trace
         } finally {
             runTasks();
             for (Connection c : new ArrayList<>(conns)) {
@@ -126,7 +133,7 @@ final class ControlLoop {
                     try {
                         Files.deleteIfExists(Path.of(address.name()));
                     } catch (IOException e) {
-                        LOG.log(Level.DEBUG, "cannot remove " + address + ": " + e);
+                        LOG.debug("cannot remove {}: {}", address, e.toString());
                     }
                 }
             }
@@ -140,7 +147,7 @@ final class ControlLoop {
             try {
                 r.run();
             } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "memif task failed", e);
+                LOG.error("memif socket {}: task failed", address, e); // a bug: with its stack trace
             }
         }
     }
@@ -315,14 +322,16 @@ final class ControlLoop {
     void established(Connection c, String peerIf) {
         MemifInterface i = c.iface;
         i.connectedNow(c);
-        LOG.log(Level.INFO, () -> i + ": connected to " + i.peerName() + " (" + peerIf + "), " + c.regions.size()
-                + " regions, " + c.c2s.size() + "+" + c.s2c.size() + " rings");
+        if (LOG.isDebugEnabled()) { // a link that comes and goes is per-connection chatter
+            LOG.debug("{}: connected to {} ({}), {} regions, {}+{} rings", i, i.peerName(), peerIf, c.regions.size(),
+                    c.c2s.size(), c.s2c.size());
+        }
         MemifInterface.Listener l = i.config().listener();
         if (l != null) {
             try {
                 l.connected(i);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "memif listener failed", e);
+                listenerFailed(i, e);
             }
         }
     }
@@ -362,14 +371,47 @@ final class ControlLoop {
             }
         }
         c.release();
-        Level level = protocolError ? Level.WARNING : Level.INFO;
-        LOG.log(level, () -> (i != null ? i.toString() : "memif " + address) + ": disconnected: " + reason);
+        String who = i != null ? i.toString() : "memif " + address;
+        if (protocolError) {
+            warnLimited(who, reason);
+        } else {
+            LOG.debug("{}: disconnected: {}", who, reason);
+        }
         if (wasActive && i.config().listener() != null) {
             try {
                 i.config().listener().disconnected(i, reason);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "memif listener failed", e);
+                listenerFailed(i, e);
             }
+        }
+    }
+
+    /** A listener is someone else's code: one line, its stack trace at DEBUG. */
+    private static void listenerFailed(MemifInterface i, RuntimeException e) {
+        LOG.warn("{}: listener failed: {}", i, e.toString());
+        LOG.debug("{}: listener failure", i, e);
+    }
+
+    /**
+     * One WARN line per peer that broke the protocol, at most {@link #WARN_LINES_PER_WINDOW} per socket every 10 s
+     * (a hostile local process must not flood the log; every violation is counted in protocol_errors anyway).
+     */
+    private void warnLimited(String who, String reason) {
+        long now = System.nanoTime();
+        if (now - warnWindowStart >= WARN_WINDOW_NANOS) {
+            warnWindowStart = now;
+            warnLines = 0;
+        }
+        if (warnLines >= WARN_LINES_PER_WINDOW) {
+            warnHeld++;
+            return;
+        }
+        warnLines++;
+        if (warnHeld > 0) {
+            LOG.warn("{}: protocol error, disconnected: {} ({} more held back)", who, reason, warnHeld);
+            warnHeld = 0;
+        } else {
+            LOG.warn("{}: protocol error, disconnected: {}", who, reason);
         }
     }
 }
