@@ -345,6 +345,11 @@ final class ControlLoop {
         if (c.state == Connection.State.CLOSED) {
             return;
         }
+        if (!protocolError && c.violation != null) { // the data path found a violation first: that is the reason
+            reason = c.violation;
+            protocolError = true;
+            sendDisconnect = true;
+        }
         MemifInterface i = c.iface;
         if (protocolError) {
             socket.protocolError();
