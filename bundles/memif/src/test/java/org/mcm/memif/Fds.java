@@ -40,4 +40,19 @@ final class Fds {
         }
         return m.toString();
     }
+
+    /**
+     * Waits up to 20 s for the count to come back within slack of the baseline (a server slowed down by the
+     * fuzzer's instrumentation may still be dropping its last peers); an AssertionError naming the kinds if not.
+     */
+    static void assertBackTo(int baseline, int slack) throws InterruptedException {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        int n;
+        while ((n = open()) > baseline + slack && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        if (n > baseline + slack) {
+            throw new AssertionError("file descriptors pile up: " + baseline + " at start, " + n + " now: " + kinds());
+        }
+    }
 }

@@ -130,13 +130,6 @@ class MemifControlFuzzTest {
         if (SERVER.isClosed() || !CLIENT_GOOD.isConnected()) {
             throw new AssertionError("the memif server stopped serving its good client");
         }
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        int n;
-        while ((n = Fds.open()) > BASELINE_FDS + SLACK_FDS && System.nanoTime() < end) {
-            Thread.sleep(50); // the server (slowed down by the instrumentation) may still be dropping the last peers
-        }
-        if (n > BASELINE_FDS + SLACK_FDS) {
-            throw new AssertionError("file descriptors pile up: " + BASELINE_FDS + " at start, " + n + " now: " + Fds.kinds());
-        }
+        Fds.assertBackTo(BASELINE_FDS, SLACK_FDS);
     }
 }

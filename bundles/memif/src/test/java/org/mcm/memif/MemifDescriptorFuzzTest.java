@@ -176,13 +176,6 @@ class MemifDescriptorFuzzTest {
     }
 
     private static void checkFds() throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        int n;
-        while ((n = Fds.open()) > BASELINE_FDS + SLACK_FDS && System.nanoTime() < end) {
-            Thread.sleep(50);
-        }
-        if (n > BASELINE_FDS + SLACK_FDS) {
-            throw new AssertionError("file descriptors pile up: " + BASELINE_FDS + " at start, " + n + " now: " + Fds.kinds());
-        }
+        Fds.assertBackTo(BASELINE_FDS, SLACK_FDS);
     }
 }
