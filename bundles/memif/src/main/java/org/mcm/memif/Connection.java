@@ -60,6 +60,11 @@ final class Connection {
 
     private final AtomicInteger refs = new AtomicInteger(1);
     private final AtomicBoolean failed = new AtomicBoolean();
+    /**
+     * The data path's reason when it found the peer breaking the rules; the loop drops the connection with it even
+     * when something else (the peer closing its socket) gets there first, so the violation is always counted.
+     */
+    volatile String violation;
     volatile boolean closing;
     private boolean baseReleased;
     /** Written once when the connection closes, so data-path waiters wake up; closed with the memory. */
@@ -98,6 +103,7 @@ final class Connection {
      */
     void dataPathViolation(String reason) {
         if (failed.compareAndSet(false, true)) {
+            violation = reason;
             closing = true;
             Native.mcm_eventfd_write(closeFd, 1);
             socket.post(() -> socket.violation(this, reason));

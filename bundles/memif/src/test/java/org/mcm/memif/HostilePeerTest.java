@@ -333,6 +333,46 @@ class HostilePeerTest {
         assertEquals(0, serverGood.protocolErrors());
     }
 
+    /**
+     * A descriptor attached to a message the server refuses is closed with the refusal, whatever the state: before
+     * INIT, after CONNECTED, or with a message that may carry one but is out of turn (the coverage-guided run of
+     * {@code MemifControlFuzzTest} found these kept open, one fd per hostile peer).
+     */
+    @Test
+    void fdsAttachedToRefusedMessagesAreClosed() throws Exception {
+        int before = Fds.open();
+        for (int k = 0; k < 20; k++) {
+            try (RawPeer p = new RawPeer(addr)) { // ADD_RING + eventfd before INIT
+                p.expect(Msg.HELLO);
+                int e = Native.mcm_eventfd(0, 0);
+                p.out.reset(Msg.ADD_RING).ringFlags(1).ringIndex(0).ringRegion(0).ringLog2Size(2);
+                p.send(e);
+                Native.mcm_close(e);
+                p.expect(Msg.DISCONNECT);
+            }
+            try (RawPeer p = new RawPeer(addr)) { // ADD_REGION + memfd before INIT
+                p.expect(Msg.HELLO);
+                Region r = memfd(4096, true);
+                p.out.reset(Msg.ADD_REGION).regionIndex(0).regionSize(4096);
+                p.send(r.fd());
+                r.close();
+                p.expect(Msg.DISCONNECT);
+            }
+            try (RawPeer p = new RawPeer(addr)) { // ADD_REGION + memfd once connected
+                p.connect(TARGET);
+                Region r = memfd(4096, true);
+                p.out.reset(Msg.ADD_REGION).regionIndex(2).regionSize(4096);
+                p.send(r.fd());
+                r.close();
+                p.expect(Msg.DISCONNECT);
+            }
+            assertTrue(MemifLoopbackTest.waitFor(() -> !serverTarget.isConnected()));
+        }
+        assertTrue(MemifLoopbackTest.waitFor(() -> Fds.open() <= before + 4),
+                "fds: " + before + " before 60 refused messages with a descriptor, " + Fds.open()
+                        + " after: " + Fds.kinds());
+    }
+
     @Test
     void targetInterfaceStillUsableAfterAttacks() throws Exception {
         try (MemifSocket c = MemifSocket.client(addr)) {

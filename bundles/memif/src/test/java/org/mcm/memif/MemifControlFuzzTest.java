@@ -32,9 +32,15 @@ class MemifControlFuzzTest {
     static final MemifAddress ADDR;
     static final int BASELINE_FDS;
     static long inputs;
+    /**
+     * Fds that may be open beyond the start once the server has dropped every past peer (Jazzer's own corpus files
+     * and the like); a leak of one fd per hostile peer, as found before, passes it within a few hundred inputs.
+     */
+    static final int SLACK_FDS = 16;
 
     @org.junit.jupiter.api.AfterAll
-    static void report() {
+    static void report() throws InterruptedException {
+        check();
         System.out.println("MemifControlFuzzTest: " + inputs + " inputs, no finding");
     }
 
@@ -51,17 +57,9 @@ class MemifControlFuzzTest {
             if (!CLIENT_GOOD.awaitConnected(5, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("good client did not connect");
             }
-            BASELINE_FDS = openFds();
+            BASELINE_FDS = Fds.open();
         } catch (Exception e) {
             throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    static int openFds() {
-        try (var l = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) l.count();
-        } catch (java.io.IOException e) {
-            return -1;
         }
     }
 
@@ -127,37 +125,11 @@ class MemifControlFuzzTest {
         }
     }
 
-    /** What the open fds are, counted by kind (socket, memfd, eventfd, file). */
-    static String kinds() {
-        java.util.Map<String, Integer> m = new java.util.TreeMap<>();
-        try (var l = Files.list(Path.of("/proc/self/fd"))) {
-            l.forEach(p -> {
-                String t;
-                try {
-                    t = Files.readSymbolicLink(p).toString().replaceAll("[0-9]+", "N");
-                } catch (java.io.IOException e) {
-                    t = "?";
-                }
-                m.merge(t, 1, Integer::sum);
-            });
-        } catch (java.io.IOException e) {
-            return e.toString();
-        }
-        return m.toString();
-    }
-
     /** The server still serves its good client, and the fds of past peers were given back. */
     private static void check() throws InterruptedException {
         if (SERVER.isClosed() || !CLIENT_GOOD.isConnected()) {
             throw new AssertionError("the memif server stopped serving its good client");
         }
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        int n;
-        while ((n = openFds()) > BASELINE_FDS + 64 && System.nanoTime() < end) {
-            Thread.sleep(50); // the server (slowed down by the instrumentation) may still be dropping the last peers
-        }
-        if (n > BASELINE_FDS + 64) {
-            throw new AssertionError("file descriptors pile up: " + BASELINE_FDS + " at start, " + n + " now: " + kinds());
-        }
+        Fds.assertBackTo(BASELINE_FDS, SLACK_FDS);
     }
 }

@@ -26,6 +26,8 @@ import org.mcm.memif.service.MemifService;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The proxy's app-side data path over memif: for each session the proxy is the memif server (master) on its own
@@ -34,7 +36,7 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = AppLinkService.class, property = "mcm.applink.kind=memif")
 public final class MemifAppLinkService implements AppLinkService {
 
-    private static final System.Logger LOG = System.getLogger(MemifAppLinkService.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(MemifAppLinkService.class);
 
     @Reference
     MemifService memif;
@@ -129,7 +131,7 @@ public final class MemifAppLinkService implements AppLinkService {
             try { // the app's user (group mcm) may connect, nobody else
                 Files.setPosixFilePermissions(Path.of(address), java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
             } catch (IOException | UnsupportedOperationException e) {
-                LOG.log(System.Logger.Level.DEBUG, "cannot set the mode of " + address + ": " + e);
+                LOG.debug("cannot set the mode of {}: {}", address, e.toString());
             }
         }
         try {
@@ -279,7 +281,7 @@ public final class MemifAppLinkService implements AppLinkService {
                     } catch (InterruptedException e) {
                         return;
                     } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.WARNING, "memif link " + req.interfaceName() + ": " + e);
+                        LOG.warn("memif link {}: {}", req.interfaceName(), e.toString());
                     }
                 }
             }, "memif-app-" + req.interfaceName());
@@ -316,7 +318,7 @@ public final class MemifAppLinkService implements AppLinkService {
                     try {
                         l.accept(reason);
                     } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.WARNING, "detach listener failed: " + e);
+                        LOG.warn("memif link: detach listener failed: {}", e.toString());
                     }
                 }
             }

@@ -10,6 +10,8 @@ import org.mcm.memif.service.MemifService;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Registers {@link MemifService}. Activation fails with one line naming the platform when the native helper
@@ -18,14 +20,14 @@ import org.osgi.service.component.annotations.Deactivate;
 @Component(service = MemifService.class, immediate = true, property = "mcm.memif.protocol.version=2.0")
 public final class MemifServiceComponent implements MemifService {
 
-    private static final System.Logger LOG = System.getLogger(MemifServiceComponent.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(MemifServiceComponent.class);
 
     private final List<MemifSocket> sockets = new CopyOnWriteArrayList<>();
 
     @Activate
     void activate() {
         Native.check();
-        LOG.log(System.Logger.Level.INFO, "memif 2.0 ready (native helpers for " + Native.platform() + ")");
+        LOG.info("memif 2.0 ready (native helpers for {})", Native.platform());
     }
 
     @Deactivate

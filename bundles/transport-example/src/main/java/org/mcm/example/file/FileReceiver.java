@@ -2,7 +2,6 @@ package org.mcm.example.file;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -17,6 +16,8 @@ import java.util.function.Consumer;
 import org.mcm.api.frame.Frame;
 import org.mcm.api.transport.TransportContext;
 import org.mcm.api.transport.TransportSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * RX: one thread per session reads the records and delivers one frame per frame period (the session's frame rate,
@@ -27,7 +28,7 @@ import org.mcm.api.transport.TransportSession;
  */
 final class FileReceiver implements TransportSession {
 
-    private static final System.Logger LOG = System.getLogger(FileReceiver.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(FileReceiver.class);
 
     private final Path file;
     private final long frameNanos;
@@ -112,7 +113,7 @@ final class FileReceiver implements TransportSession {
             bad("file ends inside a record: " + e.getMessage());
         } catch (IOException e) {
             if (open) {
-                LOG.log(Level.WARNING, "file session " + context.sessionId() + ": reading " + file + " failed: " + e);
+                LOG.warn("file session {}: reading {} failed: {}", context.sessionId(), file, e.toString());
                 context.failed("reading " + file + " failed: " + e.getMessage());
             }
         } catch (InterruptedException e) {
@@ -122,7 +123,7 @@ final class FileReceiver implements TransportSession {
 
     private void bad(String what) {
         badRecords.increment();
-        LOG.log(Level.WARNING, "file session " + context.sessionId() + ": " + file + ": " + what);
+        LOG.warn("file session {}: {}: {}", context.sessionId(), file, what);
         context.failed(file.getFileName() + ": " + what);
     }
 

@@ -1,7 +1,6 @@
 package org.mcm.example.file;
 
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -15,6 +14,8 @@ import org.mcm.api.frame.Frame;
 import org.mcm.api.frame.FrameSink;
 import org.mcm.api.transport.TransportContext;
 import org.mcm.api.transport.TransportSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * TX: each frame the app sends is written as one record, straight from the frame's memory (no copy in Java), on
@@ -23,7 +24,7 @@ import org.mcm.api.transport.TransportSession;
  */
 final class FileSender implements TransportSession {
 
-    private static final System.Logger LOG = System.getLogger(FileSender.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(FileSender.class);
 
     private final Path file;
     private final TransportContext context;
@@ -66,7 +67,7 @@ final class FileSender implements TransportSession {
             // a full disk or a pipe whose reader left: the session cannot go on; tell the proxy once
             dropped.increment();
             open = false;
-            LOG.log(Level.WARNING, "file session " + context.sessionId() + ": writing " + file + " failed: " + e);
+            LOG.warn("file session {}: writing {} failed: {}", context.sessionId(), file, e.toString());
             context.failed("writing " + file + " failed: " + e.getMessage());
             return false;
         } finally {
