@@ -113,6 +113,9 @@ final class RtspTxSession implements org.mcm.api.transport.TransportSession {
             return "";
         }
         StringBuilder b = new StringBuilder(server.url(pub.name));
+        if (pub.clients.isEmpty()) {
+            return b.toString();
+        }
         b.append(" (").append(pub.clients.size()).append(pub.clients.size() == 1 ? " client" : " clients");
         for (RtspServer.Client c : pub.clients) {
             b.append("; ").append(c.peer()).append(c.udp() ? " udp" : " tcp");
