@@ -2,9 +2,9 @@
 """A GStreamer RTSP server (libgstrtspserver through python3-gi) for the transport's client tests.
 
 Usage: gst_rtsp_server.py PORT PATH REF_FILE [USER PASSWORD [basic|digest]] [--protocols=udp|tcp|all]
-       [--udp-source=PORT]
+       [--udp-source=PORT] [--address=IP]
 
-Serves one shared H.264 stream at rtsp://127.0.0.1:PORT/PATH; the encoder's access units also go to REF_FILE
+Serves one shared H.264 stream at rtsp://IP:PORT/PATH (IP 127.0.0.1 unless --address); the encoder's access units also go to REF_FILE
 (h264parse, byte-stream, one access unit per buffer) so a test can compare what its client received.
 With --udp-source the stream is not encoded here: RTP/H.264 arriving on that UDP port is re-payloaded (the
 benchmark's job). Prints "ready" on standard output once it listens.
@@ -27,7 +27,7 @@ method = args[5] if len(args) > 5 else "digest"
 
 Gst.init(None)
 server = GstRtspServer.RTSPServer()
-server.set_address("127.0.0.1")
+server.set_address(opts.get("address", "127.0.0.1"))
 server.set_service(port)
 factory = GstRtspServer.RTSPMediaFactory()
 factory.set_launch(

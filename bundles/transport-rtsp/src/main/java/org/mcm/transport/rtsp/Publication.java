@@ -1,8 +1,6 @@
 package org.mcm.transport.rtsp;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -28,13 +26,16 @@ final class Publication {
     final LongAdder sendDrops = new LongAdder();
     final LongAdder badFrames = new LongAdder();
     final LongAdder clientsServed = new LongAdder();
+    final LongAdder clientsTimedOut = new LongAdder();
+    final LongAdder receiverReports = new LongAdder();
+    final LongAdder rtcpBad = new LongAdder();
 
     private volatile byte[] sps;
     private volatile byte[] pps;
     private final int[] offs = new int[MAX_NALS];
     private final int[] lens = new int[MAX_NALS];
-    private final byte[] hdr = new byte[14];
-    private final ByteBuffer hdrBuf = ByteBuffer.wrap(hdr).order(ByteOrder.BIG_ENDIAN);
+    private final RtpBatch batch = new RtpBatch();
+    private ByteBuffer staging;
     private volatile long lastTs;
     private volatile long lastTsNanos;
 
@@ -94,6 +95,28 @@ final class Publication {
                 idr = true;
             }
         }
+        boolean anyone = false;
+        for (RtspServer.Client c : clients) {
+            anyone |= c.playing && (c.started || idr);
+        }
+        if (!anyone) {
+            return;
+        }
+        // the packets of this access unit, once for every client: slices of the app's buffer (direct) or of one copy
+        ByteBuffer data = b;
+        int shift = 0;
+        if (!b.isDirect()) {
+            staging = staging != null && staging.capacity() >= end - from ? staging
+                    : ByteBuffer.allocateDirect(Math.max(end - from, 1 << 16));
+            staging.put(0, b, from, end - from);
+            data = staging;
+            shift = from;
+        }
+        batch.reset(data);
+        for (int i = 0; i < n; i++) {
+            batch.addNal(offs[i] - shift, lens[i], b.get(offs[i]) & 0xFF, maxPayload);
+        }
+        UdpRtpSender udp = null;
         for (RtspServer.Client c : clients) {
             if (!c.playing) {
                 continue;
@@ -102,80 +125,78 @@ final class Publication {
                 if (!idr) {
                     continue; // joins at the next IDR
                 }
-                c.started = true;
                 c.tsOffset = (c.rtptimeBase - ts) & 0xFFFF_FFFFL;
-                byte[] s = sps;
-                byte[] p = pps;
-                if (!hasSps && s != null) {
-                    sendSingle(c, ByteBuffer.wrap(s), 0, s.length, ts, false);
+                if ((!hasSps && sps != null) || (!hasPps && pps != null)) {
+                    leadIn(c, hasSps ? null : sps, hasPps ? null : pps, ts);
                 }
-                if (!hasPps && p != null) {
-                    sendSingle(c, ByteBuffer.wrap(p), 0, p.length, ts, false);
-                }
+                c.started = true;
             }
-            for (int i = 0; i < n; i++) {
-                boolean last = i == n - 1;
-                if (lens[i] <= maxPayload) {
-                    sendSingle(c, b, offs[i], lens[i], ts, last);
-                } else {
-                    sendFragments(c, b, offs[i], lens[i], ts, last);
-                }
+            long t = (ts + c.tsOffset) & 0xFFFF_FFFFL;
+            c.lastRtpTs = t;
+            if (c.udp()) {
+                int row = batch.addDest(c.rtpDest, c);
+                c.seq = batch.writeHeaders(row, c.payloadType, c.seq, t, c.ssrc, true);
+                udp = c.sender();
+            } else {
+                int row = batch.dests; // a scratch row: the next UDP client's row takes it over
+                c.seq = batch.writeHeaders(row, c.payloadType, c.seq, t, c.ssrc, true);
+                count(c, batch, c.offerInterleaved(batch, row) ? 0 : batch.packets);
             }
         }
+        if (udp != null && batch.dests > 0) {
+            int failed = udp.send(batch);
+            for (int d = 0; d < batch.dests; d++) {
+                count(batch.owner[d], batch, 0);
+            }
+            packetsSent.add(-failed);
+            sendDrops.add(failed);
+        }
+    }
+
+    /** The parameter sets a client joining at an IDR that lacks them gets first (same timestamp, no marker). */
+    private void leadIn(RtspServer.Client c, byte[] s, byte[] p, long ts) {
+        int total = (s == null ? 0 : s.length) + (p == null ? 0 : p.length);
+        ByteBuffer d = ByteBuffer.allocateDirect(total);
+        RtpBatch lead = new RtpBatch();
+        lead.reset(d);
+        if (s != null) {
+            d.put(s);
+            lead.add(0, s.length, -1);
+        }
+        if (p != null) {
+            lead.add(d.position(), p.length, -1);
+            d.put(p);
+        }
+        long t = (ts + c.tsOffset) & 0xFFFF_FFFFL;
+        if (c.udp()) {
+            int row = lead.addDest(c.rtpDest, c);
+            c.seq = lead.writeHeaders(row, c.payloadType, c.seq, t, c.ssrc, false);
+            int failed = c.sender().send(lead);
+            count(c, lead, failed);
+        } else {
+            c.seq = lead.writeHeaders(0, c.payloadType, c.seq, t, c.ssrc, false);
+            count(c, lead, c.offerInterleaved(lead, 0) ? 0 : lead.packets);
+        }
+    }
+
+    /** Counts a batch's packets for one client (all of them less the failed ones, which the caller counts). */
+    private void count(RtspServer.Client c, RtpBatch b, int failed) {
+        int sent = b.packets - failed;
+        if (c != null && sent > 0) {
+            long payload = 0;
+            for (int p = 0; p < b.packets; p++) {
+                payload += b.size(p) - 12;
+            }
+            c.packets += sent;
+            c.octets += failed == 0 ? payload : payload * sent / b.packets;
+        }
+        packetsSent.add(sent);
+        sendDrops.add(failed);
     }
 
     private static byte[] copy(ByteBuffer b, int off, int len) {
         byte[] a = new byte[len];
         b.get(off, a);
         return a;
-    }
-
-    private void header(RtspServer.Client c, long ts, boolean marker) {
-        hdrBuf.put(0, (byte) 0x80);
-        hdrBuf.put(1, (byte) ((marker ? 0x80 : 0) | c.payloadType));
-        hdrBuf.putShort(2, (short) c.seq);
-        c.seq = (c.seq + 1) & 0xFFFF;
-        long t = (ts + c.tsOffset) & 0xFFFF_FFFFL;
-        c.lastRtpTs = t;
-        hdrBuf.putInt(4, (int) t);
-        hdrBuf.putInt(8, c.ssrc);
-    }
-
-    private void sendSingle(RtspServer.Client c, ByteBuffer b, int off, int len, long ts, boolean marker) {
-        header(c, ts, marker);
-        send(c, 12, b, off, len);
-    }
-
-    private void sendFragments(RtspServer.Client c, ByteBuffer b, int off, int len, long ts, boolean lastNal) {
-        int nalHeader = b.get(off) & 0xFF;
-        int p = off + 1;
-        int end = off + len;
-        int chunk = maxPayload - 2;
-        boolean first = true;
-        while (p < end) {
-            int k = Math.min(chunk, end - p);
-            boolean last = p + k == end;
-            header(c, ts, last && lastNal);
-            hdr[12] = (byte) ((nalHeader & 0xE0) | 28);
-            hdr[13] = (byte) ((first ? 0x80 : 0) | (last ? 0x40 : 0) | (nalHeader & 0x1F));
-            send(c, 14, b, p, k);
-            p += k;
-            first = false;
-        }
-    }
-
-    private void send(RtspServer.Client c, int hdrLen, ByteBuffer b, int off, int len) {
-        try {
-            if (c.sendRtp(hdr, hdrLen, b, off, len)) {
-                packetsSent.increment();
-                c.packets++;
-                c.octets += hdrLen - 12 + len;
-            } else {
-                sendDrops.increment();
-            }
-        } catch (IOException e) {
-            sendDrops.increment();
-            c.sendFailed(e);
-        }
     }
 }

@@ -56,6 +56,8 @@ final class RtspClientSession implements TransportSession {
     final LongAdder rtspErrors = new LongAdder();
     final LongAdder authFailures = new LongAdder();
     final LongAdder keepAlives = new LongAdder();
+    /** Times the automatic choice went from UDP to TCP interleaved (UDP refused, or set up but silent). */
+    final LongAdder tcpFallbacks = new LongAdder();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean connected;
@@ -136,6 +138,7 @@ final class RtspClientSession implements TransportSession {
                 break;
             }
             if ("udp-silent".equals(why)) {
+                tcpFallbacks.increment();
                 tcp = true; // UDP got nothing (a firewall, NAT): try interleaved at once
                 LOG.info("RTSP {}: no RTP over UDP; switching to TCP interleaved", url);
                 continue;
@@ -199,6 +202,7 @@ final class RtspClientSession implements TransportSession {
                 if (!mode.equals("auto")) {
                     throw new RtspException("SETUP over UDP refused: " + setup.status + " " + setup.reason);
                 }
+                tcpFallbacks.increment();
                 tcp = true;
             }
         }
@@ -557,6 +561,7 @@ final class RtspClientSession implements TransportSession {
         m.put("auth_failures", authFailures.sum());
         m.put("keep_alives", keepAlives.sum());
         m.put("tcp_interleaved", usingTcp ? 1L : 0L);
+        m.put("tcp_fallbacks", tcpFallbacks.sum());
         return m;
     }
 

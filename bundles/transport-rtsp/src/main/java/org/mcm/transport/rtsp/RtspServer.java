@@ -34,12 +34,17 @@ import org.slf4j.LoggerFactory;
  * The RTSP 1.0 server (RFC 2326) that publishes TX sessions at {@code rtsp://<bind>:<port>/<name>}: OPTIONS,
  * DESCRIBE (SDP with sprop-parameter-sets), SETUP over UDP or TCP interleaved, PLAY, PAUSE, GET_PARAMETER /
  * SET_PARAMETER (keep-alive), TEARDOWN; Basic or Digest authentication when credentials are set; RTCP sender reports
- * every two seconds. A client session ends with TEARDOWN, its connection, or 60 s without a request.
+ * every two seconds and receiver reports read (loss and jitter per client). RTP to UDP clients leaves one socket (the
+ * {@code server_port} of every client), an access unit to all of them at once through {@link UdpRtpSender}. A
+ * client session ends with TEARDOWN, its connection, or the session timeout without a request and (UDP) without
+ * RTCP from the client.
  */
 final class RtspServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RtspServer.class);
     static final int SESSION_TIMEOUT_S = 60;
+    /** Seconds without a request (and, for UDP clients, without RTCP) after which a client session ends. */
+    final int sessionTimeoutS;
     static final int MAX_CONNECTIONS = 64;
     static final int PT = 96;
 
@@ -51,26 +56,62 @@ final class RtspServer implements AutoCloseable {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private final Thread reporter;
+    private final Thread rtcpReader;
+    private final UdpRtpSender udp;
+    private final DatagramChannel rtcp;
     private final Random random = new SecureRandom();
     private volatile boolean running = true;
     final LongAdder badRequests = new LongAdder();
     final LongAdder authFailures = new LongAdder();
     final LongAdder refusedConnections = new LongAdder();
+    /** RTCP datagrams that are not a valid compound packet, or come from no client of ours. */
+    final LongAdder rtcpBad = new LongAdder();
+    final LongAdder rtcpUnknown = new LongAdder();
 
     RtspServer(String bind, int port, String user, String password, int socketBuffer, int maxPacket)
             throws IOException {
+        this(bind, port, user, password, socketBuffer, maxPacket, SESSION_TIMEOUT_S, true);
+    }
+
+    RtspServer(String bind, int port, String user, String password, int socketBuffer, int maxPacket,
+            int sessionTimeoutS, boolean sendOffload) throws IOException {
         this.auth = new Auth.Verifier(user, password, "mcm");
         this.socketBuffer = socketBuffer;
         this.maxPacket = maxPacket;
+        this.sessionTimeoutS = sessionTimeoutS;
+        InetAddress bindAddr = InetAddress.getByName(bind);
+        Object[] pair = udpPair(bindAddr, sendOffload);
+        udp = (UdpRtpSender) pair[0];
+        rtcp = (DatagramChannel) pair[1];
         server = new ServerSocket();
         server.setReuseAddress(true);
-        server.bind(new InetSocketAddress(InetAddress.getByName(bind), port), 16);
+        try {
+            server.bind(new InetSocketAddress(bindAddr, port), 16);
+        } catch (IOException e) {
+            udp.close();
+            rtcp.close();
+            server.close();
+            throw e;
+        }
         acceptor = new Thread(this::accept, "rtsp-server-" + port());
         acceptor.setDaemon(true);
         acceptor.start();
         reporter = new Thread(this::report, "rtsp-server-rtcp-" + port());
         reporter.setDaemon(true);
         reporter.start();
+        rtcpReader = new Thread(this::readRtcp, "rtsp-server-rtcp-in-" + port());
+        rtcpReader.setDaemon(true);
+        rtcpReader.start();
+        LOG.debug("RTSP server RTP from UDP port {} ({})", udp.port(), udp.kind());
+    }
+
+    /** How RTP leaves for UDP clients: "sendmmsg+gso", "sendmmsg" or "java". */
+    String udpSendKind() {
+        return udp.kind();
+    }
+
+    int rtpPort() {
+        return udp.port();
     }
 
     int port() {
@@ -139,12 +180,8 @@ final class RtspServer implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            long now = System.nanoTime();
+            expire(System.nanoTime());
             for (Connection conn : connections) {
-                if (now - conn.lastRequest > TimeUnit.SECONDS.toNanos(SESSION_TIMEOUT_S)) {
-                    conn.close("no request for " + SESSION_TIMEOUT_S + " s");
-                    continue;
-                }
                 for (Client c : conn.sessions.values()) {
                     if (c.playing && c.started) {
                         c.senderReport();
@@ -154,9 +191,72 @@ final class RtspServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the client sessions that sent neither a request nor (UDP) RTCP for the session timeout, and closes the
+     * connections idle that long with no session left.
+     */
+    void expire(long now) {
+        long limit = TimeUnit.SECONDS.toNanos(sessionTimeoutS);
+        for (Connection conn : connections) {
+            for (Client c : conn.sessions.values()) {
+                if (now - Math.max(conn.lastRequest, c.lastRtcp) > limit) {
+                    c.pub.clientsTimedOut.increment();
+                    LOG.info("RTSP client {} of {}: no request and no RTCP for {} s; session ended", conn.peer,
+                            c.pub.name, sessionTimeoutS);
+                    c.end();
+                    conn.sessions.remove(c.id);
+                }
+            }
+            if (conn.sessions.isEmpty() && now - conn.lastRequest > limit) {
+                conn.close("no request for " + sessionTimeoutS + " s");
+            }
+        }
+    }
+
+    /** Receiver reports from UDP clients, on the server's RTCP port. */
+    private void readRtcp() {
+        ByteBuffer in = ByteBuffer.allocate(2048);
+        while (running) {
+            try {
+                in.clear();
+                java.net.SocketAddress from = rtcp.receive(in);
+                if (from == null) {
+                    continue;
+                }
+                Client c = udpClient((InetSocketAddress) from);
+                if (c == null) {
+                    rtcpUnknown.increment();
+                    continue;
+                }
+                c.rtcp(in.array(), 0, in.position());
+            } catch (java.nio.channels.ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                if (running) {
+                    LOG.debug("RTSP server RTCP receive: {}", e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** The UDP client whose RTCP address (or, failing that, RTP address) is from. */
+    private Client udpClient(InetSocketAddress from) {
+        for (Connection conn : connections) {
+            for (Client c : conn.sessions.values()) {
+                if (c.udp() && (from.equals(c.rtcpDest) || from.equals(c.rtpDest))) {
+                    return c;
+                }
+            }
+        }
+        return null;
+    }
+
     @Override
     public void close() {
         running = false;
+        udp.close();
+        quietly(rtcp);
+        rtcpReader.interrupt();
         try {
             server.close();
         } catch (IOException e) {
@@ -170,6 +270,7 @@ final class RtspServer implements AutoCloseable {
         try {
             acceptor.join(2000);
             reporter.join(2000);
+            rtcpReader.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -191,16 +292,19 @@ final class RtspServer implements AutoCloseable {
         volatile long lastRtpTs;
         volatile long packets;
         volatile long octets;
-        // UDP
-        DatagramChannel rtp;
-        DatagramChannel rtcp;
+        // UDP: where its RTP and RTCP go
+        InetSocketAddress rtpDest;
+        InetSocketAddress rtcpDest;
         // TCP
         int channel = -1;
-        private final ByteBuffer[] gather = new ByteBuffer[2];
-        // reused per packet: a direct header (no temporary copy inside the gathering write) and a view of the AU
-        private final ByteBuffer header = ByteBuffer.allocateDirect(14);
-        private ByteBuffer view;
-        private ByteBuffer viewOf;
+        // from its RTCP receiver reports about our stream (RFC 3550 6.4.2)
+        volatile long lastRtcp;
+        volatile long receiverReports;
+        volatile long rtcpBad;
+        volatile int fractionLost;
+        volatile long cumulativeLost;
+        volatile long jitter;
+        volatile long highestSeq;
 
         Client(Connection conn, Publication pub) {
             this.id = Long.toHexString(random.nextLong() & Long.MAX_VALUE);
@@ -211,32 +315,60 @@ final class RtspServer implements AutoCloseable {
             this.rtptimeBase = random.nextInt() & 0xFFFF_FFFFL;
         }
 
-        boolean sendRtp(byte[] hdr, int hdrLen, ByteBuffer b, int off, int len) throws IOException {
-            if (rtp != null) {
-                header.clear();
-                header.put(hdr, 0, hdrLen).flip();
-                if (viewOf != b) {
-                    view = b.duplicate();
-                    viewOf = b;
-                }
-                view.clear().position(off).limit(off + len);
-                gather[0] = header;
-                gather[1] = view;
-                rtp.write(gather);
-                return true;
+        boolean udp() {
+            return rtpDest != null;
+        }
+
+        UdpRtpSender sender() {
+            return udp;
+        }
+
+        String peer() {
+            return conn.peer;
+        }
+
+        /** A batch's packets for this TCP client (headers in row), framed for interleaving, queued in one piece. */
+        boolean offerInterleaved(RtpBatch b, int row) {
+            int total = 0;
+            for (int p = 0; p < b.packets; p++) {
+                total += 4 + b.size(p);
             }
-            byte[] frame = new byte[4 + hdrLen + len];
-            frame[0] = '$';
-            frame[1] = (byte) channel;
-            frame[2] = (byte) ((hdrLen + len) >> 8);
-            frame[3] = (byte) (hdrLen + len);
-            System.arraycopy(hdr, 0, frame, 4, hdrLen);
-            b.get(off, frame, 4 + hdrLen, len);
+            byte[] frame = new byte[total];
+            java.nio.ByteBuffer w = java.nio.ByteBuffer.wrap(frame);
+            for (int p = 0; p < b.packets; p++) {
+                int size = b.size(p);
+                w.put((byte) '$').put((byte) channel).putShort((short) size);
+                int h = row * b.packets * RtpBatch.SLOT + p * RtpBatch.SLOT;
+                w.put(w.position(), b.headers, h, b.headerLength(p));
+                w.position(w.position() + b.headerLength(p));
+                w.put(w.position(), b.data, b.off[p], b.len[p]);
+                w.position(w.position() + b.len[p]);
+            }
             return conn.offer(frame);
         }
 
-        void sendFailed(IOException e) {
-            // UDP to a port nobody listens on (ICMP unreachable) or a send buffer error: counted by the caller
+        /** An RTCP compound packet from this client: its report blocks about our stream update loss and jitter. */
+        void rtcp(byte[] b, int off, int len) {
+            int[] ours = {0};
+            int n = RtcpReceiverReports.parse(b, off, len, (reporter, source, fraction, cumulative, highest, j) -> {
+                if (source == ssrc) {
+                    ours[0]++;
+                    fractionLost = fraction;
+                    cumulativeLost = cumulative;
+                    highestSeq = highest;
+                    jitter = j;
+                }
+            });
+            if (n < 0) {
+                rtcpBad++;
+                pub.rtcpBad.increment();
+                return;
+            }
+            lastRtcp = System.nanoTime();
+            if (ours[0] > 0) {
+                receiverReports++;
+                pub.receiverReports.increment();
+            }
         }
 
         void senderReport() {
@@ -258,8 +390,8 @@ final class RtspServer implements AutoCloseable {
             }
             byte[] a = r.array();
             try {
-                if (rtcp != null) {
-                    rtcp.write(ByteBuffer.wrap(a));
+                if (rtcpDest != null) {
+                    rtcp.send(ByteBuffer.wrap(a), rtcpDest);
                 } else if (channel >= 0) {
                     byte[] f = new byte[4 + a.length];
                     f[0] = '$';
@@ -277,8 +409,6 @@ final class RtspServer implements AutoCloseable {
         void end() {
             playing = false;
             pub.clients.remove(this);
-            quietly(rtp);
-            quietly(rtcp);
         }
     }
 
@@ -301,7 +431,7 @@ final class RtspServer implements AutoCloseable {
         private final Thread writer;
         volatile long lastRequest = System.nanoTime();
         private volatile boolean open = true;
-        private final String peer;
+        final String peer;
 
         Connection(Socket s) throws SocketException {
             this.socket = s;
@@ -367,7 +497,12 @@ final class RtspServer implements AutoCloseable {
                         break;
                     }
                     if (m.isInterleaved()) {
-                        continue; // RTCP receiver reports over TCP: not used
+                        for (Client c : sessions.values()) {
+                            if (!c.udp() && m.channel == c.channel + 1) {
+                                c.rtcp(m.body, 0, m.body.length); // receiver reports over TCP
+                            }
+                        }
+                        continue;
                     }
                     lastRequest = System.nanoTime();
                     if (m.isResponse()) {
@@ -440,7 +575,7 @@ final class RtspServer implements AutoCloseable {
         }
 
         private List<String[]> sessionHeader(Client c) {
-            return List.<String[]>of(new String[] {"Session", c.id + ";timeout=" + SESSION_TIMEOUT_S});
+            return List.<String[]>of(new String[] {"Session", c.id + ";timeout=" + sessionTimeoutS});
         }
 
         private void withSession(RtspMessage m, int cseq, java.util.function.Consumer<Client> action) {
@@ -551,20 +686,11 @@ final class RtspServer implements AutoCloseable {
                 }
                 if ((proto.equals("RTP/AVP") || proto.equals("RTP/AVP/UDP")) && clientPorts != null) {
                     Client c = new Client(this, p);
-                    try {
-                        InetAddress peerAddr = socket.getInetAddress();
-                        DatagramChannel[] pair = udpPair(socket.getLocalAddress());
-                        c.rtp = pair[0];
-                        c.rtcp = pair[1];
-                        c.rtp.connect(new InetSocketAddress(peerAddr, clientPorts[0]));
-                        c.rtcp.connect(new InetSocketAddress(peerAddr, clientPorts[1]));
-                    } catch (IOException e) {
-                        c.end();
-                        respond(RtspMessage.response(500, "Internal Server Error", cseq, List.of(), null));
-                        return;
-                    }
-                    int sp = ((InetSocketAddress) localAddress(c.rtp)).getPort();
-                    int sp2 = ((InetSocketAddress) localAddress(c.rtcp)).getPort();
+                    InetAddress peerAddr = socket.getInetAddress();
+                    c.rtpDest = new InetSocketAddress(peerAddr, clientPorts[0]);
+                    c.rtcpDest = new InetSocketAddress(peerAddr, clientPorts[1]);
+                    int sp = udp.port();
+                    int sp2 = sp + 1;
                     register(c, p);
                     respond(RtspMessage.response(200, "OK", cseq, List.<String[]>of(
                             new String[] {"Transport", "RTP/AVP;unicast;client_port=" + clientPorts[0] + "-"
@@ -620,14 +746,6 @@ final class RtspServer implements AutoCloseable {
         }
     }
 
-    private static java.net.SocketAddress localAddress(DatagramChannel ch) {
-        try {
-            return ch.getLocalAddress();
-        } catch (IOException e) {
-            return new InetSocketAddress(0);
-        }
-    }
-
     private int[] range(String s) throws RtspException {
         try {
             String[] p = s.trim().split("-");
@@ -642,23 +760,22 @@ final class RtspServer implements AutoCloseable {
         }
     }
 
-    /** An RTP/RTCP socket pair on consecutive ports (even, odd). */
-    private DatagramChannel[] udpPair(InetAddress local) throws IOException {
+    /** The RTP sender and the RTCP socket on consecutive ports (even, odd) of the bind address. */
+    private Object[] udpPair(InetAddress local, boolean offload) throws IOException {
         IOException last = null;
         for (int attempt = 0; attempt < 32; attempt++) {
-            DatagramChannel a = DatagramChannel.open();
+            UdpRtpSender a = UdpRtpSender.open(local, 0, socketBuffer, offload);
             DatagramChannel b = null;
             try {
-                a.setOption(StandardSocketOptions.SO_SNDBUF, socketBuffer);
-                a.bind(new InetSocketAddress(local, 0));
-                int port = ((InetSocketAddress) a.getLocalAddress()).getPort();
+                int port = a.port();
                 if ((port & 1) != 0 || port == 65534) {
                     a.close();
                     continue;
                 }
                 b = DatagramChannel.open();
+                b.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
                 b.bind(new InetSocketAddress(local, port + 1));
-                return new DatagramChannel[] {a, b};
+                return new Object[] {a, b};
             } catch (IOException e) {
                 last = e;
                 a.close();

@@ -25,6 +25,12 @@ public @interface RtspSettings {
     @AttributeDefinition(name = "Maximum RTP packet", description = "Bytes per RTP packet the server sends, headers included.", min = "256", max = "8960")
     int maxRtpPacket() default 1400;
 
+    @AttributeDefinition(name = "RTSP session timeout (s)", description = "A client session ends after this long without an RTSP request and, over UDP, without RTCP from the client (announced in the Session header).", min = "2", max = "3600")
+    int sessionTimeout() default 60;
+
+    @AttributeDefinition(name = "Batched UDP send", description = "Send an access unit to all UDP clients with one sendmmsg, each client's packets with UDP segmentation offload (needs the native fragment; off: one send per packet and client).")
+    boolean sendOffload() default true;
+
     /** Data-plane address, from the org.mcm.dataplane configuration (-i/--ip). */
     @AttributeDefinition(name = "Data-plane IP (from org.mcm.dataplane)")
     String ip() default "127.0.0.1";

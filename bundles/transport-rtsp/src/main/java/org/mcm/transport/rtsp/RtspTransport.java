@@ -50,7 +50,8 @@ public final class RtspTransport implements Transport {
         settings = s;
         if (old == null || old.rtspPort() != s.rtspPort() || !old.rtspBind().equals(s.rtspBind())
                 || !old.rtspUser().equals(s.rtspUser()) || !old.rtspPassword().equals(s.rtspPassword())
-                || old.maxRtpPacket() != s.maxRtpPacket()) {
+                || old.maxRtpPacket() != s.maxRtpPacket() || old.sessionTimeout() != s.sessionTimeout()
+                || old.sendOffload() != s.sendOffload()) {
             RtspServer was = server;
             server = null;
             if (was != null) {
@@ -72,9 +73,10 @@ public final class RtspTransport implements Transport {
         }
         try {
             server = new RtspServer(s.rtspBind(), s.rtspPort(), s.rtspUser(), s.rtspPassword(), s.socketBuffer(),
-                    s.maxRtpPacket());
-            LOG.info("RTSP server listening on {}:{}{}", s.rtspBind(), server.port(),
-                    s.rtspUser().isEmpty() ? "" : " (authentication required)");
+                    s.maxRtpPacket(), s.sessionTimeout(), s.sendOffload());
+            LOG.info("RTSP server listening on {}:{}{}; RTP to UDP clients from port {} ({})", s.rtspBind(),
+                    server.port(), s.rtspUser().isEmpty() ? "" : " (authentication required)", server.rtpPort(),
+                    server.udpSendKind());
         } catch (java.io.IOException e) {
             LOG.warn("RTSP server cannot listen on {}:{}: {}; TX sessions of the rtsp transport are refused",
                     s.rtspBind(), s.rtspPort(), e.getMessage());

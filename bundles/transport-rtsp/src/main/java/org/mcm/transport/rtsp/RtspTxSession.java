@@ -83,13 +83,50 @@ final class RtspTxSession implements org.mcm.api.transport.TransportSession {
         m.put("bad_frames", pub.badFrames.sum());
         m.put("clients", (long) pub.clients.size());
         m.put("clients_served", pub.clientsServed.sum());
+        m.put("clients_timed_out", pub.clientsTimedOut.sum());
+        m.put("rtcp_receiver_reports", pub.receiverReports.sum());
+        m.put("rtcp_bad", pub.rtcpBad.sum());
+        // per client, from its receiver reports: numbered in the order they joined (client1, client2, ...)
+        long worstFraction = 0;
+        long worstJitter = 0;
+        int i = 0;
+        for (RtspServer.Client c : pub.clients) {
+            i++;
+            String k = "client" + i + "_";
+            m.put(k + "packets", c.packets);
+            m.put(k + "receiver_reports", c.receiverReports);
+            m.put(k + "lost", c.cumulativeLost);
+            m.put(k + "fraction_lost_permille", c.fractionLost * 1000L / 256);
+            m.put(k + "jitter_us", c.jitter * 1_000_000L / 90_000);
+            worstFraction = Math.max(worstFraction, c.fractionLost * 1000L / 256);
+            worstJitter = Math.max(worstJitter, c.jitter * 1_000_000L / 90_000);
+        }
+        m.put("clients_worst_fraction_lost_permille", worstFraction);
+        m.put("clients_worst_jitter_us", worstJitter);
         return m;
     }
 
     @Override
     public String description() {
         RtspServer server = owner.server();
-        return server == null ? "" : server.url(pub.name);
+        if (server == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(server.url(pub.name));
+        if (pub.clients.isEmpty()) {
+            return b.toString();
+        }
+        b.append(" (").append(pub.clients.size()).append(pub.clients.size() == 1 ? " client" : " clients");
+        for (RtspServer.Client c : pub.clients) {
+            b.append("; ").append(c.peer()).append(c.udp() ? " udp" : " tcp");
+            if (c.receiverReports > 0) {
+                b.append(" lost ").append(c.cumulativeLost).append(" (").append(c.fractionLost * 100 / 256)
+                        .append("%) jitter ").append(c.jitter * 1000 / 90_000).append(" ms");
+            } else {
+                b.append(" no RTCP yet");
+            }
+        }
+        return b.append(')').toString();
     }
 
     @Override

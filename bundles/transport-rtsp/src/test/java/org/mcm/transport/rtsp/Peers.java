@@ -127,6 +127,10 @@ final class Peers {
     }
 
     static RtspSettings settings(int rtspPort, String user, String password) {
+        return settings(rtspPort, user, password, 60, true);
+    }
+
+    static RtspSettings settings(int rtspPort, String user, String password, int sessionTimeout, boolean offload) {
         return new RtspSettings() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -161,6 +165,16 @@ final class Peers {
             @Override
             public int maxRtpPacket() {
                 return 1400;
+            }
+
+            @Override
+            public int sessionTimeout() {
+                return sessionTimeout;
+            }
+
+            @Override
+            public boolean sendOffload() {
+                return offload;
             }
 
             @Override

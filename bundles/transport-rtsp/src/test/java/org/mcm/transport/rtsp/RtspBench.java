@@ -42,6 +42,7 @@ public final class RtspBench {
     public static void main(String[] args) throws Exception {
         int cameras = args.length > 0 ? Integer.parseInt(args[0]) : 16;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        String what = args.length > 2 ? args[2] : "all";
         Path h264 = Path.of(System.getProperty("java.io.tmpdir"), "rtsp-bench-1080p60.h264");
         if (!Files.exists(h264)) {
             Peers.run(Path.of(System.getProperty("java.io.tmpdir"), "rtsp-bench-enc.log"), 300, Peers.GST, "-q",
@@ -59,18 +60,24 @@ public final class RtspBench {
         System.out.println();
         System.out.println("| job | receiver | streams | frames sent | frames delivered | lost packets | CPU (cores) | CPU per stream |");
         System.out.println("|---|---|---|---|---|---|---|---|");
-        for (int n : new int[] {1, cameras}) {
-            receive(packets, n, seconds, mbps);
+        if (!what.equals("serve")) {
+            for (int n : new int[] {1, cameras}) {
+                receive(packets, n, seconds, mbps);
+            }
         }
-        serve(aus, packets, 8, seconds, mbps);
+        if (!what.equals("receive")) {
+            serve(aus, packets, 8, seconds, mbps, true);
+            serve(aus, packets, 8, seconds, mbps, false);
+        }
     }
 
     /** One stream to N UDP clients: our RTSP server (fed access units by an app thread) and GStreamer's. */
-    static void serve(List<byte[]> aus, List<List<byte[]>> packets, int clients, int seconds, double mbps)
-            throws Exception {
+    static void serve(List<byte[]> aus, List<List<byte[]>> packets, int clients, int seconds, double mbps,
+            boolean offload) throws Exception {
         int ourPort = Peers.freeTcpPort();
         RtspTransport t = new RtspTransport();
-        t.activate(Peers.settings(ourPort, "", ""));
+        t.activate(Peers.settings(ourPort, "", "", 60, offload));
+        String kind = t.server().udpSendKind();
         TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "rtsp", new BlobFormat(5_184_000))
                 .option("name", "bench").build(), RtspServerInteropTest.txContext(9));
         int gstPort = Peers.freeTcpPort();
@@ -146,7 +153,7 @@ public final class RtspBench {
         long theirs = at1[1] - at0[1];
         long expected = Math.round(wall / 1e9 * FPS) * clients;
         String job = String.format("RTSP server, 1 stream %.0f Mbit/s to %d UDP clients", mbps, clients);
-        System.out.printf("| %s | ours | %d | %d | %d | - | %.3f | %.4f |%n", job, clients, expected, ours,
+        System.out.printf("| %s | ours (%s) | %d | %d | %d | - | %.3f | %.4f |%n", job, kind, clients, expected, ours,
                 oursCpu / (double) wall, oursCpu / (double) wall / clients);
         System.out.printf("| %s | GStreamer rtsp-server (udpsrc ! rtph264depay ! rtph264pay) | %d | %d | %d | - | %.3f | %.4f |%n",
                 job, clients, expected, theirs, (g1 - g0) / (double) wall, (g1 - g0) / (double) wall / clients);

@@ -26,7 +26,7 @@ import org.mcm.api.transport.TransportSession;
 
 /**
  * The issue's chain: a camera (GStreamer, RTP push) into an RX session, the app's access units put into a TX
- * session, served by the RTSP server to FFmpeg (TCP interleaved and UDP) and GStreamer's rtspsrc, two or three
+ * session, served by the RTSP server to FFmpeg and GStreamer's rtspsrc (each over TCP interleaved and UDP), four
  * clients at once. What each client writes must be the camera's elementary stream: from the IDR it joined at on,
  * every slice NAL unit equal byte for byte and in order, and its parameter sets equal to the camera's.
  */
@@ -148,7 +148,7 @@ class RtspServerInteropTest {
     }
 
     @Test
-    void ffmpegOverTcpAndUdpAndGstreamerAtOnce() throws Exception {
+    void ffmpegAndGstreamerOverTcpAndUdpAtOnce() throws Exception {
         Peers.require(Peers.GST, "gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly");
         Peers.require(Peers.FFMPEG, "ffmpeg");
         int rtspPort = Peers.freeTcpPort();
@@ -167,22 +167,31 @@ class RtspServerInteropTest {
             Path gstOut = dir.resolve("gst.h264");
             Process ffTcp = ffmpeg("tcp", url, tcpOut);
             Process ffUdp = ffmpeg("udp", url, udpOut);
-            Process gst = Peers.start(dir.resolve("rtspsrc.log"), Peers.GST, "-q", "-e", "rtspsrc", "location=" + url,
-                    "protocols=tcp", "latency=100", "!", "rtph264depay", "!", "h264parse", "!",
-                    "video/x-h264,stream-format=byte-stream,alignment=au", "!", "filesink", "location=" + gstOut);
-            peers.add(gst);
-            waitFor(() -> ((Map<String, Long>) tx.stats()).get("clients") == 3, 10_000, "three clients: " + tx.stats());
+            Process gst = rtspsrc("tcp", url, gstOut);
+            Path gstUdpOut = dir.resolve("gst-udp.h264");
+            Process gstUdp = rtspsrc("udp", url, gstUdpOut);
+            waitFor(() -> ((Map<String, Long>) tx.stats()).get("clients") == 4, 10_000, "four clients: " + tx.stats());
+            // the clients' RTCP receiver reports (FFmpeg and GStreamer send them, over UDP and interleaved)
+            waitFor(() -> ((Map<String, Long>) tx.stats()).get("rtcp_receiver_reports") >= 2, 8_000,
+                    "receiver reports: " + tx.stats());
+            assertTrue(tx.description().startsWith(url + " (4 clients; "), tx.description());
             assertTrue(cam.waitFor(30, TimeUnit.SECONDS), "camera ends");
+            Map<String, Long> st = tx.stats();
+            assertEquals(0L, st.get("rtcp_bad"), st.toString());
+            assertEquals(0L, st.get("send_drops"), st.toString());
             Thread.sleep(500);
             tx.close(); // the stream ends: clients see their connection close
             assertTrue(ffTcp.waitFor(20, TimeUnit.SECONDS), Peers.tail(dir.resolve("ffmpeg-tcp.log")));
             assertTrue(ffUdp.waitFor(20, TimeUnit.SECONDS), Peers.tail(dir.resolve("ffmpeg-udp.log")));
-            new ProcessBuilder("kill", "-INT", Long.toString(gst.pid())).start().waitFor();
-            gst.waitFor(10, TimeUnit.SECONDS);
+            for (Process g : List.of(gst, gstUdp)) {
+                new ProcessBuilder("kill", "-INT", Long.toString(g.pid())).start().waitFor();
+                g.waitFor(10, TimeUnit.SECONDS);
+            }
             byte[] source = Files.readAllBytes(ref);
             assertSameStream(source, Files.readAllBytes(tcpOut), "ffmpeg tcp", 120);
             assertSameStream(source, Files.readAllBytes(udpOut), "ffmpeg udp", 120);
-            assertSameStream(source, Files.readAllBytes(gstOut), "gstreamer rtspsrc", 120);
+            assertSameStream(source, Files.readAllBytes(gstOut), "gstreamer rtspsrc tcp", 120);
+            assertSameStream(source, Files.readAllBytes(gstUdpOut), "gstreamer rtspsrc udp", 120);
             assertEquals(0L, rx.stats().get("frames_damaged"), rx.stats().toString());
         }
     }
@@ -216,6 +225,14 @@ class RtspServerInteropTest {
             assertTrue(transport.server().authFailures.sum() >= 1);
             assertTrue(!tx.stats().toString().contains("s3cret"));
         }
+    }
+
+    Process rtspsrc(String protocol, String url, Path out) throws Exception {
+        Process p = Peers.start(dir.resolve("rtspsrc-" + protocol + ".log"), Peers.GST, "-q", "-e", "rtspsrc",
+                "location=" + url, "protocols=" + protocol, "latency=100", "!", "rtph264depay", "!", "h264parse", "!",
+                "video/x-h264,stream-format=byte-stream,alignment=au", "!", "filesink", "location=" + out);
+        peers.add(p);
+        return p;
     }
 
     Process ffmpeg(String transportName, String url, Path out) throws Exception {
