@@ -90,9 +90,11 @@ final class RxGate {
                     return false; // already handed on or released: a transport bug, ignore the second hand-over
                 }
                 try {
+                    // counted before the app can see the frame (stats read right after a get include it)
+                    framesWire.increment();
                     boolean ok = sink.accept(inner); // the app link sees its own frame: published in place
-                    if (ok) {
-                        framesWire.increment();
+                    if (!ok) {
+                        framesWire.decrement();
                     }
                     return ok;
                 } finally {
@@ -149,11 +151,13 @@ final class RxGate {
     private Result deliverNow(Frame f, long waitNanos) throws InterruptedException {
         {
             if (sink.canShare(f)) {
+                framesBypass.increment(); // before the app can see it; taken back if it does not go
+                framesShared.increment();
                 if (sink.acceptShared(f, waitNanos, TimeUnit.NANOSECONDS)) {
-                    framesBypass.increment();
-                    framesShared.increment();
                     return Result.SHARED;
                 }
+                framesBypass.decrement();
+                framesShared.decrement();
                 noBuffer.increment();
                 return Result.NO_BUFFER;
             }
@@ -172,12 +176,14 @@ final class RxGate {
             out.length(len);
             out.timestamp(f.timestamp());
             out.sequence(f.sequence());
+            framesBypass.increment(); // before the app can see it; taken back if it does not go
+            bytesCopied.add(len);
             if (!sink.accept(out)) {
+                framesBypass.decrement();
+                bytesCopied.add(-len);
                 noBuffer.increment();
                 return Result.NO_BUFFER;
             }
-            framesBypass.increment();
-            bytesCopied.add(len);
             return Result.COPIED;
         }
     }

@@ -170,6 +170,7 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
         SessionImpl rx = bypassTo;
         if (rx != null) {
             RxGate.Result r;
+            framesBypass.increment(); // before the receiving app can see it; taken back below if it did not go
             try {
                 r = rx.gate.deliver(frame, manager.bypassWaitNanos());
             } catch (InterruptedException e) {
@@ -179,12 +180,13 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
             if (r != RxGate.Result.BUSY) {
                 frame.release();
                 if (r == RxGate.Result.NO_BUFFER) {
+                    framesBypass.decrement();
                     bypassNoBuffer.increment();
                     return false;
                 }
-                framesBypass.increment();
                 return true;
             }
+            framesBypass.decrement();
             // the receiver's transport still holds a buffer for a frame from the network: this one goes by the
             // network too (the receiver skips it), and its transport gives the buffer back when it sees it
         }
