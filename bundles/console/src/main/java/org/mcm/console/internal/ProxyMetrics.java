@@ -24,7 +24,16 @@ final class ProxyMetrics {
 
     /** Stats keys that are levels, not counts (written as gauges without the _total suffix). */
     static final Set<String> GAUGE_KEYS = Set.of("receivers", "queued", "packets_per_frame",
-            "arrival_spread_us_last", "arrival_spread_us_max");
+            "arrival_spread_us_last", "arrival_spread_us_max", "clients", "codec_threads");
+
+    /**
+     * A stats key that is a level (it goes up and down: a client count, a loss fraction, a jitter), not a count:
+     * written as a gauge, with its latest value rather than its highest.
+     */
+    static boolean isGauge(String key) {
+        return GAUGE_KEYS.contains(key) || key.startsWith("clients_worst_") || key.endsWith("_permille")
+                || key.endsWith("_jitter_us");
+    }
 
     private static final Map<String, String> HELP = Map.ofEntries(
             Map.entry("frames", "Frames carried by the session's transport."),
@@ -94,7 +103,12 @@ final class ProxyMetrics {
             created++;
         }
         for (Map.Entry<String, Long> e : s.stats().entrySet()) {
-            h.merge(e.getKey(), e.getValue() == null ? 0L : e.getValue(), Math::max);
+            long v = e.getValue() == null ? 0L : e.getValue();
+            if (isGauge(e.getKey())) {
+                h.put(e.getKey(), v); // a level: its latest value
+            } else {
+                h.merge(e.getKey(), v, Math::max);
+            }
         }
         if (s.state().isTerminal() && ended.add(s.id())) {
             endedByState.merge(s.state(), 1L, Long::sum);
@@ -209,7 +223,7 @@ final class ProxyMetrics {
         Map<String, String> taken = new HashMap<>();
         for (Map.Entry<String, Map<SessionInfo, Long>> e : byKey.entrySet()) {
             String key = e.getKey();
-            boolean gauge = GAUGE_KEYS.contains(key);
+            boolean gauge = isGauge(key);
             String name = "mcm_session_" + PrometheusText.sanitize(key);
             if (!gauge && !name.endsWith("_total")) {
                 name += "_total";

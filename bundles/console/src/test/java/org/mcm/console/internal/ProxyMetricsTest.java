@@ -45,6 +45,31 @@ class ProxyMetricsTest {
     }
 
     @Test
+    void levelsAreGaugesWithTheirLatestValueNotTheirPeak() {
+        ProxyMetrics m = new ProxyMetrics();
+        SessionInfo two = Fixtures.session(1, Direction.TX, "rtsp", SessionState.ACTIVE,
+                Map.of("frames", 50L, "clients", 2L, "client1_jitter_us", 900L, "client1_lost", 3L,
+                        "client1_fraction_lost_permille", 40L, "clients_worst_jitter_us", 900L));
+        m.observe(two);
+        SessionInfo one = Fixtures.session(1, Direction.TX, "rtsp", SessionState.ACTIVE,
+                Map.of("frames", 60L, "clients", 1L, "client1_jitter_us", 120L, "client1_lost", 3L,
+                        "client1_fraction_lost_permille", 0L, "clients_worst_jitter_us", 120L));
+        m.observe(one);
+        String text = m.scrape(true, List.of(one), List.of());
+        Map<String, Double> s = ExpositionFormat.check(text);
+        String labels = "{session=1;transport=rtsp;direction=TX;state=ACTIVE;}";
+        assertEquals(1.0, s.get("mcm_session_clients" + labels), "a client count goes down");
+        assertEquals(120.0, s.get("mcm_session_client1_jitter_us" + labels));
+        assertEquals(0.0, s.get("mcm_session_client1_fraction_lost_permille" + labels));
+        assertEquals(120.0, s.get("mcm_session_clients_worst_jitter_us" + labels));
+        assertEquals(3.0, s.get("mcm_session_client1_lost_total" + labels), "a count stays a counter");
+        assertEquals(60.0, s.get("mcm_session_frames_total" + labels));
+        assertTrue(text.contains("# TYPE mcm_session_clients gauge\n"));
+        assertTrue(text.contains("# TYPE mcm_session_client1_jitter_us gauge\n"));
+        assertFalse(text.contains("mcm_session_clients_total"));
+    }
+
+    @Test
     void countersNeverGoDownWhenASessionEndsAndIsForgotten() {
         ProxyMetrics m = new ProxyMetrics();
         SessionInfo active = Fixtures.session(1, Direction.TX, "local", SessionState.ACTIVE,
