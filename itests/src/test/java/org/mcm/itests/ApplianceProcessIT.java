@@ -250,6 +250,67 @@ public class ApplianceProcessIT {
         assertTrue(stored, stored.contains("{sha-256}"));
     }
 
+    /** A log line as every logging path of the appliance writes it (SLF4J, java.util.logging, Felix, Log Service). */
+    static final Pattern LOG_LINE = Pattern.compile(
+            "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3} \\[[^\\]]*\\] (ERROR|WARN|INFO|DEBUG|TRACE) \\S+ - .*");
+    /** The launcher's fixed console lines, in upstream media_proxy's shape ("INFO: gRPC Server listening on ..."). */
+    static final Pattern BANNER = Pattern.compile("(INFO|WARN): (gRPC Server listening on |TCP Server listening on "
+            + "|media proxy started: |Web Console user |\\(shown once; |device ').*");
+
+    /**
+     * One format: at debug level (gRPC and Netty then write through java.util.logging, SCR and FileInstall through
+     * the Log Service), with a session made and ended and a bad configuration file, every line the proxy writes on
+     * either stream is a log line in the one format, a stack trace under one, or one of the launcher's fixed lines.
+     */
+    @Test
+    public void logLinesShareOneFormat() throws Exception {
+        Path own = copyOfImage();
+        int grpc = Provisioning.freePort();
+        List<String> all;
+        try (Proxy p = new Proxy(own, "media_proxy", "-t", Integer.toString(Provisioning.freePort()), "-g",
+                Integer.toString(grpc), "--console-port", Integer.toString(Provisioning.freePort()),
+                "--log-level", "debug")) {
+            p.line("INFO: gRPC Server listening on", 60_000);
+            try (ControlClient c = new ControlClient("127.0.0.1", grpc)) {
+                Path jar = TestBundles.transportBundle("fmt-x", own.resolve("deploy"));
+                waitFor("deployed transport visible", () -> c.transports().contains("fmt-x"), 20_000);
+                long id = c.createBlobTx("fmt-x", 4096);
+                assertTrue(c.delete(id));
+                Files.delete(jar);
+                waitFor("undeployed transport gone", () -> !c.transports().contains("fmt-x"), 20_000);
+            }
+            // a configuration the SDK listener cannot take; FileInstall reports the file through the Log Service,
+            // whose entries the control bundle forwards: they must come out as log lines too
+            Files.writeString(own.resolve("deploy/org.mcm.control.sdk.cfg"), "port=notaport\n");
+            waitFor("FileInstall's line about the file", () -> p.out.stream()
+                    .anyMatch(l -> l.contains("org.mcm.control.sdk.cfg") && LOG_LINE.matcher(l).matches()), 20_000);
+            p.close();
+            Thread.sleep(300); // let the pumps drain
+            all = new ArrayList<>(p.out);
+            all.add("-- stderr --");
+            all.addAll(p.err);
+        } finally {
+            delete(own);
+        }
+        assertTrue("debug lines were written: " + all.size(), all.size() > 50);
+        boolean inTrace = false;
+        List<String> strays = new ArrayList<>();
+        for (String l : all) {
+            if (l.equals("-- stderr --")) {
+                inTrace = false;
+            } else if (LOG_LINE.matcher(l).matches()) {
+                inTrace = true; // a stack trace may follow
+            } else if (BANNER.matcher(l).matches()) {
+                inTrace = false;
+            } else if (!(inTrace && (l.startsWith("\t") || l.startsWith(" ") || l.startsWith("Caused by: ")
+                    || l.matches("[\\w.$]+(Exception|Error|Throwable)\\b.*")))) {
+                strays.add(l);
+            }
+        }
+        assertTrue("lines in another format (" + strays.size() + "):\n" + String.join("\n",
+                strays.subList(0, Math.min(40, strays.size()))), strays.isEmpty());
+    }
+
     /** The console over HTTPS with the operator's own keystore (PKCS#12 made here with keytool), HTTP turned off. */
     @Test
     public void consoleOverHttpsOnly() throws Exception {

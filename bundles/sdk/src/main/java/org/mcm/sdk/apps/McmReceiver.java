@@ -31,6 +31,7 @@ public final class McmReceiver {
     }
 
     public static void main(String[] args) {
+        AppLogging.configure(AppLogging.verbose(args));
         System.exit(run(args, System.out, System.err, System.getenv()));
     }
 

@@ -34,6 +34,7 @@ public final class McmSender {
     }
 
     public static void main(String[] args) {
+        AppLogging.configure(AppLogging.verbose(args));
         System.exit(run(args, System.out, System.err, System.getenv()));
     }
 
