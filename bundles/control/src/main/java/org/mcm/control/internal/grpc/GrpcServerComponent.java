@@ -39,7 +39,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
  * loader is set to this bundle's loader while gRPC initialises, so the registries it does fill through
  * {@code ServiceLoader} (load balancers, name resolvers, compressors) see the embedded jars.
  */
-@Component(service = GrpcServerComponent.class, immediate = true, configurationPid = LaunchConfiguration.GRPC_PID,
+@Component(service = {}, immediate = true, configurationPid = LaunchConfiguration.GRPC_PID, // used by no one else
         configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = GrpcServerComponent.Config.class)
 public class GrpcServerComponent {
