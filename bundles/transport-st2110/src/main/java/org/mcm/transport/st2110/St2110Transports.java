@@ -199,12 +199,12 @@ final class St2110Transports {
 
         @Override
         TransportSession openTx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
-            return new JxsSessions.Tx(spec, ctx, s, codec);
+            return new JxsTxSession(spec, ctx, s, codec);
         }
 
         @Override
         TransportSession openRx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
-            return new JxsSessions.Rx(spec, ctx, s, codec);
+            return new JxsRxSession(spec, ctx, s, codec);
         }
     }
 
