@@ -30,11 +30,20 @@ class LogServiceBridgeTest {
         assertTrue(LogServiceBridge.forward(entry(LogLevel.ERROR, "org.apache.felix.scr", "[org.mcm.x] cannot activate",
                 new IllegalStateException("boom"))));
         assertTrue(LogServiceBridge.forward(entry(LogLevel.ERROR, "Events.Framework", "FrameworkEvent ERROR", null)));
-        assertTrue(LogServiceBridge.forward(entry(LogLevel.AUDIT, "x", "always", null)));
         assertFalse(LogServiceBridge.forward(entry(LogLevel.INFO, "Events.Bundle", "BundleEvent STARTED", null)));
         assertFalse(LogServiceBridge.forward(entry(LogLevel.DEBUG, "Events.Service", "ServiceEvent REGISTERED", null)));
-        // below slf4j-simple's default level (info)
-        assertFalse(LogServiceBridge.forward(entry(LogLevel.DEBUG, "x", "a component was activated", null)));
+    }
+
+    @Test
+    void otherEntriesFollowTheLevelOfTheBundlesLogger() {
+        // the tests run at slf4j-simple's default level (info), the fuzz execution at error: either way the entry
+        // is written exactly when its level is enabled for the logger (named after the bundle; "osgi" without one)
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("osgi");
+        assertEquals(log.isWarnEnabled(), LogServiceBridge.forward(entry(LogLevel.AUDIT, "x", "always", null)));
+        assertEquals(log.isWarnEnabled(), LogServiceBridge.forward(entry(LogLevel.WARN, "x", "a warning", null)));
+        assertEquals(log.isInfoEnabled(), LogServiceBridge.forward(entry(LogLevel.INFO, "x", "configured", null)));
+        assertFalse(LogServiceBridge.forward(entry(LogLevel.DEBUG, "x", "a component was activated", null)),
+                "debug is below both levels");
     }
 
     @Test
