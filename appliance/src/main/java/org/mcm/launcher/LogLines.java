@@ -32,9 +32,9 @@ final class LogLines {
     /** The date format slf4j-simple is given, so both write the same time stamp. */
     static final String DATE_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSS";
 
-    /** A log line: time stamp, [thread], level, short logger name, " - ", message. */
+    /** A log line: time stamp, [thread] (a name may hold brackets), level, short logger name, " - ", message. */
     static final Pattern LINE = Pattern.compile(
-            "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3} \\[[^\\]]*\\] (ERROR|WARN|INFO|DEBUG|TRACE) \\S+ - .*");
+            "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3} \\[.*\\] (ERROR|WARN|INFO|DEBUG|TRACE) \\S+ - .*");
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern(DATE_FORMAT, Locale.ROOT)
             .withZone(ZoneId.systemDefault());

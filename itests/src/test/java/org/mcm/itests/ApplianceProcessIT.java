@@ -138,10 +138,17 @@ public class ApplianceProcessIT {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             if (process.isAlive()) {
                 process.destroy(); // SIGTERM: the shutdown hook stops the framework
-                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                boolean stopped;
+                try {
+                    stopped = process.waitFor(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stopped = false;
+                }
+                if (!stopped) {
                     process.destroyForcibly();
                     fail("media_proxy did not stop within 20 s of SIGTERM");
                 }
@@ -252,7 +259,7 @@ public class ApplianceProcessIT {
 
     /** A log line as every logging path of the appliance writes it (SLF4J, java.util.logging, Felix, Log Service). */
     static final Pattern LOG_LINE = Pattern.compile(
-            "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3} \\[[^\\]]*\\] (ERROR|WARN|INFO|DEBUG|TRACE) \\S+ - .*");
+            "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3} \\[.*\\] (ERROR|WARN|INFO|DEBUG|TRACE) \\S+ - .*");
     /** The launcher's fixed console lines, in upstream media_proxy's shape ("INFO: gRPC Server listening on ..."). */
     static final Pattern BANNER = Pattern.compile("(INFO|WARN): (gRPC Server listening on |TCP Server listening on "
             + "|media proxy started: |Web Console user |\\(shown once; |device ').*");
@@ -266,10 +273,11 @@ public class ApplianceProcessIT {
     public void logLinesShareOneFormat() throws Exception {
         Path own = copyOfImage();
         int grpc = Provisioning.freePort();
-        List<String> all;
-        try (Proxy p = new Proxy(own, "media_proxy", "-t", Integer.toString(Provisioning.freePort()), "-g",
-                Integer.toString(grpc), "--console-port", Integer.toString(Provisioning.freePort()),
-                "--log-level", "debug")) {
+        List<String> all = new ArrayList<>();
+        Proxy p = new Proxy(own, "media_proxy", "-t", Integer.toString(Provisioning.freePort()), "-g",
+                Integer.toString(grpc), "--console-port", Integer.toString(Provisioning.freePort()), "--log-level",
+                "debug");
+        try {
             p.line("INFO: gRPC Server listening on", 60_000);
             try (ControlClient c = new ControlClient("127.0.0.1", grpc)) {
                 Path jar = TestBundles.transportBundle("fmt-x", own.resolve("deploy"));
@@ -279,17 +287,25 @@ public class ApplianceProcessIT {
                 Files.delete(jar);
                 waitFor("undeployed transport gone", () -> !c.transports().contains("fmt-x"), 20_000);
             }
-            // a configuration the SDK listener cannot take; FileInstall reports the file through the Log Service,
-            // whose entries the control bundle forwards: they must come out as log lines too
+            // a configuration the SDK listener cannot take: SCR reports the failed activation to the Log Service,
+            // whose entries the control bundle forwards: it must come out as a log line too
             Files.writeString(own.resolve("deploy/org.mcm.control.sdk.cfg"), "port=notaport\n");
-            waitFor("FileInstall's line about the file", () -> p.out.stream()
-                    .anyMatch(l -> l.contains("org.mcm.control.sdk.cfg") && LOG_LINE.matcher(l).matches()), 20_000);
+            waitFor("SCR's error about the SDK listener, through the Log Service bridge", () -> {
+                synchronized (p.out) {
+                    return p.out.stream().anyMatch(l -> l.contains("[org.mcm.control.internal.sdk.SdkServer(")
+                            && l.contains(" ERROR ") && LOG_LINE.matcher(l).matches());
+                }
+            }, 20_000);
+        } finally {
             p.close();
             Thread.sleep(300); // let the pumps drain
-            all = new ArrayList<>(p.out);
+            synchronized (p.out) {
+                all.addAll(p.out);
+            }
             all.add("-- stderr --");
-            all.addAll(p.err);
-        } finally {
+            synchronized (p.err) {
+                all.addAll(p.err);
+            }
             delete(own);
         }
         assertTrue("debug lines were written: " + all.size(), all.size() > 50);
