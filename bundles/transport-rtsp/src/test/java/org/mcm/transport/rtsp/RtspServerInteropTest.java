@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -171,7 +170,7 @@ class RtspServerInteropTest {
                     "protocols=tcp", "latency=100", "!", "rtph264depay", "!", "h264parse", "!",
                     "video/x-h264,stream-format=byte-stream,alignment=au", "!", "filesink", "location=" + gstOut);
             peers.add(gst);
-            waitFor(() -> ((Map<String, Long>) tx.stats()).get("clients") == 3, 10_000, "three clients: " + tx.stats());
+            waitFor(() -> tx.stats().get("clients") == 3, 10_000, "three clients: " + tx.stats());
             assertTrue(cam.waitFor(30, TimeUnit.SECONDS), "camera ends");
             Thread.sleep(500);
             tx.close(); // the stream ends: clients see their connection close
@@ -189,6 +188,7 @@ class RtspServerInteropTest {
 
     /** With credentials set, FFmpeg with the right ones gets the stream (Digest), the wrong ones get nothing. */
     @Test
+    @SuppressWarnings("try") // the resource is held open for the block, not used in it
     void authenticationRequiredWhenConfigured() throws Exception {
         Peers.require(Peers.GST, "gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly");
         Peers.require(Peers.FFMPEG, "ffmpeg");
