@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
-import org.apache.felix.framework.FrameworkFactory;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -107,7 +106,7 @@ public final class Main {
         }
         String[] credentials = consoleCredentials(opts, out);
 
-        configureLogging(opts.logLevel);
+        LogLines.install(opts.logLevel);
         Map<String, String> props = new HashMap<>(feature.frameworkProperties());
         props.put(Constants.FRAMEWORK_STORAGE, opts.stateDir.resolve("felix-cache").toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
@@ -121,6 +120,7 @@ public final class Main {
         props.put("felix.fileinstall.bundles.new.start", "true");
         props.put("felix.fileinstall.filter", ".*\\.(jar|cfg|config)");
         props.put("felix.fileinstall.log.level", "3");
+        props.put("felix.fileinstall.log.default", "jul"); // without a Log Service: log lines too
         props.put("org.osgi.service.http.port", Integer.toString(opts.consolePort));
         if (opts.httpsPort != null) {
             if (!Files.isReadable(opts.keystore)) {
@@ -162,7 +162,9 @@ public final class Main {
             }
         }
 
-        Framework fw = new FrameworkFactory().newFramework(props);
+        Map<String, Object> config = new HashMap<>(props);
+        config.put("felix.log.logger", new LogLines.FrameworkLog()); // the framework's messages as log lines too
+        Framework fw = new org.apache.felix.framework.Felix(config);
         try {
             fw.init();
             install(fw.getBundleContext(), feature, home.resolve("system"));
@@ -218,23 +220,6 @@ public final class Main {
             }
         }
     }
-
-    /** SLF4J simple logger settings (it is started inside the framework and reads system properties). */
-    private static void configureLogging(String level) {
-        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level);
-        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.out");
-        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
-        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSS");
-        setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
-        setIfAbsent("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
-        setIfAbsent("org.slf4j.simpleLogger.log.org.apache.aries.spifly", "warn");
-        if (!"debug".equals(level) && !"trace".equals(level)) {
-            SPIFLY_JUL.setLevel(java.util.logging.Level.WARNING);
-        }
-    }
-
-    /** SPI Fly reports every provider it wires through java.util.logging; keep that to warnings. */
-    private static final java.util.logging.Logger SPIFLY_JUL = java.util.logging.Logger.getLogger("org.apache.aries.spifly");
 
     private static void setIfAbsent(String key, String value) {
         if (System.getProperty(key) == null) {

@@ -138,10 +138,17 @@ public class ApplianceProcessIT {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             if (process.isAlive()) {
                 process.destroy(); // SIGTERM: the shutdown hook stops the framework
-                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                boolean stopped;
+                try {
+                    stopped = process.waitFor(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stopped = false;
+                }
+                if (!stopped) {
                     process.destroyForcibly();
                     fail("media_proxy did not stop within 20 s of SIGTERM");
                 }
@@ -248,6 +255,76 @@ public class ApplianceProcessIT {
         String stored = Files.readString(home.resolve("conf/console.properties"));
         assertFalse("the password is not stored in clear", stored.contains(password));
         assertTrue(stored, stored.contains("{sha-256}"));
+    }
+
+    /** A log line as every logging path of the appliance writes it (SLF4J, java.util.logging, Felix, Log Service). */
+    static final Pattern LOG_LINE = Pattern.compile(
+            "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3} \\[.*\\] (ERROR|WARN|INFO|DEBUG|TRACE) \\S+ - .*");
+    /** The launcher's fixed console lines, in upstream media_proxy's shape ("INFO: gRPC Server listening on ..."). */
+    static final Pattern BANNER = Pattern.compile("(INFO|WARN): (gRPC Server listening on |TCP Server listening on "
+            + "|media proxy started: |Web Console user |\\(shown once; |device ').*");
+
+    /**
+     * One format: at debug level (gRPC and Netty then write through java.util.logging, SCR and FileInstall through
+     * the Log Service), with a session made and ended and a bad configuration file, every line the proxy writes on
+     * either stream is a log line in the one format, a stack trace under one, or one of the launcher's fixed lines.
+     */
+    @Test
+    public void logLinesShareOneFormat() throws Exception {
+        Path own = copyOfImage();
+        int grpc = Provisioning.freePort();
+        List<String> all = new ArrayList<>();
+        Proxy p = new Proxy(own, "media_proxy", "-t", Integer.toString(Provisioning.freePort()), "-g",
+                Integer.toString(grpc), "--console-port", Integer.toString(Provisioning.freePort()), "--log-level",
+                "debug");
+        try {
+            p.line("INFO: gRPC Server listening on", 60_000);
+            try (ControlClient c = new ControlClient("127.0.0.1", grpc)) {
+                Path jar = TestBundles.transportBundle("fmt-x", own.resolve("deploy"));
+                waitFor("deployed transport visible", () -> c.transports().contains("fmt-x"), 20_000);
+                long id = c.createBlobTx("fmt-x", 4096);
+                assertTrue(c.delete(id));
+                Files.delete(jar);
+                waitFor("undeployed transport gone", () -> !c.transports().contains("fmt-x"), 20_000);
+            }
+            // a configuration the SDK listener cannot take: SCR reports the failed activation to the Log Service,
+            // whose entries the control bundle forwards: it must come out as a log line too
+            Files.writeString(own.resolve("deploy/org.mcm.control.sdk.cfg"), "port=notaport\n");
+            waitFor("SCR's error about the SDK listener, through the Log Service bridge", () -> {
+                synchronized (p.out) {
+                    return p.out.stream().anyMatch(l -> l.contains("[org.mcm.control.internal.sdk.SdkServer(")
+                            && l.contains(" ERROR ") && LOG_LINE.matcher(l).matches());
+                }
+            }, 20_000);
+        } finally {
+            p.close();
+            Thread.sleep(300); // let the pumps drain
+            synchronized (p.out) {
+                all.addAll(p.out);
+            }
+            all.add("-- stderr --");
+            synchronized (p.err) {
+                all.addAll(p.err);
+            }
+            delete(own);
+        }
+        assertTrue("debug lines were written: " + all.size(), all.size() > 50);
+        boolean inTrace = false;
+        List<String> strays = new ArrayList<>();
+        for (String l : all) {
+            if (l.equals("-- stderr --")) {
+                inTrace = false;
+            } else if (LOG_LINE.matcher(l).matches()) {
+                inTrace = true; // a stack trace may follow
+            } else if (BANNER.matcher(l).matches()) {
+                inTrace = false;
+            } else if (!(inTrace && (l.startsWith("\t") || l.startsWith(" ") || l.startsWith("Caused by: ")
+                    || l.matches("[\\w.$]+(Exception|Error|Throwable)\\b.*")))) {
+                strays.add(l);
+            }
+        }
+        assertTrue("lines in another format (" + strays.size() + "):\n" + String.join("\n",
+                strays.subList(0, Math.min(40, strays.size()))), strays.isEmpty());
     }
 
     /** The console over HTTPS with the operator's own keystore (PKCS#12 made here with keytool), HTTP turned off. */

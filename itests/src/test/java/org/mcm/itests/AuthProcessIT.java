@@ -100,6 +100,7 @@ public class AuthProcessIT {
     }
 
     /** Null when a session could be made, else the SDK's error code. */
+    @SuppressWarnings("try") // the resource is held open for the block, not used in it
     private static ErrorCode refusal(McmClient c) {
         try (c; Connection x = c.createTx(blob())) {
             return null;

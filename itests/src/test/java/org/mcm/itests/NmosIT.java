@@ -234,6 +234,7 @@ public class NmosIT {
     }
 
     @Test(timeout = 300_000)
+    @SuppressWarnings("try") // the resource is held open for the block, not used in it
     public void aControllerConnectsTwoProxiesThroughTheRegistryAndMovesTheReceiverOnSchedule() throws Exception {
         int tcpA = Provisioning.freePort();
         int tcpB = Provisioning.freePort();

@@ -55,6 +55,7 @@ public class TwoProxiesIT {
     }
 
     @Test(timeout = 240_000)
+    @SuppressWarnings("try") // the resource is held open for the block, not used in it
     public void sixHundred1080pFramesAcrossTwoProxiesOverSt2110_20() throws Exception {
         int tcpA = Provisioning.freePort();
         int grpcA = Provisioning.freePort();

@@ -216,7 +216,13 @@ class ApiBaselineTest {
         return n;
     }
 
+    /** The annotation jars the api compiles against: versioning/bundle annotations and the DS property type. */
     static String annotationJar() throws URISyntaxException {
-        return Path.of(ProviderType.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        return jarOf(ProviderType.class) + java.io.File.pathSeparator
+                + jarOf(org.osgi.service.component.annotations.ComponentPropertyType.class);
+    }
+
+    private static String jarOf(Class<?> c) throws URISyntaxException {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 }

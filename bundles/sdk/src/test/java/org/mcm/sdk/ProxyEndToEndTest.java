@@ -377,6 +377,7 @@ class ProxyEndToEndTest {
         proxy.bufferSize = 4096;
         try (Connection tx = client.createTx(ConnectionOptions.builder(new BlobFormat(4096)).transport("local")
                 .remote("studio-a", 5).closeLinger(Duration.ZERO).build())) {
+            assertTrue(tx.sessionId() > 0, "the proxy's session id");
             assertEquals(1, proxy.requestsOf(1).size(), "a local connection is not created with upstream's command 1");
             byte[] p = proxy.requestsOf(18).get(0).payload();
             assertEquals(0, Golden.le(p).getInt(228), "payload_type NONE (not read: command 18 says local)");

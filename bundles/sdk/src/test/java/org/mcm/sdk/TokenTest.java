@@ -60,6 +60,7 @@ class TokenTest {
     @Test
     void withoutATokenTheBytesAreUpstreams() throws Exception {
         try (McmClient c = proxy.client(); Connection tx = c.createTx(blob().build())) {
+            assertTrue(tx.sessionId() > 0, "the proxy's session id");
             assertFalse(c.hasToken());
             assertTrue(proxy.requestsOf(16).isEmpty(), "no AUTH: an upstream 24.09 proxy never sees command 16");
             assertEquals(1, proxy.requests.get(0).inst());
@@ -97,6 +98,7 @@ class TokenTest {
             proxy.requiredToken = null;
             int authsBefore = proxy.requestsOf(16).size();
             try (Connection tx = c.createTx(blob().token("").build())) {
+                assertTrue(tx.sessionId() > 0, "the proxy's session id");
                 assertEquals(authsBefore, proxy.requestsOf(16).size());
             }
             // the builder copy keeps the token

@@ -19,5 +19,5 @@
  * removals and changed signatures bump the major version.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.mcm.api.codec;

@@ -20,5 +20,5 @@
  * removals and changed signatures bump the major version.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package org.mcm.api.transport;

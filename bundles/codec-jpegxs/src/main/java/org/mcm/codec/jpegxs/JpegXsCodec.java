@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.mcm.api.codec.Codec;
+import org.mcm.api.codec.CodecName;
 import org.mcm.api.codec.CodecException;
 import org.mcm.api.codec.VideoDecoder;
 import org.mcm.api.codec.VideoEncoder;
@@ -24,7 +25,8 @@ import org.osgi.service.component.annotations.Component;
  * frame at {@code raw}'s position without moving it; {@link VideoEncoder#encode} likewise leaves {@code out}'s
  * position alone and returns the codestream length (always exactly Lcod).
  */
-@Component(service = Codec.class, property = Codec.NAME_PROPERTY + "=jpegxs")
+@Component(service = Codec.class)
+@CodecName(JpegXsCodec.NAME)
 public final class JpegXsCodec implements Codec {
 
     public static final String NAME = "jpegxs";

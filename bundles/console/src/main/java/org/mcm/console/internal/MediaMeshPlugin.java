@@ -42,10 +42,8 @@ import org.slf4j.LoggerFactory;
  * HTML plus plain JavaScript served from this bundle; it polls {@code data.json} every second. Every change is a
  * POST (to {@code action}), refused when it comes from another origin.
  */
-@Component(service = Servlet.class, property = {
-        ServletConstants.PLUGIN_LABEL + "=" + MediaMeshPlugin.LABEL,
-        ServletConstants.PLUGIN_TITLE + "=Media Mesh",
-        ServletConstants.PLUGIN_CATEGORY + "=MCM"})
+@Component(service = Servlet.class)
+@WebConsolePlugin(label = MediaMeshPlugin.LABEL, title = "Media Mesh")
 public class MediaMeshPlugin extends AbstractServlet {
 
     static final String LABEL = "mcm";

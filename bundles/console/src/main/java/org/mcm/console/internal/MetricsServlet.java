@@ -18,6 +18,10 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.servlet.whiteboard.HttpWhiteboardConstants;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardContextSelect;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletName;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -37,10 +41,11 @@ import org.slf4j.LoggerFactory;
  * {@code org.mcm.console.metrics}) only requests with {@code Authorization: Bearer <token>}. What it exposes is listed
  * in the README (counters, session ids, states, owners, formats; no secrets, no payload).
  */
-@Component(service = {Servlet.class, SessionListener.class}, configurationPid = MetricsServlet.PID, property = {
-        "osgi.http.whiteboard.servlet.pattern=/metrics",
-        "osgi.http.whiteboard.servlet.name=mcm-metrics",
-        "osgi.http.whiteboard.context.select=(osgi.http.whiteboard.context.name=default)"})
+@Component(service = {Servlet.class, SessionListener.class}, configurationPid = MetricsServlet.PID)
+@HttpWhiteboardServletPattern("/metrics")
+@HttpWhiteboardServletName("mcm-metrics")
+@HttpWhiteboardContextSelect("(" + HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_NAME + "="
+        + HttpWhiteboardConstants.HTTP_WHITEBOARD_DEFAULT_CONTEXT_NAME + ")")
 @Designate(ocd = MetricsServlet.Config.class)
 public class MetricsServlet extends HttpServlet implements SessionListener {
 

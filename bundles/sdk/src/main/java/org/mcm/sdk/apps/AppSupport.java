@@ -105,41 +105,45 @@ final class AppSupport {
 
     static void connectionOptions(Options o) {
         o.addOption(Option.builder("H").longOpt("proxy-host").hasArg().argName("ip")
-                .desc("media proxy address (default: $MCM_MEDIA_PROXY_IP or 127.0.0.1)").build());
+                .desc("media proxy address (default: $MCM_MEDIA_PROXY_IP or 127.0.0.1)").get());
         o.addOption(Option.builder("P").longOpt("proxy-port").hasArg().argName("port")
-                .desc("media proxy SDK port (default: $MCM_MEDIA_PROXY_PORT or 8002)").build());
+                .desc("media proxy SDK port (default: $MCM_MEDIA_PROXY_PORT or 8002)").get());
         o.addOption(Option.builder("t").longOpt("transport").hasArg().argName("name")
-                .desc("local, st2110-20, st2110-22 or rtsp (H.264 access units) (default st2110-20; blobs: local)").build());
+                .desc("local, st2110-20, st2110-22 or rtsp (H.264 access units) (default st2110-20; blobs: local)").get());
         o.addOption(Option.builder("w").longOpt("width").hasArg().argName("pixels").desc("frame width (default 1920)")
-                .build());
+                .get());
         o.addOption(Option.builder("h").longOpt("height").hasArg().argName("lines").desc("frame height (default 1080)")
-                .build());
+                .get());
         o.addOption(Option.builder("f").longOpt("fps").hasArg().argName("rate")
-                .desc("frame rate: 60, 59.94 or 60000/1001 (default 60)").build());
+                .desc("frame rate: 60, 59.94 or 60000/1001 (default 60)").get());
         o.addOption(Option.builder("x").longOpt("pix-fmt").hasArg().argName("fmt")
-                .desc("yuv422p10le (default), yuv422p, yuv444p10le, nv12, rgb24 (direct mode: any)").build());
+                .desc("yuv422p10le (default), yuv422p, yuv444p10le, nv12, rgb24 (direct mode: any)").get());
         o.addOption(Option.builder().longOpt("blob").hasArg().argName("bytes")
-                .desc("carry opaque blobs of this size instead of video (transport local)").build());
+                .desc("carry opaque blobs of this size instead of video (transport local)").get());
         o.addOption(Option.builder("r").longOpt("remote").hasArg().argName("ip:port")
-                .desc("TX: destination; RX: sender or multicast group; local: the group key").build());
+                .desc("TX: destination; RX: sender or multicast group; local: the group key").get());
         o.addOption(Option.builder("l").longOpt("local").hasArg().argName("ip:port")
-                .desc("TX: source port; RX: listen port and multicast source filter").build());
+                .desc("TX: source port; RX: listen port and multicast source filter").get());
         o.addOption(Option.builder().longOpt("payload-type").hasArg().argName("pt")
-                .desc("RTP payload type 0..127 (0 = transport default)").build());
+                .desc("RTP payload type 0..127 (0 = transport default)").get());
         o.addOption(Option.builder().longOpt("memif").hasArg().argName("socket")
-                .desc("direct app-to-app memif mode on this socket path, no proxy").build());
+                .desc("direct app-to-app memif mode on this socket path, no proxy").get());
         o.addOption(Option.builder().longOpt("memif-id").hasArg().argName("id")
-                .desc("direct mode: memif interface id (default 0)").build());
-        o.addOption(Option.builder().longOpt("memif-server").desc("direct mode: be the memif server (master)").build());
-        o.addOption(Option.builder().longOpt("polling").desc("busy-poll the receive ring (lowest latency)").build());
+                .desc("direct mode: memif interface id (default 0)").get());
+        o.addOption(Option.builder().longOpt("memif-server").desc("direct mode: be the memif server (master)").get());
+        o.addOption(Option.builder().longOpt("polling").desc("busy-poll the receive ring (lowest latency)").get());
         o.addOption(Option.builder().longOpt("proxy-buffers").desc("zero copy between apps on one proxy: the proxy "
-                + "allocates the shared buffers and this app is the memif master (this proxy's extension)").build());
+                + "allocates the shared buffers and this app is the memif master (this proxy's extension)").get());
         o.addOption(Option.builder("n").longOpt("frames").hasArg().argName("count")
-                .desc("stop after this many frames").build());
-        o.addOption(Option.builder("q").longOpt("quiet").desc("no progress line").build());
-        o.addOption(Option.builder("?").longOpt("help").desc("print this help and exit").build());
+                .desc("stop after this many frames").get());
+        o.addOption(Option.builder("q").longOpt("quiet").desc("no progress line").get());
+        o.addOption(Option.builder("v").longOpt("verbose").desc("also print the SDK's and memif's INFO log lines "
+                + "(default: warnings and errors only)").get());
+        o.addOption(Option.builder("?").longOpt("help").desc("print this help and exit").get());
     }
 
+    // the classic HelpFormatter keeps the usage text as it is (commons-cli's new help package lays it out anew)
+    @SuppressWarnings("deprecation")
     static void usage(PrintStream s, String name, String summary, Options o) {
         PrintWriter w = new PrintWriter(s);
         new HelpFormatter().printHelp(w, 100, name + " [OPTION]...", summary, o, 1, 2, null, false);

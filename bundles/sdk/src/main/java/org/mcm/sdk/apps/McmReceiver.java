@@ -31,6 +31,7 @@ public final class McmReceiver {
     }
 
     public static void main(String[] args) {
+        AppLogging.configure(AppLogging.verbose(args));
         System.exit(run(args, System.out, System.err, System.getenv()));
     }
 
@@ -38,10 +39,10 @@ public final class McmReceiver {
         Options o = new Options();
         AppSupport.connectionOptions(o);
         o.addOption(Option.builder("o").longOpt("output").hasArg().argName("file")
-                .desc("write the received frames here, back to back ('-' = standard output)").build());
+                .desc("write the received frames here, back to back ('-' = standard output)").get());
         o.addOption(Option.builder().longOpt("idle-timeout").hasArg().argName("seconds")
                 .desc("stop when no frame came for this long once the stream started (default 5; 0 = never)")
-                .build());
+                .get());
         return o;
     }
 

@@ -34,6 +34,7 @@ public final class McmSender {
     }
 
     public static void main(String[] args) {
+        AppLogging.configure(AppLogging.verbose(args));
         System.exit(run(args, System.out, System.err, System.getenv()));
     }
 
@@ -41,11 +42,11 @@ public final class McmSender {
         Options o = new Options();
         AppSupport.connectionOptions(o);
         o.addOption(Option.builder("i").longOpt("input").hasArg().argName("file")
-                .desc("raw frames to send (default: a test pattern)").build());
-        o.addOption(Option.builder().longOpt("loop").desc("start the input file over at its end").build());
+                .desc("raw frames to send (default: a test pattern)").get());
+        o.addOption(Option.builder().longOpt("loop").desc("start the input file over at its end").get());
         o.addOption(Option.builder().longOpt("stamp").desc("write a 24-byte sequence/time stamp at the start of every "
-                + "frame so the receiver can show latency and loss (default for the test pattern)").build());
-        o.addOption(Option.builder().longOpt("no-stamp").desc("never write the stamp").build());
+                + "frame so the receiver can show latency and loss (default for the test pattern)").get());
+        o.addOption(Option.builder().longOpt("no-stamp").desc("never write the stamp").get());
         return o;
     }
 

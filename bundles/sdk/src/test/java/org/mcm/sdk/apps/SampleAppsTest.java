@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -166,7 +165,10 @@ class SampleAppsTest {
         }
     }
 
-    /** Both apps as separate JVMs on a plain class path: memif and the native library load without OSGi. */
+    /**
+     * Both apps as separate JVMs on a plain class path: memif and the native library load without OSGi; by default
+     * each prints only its own lines (no INFO lines of the SDK or memif, whichever logging API they use).
+     */
     @Test
     void separateProcessesExchangeAFileBitExact() throws Exception {
         int frames = 20;
@@ -175,25 +177,76 @@ class SampleAppsTest {
         Path out = dir.resolve("out.yuv");
         writeFrames(in, frames, frameSize, 11);
         String sock = dir.resolve("proc.sock").toString();
-        Process rx = java(McmReceiver.class, "--memif", sock, "--memif-server", "-w", "1280", "-h", "720",
+        App rx = java(McmReceiver.class, "--memif", sock, "--memif-server", "-w", "1280", "-h", "720",
                 "-o", out.toString(), "-n", Integer.toString(frames));
-        Process tx = java(McmSender.class, "--memif", sock, "-w", "1280", "-h", "720", "-i", in.toString(),
+        App tx = java(McmSender.class, "--memif", sock, "-w", "1280", "-h", "720", "-i", in.toString(),
                 "-f", "60");
-        assertTrue(tx.waitFor(60, TimeUnit.SECONDS));
-        assertTrue(rx.waitFor(60, TimeUnit.SECONDS));
-        String rxOut = new String(rx.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String txOut = new String(tx.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String logs = "\nsender: " + txOut + Files.readString(dir.resolve("proc" + (PROCS.get()) + ".err"))
-                + "\nreceiver: " + rxOut + Files.readString(dir.resolve("proc" + (PROCS.get() - 1) + ".err"));
-        assertEquals(0, tx.exitValue(), logs);
-        assertEquals(0, rx.exitValue(), logs);
-        assertTrue(rxOut.contains("received " + frames + " frames"), rxOut);
+        String logs = tx.finish() + rx.finish();
+        assertEquals(0, tx.status, logs);
+        assertEquals(0, rx.status, logs);
+        assertTrue(rx.out.contains("received " + frames + " frames"), rx.out);
         assertEquals(-1, Files.mismatch(in, out));
+        assertOnlyOwnLines("mcm-receiver", rx);
+        assertOnlyOwnLines("mcm-sender", tx);
+    }
+
+    /** -v/--verbose lets the library's INFO lines through (memif's connect and disconnect), on standard error. */
+    @Test
+    void verboseShowsTheLibraryInfoLines() throws Exception {
+        String sock = dir.resolve("verbose.sock").toString();
+        App rx = java(McmReceiver.class, "--memif", sock, "--memif-server", "-w", "320", "-h", "240", "-n", "5",
+                "-q", "--verbose");
+        App tx = java(McmSender.class, "--memif", sock, "-w", "320", "-h", "240", "-n", "5", "-f", "60", "-q");
+        String logs = tx.finish() + rx.finish();
+        assertEquals(0, tx.status, logs);
+        assertEquals(0, rx.status, logs);
+        assertTrue(rx.err.lines().anyMatch(l -> l.contains("INFO")), "INFO lines with --verbose: " + logs);
+        assertOnlyOwnLines("mcm-sender", tx);
+        assertTrue(rx.out.lines().allMatch(l -> l.startsWith("mcm-receiver: ")), "log lines stay off stdout: " + logs);
+    }
+
+    /** Every line an app printed, on either stream, is one of its own ("name: ..."), progress lines included. */
+    static void assertOnlyOwnLines(String name, App app) {
+        for (String stream : new String[] {app.out, app.err}) {
+            for (String line : stream.split("[\r\n]+")) {
+                if (!line.isBlank()) {
+                    assertTrue(line.startsWith(name + ": "), "a line not of " + name + ": '" + line + "' in\n"
+                            + app.out + "\n--- stderr:\n" + app.err);
+                }
+            }
+        }
     }
 
     private static final AtomicInteger PROCS = new AtomicInteger();
 
-    private Process java(Class<?> main, String... args) throws IOException {
+    /** A sample app in its own JVM; stderr goes to a file, read with stdout when it ends. */
+    final class App {
+        final Process process;
+        final Path errFile;
+        String out = "";
+        String err = "";
+        int status = -1;
+
+        App(Process process, Path errFile) {
+            this.process = process;
+            this.errFile = errFile;
+        }
+
+        /** Waits (at most 60 s) and returns both streams for messages. */
+        String finish() throws Exception {
+            boolean ended = process.waitFor(60, TimeUnit.SECONDS);
+            if (!ended) {
+                process.destroyForcibly();
+            }
+            out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            err = Files.readString(errFile);
+            status = ended ? process.exitValue() : -1;
+            return "\n" + errFile.getFileName() + (ended ? "" : " (did not end in 60 s)") + ": " + out
+                    + "\n--- stderr: " + err;
+        }
+    }
+
+    private App java(Class<?> main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx64m");
@@ -201,7 +254,7 @@ class SampleAppsTest {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(main.getName());
         cmd.addAll(List.of(args));
-        File log = dir.resolve("proc" + PROCS.incrementAndGet() + ".err").toFile();
-        return new ProcessBuilder(cmd).redirectError(log).start();
+        Path log = dir.resolve("proc" + PROCS.incrementAndGet() + ".err");
+        return new App(new ProcessBuilder(cmd).redirectError(log.toFile()).start(), log);
     }
 }

@@ -155,6 +155,7 @@ class FileTransportTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the resource is held open for the block, not used in it
     void aRecordLongerThanTheAppsBuffersFailsTheSession() throws Exception {
         FileTransport t = new FileTransport(dir);
         try (TransportSession tx = t.open(spec(Direction.TX, "big.mcmf", new BlobFormat(1024)), TX)) {
@@ -171,6 +172,7 @@ class FileTransportTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the resource is held open for the block, not used in it
     void aFileCutInsideARecordIsReported() throws Exception {
         FileTransport t = new FileTransport(dir);
         try (TransportSession tx = t.open(spec(Direction.TX, "cut.mcmf", new BlobFormat(64)), TX)) {

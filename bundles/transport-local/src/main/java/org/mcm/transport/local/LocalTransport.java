@@ -15,6 +15,7 @@ import org.mcm.api.frame.Frame;
 import org.mcm.api.frame.FrameSink;
 import org.mcm.api.frame.FrameSource;
 import org.mcm.api.transport.Transport;
+import org.mcm.api.transport.TransportProtocol;
 import org.mcm.api.transport.TransportContext;
 import org.mcm.api.transport.TransportException;
 import org.mcm.api.transport.TransportSession;
@@ -30,7 +31,8 @@ import org.osgi.service.component.annotations.Deactivate;
  * waited for up to {@code wait_ms} (connection option of the sender, default 1000 ms), which slows the sender down
  * to the receiver's pace instead of losing frames; after that the receiver misses the frame (counted).
  */
-@Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=local")
+@Component(service = Transport.class)
+@TransportProtocol("local")
 public final class LocalTransport implements Transport {
 
     private final Map<String, Group> groups = new ConcurrentHashMap<>();

@@ -9,6 +9,7 @@ import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.connection.Direction;
 import org.mcm.api.frame.FrameSink;
 import org.mcm.api.transport.Transport;
+import org.mcm.api.transport.TransportProtocol;
 import org.mcm.api.transport.TransportContext;
 import org.mcm.api.transport.TransportException;
 import org.mcm.api.transport.TransportSession;
@@ -25,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * pushes RTP to {@code local.port}). The sessions this service opened end when it goes away (bundle stop, update or
  * uninstall); nothing else does.
  */
-@Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + RtspTransport.PROTOCOL,
-        configurationPid = {"org.mcm.dataplane", RtspTransport.PID})
+@Component(service = Transport.class, configurationPid = {"org.mcm.dataplane", RtspTransport.PID})
+@TransportProtocol(RtspTransport.PROTOCOL)
 public final class RtspTransport implements Transport {
 
     static final String PROTOCOL = "rtsp";

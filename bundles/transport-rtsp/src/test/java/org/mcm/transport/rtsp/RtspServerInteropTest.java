@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -170,9 +169,9 @@ class RtspServerInteropTest {
             Process gst = rtspsrc("tcp", url, gstOut);
             Path gstUdpOut = dir.resolve("gst-udp.h264");
             Process gstUdp = rtspsrc("udp", url, gstUdpOut);
-            waitFor(() -> ((Map<String, Long>) tx.stats()).get("clients") == 4, 10_000, "four clients: " + tx.stats());
+            waitFor(() -> tx.stats().get("clients") == 4, 10_000, "four clients: " + tx.stats());
             // the clients' RTCP receiver reports (FFmpeg and GStreamer send them, over UDP and interleaved)
-            waitFor(() -> ((Map<String, Long>) tx.stats()).get("rtcp_receiver_reports") >= 2, 8_000,
+            waitFor(() -> tx.stats().get("rtcp_receiver_reports") >= 2, 8_000,
                     "receiver reports: " + tx.stats());
             assertTrue(tx.description().startsWith(url + " (4 clients; "), tx.description());
             assertTrue(cam.waitFor(30, TimeUnit.SECONDS), "camera ends");
@@ -198,6 +197,7 @@ class RtspServerInteropTest {
 
     /** With credentials set, FFmpeg with the right ones gets the stream (Digest), the wrong ones get nothing. */
     @Test
+    @SuppressWarnings("try") // the resource is held open for the block, not used in it
     void authenticationRequiredWhenConfigured() throws Exception {
         Peers.require(Peers.GST, "gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly");
         Peers.require(Peers.FFMPEG, "ffmpeg");

@@ -10,6 +10,7 @@ import org.mcm.api.media.AudioFormat;
 import org.mcm.api.media.MediaFormat;
 import org.mcm.api.media.VideoFormat;
 import org.mcm.api.transport.Transport;
+import org.mcm.api.transport.TransportProtocol;
 import org.mcm.api.transport.TransportContext;
 import org.mcm.api.transport.TransportException;
 import org.mcm.api.transport.TransportSession;
@@ -122,8 +123,9 @@ final class St2110Transports {
         }
     }
 
-    @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Video.PROTOCOL,
+    @Component(service = Transport.class,
             configurationPid = {"org.mcm.dataplane", "org.mcm.dataplane.run", "org.mcm.transport.st2110"})
+    @TransportProtocol(Video.PROTOCOL)
     public static final class Video extends Base {
         static final String PROTOCOL = "st2110-20";
 
@@ -170,8 +172,9 @@ final class St2110Transports {
      * ST 2110-22: present only while a {@code jpegxs} Codec service is (the codec bundle going away takes this
      * transport and its sessions with it, and its return brings it back).
      */
-    @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Jxs.PROTOCOL,
+    @Component(service = Transport.class,
             configurationPid = {"org.mcm.dataplane", "org.mcm.dataplane.run", "org.mcm.transport.st2110"})
+    @TransportProtocol(Jxs.PROTOCOL)
     public static final class Jxs extends Base {
         static final String PROTOCOL = "st2110-22";
 
@@ -196,17 +199,18 @@ final class St2110Transports {
 
         @Override
         TransportSession openTx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
-            return new JxsSessions.Tx(spec, ctx, s, codec);
+            return new JxsTxSession(spec, ctx, s, codec);
         }
 
         @Override
         TransportSession openRx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
-            return new JxsSessions.Rx(spec, ctx, s, codec);
+            return new JxsRxSession(spec, ctx, s, codec);
         }
     }
 
-    @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Audio.PROTOCOL,
+    @Component(service = Transport.class,
             configurationPid = {"org.mcm.dataplane", "org.mcm.dataplane.run", "org.mcm.transport.st2110"})
+    @TransportProtocol(Audio.PROTOCOL)
     public static final class Audio extends Base {
         static final String PROTOCOL = "st2110-30";
 
@@ -246,8 +250,9 @@ final class St2110Transports {
      * ST 2110-40 ancillary data (RFC 8331). Carries a blob format (rate from the {@code rate} option) or a video
      * format whose frame rate it follows; see {@link AncSessions} for the buffer layouts.
      */
-    @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Anc.PROTOCOL,
+    @Component(service = Transport.class,
             configurationPid = {"org.mcm.dataplane", "org.mcm.dataplane.run", "org.mcm.transport.st2110"})
+    @TransportProtocol(Anc.PROTOCOL)
     public static final class Anc extends Base {
         static final String PROTOCOL = "st2110-40";
 

@@ -120,10 +120,14 @@ public final class JxsBench {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws java.io.IOException {
             stop.set(true);
             ch.close();
-            thread.join(2000);
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -223,18 +223,7 @@ final class SdkClientHandler implements Runnable {
         } catch (IllegalArgumentException e) {
             return protocolError("create session: " + e.getMessage());
         }
-        AppLinkService links = appLinks.get();
-        // right after start the memif bundle may still be activating: give it a moment before refusing
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-        while (links == null && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            links = appLinks.get();
-        }
+        AppLinkService links = appLinks.get(); // waits a moment for the memif service right after start
         if (links == null) {
             counters.increment("sdk_requests_failed");
             warn("{}: create session refused: no app data path is running (memif bundle stopped or its native "

@@ -25,6 +25,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.mcm.api.app.AppLink;
 import org.mcm.api.app.AppLinkService;
+import org.mcm.control.internal.util.ServiceSlot;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Option;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * One thread per client, as upstream; every session a client created is deleted when its socket closes.
  * Configuration is required (the launcher seeds it from the command line), so the port is never bound twice.
  */
-@Component(service = SdkServer.class, immediate = true, configurationPid = SdkServer.PID,
+@Component(service = {}, immediate = true, configurationPid = SdkServer.PID, // no other component or bundle uses it
         configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = SdkServer.Config.class)
 public class SdkServer {
@@ -127,9 +128,25 @@ public class SdkServer {
     ProxyCounters counters;
 
     /** The app-side data path (memif); optional so the SDK port answers (with a clear refusal) without it. */
+    private final ServiceSlot<AppLinkService> appLinks = new ServiceSlot<>();
+
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    volatile AppLinkService appLinks;
+    void bindAppLinks(AppLinkService s) {
+        appLinks.bind(s);
+    }
+
+    void unbindAppLinks(AppLinkService s) {
+        appLinks.unbind(s);
+    }
+
+    /**
+     * The app data path for a new session. Right after start the memif bundle may still be activating: a request
+     * then waits for its service to arrive (at most 5 s) before it is refused.
+     */
+    private AppLinkService appLinkService() {
+        return appLinks.await(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
 
     private final AtomicInteger linkSeq = new AtomicInteger();
     /** App links of all SDK sessions, so a session that ends on the proxy side detaches its app at once. */
@@ -247,7 +264,7 @@ public class SdkServer {
                     pendingQueue.removeIf(p -> p.held == pendingHeld);
                 }
             };
-            SdkClientHandler h = new SdkClientHandler(sock, sessions, counters, cfg, a, () -> appLinks, linkSeq,
+            SdkClientHandler h = new SdkClientHandler(sock, sessions, counters, cfg, a, this::appLinkService, linkSeq,
                     registry.links(), c -> {
                         clients.remove(c);
                         release.run();

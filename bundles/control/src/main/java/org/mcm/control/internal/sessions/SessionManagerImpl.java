@@ -151,6 +151,9 @@ public class SessionManagerImpl implements SessionManager {
         TransportEntry entry = new TransportEntry(transport, ref);
         transports.computeIfAbsent(entry.protocol, k -> new CopyOnWriteArrayList<>()).add(entry);
         sortByRanking(entry.protocol);
+        synchronized (transportArrival) {
+            transportArrival.notifyAll();
+        }
         LOG.info("transport '{}' available from {} {}", entry.protocol, entry.bundleName, entry.bundleVersion);
     }
 
@@ -205,13 +208,56 @@ public class SessionManagerImpl implements SessionManager {
         }
     }
 
-    /** True while the OSGi framework is still starting its bundles (false outside OSGi). */
-    private static boolean frameworkStarting() {
+    /** Woken when a transport is bound or the framework has started. */
+    private final Object transportArrival = new Object();
+
+    /**
+     * The control ports open while the rest of the image is still starting: an app that asks at once waits for the
+     * transport bundles (at most 10 s, ended early when the framework has started all bundles) instead of being told
+     * its transport does not exist. Woken by {@link #bindTransport} and the framework's STARTED event, no polling.
+     * Outside OSGi, or once the framework runs, there is nothing to wait for.
+     */
+    private TransportEntry awaitTransport(String protocol) {
         org.osgi.framework.Bundle b = org.osgi.framework.FrameworkUtil.getBundle(SessionManagerImpl.class);
         org.osgi.framework.BundleContext ctx = b == null ? null : b.getBundleContext();
-        if (ctx == null) {
-            return false;
+        if (ctx == null || !frameworkStarting(ctx)) {
+            return null;
         }
+        org.osgi.framework.FrameworkListener started = ev -> {
+            if (ev.getType() == org.osgi.framework.FrameworkEvent.STARTED) {
+                synchronized (transportArrival) {
+                    transportArrival.notifyAll();
+                }
+            }
+        };
+        ctx.addFrameworkListener(started);
+        try {
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            synchronized (transportArrival) {
+                TransportEntry entry;
+                long left;
+                while ((entry = transportFor(protocol)) == null && frameworkStarting(ctx)
+                        && (left = end - System.nanoTime()) > 0) {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(transportArrival, left);
+                }
+                return entry;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return transportFor(protocol);
+        } catch (IllegalStateException e) {
+            return transportFor(protocol); // this bundle is stopping
+        } finally {
+            try {
+                ctx.removeFrameworkListener(started);
+            } catch (IllegalStateException e) {
+                // the bundle stopped meanwhile: its listeners are gone anyway
+            }
+        }
+    }
+
+    /** True while the OSGi framework is still starting its bundles. */
+    private static boolean frameworkStarting(org.osgi.framework.BundleContext ctx) {
         org.osgi.framework.Bundle system = ctx.getBundle(0);
         return system != null && system.getState() == org.osgi.framework.Bundle.STARTING;
     }
@@ -223,17 +269,8 @@ public class SessionManagerImpl implements SessionManager {
 
     private Session doCreate(ConnectionSpec spec, String owner, AppAttachment attach) throws SessionException {
         TransportEntry entry = transportFor(spec.transport());
-        // the control ports open while the rest of the image is still starting: an app that asks at once waits for
-        // the transport bundles (at most 10 s) instead of being told its transport does not exist
-        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        while (entry == null && System.nanoTime() < until && frameworkStarting()) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            entry = transportFor(spec.transport());
+        if (entry == null) {
+            entry = awaitTransport(spec.transport());
         }
         if (entry == null) {
             throw new SessionException(ErrorCode.UNKNOWN_TRANSPORT, "no transport '" + spec.transport()

@@ -91,7 +91,7 @@ class SdkAuthTest {
         server.sessions = new FakeSessions();
         server.counters = counters;
         server.registry = new AppLinkRegistry();
-        server.appLinks = new FakeLinks();
+        server.bindAppLinks(new FakeLinks());
         server.activate(config(v));
         assertTrue(server.localPort() > 0);
         return server.localPort();

@@ -121,7 +121,7 @@ class SdkHardeningTest {
         server.sessions = mgr;
         server.counters = counters;
         server.registry = registry;
-        server.appLinks = new RecordingLinks();
+        server.bindAppLinks(new RecordingLinks());
         server.activate(SdkAuthTest.config(v));
         return server.localPort();
     }

@@ -1,0 +1,307 @@
+package org.mcm.transport.st2110;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.mcm.api.codec.Codec;
+import org.mcm.api.codec.CodecException;
+import org.mcm.api.codec.VideoDecoder;
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.frame.Frame;
+import org.mcm.api.frame.FrameSink;
+import org.mcm.api.frame.FrameSource;
+import org.mcm.api.media.VideoFormat;
+import org.mcm.api.transport.TransportContext;
+import org.mcm.api.transport.TransportException;
+import org.mcm.api.transport.TransportSession;
+
+/**
+ * The ST 2110-22 receiver (see {@link JxsSessions}): reassembles the picture segment from RFC 9134 packets, skips the
+ * boxes and decodes into the app's buffers on decoder threads, frames handed to the app in order.
+ */
+final class JxsRxSession implements TransportSession {
+    private final TransportContext ctx;
+    private final VideoFormat format;
+    private final DatagramChannel channel;
+    // codec_threads decoders, one thread each, decode successive frames side by side (frames in parallel keep
+    // both cores busy where threads inside one frame would wait for each other); frames reach the app in order
+    private final VideoDecoder[] decoders;
+    private final int pt;
+    private final St2110Counters counters = new St2110Counters();
+    private final LongAdder decodeErrors = new LongAdder();
+    private final int codecThreads;
+    // picture segments: one filling, one per decoder, one spare for a decode that runs late now and then
+    private final BlockingQueue<ByteBuffer> freeSegments;
+    private final BlockingQueue<Unit> fullSegments;
+    private final Thread receiver;
+    private final Thread[] decoderThreads;
+    private final Object turn = new Object();
+    private long nextTurn; // the unit whose frame goes to the app next (guarded by turn)
+    private long frames; // frames given to the app (guarded by turn)
+
+    /** A complete picture segment and its place in arrival order. */
+    private record Unit(ByteBuffer seg, long n) {
+    }
+    private volatile boolean running = true;
+    private final FrameSource source;
+    private final DirectArena arena;
+    private final FrameSink sink;
+
+    JxsRxSession(ConnectionSpec spec, TransportContext ctx, Settings s, Codec codec) throws TransportException {
+        this.ctx = ctx;
+        this.format = (VideoFormat) spec.format();
+        JxsSessions.checkFormat(codec, format);
+        this.codecThreads = JxsSessions.codecThreads(spec);
+        this.decoders = new VideoDecoder[codecThreads];
+        try {
+            for (int i = 0; i < codecThreads; i++) {
+                decoders[i] = codec.decoder(format, Map.of("threads", "1"));
+            }
+        } catch (CodecException e) {
+            for (VideoDecoder d : decoders) {
+                if (d != null) {
+                    d.close();
+                }
+            }
+            throw new TransportException("st2110-22: " + e.getMessage(), e);
+        }
+        this.pt = spec.payloadType();
+        int capacity = Rfc9134.BOXES + (int) format.bufferSize();
+        int segments = codecThreads + 2;
+        freeSegments = new ArrayBlockingQueue<>(segments);
+        fullSegments = new ArrayBlockingQueue<>(segments);
+        this.arena = DirectArena.of("st2110-22 session " + ctx.sessionId(), s);
+        try { // a constructor that fails gives back what it took
+            for (int i = 0; i < segments; i++) {
+                freeSegments.add(arena.allocate(capacity).order(ByteOrder.BIG_ENDIAN));
+            }
+            this.channel = Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
+        } catch (TransportException | RuntimeException e) {
+            for (VideoDecoder d : decoders) {
+                d.close();
+            }
+            arena.close();
+            throw e;
+        }
+        this.source = ctx.frameSource() == null ? NoApp.SOURCE : ctx.frameSource();
+        this.sink = ctx.output() == null ? NoApp.SINK : ctx.output();
+        receiver = SessionThread.of("st2110-22-rx-" + ctx.sessionId(), ctx, () -> running, this::receive);
+        decoderThreads = new Thread[codecThreads];
+        for (int i = 0; i < codecThreads; i++) {
+            final VideoDecoder d = decoders[i];
+            decoderThreads[i] = SessionThread.of("st2110-22-decode-" + ctx.sessionId() + "-" + i, ctx, () -> running,
+                    () -> decode(d));
+        }
+        receiver.start();
+        for (Thread t : decoderThreads) {
+            t.start();
+        }
+    }
+
+    private void receive() {
+        ByteBuffer pkt = ByteBuffer.allocateDirect(65_536).order(ByteOrder.BIG_ENDIAN);
+        long units = 0;
+        ByteBuffer seg = null;
+        int segLen = 0;
+        long ts = -1;
+        int expect = 0;
+        boolean broken = false;
+        boolean frameSlice = false;
+        int lastSeq = -1;
+        try {
+            while (running) {
+                pkt.clear();
+                channel.receive(pkt);
+                int len = pkt.position();
+                counters.packets.increment();
+                counters.bytes.add(len);
+                int h = Rtp.headerLength(pkt, len);
+                if (h < 0 || len < h + Rfc9134.PAYLOAD_HEADER || Rtp.version(pkt, 0) != 2
+                        || (pt > 0 && Rtp.payloadType(pkt, 0) != pt)) {
+                    counters.badHeaders.increment();
+                    continue;
+                }
+                int ph = pkt.getInt(h);
+                if (!Rfc9134.t(ph) || Rfc9134.interlace(ph) != 0) {
+                    counters.badHeaders.increment(); // only progressive, sequential transmission is supported
+                    continue;
+                }
+                boolean slice = Rfc9134.k(ph);
+                int seq = Rtp.seq(pkt, 0);
+                if (lastSeq >= 0) {
+                    int gap = (seq - lastSeq - 1) & 0xFFFF;
+                    if (gap > 0 && gap < 0x8000) {
+                        counters.lost.add(gap);
+                    }
+                }
+                lastSeq = seq;
+                long pts = Rtp.timestamp(pkt, 0);
+                if (pts != ts) {
+                    if (seg != null) { // the previous frame never saw its last packet
+                        counters.framesIncomplete.increment();
+                        freeSegments.offer(seg);
+                    }
+                    seg = freeSegments.poll();
+                    if (seg == null) {
+                        counters.framesDropped.increment();
+                    }
+                    ts = pts;
+                    segLen = 0;
+                    expect = 0;
+                    broken = false;
+                    frameSlice = slice;
+                }
+                if (seg == null) {
+                    continue;
+                }
+                // codestream mode: SEP:P counts the packets of the frame; slice mode: P counts the packets of
+                // each packetization unit (slice) and restarts after its last one (L)
+                int idx = slice ? Rfc9134.p(ph) : Rfc9134.packetIndex(ph);
+                int n = len - h - Rfc9134.PAYLOAD_HEADER;
+                if (idx != expect || slice != frameSlice || segLen + n > seg.capacity()) {
+                    broken = true; // sequential mode: a gap, a mode change or an overrun spoils the frame
+                } else {
+                    seg.put(segLen, pkt, h + Rfc9134.PAYLOAD_HEADER, n);
+                    segLen += n;
+                }
+                expect = slice && Rfc9134.l(ph) ? 0 : idx + 1;
+                if (slice ? Rtp.marker(pkt, 0) : Rfc9134.l(ph) || Rtp.marker(pkt, 0)) {
+                    if (broken) {
+                        counters.framesIncomplete.increment();
+                        freeSegments.offer(seg);
+                    } else {
+                        seg.limit(segLen).position(0);
+                        fullSegments.offer(new Unit(seg, units++)); // room: every segment fits the queue
+                    }
+                    seg = null;
+                    ts = pts; // later packets of this timestamp are ignored until the next frame
+                }
+            }
+        } catch (ClosedChannelException e) {
+            // closed
+        } catch (IOException e) {
+            if (running) {
+                ctx.failed("ST 2110-22 receive failed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** One decoder's loop: the next complete segment into an app frame, handed over in arrival order. */
+    private void decode(VideoDecoder decoder) {
+        while (running) {
+            Unit u;
+            try {
+                u = fullSegments.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (u == null) {
+                continue;
+            }
+            ByteBuffer seg = u.seg();
+            Frame out = null;
+            try {
+                int start = Rfc9134.codestreamStart(seg, seg.limit());
+                if (start < 0) {
+                    counters.badHeaders.increment();
+                } else if ((out = source.acquire(0, TimeUnit.NANOSECONDS)) == null) {
+                    counters.noBuffer.increment();
+                } else {
+                    ByteBuffer cs = seg.duplicate();
+                    cs.position(start);
+                    try {
+                        ByteBuffer raw = out.data().duplicate();
+                        raw.clear();
+                        out.length(decoder.decode(cs, raw));
+                    } catch (CodecException e) {
+                        decodeErrors.increment();
+                        out.release();
+                        out = null;
+                    }
+                }
+            } catch (InterruptedException e) {
+                break;
+            } finally {
+                seg.clear();
+                freeSegments.offer(seg);
+                if (!deliverInTurn(u.n(), out) && out != null) {
+                    out.release();
+                }
+            }
+        }
+    }
+
+    /** Waits for unit n's turn, then hands its frame (or nothing) to the app; false if the session stopped. */
+    private boolean deliverInTurn(long n, Frame out) {
+        synchronized (turn) {
+            while (nextTurn != n) {
+                if (!running) {
+                    return false;
+                }
+                try {
+                    turn.wait(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            if (out != null) {
+                out.sequence(frames++);
+                counters.framesComplete.increment();
+                sink.accept(out);
+            }
+            nextTurn = n + 1;
+            turn.notifyAll();
+            return true;
+        }
+    }
+
+    @Override
+    public FrameSink input() {
+        return f -> {
+            f.release();
+            return false;
+        };
+    }
+
+    @Override
+    public Map<String, Long> stats() {
+        Map<String, Long> m = counters.snapshot();
+        m.put("decode_errors", decodeErrors.sum());
+        m.put("codec_threads", (long) codecThreads);
+        return m;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        Closing.quietly(channel);
+        for (Thread t : decoderThreads) {
+            t.interrupt();
+        }
+        Closing.join(receiver, 2000);
+        for (Thread t : decoderThreads) {
+            Closing.join(t, 5000);
+        }
+        for (VideoDecoder d : decoders) {
+            d.close();
+        }
+        boolean stopped = !receiver.isAlive();
+        for (Thread t : decoderThreads) {
+            stopped &= !t.isAlive();
+        }
+        if (stopped) {
+            arena.close();
+        } else {
+            arena.release(); // a thread may still hold a segment: the collector frees them
+        }
+    }
+}
