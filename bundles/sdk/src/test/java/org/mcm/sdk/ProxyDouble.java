@@ -99,23 +99,18 @@ final class ProxyDouble implements AutoCloseable {
         return McmClient.connect("127.0.0.1", port());
     }
 
-    Session awaitSession(long id) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < end) {
-            Session s = sessions.get(id);
-            if (s != null && s.iface != null) {
-                return s;
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("no session " + id);
+    Session awaitSession(long id) {
+        return org.awaitility.Awaitility.await("session " + id).atMost(java.time.Duration.ofSeconds(10))
+                .pollInterval(java.time.Duration.ofMillis(5)).until(() -> sessions.get(id), s -> s != null && s.iface != null);
     }
 
     /** Waits up to 5 s until at least n requests of the command arrived; returns how many did. */
-    int awaitRequests(int inst, int n) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (requestsOf(inst).size() < n && System.nanoTime() < end) {
-            Thread.sleep(5);
+    int awaitRequests(int inst, int n) {
+        try {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).pollInterval(java.time.Duration.ofMillis(5))
+                    .until(() -> requestsOf(inst).size() >= n);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // the caller compares the count
         }
         return requestsOf(inst).size();
     }

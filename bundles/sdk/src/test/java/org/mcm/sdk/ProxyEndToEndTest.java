@@ -347,10 +347,9 @@ class ProxyEndToEndTest {
             }
         });
         t.start();
-        // the reader is inside the blocking getBuffer (waiting for a frame) before the close, not merely started
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> java.util.Arrays.stream(t.getStackTrace())
-                .anyMatch(f -> f.getMethodName().equals("receive") && f.getClassName().endsWith("RxQueue")));
-        assertTrue(t.isAlive() && got.get() == null, "blocked, no frame, no error yet");
+        // the reader is inside the blocking getBuffer, waiting for a frame, before the close (not merely started)
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> blockedInReceive(t));
+        assertTrue(t.isAlive() && got.get() == null && blockedInReceive(t), "blocked, no frame, no error yet");
         rx.close();
         t.join(3000);
         assertFalse(t.isAlive());
@@ -361,6 +360,34 @@ class ProxyEndToEndTest {
         McmException e = assertThrows(McmException.class, () -> rx.getBuffer(Duration.ZERO));
         assertEquals(ErrorCode.CONNECTION_CLOSED, e.errorCode());
         rx.close(); // idempotent
+    }
+
+    /**
+     * The thread waits inside the SDK's blocking receive: the memif receive queue is on its stack and above it the
+     * thread is either parked (WAITING/TIMED_WAITING) or in the native poll on the queue's eventfd (RUNNABLE in native
+     * code, where a blocked syscall shows).
+     */
+    static boolean blockedInReceive(Thread t) {
+        Thread.State st = t.getState();
+        StackTraceElement[] stack = t.getStackTrace();
+        int receive = -1;
+        for (int i = 0; i < stack.length && receive < 0; i++) {
+            if (stack[i].getMethodName().equals("receive") && stack[i].getClassName().endsWith("RxQueue")) {
+                receive = i;
+            }
+        }
+        if (receive < 0) {
+            return false;
+        }
+        if (st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING) {
+            return true;
+        }
+        for (int i = 0; i < receive; i++) {
+            if (stack[i].getMethodName().startsWith("mcm_poll_in")) {
+                return st == Thread.State.RUNNABLE;
+            }
+        }
+        return false;
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
+import org.mcm.api.testing.TestApp;
 
 /**
  * The RTP/H.264 depacketizer on crafted packets: upstream 24.09's buffer layout, the superset it parses, and every

@@ -17,6 +17,7 @@ import org.mcm.api.connection.Direction;
 import org.mcm.api.connection.Endpoint;
 import org.mcm.api.media.BlobFormat;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.TestApp;
 
 /**
  * Cameras pushing RTP/H.264 (upstream payload type 5) played by GStreamer's rtph264pay and FFmpeg's RTP muxer into

@@ -20,6 +20,7 @@ import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.connection.Direction;
 import org.mcm.api.media.BlobFormat;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.TestApp;
 
 /**
  * Hostile RTSP peers and garbage SDP: each gets a clear error and a counter, the session lives on (the client

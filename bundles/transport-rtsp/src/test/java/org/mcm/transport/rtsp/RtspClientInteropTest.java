@@ -19,6 +19,7 @@ import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.connection.Direction;
 import org.mcm.api.media.BlobFormat;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.TestApp;
 
 /**
  * The RTSP client against a GStreamer RTSP server (libgstrtspserver through python3-gi, the script in the test

@@ -11,6 +11,7 @@ import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.connection.Direction;
 import org.mcm.api.media.BlobFormat;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.TestApp;
 
 /** What the RTSP client says, seen by a scripted server: keep-alive within the session timeout, TEARDOWN on close. */
 class RtspClientProtocolTest {

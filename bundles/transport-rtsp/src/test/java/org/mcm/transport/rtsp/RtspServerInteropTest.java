@@ -23,6 +23,7 @@ import org.mcm.api.frame.FrameSource;
 import org.mcm.api.media.BlobFormat;
 import org.mcm.api.transport.TransportContext;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.TestApp;
 
 /**
  * The issue's chain: a camera (GStreamer, RTP push) into an RX session, the app's access units put into a TX

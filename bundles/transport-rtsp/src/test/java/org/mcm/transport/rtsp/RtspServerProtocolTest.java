@@ -19,6 +19,7 @@ import java.util.Base64;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.mcm.api.testing.TestApp;
 
 /**
  * Our RTSP server seen by a client written here from RFC 2326 / RFC 3550 / RFC 6184: the SDP's parameter sets, a

@@ -30,6 +30,7 @@ import org.mcm.api.media.PixelFormat;
 import org.mcm.api.media.Rational;
 import org.mcm.api.media.VideoFormat;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.TestApp;
 
 /**
  * Interoperability with GStreamer's RFC 4175 and L24 payloaders on loopback, bit-exact both ways. Skipped only
@@ -112,7 +113,7 @@ class GStreamerInteropTest {
         VideoFormat vf = new VideoFormat(w, h, Rational.of(30, 1), pf);
         ConnectionSpec spec = ConnectionSpec.builder(Direction.RX, "st2110-20", vf).local(new Endpoint("127.0.0.1", port))
                 .payloadType(96).build();
-        TestSupport.App app = new TestSupport.App(frames + 2, size); // the test reads the frames after GStreamer ends
+        TestApp app = new TestApp(frames + 2, size); // the test reads the frames after GStreamer ends
         St2110Transports.Video t = new St2110Transports.Video();
         t.activate(TestSupport.settings("wide"));
         TransportSession rx = t.open(spec, app);
@@ -207,7 +208,7 @@ class GStreamerInteropTest {
         try {
             // GStreamer (planar -> UYVP -> RTP) -> our receiver delivering planar
             int port = freeUdpPort();
-            TestSupport.App app = new TestSupport.App(frames + 2, size);
+            TestApp app = new TestApp(frames + 2, size);
             TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-20", vf)
                     .local(new Endpoint("127.0.0.1", port)).payloadType(96).build(), app);
             run(tmp.resolve("ptx.log"), "videotestsrc", "pattern=smpte", "num-buffers=" + frames, "!", planar, "!", "videoconvert", "dither=none", "!",
@@ -269,7 +270,7 @@ class GStreamerInteropTest {
         int port = freeUdpPort();
         St2110Transports.Audio t = new St2110Transports.Audio();
         t.activate(TestSupport.settings("wide"));
-        TestSupport.App app = new TestSupport.App(256, packet);
+        TestApp app = new TestApp(256, packet);
         TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-30", af)
                 .local(new Endpoint("127.0.0.1", port)).payloadType(97).build(), app);
         run(tmp.resolve("atx.log"), "audiotestsrc", "num-buffers=" + buffers, "samplesperbuffer=" + af.samplesPerPacket(), "!", raw,

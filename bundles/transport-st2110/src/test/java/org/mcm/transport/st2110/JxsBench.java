@@ -26,6 +26,7 @@ import org.mcm.api.media.PixelFormat;
 import org.mcm.api.media.Rational;
 import org.mcm.api.media.VideoFormat;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.TestApp;
 import org.mcm.codec.jpegxs.JpegXsCodec;
 
 /**
@@ -220,7 +221,7 @@ public final class JxsBench {
 
     static String receiver(List<byte[][]> recorded, int frames, int threads) throws Exception {
         St2110Transports.Jxs t = transport();
-        TestSupport.App app = new TestSupport.App(8, (int) FMT.bufferSize());
+        TestApp app = new TestApp(8, (int) FMT.bufferSize());
         int port = St2110Bench.freeUdpPort();
         TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-22", FMT)
                 .local(new Endpoint("127.0.0.1", port)).payloadType(114)

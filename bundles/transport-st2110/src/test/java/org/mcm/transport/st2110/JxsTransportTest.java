@@ -29,6 +29,7 @@ import org.mcm.api.media.Rational;
 import org.mcm.api.media.VideoFormat;
 import org.mcm.api.transport.TransportException;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.TestApp;
 import org.mcm.codec.jpegxs.JpegXsCodec;
 
 class JxsTransportTest {
@@ -144,7 +145,7 @@ class JxsTransportTest {
     void senderToReceiverDeliversWhatTheCodecDecodes(int packetmode) throws Exception {
         int port = GStreamerInteropTest.freeUdpPort();
         St2110Transports.Jxs t = transport();
-        TestSupport.App app = new TestSupport.App(8, (int) FMT.bufferSize());
+        TestApp app = new TestApp(8, (int) FMT.bufferSize());
         // the receiver as an SDP of this packetization mode configures it
         String sdp = Sdp.jxs(1, "127.0.0.1", "127.0.0.1", port, 114, FMT, 3, packetmode == 1);
         ConnectionSpec rxSpec = SdpParser.parse(sdp, "st2110-22").orElseThrow();

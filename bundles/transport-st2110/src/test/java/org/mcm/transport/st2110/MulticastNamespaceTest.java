@@ -26,6 +26,7 @@ import org.mcm.api.media.PixelFormat;
 import org.mcm.api.media.Rational;
 import org.mcm.api.media.VideoFormat;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.TestApp;
 
 /**
  * ST 2110-20 multicast across a network namespace the test creates: a veth pair joins this (root) namespace and
@@ -148,7 +149,7 @@ class MulticastNamespaceTest {
         byte[] all = Files.readAllBytes(ref);
         St2110Transports.Video t = new St2110Transports.Video();
         t.activate(TestSupport.settings("wide", IP_A));
-        TestSupport.App app = new TestSupport.App(frames + 2, size);
+        TestApp app = new TestApp(frames + 2, size);
         try {
             TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-20", new VideoFormat(w, h, Rational.of(30, 1), pf))
                     .local(new Endpoint("", port)).remote(new Endpoint(group, 0)).payloadType(96).build(), app);
@@ -229,7 +230,7 @@ class MulticastNamespaceTest {
         }
         St2110Transports.Anc t = new St2110Transports.Anc();
         t.activate(TestSupport.settings("wide", IP_A));
-        TestSupport.App app = new TestSupport.App(packets + 2, 1460);
+        TestApp app = new TestApp(packets + 2, 1460);
         try {
             TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-40", new org.mcm.api.media.BlobFormat(1460))
                     .local(new Endpoint("", port)).remote(new Endpoint(group, 0)).build(), app);

@@ -26,6 +26,7 @@ import org.mcm.api.media.PixelFormat;
 import org.mcm.api.media.Rational;
 import org.mcm.api.media.VideoFormat;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.TestApp;
 
 /**
  * The fast-path receiver with and without UDP receive offload (GRO): our GSO sender's batches arrive coalesced and
@@ -50,7 +51,7 @@ class ReceiveOffloadTest {
         St2110Transports.Video t = new St2110Transports.Video();
         t.activate(TestSupport.settings("none", "127.0.0.1", "auto", offload));
         try {
-            TestSupport.App app = new TestSupport.App(8, size);
+            TestApp app = new TestApp(8, size);
             TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-20", vf)
                     .local(new Endpoint("127.0.0.1", port)).build(), app);
             TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-20", vf)
@@ -89,7 +90,7 @@ class ReceiveOffloadTest {
         St2110Transports.Video t = new St2110Transports.Video();
         t.activate(TestSupport.settings("none", "127.0.0.1", "auto", true));
         try (DatagramChannel junk = DatagramChannel.open()) {
-            TestSupport.App app = new TestSupport.App(8, size);
+            TestApp app = new TestApp(8, size);
             TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-20", vf)
                     .local(new Endpoint("127.0.0.1", port)).build(), app);
             TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-20", vf)

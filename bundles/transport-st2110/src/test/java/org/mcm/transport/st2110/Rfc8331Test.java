@@ -28,6 +28,7 @@ import org.mcm.api.media.Rational;
 import org.mcm.api.media.VideoFormat;
 import org.mcm.api.transport.TransportException;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.TestApp;
 
 /**
  * ST 2110-40 / RFC 8331. No Debian peer speaks it, so the reference here is an independent packer written in this
@@ -323,7 +324,7 @@ class Rfc8331Test {
         }
     }
 
-    static Frame take(TestSupport.App app) throws InterruptedException {
+    static Frame take(TestApp app) throws InterruptedException {
         Frame f = app.received.poll(3, TimeUnit.SECONDS);
         assertNotNull(f, "a buffer arrives");
         return f;
@@ -340,7 +341,7 @@ class Rfc8331Test {
     void upstreamBuffersOverLoopback() throws Exception {
         St2110Transports.Anc t = transport("wide");
         int port = freePort();
-        TestSupport.App app = new TestSupport.App(8, AncSessions.RX_BUFFER);
+        TestApp app = new TestApp(8, AncSessions.RX_BUFFER);
         TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-40", new BlobFormat(1460))
                 .local(new Endpoint("", port)).build(), app);
         TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-40", new BlobFormat(255))
@@ -393,7 +394,7 @@ class Rfc8331Test {
     void structuredPacketsOverLoopbackWithCaptionsAndFields() throws Exception {
         St2110Transports.Anc t = transport("none");
         int port = freePort();
-        TestSupport.App app = new TestSupport.App(16, 4096);
+        TestApp app = new TestApp(16, 4096);
         TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-40", new BlobFormat(4096))
                 .local(new Endpoint("", port)).option("anc", "packets").build(), app);
         TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-40", new BlobFormat(8192))
@@ -465,7 +466,7 @@ class Rfc8331Test {
     void receiverCountsAndDropsBadPacketsAndKeepsTheGoodOnes() throws Exception {
         St2110Transports.Anc t = transport("wide");
         int port = freePort();
-        TestSupport.App raw = new TestSupport.App(8, 1460);
+        TestApp raw = new TestApp(8, 1460);
         TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-40", new BlobFormat(1460))
                 .local(new Endpoint("", port)).build(), raw);
         try (DatagramChannel peer = DatagramChannel.open()) {
@@ -493,7 +494,7 @@ class Rfc8331Test {
             assertNull(raw.failure);
 
             // a datagram larger than the app's buffers is counted, not cut
-            TestSupport.App small = new TestSupport.App(4, 64);
+            TestApp small = new TestApp(4, 64);
             int port2 = freePort();
             TransportSession rx2 = t.open(ConnectionSpec.builder(Direction.RX, "st2110-40", new BlobFormat(64))
                     .local(new Endpoint("", port2)).build(), small);

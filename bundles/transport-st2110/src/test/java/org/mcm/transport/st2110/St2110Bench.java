@@ -21,6 +21,7 @@ import org.mcm.api.media.PixelFormat;
 import org.mcm.api.media.Rational;
 import org.mcm.api.media.VideoFormat;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.TestApp;
 
 /**
  * ST 2110-20 1080p60 10-bit benchmark, side by side with GStreamer on loopback. Prints a Markdown table.
@@ -60,7 +61,7 @@ public final class St2110Bench {
         int port = freeUdpPort();
         St2110Transports.Video t = new St2110Transports.Video();
         t.activate(TestSupport.settings(paced ? "wide" : "none", "127.0.0.1", "auto", offload));
-        TestSupport.App app = new TestSupport.App(16, size);
+        TestApp app = new TestApp(16, size);
         TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-20", vf).local(new Endpoint("127.0.0.1", port)).build(), app);
         TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-20", vf).remote(new Endpoint("127.0.0.1", port)).build(),
                 TestSupport.txContext());

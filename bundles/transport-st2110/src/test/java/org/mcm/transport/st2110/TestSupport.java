@@ -2,10 +2,6 @@ package org.mcm.transport.st2110;
 
 import java.lang.annotation.Annotation;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import org.mcm.api.frame.Frame;
 import org.mcm.api.frame.FrameSink;
@@ -13,7 +9,7 @@ import org.mcm.api.frame.FrameSource;
 import org.mcm.api.frame.HeapFrame;
 import org.mcm.api.transport.TransportContext;
 
-/** Settings, frame pools and an app-side context for running the transports outside OSGi. */
+/** Settings, frames and a sender-side context for running the transports outside OSGi. */
 final class TestSupport {
 
     private TestSupport() {
@@ -111,67 +107,7 @@ final class TestSupport {
                 });
     }
 
-    /** The receiving app: a pool of direct buffers and a queue of delivered frames. */
-    static final class App implements TransportContext {
-        final BlockingQueue<Frame> free;
-        final BlockingQueue<Frame> received = new LinkedBlockingQueue<>();
-        final int capacity;
-        volatile String failure;
 
-        App(int frames, int capacity) {
-            this.capacity = capacity;
-            free = new ArrayBlockingQueue<>(frames);
-            for (int i = 0; i < frames; i++) {
-                free.add(new HeapFrame(ByteBuffer.allocateDirect(capacity), f -> free.add(rewrap(f))));
-            }
-        }
-
-        private HeapFrame rewrap(HeapFrame f) {
-            return new HeapFrame(f.data(), g -> free.add(rewrap(g)));
-        }
-
-        @Override
-        public long sessionId() {
-            return 1;
-        }
-
-        @Override
-        public FrameSource frameSource() {
-            return new FrameSource() {
-                @Override
-                public Frame acquire(long timeout, TimeUnit unit) throws InterruptedException {
-                    return free.poll(timeout, unit);
-                }
-
-                @Override
-                public int frameCapacity() {
-                    return capacity;
-                }
-            };
-        }
-
-        @Override
-        public FrameSink output() {
-            return received::add;
-        }
-
-        @Override
-        public void failed(String reason) {
-            failure = reason;
-        }
-
-        /** Takes the next frame's bytes and gives the buffer back. */
-        byte[] take(long timeoutMs) throws InterruptedException {
-            Frame f = received.poll(timeoutMs, TimeUnit.MILLISECONDS);
-            if (f == null) {
-                return null;
-            }
-            byte[] b = new byte[f.length()];
-            f.data().get(0, b);
-            f.release();
-            return b;
-        }
-    }
 
     /** A sender-side context (no app attached on the receive side). */
     static TransportContext txContext() {

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mcm.api.session.SessionManager;
 import org.mcm.control.internal.sessions.ProxyCounters;
+import org.mcm.control.internal.testing.Fakes;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
@@ -70,13 +71,7 @@ class GrpcAuthTest {
     }
 
     static GrpcServerComponent.Config config(Map<String, Object> values) {
-        return (GrpcServerComponent.Config) Proxy.newProxyInstance(GrpcServerComponent.Config.class.getClassLoader(),
-                new Class<?>[] {GrpcServerComponent.Config.class}, (p, m, args) -> {
-                    if (m.getName().equals("annotationType")) {
-                        return GrpcServerComponent.Config.class;
-                    }
-                    return values.containsKey(m.getName()) ? values.get(m.getName()) : m.getDefaultValue();
-                });
+        return Fakes.config(GrpcServerComponent.Config.class, values);
     }
 
     int start(Map<String, Object> settings) {

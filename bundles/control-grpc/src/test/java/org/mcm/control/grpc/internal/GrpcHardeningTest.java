@@ -7,26 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.connection.Direction;
-import org.mcm.api.frame.FrameSink;
 import org.mcm.api.media.BlobFormat;
 import org.mcm.api.session.SessionState;
 import org.mcm.api.transport.Transport;
-import org.mcm.api.transport.TransportContext;
-import org.mcm.api.transport.TransportSession;
 import org.mcm.control.internal.sessions.ProxyCounters;
 import org.mcm.control.internal.sessions.SessionManagerImpl;
+import org.mcm.control.internal.testing.Fakes;
 
 import controller.ConfigureGrpc;
 import controller.StopControlRequest;
@@ -49,44 +44,7 @@ class GrpcHardeningTest {
     GrpcServerComponent server;
     ManagedChannel channel;
 
-    final Transport transport = new Transport() {
-        @Override
-        public String protocol() {
-            return "fake";
-        }
-
-        @Override
-        public String description() {
-            return "fake";
-        }
-
-        @Override
-        public Set<Direction> directions() {
-            return EnumSet.allOf(Direction.class);
-        }
-
-        @Override
-        public TransportSession open(ConnectionSpec spec, TransportContext ctx) {
-            return new TransportSession() {
-                @Override
-                public FrameSink input() {
-                    return f -> {
-                        f.release();
-                        return true;
-                    };
-                }
-
-                @Override
-                public Map<String, Long> stats() {
-                    return Map.of();
-                }
-
-                @Override
-                public void close() {
-                }
-            };
-        }
-    };
+    final Transport transport = Fakes.transport("fake", "fake");
 
     @AfterEach
     void stop() {
@@ -99,9 +57,7 @@ class GrpcHardeningTest {
     }
 
     ManagedChannel start(Map<String, Object> settings) {
-        mgr.activate((SessionManagerImpl.Config) Proxy.newProxyInstance(SessionManagerImpl.Config.class.getClassLoader(),
-                new Class<?>[] {SessionManagerImpl.Config.class},
-                (p, m, args) -> m.getName().equals("annotationType") ? SessionManagerImpl.Config.class : m.getDefaultValue()), Map.of());
+        mgr.activate(Fakes.config(SessionManagerImpl.Config.class, Map.of()), Map.of());
         mgr.bindTransport(transport, null);
         Map<String, Object> v = new HashMap<>(settings);
         v.put("port", 0);

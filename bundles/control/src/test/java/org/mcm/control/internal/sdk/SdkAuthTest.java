@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -23,23 +21,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mcm.api.app.AppLink;
 import org.mcm.api.app.AppLinkRequest;
-import org.mcm.api.app.AppLinkService;
 import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.frame.FrameSink;
-import org.mcm.api.frame.FrameSource;
 import org.mcm.api.session.SessionInfo;
 import org.mcm.api.session.SessionManager;
 import org.mcm.api.session.SessionState;
 import org.mcm.api.session.TransportInfo;
 import org.mcm.control.internal.auth.TokenSet;
 import org.mcm.control.internal.sessions.ProxyCounters;
+import org.mcm.control.internal.testing.Fakes;
 
 /**
  * The SDK port's authentication against a real {@link SdkServer} on loopback, with a fake session manager and a
@@ -66,19 +61,7 @@ class SdkAuthTest {
 
     /** An implementation of the Config annotation: the given values, else the declared defaults. */
     static SdkServer.Config config(Map<String, Object> values) {
-        return (SdkServer.Config) Proxy.newProxyInstance(SdkServer.Config.class.getClassLoader(),
-                new Class<?>[] {SdkServer.Config.class}, (p, m, args) -> {
-                    if (m.getName().equals("annotationType")) {
-                        return SdkServer.Config.class;
-                    }
-                    if (values.containsKey(m.getName())) {
-                        return values.get(m.getName());
-                    }
-                    if (m.getDefaultValue() != null) {
-                        return m.getDefaultValue();
-                    }
-                    throw new UnsupportedOperationException(m.getName());
-                });
+        return Fakes.config(SdkServer.Config.class, values);
     }
 
     int start(Map<String, Object> settings) {
@@ -91,7 +74,7 @@ class SdkAuthTest {
         server.sessions = new FakeSessions();
         server.counters = counters;
         server.registry = new AppLinkRegistry();
-        server.bindAppLinks(new FakeLinks());
+        server.bindAppLinks(Fakes.appLinks("fake", opened::add, (r, reason) -> { }));
         server.activate(config(v));
         assertTrue(server.localPort() > 0);
         return server.localPort();
@@ -371,57 +354,5 @@ class SdkAuthTest {
         }
     }
 
-    final class FakeLinks implements AppLinkService {
-        @Override
-        public AppLink open(AppLinkRequest request) {
-            opened.add(request);
-            return new AppLink() {
-                @Override
-                public AppLinkRequest request() {
-                    return request;
-                }
 
-                @Override
-                public boolean isConnected() {
-                    return false;
-                }
-
-                @Override
-                public FrameSource source() {
-                    return null;
-                }
-
-                @Override
-                public FrameSink sink() {
-                    return null;
-                }
-
-                @Override
-                public void start(FrameSink target) {
-                }
-
-                @Override
-                public void onDetach(Consumer<String> listener) {
-                }
-
-                @Override
-                public Map<String, Long> stats() {
-                    return Map.of();
-                }
-
-                @Override
-                public void close() {
-                }
-
-                @Override
-                public void close(String reason) {
-                }
-            };
-        }
-
-        @Override
-        public String kind() {
-            return "fake";
-        }
-    }
 }

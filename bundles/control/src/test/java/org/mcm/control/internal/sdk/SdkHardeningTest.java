@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -12,30 +11,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mcm.api.app.AppLink;
-import org.mcm.api.app.AppLinkRequest;
-import org.mcm.api.app.AppLinkService;
-import org.mcm.api.connection.ConnectionSpec;
-import org.mcm.api.connection.Direction;
-import org.mcm.api.frame.FrameSink;
-import org.mcm.api.frame.FrameSource;
 import org.mcm.api.session.SessionState;
 import org.mcm.api.transport.Transport;
-import org.mcm.api.transport.TransportContext;
-import org.mcm.api.transport.TransportSession;
 import org.mcm.control.internal.sessions.ProxyCounters;
 import org.mcm.control.internal.sessions.SessionManagerImpl;
+import org.mcm.control.internal.testing.Fakes;
 
 import static org.awaitility.Awaitility.await;
 
@@ -56,44 +44,7 @@ class SdkHardeningTest {
     final List<Socket> sockets = new ArrayList<>();
     SdkServer server;
 
-    final Transport transport = new Transport() {
-        @Override
-        public String protocol() {
-            return "st2110-20";
-        }
-
-        @Override
-        public String description() {
-            return "fake";
-        }
-
-        @Override
-        public Set<Direction> directions() {
-            return EnumSet.allOf(Direction.class);
-        }
-
-        @Override
-        public TransportSession open(ConnectionSpec spec, TransportContext ctx) {
-            return new TransportSession() {
-                @Override
-                public FrameSink input() {
-                    return f -> {
-                        f.release();
-                        return true;
-                    };
-                }
-
-                @Override
-                public Map<String, Long> stats() {
-                    return Map.of();
-                }
-
-                @Override
-                public void close() {
-                }
-            };
-        }
-    };
+    final Transport transport = Fakes.transport("st2110-20", "fake");
 
     @AfterEach
     void stop() throws IOException {
@@ -106,10 +57,7 @@ class SdkHardeningTest {
     }
 
     int start(Map<String, Object> sdk, Map<String, Object> sessions) {
-        mgr.activate((SessionManagerImpl.Config) Proxy.newProxyInstance(SessionManagerImpl.Config.class.getClassLoader(),
-                new Class<?>[] {SessionManagerImpl.Config.class}, (p, m, args) -> m.getName().equals("annotationType")
-                        ? SessionManagerImpl.Config.class
-                        : sessions.containsKey(m.getName()) ? sessions.get(m.getName()) : m.getDefaultValue()), Map.of());
+        mgr.activate(Fakes.config(SessionManagerImpl.Config.class, sessions), Map.of());
         mgr.bindTransport(transport, null);
         mgr.bindListener(registry);
         Map<String, Object> v = new HashMap<>(sdk);
@@ -121,7 +69,7 @@ class SdkHardeningTest {
         server.sessions = mgr;
         server.counters = counters;
         server.registry = registry;
-        server.bindAppLinks(new RecordingLinks());
+        server.bindAppLinks(Fakes.appLinks("fake", r -> { }, (r, reason) -> closedWith.putIfAbsent(r.interfaceName(), reason)));
         server.activate(SdkAuthTest.config(v));
         return server.localPort();
     }
@@ -271,60 +219,7 @@ class SdkHardeningTest {
         assertTrue(r.startsWith("FAILED: é") && r.endsWith("..."), r);
     }
 
-    final class RecordingLinks implements AppLinkService {
-        @Override
-        public AppLink open(AppLinkRequest request) {
-            return new AppLink() {
-                @Override
-                public AppLinkRequest request() {
-                    return request;
-                }
 
-                @Override
-                public boolean isConnected() {
-                    return false;
-                }
-
-                @Override
-                public FrameSource source() {
-                    return null;
-                }
-
-                @Override
-                public FrameSink sink() {
-                    return null;
-                }
-
-                @Override
-                public void start(FrameSink target) {
-                }
-
-                @Override
-                public void onDetach(Consumer<String> listener) {
-                }
-
-                @Override
-                public Map<String, Long> stats() {
-                    return Map.of();
-                }
-
-                @Override
-                public void close() {
-                    close("closed");
-                }
-
-                @Override
-                public void close(String reason) {
-                    closedWith.putIfAbsent(request.interfaceName(), reason);
-                }
-            };
-        }
-
-        @Override
-        public String kind() {
-            return "fake";
-        }
-    }
 
     // ---- defect 6 ----------------------------------------------------------------------------------------------
 

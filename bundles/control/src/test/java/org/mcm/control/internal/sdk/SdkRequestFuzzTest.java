@@ -4,33 +4,21 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Timeout;
-import org.mcm.api.app.AppLink;
-import org.mcm.api.app.AppLinkRequest;
 import org.mcm.api.app.AppLinkService;
-import org.mcm.api.connection.ConnectionSpec;
-import org.mcm.api.connection.Direction;
-import org.mcm.api.frame.FrameSink;
-import org.mcm.api.frame.FrameSource;
 import org.mcm.api.session.SessionInfo;
-import org.mcm.api.transport.Transport;
-import org.mcm.api.transport.TransportContext;
-import org.mcm.api.transport.TransportSession;
 import org.mcm.control.internal.sessions.ProxyCounters;
 import org.mcm.control.internal.sessions.SessionManagerImpl;
+import org.mcm.control.internal.testing.Fakes;
 import org.mcm.control.internal.util.LogLimiter;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -62,11 +50,9 @@ class SdkRequestFuzzTest {
     }
 
     static {
-        SESSIONS.activate((SessionManagerImpl.Config) Proxy.newProxyInstance(SessionManagerImpl.Config.class.getClassLoader(),
-                new Class<?>[] {SessionManagerImpl.Config.class}, (p, m, args) -> m.getName().equals("annotationType")
-                        ? SessionManagerImpl.Config.class : m.getName().equals("keepEnded") ? 4 : m.getDefaultValue()), java.util.Map.of());
+        SESSIONS.activate(Fakes.config(SessionManagerImpl.Config.class, Map.of("keepEnded", 4)), Map.of());
         for (String protocol : new String[] {"local", "st2110-20", "st2110-22", "st2110-30"}) {
-            SESSIONS.bindTransport(transport(protocol), null);
+            SESSIONS.bindTransport(Fakes.transport(protocol, "fuzz"), null);
         }
         SESSIONS.bindListener(REGISTRY);
         Map<String, Object> v = new HashMap<>();
@@ -148,105 +134,8 @@ class SdkRequestFuzzTest {
         }
     }
 
-    static Transport transport(String protocol) {
-        return new Transport() {
-            @Override
-            public String protocol() {
-                return protocol;
-            }
 
-            @Override
-            public String description() {
-                return "fuzz";
-            }
 
-            @Override
-            public Set<Direction> directions() {
-                return EnumSet.allOf(Direction.class);
-            }
-
-            @Override
-            public TransportSession open(ConnectionSpec spec, TransportContext ctx) {
-                return new TransportSession() {
-                    @Override
-                    public FrameSink input() {
-                        return f -> {
-                            f.release();
-                            return true;
-                        };
-                    }
-
-                    @Override
-                    public Map<String, Long> stats() {
-                        return Map.of();
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
-    }
-
-    static final AppLinkService LINKS = new AppLinkService() {
-        @Override
-        public AppLink open(AppLinkRequest request) {
-            OPENED.incrementAndGet();
-            return new AppLink() {
-                boolean closed;
-
-                @Override
-                public AppLinkRequest request() {
-                    return request;
-                }
-
-                @Override
-                public boolean isConnected() {
-                    return false;
-                }
-
-                @Override
-                public FrameSource source() {
-                    return null;
-                }
-
-                @Override
-                public FrameSink sink() {
-                    return null;
-                }
-
-                @Override
-                public void start(FrameSink target) {
-                }
-
-                @Override
-                public void onDetach(Consumer<String> listener) {
-                }
-
-                @Override
-                public Map<String, Long> stats() {
-                    return Map.of();
-                }
-
-                @Override
-                public void close() {
-                    close("closed");
-                }
-
-                @Override
-                public synchronized void close(String reason) {
-                    if (!closed) {
-                        closed = true;
-                        CLOSED.incrementAndGet();
-                    }
-                }
-            };
-        }
-
-        @Override
-        public String kind() {
-            return "fuzz";
-        }
-    };
+    static final AppLinkService LINKS = Fakes.appLinks("fuzz", r -> OPENED.incrementAndGet(),
+            (r, reason) -> CLOSED.incrementAndGet());
 }

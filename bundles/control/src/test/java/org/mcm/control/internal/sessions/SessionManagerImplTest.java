@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.annotation.Annotation;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -31,6 +30,7 @@ import org.mcm.api.transport.Transport;
 import org.mcm.api.transport.TransportContext;
 import org.mcm.api.transport.TransportException;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.control.internal.testing.Fakes;
 
 class SessionManagerImplTest {
 
@@ -122,10 +122,7 @@ class SessionManagerImplTest {
 
     /** The given values, else the declared defaults. */
     public static SessionManagerImpl.Config config(Map<String, Object> values) {
-        return (SessionManagerImpl.Config) java.lang.reflect.Proxy.newProxyInstance(
-                SessionManagerImpl.Config.class.getClassLoader(), new Class<?>[] {SessionManagerImpl.Config.class},
-                (p, m, args) -> m.getName().equals("annotationType") ? SessionManagerImpl.Config.class
-                        : values.containsKey(m.getName()) ? values.get(m.getName()) : m.getDefaultValue());
+        return Fakes.config(SessionManagerImpl.Config.class, values);
     }
 
     @BeforeEach

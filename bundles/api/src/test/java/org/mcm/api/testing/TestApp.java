@@ -1,4 +1,4 @@
-package org.mcm.transport.rtsp;
+package org.mcm.api.testing;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -14,15 +14,20 @@ import org.mcm.api.frame.FrameSource;
 import org.mcm.api.frame.HeapFrame;
 import org.mcm.api.transport.TransportContext;
 
-/** The receiving app outside OSGi: a pool of direct buffers and a queue of delivered frames. */
-final class TestApp implements TransportContext {
-    final BlockingQueue<Frame> free;
-    final BlockingQueue<Frame> received = new LinkedBlockingQueue<>();
-    final int capacity;
-    final int frames;
-    volatile String failure;
+/**
+ * The receiving app of a transport run outside OSGi, for the transports' tests (shared as {@code mcm-api:tests}): a
+ * pool of {@code frames} direct buffers of {@code capacity} bytes the transport acquires, and a queue of the frames it
+ * delivered; a buffer taken from the queue goes back to the pool when released.
+ */
+public final class TestApp implements TransportContext {
+    public final BlockingQueue<Frame> free;
+    public final BlockingQueue<Frame> received = new LinkedBlockingQueue<>();
+    public final int capacity;
+    public final int frames;
+    /** The reason of the transport's {@link #failed}, if it gave one. */
+    public volatile String failure;
 
-    TestApp(int frames, int capacity) {
+    public TestApp(int frames, int capacity) {
         this.capacity = capacity;
         this.frames = frames;
         free = new ArrayBlockingQueue<>(frames);
@@ -65,8 +70,8 @@ final class TestApp implements TransportContext {
         failure = reason;
     }
 
-    /** Takes the next frame's bytes (the whole buffer: 14-byte header + access unit) and gives the buffer back. */
-    byte[] take(long timeoutMs) throws InterruptedException {
+    /** Takes the next delivered frame's bytes (its length) and gives the buffer back; null after the timeout. */
+    public byte[] take(long timeoutMs) throws InterruptedException {
         Frame f = received.poll(timeoutMs, TimeUnit.MILLISECONDS);
         if (f == null) {
             return null;
@@ -78,7 +83,7 @@ final class TestApp implements TransportContext {
     }
 
     /** Everything delivered so far. */
-    List<byte[]> drain() throws InterruptedException {
+    public List<byte[]> drain() throws InterruptedException {
         List<byte[]> l = new ArrayList<>();
         byte[] b;
         while ((b = take(0)) != null) {
