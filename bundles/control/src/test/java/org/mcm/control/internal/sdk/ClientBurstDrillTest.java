@@ -130,7 +130,7 @@ class ClientBurstDrillTest {
         server.sessions = mgr;
         server.counters = counters;
         server.registry = registry;
-        server.appLinks = Fakes.appLinks("fake", r -> linksOpened.incrementAndGet(), (r, reason) -> linksClosed.incrementAndGet());
+        server.bindAppLinks(Fakes.appLinks("fake", r -> linksOpened.incrementAndGet(), (r, reason) -> linksClosed.incrementAndGet()));
         server.activate(SdkAuthTest.config(v));
         int port = server.localPort();
 
