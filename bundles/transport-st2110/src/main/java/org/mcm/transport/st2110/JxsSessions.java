@@ -419,6 +419,105 @@ final class JxsSessions {
         }
     }
 
+    /**
+     * Reassembles RFC 9134 packets into picture segments: a segment taken from {@code free} fills with the payloads
+     * of one timestamp's packets in order and goes to {@code full} when its last packet (L, or the RTP marker in
+     * slice mode) arrives complete; a gap, a mode change or an overrun spoils the frame (counted, the segment goes
+     * back to {@code free}). Checks every header field before a byte is copied.
+     */
+    static final class Reassembly {
+        private final int pt;
+        private final St2110Counters counters;
+        private final BlockingQueue<ByteBuffer> freeSegments;
+        private final BlockingQueue<Unit> fullSegments;
+        private long units;
+        private ByteBuffer seg;
+        private int segLen;
+        private long ts = -1;
+        private int expect;
+        private boolean broken;
+        private boolean frameSlice;
+        private int lastSeq = -1;
+
+        Reassembly(int pt, St2110Counters counters, BlockingQueue<ByteBuffer> freeSegments, BlockingQueue<Unit> fullSegments) {
+            this.pt = pt;
+            this.counters = counters;
+            this.freeSegments = freeSegments;
+            this.fullSegments = fullSegments;
+        }
+
+        /** Handles one UDP payload held in {@code pkt} from 0 to {@code len}. */
+        void accept(ByteBuffer pkt, int len) {
+            counters.packets.increment();
+            counters.bytes.add(len);
+            int h = Rtp.headerLength(pkt, len);
+            if (h < 0 || len < h + Rfc9134.PAYLOAD_HEADER || Rtp.version(pkt, 0) != 2
+                    || (pt > 0 && Rtp.payloadType(pkt, 0) != pt)) {
+                counters.badHeaders.increment();
+                return;
+            }
+            int ph = pkt.getInt(h);
+            if (!Rfc9134.t(ph) || Rfc9134.interlace(ph) != 0) {
+                counters.badHeaders.increment(); // only progressive, sequential transmission is supported
+                return;
+            }
+            boolean slice = Rfc9134.k(ph);
+            int seq = Rtp.seq(pkt, 0);
+            if (lastSeq >= 0) {
+                int gap = (seq - lastSeq - 1) & 0xFFFF;
+                if (gap > 0 && gap < 0x8000) {
+                    counters.lost.add(gap);
+                }
+            }
+            lastSeq = seq;
+            long pts = Rtp.timestamp(pkt, 0);
+            if (pts != ts) {
+                if (seg != null) { // the previous frame never saw its last packet
+                    counters.framesIncomplete.increment();
+                    freeSegments.offer(seg);
+                }
+                seg = freeSegments.poll();
+                if (seg == null) {
+                    counters.framesDropped.increment();
+                }
+                ts = pts;
+                segLen = 0;
+                expect = 0;
+                broken = false;
+                frameSlice = slice;
+            }
+            if (seg == null) {
+                return;
+            }
+            // codestream mode: SEP:P counts the packets of the frame; slice mode: P counts the packets of
+            // each packetization unit (slice) and restarts after its last one (L)
+            int idx = slice ? Rfc9134.p(ph) : Rfc9134.packetIndex(ph);
+            int n = len - h - Rfc9134.PAYLOAD_HEADER;
+            if (idx != expect || slice != frameSlice || segLen + n > seg.capacity()) {
+                broken = true; // sequential mode: a gap, a mode change or an overrun spoils the frame
+            } else {
+                seg.put(segLen, pkt, h + Rfc9134.PAYLOAD_HEADER, n);
+                segLen += n;
+            }
+            expect = slice && Rfc9134.l(ph) ? 0 : idx + 1;
+            if (slice ? Rtp.marker(pkt, 0) : Rfc9134.l(ph) || Rtp.marker(pkt, 0)) {
+                if (broken) {
+                    counters.framesIncomplete.increment();
+                    freeSegments.offer(seg);
+                } else {
+                    seg.limit(segLen).position(0);
+                    fullSegments.offer(new Unit(seg, units++)); // room: every segment fits the queue
+                }
+                seg = null;
+                ts = pts; // later packets of this timestamp are ignored until the next frame
+            }
+        }
+    }
+
+    /** A complete picture segment and its place in arrival order. */
+    record Unit(ByteBuffer seg, long n) {
+    }
+
     static final class Rx implements TransportSession {
         private final TransportContext ctx;
         private final VideoFormat format;
@@ -439,9 +538,6 @@ final class JxsSessions {
         private long nextTurn; // the unit whose frame goes to the app next (guarded by turn)
         private long frames; // frames given to the app (guarded by turn)
 
-        /** A complete picture segment and its place in arrival order. */
-        private record Unit(ByteBuffer seg, long n) {
-        }
         private volatile boolean running = true;
         private final FrameSource source;
         private final DirectArena arena;
@@ -500,82 +596,12 @@ final class JxsSessions {
 
         private void receive() {
             ByteBuffer pkt = ByteBuffer.allocateDirect(65_536).order(ByteOrder.BIG_ENDIAN);
-            long units = 0;
-            ByteBuffer seg = null;
-            int segLen = 0;
-            long ts = -1;
-            int expect = 0;
-            boolean broken = false;
-            boolean frameSlice = false;
-            int lastSeq = -1;
+            Reassembly r = new Reassembly(pt, counters, freeSegments, fullSegments);
             try {
                 while (running) {
                     pkt.clear();
                     channel.receive(pkt);
-                    int len = pkt.position();
-                    counters.packets.increment();
-                    counters.bytes.add(len);
-                    int h = Rtp.headerLength(pkt, len);
-                    if (h < 0 || len < h + Rfc9134.PAYLOAD_HEADER || Rtp.version(pkt, 0) != 2
-                            || (pt > 0 && Rtp.payloadType(pkt, 0) != pt)) {
-                        counters.badHeaders.increment();
-                        continue;
-                    }
-                    int ph = pkt.getInt(h);
-                    if (!Rfc9134.t(ph) || Rfc9134.interlace(ph) != 0) {
-                        counters.badHeaders.increment(); // only progressive, sequential transmission is supported
-                        continue;
-                    }
-                    boolean slice = Rfc9134.k(ph);
-                    int seq = Rtp.seq(pkt, 0);
-                    if (lastSeq >= 0) {
-                        int gap = (seq - lastSeq - 1) & 0xFFFF;
-                        if (gap > 0 && gap < 0x8000) {
-                            counters.lost.add(gap);
-                        }
-                    }
-                    lastSeq = seq;
-                    long pts = Rtp.timestamp(pkt, 0);
-                    if (pts != ts) {
-                        if (seg != null) { // the previous frame never saw its last packet
-                            counters.framesIncomplete.increment();
-                            freeSegments.offer(seg);
-                        }
-                        seg = freeSegments.poll();
-                        if (seg == null) {
-                            counters.framesDropped.increment();
-                        }
-                        ts = pts;
-                        segLen = 0;
-                        expect = 0;
-                        broken = false;
-                        frameSlice = slice;
-                    }
-                    if (seg == null) {
-                        continue;
-                    }
-                    // codestream mode: SEP:P counts the packets of the frame; slice mode: P counts the packets of
-                    // each packetization unit (slice) and restarts after its last one (L)
-                    int idx = slice ? Rfc9134.p(ph) : Rfc9134.packetIndex(ph);
-                    int n = len - h - Rfc9134.PAYLOAD_HEADER;
-                    if (idx != expect || slice != frameSlice || segLen + n > seg.capacity()) {
-                        broken = true; // sequential mode: a gap, a mode change or an overrun spoils the frame
-                    } else {
-                        seg.put(segLen, pkt, h + Rfc9134.PAYLOAD_HEADER, n);
-                        segLen += n;
-                    }
-                    expect = slice && Rfc9134.l(ph) ? 0 : idx + 1;
-                    if (slice ? Rtp.marker(pkt, 0) : Rfc9134.l(ph) || Rtp.marker(pkt, 0)) {
-                        if (broken) {
-                            counters.framesIncomplete.increment();
-                            freeSegments.offer(seg);
-                        } else {
-                            seg.limit(segLen).position(0);
-                            fullSegments.offer(new Unit(seg, units++)); // room: every segment fits the queue
-                        }
-                        seg = null;
-                        ts = pts; // later packets of this timestamp are ignored until the next frame
-                    }
+                    r.accept(pkt, pkt.position());
                 }
             } catch (ClosedChannelException e) {
                 // closed
