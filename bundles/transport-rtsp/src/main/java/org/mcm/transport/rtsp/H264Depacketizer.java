@@ -122,6 +122,7 @@ final class H264Depacketizer {
             ssrc = s;
             havePrevious = false;
         }
+        boolean lostBefore = false;
         if (havePrevious) {
             int gap = (seq - lastSeq - 1) & 0xFFFF;
             if (gap >= 0x8000) {
@@ -130,6 +131,7 @@ final class H264Depacketizer {
             }
             if (gap > 0) {
                 c.lost.add(gap);
+                lostBefore = true;
                 if (open) {
                     damaged = true;
                 }
@@ -157,6 +159,9 @@ final class H264Depacketizer {
         }
         if (!open) {
             begin(pkt, ts);
+            // what was lost just before may have been this access unit's head (a STAP-A with SPS and PPS, the
+            // first slices): it cannot be told from a whole lost access unit, so this one is not trusted either
+            damaged = lostBefore;
         }
         payload(pkt, off, end);
         if (marker) {

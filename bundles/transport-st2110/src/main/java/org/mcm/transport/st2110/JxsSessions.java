@@ -437,6 +437,8 @@ final class JxsSessions {
         private int expect;
         private boolean broken;
         private boolean frameSlice;
+        /** Slice mode: the packetization unit expected next (0 the header unit, then one per slice). */
+        private int unit;
         private int lastSeq = -1;
 
         Reassembly(int pt, St2110Counters counters, BlockingQueue<ByteBuffer> freeSegments, BlockingQueue<Unit> fullSegments) {
@@ -485,21 +487,27 @@ final class JxsSessions {
                 expect = 0;
                 broken = false;
                 frameSlice = slice;
+                unit = 0;
             }
             if (seg == null) {
                 return;
             }
             // codestream mode: SEP:P counts the packets of the frame; slice mode: P counts the packets of
-            // each packetization unit (slice) and restarts after its last one (L)
+            // each packetization unit (slice) and restarts after its last one (L), and SEP names the unit, so a
+            // unit lost whole (P starts at 0 again in the next) shows as a SEP out of turn
             int idx = slice ? Rfc9134.p(ph) : Rfc9134.packetIndex(ph);
             int n = len - h - Rfc9134.PAYLOAD_HEADER;
-            if (idx != expect || slice != frameSlice || segLen + n > seg.capacity()) {
+            if (idx != expect || slice != frameSlice || segLen + n > seg.capacity()
+                    || slice && Rfc9134.sep(ph) != Rfc9134.unitSep(unit)) {
                 broken = true; // sequential mode: a gap, a mode change or an overrun spoils the frame
             } else {
                 seg.put(segLen, pkt, h + Rfc9134.PAYLOAD_HEADER, n);
                 segLen += n;
             }
             expect = slice && Rfc9134.l(ph) ? 0 : idx + 1;
+            if (slice && Rfc9134.l(ph)) {
+                unit++;
+            }
             if (slice ? Rtp.marker(pkt, 0) : Rfc9134.l(ph) || Rtp.marker(pkt, 0)) {
                 if (broken) {
                     counters.framesIncomplete.increment();
