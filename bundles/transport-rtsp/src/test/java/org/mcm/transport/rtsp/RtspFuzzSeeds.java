@@ -1,24 +1,8 @@
 package org.mcm.transport.rtsp;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Timeout;
-
-import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /** Writes the seeds of the RTSP transport's fuzz tests (run once from the module directory; the files are committed). */
 final class RtspFuzzSeeds {

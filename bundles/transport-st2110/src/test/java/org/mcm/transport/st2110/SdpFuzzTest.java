@@ -1,35 +1,17 @@
 package org.mcm.transport.st2110;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Timeout;
 import org.mcm.api.connection.ConnectionSpec;
-import org.mcm.api.connection.Direction;
-import org.mcm.api.connection.Endpoint;
-import org.mcm.api.frame.Frame;
 import org.mcm.api.media.AudioFormat;
-import org.mcm.api.media.BlobFormat;
-import org.mcm.api.media.PacketTime;
-import org.mcm.api.media.PixelFormat;
 import org.mcm.api.media.VideoFormat;
-import org.mcm.api.transport.TransportSession;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
-import static org.mcm.transport.st2110.FuzzInputs.*;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of the ST 2110 SDP parser (what NMOS IS-05 and the operator hand over), the first
