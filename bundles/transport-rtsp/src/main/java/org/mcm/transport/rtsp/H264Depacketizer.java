@@ -235,7 +235,7 @@ final class H264Depacketizer {
                 }
                 int size = pkt.getShort(p) & 0xFFFF;
                 p += 2;
-                if (size == 0 || p + size > end) {
+                if (size == 0 || p + size > end || !singleNalType(pkt.get(p) & 0x1F)) {
                     c.stapErrors.increment();
                     damaged = true;
                     return;
@@ -264,6 +264,12 @@ final class H264Depacketizer {
                     c.fuErrors.increment(); // the previous fragmented NAL unit never ended
                     damaged = true;
                 }
+                if (!singleNalType(fu & 0x1F)) {
+                    c.fuErrors.increment(); // only a NAL unit of type 1..23 can be fragmented
+                    damaged = true;
+                    inFu = false;
+                    return;
+                }
                 saw(fu & 0x1F);
                 startCode();
                 put((byte) ((h & 0xE0) | (fu & 0x1F)));
@@ -282,6 +288,11 @@ final class H264Depacketizer {
             c.unsupportedNal.increment(); // STAP-B, MTAP16/24, FU-B (interleaved mode) or reserved types
             damaged = true;
         }
+    }
+
+    /** NAL unit types that stand for themselves (RFC 6184: 1-23); 0 and 24-31 never sit inside an access unit. */
+    private static boolean singleNalType(int type) {
+        return type >= 1 && type <= 23;
     }
 
     private void saw(int type) {
