@@ -122,6 +122,7 @@ final class H264Depacketizer {
             ssrc = s;
             havePrevious = false;
         }
+        boolean lostBefore = false;
         if (havePrevious) {
             int gap = (seq - lastSeq - 1) & 0xFFFF;
             if (gap >= 0x8000) {
@@ -130,6 +131,7 @@ final class H264Depacketizer {
             }
             if (gap > 0) {
                 c.lost.add(gap);
+                lostBefore = true;
                 if (open) {
                     damaged = true;
                 }
@@ -157,6 +159,9 @@ final class H264Depacketizer {
         }
         if (!open) {
             begin(pkt, ts);
+            // what was lost just before may have been this access unit's head (a STAP-A with SPS and PPS, the
+            // first slices): it cannot be told from a whole lost access unit, so this one is not trusted either
+            damaged = lostBefore;
         }
         payload(pkt, off, end);
         if (marker) {
@@ -230,7 +235,7 @@ final class H264Depacketizer {
                 }
                 int size = pkt.getShort(p) & 0xFFFF;
                 p += 2;
-                if (size == 0 || p + size > end) {
+                if (size == 0 || p + size > end || !singleNalType(pkt.get(p) & 0x1F)) {
                     c.stapErrors.increment();
                     damaged = true;
                     return;
@@ -259,6 +264,12 @@ final class H264Depacketizer {
                     c.fuErrors.increment(); // the previous fragmented NAL unit never ended
                     damaged = true;
                 }
+                if (!singleNalType(fu & 0x1F)) {
+                    c.fuErrors.increment(); // only a NAL unit of type 1..23 can be fragmented
+                    damaged = true;
+                    inFu = false;
+                    return;
+                }
                 saw(fu & 0x1F);
                 startCode();
                 put((byte) ((h & 0xE0) | (fu & 0x1F)));
@@ -277,6 +288,11 @@ final class H264Depacketizer {
             c.unsupportedNal.increment(); // STAP-B, MTAP16/24, FU-B (interleaved mode) or reserved types
             damaged = true;
         }
+    }
+
+    /** NAL unit types that stand for themselves (RFC 6184: 1-23); 0 and 24-31 never sit inside an access unit. */
+    private static boolean singleNalType(int type) {
+        return type >= 1 && type <= 23;
     }
 
     private void saw(int type) {

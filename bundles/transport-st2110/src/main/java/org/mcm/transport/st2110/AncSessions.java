@@ -439,7 +439,7 @@ final class AncSessions {
                     pos += AncRecords.write(dst, pos, p, r.f);
                 }
             } else if (r.bad() == 0 && !r.lengthMismatch) {
-                n = h + payload; // as it came (upstream hands the app the RTP packet)
+                n = len; // as it came, padding included (upstream hands the app the RTP packet)
                 if (n > dst.capacity()) {
                     counters.oversized.increment();
                     f.release();

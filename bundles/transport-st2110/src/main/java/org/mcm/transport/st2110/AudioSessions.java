@@ -120,10 +120,12 @@ final class AudioSessions {
         private volatile boolean running = true;
         private int lastSeq = -1;
         private long frames;
+        private final int unit;
 
         Rx(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
             this.ctx = ctx;
             format = (AudioFormat) spec.format();
+            unit = bytesPerSampleFrame(format);
             pt = spec.payloadType();
             channel = Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
             thread = SessionThread.of("st2110-30-rx-" + ctx.sessionId(), ctx, () -> running, this::run);
@@ -132,49 +134,11 @@ final class AudioSessions {
 
         private void run() {
             ByteBuffer pkt = ByteBuffer.allocateDirect(65_536).order(ByteOrder.BIG_ENDIAN);
-            int unit = bytesPerSampleFrame(format);
             try {
                 while (running) {
                     pkt.clear();
                     channel.receive(pkt);
-                    int len = pkt.position();
-                    counters.packets.increment();
-                    counters.bytes.add(len);
-                    int h = Rtp.headerLength(pkt, len);
-                    if (h < 0 || Rtp.version(pkt, 0) != 2 || (pt > 0 && Rtp.payloadType(pkt, 0) != pt)) {
-                        counters.badHeaders.increment();
-                        continue;
-                    }
-                    int payload = len - h;
-                    if (Rtp.padding(pkt, 0)) {
-                        int pad = Byte.toUnsignedInt(pkt.get(len - 1));
-                        if (pad == 0 || pad > payload) {
-                            counters.badHeaders.increment();
-                            continue;
-                        }
-                        payload -= pad;
-                    }
-                    if (payload <= 0 || payload % unit != 0) {
-                        counters.badHeaders.increment();
-                        continue;
-                    }
-                    trackSequence(Rtp.seq(pkt, 0));
-                    Frame f = ctx.frameSource() == null ? null : ctx.frameSource().acquire(0, TimeUnit.NANOSECONDS);
-                    if (f == null) {
-                        counters.noBuffer.increment();
-                        continue;
-                    }
-                    if (payload > f.data().capacity()) {
-                        counters.badHeaders.increment();
-                        f.release();
-                        continue;
-                    }
-                    f.data().put(0, pkt, h, payload);
-                    f.length(payload);
-                    f.timestamp(Rtp.timestamp(pkt, 0));
-                    f.sequence(frames++);
-                    counters.framesComplete.increment();
-                    ctx.output().accept(f);
+                    handle(pkt, pkt.position());
                 }
             } catch (ClosedChannelException e) {
                 // closed
@@ -185,6 +149,47 @@ final class AudioSessions {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+
+        /** Checks one datagram of len bytes; a valid one's payload goes to the app as one buffer. */
+        void handle(ByteBuffer pkt, int len) throws InterruptedException {
+            counters.packets.increment();
+            counters.bytes.add(len);
+            int h = Rtp.headerLength(pkt, len);
+            if (h < 0 || Rtp.version(pkt, 0) != 2 || (pt > 0 && Rtp.payloadType(pkt, 0) != pt)) {
+                counters.badHeaders.increment();
+                return;
+            }
+            int payload = len - h;
+            if (Rtp.padding(pkt, 0)) {
+                int pad = Byte.toUnsignedInt(pkt.get(len - 1));
+                if (pad == 0 || pad > payload) {
+                    counters.badHeaders.increment();
+                    return;
+                }
+                payload -= pad;
+            }
+            if (payload <= 0 || payload % unit != 0) {
+                counters.badHeaders.increment();
+                return;
+            }
+            trackSequence(Rtp.seq(pkt, 0));
+            Frame f = ctx.frameSource() == null ? null : ctx.frameSource().acquire(0, TimeUnit.NANOSECONDS);
+            if (f == null) {
+                counters.noBuffer.increment();
+                return;
+            }
+            if (payload > f.data().capacity()) {
+                counters.badHeaders.increment();
+                f.release();
+                return;
+            }
+            f.data().put(0, pkt, h, payload);
+            f.length(payload);
+            f.timestamp(Rtp.timestamp(pkt, 0));
+            f.sequence(frames++);
+            counters.framesComplete.increment();
+            ctx.output().accept(f);
         }
 
         private void trackSequence(int seq) {

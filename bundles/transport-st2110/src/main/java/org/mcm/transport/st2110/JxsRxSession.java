@@ -40,16 +40,13 @@ final class JxsRxSession implements TransportSession {
     private final int codecThreads;
     // picture segments: one filling, one per decoder, one spare for a decode that runs late now and then
     private final BlockingQueue<ByteBuffer> freeSegments;
-    private final BlockingQueue<Unit> fullSegments;
+    private final BlockingQueue<JxsSessions.Unit> fullSegments;
     private final Thread receiver;
     private final Thread[] decoderThreads;
     private final Object turn = new Object();
     private long nextTurn; // the unit whose frame goes to the app next (guarded by turn)
     private long frames; // frames given to the app (guarded by turn)
 
-    /** A complete picture segment and its place in arrival order. */
-    private record Unit(ByteBuffer seg, long n) {
-    }
     private volatile boolean running = true;
     private final FrameSource source;
     private final DirectArena arena;
@@ -108,82 +105,12 @@ final class JxsRxSession implements TransportSession {
 
     private void receive() {
         ByteBuffer pkt = ByteBuffer.allocateDirect(65_536).order(ByteOrder.BIG_ENDIAN);
-        long units = 0;
-        ByteBuffer seg = null;
-        int segLen = 0;
-        long ts = -1;
-        int expect = 0;
-        boolean broken = false;
-        boolean frameSlice = false;
-        int lastSeq = -1;
+        JxsSessions.Reassembly r = new JxsSessions.Reassembly(pt, counters, freeSegments, fullSegments);
         try {
             while (running) {
                 pkt.clear();
                 channel.receive(pkt);
-                int len = pkt.position();
-                counters.packets.increment();
-                counters.bytes.add(len);
-                int h = Rtp.headerLength(pkt, len);
-                if (h < 0 || len < h + Rfc9134.PAYLOAD_HEADER || Rtp.version(pkt, 0) != 2
-                        || (pt > 0 && Rtp.payloadType(pkt, 0) != pt)) {
-                    counters.badHeaders.increment();
-                    continue;
-                }
-                int ph = pkt.getInt(h);
-                if (!Rfc9134.t(ph) || Rfc9134.interlace(ph) != 0) {
-                    counters.badHeaders.increment(); // only progressive, sequential transmission is supported
-                    continue;
-                }
-                boolean slice = Rfc9134.k(ph);
-                int seq = Rtp.seq(pkt, 0);
-                if (lastSeq >= 0) {
-                    int gap = (seq - lastSeq - 1) & 0xFFFF;
-                    if (gap > 0 && gap < 0x8000) {
-                        counters.lost.add(gap);
-                    }
-                }
-                lastSeq = seq;
-                long pts = Rtp.timestamp(pkt, 0);
-                if (pts != ts) {
-                    if (seg != null) { // the previous frame never saw its last packet
-                        counters.framesIncomplete.increment();
-                        freeSegments.offer(seg);
-                    }
-                    seg = freeSegments.poll();
-                    if (seg == null) {
-                        counters.framesDropped.increment();
-                    }
-                    ts = pts;
-                    segLen = 0;
-                    expect = 0;
-                    broken = false;
-                    frameSlice = slice;
-                }
-                if (seg == null) {
-                    continue;
-                }
-                // codestream mode: SEP:P counts the packets of the frame; slice mode: P counts the packets of
-                // each packetization unit (slice) and restarts after its last one (L)
-                int idx = slice ? Rfc9134.p(ph) : Rfc9134.packetIndex(ph);
-                int n = len - h - Rfc9134.PAYLOAD_HEADER;
-                if (idx != expect || slice != frameSlice || segLen + n > seg.capacity()) {
-                    broken = true; // sequential mode: a gap, a mode change or an overrun spoils the frame
-                } else {
-                    seg.put(segLen, pkt, h + Rfc9134.PAYLOAD_HEADER, n);
-                    segLen += n;
-                }
-                expect = slice && Rfc9134.l(ph) ? 0 : idx + 1;
-                if (slice ? Rtp.marker(pkt, 0) : Rfc9134.l(ph) || Rtp.marker(pkt, 0)) {
-                    if (broken) {
-                        counters.framesIncomplete.increment();
-                        freeSegments.offer(seg);
-                    } else {
-                        seg.limit(segLen).position(0);
-                        fullSegments.offer(new Unit(seg, units++)); // room: every segment fits the queue
-                    }
-                    seg = null;
-                    ts = pts; // later packets of this timestamp are ignored until the next frame
-                }
+                r.accept(pkt, pkt.position());
             }
         } catch (ClosedChannelException e) {
             // closed
@@ -197,7 +124,7 @@ final class JxsRxSession implements TransportSession {
     /** One decoder's loop: the next complete segment into an app frame, handed over in arrival order. */
     private void decode(VideoDecoder decoder) {
         while (running) {
-            Unit u;
+            JxsSessions.Unit u;
             try {
                 u = fullSegments.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {

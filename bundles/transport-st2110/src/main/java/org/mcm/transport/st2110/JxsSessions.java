@@ -67,4 +67,111 @@ final class JxsSessions {
                     + " frames (it takes " + codec.pixelFormats() + ")");
         }
     }
+
+    /**
+     * Reassembles RFC 9134 packets into picture segments: a segment taken from {@code free} fills with the payloads
+     * of one timestamp's packets in order and goes to {@code full} when its last packet (L, or the RTP marker in
+     * slice mode) arrives complete; a gap, a mode change or an overrun spoils the frame (counted, the segment goes
+     * back to {@code free}). Checks every header field before a byte is copied.
+     */
+    static final class Reassembly {
+        private final int pt;
+        private final St2110Counters counters;
+        private final BlockingQueue<ByteBuffer> freeSegments;
+        private final BlockingQueue<Unit> fullSegments;
+        private long units;
+        private ByteBuffer seg;
+        private int segLen;
+        private long ts = -1;
+        private int expect;
+        private boolean broken;
+        private boolean frameSlice;
+        /** Slice mode: the packetization unit expected next (0 the header unit, then one per slice). */
+        private int unit;
+        private int lastSeq = -1;
+
+        Reassembly(int pt, St2110Counters counters, BlockingQueue<ByteBuffer> freeSegments, BlockingQueue<Unit> fullSegments) {
+            this.pt = pt;
+            this.counters = counters;
+            this.freeSegments = freeSegments;
+            this.fullSegments = fullSegments;
+        }
+
+        /** Handles one UDP payload held in {@code pkt} from 0 to {@code len}. */
+        void accept(ByteBuffer pkt, int len) {
+            counters.packets.increment();
+            counters.bytes.add(len);
+            int h = Rtp.headerLength(pkt, len);
+            if (h < 0 || len < h + Rfc9134.PAYLOAD_HEADER || Rtp.version(pkt, 0) != 2
+                    || (pt > 0 && Rtp.payloadType(pkt, 0) != pt)) {
+                counters.badHeaders.increment();
+                return;
+            }
+            int ph = pkt.getInt(h);
+            if (!Rfc9134.t(ph) || Rfc9134.interlace(ph) != 0) {
+                counters.badHeaders.increment(); // only progressive, sequential transmission is supported
+                return;
+            }
+            boolean slice = Rfc9134.k(ph);
+            int seq = Rtp.seq(pkt, 0);
+            if (lastSeq >= 0) {
+                int gap = (seq - lastSeq - 1) & 0xFFFF;
+                if (gap > 0 && gap < 0x8000) {
+                    counters.lost.add(gap);
+                }
+            }
+            lastSeq = seq;
+            long pts = Rtp.timestamp(pkt, 0);
+            if (pts != ts) {
+                if (seg != null) { // the previous frame never saw its last packet
+                    counters.framesIncomplete.increment();
+                    freeSegments.offer(seg);
+                }
+                seg = freeSegments.poll();
+                if (seg == null) {
+                    counters.framesDropped.increment();
+                }
+                ts = pts;
+                segLen = 0;
+                expect = 0;
+                broken = false;
+                frameSlice = slice;
+                unit = 0;
+            }
+            if (seg == null) {
+                return;
+            }
+            // codestream mode: SEP:P counts the packets of the frame; slice mode: P counts the packets of
+            // each packetization unit (slice) and restarts after its last one (L), and SEP names the unit, so a
+            // unit lost whole (P starts at 0 again in the next) shows as a SEP out of turn
+            int idx = slice ? Rfc9134.p(ph) : Rfc9134.packetIndex(ph);
+            int n = len - h - Rfc9134.PAYLOAD_HEADER;
+            if (idx != expect || slice != frameSlice || segLen + n > seg.capacity()
+                    || slice && Rfc9134.sep(ph) != Rfc9134.unitSep(unit)) {
+                broken = true; // sequential mode: a gap, a mode change or an overrun spoils the frame
+            } else {
+                seg.put(segLen, pkt, h + Rfc9134.PAYLOAD_HEADER, n);
+                segLen += n;
+            }
+            expect = slice && Rfc9134.l(ph) ? 0 : idx + 1;
+            if (slice && Rfc9134.l(ph)) {
+                unit++;
+            }
+            if (slice ? Rtp.marker(pkt, 0) : Rfc9134.l(ph) || Rtp.marker(pkt, 0)) {
+                if (broken) {
+                    counters.framesIncomplete.increment();
+                    freeSegments.offer(seg);
+                } else {
+                    seg.limit(segLen).position(0);
+                    fullSegments.offer(new Unit(seg, units++)); // room: every segment fits the queue
+                }
+                seg = null;
+                ts = pts; // later packets of this timestamp are ignored until the next frame
+            }
+        }
+    }
+
+    /** A complete picture segment and its place in arrival order. */
+    record Unit(ByteBuffer seg, long n) {
+    }
 }

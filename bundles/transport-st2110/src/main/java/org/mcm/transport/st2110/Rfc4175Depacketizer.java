@@ -12,7 +12,8 @@ import org.mcm.api.frame.FrameSource;
  * header field is checked before a byte is written: a packet with an impossible line, offset or length, or one
  * that would write past the frame, is dropped whole and counted. Does not require the extended sequence number
  * (common senders leave it 0). A frame is delivered when its marker arrives with every byte present; otherwise
- * it is counted incomplete and its buffer reused.
+ * it is counted incomplete and its buffer reused. "Present" is kept per pixel group in a bitmap: a duplicated
+ * packet (or one whose header repeats another's place) covers nothing new, so it cannot stand in for a lost one.
  */
 final class Rfc4175Depacketizer {
 
@@ -37,6 +38,8 @@ final class Rfc4175Depacketizer {
     private final long appFrameBytes;
     /** The current frame's buffer in little-endian order (planar samples), made once per frame. */
     private ByteBuffer planarView;
+    /** Pixel groups of the current frame written so far, one bit each. */
+    private final long[] covered;
 
     private Frame current;
     private boolean skipping;
@@ -70,6 +73,7 @@ final class Rfc4175Depacketizer {
         this.sink = sink;
         this.counters = counters;
         this.appFrameBytes = planar == null ? frameBytes : appFrameBytes;
+        this.covered = new long[(int) ((frameBytes / pg.bytes() + 63) >>> 6)];
     }
 
     /** Handles one UDP payload held in {@code p} from 0 to {@code len}. */
@@ -139,19 +143,34 @@ final class Rfc4175Depacketizer {
             for (int i = 0; i < n; i++) {
                 planar.segmentFromWire(p, off, srdLen[i], planarView, srdRow[i], srdPixel[i]);
                 off += srdLen[i];
+                bytesInFrame += cover(srdStart[i], srdLen[i]);
             }
-            bytesInFrame += dataTotal;
         } else if (!skipping) {
             ByteBuffer dst = current.data();
             for (int i = 0; i < n; i++) {
                 dst.put(srdStart[i], p, off, srdLen[i]);
                 off += srdLen[i];
+                bytesInFrame += cover(srdStart[i], srdLen[i]);
             }
-            bytesInFrame += dataTotal;
         }
         if (Rtp.marker(p, 0)) {
             finishFrame(true);
         }
+    }
+
+    /** Marks the pixel groups of a segment written; returns the bytes of those not written before in this frame. */
+    private long cover(int start, int len) {
+        int from = start / pg.bytes();
+        int to = from + len / pg.bytes();
+        long fresh = 0;
+        for (int w = from >>> 6; w <= (to - 1) >>> 6 && from < to; w++) {
+            int lo = Math.max(from, w << 6) & 63;
+            int hi = Math.min(to, (w + 1) << 6) - (w << 6); // 1..64
+            long mask = (hi == 64 ? -1L : (1L << hi) - 1) & (-1L << lo);
+            fresh += Long.bitCount(mask & ~covered[w]);
+            covered[w] |= mask;
+        }
+        return fresh * pg.bytes();
     }
 
     private void trackSequence(int seq) {
@@ -173,6 +192,7 @@ final class Rfc4175Depacketizer {
         currentTs = ts;
         firstArrival = System.nanoTime();
         bytesInFrame = 0;
+        java.util.Arrays.fill(covered, 0L);
         try {
             current = source.acquire(0, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {

@@ -89,6 +89,9 @@ final class SdpParser {
                             continue;
                         }
                         String[] e = f[1].split("/");
+                        if (e.length == 0 || e[0].isBlank()) {
+                            throw new IllegalArgumentException("SDP line " + n + ": rtpmap without an encoding name: " + l);
+                        }
                         encoding = e[0];
                         clock = e.length > 1 ? number(e[1], 1, 1_000_000, n, "clock rate") : 0;
                         channels = e.length > 2 ? number(e[2], 1, 64, n, "channels") : 1;
