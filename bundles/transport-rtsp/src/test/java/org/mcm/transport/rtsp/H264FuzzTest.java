@@ -1,5 +1,6 @@
 package org.mcm.transport.rtsp;
 
+import org.mcm.api.testing.TestApp;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package org.mcm.transport.rtsp;
 
+import org.mcm.api.testing.TestApp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

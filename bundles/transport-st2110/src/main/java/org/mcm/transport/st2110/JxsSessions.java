@@ -1,6 +1,8 @@
 package org.mcm.transport.st2110;
 
+import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 
 import org.mcm.api.codec.Codec;
 import org.mcm.api.connection.ConnectionSpec;
