@@ -54,8 +54,17 @@ public class NmosComponent implements SessionListener {
         @AttributeDefinition(name = "Media interface address", description = "Address of the media interface (IS-05 constraints, 'auto'); the bind address when empty.")
         String interfaceIp() default "";
 
-        @AttributeDefinition(name = "Registries", description = "IS-04 registries in priority order, as base URLs (http://registry:8235). Empty: no registration.")
+        @AttributeDefinition(name = "Registries", description = "IS-04 registries in priority order, as base URLs (http://registry:8235). Empty: found by DNS-SD when discovery is on, else no registration.")
         String[] registries() default {};
+
+        @AttributeDefinition(name = "DNS-SD discovery", description = "With no registry configured: browse mDNS for _nmos-register._tcp (ordered by 'pri'). Needs a non-loopback advertised host or mDNS address.")
+        boolean discovery() default true;
+
+        @AttributeDefinition(name = "mDNS address", description = "Address of the interface mDNS runs on; the advertised host (else the bind address) when empty. Loopback or wildcard: no discovery.")
+        String mdnsAddress() default "";
+
+        @AttributeDefinition(name = "Peer-to-peer mode", description = "With discovery on and no registry holding the node: advertise it as _nmos-node._tcp with the ver_* TXT records.")
+        boolean peerToPeer() default true;
 
         @AttributeDefinition(name = "Heartbeat interval (ms)", description = "Time between registry heartbeats (IS-04 recommends 5000).", min = "100")
         long heartbeatMillis() default 5000;
@@ -132,7 +141,8 @@ public class NmosComponent implements SessionListener {
         Thread t = new Thread(() -> {
             String seed = c.seed().isBlank() ? hostName() : c.seed();
             List<String> registries = c.registries() == null ? List.of() : Arrays.asList(c.registries());
-            Settings s = new Settings(c.bind(), c.port(), c.host(), c.label(), seed, c.interfaceIp(), registries, c.heartbeatMillis());
+            Settings s = new Settings(c.bind(), c.port(), c.host(), c.label(), seed, c.interfaceIp(), registries, c.heartbeatMillis(),
+                    c.discovery(), c.mdnsAddress(), c.peerToPeer());
             NmosService n = new NmosService(sessions, s, readKeys());
             try {
                 n.start();

@@ -45,17 +45,179 @@ final class NmosService {
     void start() throws IOException {
         Settings s = settings;
         port = http.start(s.bindHost(), s.port());
-        settings = new Settings(s.bindHost(), port, s.host(), s.label(), s.seed(), s.interfaceIp(), s.registries(), s.heartbeatMillis());
+        settings = s.withPort(port);
         model = new Model(settings, earlierKeys);
         connections = new Connections(sessions, settings, timer, this::changed);
         snapshot();
-        registrar = new Registrar(this, settings.registries(), settings.heartbeatMillis());
+        startDiscovery();
+        registrar = new Registrar(this, settings.registries(), settings.heartbeatMillis(), discovery != null);
+        registriesChanged();
         registrar.start();
         LOG.info("NMOS node {} : Node API {}x-nmos/node/v1.3/, Connection API {}x-nmos/connection/v1.1/", model.nodeId(),
                 model.baseUrl(), model.baseUrl());
     }
 
+    /** What DNS-SD is doing, for the status page. */
+    volatile String discoveryStatus = "off (registries configured, or discovery disabled)";
+    private volatile Discovery discovery;
+    private volatile ScheduledExecutorService discoveryTimer;
+    private long unregisteredSince;
+    private final java.util.Map<String, String> typeSignature = new java.util.HashMap<>();
+    private final java.util.Map<String, Integer> typeVersion = new java.util.HashMap<>();
+    private static final java.util.Map<String, String> TXT_KEYS = java.util.Map.of("nodes", "ver_slf", "sources", "ver_src",
+            "flows", "ver_flw", "devices", "ver_dvc", "senders", "ver_snd", "receivers", "ver_rcv");
+
+    /**
+     * With no registry configured and discovery on: mDNS on the interface of the configured mDNS address (else the
+     * advertised host); a loopback or wildcard address has nothing to announce on, so discovery stays off then.
+     */
+    private void startDiscovery() {
+        Settings s = settings;
+        if (!s.discovers()) {
+            return;
+        }
+        String where = s.mdnsAddress().isBlank() ? s.advertisedHost() : s.mdnsAddress();
+        java.net.InetAddress addr;
+        try {
+            addr = java.net.InetAddress.getByName(where);
+        } catch (IOException e) {
+            discoveryStatus = "off: mDNS address " + where + " does not resolve";
+            LOG.warn("NMOS: {}", discoveryStatus);
+            return;
+        }
+        if (addr.isLoopbackAddress() || addr.isAnyLocalAddress()) {
+            discoveryStatus = "off: " + where + " is a loopback or wildcard address (set the advertised host or the mDNS address to the facility interface's address)";
+            LOG.info("NMOS DNS-SD {}", discoveryStatus);
+            return;
+        }
+        discoveryTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "nmos-discovery");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Discovery d = new Discovery(addr, "mcm-" + model.nodeId().substring(0, 8), this::registriesChanged);
+            discovery = d;
+            d.browse();
+        } catch (IOException | RuntimeException e) {
+            Discovery d = discovery;
+            discovery = null;
+            if (d != null) {
+                d.close();
+            }
+            discoveryTimer.shutdownNow();
+            discoveryTimer = null;
+            discoveryStatus = "off: mDNS cannot start on " + where + ": " + e.getMessage();
+            LOG.warn("NMOS: {}", discoveryStatus);
+            return;
+        }
+        discoveryStatus = "browsing _nmos-register._tcp by mDNS on " + addr.getHostAddress();
+        unregisteredSince = System.nanoTime();
+        discoveryTimer.scheduleWithFixedDelay(this::peerToPeerTick, 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** DNS-SD answers arrive one by one: the first list goes to the registrar a browse window after the first record. */
+    static final long BROWSE_WINDOW_MILLIS = 1000;
+    private volatile long firstFound;
+
+    private void registriesChanged() {
+        Discovery d = discovery;
+        ScheduledExecutorService t = discoveryTimer;
+        if (d == null || t == null) {
+            return;
+        }
+        if (firstFound == 0 && d.count() > 0) {
+            firstFound = System.nanoTime();
+        }
+        long wait = firstFound == 0 ? 0 : BROWSE_WINDOW_MILLIS - (System.nanoTime() - firstFound) / 1_000_000;
+        try {
+            t.schedule(() -> {
+                Registrar r = registrar;
+                if (r != null) {
+                    r.registries(d.registries());
+                }
+            }, Math.max(0, wait), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    /**
+     * Peer-to-peer mode: advertised while no registry holds the node's resources for a heartbeat interval, withdrawn
+     * when one does; the ver_* TXT records count (modulo 256) the changes of each resource type.
+     */
+    private void peerToPeerTick() {
+        try {
+            Discovery d = discovery;
+            Registrar r = registrar;
+            if (d == null || r == null) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (r.registered() || !settings.peerToPeer()) {
+                unregisteredSince = now;
+                if (d.advertising()) {
+                    d.withdraw();
+                    LOG.info("NMOS: registered mode, _nmos-node._tcp withdrawn");
+                }
+                discoveryStatus = r.registered() ? "registered mode: registries found by DNS-SD " + d.registries()
+                        : "browsing _nmos-register._tcp by mDNS (peer-to-peer mode off)";
+                return;
+            }
+            if (now - unregisteredSince < settings.heartbeatMillis() * 1_000_000L) {
+                return;
+            }
+            java.util.Map<String, String> txt = peerToPeerText(snapshot());
+            d.advertise("MCM " + model.nodeId().substring(0, 8), port, txt);
+            discoveryStatus = "peer-to-peer: no registry, node advertised as _nmos-node._tcp " + txt;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("NMOS: peer-to-peer advertisement failed: {}", e.toString());
+        }
+    }
+
+    /** The TXT records of {@code _nmos-node._tcp} in peer-to-peer mode. */
+    java.util.Map<String, String> peerToPeerText(Model.Snapshot snap) {
+        java.util.Map<String, StringBuilder> sig = new java.util.TreeMap<>();
+        TXT_KEYS.keySet().forEach(t -> sig.put(t, new StringBuilder()));
+        for (Model.Resource res : snap.all()) {
+            StringBuilder b = sig.get(res.type());
+            if (b != null) {
+                b.append(res.id()).append('@').append(res.version()).append(';');
+            }
+        }
+        java.util.Map<String, String> txt = new java.util.LinkedHashMap<>();
+        txt.put("api_proto", "http");
+        txt.put("api_ver", "v1.3");
+        txt.put("api_auth", "false");
+        synchronized (typeSignature) {
+            for (java.util.Map.Entry<String, StringBuilder> e : sig.entrySet()) {
+                String now = e.getValue().toString();
+                String was = typeSignature.put(e.getKey(), now);
+                int v = typeVersion.getOrDefault(e.getKey(), 0);
+                if (was != null && !was.equals(now)) {
+                    v = (v + 1) % 256;
+                    typeVersion.put(e.getKey(), v);
+                }
+                txt.put(TXT_KEYS.get(e.getKey()), Integer.toString(v));
+            }
+        }
+        return txt;
+    }
+
+    Discovery discovery() {
+        return discovery;
+    }
+
     void stop() {
+        ScheduledExecutorService dt = discoveryTimer;
+        if (dt != null) {
+            dt.shutdownNow();
+        }
+        Discovery d = discovery;
+        discovery = null;
+        if (d != null) {
+            d.close();
+        }
         Registrar r = registrar;
         if (r != null) {
             r.stop();

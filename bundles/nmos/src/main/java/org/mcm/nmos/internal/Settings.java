@@ -13,12 +13,31 @@ import java.util.List;
  * @param interfaceIp    the media interface's address shown in IS-05 constraints and resolved for "auto"
  * @param registries     registry base URLs in priority order ("http://host:port"), empty for none
  * @param heartbeatMillis time between registry heartbeats
+ * @param discovery      with no registry configured: find registries by DNS-SD over mDNS
+ * @param mdnsAddress    address of the interface mDNS runs on (the advertised host when empty)
+ * @param peerToPeer     with discovery on and no registry to register with: advertise {@code _nmos-node._tcp}
  */
 record Settings(String bindHost, int port, String host, String label, String seed, String interfaceIp,
-        List<String> registries, long heartbeatMillis) {
+        List<String> registries, long heartbeatMillis, boolean discovery, String mdnsAddress, boolean peerToPeer) {
 
     Settings {
         registries = List.copyOf(registries);
+        mdnsAddress = mdnsAddress == null ? "" : mdnsAddress;
+    }
+
+    /** Without DNS-SD (the registries given or none). */
+    Settings(String bindHost, int port, String host, String label, String seed, String interfaceIp,
+            List<String> registries, long heartbeatMillis) {
+        this(bindHost, port, host, label, seed, interfaceIp, registries, heartbeatMillis, false, "", false);
+    }
+
+    Settings withPort(int p) {
+        return new Settings(bindHost, p, host, label, seed, interfaceIp, registries, heartbeatMillis, discovery, mdnsAddress, peerToPeer);
+    }
+
+    /** DNS-SD is used: asked for and no registry configured. */
+    boolean discovers() {
+        return discovery && registries.isEmpty();
     }
 
     String advertisedHost() {

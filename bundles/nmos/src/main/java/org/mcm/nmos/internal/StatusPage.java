@@ -40,6 +40,7 @@ final class StatusPage {
         row(b, "Node API", base + "x-nmos/node/v1.3/");
         row(b, "Connection API", base + "x-nmos/connection/v1.1/");
         row(b, "Registration", r == null ? "-" : r.status);
+        row(b, "DNS-SD", node.discoveryStatus);
         row(b, "Registrations / heartbeats / failovers", r == null ? "-"
                 : r.registrations.sum() + " / " + r.heartbeats.sum() + " / " + r.failovers.sum());
         row(b, "API requests / refused", node.http().requests.sum() + " / " + node.http().badRequests.sum());

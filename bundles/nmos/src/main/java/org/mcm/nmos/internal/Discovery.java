@@ -1,0 +1,199 @@
+package org.mcm.nmos.internal;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
+
+import javax.jmdns.JmDNS;
+import javax.jmdns.ServiceEvent;
+import javax.jmdns.ServiceInfo;
+import javax.jmdns.ServiceListener;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * IS-04 discovery over multicast DNS (DNS-SD on mDNS, jmDNS): browses {@code _nmos-register._tcp} for Registration
+ * APIs and orders what it finds by the {@code pri} TXT record (lower first, random among equals), and in
+ * peer-to-peer mode advertises the node as {@code _nmos-node._tcp} with the TXT records of IS-04's discovery
+ * document. Registry records that do not offer {@code v1.3} over {@code http}/{@code https} without authorization
+ * are counted and ignored.
+ */
+final class Discovery implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Discovery.class);
+    static final String REGISTER = "_nmos-register._tcp.local.";
+    static final String NODE = "_nmos-node._tcp.local.";
+    static final String API_VERSION = "v1.3";
+
+    /** A Registration API found by DNS-SD. */
+    record Found(String name, String url, int priority, double tiebreak) {
+    }
+
+    private final JmDNS jmdns;
+    private final Map<String, Found> found = new ConcurrentHashMap<>();
+    private final Runnable onChange;
+    private ServiceInfo advertised;
+    private Map<String, String> advertisedText = Map.of();
+    final LongAdder ignored = new LongAdder();
+
+    /**
+     * Starts mDNS on the interface holding {@code address}; {@code onChange} runs (on a jmDNS thread) when the set of
+     * registries changes.
+     */
+    Discovery(InetAddress address, String hostName, Runnable onChange) throws IOException {
+        this.onChange = onChange;
+        this.jmdns = JmDNS.create(address, hostName);
+    }
+
+    void browse() {
+        jmdns.addServiceListener(REGISTER, new ServiceListener() {
+            @Override
+            public void serviceAdded(ServiceEvent event) {
+                jmdns.requestServiceInfo(event.getType(), event.getName(), 1000);
+            }
+
+            @Override
+            public void serviceRemoved(ServiceEvent event) {
+                if (found.remove(event.getName()) != null) {
+                    LOG.info("NMOS: registry {} withdrawn from DNS-SD", event.getName());
+                    onChange.run();
+                }
+            }
+
+            @Override
+            public void serviceResolved(ServiceEvent event) {
+                resolved(event.getInfo());
+            }
+        });
+    }
+
+    private void resolved(ServiceInfo info) {
+        if (!info.getPropertyNames().hasMoreElements()) {
+            return; // resolved before its TXT record arrived: the full record follows
+        }
+        Found f = parse(info);
+        if (f == null) {
+            if (found.remove(info.getName()) != null) {
+                onChange.run();
+            }
+            return;
+        }
+        Found was = found.get(f.name());
+        if (was != null && was.url().equals(f.url()) && was.priority() == f.priority()) {
+            return;
+        }
+        found.put(f.name(), f);
+        LOG.info("NMOS: registry {} found by DNS-SD at {} (pri {})", f.name(), f.url(), f.priority());
+        onChange.run();
+    }
+
+    /** The registry a record describes, or null (counted) when the node cannot use it. */
+    Found parse(ServiceInfo info) {
+        String proto = text(info, "api_proto", "http");
+        String versions = text(info, "api_ver", "");
+        String auth = text(info, "api_auth", "false");
+        String pri = text(info, "pri", "");
+        int priority;
+        try {
+            priority = Integer.parseInt(pri.trim());
+        } catch (NumberFormatException e) {
+            return skip(info, "pri '" + pri + "' is not an integer");
+        }
+        if (!proto.equals("http") && !proto.equals("https")) {
+            return skip(info, "api_proto '" + proto + "'");
+        }
+        if (!List.of(versions.split(",")).contains(API_VERSION)) {
+            return skip(info, "api_ver '" + versions + "' lacks " + API_VERSION);
+        }
+        if (!auth.equals("false")) {
+            return skip(info, "api_auth '" + auth + "' (this node does not do IS-10 authorization)");
+        }
+        String host = null;
+        for (Inet4Address a : info.getInet4Addresses()) {
+            host = a.getHostAddress();
+            break;
+        }
+        if (host == null && info.getInet6Addresses().length > 0) {
+            host = "[" + info.getInet6Addresses()[0].getHostAddress() + "]";
+        }
+        if (host == null || info.getPort() <= 0) {
+            return skip(info, "no address or port");
+        }
+        return new Found(info.getName(), proto + "://" + host + ":" + info.getPort(), priority, ThreadLocalRandom.current().nextDouble());
+    }
+
+    private Found skip(ServiceInfo info, String why) {
+        ignored.increment();
+        LOG.warn("NMOS: DNS-SD registry record {} ignored: {}", info.getName(), why);
+        return null;
+    }
+
+    private static String text(ServiceInfo info, String key, String absent) {
+        String v = info.getPropertyString(key);
+        return v == null ? absent : v;
+    }
+
+    /** How many registry records are usable now. */
+    int count() {
+        return found.size();
+    }
+
+    /** The registries found, best first: by {@code pri}, then in an order drawn at random once per record. */
+    List<String> registries() {
+        List<Found> l = new ArrayList<>(found.values());
+        l.sort(Comparator.comparingInt(Found::priority).thenComparingDouble(Found::tiebreak));
+        List<String> out = new ArrayList<>();
+        for (Found f : l) {
+            out.add(f.url());
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** Advertises (or updates the TXT records of) the node's {@code _nmos-node._tcp} service. */
+    synchronized void advertise(String name, int port, Map<String, String> txt) throws IOException {
+        if (advertised != null && advertised.getPort() == port) {
+            if (!advertisedText.equals(txt)) {
+                advertised.setText(new LinkedHashMap<>(txt));
+                advertisedText = Map.copyOf(txt);
+            }
+            return;
+        }
+        withdraw();
+        ServiceInfo info = ServiceInfo.create(NODE, name, port, 0, 0, new LinkedHashMap<>(txt));
+        jmdns.registerService(info);
+        advertised = info;
+        advertisedText = Map.copyOf(txt);
+        LOG.info("NMOS: peer-to-peer mode, node advertised as {} on port {}", info.getQualifiedName(), port);
+    }
+
+    synchronized boolean advertising() {
+        return advertised != null;
+    }
+
+    synchronized void withdraw() {
+        if (advertised != null) {
+            jmdns.unregisterService(advertised);
+            advertised = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        withdraw();
+        try {
+            jmdns.close();
+        } catch (IOException e) {
+            LOG.warn("NMOS: closing mDNS: {}", e.getMessage());
+        }
+    }
+}
