@@ -134,7 +134,10 @@ API int mcmnet_udp_bind(const char *bind_ip, int port, const char *group, const 
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) {
         goto fail;
     }
-    if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0) {
+    /* with CAP_NET_ADMIN the size asked for is taken as is (a 1080p frame is ~5 MB, net.core.rmem_max often 4 MiB);
+       otherwise the kernel caps it at rmem_max */
+    if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0
+            && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0) {
         goto fail;
     }
     if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {

@@ -155,7 +155,7 @@ public class ProxyIT {
         // a well-formed create for a transport that is not loaded: the client's read fails at once
         try (Socket s = connect(sdkPort())) {
             OutputStream out = s.getOutputStream();
-            out.write(createRequest(0 /* tx */, 5 /* RTSP: no such transport loaded */));
+            out.write(createRequest(0 /* tx */, 6 /* RDMA: no such transport loaded (RTSP now is) */));
             assertEquals(-1, s.getInputStream().read());
         }
         // truncated request, then close: nothing leaks, the server keeps serving
@@ -173,19 +173,19 @@ public class ProxyIT {
     @Test
     public void sdkSessionOnRuntimeTransportAndDisconnectDeletesIt() throws Exception {
         Path dir = Files.createTempDirectory("tt");
-        Bundle t = context.installBundle(TestBundles.transportBundle("rtsp", dir).toUri().toString());
+        Bundle t = context.installBundle(TestBundles.transportBundle("rdma", dir).toUri().toString());
         t.start();
         try {
-            waitFor("rtsp visible", () -> hasTransport("rtsp"), 5000);
+            waitFor("rdma visible", () -> hasTransport("rdma"), 5000);
             long id;
             try (Socket s = connect(sdkPort())) {
-                s.getOutputStream().write(createRequest(0, 5));
+                s.getOutputStream().write(createRequest(0, 6));
                 byte[] reply = s.getInputStream().readNBytes(4);
                 assertEquals(4, reply.length);
                 id = Integer.toUnsignedLong(ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN).getInt());
                 SessionInfo info = sessions.get(id).orElseThrow();
                 assertEquals(SessionState.ACTIVE, info.state());
-                assertEquals("rtsp", info.spec().transport());
+                assertEquals("rdma", info.spec().transport());
                 assertTrue(info.spec().format().toString(), info.spec().format().toString().contains("1920x1080@60000/1001"));
                 assertEquals("127.0.0.1", info.spec().remote().host());
                 assertEquals(9002, info.spec().remote().port());

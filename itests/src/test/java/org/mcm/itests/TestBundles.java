@@ -46,4 +46,19 @@ public final class TestBundles {
         }
         return jar;
     }
+
+    /** A copy of a bundle jar with another Bundle-Version (a "new release" of it for update tests). */
+    public static void withVersion(Path jar, String version, Path out) throws IOException {
+        try (java.util.jar.JarInputStream in = new java.util.jar.JarInputStream(Files.newInputStream(jar))) {
+            Manifest mf = new Manifest(in.getManifest());
+            mf.getMainAttributes().putValue("Bundle-Version", version);
+            try (JarOutputStream o = new JarOutputStream(Files.newOutputStream(out), mf)) {
+                for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
+                    o.putNextEntry(new JarEntry(e.getName()));
+                    in.transferTo(o);
+                    o.closeEntry();
+                }
+            }
+        }
+    }
 }

@@ -109,10 +109,7 @@ class ProxyEndToEndTest {
         proxy.awaitRequests(2, 1);
         ProxyDouble.Request destroy = proxy.requestsOf(2).get(0);
         assertArrayEquals(Golden.request(2, Golden.u32(1)), concat(destroy.header(), destroy.payload()));
-        for (int i = 0; i < 500 && !proxy.sessions.get(1L).destroyed; i++) {
-            Thread.sleep(10);
-        }
-        assertTrue(proxy.sessions.get(1L).destroyed);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> proxy.sessions.get(1L).destroyed);
     }
 
     @Test
@@ -350,7 +347,10 @@ class ProxyEndToEndTest {
             }
         });
         t.start();
-        Thread.sleep(200);
+        // the reader is inside the blocking getBuffer (waiting for a frame) before the close, not merely started
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> java.util.Arrays.stream(t.getStackTrace())
+                .anyMatch(f -> f.getMethodName().equals("receive") && f.getClassName().endsWith("RxQueue")));
+        assertTrue(t.isAlive() && got.get() == null, "blocked, no frame, no error yet");
         rx.close();
         t.join(3000);
         assertFalse(t.isAlive());

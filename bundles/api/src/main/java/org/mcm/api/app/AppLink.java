@@ -4,11 +4,13 @@ import java.util.Map;
 
 import org.mcm.api.frame.FrameSink;
 import org.mcm.api.frame.FrameSource;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * One app's shared-memory attachment to a session, on the proxy side. Frames are views of the shared memory:
  * nothing is copied between the app and the proxy.
  */
+@ProviderType
 public interface AppLink extends AutoCloseable {
 
     AppLinkRequest request();

@@ -3,6 +3,7 @@ package org.mcm.api.app;
 import java.util.Objects;
 
 import org.mcm.api.connection.Direction;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * What the proxy asks of an {@link AppLinkService} for one session.
@@ -23,6 +24,7 @@ import org.mcm.api.connection.Direction;
  *                      org.mcm.api.frame.FrameSink#acceptShared}); an empty name gives the link a pool of its own.
  *                      RX apps get the pool read-only. Since 1.1.
  */
+@ProviderType
 public record AppLinkRequest(Direction direction, String socketPath, long interfaceId, String interfaceName,
         long bufferSize, int log2RingSize, String secret, boolean polling, String sharedPool) {
 

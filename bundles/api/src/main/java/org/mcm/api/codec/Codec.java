@@ -5,11 +5,13 @@ import java.util.Set;
 
 import org.mcm.api.media.PixelFormat;
 import org.mcm.api.media.VideoFormat;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * A video codec, registered as a service with {@value #NAME_PROPERTY} = {@link #name()} (e.g. {@code jpegxs}).
  * Transports that need one (ST 2110-22) look it up dynamically.
  */
+@ConsumerType
 public interface Codec {
 
     String NAME_PROPERTY = "mcm.codec.name";

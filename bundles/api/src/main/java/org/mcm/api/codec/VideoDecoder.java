@@ -2,7 +2,10 @@ package org.mcm.api.codec;
 
 import java.nio.ByteBuffer;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 /** Decodes encoded frames to one fixed raw format. Not thread-safe: one per session. */
+@ConsumerType
 public interface VideoDecoder extends AutoCloseable {
 
     /**

@@ -5,12 +5,14 @@ import java.util.Map;
 import java.util.Objects;
 
 import org.mcm.api.media.MediaFormat;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Everything needed to open one connection: direction, the transport that carries it (the protocol name a
  * {@link org.mcm.api.transport.Transport} service registers, e.g. {@code st2110-20}), the media format, the
  * local and remote endpoints, the RTP payload type (0 = transport default) and free-form transport options.
  */
+@ProviderType
 public record ConnectionSpec(Direction direction, String transport, MediaFormat format, Endpoint local,
         Endpoint remote, int payloadType, Map<String, String> options) {
 
@@ -34,6 +36,7 @@ public record ConnectionSpec(Direction direction, String transport, MediaFormat 
     }
 
     /** Fluent construction for the many optional fields. */
+    @ProviderType
     public static final class Builder {
         private final Direction direction;
         private final String transport;

@@ -2,10 +2,13 @@ package org.mcm.api.connection;
 
 import java.util.Objects;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * A network address and port as given by configuration; the host is kept as text (a name, an IPv4/IPv6 literal
  * or empty for "any") and resolved by the transport that uses it.
  */
+@ProviderType
 public record Endpoint(String host, int port) {
 
     public static final Endpoint NONE = new Endpoint("", 0);

@@ -2,6 +2,8 @@ package org.mcm.api.frame;
 
 import java.nio.ByteBuffer;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 /**
  * One media buffer on the data path: a video frame, an audio packet or a blob. The {@link #data()} buffer is a
  * view of the memory that holds the payload (for memif, a slice of the shared-memory region), never a copy;
@@ -10,6 +12,7 @@ import java.nio.ByteBuffer;
  * <p>A frame is owned by exactly one party at a time. Whoever holds it must either pass it on (e.g.
  * {@link FrameSink#accept(Frame)}) or {@link #release()} it; touching it after that is a bug.
  */
+@ConsumerType
 public interface Frame {
 
     /** The payload memory, a view with position 0 and limit = capacity. */

@@ -2,9 +2,12 @@ package org.mcm.api.frame;
 
 import java.util.concurrent.TimeUnit;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 /**
  * Takes frames: a transport's input, or the app side of a receiving session. Taking a frame takes its ownership.
  */
+@ConsumerType
 @FunctionalInterface
 public interface FrameSink {
 

@@ -2,10 +2,13 @@ package org.mcm.api.frame;
 
 import java.util.concurrent.TimeUnit;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 /**
  * Hands out empty frames to fill, for example free buffers of an application's shared-memory region, so a
  * receiver can write network payload straight into the memory the application will read.
  */
+@ConsumerType
 public interface FrameSource {
 
     /**

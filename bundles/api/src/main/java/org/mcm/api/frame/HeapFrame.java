@@ -5,10 +5,13 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 import java.util.function.Consumer;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * A {@link Frame} over any {@link ByteBuffer} (heap or direct), returned to its owner through a callback on
  * {@link #release()}. Useful for transports and tests that own their memory.
  */
+@ProviderType
 public final class HeapFrame implements Frame {
 
     private final ByteBuffer data;

@@ -1,5 +1,22 @@
 /**
- * MCM API: frame. Exported, semantically versioned: a change that breaks a consumer bumps the major version.
+ * MCM API: frame: the zero-copy buffer abstraction of the data path.
+ * <p>{@code Frame}, {@code FrameSink} and {@code FrameSource} are implemented by many bundles (memif, control,
+ * transports): consumer types. {@code HeapFrame} is provided here.
+ *
+ * <h2>Compatibility contract</h2>
+ * Exported and semantically versioned; {@code bnd-baseline-maven-plugin} compares every build with the released
+ * API ({@code bundles/api-baseline}) and fails the build when a change needs a bigger version step than the one
+ * made here. Each type says who implements it:
+ * <ul>
+ * <li>{@code @ConsumerType}: implemented by the bundles that use this API (plug-ins such as transports, codecs,
+ * listeners). Adding an abstract method breaks them: only default methods may be added (minor version step);
+ * anything else is a new major version.</li>
+ * <li>{@code @ProviderType}: implemented only by the API itself or by the one bundle that provides the service;
+ * methods may be added in a minor step. A bundle that implements one imports this package with the narrow range
+ * {@code [1.x,1.x+1)}, every other bundle with {@code [1.x,2)}.</li>
+ * </ul>
+ * Additions bump the minor version in this file (and the api bundle's version, see {@code bundles/api/pom.xml});
+ * removals and changed signatures bump the major version.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.1.0")

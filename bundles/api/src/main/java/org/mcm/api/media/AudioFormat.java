@@ -2,10 +2,13 @@ package org.mcm.api.media;
 
 import java.util.Objects;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * PCM audio as ST 2110-30 carries it: sample rate, channel count, bits per sample (8, 16 or 24, big-endian on
  * the wire) and packet time. One buffer holds one packet's worth of samples.
  */
+@ProviderType
 public record AudioFormat(int sampleRate, int channels, int bitDepth, PacketTime packetTime) implements MediaFormat {
 
     public AudioFormat {

@@ -1,6 +1,9 @@
 package org.mcm.api.media;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /** Opaque payloads of at most {@code maxSize} bytes each. */
+@ProviderType
 public record BlobFormat(long maxSize) implements MediaFormat {
 
     public BlobFormat {

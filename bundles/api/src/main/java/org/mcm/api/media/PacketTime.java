@@ -1,6 +1,9 @@
 package org.mcm.api.media;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /** ST 2110-30 / AES67 packet times, in the order upstream MCM numbers them. */
+@ProviderType
 public enum PacketTime {
     PT_1MS("1ms", 1_000_000),
     PT_125US("125us", 125_000),

@@ -1,9 +1,12 @@
 package org.mcm.api.media;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * Pixel layouts a frame buffer can carry. Planar layouts match ffmpeg's names; packed "pgroup" layouts are the
  * RFC 4175 byte order that ST 2110-20 puts on the wire, so a transport can send them without conversion.
  */
+@ProviderType
 public enum PixelFormat {
     /** 4:2:2 planar, 8 bit (ffmpeg yuv422p). */
     YUV422P8("yuv422p", 2, 1),

@@ -1,11 +1,14 @@
 package org.mcm.api.media;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * An exact positive ratio such as a frame rate of 60000/1001 (59.94 Hz). Always kept reduced.
  *
  * @param numerator   the numerator, &gt; 0
  * @param denominator the denominator, &gt; 0
  */
+@ProviderType
 public record Rational(long numerator, long denominator) {
 
     public Rational {

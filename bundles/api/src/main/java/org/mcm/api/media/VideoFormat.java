@@ -2,9 +2,12 @@ package org.mcm.api.media;
 
 import java.util.Objects;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * Raw video: dimensions, exact frame rate and pixel layout.
  */
+@ProviderType
 public record VideoFormat(int width, int height, Rational frameRate, PixelFormat pixelFormat) implements MediaFormat {
 
     public static final int MAX_DIMENSION = 16384;

@@ -2,7 +2,10 @@ package org.mcm.api.session;
 
 import java.util.Objects;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /** A session operation failed with a stable {@link ErrorCode} and a message for humans. */
+@ProviderType
 public class SessionException extends Exception {
 
     private static final long serialVersionUID = 1L;

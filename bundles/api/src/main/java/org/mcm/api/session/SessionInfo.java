@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Objects;
 
 import org.mcm.api.connection.ConnectionSpec;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Snapshot of one session.
@@ -18,6 +19,7 @@ import org.mcm.api.connection.ConnectionSpec;
  * @param stats   transport and proxy counters (frames, bytes, drops...), names stable per transport
  * @param description the transport's session description (an SDP for ST 2110 senders), or empty
  */
+@ProviderType
 public record SessionInfo(long id, String owner, ConnectionSpec spec, SessionState state, String reason,
         Instant created, Map<String, Long> stats, String description) {
 

@@ -6,12 +6,14 @@ import java.util.Optional;
 import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.frame.FrameSink;
 import org.mcm.api.frame.FrameSource;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * The proxy's session registry, provided by the control bundle. Sessions bind to {@code Transport} services
  * that come and go at run time: when a transport disappears, only its sessions move to
  * {@link SessionState#TRANSPORT_GONE}; when one appears, new sessions can use it at once.
  */
+@ProviderType
 public interface SessionManager {
 
     /**
@@ -78,10 +80,12 @@ public interface SessionManager {
     }
 
     /** The app side of a session's data path. */
+    @ProviderType
     record AppAttachment(FrameSource source, FrameSink sink) {
     }
 
     /** A live session handle, for the party that created it. */
+    @ProviderType
     interface Session {
 
         long id();

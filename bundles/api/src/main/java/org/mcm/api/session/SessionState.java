@@ -1,6 +1,9 @@
 package org.mcm.api.session;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /** Life cycle of a session, as shown to apps, the gRPC API and the console. */
+@ProviderType
 public enum SessionState {
     /** Accepted and being set up (transport opening, waiting for the app to attach). */
     CREATED,

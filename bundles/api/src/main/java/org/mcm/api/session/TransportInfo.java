@@ -3,6 +3,7 @@ package org.mcm.api.session;
 import java.util.Set;
 
 import org.mcm.api.connection.Direction;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A transport the session manager currently sees.
@@ -14,6 +15,7 @@ import org.mcm.api.connection.Direction;
  * @param bundleVersion  that bundle's version
  * @param activeSessions sessions currently open on it
  */
+@ProviderType
 public record TransportInfo(String protocol, String description, Set<Direction> directions, String bundle,
         String bundleVersion, int activeSessions) {
 

@@ -4,6 +4,7 @@ import java.util.Set;
 
 import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.connection.Direction;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * A way to carry media between proxies or to the network. A transport bundle registers one service per
@@ -13,6 +14,7 @@ import org.mcm.api.connection.Direction;
  * every session opened through it; the implementation must make {@link TransportSession#close()} stop threads
  * and free sockets promptly, since the bundle is stopping.
  */
+@ConsumerType
 public interface Transport {
 
     /** Service property carrying the protocol name. */

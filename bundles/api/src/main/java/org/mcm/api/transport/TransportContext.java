@@ -2,10 +2,12 @@ package org.mcm.api.transport;
 
 import org.mcm.api.frame.FrameSink;
 import org.mcm.api.frame.FrameSource;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * What the proxy gives a transport session: the app-side data path and a way to report trouble.
  */
+@ProviderType
 public interface TransportContext {
 
     /** The proxy's id of the session. */

@@ -3,10 +3,12 @@ package org.mcm.api.transport;
 import java.util.Map;
 
 import org.mcm.api.frame.FrameSink;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * One open session on a transport. Created by {@link Transport#open}; closed by the proxy exactly once.
  */
+@ConsumerType
 public interface TransportSession extends AutoCloseable {
 
     /**

@@ -29,6 +29,14 @@ final class Rfc4175Depacketizer {
     final St2110Counters counters;
     private final int[] srdLen = new int[MAX_SRD];
     private final int[] srdStart = new int[MAX_SRD];
+    private final int[] srdRow = new int[MAX_SRD];
+    private final int[] srdPixel = new int[MAX_SRD];
+    /** Converts segments straight into the app's planar frame as they arrive; null: the app takes the wire layout. */
+    private final PlanarLines planar;
+    /** Bytes of a delivered frame in the app's layout. */
+    private final long appFrameBytes;
+    /** The current frame's buffer in little-endian order (planar samples), made once per frame. */
+    private ByteBuffer planarView;
 
     private Frame current;
     private boolean skipping;
@@ -42,6 +50,16 @@ final class Rfc4175Depacketizer {
 
     Rfc4175Depacketizer(int width, int height, PGroup pg, int payloadType, FrameSource source, FrameSink sink,
             St2110Counters counters) {
+        this(width, height, pg, payloadType, source, sink, counters, null, 0);
+    }
+
+    /**
+     * With {@code planar} set, every segment is converted into the app's planar frame of {@code appFrameBytes}
+     * while the packets arrive: no staging frame, and the frame is ready right after its last packet.
+     */
+    Rfc4175Depacketizer(int width, int height, PGroup pg, int payloadType, FrameSource source, FrameSink sink,
+            St2110Counters counters, PlanarLines planar, long appFrameBytes) {
+        this.planar = planar;
         this.width = width;
         this.height = height;
         this.pg = pg;
@@ -51,6 +69,7 @@ final class Rfc4175Depacketizer {
         this.source = source;
         this.sink = sink;
         this.counters = counters;
+        this.appFrameBytes = planar == null ? frameBytes : appFrameBytes;
     }
 
     /** Handles one UDP payload held in {@code p} from 0 to {@code len}. */
@@ -91,6 +110,8 @@ final class Rfc4175Depacketizer {
             }
             srdLen[n] = slen;
             srdStart[n] = row * lineBytes + pixelOffset / pg.pixels() * pg.bytes();
+            srdRow[n] = row;
+            srdPixel[n] = pixelOffset;
             dataTotal += slen;
             n++;
             off += Rfc4175Packetizer.SRD;
@@ -114,7 +135,13 @@ final class Rfc4175Depacketizer {
             startFrame(ts);
         }
         lastArrival = System.nanoTime();
-        if (!skipping) {
+        if (!skipping && planar != null) {
+            for (int i = 0; i < n; i++) {
+                planar.segmentFromWire(p, off, srdLen[i], planarView, srdRow[i], srdPixel[i]);
+                off += srdLen[i];
+            }
+            bytesInFrame += dataTotal;
+        } else if (!skipping) {
             ByteBuffer dst = current.data();
             for (int i = 0; i < n; i++) {
                 dst.put(srdStart[i], p, off, srdLen[i]);
@@ -152,13 +179,15 @@ final class Rfc4175Depacketizer {
             Thread.currentThread().interrupt();
             current = null;
         }
-        skipping = current == null || current.data().capacity() < frameBytes;
+        skipping = current == null || current.data().capacity() < appFrameBytes;
         if (current == null) {
             counters.noBuffer.increment();
         } else if (skipping) {
             counters.noBuffer.increment();
             current.release();
             current = null;
+        } else if (planar != null) {
+            planarView = current.data().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
         }
     }
 
@@ -173,7 +202,7 @@ final class Rfc4175Depacketizer {
         Frame f = current;
         current = null;
         if (marker && bytesInFrame >= frameBytes) {
-            f.length((int) frameBytes);
+            f.length((int) appFrameBytes);
             f.timestamp(ts);
             f.sequence(frameSeq++);
             counters.framesComplete.increment();

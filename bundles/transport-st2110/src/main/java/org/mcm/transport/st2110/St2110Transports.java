@@ -247,7 +247,7 @@ final class St2110Transports {
      * format whose frame rate it follows; see {@link AncSessions} for the buffer layouts.
      */
     @Component(service = Transport.class, property = Transport.PROTOCOL_PROPERTY + "=" + Anc.PROTOCOL,
-            configurationPid = {"org.mcm.dataplane", "org.mcm.transport.st2110"})
+            configurationPid = {"org.mcm.dataplane", "org.mcm.dataplane.run", "org.mcm.transport.st2110"})
     public static final class Anc extends Base {
         static final String PROTOCOL = "st2110-40";
 

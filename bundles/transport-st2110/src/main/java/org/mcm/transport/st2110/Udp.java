@@ -170,7 +170,9 @@ final class Udp {
 
     /**
      * The interface multicast is sent on and groups are joined on: the data-plane device ({@code -d kernel:<if>})
-     * when it names one, else the interface holding the media address (null when none does).
+     * when it names one, else the interface holding the media address (null when none does). A loopback device (the
+     * default, {@code kernel:lo}) gives way to the interface of a media address that is not a loopback address:
+     * {@code -i 10.0.0.5} alone keeps sending multicast where that address lives, as before {@code -d} was read.
      */
     static NetworkInterface multicastInterface(String device, InetAddress mediaAddress) throws IOException {
         String name = deviceInterface(device);
@@ -178,6 +180,12 @@ final class Udp {
             NetworkInterface nif = NetworkInterface.getByName(name);
             if (nif == null) {
                 throw new DeviceException("data-plane device " + device + ": no network interface '" + name + "'");
+            }
+            if (nif.isLoopback() && !mediaAddress.isLoopbackAddress() && !mediaAddress.isAnyLocalAddress()) {
+                NetworkInterface own = NetworkInterface.getByInetAddress(mediaAddress);
+                if (own != null) {
+                    return own;
+                }
             }
             return nif;
         }

@@ -50,24 +50,41 @@ final class VideoRxSession implements TransportSession {
         FrameSink sink = ctx.output() == null ? NoApp.SINK : ctx.output();
         arena = DirectArena.of("st2110-20 session " + ctx.sessionId(), s);
         ConvertingStage st = null;
+        BatchReceiver fast = null;
+        PlanarLines fused = null;
         try {
+            fast = openFastPath(spec, s);
             if (wire != f.pixelFormat()) {
-                // reassemble into a wire-layout staging frame, then convert into the app's buffer
-                st = new ConvertingStage(f, wire, source, sink, counters, "st2110-20-convert-" + ctx.sessionId(), arena, ctx);
-                source = st;
-                sink = st;
+                if (fast != null && "inline".equalsIgnoreCase(spec.options().getOrDefault("rx_convert", "staged"))) {
+                    // opt-in (connection option rx_convert=inline): each datagram's segments go straight into the
+                    // app's planes as they arrive (no staging frame). Not the default yet: with no staging frames
+                    // to absorb a slow app, NamespaceMulticastIT saw a 1080p frame missing from 600.
+                    fused = PlanarLines.of(f.pixelFormat(), f.width(), f.height());
+                } else {
+                    // plain Java receive: reassemble into a wire-layout staging frame, then convert into the app's buffer
+                    st = new ConvertingStage(f, wire, source, sink, counters, "st2110-20-convert-" + ctx.sessionId(), arena, ctx);
+                    source = st;
+                    sink = st;
+                }
             }
         } catch (TransportException | RuntimeException | OutOfMemoryError e) {
+            if (fast != null) {
+                fast.close();
+            }
             arena.close(); // no thread started
             throw e;
         }
         stage = st;
+        batch = fast;
         try {
-            depacketizer = new Rfc4175Depacketizer(f.width(), f.height(), pg, spec.payloadType(), source, sink, counters);
-            batch = openFastPath(spec, s);
+            depacketizer = new Rfc4175Depacketizer(f.width(), f.height(), pg, spec.payloadType(), source, sink, counters,
+                    fused, f.bufferSize());
             channel = batch != null ? null : Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
         } catch (TransportException | RuntimeException e) {
             // every failure after the stage started gives back its thread and memory
+            if (batch != null) {
+                batch.close();
+            }
             if (stage != null) {
                 stage.close();
             }

@@ -50,6 +50,8 @@ final class VideoTxSession implements TransportSession {
     private volatile long latencyNanos;
     /** Wire-layout copy of a planar frame; null when the app's frames are already in pgroup layout. */
     private final ByteBuffer staging;
+    /** Line converter for planar app frames (fast path: each line is converted just before its packets go out). */
+    private final PlanarLines lines;
     /** The staging frame's memory, within the limits of the settings; freed when the session ends. */
     private final DirectArena arena;
     /** Kernel fast path (UDP GSO through the native fragment), or null: plain Java gathering writes. */
@@ -66,6 +68,7 @@ final class VideoTxSession implements TransportSession {
     VideoTxSession(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
         this.ctx = ctx;
         this.format = (VideoFormat) spec.format();
+        this.lines = PlanarLines.of(format.pixelFormat(), format.width(), format.height());
         PixelFormat wire = Pack422.wireFormat(format.pixelFormat());
         PGroup pg;
         try {
@@ -193,13 +196,17 @@ final class VideoTxSession implements TransportSession {
         long rtpTs = (tsBase + Rtp.mediaTime(frameIndex++, 90_000, format.frameRate().numerator(),
                 format.frameRate().denominator())) & 0xFFFF_FFFFL;
         ByteBuffer data = f.data();
-        if (staging != null) {
+        ByteBuffer planar = null;
+        if (staging != null && gso != null && lines != null) {
+            planar = data.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN); // converted line by line while sending
+            data = staging;
+        } else if (staging != null) {
             Pack422.toWire(format.pixelFormat(), data, staging, format.width(), format.height());
             data = staging;
         }
         long active = framePeriodNanos * 1080 / 1125;
         if (gso != null && data.isDirect()) {
-            sendFrameGso(data, rtpTs, start, active);
+            sendFrameGso(data, planar, rtpTs, start, active);
             counters.framesComplete.increment();
             return;
         }
@@ -222,8 +229,12 @@ final class VideoTxSession implements TransportSession {
         counters.framesComplete.increment();
     }
 
-    /** Single-line packing: every packet carries one equal chunk of one line, so batches go out with UDP GSO. */
-    private void sendFrameGso(ByteBuffer data, long rtpTs, long start, long active) throws IOException {
+    /**
+     * Single-line packing: every packet carries one equal chunk of one line, so batches go out with UDP GSO. With
+     * {@code planar} set, each line is converted from the app's planes into {@code data} when its first packet
+     * joins a batch, i.e. before the batch waits for its send time: the conversion uses the pacing's slack.
+     */
+    private void sendFrameGso(ByteBuffer data, ByteBuffer planar, long rtpTs, long start, long active) throws IOException {
         long base = NetNative.address(data);
         ByteBuffer h = gso.headers();
         int batch = gso.batch();
@@ -232,6 +243,9 @@ final class VideoTxSession implements TransportSession {
         int inBatch = 0;
         long i = 0;
         for (int y = 0; y < h2; y++) {
+            if (planar != null) {
+                lines.lineToWire(planar, y, data, y * lineBytes);
+            }
             for (int c = 0; c < chunksPerLine; c++, i++) {
                 int off = inBatch * GsoSender.HEADER;
                 boolean last = i == total - 1;

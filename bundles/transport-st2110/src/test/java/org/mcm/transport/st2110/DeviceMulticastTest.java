@@ -179,6 +179,11 @@ class DeviceMulticastTest {
         assertEquals(IP_A, Udp.multicastInterfaceIp("kernel:" + VA, "127.0.0.1"), "the device's address for the native join");
         assertEquals(IP_A, Udp.multicastInterfaceIp("kernel:" + VA, IP_A));
         assertEquals("127.0.0.1", Udp.multicastInterfaceIp("", "127.0.0.1"), "no device: the media address");
+        // the default device (kernel:lo) gives way to the interface of a media address that is not loopback
+        assertEquals(VA, Udp.multicastInterface("kernel:lo", java.net.InetAddress.getByName(IP_A)).getName());
+        assertEquals(IP_A, Udp.multicastInterfaceIp("kernel:lo", IP_A));
+        assertTrue(Udp.nativeMulticastOk("kernel:lo", IP_A, GROUP));
+        assertTrue(Udp.multicastInterface("kernel:lo", java.net.InetAddress.getByName("127.0.0.1")).isLoopback());
         assertTrue(Udp.nativeMulticastOk("kernel:" + VA, IP_A, GROUP));
         assertFalse(Udp.nativeMulticastOk("kernel:" + VA, "127.0.0.1", GROUP), "the native sender would pick lo");
         assertTrue(Udp.nativeMulticastOk("kernel:" + VA, "127.0.0.1", "127.0.0.1"), "unicast: routing decides");

@@ -72,7 +72,7 @@ final class RxGate {
                     state.decrementAndGet();
                 }
             }
-            return new Held(f);
+            return f == null ? null : new Held(f); // no free app buffer now: the transport skips this frame
         }
 
         @Override

@@ -54,6 +54,12 @@ class SdkRequestFuzzTest {
     static final SdkAuth AUTH;
     static final LogLimiter LOG_LIMIT = new LogLimiter(5, 10_000);
     static final AtomicInteger LINK_SEQ = new AtomicInteger();
+    static final java.util.concurrent.atomic.AtomicLong INPUTS = new java.util.concurrent.atomic.AtomicLong();
+
+    @org.junit.jupiter.api.AfterAll
+    static void report() {
+        System.out.println("SdkRequestFuzzTest: " + INPUTS.get() + " inputs, no finding");
+    }
 
     static {
         SESSIONS.activate((SessionManagerImpl.Config) Proxy.newProxyInstance(SessionManagerImpl.Config.class.getClassLoader(),
@@ -74,6 +80,7 @@ class SdkRequestFuzzTest {
     @FuzzTest(maxDuration = "30s")
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void serve(byte[] data) {
+        INPUTS.incrementAndGet();
         long internalBefore = COUNTERS.get("sdk_internal_errors");
         int openedBefore = OPENED.get();
         int closedBefore = CLOSED.get();

@@ -422,6 +422,22 @@ class BypassTest {
         assertArrayEquals(c, app.got.get(1));
     }
 
+    /** An app with no free buffer: the gate answers null (the transport skips the frame), never a frame wrapping null. */
+    @Test
+    void aReceiverWhoseAppHasNoFreeBufferGetsNoFrameFromTheGate() throws Exception {
+        App app = new App();
+        app.free.set(0);
+        mgr.create(rx(9050), "rx", app.attachment());
+        WireTransport.Rx rxTransport = wire.listeners.get(9050).get(0);
+        assertNull(rxTransport.ctx.frameSource().acquire(0, TimeUnit.NANOSECONDS));
+        app.free.set(1);
+        Frame f = rxTransport.ctx.frameSource().acquire(0, TimeUnit.NANOSECONDS);
+        assertNotNull(f);
+        assertEquals(SIZE, f.data().capacity());
+        f.release();
+        assertEquals(1, app.free.get(), "the buffer went back to the app");
+    }
+
     @Test
     void poolKeysPairSenderAndReceiverOnly() {
         assertEquals("bypass/wire/9040/" + SIZE, mgr.bypassPoolKey(tx("127.0.0.1", 9040)));

@@ -1,0 +1,167 @@
+package org.mcm.transport.st2110;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.mcm.api.frame.Frame;
+import org.mcm.api.media.PixelFormat;
+import org.mcm.api.media.Rational;
+import org.mcm.api.media.VideoFormat;
+
+/**
+ * The fused line converter gives the same bytes as the whole-frame scalar code ({@link Pack422}) both ways, for
+ * every planar format, for widths whose pgroup count per line is odd or even, from heap and direct buffers, and
+ * for segments that start and end anywhere on a pgroup boundary.
+ */
+class PlanarLinesTest {
+
+    static final PixelFormat[] PLANAR = {PixelFormat.YUV422P10LE, PixelFormat.YUV422P8};
+    static final int[] WIDTHS = {2, 4, 6, 10, 14, 642, 1282, 1918, 1920};
+
+    static ByteBuffer randomPlanar(PixelFormat pf, int w, int h, long seed, boolean direct) {
+        int size = (int) new VideoFormat(w, h, Rational.of(60, 1), pf).bufferSize();
+        ByteBuffer b = (direct ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size)).order(ByteOrder.LITTLE_ENDIAN);
+        Random r = new Random(seed);
+        if (pf == PixelFormat.YUV422P10LE) {
+            for (int i = 0; i < size / 2; i++) {
+                // mostly 10-bit samples, some with stray high bits set (the scalar code masks them: so must we)
+                b.putShort(2 * i, (short) (r.nextInt(8) == 0 ? r.nextInt(0x10000) : r.nextInt(1024)));
+            }
+        } else {
+            for (int i = 0; i < size; i++) {
+                b.put(i, (byte) r.nextInt(256));
+            }
+        }
+        return b;
+    }
+
+    static byte[] bytes(ByteBuffer b) {
+        byte[] a = new byte[b.capacity()];
+        b.duplicate().clear().get(a);
+        return a;
+    }
+
+    @Test
+    void linesToWireEqualTheScalarFrameConversion() {
+        for (PixelFormat pf : PLANAR) {
+            PixelFormat wire = Pack422.wireFormat(pf);
+            for (int w : WIDTHS) {
+                for (boolean direct : new boolean[] {false, true}) {
+                    int h = 3;
+                    ByteBuffer planar = randomPlanar(pf, w, h, w * 31L + pf.ordinal(), direct);
+                    int wireSize = (int) wire.frameSize(w, h);
+                    ByteBuffer expected = ByteBuffer.allocate(wireSize);
+                    Pack422.toWire(pf, planar, expected, w, h);
+                    PlanarLines lines = PlanarLines.of(pf, w, h);
+                    int lineBytes = lines.wireLineBytes();
+                    assertEquals(wireSize, lineBytes * h);
+                    // lines written in reverse order into a buffer with something in it already
+                    ByteBuffer got = direct ? ByteBuffer.allocateDirect(wireSize) : ByteBuffer.allocate(wireSize);
+                    for (int i = 0; i < wireSize; i++) {
+                        got.put(i, (byte) 0xA5);
+                    }
+                    for (int y = h - 1; y >= 0; y--) {
+                        lines.lineToWire(planar, y, got, y * lineBytes);
+                    }
+                    assertArrayEquals(bytes(expected), bytes(got), pf.id() + " width " + w + (direct ? " direct" : " heap"));
+                }
+            }
+        }
+    }
+
+    @Test
+    void segmentsFromWireEqualTheScalarFrameConversion() {
+        Random r = new Random(5);
+        for (PixelFormat pf : PLANAR) {
+            PixelFormat wire = Pack422.wireFormat(pf);
+            PGroup pg = PGroup.of(wire);
+            for (int w : WIDTHS) {
+                for (boolean direct : new boolean[] {false, true}) {
+                    int h = 4;
+                    ByteBuffer planar = randomPlanar(pf, w, h, w * 17L + pf.ordinal(), false);
+                    int wireSize = (int) wire.frameSize(w, h);
+                    ByteBuffer pgroups = ByteBuffer.allocate(wireSize);
+                    Pack422.toWire(pf, planar, pgroups, w, h);
+                    ByteBuffer expected = ByteBuffer.allocate(planar.capacity());
+                    Pack422.fromWire(pf, pgroups, expected, w, h);
+                    PlanarLines lines = PlanarLines.of(pf, w, h);
+                    ByteBuffer got = (direct ? ByteBuffer.allocateDirect(planar.capacity()) : ByteBuffer.allocate(planar.capacity()))
+                            .order(ByteOrder.LITTLE_ENDIAN);
+                    int groups = w / 2;
+                    int lineBytes = pg.lineBytes(w);
+                    // every line cut into random segments, each handed over from a packet-like buffer at an offset
+                    for (int y = 0; y < h; y++) {
+                        int g = 0;
+                        while (g < groups) {
+                            int n = 1 + r.nextInt(Math.min(groups - g, 7 + (w > 100 ? 300 : 0)));
+                            int len = n * pg.bytes();
+                            int off = 20 + r.nextInt(9);
+                            ByteBuffer pkt = (direct ? ByteBuffer.allocateDirect(off + len + 3) : ByteBuffer.allocate(off + len + 3))
+                                    .order(ByteOrder.BIG_ENDIAN);
+                            pkt.put(off, pgroups, y * lineBytes + g * pg.bytes(), len);
+                            lines.segmentFromWire(pkt, off, len, got, y, g * 2);
+                            g += n;
+                        }
+                    }
+                    assertArrayEquals(bytes(expected), bytes(got), pf.id() + " width " + w + (direct ? " direct" : " heap"));
+                }
+            }
+        }
+    }
+
+    @Test
+    void packedFormatsNeedNoConverter() {
+        for (PixelFormat pf : new PixelFormat[] {PixelFormat.YUV422_10_PGROUP, PixelFormat.UYVY, PixelFormat.RGB24}) {
+            assertNull(PlanarLines.of(pf, 1920, 1080), pf.id());
+        }
+    }
+
+    /**
+     * The depacketizer with the converter: packets of the sender's General Packing Mode (segments of two lines in
+     * one packet, lines split anywhere) give the app's planar frame exactly, frame length the app's buffer size.
+     */
+    @Test
+    void depacketizerConvertsStraightIntoThePlanarFrame() {
+        for (PixelFormat pf : PLANAR) {
+            PixelFormat wire = Pack422.wireFormat(pf);
+            PGroup pg = PGroup.of(wire);
+            for (int w : new int[] {6, 642, 1920}) {
+                int h = 5;
+                ByteBuffer planar = randomPlanar(pf, w, h, w, false);
+                ByteBuffer pgroups = ByteBuffer.allocate((int) wire.frameSize(w, h));
+                Pack422.toWire(pf, planar, pgroups, w, h);
+                ByteBuffer canonical = ByteBuffer.allocate(planar.capacity());
+                Pack422.fromWire(pf, pgroups, canonical, w, h);
+                Rfc4175Test.Pool pool = new Rfc4175Test.Pool(planar.capacity());
+                St2110Counters c = new St2110Counters();
+                Rfc4175Depacketizer d = new Rfc4175Depacketizer(w, h, pg, 96, new org.mcm.api.frame.FrameSource() {
+                    @Override
+                    public Frame acquire(long t, java.util.concurrent.TimeUnit u) {
+                        return pool.acquire();
+                    }
+
+                    @Override
+                    public int frameCapacity() {
+                        return pool.capacity;
+                    }
+                }, f -> pool.delivered.add(f), c, PlanarLines.of(pf, w, h), planar.capacity());
+                List<ByteBuffer> pkts = Rfc4175Test.packetize(pgroups.array(), w, h, pg, 400, 90_000, 1);
+                for (ByteBuffer p : pkts) {
+                    Rfc4175Test.feed(d, p);
+                }
+                assertEquals(1, pool.delivered.size(), pf.id() + " " + w);
+                Frame f = pool.delivered.get(0);
+                assertEquals(planar.capacity(), f.length());
+                assertArrayEquals(canonical.array(), f.data().array(), pf.id() + " width " + w);
+                assertEquals(0, c.badHeaders.sum());
+            }
+        }
+    }
+}
