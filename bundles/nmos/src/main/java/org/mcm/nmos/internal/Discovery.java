@@ -159,21 +159,52 @@ final class Discovery implements AutoCloseable {
         return Collections.unmodifiableList(out);
     }
 
-    /** Advertises (or updates the TXT records of) the node's {@code _nmos-node._tcp} service. */
-    synchronized void advertise(String name, int port, Map<String, String> txt) throws IOException {
+    /**
+     * Advertises (or updates the TXT records of) the node's {@code _nmos-node._tcp} service. jmDNS loses a service
+     * whose TXT is changed while it still probes for its name (the prober's task is dropped and it is never
+     * announced), so a change waits until the first announcement is out; the caller calls again (the tick does) and
+     * the records then go out in one re-announcement. True when the records advertised now are {@code txt}.
+     */
+    synchronized boolean advertise(String name, int port, Map<String, String> txt) throws IOException {
         if (advertised != null && advertised.getPort() == port) {
-            if (!advertisedText.equals(txt)) {
-                advertised.setText(new LinkedHashMap<>(txt));
-                advertisedText = Map.copyOf(txt);
+            if (advertisedText.equals(txt)) {
+                return true;
             }
-            return;
+            if (!announced(advertised)) {
+                return false;
+            }
+            advertised.setText(new LinkedHashMap<>(txt));
+            advertisedText = Map.copyOf(txt);
+            textUpdates.increment();
+            return true;
         }
         withdraw();
         ServiceInfo info = ServiceInfo.create(NODE, name, port, 0, 0, new LinkedHashMap<>(txt));
         jmdns.registerService(info);
         advertised = info;
+        advertisedAt = System.nanoTime();
         advertisedText = Map.copyOf(txt);
         LOG.info("NMOS: peer-to-peer mode, node advertised as {} on port {}", info.getQualifiedName(), port);
+        return true;
+    }
+
+    /** TXT record changes sent (re-announcements). */
+    final LongAdder textUpdates = new LongAdder();
+    private long advertisedAt;
+    /** Probing and the first announcement take jmDNS a few seconds; past this the state is not asked for. */
+    static final long ANNOUNCE_BOUND_NANOS = 15_000_000_000L;
+
+    /**
+     * True once jmDNS has announced the service. The state is public on jmDNS's implementation class only, which
+     * its bundle does not export: it is read reflectively, and without it the node waits a fixed bound.
+     */
+    private boolean announced(ServiceInfo info) {
+        try {
+            Object r = info.getClass().getMethod("isAnnounced").invoke(info);
+            return Boolean.TRUE.equals(r);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return System.nanoTime() - advertisedAt > ANNOUNCE_BOUND_NANOS;
+        }
     }
 
     synchronized boolean advertising() {

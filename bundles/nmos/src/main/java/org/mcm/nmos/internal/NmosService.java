@@ -168,8 +168,9 @@ final class NmosService {
                 return;
             }
             java.util.Map<String, String> txt = peerToPeerText(snapshot());
-            d.advertise("MCM " + model.nodeId().substring(0, 8), port, txt);
-            discoveryStatus = "peer-to-peer: no registry, node advertised as _nmos-node._tcp " + txt;
+            boolean current = d.advertise("MCM " + model.nodeId().substring(0, 8), port, txt);
+            discoveryStatus = "peer-to-peer: no registry, node advertised as _nmos-node._tcp " + txt
+                    + (current ? "" : " (waiting for the first announcement before the records change)");
         } catch (IOException | RuntimeException e) {
             LOG.warn("NMOS: peer-to-peer advertisement failed: {}", e.toString());
         }
