@@ -138,13 +138,38 @@ final class Model {
 
     /** Builds the model from the session list; {@code subscriptions} gives IS-05's view by sender/receiver id. */
     synchronized Snapshot build(List<SessionInfo> sessions, Function<String, Subscription> subscriptions) {
+        return build(sessions, subscriptions, null);
+    }
+
+    /** The id of an idle receiver (stable: derived from the seed and the slot's media type and number). */
+    String slotId(IdlePool.Slot slot) {
+        return uuid("idle-receiver|" + slot.key());
+    }
+
+    /** With the receivers of the idle pool (their sessions, when they have one, are not listed again). */
+    synchronized Snapshot build(List<SessionInfo> sessions, Function<String, Subscription> subscriptions, IdlePool pool) {
         Set<Long> live = new HashSet<>();
         List<Resource> sources = new ArrayList<>();
         List<Resource> flows = new ArrayList<>();
         List<Resource> senders = new ArrayList<>();
         List<Resource> receivers = new ArrayList<>();
+        Set<Long> slotSessions = new HashSet<>();
+        if (pool != null) {
+            for (IdlePool.Slot slot : pool.slots()) {
+                String id = slotId(slot);
+                long sid = slot.sessionId;
+                SessionInfo open = null;
+                for (SessionInfo s : sessions) {
+                    if (s.id() == sid && sid != 0) {
+                        open = s.state().isTerminal() ? null : s;
+                        slotSessions.add(sid);
+                    }
+                }
+                receivers.add(versioned("receivers", id, slotReceiver(slot, id, open, subscriptions.apply(id)), sid));
+            }
+        }
         for (SessionInfo s : sessions) {
-            if (!carried(s)) {
+            if (!carried(s) || slotSessions.contains(s.id())) {
                 continue;
             }
             live.add(s.id());
@@ -322,6 +347,21 @@ final class Model {
                 .add("subscription", Json.object()
                         .add("receiver_id", Json.stringOrNull(sub == null ? null : sub.peerId()))
                         .add("active", s.state() == SessionState.ACTIVE && (sub == null || sub.active())));
+    }
+
+    private JsonObjectBuilder slotReceiver(IdlePool.Slot slot, String id, SessionInfo live, Subscription sub) {
+        boolean active = live != null && live.state() == SessionState.ACTIVE && (sub == null || sub.active());
+        return core(id, "MCM receiver " + slot.key() + (live == null ? " (idle)" : " (session " + live.id() + ")"),
+                "Idle receiver of the pool: an IS-05 activation with a " + slot.kind.mediaType + " SDP starts an RX session;"
+                        + " the app attaches as a memif client at " + slot.socketPath)
+                .add("format", slot.kind.format)
+                .add("caps", Json.object().add("media_types", Json.strings(List.of(slot.kind.mediaType))))
+                .add("device_id", deviceId())
+                .add("transport", "urn:x-nmos:transport:rtp")
+                .add("interface_bindings", Json.strings(List.of(INTERFACE)))
+                .add("subscription", Json.object()
+                        .add("sender_id", Json.stringOrNull(sub == null ? null : sub.peerId()))
+                        .add("active", active));
     }
 
     private JsonObjectBuilder receiver(SessionInfo s, String id, Subscription sub) {

@@ -66,12 +66,28 @@ public class NmosComponent implements SessionListener {
         @AttributeDefinition(name = "Peer-to-peer mode", description = "With discovery on and no registry holding the node: advertise it as _nmos-node._tcp with the ver_* TXT records.")
         boolean peerToPeer() default true;
 
+        @AttributeDefinition(name = "Idle receivers", description = "Receivers offered to controllers before any app asks, per media type: "
+                + "e.g. video/raw:1,video/jxsv:1,audio/L24:1,data/smpte291:0. An IS-05 activation with a sender's SDP starts an RX session; "
+                + "the app attaches as a memif client at <idle receiver socket directory>/nmos-rx-<type>-<n>.sock (e.g. nmos-rx-video-raw-1.sock).")
+        String idleReceivers() default "";
+
+        @AttributeDefinition(name = "Idle receiver socket directory", description = "Where the idle receivers' memif sockets are made; "
+                + "the proxy's memif directory (--memif-dir, else /run/mcm) when empty.")
+        String idleReceiverDir() default "";
+
         @AttributeDefinition(name = "Heartbeat interval (ms)", description = "Time between registry heartbeats (IS-04 recommends 5000).", min = "100")
         long heartbeatMillis() default 5000;
     }
 
     @Reference
     SessionManager sessions;
+
+    /** The app data path (memif) the idle receivers' sessions attach apps with; they fail clearly without it. */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    volatile org.mcm.api.app.AppLinkService appLinks;
+
+    private String memifDir = "/run/mcm";
 
     private volatile NmosService service;
 
@@ -82,6 +98,10 @@ public class NmosComponent implements SessionListener {
     void activate(Config c, org.osgi.framework.BundleContext ctx) {
         keysFile = ctx.getDataFile("session-keys.properties");
         frameworkId = String.valueOf(ctx.getProperty(org.osgi.framework.Constants.FRAMEWORK_UUID));
+        String dir = ctx.getProperty("mcm.memif.dir"); // --memif-dir of this run
+        if (dir != null && !dir.isBlank()) {
+            memifDir = dir;
+        }
         start(c);
     }
 
@@ -142,8 +162,9 @@ public class NmosComponent implements SessionListener {
             String seed = c.seed().isBlank() ? hostName() : c.seed();
             List<String> registries = c.registries() == null ? List.of() : Arrays.asList(c.registries());
             Settings s = new Settings(c.bind(), c.port(), c.host(), c.label(), seed, c.interfaceIp(), registries, c.heartbeatMillis(),
-                    c.discovery(), c.mdnsAddress(), c.peerToPeer());
-            NmosService n = new NmosService(sessions, s, readKeys());
+                    c.discovery(), c.mdnsAddress(), c.peerToPeer())
+                    .withIdleReceivers(c.idleReceivers(), c.idleReceiverDir().isBlank() ? memifDir : c.idleReceiverDir());
+            NmosService n = new NmosService(sessions, s, readKeys(), () -> appLinks);
             try {
                 n.start();
                 service = n;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
+import org.mcm.api.app.AppLinkService;
 import org.mcm.api.session.SessionManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,14 +24,23 @@ final class NmosService {
     private volatile int port;
 
     private final java.util.Map<Long, String> earlierKeys;
+    private final java.util.function.Supplier<AppLinkService> appLinks;
+    private volatile IdlePool pool;
+    /** Why the configured idle receivers are missing, for the status page ("" when all is well). */
+    volatile String idleStatus = "";
 
     NmosService(SessionManager sessions, Settings settings) {
-        this(sessions, settings, java.util.Map.of());
+        this(sessions, settings, java.util.Map.of(), () -> null);
     }
 
-    /** With the id keys an earlier instance gave the running sessions (see {@link Model#keys()}). */
-    NmosService(SessionManager sessions, Settings settings, java.util.Map<Long, String> earlierKeys) {
+    /**
+     * With the id keys an earlier instance gave the running sessions (see {@link Model#keys()}) and the app link
+     * service the idle receivers open their memif sockets with (null while there is none).
+     */
+    NmosService(SessionManager sessions, Settings settings, java.util.Map<Long, String> earlierKeys,
+            java.util.function.Supplier<AppLinkService> appLinks) {
         this.earlierKeys = earlierKeys;
+        this.appLinks = appLinks;
         this.sessions = sessions;
         this.settings = settings;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -47,7 +57,17 @@ final class NmosService {
         port = http.start(s.bindHost(), s.port());
         settings = s.withPort(port);
         model = new Model(settings, earlierKeys);
-        connections = new Connections(sessions, settings, timer, this::changed);
+        java.util.List<IdlePool.Slot> idle = java.util.List.of();
+        try {
+            idle = IdlePool.parse(settings.idleReceivers(), settings.idleDir());
+        } catch (IllegalArgumentException e) {
+            idleStatus = "not started: " + e.getMessage();
+            LOG.error("NMOS: the pool of idle receivers is not started: {}", e.getMessage());
+        }
+        pool = new IdlePool(idle, sessions, appLinks);
+        java.util.Map<String, IdlePool.Slot> slots = new java.util.HashMap<>();
+        pool.slots().forEach(sl -> slots.put(model.slotId(sl), sl));
+        connections = new Connections(sessions, settings, timer, this::changed, pool, slots);
         snapshot();
         startDiscovery();
         registrar = new Registrar(this, settings.registries(), settings.heartbeatMillis(), discovery != null);
@@ -225,6 +245,10 @@ final class NmosService {
         }
         http.stop();
         timer.shutdownNow();
+        IdlePool p = pool;
+        if (p != null) {
+            p.close();
+        }
     }
 
     /** The id keys of the running sessions, for the next instance (see {@link Model#keys()}). */
@@ -249,6 +273,10 @@ final class NmosService {
         return registrar;
     }
 
+    IdlePool pool() {
+        return pool;
+    }
+
     NmosHttp http() {
         return http;
     }
@@ -256,7 +284,7 @@ final class NmosService {
     /** The model now; the Connection API's ports follow it. */
     Model.Snapshot snapshot() {
         Connections c = connections;
-        Model.Snapshot snap = model.build(sessions.list(), id -> c == null ? null : c.subscription(id));
+        Model.Snapshot snap = model.build(sessions.list(), id -> c == null ? null : c.subscription(id), pool);
         if (c != null) {
             c.sync(snap);
         }

@@ -16,13 +16,29 @@ import java.util.List;
  * @param discovery      with no registry configured: find registries by DNS-SD over mDNS
  * @param mdnsAddress    address of the interface mDNS runs on (the advertised host when empty)
  * @param peerToPeer     with discovery on and no registry to register with: advertise {@code _nmos-node._tcp}
+ * @param idleReceivers  the pool of idle receivers, e.g. {@code video/raw:1,audio/L24:1} (see {@link IdlePool#parse})
+ * @param idleDir        where the idle receivers' memif sockets are made
  */
 record Settings(String bindHost, int port, String host, String label, String seed, String interfaceIp,
-        List<String> registries, long heartbeatMillis, boolean discovery, String mdnsAddress, boolean peerToPeer) {
+        List<String> registries, long heartbeatMillis, boolean discovery, String mdnsAddress, boolean peerToPeer,
+        String idleReceivers, String idleDir) {
 
     Settings {
         registries = List.copyOf(registries);
         mdnsAddress = mdnsAddress == null ? "" : mdnsAddress;
+        idleReceivers = idleReceivers == null ? "" : idleReceivers;
+        idleDir = idleDir == null || idleDir.isBlank() ? "/run/mcm" : idleDir;
+    }
+
+    Settings(String bindHost, int port, String host, String label, String seed, String interfaceIp,
+            List<String> registries, long heartbeatMillis, boolean discovery, String mdnsAddress, boolean peerToPeer) {
+        this(bindHost, port, host, label, seed, interfaceIp, registries, heartbeatMillis, discovery, mdnsAddress, peerToPeer, "", "");
+    }
+
+    /** These settings with a pool of idle receivers. */
+    Settings withIdleReceivers(String pool, String dir) {
+        return new Settings(bindHost, port, host, label, seed, interfaceIp, registries, heartbeatMillis, discovery, mdnsAddress,
+                peerToPeer, pool, dir);
     }
 
     /** Without DNS-SD (the registries given or none). */
@@ -32,7 +48,8 @@ record Settings(String bindHost, int port, String host, String label, String see
     }
 
     Settings withPort(int p) {
-        return new Settings(bindHost, p, host, label, seed, interfaceIp, registries, heartbeatMillis, discovery, mdnsAddress, peerToPeer);
+        return new Settings(bindHost, p, host, label, seed, interfaceIp, registries, heartbeatMillis, discovery, mdnsAddress, peerToPeer,
+                idleReceivers, idleDir);
     }
 
     /** DNS-SD is used: asked for and no registry configured. */
