@@ -99,24 +99,12 @@ final class Discovery implements AutoCloseable {
 
     /** The registry a record describes, or null (counted) when the node cannot use it. */
     Found parse(ServiceInfo info) {
-        String proto = text(info, "api_proto", "http");
-        String versions = text(info, "api_ver", "");
-        String auth = text(info, "api_auth", "false");
-        String pri = text(info, "pri", "");
-        int priority;
-        try {
-            priority = Integer.parseInt(pri.trim());
-        } catch (NumberFormatException e) {
-            return skip(info, "pri '" + pri + "' is not an integer");
-        }
-        if (!proto.equals("http") && !proto.equals("https")) {
-            return skip(info, "api_proto '" + proto + "'");
-        }
-        if (!List.of(versions.split(",")).contains(API_VERSION)) {
-            return skip(info, "api_ver '" + versions + "' lacks " + API_VERSION);
-        }
-        if (!auth.equals("false")) {
-            return skip(info, "api_auth '" + auth + "' (this node does not do IS-10 authorization)");
+        Map<String, String> txt = new LinkedHashMap<>();
+        for (String k : List.of("api_proto", "api_ver", "api_auth", "pri")) {
+            String v = info.getPropertyString(k);
+            if (v != null) {
+                txt.put(k, v);
+            }
         }
         String host = null;
         for (Inet4Address a : info.getInet4Addresses()) {
@@ -126,21 +114,57 @@ final class Discovery implements AutoCloseable {
         if (host == null && info.getInet6Addresses().length > 0) {
             host = "[" + info.getInet6Addresses()[0].getHostAddress() + "]";
         }
-        if (host == null || info.getPort() <= 0) {
-            return skip(info, "no address or port");
+        return check(info.getName(), txt, host, info.getPort(), ignored);
+    }
+
+    /**
+     * The registry a DNS-SD record (its TXT keys, the address and port its SRV leads to) describes, or null when the
+     * node cannot use it (counted in {@code ignored} and logged): {@code pri} an integer, {@code api_proto} http or
+     * https, {@code api_ver} listing v1.3, {@code api_auth} false (IS-04's discovery rules).
+     */
+    static Found check(String name, Map<String, String> txt, String host, int port, LongAdder ignored) {
+        return check(name, txt, host, port, ignored, false);
+    }
+
+    /** As {@link #check(String, Map, String, int, LongAdder)}; {@code again}: the record was refused before, say nothing. */
+    static Found check(String name, Map<String, String> txt, String host, int port, LongAdder ignored, boolean again) {
+        String proto = txt.getOrDefault("api_proto", "http");
+        String versions = txt.getOrDefault("api_ver", "");
+        String auth = txt.getOrDefault("api_auth", "false");
+        String pri = txt.getOrDefault("pri", "");
+        String why = null;
+        int priority = 0;
+        try {
+            priority = Integer.parseInt(pri.trim());
+        } catch (NumberFormatException e) {
+            why = "pri '" + pri + "' is not an integer";
         }
-        return new Found(info.getName(), proto + "://" + host + ":" + info.getPort(), priority, ThreadLocalRandom.current().nextDouble());
+        if (why == null && !proto.equals("http") && !proto.equals("https")) {
+            why = "api_proto '" + proto + "'";
+        }
+        if (why == null && !List.of(versions.split(",")).contains(API_VERSION)) {
+            why = "api_ver '" + versions + "' lacks " + API_VERSION;
+        }
+        if (why == null && !auth.equals("false")) {
+            why = "api_auth '" + auth + "' (this node does not do IS-10 authorization)";
+        }
+        if (why == null && (host == null || port <= 0)) {
+            why = "no address or port";
+        }
+        if (why != null) {
+            if (again) {
+                return null;
+            }
+            ignored.increment();
+            LOG.warn("NMOS: DNS-SD registry record {} ignored: {}", name, why);
+            return null;
+        }
+        return new Found(name, proto + "://" + host + ":" + port, priority, ThreadLocalRandom.current().nextDouble());
     }
 
-    private Found skip(ServiceInfo info, String why) {
-        ignored.increment();
-        LOG.warn("NMOS: DNS-SD registry record {} ignored: {}", info.getName(), why);
-        return null;
-    }
-
-    private static String text(ServiceInfo info, String key, String absent) {
-        String v = info.getPropertyString(key);
-        return v == null ? absent : v;
+    /** The usable registries found now. */
+    List<Found> found() {
+        return new ArrayList<>(found.values());
     }
 
     /** How many registry records are usable now. */
@@ -150,7 +174,11 @@ final class Discovery implements AutoCloseable {
 
     /** The registries found, best first: by {@code pri}, then in an order drawn at random once per record. */
     List<String> registries() {
-        List<Found> l = new ArrayList<>(found.values());
+        return order(new ArrayList<>(found.values()));
+    }
+
+    /** Registry URLs best first: by {@code pri}, then in the order drawn at random once per record. */
+    static List<String> order(List<Found> l) {
         l.sort(Comparator.comparingInt(Found::priority).thenComparingDouble(Found::tiebreak));
         List<String> out = new ArrayList<>();
         for (Found f : l) {

@@ -60,6 +60,13 @@ public class NmosComponent implements SessionListener {
         @AttributeDefinition(name = "DNS-SD discovery", description = "With no registry configured: browse mDNS for _nmos-register._tcp (ordered by 'pri'). Needs a non-loopback advertised host or mDNS address.")
         boolean discovery() default true;
 
+        @AttributeDefinition(name = "DNS-SD domain", description = "With no registry configured and discovery on: also browse unicast DNS-SD, "
+                + "the _nmos-register._tcp PTR/SRV/TXT records of this DNS domain (e.g. studio.example.com). Empty: mDNS only.")
+        String dnsSdDomain() default "";
+
+        @AttributeDefinition(name = "DNS server", description = "Unicast DNS-SD: host or host:port of the DNS server to ask; the system's resolvers when empty.")
+        String dnsServer() default "";
+
         @AttributeDefinition(name = "mDNS address", description = "Address of the interface mDNS runs on; the advertised host (else the bind address) when empty. Loopback or wildcard: no discovery.")
         String mdnsAddress() default "";
 
@@ -163,7 +170,8 @@ public class NmosComponent implements SessionListener {
             List<String> registries = c.registries() == null ? List.of() : Arrays.asList(c.registries());
             Settings s = new Settings(c.bind(), c.port(), c.host(), c.label(), seed, c.interfaceIp(), registries, c.heartbeatMillis(),
                     c.discovery(), c.mdnsAddress(), c.peerToPeer())
-                    .withIdleReceivers(c.idleReceivers(), c.idleReceiverDir().isBlank() ? memifDir : c.idleReceiverDir());
+                    .withIdleReceivers(c.idleReceivers(), c.idleReceiverDir().isBlank() ? memifDir : c.idleReceiverDir())
+                    .withUnicastDnsSd(c.dnsSdDomain(), c.dnsServer());
             NmosService n = new NmosService(sessions, s, readKeys(), () -> appLinks);
             try {
                 n.start();

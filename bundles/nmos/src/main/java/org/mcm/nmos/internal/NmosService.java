@@ -1,6 +1,8 @@
 package org.mcm.nmos.internal;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -70,7 +72,7 @@ final class NmosService {
         connections = new Connections(sessions, settings, timer, this::changed, pool, slots);
         snapshot();
         startDiscovery();
-        registrar = new Registrar(this, settings.registries(), settings.heartbeatMillis(), discovery != null);
+        registrar = new Registrar(this, settings.registries(), settings.heartbeatMillis(), discovery != null || unicastDnsSd != null);
         registriesChanged();
         registrar.start();
         LOG.info("NMOS node {} : Node API {}x-nmos/node/v1.3/, Connection API {}x-nmos/connection/v1.1/", model.nodeId(),
@@ -88,26 +90,13 @@ final class NmosService {
             "flows", "ver_flw", "devices", "ver_dvc", "senders", "ver_snd", "receivers", "ver_rcv");
 
     /**
-     * With no registry configured and discovery on: mDNS on the interface of the configured mDNS address (else the
-     * advertised host); a loopback or wildcard address has nothing to announce on, so discovery stays off then.
+     * With no registry configured and discovery on: unicast DNS-SD in the configured domain (polled), and mDNS on the
+     * interface of the configured mDNS address (else the advertised host); a loopback or wildcard address has nothing
+     * to announce on, so mDNS stays off then. The registrar gets the registries of both, best {@code pri} first.
      */
     private void startDiscovery() {
         Settings s = settings;
         if (!s.discovers()) {
-            return;
-        }
-        String where = s.mdnsAddress().isBlank() ? s.advertisedHost() : s.mdnsAddress();
-        java.net.InetAddress addr;
-        try {
-            addr = java.net.InetAddress.getByName(where);
-        } catch (IOException e) {
-            discoveryStatus = "off: mDNS address " + where + " does not resolve";
-            LOG.warn("NMOS: {}", discoveryStatus);
-            return;
-        }
-        if (addr.isLoopbackAddress() || addr.isAnyLocalAddress()) {
-            discoveryStatus = "off: " + where + " is a loopback or wildcard address (set the advertised host or the mDNS address to the facility interface's address)";
-            LOG.info("NMOS DNS-SD {}", discoveryStatus);
             return;
         }
         discoveryTimer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -115,6 +104,40 @@ final class NmosService {
             t.setDaemon(true);
             return t;
         });
+        String mdns = startMdns(s);
+        String unicast = "";
+        if (!s.dnsSdDomain().isBlank()) {
+            unicastDnsSd = new UnicastDnsSd(s.dnsSdDomain(), s.dnsServer());
+            unicast = "unicast DNS-SD in " + unicastDnsSd.domain() + (s.dnsServer().isBlank() ? "" : " (server " + s.dnsServer() + ")");
+            discoveryTimer.scheduleWithFixedDelay(this::unicastTick, 0, UNICAST_POLL_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        if (discovery == null && unicastDnsSd == null) {
+            discoveryTimer.shutdownNow();
+            discoveryTimer = null;
+            discoveryStatus = mdns;
+            return;
+        }
+        discoveryStatus = "browsing _nmos-register._tcp: " + (unicast.isEmpty() ? mdns : discovery == null ? unicast + "; mDNS " + mdns : unicast + " and " + mdns);
+        unregisteredSince = System.nanoTime();
+        if (discovery != null) {
+            discoveryTimer.scheduleWithFixedDelay(this::peerToPeerTick, 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Starts mDNS; says what it does (or why not). */
+    private String startMdns(Settings s) {
+        String where = s.mdnsAddress().isBlank() ? s.advertisedHost() : s.mdnsAddress();
+        java.net.InetAddress addr;
+        try {
+            addr = java.net.InetAddress.getByName(where);
+        } catch (IOException e) {
+            LOG.warn("NMOS: mDNS off: address {} does not resolve", where);
+            return "off: mDNS address " + where + " does not resolve";
+        }
+        if (addr.isLoopbackAddress() || addr.isAnyLocalAddress()) {
+            LOG.info("NMOS: mDNS off: {} is a loopback or wildcard address", where);
+            return "off: " + where + " is a loopback or wildcard address (set the advertised host or the mDNS address to the facility interface's address)";
+        }
         try {
             Discovery d = new Discovery(addr, "mcm-" + model.nodeId().substring(0, 8), this::registriesChanged);
             discovery = d;
@@ -125,15 +148,52 @@ final class NmosService {
             if (d != null) {
                 d.close();
             }
-            discoveryTimer.shutdownNow();
-            discoveryTimer = null;
-            discoveryStatus = "off: mDNS cannot start on " + where + ": " + e.getMessage();
-            LOG.warn("NMOS: {}", discoveryStatus);
+            LOG.warn("NMOS: mDNS cannot start on {}: {}", where, e.getMessage());
+            return "off: mDNS cannot start on " + where + ": " + e.getMessage();
+        }
+        return "mDNS on " + addr.getHostAddress();
+    }
+
+    /** How often the unicast DNS-SD records are asked for again. */
+    static final long UNICAST_POLL_MILLIS = 2000;
+    private volatile UnicastDnsSd unicastDnsSd;
+    private volatile List<Discovery.Found> unicastFound = List.of();
+
+    private void unicastTick() {
+        UnicastDnsSd u = unicastDnsSd;
+        if (u == null) {
             return;
         }
-        discoveryStatus = "browsing _nmos-register._tcp by mDNS on " + addr.getHostAddress();
-        unregisteredSince = System.nanoTime();
-        discoveryTimer.scheduleWithFixedDelay(this::peerToPeerTick, 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        List<Discovery.Found> now;
+        try {
+            now = u.browse();
+        } catch (javax.naming.NamingException | RuntimeException e) {
+            // the DNS server does not answer: the registries found last stay (the registrar sees whether they answer)
+            LOG.debug("NMOS unicast DNS-SD query failed: {}", e.toString());
+            return;
+        }
+        if (discovery == null) {
+            discoveryStatus = "unicast DNS-SD in " + u.domain() + ": registries " + Discovery.order(new ArrayList<>(now));
+        }
+        if (!now.equals(unicastFound)) {
+            unicastFound = now;
+            LOG.info("NMOS: unicast DNS-SD in {} lists registries {}", u.domain(), Discovery.order(new ArrayList<>(now)));
+            offerRegistries();
+        }
+    }
+
+    /** The registries found by every DNS-SD source now, best first. */
+    List<String> discovered() {
+        List<Discovery.Found> all = new ArrayList<>(unicastFound);
+        Discovery d = discovery;
+        if (d != null) {
+            for (Discovery.Found f : d.found()) {
+                if (all.stream().noneMatch(x -> x.url().equals(f.url()))) {
+                    all.add(f);
+                }
+            }
+        }
+        return Discovery.order(all);
     }
 
     /** DNS-SD answers arrive one by one: the first list goes to the registrar a browse window after the first record. */
@@ -141,12 +201,16 @@ final class NmosService {
     private volatile long firstFound;
 
     private void registriesChanged() {
-        Discovery d = discovery;
+        offerRegistries();
+    }
+
+    private void offerRegistries() {
         ScheduledExecutorService t = discoveryTimer;
-        if (d == null || t == null) {
+        if (t == null) {
             return;
         }
-        if (firstFound == 0 && d.count() > 0) {
+        Discovery d = discovery;
+        if (firstFound == 0 && ((d != null && d.count() > 0) || !unicastFound.isEmpty())) {
             firstFound = System.nanoTime();
         }
         long wait = firstFound == 0 ? 0 : BROWSE_WINDOW_MILLIS - (System.nanoTime() - firstFound) / 1_000_000;
@@ -154,7 +218,7 @@ final class NmosService {
             t.schedule(() -> {
                 Registrar r = registrar;
                 if (r != null) {
-                    r.registries(d.registries());
+                    r.registries(discovered());
                 }
             }, Math.max(0, wait), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -180,7 +244,7 @@ final class NmosService {
                     d.withdraw();
                     LOG.info("NMOS: registered mode, _nmos-node._tcp withdrawn");
                 }
-                discoveryStatus = r.registered() ? "registered mode: registries found by DNS-SD " + d.registries()
+                discoveryStatus = r.registered() ? "registered mode: registries found by DNS-SD " + discovered()
                         : "browsing _nmos-register._tcp by mDNS (peer-to-peer mode off)";
                 return;
             }
@@ -223,6 +287,10 @@ final class NmosService {
             }
         }
         return txt;
+    }
+
+    UnicastDnsSd unicast() {
+        return unicastDnsSd;
     }
 
     Discovery discovery() {
