@@ -543,7 +543,13 @@ final class Connections {
     }
 
     private static void checkFormat(ConnectionSpec cur, ConnectionSpec sdp) throws NmosError {
-        if (cur.format() instanceof VideoFormat a && sdp.format() instanceof VideoFormat b) {
+        boolean curData = "st2110-40".equals(cur.transport());
+        if (curData || "st2110-40".equals(sdp.transport())) {
+            if (!curData || !"st2110-40".equals(sdp.transport())) {
+                throw new NmosError(400, "the SDP describes an " + sdp.transport() + " stream but this receiver takes " + cur.transport());
+            }
+            // ancillary data: the app's format (blob size, or the video rate followed) stays
+        } else if (cur.format() instanceof VideoFormat a && sdp.format() instanceof VideoFormat b) {
             if (a.width() != b.width() || a.height() != b.height() || !a.frameRate().equals(b.frameRate())) {
                 throw new NmosError(400, "the SDP describes " + b.width() + "x" + b.height() + "@" + b.frameRate()
                         + " but this receiver's app takes " + a.width() + "x" + a.height() + "@" + a.frameRate());

@@ -100,7 +100,12 @@ final class Model {
 
     static boolean carried(SessionInfo s) {
         return s.spec().transport().startsWith("st2110-") && !s.state().isTerminal()
-                && (s.spec().format() instanceof VideoFormat || s.spec().format() instanceof AudioFormat);
+                && (s.spec().format() instanceof VideoFormat || s.spec().format() instanceof AudioFormat || data(s));
+    }
+
+    /** ST 2110-40 ancillary data (a blob format, or the video format whose rate it follows): a data flow. */
+    static boolean data(SessionInfo s) {
+        return "st2110-40".equals(s.spec().transport());
     }
 
     String baseUrl() {
@@ -265,7 +270,9 @@ final class Model {
                 .add("device_id", deviceId())
                 .add("parents", Json.array())
                 .add("clock_name", "clk0");
-        if (f instanceof AudioFormat a) {
+        if (data(s)) {
+            b.add("format", "urn:x-nmos:format:data");
+        } else if (f instanceof AudioFormat a) {
             JsonArrayBuilder ch = Json.array();
             for (int i = 1; i <= a.channels(); i++) {
                 ch.add(Json.object().add("label", "Channel " + i));
@@ -288,6 +295,9 @@ final class Model {
                 .add("source_id", sourceId)
                 .add("device_id", deviceId())
                 .add("parents", Json.array());
+        if (data(s)) {
+            return b.add("format", "urn:x-nmos:format:data").add("media_type", "video/smpte291");
+        }
         if (f instanceof AudioFormat a) {
             return b.add("format", "urn:x-nmos:format:audio")
                     .add("sample_rate", Json.object().add("numerator", a.sampleRate()))
@@ -368,7 +378,10 @@ final class Model {
         MediaFormat f = s.spec().format();
         String format;
         String mediaType;
-        if (f instanceof AudioFormat a) {
+        if (data(s)) {
+            format = "urn:x-nmos:format:data";
+            mediaType = "video/smpte291";
+        } else if (f instanceof AudioFormat a) {
             format = "urn:x-nmos:format:audio";
             mediaType = "audio/L" + a.bitDepth();
         } else {
