@@ -104,6 +104,8 @@ final class IdlePool {
         }
     }
 
+    static final int RING_LOG2 = 4;
+
     private final List<Slot> slots;
     private final SessionManager sessions;
     private final Supplier<AppLinkService> links;
@@ -213,10 +215,10 @@ final class IdlePool {
             throw new SessionException(ErrorCode.TRANSPORT_FAILED, "no app data path is running (memif bundle stopped)");
         }
         String name = "nmos_rx_" + s.kind.mediaType.replace('/', '_').toLowerCase(Locale.ROOT) + "_" + s.index;
-        boolean video = target.format() instanceof VideoFormat;
         AppLink link;
         try {
-            link = service.open(new AppLinkRequest(Direction.RX, s.socketPath, 0, name, target.format().bufferSize(), video ? 2 : 4, "",
+            // 16 buffers a ring: upstream's direct memif mode (the way these apps attach) uses log2 ring size 4
+            link = service.open(new AppLinkRequest(Direction.RX, s.socketPath, 0, name, target.format().bufferSize(), RING_LOG2, "",
                     false));
         } catch (IOException | RuntimeException e) {
             throw new SessionException(ErrorCode.TRANSPORT_FAILED, "app link at " + s.socketPath + ": " + e.getMessage());
