@@ -42,7 +42,9 @@ import org.junit.Test;
  * for the test finds proxy A's senders and proxy B's receiver in the registry, connects them through IS-05 (the
  * unicast way: the receiver gets the sender's SDP, the sender's destination is set to the receiver) and an SDK app on
  * B receives, bit-exact, the frames an SDK app on A sends; then a scheduled IS-05 activation moves B's receiver to
- * A's second sender at the stated TAI time.
+ * A's second sender at the stated TAI time. Last, B's idle receiver (the configured pool, no session until then) is
+ * connected to A's first sender: the activation starts an RX session and an app that attaches to the receiver's
+ * memif socket as a direct memif client gets the frames, bit-exact.
  */
 public class NmosIT {
 
@@ -162,10 +164,14 @@ public class NmosIT {
     }
 
     static ApplianceProcessIT.Proxy proxy(Path home, String seed, int nmosPort, String registry, int tcp) throws Exception {
+        return proxy(home, seed, nmosPort, registry, tcp, "");
+    }
+
+    static ApplianceProcessIT.Proxy proxy(Path home, String seed, int nmosPort, String registry, int tcp, String idle) throws Exception {
         Path deploy = home.resolve("deploy");
         Files.createDirectories(deploy);
         Files.writeString(deploy.resolve("org.mcm.nmos.config"), "port=I\"" + nmosPort + "\"\nseed=\"" + seed + "\"\nlabel=\""
-                + seed + "\"\nregistries=[\"" + registry + "\"]\nheartbeatMillis=L\"1000\"\n");
+                + seed + "\"\nregistries=[\"" + registry + "\"]\nheartbeatMillis=L\"1000\"\nidleReceivers=\"" + idle + "\"\n");
         ApplianceProcessIT.Proxy p = TwoProxiesIT.start(home, tcp, Provisioning.freePort(), work.resolve("memif-" + seed));
         ApplianceProcessIT.waitFor("NMOS Node API of " + seed, () -> {
             try {
@@ -246,7 +252,7 @@ public class NmosIT {
         List<Process> apps = new ArrayList<>();
         try (Registry reg = new Registry();
                 ApplianceProcessIT.Proxy a = proxy(homeA, "proxy-a", Provisioning.freePort(), reg.url(), tcpA);
-                ApplianceProcessIT.Proxy b = proxy(homeB, "proxy-b", Provisioning.freePort(), reg.url(), tcpB)) {
+                ApplianceProcessIT.Proxy b = proxy(homeB, "proxy-b", Provisioning.freePort(), reg.url(), tcpB, "video/raw:1")) {
             // B's app receives on a port nobody sends to; A's apps send to ports nobody listens on yet
             Process rx = app(homeB, "mcm-receiver", tcpB, work.resolve("rx.err"), "-P", Integer.toString(tcpB), "-l", "127.0.0.1:" + idle,
                     "-n", "100000", "-o", "-", "--idle-timeout", "60");
@@ -257,12 +263,22 @@ public class NmosIT {
                     "-n", "100000", "-i", work.resolve("src2.raw").toString(), "--loop", "--no-stamp"));
 
             // the controller: everything it knows comes from the registry
-            ApplianceProcessIT.waitFor("two senders and a receiver in the registry",
-                    () -> reg.list("sender").size() == 2 && reg.list("receiver").size() == 1 && reg.list("node").size() == 2, 30_000);
+            ApplianceProcessIT.waitFor("two senders and two receivers (the app's and the idle one) in the registry",
+                    () -> reg.list("sender").size() == 2 && reg.list("receiver").size() == 2 && reg.list("node").size() == 2, 30_000);
             JsonObject sender1 = senderWithPort(reg, "proxy-a", p1);
             JsonObject sender2 = senderWithPort(reg, "proxy-a", p2);
             assertTrue("senders found by their SDPs", sender1 != null && sender2 != null);
-            JsonObject receiver = reg.list("receiver").get(0);
+            JsonObject receiver = null;
+            JsonObject idleReceiver = null;
+            for (JsonObject r : reg.list("receiver")) {
+                if (r.getString("label").contains("video/raw#1")) {
+                    idleReceiver = r;
+                } else {
+                    receiver = r;
+                }
+            }
+            assertTrue("the app's receiver and the idle one", receiver != null && idleReceiver != null);
+            String receiverId = receiver.getString("id");
             String rxUrl = connectionApi(reg, receiver) + "single/receivers/" + receiver.getString("id") + "/staged";
             String sdp1 = get(sender1.getString("manifest_href"));
             JsonObject connect = Json.createObjectBuilder()
@@ -274,7 +290,7 @@ public class NmosIT {
             patch(rxUrl, connect, 200);
             // the registry hears of the subscription
             ApplianceProcessIT.waitFor("receiver subscription in the registry", () -> {
-                JsonObject r = reg.resources.get(receiver.getString("id"));
+                JsonObject r = reg.resources.get(receiverId);
                 return r != null && r.getJsonObject("subscription").get("sender_id").toString().contains(sender1.getString("id"));
             }, 10_000);
 
@@ -346,9 +362,65 @@ public class NmosIT {
             patch(rxUrl, Json.createObjectBuilder().add("master_enable", false)
                     .add("activation", Json.createObjectBuilder().add("mode", "activate_immediate")).build(), 200);
             ApplianceProcessIT.waitFor("receiver inactive in the registry", () -> {
-                JsonObject r = reg.resources.get(receiver.getString("id"));
+                JsonObject r = reg.resources.get(receiverId);
                 return r != null && !r.getJsonObject("subscription").getBoolean("active");
             }, 10_000);
+
+            // B's idle receiver: no session until the controller connects it to sender 1; then an app attaches to
+            // the memif socket the receiver's description names, as a direct memif client, and gets the frames
+            String idleId = idleReceiver.getString("id");
+            String description = idleReceiver.getString("description");
+            String socket = description.substring(description.indexOf("memif client at ") + "memif client at ".length()).trim();
+            assertEquals(work.resolve("memif-proxy-b").resolve("nmos-rx-video-raw-1.sock").toString(), socket);
+            assertTrue("no socket before the activation", !Files.exists(Path.of(socket)));
+            String idleUrl = connectionApi(reg, idleReceiver) + "single/receivers/" + idleId + "/staged";
+            patch(idleUrl, Json.createObjectBuilder()
+                    .add("sender_id", sender1.getString("id"))
+                    .add("master_enable", true)
+                    .add("transport_file", Json.createObjectBuilder().add("data", sdp1).add("type", "application/sdp"))
+                    .add("activation", Json.createObjectBuilder().add("mode", "activate_immediate"))
+                    .build(), 200);
+            ApplianceProcessIT.waitFor("the idle receiver active in the registry", () -> {
+                JsonObject r = reg.resources.get(idleId);
+                return r != null && r.getJsonObject("subscription").getBoolean("active")
+                        && r.getJsonObject("subscription").getString("sender_id").equals(sender1.getString("id"));
+            }, 10_000);
+            Process attached = app(homeB, "mcm-receiver", tcpB, work.resolve("rx-idle.err"), "--memif", socket, "-n", "100000",
+                    "-o", "-", "--idle-timeout", "3");
+            apps.add(attached);
+            DataInputStream idleIn = new DataInputStream(attached.getInputStream());
+            int firstIdle = -1;
+            int cut = 0;
+            try {
+                for (int i = 0; i < 30; i++) {
+                    idleIn.readFully(frame);
+                    int k = match(src1, frame);
+                    if (firstIdle < 0) {
+                        if (k < 0) {
+                            assertTrue("only a frame cut by the attach may differ", ++cut <= 2);
+                            i--;
+                            continue;
+                        }
+                        firstIdle = k;
+                    }
+                    assertEquals("idle receiver frame " + i + " bit-exact and in order", (firstIdle + i) % DISTINCT, k);
+                }
+            } catch (java.io.EOFException e) {
+                fail("the app on the idle receiver ended early: " + Files.readString(work.resolve("rx-idle.err")));
+            }
+            Thread drain = new Thread(() -> {
+                try {
+                    idleIn.transferTo(OutputStream.nullOutputStream());
+                } catch (IOException e) {
+                    // the app ended
+                }
+            });
+            drain.setDaemon(true);
+            drain.start();
+            // disabled: its session ends, the app gets no more frames and ends
+            patch(idleUrl, Json.createObjectBuilder().add("master_enable", false)
+                    .add("activation", Json.createObjectBuilder().add("mode", "activate_immediate")).build(), 200);
+            assertTrue("the attached app ends when the receiver is disabled", attached.waitFor(20, TimeUnit.SECONDS));
         } catch (java.io.EOFException e) {
             fail("receiver ended early: " + Files.readString(work.resolve("rx.err")));
         } finally {

@@ -76,6 +76,8 @@ final class Connections {
         String activationTime;
         ScheduledFuture<?> pending;
         volatile String lastResult = "";
+        /** The idle-pool slot this receiver stands for, or null for a session's own receiver. */
+        IdlePool.Slot slot;
 
         Port(String id, boolean sender, long sessionId) {
             this.id = id;
@@ -89,12 +91,22 @@ final class Connections {
     private final ScheduledExecutorService timer;
     private final Map<String, Port> ports = new ConcurrentHashMap<>();
     private final Runnable changed;
+    private final IdlePool pool;
+    private final Map<String, IdlePool.Slot> slots;
 
     Connections(SessionManager sessions, Settings settings, ScheduledExecutorService timer, Runnable changed) {
+        this(sessions, settings, timer, changed, null, Map.of());
+    }
+
+    /** With the idle receivers of {@code pool}, by receiver id. */
+    Connections(SessionManager sessions, Settings settings, ScheduledExecutorService timer, Runnable changed, IdlePool pool,
+            Map<String, IdlePool.Slot> slots) {
         this.sessions = sessions;
         this.settings = settings;
         this.timer = timer;
         this.changed = changed;
+        this.pool = pool;
+        this.slots = Map.copyOf(slots);
     }
 
     // ---- bookkeeping ------------------------------------------------------------------------------------------
@@ -125,6 +137,20 @@ final class Connections {
     private Port fresh(String id, boolean sender, long sessionId) {
         Port p = new Port(id, sender, sessionId);
         Values v = new Values();
+        IdlePool.Slot slot = sender ? null : slots.get(id);
+        if (slot != null) {
+            // an idle receiver: disabled, its port comes from the SDP it is given
+            p.slot = slot;
+            v.masterEnable = false;
+            v.params.put("source_ip", JsonValue.NULL);
+            v.params.put("multicast_ip", JsonValue.NULL);
+            v.params.put("interface_ip", Json.P.createValue(ifaceIp()));
+            v.params.put("destination_port", Json.P.createValue("auto"));
+            v.params.put("rtp_enabled", JsonValue.TRUE);
+            p.staged = v;
+            p.active = v.copy();
+            return p;
+        }
         Optional<SessionInfo> s = sessions.get(sessionId);
         if (s.isPresent()) {
             ConnectionSpec spec = s.get().spec();
@@ -406,7 +432,12 @@ final class Connections {
     /** Applies values to the session; on success they become the active ones. */
     private void apply(Port p, Values v, ConnectionSpec target) throws NmosError {
         try {
-            sessions.reconnect(p.sessionId, target);
+            if (p.slot != null) {
+                pool.apply(p.slot, target);
+                p.sessionId = p.slot.sessionId;
+            } else {
+                sessions.reconnect(p.sessionId, target);
+            }
         } catch (SessionException e) {
             int code = e.code() == ErrorCode.INVALID_ARGUMENT || e.code() == ErrorCode.UNKNOWN_TRANSPORT ? 400
                     : e.code() == ErrorCode.NOT_FOUND ? 404 : 500;
@@ -439,6 +470,9 @@ final class Connections {
 
     /** The spec the session is to be reconnected to for these values. */
     private ConnectionSpec target(Port p, Values v) throws NmosError {
+        if (p.slot != null) {
+            return slotTarget(p, v);
+        }
         SessionInfo s = sessions.get(p.sessionId).filter(i -> !i.state().isTerminal())
                 .orElseThrow(() -> new NmosError(404, (p.sender ? "sender " : "receiver ") + p.id + " has no open session"));
         ConnectionSpec cur = s.spec();
@@ -471,6 +505,36 @@ final class Connections {
                 new Endpoint(group == null ? "" : group, 0));
     }
 
+    /**
+     * An idle receiver's stream: the SDP given (else the one its live session has), with the transport parameters
+     * laid over it. Its format is the SDP's, of the slot's media type.
+     */
+    private ConnectionSpec slotTarget(Port p, Values v) throws NmosError {
+        ConnectionSpec base;
+        if (v.fileData != null) {
+            base = parseSdp(v.fileData);
+            String why = p.slot.kind.mismatch(base);
+            if (why != null) {
+                throw new NmosError(400, why);
+            }
+            if (base.direction() != Direction.RX) {
+                throw new NmosError(400, "the SDP does not describe a stream to receive");
+            }
+        } else if (pool.live(p.slot)) {
+            base = sessions.get(p.slot.sessionId).orElseThrow().spec();
+        } else {
+            throw new NmosError(400, "receiver " + p.id + " (" + p.slot.key() + ") is idle: enabling it needs a transport_file with the sender's SDP");
+        }
+        Map<String, JsonValue> m = v.params;
+        String group = text(m.get("multicast_ip"));
+        String iface = text(m.get("interface_ip"));
+        int dport = port(m.get("destination_port"), base.local().port());
+        String localHost = iface == null || iface.equals("auto") || iface.equals(ifaceIp()) ? base.local().host() : iface;
+        String remote = group != null ? group : base.remote().host();
+        return copy(base, base.transport(), base.payloadType(), base.options(), new Endpoint(localHost, dport),
+                new Endpoint(remote, base.remote().port()));
+    }
+
     private static ConnectionSpec copy(ConnectionSpec c, String transport, int pt, Map<String, String> options, Endpoint local,
             Endpoint remote) {
         ConnectionSpec.Builder b = ConnectionSpec.builder(c.direction(), transport, c.format()).local(local).remote(remote).payloadType(pt);
@@ -479,7 +543,13 @@ final class Connections {
     }
 
     private static void checkFormat(ConnectionSpec cur, ConnectionSpec sdp) throws NmosError {
-        if (cur.format() instanceof VideoFormat a && sdp.format() instanceof VideoFormat b) {
+        boolean curData = "st2110-40".equals(cur.transport());
+        if (curData || "st2110-40".equals(sdp.transport())) {
+            if (!curData || !"st2110-40".equals(sdp.transport())) {
+                throw new NmosError(400, "the SDP describes an " + sdp.transport() + " stream but this receiver takes " + cur.transport());
+            }
+            // ancillary data: the app's format (blob size, or the video rate followed) stays
+        } else if (cur.format() instanceof VideoFormat a && sdp.format() instanceof VideoFormat b) {
             if (a.width() != b.width() || a.height() != b.height() || !a.frameRate().equals(b.frameRate())) {
                 throw new NmosError(400, "the SDP describes " + b.width() + "x" + b.height() + "@" + b.frameRate()
                         + " but this receiver's app takes " + a.width() + "x" + a.height() + "@" + a.frameRate());

@@ -100,7 +100,12 @@ final class Model {
 
     static boolean carried(SessionInfo s) {
         return s.spec().transport().startsWith("st2110-") && !s.state().isTerminal()
-                && (s.spec().format() instanceof VideoFormat || s.spec().format() instanceof AudioFormat);
+                && (s.spec().format() instanceof VideoFormat || s.spec().format() instanceof AudioFormat || data(s));
+    }
+
+    /** ST 2110-40 ancillary data (a blob format, or the video format whose rate it follows): a data flow. */
+    static boolean data(SessionInfo s) {
+        return "st2110-40".equals(s.spec().transport());
     }
 
     String baseUrl() {
@@ -138,13 +143,38 @@ final class Model {
 
     /** Builds the model from the session list; {@code subscriptions} gives IS-05's view by sender/receiver id. */
     synchronized Snapshot build(List<SessionInfo> sessions, Function<String, Subscription> subscriptions) {
+        return build(sessions, subscriptions, null);
+    }
+
+    /** The id of an idle receiver (stable: derived from the seed and the slot's media type and number). */
+    String slotId(IdlePool.Slot slot) {
+        return uuid("idle-receiver|" + slot.key());
+    }
+
+    /** With the receivers of the idle pool (their sessions, when they have one, are not listed again). */
+    synchronized Snapshot build(List<SessionInfo> sessions, Function<String, Subscription> subscriptions, IdlePool pool) {
         Set<Long> live = new HashSet<>();
         List<Resource> sources = new ArrayList<>();
         List<Resource> flows = new ArrayList<>();
         List<Resource> senders = new ArrayList<>();
         List<Resource> receivers = new ArrayList<>();
+        Set<Long> slotSessions = new HashSet<>();
+        if (pool != null) {
+            for (IdlePool.Slot slot : pool.slots()) {
+                String id = slotId(slot);
+                long sid = slot.sessionId;
+                SessionInfo open = null;
+                for (SessionInfo s : sessions) {
+                    if (s.id() == sid && sid != 0) {
+                        open = s.state().isTerminal() ? null : s;
+                        slotSessions.add(sid);
+                    }
+                }
+                receivers.add(versioned("receivers", id, slotReceiver(slot, id, open, subscriptions.apply(id)), sid));
+            }
+        }
         for (SessionInfo s : sessions) {
-            if (!carried(s)) {
+            if (!carried(s) || slotSessions.contains(s.id())) {
                 continue;
             }
             live.add(s.id());
@@ -240,7 +270,9 @@ final class Model {
                 .add("device_id", deviceId())
                 .add("parents", Json.array())
                 .add("clock_name", "clk0");
-        if (f instanceof AudioFormat a) {
+        if (data(s)) {
+            b.add("format", "urn:x-nmos:format:data");
+        } else if (f instanceof AudioFormat a) {
             JsonArrayBuilder ch = Json.array();
             for (int i = 1; i <= a.channels(); i++) {
                 ch.add(Json.object().add("label", "Channel " + i));
@@ -263,6 +295,9 @@ final class Model {
                 .add("source_id", sourceId)
                 .add("device_id", deviceId())
                 .add("parents", Json.array());
+        if (data(s)) {
+            return b.add("format", "urn:x-nmos:format:data").add("media_type", "video/smpte291");
+        }
         if (f instanceof AudioFormat a) {
             return b.add("format", "urn:x-nmos:format:audio")
                     .add("sample_rate", Json.object().add("numerator", a.sampleRate()))
@@ -324,11 +359,29 @@ final class Model {
                         .add("active", s.state() == SessionState.ACTIVE && (sub == null || sub.active())));
     }
 
+    private JsonObjectBuilder slotReceiver(IdlePool.Slot slot, String id, SessionInfo live, Subscription sub) {
+        boolean active = live != null && live.state() == SessionState.ACTIVE && (sub == null || sub.active());
+        return core(id, "MCM receiver " + slot.key() + (live == null ? " (idle)" : " (session " + live.id() + ")"),
+                "Idle receiver of the pool: an IS-05 activation with a " + slot.kind.mediaType + " SDP starts an RX session;"
+                        + " the app attaches as a memif client at " + slot.socketPath)
+                .add("format", slot.kind.format)
+                .add("caps", Json.object().add("media_types", Json.strings(List.of(slot.kind.mediaType))))
+                .add("device_id", deviceId())
+                .add("transport", "urn:x-nmos:transport:rtp")
+                .add("interface_bindings", Json.strings(List.of(INTERFACE)))
+                .add("subscription", Json.object()
+                        .add("sender_id", Json.stringOrNull(sub == null ? null : sub.peerId()))
+                        .add("active", active));
+    }
+
     private JsonObjectBuilder receiver(SessionInfo s, String id, Subscription sub) {
         MediaFormat f = s.spec().format();
         String format;
         String mediaType;
-        if (f instanceof AudioFormat a) {
+        if (data(s)) {
+            format = "urn:x-nmos:format:data";
+            mediaType = "video/smpte291";
+        } else if (f instanceof AudioFormat a) {
             format = "urn:x-nmos:format:audio";
             mediaType = "audio/L" + a.bitDepth();
         } else {

@@ -54,8 +54,33 @@ public class NmosComponent implements SessionListener {
         @AttributeDefinition(name = "Media interface address", description = "Address of the media interface (IS-05 constraints, 'auto'); the bind address when empty.")
         String interfaceIp() default "";
 
-        @AttributeDefinition(name = "Registries", description = "IS-04 registries in priority order, as base URLs (http://registry:8235). Empty: no registration.")
+        @AttributeDefinition(name = "Registries", description = "IS-04 registries in priority order, as base URLs (http://registry:8235). Empty: found by DNS-SD when discovery is on, else no registration.")
         String[] registries() default {};
+
+        @AttributeDefinition(name = "DNS-SD discovery", description = "With no registry configured: browse mDNS for _nmos-register._tcp (ordered by 'pri'). Needs a non-loopback advertised host or mDNS address.")
+        boolean discovery() default true;
+
+        @AttributeDefinition(name = "DNS-SD domain", description = "With no registry configured and discovery on: also browse unicast DNS-SD, "
+                + "the _nmos-register._tcp PTR/SRV/TXT records of this DNS domain (e.g. studio.example.com). Empty: mDNS only.")
+        String dnsSdDomain() default "";
+
+        @AttributeDefinition(name = "DNS server", description = "Unicast DNS-SD: host or host:port of the DNS server to ask; the system's resolvers when empty.")
+        String dnsServer() default "";
+
+        @AttributeDefinition(name = "mDNS address", description = "Address of the interface mDNS runs on; the advertised host (else the bind address) when empty. Loopback or wildcard: no discovery.")
+        String mdnsAddress() default "";
+
+        @AttributeDefinition(name = "Peer-to-peer mode", description = "With discovery on and no registry holding the node: advertise it as _nmos-node._tcp with the ver_* TXT records.")
+        boolean peerToPeer() default true;
+
+        @AttributeDefinition(name = "Idle receivers", description = "Receivers offered to controllers before any app asks, per media type: "
+                + "e.g. video/raw:1,video/jxsv:1,audio/L24:1,data/smpte291:0. An IS-05 activation with a sender's SDP starts an RX session; "
+                + "the app attaches as a memif client at <idle receiver socket directory>/nmos-rx-<type>-<n>.sock (e.g. nmos-rx-video-raw-1.sock).")
+        String idleReceivers() default "";
+
+        @AttributeDefinition(name = "Idle receiver socket directory", description = "Where the idle receivers' memif sockets are made; "
+                + "the proxy's memif directory (--memif-dir, else /run/mcm) when empty.")
+        String idleReceiverDir() default "";
 
         @AttributeDefinition(name = "Heartbeat interval (ms)", description = "Time between registry heartbeats (IS-04 recommends 5000).", min = "100")
         long heartbeatMillis() default 5000;
@@ -63,6 +88,13 @@ public class NmosComponent implements SessionListener {
 
     @Reference
     SessionManager sessions;
+
+    /** The app data path (memif) the idle receivers' sessions attach apps with; they fail clearly without it. */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    volatile org.mcm.api.app.AppLinkService appLinks;
+
+    private String memifDir = "/run/mcm";
 
     private volatile NmosService service;
 
@@ -73,6 +105,10 @@ public class NmosComponent implements SessionListener {
     void activate(Config c, org.osgi.framework.BundleContext ctx) {
         keysFile = ctx.getDataFile("session-keys.properties");
         frameworkId = String.valueOf(ctx.getProperty(org.osgi.framework.Constants.FRAMEWORK_UUID));
+        String dir = ctx.getProperty("mcm.memif.dir"); // --memif-dir of this run
+        if (dir != null && !dir.isBlank()) {
+            memifDir = dir;
+        }
         start(c);
     }
 
@@ -132,8 +168,11 @@ public class NmosComponent implements SessionListener {
         Thread t = new Thread(() -> {
             String seed = c.seed().isBlank() ? hostName() : c.seed();
             List<String> registries = c.registries() == null ? List.of() : Arrays.asList(c.registries());
-            Settings s = new Settings(c.bind(), c.port(), c.host(), c.label(), seed, c.interfaceIp(), registries, c.heartbeatMillis());
-            NmosService n = new NmosService(sessions, s, readKeys());
+            Settings s = new Settings(c.bind(), c.port(), c.host(), c.label(), seed, c.interfaceIp(), registries, c.heartbeatMillis(),
+                    c.discovery(), c.mdnsAddress(), c.peerToPeer())
+                    .withIdleReceivers(c.idleReceivers(), c.idleReceiverDir().isBlank() ? memifDir : c.idleReceiverDir())
+                    .withUnicastDnsSd(c.dnsSdDomain(), c.dnsServer());
+            NmosService n = new NmosService(sessions, s, readKeys(), () -> appLinks);
             try {
                 n.start();
                 service = n;

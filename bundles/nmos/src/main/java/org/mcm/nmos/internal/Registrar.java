@@ -29,7 +29,9 @@ final class Registrar {
     static final String PATH = "x-nmos/registration/v1.3/";
 
     private final NmosService node;
-    private final List<String> registries;
+    private List<String> registries;
+    private volatile List<String> offered;
+    private final boolean discovered;
     private final long heartbeatMillis;
     private final HttpClient http;
     private final Map<String, String[]> registered = new LinkedHashMap<>(); // id -> {type, version}
@@ -37,7 +39,7 @@ final class Registrar {
     private volatile boolean running;
     private Thread thread;
     private int index;
-    private boolean isRegistered;
+    private volatile boolean isRegistered;
     private long lastHeartbeat;
     private boolean dirty;
 
@@ -48,19 +50,62 @@ final class Registrar {
     final LongAdder failovers = new LongAdder();
 
     Registrar(NmosService node, List<String> registries, long heartbeatMillis) {
+        this(node, registries, heartbeatMillis, false);
+    }
+
+    /**
+     * @param discovered the list comes from DNS-SD: it starts empty and {@link #registries(List)} replaces it as
+     *                   registries come and go
+     */
+    Registrar(NmosService node, List<String> registries, long heartbeatMillis, boolean discovered) {
         this.node = node;
-        this.registries = new ArrayList<>();
-        for (String r : registries) {
-            if (r != null && !r.isBlank()) {
-                this.registries.add(r.endsWith("/") ? r : r + "/");
-            }
-        }
+        this.discovered = discovered;
+        this.registries = normalise(registries);
+        this.offered = this.registries;
         this.heartbeatMillis = heartbeatMillis;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
     }
 
+    private static List<String> normalise(List<String> in) {
+        List<String> out = new ArrayList<>();
+        for (String r : in) {
+            if (r != null && !r.isBlank()) {
+                out.add(r.endsWith("/") ? r : r + "/");
+            }
+        }
+        return List.copyOf(out);
+    }
+
     boolean enabled() {
-        return !registries.isEmpty();
+        return discovered || !registries.isEmpty();
+    }
+
+    /** True while the node's resources are held by a registry (not peer-to-peer). */
+    boolean registered() {
+        return isRegistered;
+    }
+
+    /** The registries DNS-SD found now, best first: the loop moves to the first of them unless its own is still listed. */
+    void registries(List<String> now) {
+        offered = normalise(now);
+        changed();
+    }
+
+    /** Takes the list DNS-SD offered last (on the loop's thread). */
+    private void takeOffered() {
+        List<String> o = offered;
+        if (o == registries) {
+            return;
+        }
+        String was = registries.isEmpty() ? null : registries.get(index % registries.size());
+        registries = o;
+        if (was != null && o.contains(was) && isRegistered) {
+            index = o.indexOf(was);
+            return;
+        }
+        isRegistered = false;
+        registered.clear();
+        index = 0;
     }
 
     void start() {
@@ -118,6 +163,14 @@ final class Registrar {
         long backoff = 500;
         while (running) {
             try {
+                takeOffered();
+                if (registries.isEmpty()) {
+                    status = "looking for a registry by DNS-SD (_nmos-register._tcp)";
+                    current = "";
+                    pause(1000);
+                    continue;
+                }
+                index = index % registries.size();
                 current = registries.get(index);
                 if (!isRegistered) {
                     registerAll();
@@ -137,12 +190,12 @@ final class Registrar {
                 if (!running) {
                     return;
                 }
-                LOG.warn("NMOS registry {} failed: {}", current, e.getMessage());
+                LOG.warn("NMOS registry {} failed: {}", current, e.toString());
                 isRegistered = false;
                 registered.clear();
-                index = (index + 1) % registries.size();
+                index = (index + 1) % Math.max(1, registries.size());
                 failovers.increment();
-                status = "registry " + current + " failed (" + e.getMessage() + "); trying " + registries.get(index);
+                status = "registry " + current + " failed (" + e + "); trying " + registries.get(index % registries.size());
                 if (index == 0) {
                     try {
                         Thread.sleep(backoff);

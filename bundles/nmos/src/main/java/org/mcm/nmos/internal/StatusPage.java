@@ -40,9 +40,19 @@ final class StatusPage {
         row(b, "Node API", base + "x-nmos/node/v1.3/");
         row(b, "Connection API", base + "x-nmos/connection/v1.1/");
         row(b, "Registration", r == null ? "-" : r.status);
+        row(b, "DNS-SD", node.discoveryStatus);
         row(b, "Registrations / heartbeats / failovers", r == null ? "-"
                 : r.registrations.sum() + " / " + r.heartbeats.sum() + " / " + r.failovers.sum());
         row(b, "API requests / refused", node.http().requests.sum() + " / " + node.http().badRequests.sum());
+        IdlePool pool = node.pool();
+        if (pool != null && (!pool.slots().isEmpty() || !node.idleStatus.isEmpty())) {
+            StringBuilder idle = new StringBuilder(node.idleStatus);
+            for (IdlePool.Slot sl : pool.slots()) {
+                idle.append(idle.length() == 0 ? "" : "; ").append(sl.key()).append(sl.sessionId == 0 ? " idle" : " session " + sl.sessionId)
+                        .append(" (app: memif ").append(sl.socketPath).append(')');
+            }
+            row(b, "Idle receivers", idle.toString());
+        }
         b.append("</tbody></table><br/>");
         b.append("<table class='nicetable'><thead><tr><th>Session</th><th>Role</th><th>Id</th><th>Session state</th>"
                 + "<th>master_enable</th><th>Peer</th><th>Pending activation</th><th>Last result</th></tr></thead><tbody>");
@@ -58,7 +68,8 @@ final class StatusPage {
                 master = p.active.masterEnable;
                 pending = p.activationTime == null ? "-" : p.mode + " at " + p.activationTime;
             }
-            b.append("<tr><td>").append(p.sessionId).append("</td><td>").append(p.sender ? "sender" : "receiver")
+            b.append("<tr><td>").append(p.sessionId == 0 ? "-" : Long.toString(p.sessionId)).append("</td><td>")
+                    .append(p.sender ? "sender" : p.slot != null ? "receiver " + esc(p.slot.key()) : "receiver")
                     .append("</td><td>").append(esc(p.id)).append("</td><td>")
                     .append(s == null ? "-" : esc(s.state() + (s.reason().isEmpty() ? "" : " (" + s.reason() + ")")))
                     .append("</td><td>").append(master).append("</td><td>").append(esc(peer)).append("</td><td>")

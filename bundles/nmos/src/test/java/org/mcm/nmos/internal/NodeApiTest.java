@@ -119,6 +119,28 @@ class NodeApiTest {
         assertEquals("urn:x-nmos:transport:rtp.ucast", senders.get(1).get("transport").asText());
     }
 
+    @Test
+    void ancillaryDataSessionsAreDataSendersAndReceivers() throws Exception {
+        sessions.add(ConnectionSpec.builder(Direction.TX, "st2110-40", new org.mcm.api.media.BlobFormat(4096))
+                .remote(new Endpoint("239.10.0.40", 20040)).build());
+        sessions.add(ConnectionSpec.builder(Direction.RX, "st2110-40", new org.mcm.api.media.BlobFormat(4096))
+                .local(new Endpoint("", 20042)).build());
+        String base = "http://127.0.0.1:" + node.port() + "/x-nmos/node/v1.3/";
+        JsonNode flows = get(base + "flows/", Schemas.is04("flows.json"));
+        JsonNode sources = get(base + "sources/", Schemas.is04("sources.json"));
+        JsonNode receivers = get(base + "receivers/", Schemas.is04("receivers.json"));
+        get(base + "senders/", Schemas.is04("senders.json"));
+        JsonNode flow = flows.get(flows.size() - 1);
+        assertEquals("urn:x-nmos:format:data", flow.get("format").asText());
+        assertEquals("video/smpte291", flow.get("media_type").asText());
+        get(base + "flows/" + flow.get("id").asText(), Schemas.is04("flow.json"));
+        assertEquals("urn:x-nmos:format:data", sources.get(sources.size() - 1).get("format").asText());
+        JsonNode rx = receivers.get(receivers.size() - 1);
+        assertEquals("urn:x-nmos:format:data", rx.get("format").asText());
+        assertEquals("video/smpte291", rx.get("caps").get("media_types").get(0).asText());
+        get(base + "receivers/" + rx.get("id").asText(), Schemas.is04("receiver.json"));
+    }
+
     static List<String> listOf(JsonNode a) {
         List<String> out = new ArrayList<>();
         a.forEach(n -> out.add(n.asText()));

@@ -33,13 +33,22 @@ final class TestRegistry implements AutoCloseable {
     final List<String> violations = new CopyOnWriteArrayList<>();
 
     TestRegistry() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        this("127.0.0.1");
+    }
+
+    /** Listening on {@code host} (an address of an interface the test made). */
+    TestRegistry(String host) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(host, 0), 16);
         server.createContext("/", this::handle);
         server.start();
     }
 
     String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return "http://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort();
+    }
+
+    int port() {
+        return server.getAddress().getPort();
     }
 
     /** Forgets every registration (as a registry does when a node's heartbeats stopped for too long). */

@@ -52,8 +52,12 @@ final class TestSessions implements SessionManager {
     }
 
     SessionInfo add(ConnectionSpec spec) {
+        return add(spec, "test");
+    }
+
+    SessionInfo add(ConnectionSpec spec, String owner) {
         long id = ids.getAndIncrement();
-        SessionInfo s = new SessionInfo(id, "test", spec, SessionState.ACTIVE, "", Instant.now(), Map.of(), sdpOf(id, spec));
+        SessionInfo s = new SessionInfo(id, owner, spec, SessionState.ACTIVE, "", Instant.now(), Map.of(), sdpOf(id, spec));
         sessions.put(id, s);
         return s;
     }
@@ -65,7 +69,7 @@ final class TestSessions implements SessionManager {
 
     @Override
     public Session create(ConnectionSpec spec, String owner, AppAttachment attach) {
-        long id = add(spec).id();
+        long id = add(spec, owner).id();
         return new Session() {
             @Override
             public long id() {
