@@ -37,10 +37,66 @@ public final class Main {
     private Main() {
     }
 
+    /**
+     * System property of the class-data-sharing training run ({@code media_proxy --cds-archive}): the launcher starts
+     * the proxy on free loopback ports, waits until its SDK, gRPC and console ports accept connections, and exits 0
+     * (the JVM then writes the archive of every class loaded so far), or 1 when it did not get there.
+     */
+    static final String CDS_TRAINING = "mcm.cds.training";
+
     public static void main(String[] args) {
+        if (Boolean.getBoolean(CDS_TRAINING)) {
+            System.exit(train(args, System.out, System.err));
+        }
         int rc = run(args, System.out, System.err);
         if (rc >= 0) {
             System.exit(rc);
+        }
+    }
+
+    /** The training run: {@code args} (the dirs to use) plus free ports; see {@link #CDS_TRAINING}. */
+    static int train(String[] args, PrintStream out, PrintStream err) {
+        int[] ports = new int[3];
+        try {
+            for (int i = 0; i < ports.length; i++) {
+                try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                    ports[i] = s.getLocalPort();
+                }
+            }
+        } catch (IOException e) {
+            err.println("ERROR: no free port for the training run: " + e.getMessage());
+            return 1;
+        }
+        List<String> a = new ArrayList<>(List.of(args));
+        a.addAll(List.of("-t", Integer.toString(ports[0]), "-g", Integer.toString(ports[1]), "--console-port",
+                Integer.toString(ports[2])));
+        int rc = run(a.toArray(new String[0]), out, err);
+        if (rc >= 0) {
+            return rc == 0 ? 1 : rc;
+        }
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        for (int p : ports) {
+            while (!accepts(p)) {
+                if (System.nanoTime() > deadline) {
+                    err.println("ERROR: the training run's port " + p + " did not open within 120 s");
+                    return 1;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return 1;
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static boolean accepts(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -208,7 +264,8 @@ public final class Main {
             if (!Files.isRegularFile(jar)) {
                 throw new StartupException("bundle " + ref.mavenId() + " of the appliance feature is missing: " + jar);
             }
-            Bundle b = ctx.installBundle(jar.toUri().toString());
+            // by reference: Felix reads the jar where it is instead of copying it into its cache at every start
+            Bundle b = ctx.installBundle("reference:" + jar.toUri());
             if (ref.startOrder() > 0) {
                 b.adapt(BundleStartLevel.class).setStartLevel(ref.startOrder());
             }

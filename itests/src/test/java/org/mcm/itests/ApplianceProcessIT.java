@@ -54,7 +54,8 @@ public class ApplianceProcessIT {
                 if (Files.isDirectory(p)) {
                     Files.createDirectories(dst);
                 } else if (!src.relativize(p).startsWith("var") && !src.relativize(p).startsWith("conf/cm")
-                        && !p.getFileName().toString().equals("console.properties")) {
+                        && !p.getFileName().toString().equals("console.properties")
+                        && !p.getFileName().toString().startsWith("media-proxy.jsa")) { // the image's own: not valid here
                     Files.copy(p, dst, StandardCopyOption.COPY_ATTRIBUTES);
                 }
             }
@@ -87,11 +88,17 @@ public class ApplianceProcessIT {
 
         /** Runs {@code bin/<program>} of an image. */
         Proxy(Path image, String program, String... args) throws IOException {
+            this(image, java.util.Map.of(), program, args);
+        }
+
+        /** Runs {@code bin/<program>} of an image with more environment variables. */
+        Proxy(Path image, java.util.Map<String, String> env, String program, String... args) throws IOException {
             List<String> cmd = new ArrayList<>();
             cmd.add(image.resolve("bin").resolve(program).toString());
             Collections.addAll(cmd, args);
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            pb.environment().putAll(env);
             process = pb.start();
             pump(process.getInputStream(), out);
             pump(process.getErrorStream(), err);
@@ -325,6 +332,52 @@ public class ApplianceProcessIT {
         }
         assertTrue("lines in another format (" + strays.size() + "):\n" + String.join("\n",
                 strays.subList(0, Math.min(40, strays.size()))), strays.isEmpty());
+    }
+
+    /**
+     * {@code media_proxy --cds-archive} makes the class-data-sharing archive of this image (one training start on
+     * free ports, nothing of it left in the image's conf, var or deploy); starts then take the JVM's, Felix's and
+     * the bundles' classes from it; an archive made for another directory or JDK (its .id differs) is not used.
+     */
+    @Test
+    public void classDataSharingArchiveIsMadeForThisImageAndUsed() throws Exception {
+        Path image = copyOfImage();
+        try {
+            try (Proxy p = new Proxy(image, "media_proxy", "--cds-archive")) {
+                assertEquals("stdout " + p.out + " stderr " + p.err, 0, p.exit(180));
+                assertTrue(String.join("\n", p.out), String.join("\n", p.out).contains("class-data-sharing archive written"));
+            }
+            assertTrue(Files.size(image.resolve("lib/media-proxy.jsa")) > 1_000_000);
+            assertTrue(Files.readString(image.resolve("lib/media-proxy.jsa.id")).startsWith(image.toRealPath() + "|")
+                    || Files.readString(image.resolve("lib/media-proxy.jsa.id")).startsWith(image + "|"));
+            assertFalse("the training run kept nothing in the image", Files.exists(image.resolve("var"))
+                    || Files.exists(image.resolve("conf/console.properties")));
+
+            Path classes = image.resolve("classes.log");
+            assertTrue(startAndCountArchived(image, classes) > 1000);
+            String log = Files.readString(classes);
+            assertTrue("bundle classes come from the archive", log.lines()
+                    .anyMatch(l -> l.contains("org.mcm.control.") && l.contains("shared objects file (top)")));
+
+            Files.writeString(image.resolve("lib/media-proxy.jsa.id"), "another image|another java|0\n");
+            assertEquals("an archive that is not this image's is not used", 0, startAndCountArchived(image, classes));
+        } finally {
+            delete(image);
+        }
+    }
+
+    /** Starts the image until it listens and returns how many classes came from the top (application) archive. */
+    private static long startAndCountArchived(Path image, Path classes) throws Exception {
+        Files.deleteIfExists(classes);
+        String[] args = {"-t", Integer.toString(Provisioning.freePort()), "-g", Integer.toString(Provisioning.freePort()),
+                "--console-port", Integer.toString(Provisioning.freePort())};
+        try (Proxy p = new Proxy(image, java.util.Map.of("MCM_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes), "media_proxy", args)) {
+            p.line("INFO: TCP Server listening on", 60_000);
+            p.line("INFO: gRPC Server listening on", 60_000);
+        }
+        try (Stream<String> lines = Files.lines(classes)) {
+            return lines.filter(l -> l.contains("source: shared objects file (top)")).count();
+        }
     }
 
     /** The console over HTTPS with the operator's own keystore (PKCS#12 made here with keytool), HTTP turned off. */

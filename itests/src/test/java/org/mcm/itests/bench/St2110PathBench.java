@@ -42,7 +42,7 @@ public final class St2110PathBench {
 
     static final int W = 1920;
     static final int H = 1080;
-    static final int BASE_PORT = 18700;
+    static final int BASE_PORT = Integer.getInteger("bench.basePort", 18700); // -Dbench.basePort: another range
     static final long HZ = 100; // USER_HZ of /proc/<pid>/stat on Linux
 
     public static void main(String[] args) throws Exception {
@@ -60,6 +60,10 @@ public final class St2110PathBench {
         // the listeners' ports also as stored configuration (the run's -t/-g alone were seen not to apply here)
         Files.writeString(home.resolve("deploy/org.mcm.control.sdk.cfg"), "port=" + tcp + "\nmemifDir=" + memif + "\n");
         Files.writeString(home.resolve("deploy/org.mcm.control.grpc.cfg"), "port=" + grpc + "\n");
+        String txLate = System.getProperty("bench.txLate"); // the senders' late-frame rule (catchup, drop, keep)
+        if (txLate != null) {
+            Files.writeString(home.resolve("deploy/org.mcm.transport.st2110.cfg"), "txLate=" + txLate + "\n");
+        }
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/media_proxy").toString(), "-t", Integer.toString(tcp), "-g",
                 Integer.toString(grpc), "--console-port", Integer.toString(BASE_PORT + 92), "--memif-dir", memif.toString(),
                 "--log-level", "warn");
@@ -136,6 +140,7 @@ public final class St2110PathBench {
         AtomicBoolean measuring = new AtomicBoolean(false);
         AtomicBoolean stop = new AtomicBoolean(false);
         AtomicLong[] sent = new AtomicLong[n];
+        AtomicLong[] skipped = new AtomicLong[n];
         AtomicLong[] got = new AtomicLong[n];
         AtomicLong[] gotInWindow = new AtomicLong[n];
         long[][] lat = new long[n][seconds * 70 + 100];
@@ -155,6 +160,7 @@ public final class St2110PathBench {
                 rx.awaitConnected(Duration.ofSeconds(10));
                 tx.awaitConnected(Duration.ofSeconds(10));
                 sent[i] = new AtomicLong();
+                skipped[i] = new AtomicLong();
                 got[i] = new AtomicLong();
                 gotInWindow[i] = new AtomicLong();
                 int k = i;
@@ -194,7 +200,13 @@ public final class St2110PathBench {
                                 filled++;
                             }
                             b.length(size);
-                            stamp(d, System.nanoTime());
+                            long now = System.nanoTime();
+                            if (now - next > period) { // a live source: a tick it missed (no buffer in time) is gone
+                                long missed = (now - next) / period;
+                                skipped[k].addAndGet(missed);
+                                next += missed * period;
+                            }
+                            stamp(d, now);
                             b.send();
                             sent[k].incrementAndGet();
                             next += period;
@@ -215,12 +227,14 @@ public final class St2110PathBench {
             }
             Thread.sleep(3000); // warm-up
             long sent0 = Arrays.stream(sent).mapToLong(AtomicLong::get).sum();
+            long skipped0 = Arrays.stream(skipped).mapToLong(AtomicLong::get).sum();
             long lost0 = sum(c.connectionStats("RX"), "lost");
             cpu0 = cpuSeconds(proxyPid);
             t0 = System.nanoTime();
             measuring.set(true);
             Thread.sleep(seconds * 1000L);
             measuring.set(false);
+            long skippedInWindow = Arrays.stream(skipped).mapToLong(AtomicLong::get).sum() - skipped0;
             cpu1 = cpuSeconds(proxyPid);
             t1 = System.nanoTime();
             long lost1 = sum(c.connectionStats("RX"), "lost");
@@ -230,6 +244,7 @@ public final class St2110PathBench {
                     StringBuilder b = new StringBuilder("  " + dir + " session:");
                     m.forEach((key, v) -> {
                         if (key.contains("latency") || key.contains("queued") || key.contains("no_buffer") || key.contains("dropped")
+                                || key.contains("caught_up") || key.contains("wait") || key.contains("staged")
                                 || key.contains("spread") || key.contains("incomplete")) {
                             b.append(' ').append(key).append('=').append(v);
                         }
@@ -264,8 +279,8 @@ public final class St2110PathBench {
             for (Connection conn : conns) {
                 conn.close();
             }
-            return String.format(Locale.ROOT, "| %d | %s | %d / %d (%d before the window) | %d | %.2f | %.3f | %.1f / %.1f ",
-                    n, fps, sentAll - gotAll, sentAll, sent0, lost1 - lost0, cores, cores / n,
+            return String.format(Locale.ROOT, "| %d | %s | %d / %d (%d before the window; ticks the apps missed in it: %d) | %d | %.2f | %.3f | %.1f / %.1f ",
+                    n, fps, sentAll - gotAll, sentAll, sent0, skippedInWindow, lost1 - lost0, cores, cores / n,
                     all.length == 0 ? -1 : all[all.length / 2] / 1e6, all.length == 0 ? -1 : all[(int) (all.length * 0.99)] / 1e6);
         }
     }

@@ -31,6 +31,8 @@ final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
     private final long waitNanos;
     private final Thread thread;
     private volatile boolean running = true;
+    /** Frames handed in and not yet handed on or dropped. */
+    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
 
     ConvertingStage(VideoFormat format, PixelFormat wire, FrameSource app, FrameSink out, St2110Counters counters,
             String name, DirectArena arena, org.mcm.api.transport.TransportContext ctx)
@@ -63,9 +65,16 @@ final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
         return capacity;
     }
 
+    /** Whether no frame waits here (a frame that bypasses the stage cannot overtake one that is in it). */
+    boolean idle() {
+        return pending.get() == 0;
+    }
+
     @Override
     public boolean accept(Frame complete) {
+        pending.incrementAndGet();
         if (!full.offer(complete)) {
+            pending.decrementAndGet();
             counters.framesDropped.increment();
             complete.release();
             return false;
@@ -103,6 +112,7 @@ final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
                 break;
             } finally {
                 complete.release();
+                pending.decrementAndGet();
             }
         }
     }

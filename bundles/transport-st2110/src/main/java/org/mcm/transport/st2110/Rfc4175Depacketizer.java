@@ -40,6 +40,14 @@ final class Rfc4175Depacketizer {
     private ByteBuffer planarView;
     /** Pixel groups of the current frame written so far, one bit each. */
     private final long[] covered;
+    /**
+     * Slack for a slow app when converting inline: staging frames in wire layout that a converter thread turns into
+     * the app's frames later. A frame goes there when the app has no free buffer as it starts, or while earlier
+     * frames still wait there (so frames reach the app in order). Null: no slack.
+     */
+    private final ConvertingStage slack;
+    /** Whether the current frame is converted inline into an app buffer (else it is reassembled in wire layout). */
+    private boolean inline;
 
     private Frame current;
     private boolean skipping;
@@ -53,7 +61,7 @@ final class Rfc4175Depacketizer {
 
     Rfc4175Depacketizer(int width, int height, PGroup pg, int payloadType, FrameSource source, FrameSink sink,
             St2110Counters counters) {
-        this(width, height, pg, payloadType, source, sink, counters, null, 0);
+        this(width, height, pg, payloadType, source, sink, counters, null, 0, null);
     }
 
     /**
@@ -62,6 +70,17 @@ final class Rfc4175Depacketizer {
      */
     Rfc4175Depacketizer(int width, int height, PGroup pg, int payloadType, FrameSource source, FrameSink sink,
             St2110Counters counters, PlanarLines planar, long appFrameBytes) {
+        this(width, height, pg, payloadType, source, sink, counters, planar, appFrameBytes, null);
+    }
+
+    /**
+     * Inline conversion ({@code planar}) with {@code slack}: when the app has no free buffer as a frame starts, or
+     * frames still wait in the stage, the frame is reassembled into one of the stage's wire-layout frames instead and
+     * converted by its thread when the app frees a buffer.
+     */
+    Rfc4175Depacketizer(int width, int height, PGroup pg, int payloadType, FrameSource source, FrameSink sink,
+            St2110Counters counters, PlanarLines planar, long appFrameBytes, ConvertingStage slack) {
+        this.slack = planar == null ? null : slack;
         this.planar = planar;
         this.width = width;
         this.height = height;
@@ -139,7 +158,7 @@ final class Rfc4175Depacketizer {
             startFrame(ts);
         }
         lastArrival = System.nanoTime();
-        if (!skipping && planar != null) {
+        if (!skipping && inline) {
             for (int i = 0; i < n; i++) {
                 planar.segmentFromWire(p, off, srdLen[i], planarView, srdRow[i], srdPixel[i]);
                 off += srdLen[i];
@@ -193,20 +212,34 @@ final class Rfc4175Depacketizer {
         firstArrival = System.nanoTime();
         bytesInFrame = 0;
         java.util.Arrays.fill(covered, 0L);
+        inline = false;
+        long need = appFrameBytes;
         try {
-            current = source.acquire(0, TimeUnit.NANOSECONDS);
+            current = null;
+            if (slack == null || slack.idle()) {
+                current = source.acquire(0, TimeUnit.NANOSECONDS);
+                inline = planar != null;
+            }
+            if (current == null && slack != null) {
+                current = slack.acquire(0, TimeUnit.NANOSECONDS); // the app is behind: a staging frame takes it
+                inline = false;
+                need = frameBytes;
+                if (current != null) {
+                    counters.framesStaged.increment();
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             current = null;
         }
-        skipping = current == null || current.data().capacity() < appFrameBytes;
+        skipping = current == null || current.data().capacity() < need;
         if (current == null) {
             counters.noBuffer.increment();
         } else if (skipping) {
             counters.noBuffer.increment();
             current.release();
             current = null;
-        } else if (planar != null) {
+        } else if (inline) {
             planarView = current.data().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
         }
     }
@@ -222,14 +255,18 @@ final class Rfc4175Depacketizer {
         Frame f = current;
         current = null;
         if (marker && bytesInFrame >= frameBytes) {
-            f.length((int) appFrameBytes);
+            f.length((int) (inline || slack == null ? appFrameBytes : frameBytes));
             f.timestamp(ts);
             f.sequence(frameSeq++);
             counters.framesComplete.increment();
             long spread = lastArrival - firstArrival;
             counters.spreadLastNanos = spread;
             counters.spreadMaxNanos.accumulate(spread);
-            sink.accept(f);
+            if (slack != null && !inline) {
+                slack.accept(f);
+            } else {
+                sink.accept(f);
+            }
             counters.latencyLastNanos = System.nanoTime() - firstArrival; // first packet in to frame handed on
         } else {
             counters.framesIncomplete.increment();

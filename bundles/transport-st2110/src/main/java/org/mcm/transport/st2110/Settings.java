@@ -32,6 +32,12 @@ public @interface Settings {
     @AttributeDefinition(name = "Sender queue (frames)", description = "Frames waiting to be sent; more are dropped and counted.", min = "1")
     int txQueueFrames() default 4;
 
+    @AttributeDefinition(name = "Late frames (video senders)", description = "How a paced sender works off frames that queued up (a frame starts when the app hands it over, at most one per frame period otherwise). catchup: queued frames go out back to back without the blanking gap (at most 4 % above the frame rate) until the queue is empty; nothing is dropped. drop (live): as catchup, and a frame that would start over a frame period late while a newer one waits is not sent (frames_dropped_late). keep (playback): strictly one frame per frame period, in order; use it for apps that put frames as fast as they get buffers and rely on the proxy to pace them. Connection option tx_late overrides it per session.", options = {
+            @org.osgi.service.metatype.annotations.Option(label = "catchup", value = "catchup"),
+            @org.osgi.service.metatype.annotations.Option(label = "drop (live)", value = "drop"),
+            @org.osgi.service.metatype.annotations.Option(label = "keep (playback)", value = "keep")})
+    String txLate() default "catchup";
+
     @AttributeDefinition(name = "Largest frame (MiB)", description = "Sessions whose frames are larger are refused (a 1080p 10-bit frame is 5 MiB, 4K 21 MiB, 8K 4:2:2 10-bit 83 MiB).", min = "1")
     long maxFrameMiB() default 256;
 

@@ -11,12 +11,18 @@ final class St2110Counters {
     final LongAdder framesComplete = new LongAdder();
     final LongAdder framesIncomplete = new LongAdder();
     final LongAdder framesDropped = new LongAdder();
+    /** Sender: frames given up because a newer one was waiting and they would have started over a frame period late. */
+    final LongAdder framesDroppedLate = new LongAdder();
+    /** Sender: frames started sooner than a frame period after the previous one to work off a backlog. */
+    final LongAdder framesCaughtUp = new LongAdder();
     final LongAdder lost = new LongAdder();
     final LongAdder reordered = new LongAdder();
     final LongAdder duplicates = new LongAdder();
     final LongAdder late = new LongAdder();
     final LongAdder badHeaders = new LongAdder();
     final LongAdder noBuffer = new LongAdder();
+    /** Receiver converting inline: frames that went through a staging frame because the app was behind. */
+    final LongAdder framesStaged = new LongAdder();
     final LongAdder sendErrors = new LongAdder();
     /**
      * Sends the kernel refused because an ICMP port (or host) unreachable came back for an earlier datagram: the
@@ -38,12 +44,15 @@ final class St2110Counters {
         m.put("frames", framesComplete.sum());
         m.put("frames_incomplete", framesIncomplete.sum());
         m.put("frames_dropped", framesDropped.sum());
+        m.put("frames_dropped_late", framesDroppedLate.sum());
+        m.put("frames_caught_up", framesCaughtUp.sum());
         m.put("lost", lost.sum());
         m.put("reordered", reordered.sum());
         m.put("duplicates", duplicates.sum());
         m.put("late", late.sum());
         m.put("bad_headers", badHeaders.sum());
         m.put("no_buffer", noBuffer.sum());
+        m.put("frames_staged", framesStaged.sum());
         m.put("send_errors", sendErrors.sum());
         m.put("icmp_unreachable", icmpUnreachable.sum());
         m.put("unsent_packets", unsent.sum());

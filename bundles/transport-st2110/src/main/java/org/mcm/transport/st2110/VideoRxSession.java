@@ -55,14 +55,19 @@ final class VideoRxSession implements TransportSession {
         try {
             fast = openFastPath(spec, s);
             if (wire != f.pixelFormat()) {
-                if (fast != null && "inline".equalsIgnoreCase(spec.options().getOrDefault("rx_convert", "staged"))) {
-                    // opt-in (connection option rx_convert=inline): each datagram's segments go straight into the
-                    // app's planes as they arrive (no staging frame). Not the default yet: with no staging frames
-                    // to absorb a slow app, NamespaceMulticastIT saw a 1080p frame missing from 600.
+                String convert = spec.options().getOrDefault("rx_convert", "inline");
+                if (!"inline".equalsIgnoreCase(convert) && !"staged".equalsIgnoreCase(convert)) {
+                    throw new TransportException("rx_convert must be inline or staged, got '" + convert + "'");
+                }
+                // reassemble into wire-layout staging frames that a converter thread turns into the app's buffers:
+                // with rx_convert=staged (or without the fast path) always, otherwise only while the app is behind
+                if (fast != null && "inline".equalsIgnoreCase(convert)) {
+                    // the default: each datagram's segments go straight into the app's planes as they arrive, the
+                    // frame is the app's right after its last packet; the staging frames are the slack for a slow app
                     fused = PlanarLines.of(f.pixelFormat(), f.width(), f.height());
-                } else {
-                    // plain Java receive: reassemble into a wire-layout staging frame, then convert into the app's buffer
-                    st = new ConvertingStage(f, wire, source, sink, counters, "st2110-20-convert-" + ctx.sessionId(), arena, ctx);
+                }
+                st = new ConvertingStage(f, wire, source, sink, counters, "st2110-20-convert-" + ctx.sessionId(), arena, ctx);
+                if (fused == null) {
                     source = st;
                     sink = st;
                 }
@@ -78,7 +83,7 @@ final class VideoRxSession implements TransportSession {
         batch = fast;
         try {
             depacketizer = new Rfc4175Depacketizer(f.width(), f.height(), pg, spec.payloadType(), source, sink, counters,
-                    fused, f.bufferSize());
+                    fused, f.bufferSize(), fused != null ? st : null);
             channel = batch != null ? null : Udp.receiver(s.ip(), s.device(), spec.local(), spec.remote().host(), s.socketBuffer());
         } catch (TransportException | RuntimeException e) {
             // every failure after the stage started gives back its thread and memory

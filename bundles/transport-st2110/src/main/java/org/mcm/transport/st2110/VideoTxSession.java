@@ -33,7 +33,9 @@ final class VideoTxSession implements TransportSession {
     private final VideoFormat format;
     private final DatagramChannel channel;
     private final Rfc4175Packetizer packetizer;
-    private final BlockingQueue<Frame> queue;
+    private final BlockingQueue<Pending> queue;
+    /** When each frame starts and which late ones are given up (no standing backlog). */
+    private final TxSchedule schedule;
     private final St2110Counters counters = new St2110Counters();
     private final boolean paced;
     private final long framePeriodNanos;
@@ -45,9 +47,12 @@ final class VideoTxSession implements TransportSession {
     private long frameIndex;
     private long extSeq = ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL;
     private final FrameSink input = this::offer;
-    /** When each queued frame was handed over by the app, for the proxy latency figure. */
-    private final java.util.concurrent.LinkedBlockingDeque<Long> offeredAt = new java.util.concurrent.LinkedBlockingDeque<>();
     private volatile long latencyNanos;
+    private volatile long waitNanos;
+
+    /** A queued frame and when the app handed it over. */
+    private record Pending(Frame frame, long handedOver) {
+    }
     /** Wire-layout copy of a planar frame; null when the app's frames are already in pgroup layout. */
     private final ByteBuffer staging;
     /** Line converter for planar app frames (fast path: each line is converted just before its packets go out). */
@@ -120,6 +125,12 @@ final class VideoTxSession implements TransportSession {
             this.queue = new ArrayBlockingQueue<>(Math.max(1, s.txQueueFrames()));
             this.paced = !"none".equalsIgnoreCase(s.pacing());
             this.framePeriodNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
+            try {
+                this.schedule = new TxSchedule(framePeriodNanos, framePeriodNanos * 1080 / 1125,
+                        TxSchedule.mode(spec.options().getOrDefault("tx_late", s.txLate())));
+            } catch (IllegalArgumentException e) {
+                throw new TransportException(e.getMessage());
+            }
             int perPacket = (s.maxUdpPayload() - Rtp.HEADER - Rfc4175Packetizer.EXT_SEQ - Rfc4175Packetizer.SRD) / pg.bytes() * pg.bytes();
             this.packetsPerFrame = gso != null ? (long) chunksPerLine * format.height()
                     : (packetizer.frameBytes() + perPacket - 1) / perPacket;
@@ -144,9 +155,7 @@ final class VideoTxSession implements TransportSession {
             f.release();
             return false;
         }
-        offeredAt.offer(System.nanoTime()); // before the frame, so the sender always finds its time
-        if (!queue.offer(f)) {
-            offeredAt.pollLast();
+        if (!queue.offer(new Pending(f, System.nanoTime()))) {
             counters.framesDropped.increment();
             f.release();
             return false;
@@ -155,27 +164,36 @@ final class VideoTxSession implements TransportSession {
     }
 
     private void run() {
-        long nextStart = System.nanoTime();
         while (running) {
-            Frame f;
+            Pending p;
             try {
-                f = queue.poll(100, TimeUnit.MILLISECONDS);
+                p = queue.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 break;
             }
-            if (f == null) {
+            if (p == null) {
                 continue;
             }
-            long now = System.nanoTime();
-            if (now - nextStart > framePeriodNanos || !paced) {
-                nextStart = now; // late or unpaced: start at once
-            }
-            Long at = offeredAt.poll();
-            try {
-                sendFrame(f, nextStart);
-                if (at != null) {
-                    latencyNanos = System.nanoTime() - at; // from the app's hand-over to the frame's last packet
+            long start = System.nanoTime();
+            if (paced) {
+                // tx_late=drop: a frame that would start over a period late while a newer one waits is given up
+                while (schedule.giveUp(p.handedOver(), !queue.isEmpty(), start)) {
+                    counters.framesDroppedLate.increment();
+                    frameIndex++; // its media time passes unsent: the receiver sees the gap in the RTP timestamps
+                    p.frame().release();
+                    p = queue.poll(); // not null: only this thread takes from the queue
+                    start = System.nanoTime();
                 }
+                start = schedule.earliestStart(start);
+            }
+            if (schedule.started(start, p.handedOver())) {
+                counters.framesCaughtUp.increment();
+            }
+            waitNanos = start - p.handedOver();
+            Frame f = p.frame();
+            try {
+                sendFrame(f, start);
+                latencyNanos = System.nanoTime() - p.handedOver(); // from the app's hand-over to the frame's last packet
             } catch (ClosedChannelException e) {
                 break;
             } catch (IOException e) {
@@ -184,10 +202,6 @@ final class VideoTxSession implements TransportSession {
                 break;
             } finally {
                 f.release();
-            }
-            nextStart += framePeriodNanos;
-            if (paced) {
-                parkUntil(nextStart);
             }
         }
     }
@@ -212,6 +226,9 @@ final class VideoTxSession implements TransportSession {
         }
         if (channel == null) {
             throw new IOException("frame buffer is not direct memory: the kernel fast path cannot send it");
+        }
+        if (paced) {
+            parkUntil(start);
         }
         packetizer.begin(data, rtpTs);
         long i = 0;
@@ -295,6 +312,7 @@ final class VideoTxSession implements TransportSession {
         m.put("packets_per_frame", packetsPerFrame);
         m.put("fast_path", gso == null ? 0L : 1L);
         m.put("latency_us_last", latencyNanos / 1000);
+        m.put("wait_us_last", waitNanos / 1000);
         m.put("gso_sends", gsoSends);
         m.put("queued", (long) queue.size());
         return m;
@@ -317,9 +335,9 @@ final class VideoTxSession implements TransportSession {
             // closing anyway
         }
         Closing.join(thread, 2000);
-        Frame f;
-        while ((f = queue.poll()) != null) {
-            f.release();
+        Pending p;
+        while ((p = queue.poll()) != null) {
+            p.frame().release();
         }
         if (gso != null) {
             gso.close();

@@ -164,4 +164,60 @@ class PlanarLinesTest {
             }
         }
     }
+
+    /**
+     * Inline conversion with slack (the receiver's default): while the app holds its only buffer, the next frames are
+     * reassembled into staging frames and converted when it gives the buffer back; a frame that could go inline
+     * meanwhile does not overtake them; once they are through, frames go inline again. Nothing lost, bit-exact.
+     */
+    @Test
+    void aSlowAppGetsEveryFrameInOrderThroughTheStagingSlack() throws Exception {
+        PixelFormat pf = PixelFormat.YUV422P10LE;
+        PixelFormat wire = Pack422.wireFormat(pf);
+        PGroup pg = PGroup.of(wire);
+        int w = 642;
+        int h = 5;
+        // a slow frame rate: the converter waits up to two frame times for the app's buffer, the test never races it
+        VideoFormat vf = new VideoFormat(w, h, Rational.of(1, 5), pf);
+        int size = (int) vf.bufferSize();
+        List<byte[]> canonical = new java.util.ArrayList<>();
+        List<List<ByteBuffer>> packets = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ByteBuffer planar = randomPlanar(pf, w, h, 100 + i, false);
+            ByteBuffer pgroups = ByteBuffer.allocate((int) wire.frameSize(w, h));
+            Pack422.toWire(pf, planar, pgroups, w, h);
+            ByteBuffer c = ByteBuffer.allocate(size);
+            Pack422.fromWire(pf, pgroups, c, w, h);
+            canonical.add(c.array());
+            packets.add(Rfc4175Test.packetize(pgroups.array(), w, h, pg, 400, 90_000L * (i + 1), 1 + 1000 * i));
+        }
+        TestSupport.App app = new TestSupport.App(1, size); // the app has one buffer
+        St2110Counters c = new St2110Counters();
+        DirectArena arena = DirectArena.of("test", TestSupport.settings("wide"));
+        ConvertingStage stage = new ConvertingStage(vf, wire, app.frameSource(), app.output(), c, "st2110-20-convert-slack", arena, app);
+        try {
+            Rfc4175Depacketizer d = new Rfc4175Depacketizer(w, h, pg, 96, app.frameSource(), app.output(), c,
+                    PlanarLines.of(pf, w, h), size, stage);
+            packets.get(0).forEach(p -> Rfc4175Test.feed(d, p));
+            assertEquals(0, c.framesStaged.sum(), "frame 0 inline");
+            assertEquals(1, app.received.size());
+            packets.get(1).forEach(p -> Rfc4175Test.feed(d, p)); // the app still holds frame 0: staged
+            packets.get(2).forEach(p -> Rfc4175Test.feed(d, p)); // frame 1 waits in the stage: staged, not overtaking
+            assertEquals(2, c.framesStaged.sum());
+            for (int i = 0; i < 3; i++) {
+                byte[] got = app.take(10_000); // gives the buffer back: the converter fills it with the next frame
+                assertArrayEquals(canonical.get(i), got, "frame " + i);
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(stage::idle);
+            packets.get(3).forEach(p -> Rfc4175Test.feed(d, p));
+            assertEquals(2, c.framesStaged.sum(), "inline again once the stage is empty");
+            assertArrayEquals(canonical.get(3), app.take(10_000), "frame 3");
+            assertEquals(0, c.noBuffer.sum());
+            assertEquals(0, c.framesDropped.sum());
+            assertEquals(4, c.framesComplete.sum());
+        } finally {
+            stage.close();
+            arena.close();
+        }
+    }
 }

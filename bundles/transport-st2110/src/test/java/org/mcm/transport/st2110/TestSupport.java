@@ -75,6 +75,11 @@ final class TestSupport {
             }
 
             @Override
+            public String txLate() {
+                return "catchup";
+            }
+
+            @Override
             public String ip() {
                 return ip;
             }
