@@ -1,5 +1,6 @@
 package org.mcm.transport.st2110;
 
+import org.mcm.api.testing.TestApp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -191,7 +192,7 @@ class PlanarLinesTest {
             canonical.add(c.array());
             packets.add(Rfc4175Test.packetize(pgroups.array(), w, h, pg, 400, 90_000L * (i + 1), 1 + 1000 * i));
         }
-        TestSupport.App app = new TestSupport.App(1, size); // the app has one buffer
+        TestApp app = new TestApp(1, size); // the app has one buffer
         St2110Counters c = new St2110Counters();
         DirectArena arena = DirectArena.of("test", TestSupport.settings("wide"));
         ConvertingStage stage = new ConvertingStage(vf, wire, app.frameSource(), app.output(), c, "st2110-20-convert-slack", arena, app);
