@@ -137,8 +137,8 @@ final class AppSupport {
         o.addOption(Option.builder("n").longOpt("frames").hasArg().argName("count")
                 .desc("stop after this many frames").get());
         o.addOption(Option.builder("q").longOpt("quiet").desc("no progress line").get());
-        o.addOption(Option.builder("v").longOpt("verbose").desc("also print the SDK's and memif's INFO log lines "
-                + "(default: warnings and errors only)").get());
+        o.addOption(Option.builder("v").longOpt("verbose").desc("also print the SDK's and memif's log lines, "
+                + "connections coming and going included (default: warnings and errors only)").get());
         o.addOption(Option.builder("?").longOpt("help").desc("print this help and exit").get());
     }
 

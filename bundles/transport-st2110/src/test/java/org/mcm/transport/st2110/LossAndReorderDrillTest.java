@@ -107,10 +107,15 @@ class LossAndReorderDrillTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws java.io.IOException {
             in.close();
-            thread.join(2000);
-            out.close();
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                out.close();
+            }
         }
     }
 
