@@ -223,9 +223,10 @@ public class ApplianceProcessIT {
 
             // the console: no admin/admin; the generated credentials work
             String base = "http://127.0.0.1:" + console + "/system/console/bundles.json";
+            // the console starts after the listeners (start level 5): wait until it answers at all
+            waitFor("console answers", () -> http(base, null, null) == 401, 20_000);
             assertEquals(401, http(base, "admin", "admin"));
-            assertEquals(401, http(base, null, null));
-            waitFor("console answers", () -> http(base, "admin", password) == 200, 20_000);
+            waitFor("console takes the generated password", () -> http(base, "admin", password) == 200, 20_000);
             String body = httpBody(base, "admin", password);
             assertTrue(body, body.matches("(?s).*all \\d+ bundles active.*"));
 

@@ -390,6 +390,8 @@ public class NmosIT {
             apps.add(attached);
             DataInputStream idleIn = new DataInputStream(attached.getInputStream());
             int firstIdle = -1;
+            int prevIdle = -1;
+            int idleDropped = 0;
             int cut = 0;
             try {
                 for (int i = 0; i < 30; i++) {
@@ -403,8 +405,16 @@ public class NmosIT {
                         }
                         firstIdle = k;
                     }
-                    assertEquals("idle receiver frame " + i + " bit-exact and in order", (firstIdle + i) % DISTINCT, k);
+                    if (i > 0) { // a starved app may miss a frame (counted by the proxy), never get one damaged or out of order
+                        assertTrue("idle receiver frame " + i + " bit-exact", k >= 0);
+                        int step = Math.floorMod(k - prevIdle, DISTINCT);
+                        assertTrue("idle receiver frame " + i + " in order: " + prevIdle + " then " + k, step >= 1);
+                        idleDropped += step - 1;
+                        assertTrue("idle receiver: at most 3 of 30 frames missed, " + idleDropped + " were", idleDropped <= 3);
+                    }
+                    prevIdle = k;
                 }
+                System.out.println("NmosIT: idle receiver app got 30 frames bit-exact, " + idleDropped + " missed");
             } catch (java.io.EOFException e) {
                 fail("the app on the idle receiver ended early: " + Files.readString(work.resolve("rx-idle.err")));
             }
