@@ -1,6 +1,5 @@
 package org.mcm.control.grpc.internal;
 
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -23,6 +22,7 @@ import org.mcm.api.transport.TransportException;
 import org.mcm.api.transport.TransportSession;
 import org.mcm.control.internal.sessions.ProxyCounters;
 import org.mcm.control.internal.sessions.SessionManagerImpl;
+import org.mcm.control.internal.testing.Fakes;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -65,14 +65,8 @@ class GrpcRequestFuzzTest {
     static final int KEEP_ENDED = 8;
 
     static {
-        SESSIONS.activate((SessionManagerImpl.Config) Proxy.newProxyInstance(SessionManagerImpl.Config.class.getClassLoader(),
-                new Class<?>[] {SessionManagerImpl.Config.class}, (p, m, args) -> switch (m.getName()) {
-                    case "annotationType" -> SessionManagerImpl.Config.class;
-                    case "maxSessions" -> MAX_SESSIONS;
-                    case "maxSessionsPerOwner" -> MAX_SESSIONS;
-                    case "keepEnded" -> KEEP_ENDED;
-                    default -> m.getDefaultValue();
-                }), Map.of());
+        SESSIONS.activate(Fakes.config(SessionManagerImpl.Config.class, Map.of("maxSessions", MAX_SESSIONS,
+                "maxSessionsPerOwner", MAX_SESSIONS, "keepEnded", KEEP_ENDED)), Map.of());
         for (String protocol : new String[] {"local", "st2110-20", "st2110-30", "rtsp"}) {
             SESSIONS.bindTransport(counting(protocol), null);
         }
