@@ -170,6 +170,17 @@ public final class ControlClient implements AutoCloseable {
         return sb.toString();
     }
 
+    /** Every connection ListConnections shows, by id: {direction, transport, state, reason}. */
+    public Map<Long, String[]> listed() {
+        Map<Long, String[]> out = new java.util.TreeMap<>();
+        for (mcm.control.v1.Connection c : ProxyControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .listConnections(ListConnectionsRequest.getDefaultInstance()).getConnectionsList()) {
+            out.put(c.getId(), new String[] {c.getSpec().getDirection().name(), c.getSpec().getTransport(), c.getState(),
+                    c.getReason()});
+        }
+        return out;
+    }
+
     /** The counters of every connection of a direction ("TX" or "RX"), by connection id. */
     public Map<Long, Map<String, Long>> connectionStats(String direction) {
         Map<Long, Map<String, Long>> out = new java.util.TreeMap<>();
