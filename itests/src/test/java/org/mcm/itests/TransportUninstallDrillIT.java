@@ -1,0 +1,376 @@
+package org.mcm.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.inject.Inject;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.mcm.api.session.SessionInfo;
+import org.mcm.api.session.SessionManager;
+import org.mcm.api.session.SessionState;
+import org.mcm.itests.support.ControlClient;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/**
+ * Fault drill (issue 17): the ST 2110 transport bundle goes away while SDK apps (the image's sample apps, each a
+ * process of its own) stream through an ST 2110-20 pair over loopback and through a {@code local} pair, with an
+ * {@code rtsp} receiver session waiting beside them. Three rounds in one real Felix: uninstall (then install again),
+ * stop (then start), update. Each round: only the ST 2110 sessions end, {@code TRANSPORT_GONE} with the reason; both
+ * of their apps get it from the SDK and exit; their memif sockets go; ListConnections keeps them with the reason;
+ * the bundle back, a new ST 2110 pair streams again with nothing restarted. The local pair streams through all of it:
+ * its frames are counted before, during and after each round, and its receiver finds no sequence number missing.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class TransportUninstallDrillIT {
+
+    static final int W = 320;
+    static final int H = 180;
+    static final int LOCAL_FPS = 50;
+    static final String BSN = "org.mcm.transport.st2110";
+
+    @Inject
+    BundleContext context;
+    @Inject
+    SessionManager sessions;
+    @Inject
+    ConfigurationAdmin cm;
+
+    @Configuration
+    public Option[] config() {
+        return Provisioning.appliance();
+    }
+
+    private String sdkPort() {
+        return context.getProperty("mcm.sdk.port");
+    }
+
+    private List<String> video(String transport, String... more) {
+        List<String> a = new ArrayList<>(List.of("-P", sdkPort(), "-t", transport, "-w", Integer.toString(W), "-h",
+                Integer.toString(H), "-x", "yuv422p10le", "-q"));
+        a.addAll(List.of(more));
+        return a;
+    }
+
+    /** The local receiver's frame counter, read every 2 ms: the times at which it changed and its values. */
+    static final class Sampler implements Runnable {
+        final long[] at = new long[1 << 16];
+        final long[] frames = new long[1 << 16];
+        volatile int n;
+        volatile boolean stop;
+        private final SessionManager sessions;
+        private final long id;
+
+        Sampler(SessionManager sessions, long id) {
+            this.sessions = sessions;
+            this.id = id;
+        }
+
+        @Override
+        public void run() {
+            long last = -1;
+            while (!stop && n < at.length) {
+                long f = sessions.get(id).map(i -> i.stats().getOrDefault("frames", 0L)).orElse(-1L);
+                if (f != last) {
+                    at[n] = System.nanoTime();
+                    frames[n] = f;
+                    n++;
+                    last = f;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+            }
+        }
+
+        /** Frames counted between two instants. */
+        long framesBetween(long from, long to) {
+            return valueAt(to) - valueAt(from);
+        }
+
+        private long valueAt(long t) {
+            long v = 0;
+            for (int i = 0, end = n; i < end && at[i] <= t; i++) {
+                v = frames[i];
+            }
+            return v;
+        }
+
+        /** The longest time between two changes of the counter within [from, to], in ms. */
+        double longestGapMs(long from, long to) {
+            long prev = from;
+            long longest = 0;
+            for (int i = 0, end = n; i < end; i++) {
+                if (at[i] < from) {
+                    continue;
+                }
+                if (at[i] > to) {
+                    break;
+                }
+                longest = Math.max(longest, at[i] - prev);
+                prev = at[i];
+            }
+            return Math.max(longest, to - prev) / 1e6;
+        }
+    }
+
+    @Test
+    public void st2110BundleLeavesMidStreamStoppingOnlyItsSessionsWhileLocalFramesFlowOn() throws Exception {
+        Path image = Provisioning.image();
+        bypassOff();
+        int group = Provisioning.freePort();
+        List<SampleApp> apps = new ArrayList<>();
+        try (ControlClient c = new ControlClient("127.0.0.1", Integer.parseInt(context.getProperty("mcm.grpc.port")))) {
+            // the local pair: stamped test pattern, 50 fps, for the whole drill (the receiver counts sequence gaps)
+            SampleApp localRx = add(apps, SampleApp.start("local-rx", image, "mcm-receiver", video("local",
+                    "-r", "127.0.0.1:" + group, "-o", "/dev/null", "--idle-timeout", "1")));
+            SampleApp localTx = add(apps, SampleApp.start("local-tx", image, "mcm-sender", video("local",
+                    "-r", "127.0.0.1:" + group, "-f", Integer.toString(LOCAL_FPS))));
+            // a second transport's session: an RTSP receiver waiting for a camera to push RTP
+            SampleApp rtspRx = add(apps, SampleApp.start("rtsp-rx", image, "mcm-receiver", video("rtsp",
+                    "-l", "127.0.0.1:" + Provisioning.freePort(), "-o", "/dev/null", "--idle-timeout", "0")));
+            SampleApp[] pair = startPair("first", image, apps);
+            awaitAttached(localRx);
+            awaitAttached(localTx);
+            awaitAttached(rtspRx);
+            Sampler sampler = new Sampler(sessions, localRx.sessionId());
+            Thread samplerThread = new Thread(sampler, "local-frames-sampler");
+            samplerThread.start();
+            await("local frames flow", () -> frames(localRx.sessionId()) >= 10, 20_000, localRx, localTx);
+
+            List<String> report = new ArrayList<>();
+            awaitStreaming(pair, "first");
+            for (String how : List.of("uninstall", "stop", "update")) {
+                // each round ends with a new pair streaming on the bundle that came back
+                pair = round(how, pair, c, image, apps, sampler, report, localRx, localTx, rtspRx);
+            }
+
+            sampler.stop = true;
+            samplerThread.join();
+            long sent = sessions.get(localTx.sessionId()).orElseThrow().stats().get("frames");
+            localTx.process.destroy(); // the receiver stops 1 s after the last frame and prints its summary
+            assertTrue(localRx.output(), localRx.process.waitFor(20, TimeUnit.SECONDS));
+            assertEquals(localRx.output(), 0, localRx.process.exitValue());
+            Matcher m = Pattern.compile("received (\\d+) frames .* lost (\\d+)").matcher(localRx.output());
+            assertTrue(localRx.output(), m.find());
+            long received = Long.parseLong(m.group(1));
+            System.out.println("TransportUninstallDrillIT: local pair " + received + " frames received ("
+                    + sent + "+ sent), lost " + m.group(2));
+            report.forEach(System.out::println);
+            assertEquals("no local frame lost across the three rounds: " + localRx.output(), 0, Long.parseLong(m.group(2)));
+            assertTrue("every frame the sender had sent arrived: " + received + " < " + sent, received >= sent);
+            assertTrue("the rtsp receiver kept its session: " + rtspRx.output(), rtspRx.alive());
+            assertEquals(SessionState.ACTIVE, state(rtspRx.sessionId()));
+        } finally {
+            for (SampleApp a : apps) {
+                a.close();
+            }
+        }
+    }
+
+    /**
+     * One round: while {@code pair} streams, the bundle goes ({@code how}), what must end ends and what must not
+     * runs on; the bundle comes back, a new pair is started (while the local stream is counted for a second more)
+     * and returned once its frames arrive.
+     */
+    private SampleApp[] round(String how, SampleApp[] pair, ControlClient c, Path image, List<SampleApp> apps,
+            Sampler sampler, List<String> report, SampleApp localRx, SampleApp localTx, SampleApp rtspRx) throws Exception {
+        SampleApp rx = pair[0];
+        SampleApp tx = pair[1];
+        assertTrue(Files.exists(Path.of(rx.socketPath())));
+        assertTrue(Files.exists(Path.of(tx.socketPath())));
+        Bundle st2110 = bundle();
+        String location = st2110.getLocation();
+        // the local stream at its rate for the last second (app JVMs starting on a busy machine can stall it)
+        await("local stream steady before " + how, () -> {
+            long now = System.nanoTime();
+            return sampler.framesBetween(now - 1_000_000_000L, now) >= LOCAL_FPS * 9 / 10
+                    && sampler.longestGapMs(now - 1_000_000_000L, now) < 200;
+        }, 20_000, localRx, localTx);
+
+        long t0 = System.nanoTime();
+        switch (how) {
+            case "uninstall" -> {
+                st2110.uninstall();
+                refresh();
+            }
+            case "stop" -> st2110.stop();
+            case "update" -> {
+                st2110.update();
+                refresh();
+            }
+            default -> throw new IllegalArgumentException(how);
+        }
+        await("both ST 2110 sessions TRANSPORT_GONE", () -> state(rx.sessionId()) == SessionState.TRANSPORT_GONE
+                && state(tx.sessionId()) == SessionState.TRANSPORT_GONE, 10_000, rx, tx);
+        long gone = System.nanoTime();
+        // their apps are told by the SDK (the call fails with the session's end and reason) and exit
+        for (SampleApp a : pair) {
+            assertTrue(a.output(), a.process.waitFor(10, TimeUnit.SECONDS));
+            assertEquals(a.output(), 1, a.process.exitValue());
+            String out = a.output();
+            assertTrue("the app got the state and the reason: " + out, out.contains("ended the data path of session "
+                    + a.sessionId() + ": ") && out.contains(": TRANSPORT_GONE: transport 'st2110-20' went away (bundle "
+                    + "stopped, updated or uninstalled) [CONNECTION_CLOSED]"));
+            await(a.name + "'s memif socket removed", () -> !Files.exists(Path.of(a.socketPath())), 5_000, a);
+        }
+        long told = System.nanoTime();
+        // ListConnections keeps them, with the reason
+        Map<Long, String[]> listed = c.listed();
+        for (SampleApp a : pair) {
+            String[] l = listed.get(a.sessionId());
+            assertNotNull("ended session " + a.sessionId() + " listed: " + c.dump(), l);
+            assertEquals("TRANSPORT_GONE", l[2]);
+            assertTrue(l[3], l[3].contains("transport 'st2110-20' went away (bundle stopped, updated or uninstalled)"));
+        }
+        // nothing else touched
+        for (SampleApp a : List.of(localRx, localTx, rtspRx)) {
+            assertTrue(a.output(), a.alive());
+            assertEquals(a.name, SessionState.ACTIVE, state(a.sessionId()));
+            assertTrue(a.name + "'s memif socket stays", Files.exists(Path.of(a.socketPath())));
+        }
+        // back without restarting anything
+        switch (how) {
+            case "uninstall" -> context.installBundle(location).start();
+            case "stop" -> st2110.start();
+            default -> { } // update starts it again
+        }
+        await("st2110-20 back", () -> sessions.transports().stream().anyMatch(t -> t.protocol().equals("st2110-20")),
+                10_000);
+        long back = System.nanoTime();
+        assertEquals("the same bundle location", location, bundle().getLocation());
+        SampleApp[] next = startPair("after " + how, image, apps);
+        // the local stream, one second before, during, one second after
+        long after = back + 1_000_000_000L;
+        await("a second of local frames after " + how, () -> System.nanoTime() > after, 5_000);
+        long before = sampler.framesBetween(t0 - 1_000_000_000L, t0);
+        long during = sampler.framesBetween(t0, back);
+        long afterFrames = sampler.framesBetween(back, after);
+        double duringMs = (back - t0) / 1e6;
+        double gapBefore = sampler.longestGapMs(t0 - 1_000_000_000L, t0);
+        double gap = sampler.longestGapMs(t0, after);
+        String line = String.format("%s: ST 2110 sessions gone in %.0f ms, apps told and sockets removed in %.0f ms, "
+                + "back in %.0f ms; local frames: %d in the second before, %d in the %.0f ms during, %d in the second "
+                + "after (%d fps sent); longest time without a local frame %.0f ms before, %.0f ms during and after",
+                how, (gone - t0) / 1e6, (told - t0) / 1e6, duringMs, before, during, duringMs, afterFrames, LOCAL_FPS,
+                gapBefore, gap);
+        System.out.println("TransportUninstallDrillIT: " + line);
+        assertTrue(line, before >= LOCAL_FPS * 8 / 10);
+        assertTrue(line, afterFrames >= LOCAL_FPS * 8 / 10);
+        assertTrue(line, during >= (long) (duringMs / 1000 * LOCAL_FPS * 0.8) - 1);
+        assertTrue("no gap in the local stream: " + line, gap < 500);
+        report.add(line);
+        return awaitStreaming(next, "after " + how);
+    }
+
+    /** Starts an ST 2110-20 receiver and sender app (stamped test pattern, 30 fps) over loopback: {rx, tx}. */
+    private SampleApp[] startPair(String what, Path image, List<SampleApp> apps) throws Exception {
+        int port = Provisioning.freePort();
+        SampleApp rx = add(apps, SampleApp.start("st2110-rx " + what, image, "mcm-receiver", video("st2110-20",
+                "-l", "127.0.0.1:" + port, "-o", "/dev/null", "--idle-timeout", "0")));
+        SampleApp tx = add(apps, SampleApp.start("st2110-tx " + what, image, "mcm-sender", video("st2110-20",
+                "-r", "127.0.0.1:" + port, "-f", "30")));
+        return new SampleApp[] {rx, tx};
+    }
+
+    /** Waits until both apps of a pair have their sessions and frames arrive over the network. */
+    private SampleApp[] awaitStreaming(SampleApp[] pair, String what) throws Exception {
+        SampleApp rx = pair[0];
+        SampleApp tx = pair[1];
+        awaitAttached(rx);
+        awaitAttached(tx);
+        await("ST 2110-20 frames arrive " + what, () -> frames(rx.sessionId()) >= 5, 20_000, rx, tx);
+        Map<String, Long> txStats = sessions.get(tx.sessionId()).orElseThrow().stats();
+        assertTrue("over the network, not the same-proxy bypass: " + txStats, txStats.getOrDefault("frames_wire", 0L) > 0
+                && txStats.getOrDefault("frames_bypass", 0L) == 0);
+        assertEquals("st2110-20", sessions.get(rx.sessionId()).orElseThrow().spec().transport());
+        return pair;
+    }
+
+    private static SampleApp add(List<SampleApp> apps, SampleApp a) {
+        apps.add(a);
+        return a;
+    }
+
+    private void awaitAttached(SampleApp a) throws InterruptedException {
+        await(a.name + " attached", () -> a.sessionId() > 0 || !a.alive(), 30_000, a);
+        if (a.sessionId() == 0) {
+            fail("no session: " + a.output());
+        }
+        await(a.name + " session active", () -> state(a.sessionId()) == SessionState.ACTIVE, 10_000, a);
+    }
+
+    private long frames(long id) {
+        return sessions.get(id).map(i -> i.stats().getOrDefault("frames", 0L)).orElse(0L);
+    }
+
+    private SessionState state(long id) {
+        return sessions.get(id).map(SessionInfo::state).orElse(null);
+    }
+
+    private Bundle bundle() {
+        for (Bundle b : context.getBundles()) {
+            if (BSN.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new AssertionError("no bundle " + BSN);
+    }
+
+    /** Refreshes the bundles waiting for it (an uninstalled or updated one) and waits until that is done. */
+    private void refresh() throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(1);
+        context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(null, e -> {
+            if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED) {
+                done.countDown();
+            }
+        });
+        assertTrue("refresh done", done.await(20, TimeUnit.SECONDS));
+    }
+
+    /** Same-proxy bypass off: the ST 2110 pair goes over loopback UDP (checked by the sender's counters). */
+    private void bypassOff() throws Exception {
+        org.osgi.service.cm.Configuration conf = cm.getConfiguration("org.mcm.control.sessions", "?");
+        Dictionary<String, Object> p = conf.getProperties() == null ? new Hashtable<>() : conf.getProperties();
+        p.put("bypass", "off");
+        conf.update(p);
+    }
+
+    private static void await(String what, BooleanSupplier cond, long millis, SampleApp... show) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                StringBuilder sb = new StringBuilder("timed out waiting: " + what);
+                for (SampleApp a : show) {
+                    sb.append("\n").append(a.output());
+                }
+                fail(sb.toString());
+            }
+            Thread.sleep(5);
+        }
+    }
+}
