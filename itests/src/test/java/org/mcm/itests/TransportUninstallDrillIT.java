@@ -209,7 +209,7 @@ public class TransportUninstallDrillIT {
         await("local stream steady before " + how, () -> {
             long now = System.nanoTime();
             return sampler.framesBetween(now - 1_000_000_000L, now) >= LOCAL_FPS * 9 / 10
-                    && sampler.longestGapMs(now - 1_000_000_000L, now) < 200;
+                    && sampler.longestGapMs(now - 1_000_000_000L, now) < 250;
         }, 20_000, localRx, localTx);
 
         long t0 = System.nanoTime();
