@@ -92,7 +92,7 @@ public final class St2110PathBench {
         }
         System.out.println();
         System.out.println("| pairs | fps of each pair | frames lost / sent | packets lost | proxy CPU (cores) | per pair | "
-                + "latency p50 / p99 ms | GStreamer fps (min of pairs) | GStreamer CPU (cores) | GStreamer CPU per frame ÷ ours |");
+                + "latency p50 / p99 / max ms | GStreamer fps (min of pairs) | GStreamer CPU (cores) | GStreamer CPU per frame ÷ ours |");
         System.out.println("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|");
         for (String r : rows) {
             System.out.println(r);
@@ -117,13 +117,27 @@ public final class St2110PathBench {
         return s;
     }
 
+    /** The apps' pixel format: -Dbench.pixfmt=yuv422p for 8 bit (default yuv422p10le). */
+    static final PixelFormat PIXFMT = PixelFormat.byId(System.getProperty("bench.pixfmt", "yuv422p10le"));
+
+    /** -Dbench.trace=true: print every frame over 25 ms end to end, with when it came. */
+    static final boolean TRACE = Boolean.getBoolean("bench.trace");
+    static final long T0 = System.nanoTime();
+
     static void stamp(ByteBuffer d, long t) {
+        if (PIXFMT == PixelFormat.YUV422P8) {
+            d.putLong(0, t); // 64 bits in eight 8-bit Y samples of line 0
+            return;
+        }
         for (int i = 0; i < 7; i++) { // 70 bits in seven 10-bit Y samples of line 0
             d.putShort(2 * i, (short) ((t >>> (10 * i)) & 0x3FF));
         }
     }
 
     static long readStamp(ByteBuffer d) {
+        if (PIXFMT == PixelFormat.YUV422P8) {
+            return d.getLong(0);
+        }
         long t = 0;
         for (int i = 0; i < 7; i++) {
             t |= (long) (d.getShort(2 * i) & 0x3FF) << (10 * i);
@@ -132,7 +146,7 @@ public final class St2110PathBench {
     }
 
     static String runOurs(int tcp, ControlClient c, long proxyPid, int n, int seconds) throws Exception {
-        VideoFormat fmt = new VideoFormat(W, H, Rational.of(60, 1), PixelFormat.YUV422P10LE);
+        VideoFormat fmt = new VideoFormat(W, H, Rational.of(60, 1), PIXFMT);
         int size = (int) fmt.bufferSize();
         long period = 1_000_000_000L / 60;
         List<Connection> conns = new ArrayList<>();
@@ -180,6 +194,9 @@ public final class St2110PathBench {
                                 if (latN[k] < lat[k].length) {
                                     lat[k][latN[k]++] = now - t;
                                 }
+                                if (TRACE && now - t > 25_000_000L) {
+                                    System.out.printf(Locale.ROOT, "  late frame: pair %d at %.3f s: %.1f ms%n", k, (now - T0) / 1e9, (now - t) / 1e6);
+                                }
                             }
                         }
                     } catch (Exception e) {
@@ -195,7 +212,7 @@ public final class St2110PathBench {
                             ByteBuffer d = b.data().order(ByteOrder.LITTLE_ENDIAN);
                             if (filled < 16) { // the app's buffers keep their picture: a ramp in every plane, once
                                 for (int p = 0; p < size / 2; p++) {
-                                    d.putShort(2 * p, (short) ((p * 7 + k) & 0x3FF));
+                                    d.putShort(2 * p, (short) ((p * 7 + k) & (PIXFMT == PixelFormat.YUV422P8 ? 0xFFFF : 0x3FF)));
                                 }
                                 filled++;
                             }
@@ -208,6 +225,10 @@ public final class St2110PathBench {
                             }
                             stamp(d, now);
                             b.send();
+                            if (TRACE && System.nanoTime() - now > 2_000_000L) {
+                                System.out.printf(Locale.ROOT, "  slow send: pair %d at %.3f s: %.1f ms%n", k, (now - T0) / 1e9,
+                                        (System.nanoTime() - now) / 1e6);
+                            }
                             sent[k].incrementAndGet();
                             next += period;
                             long w;
@@ -245,7 +266,7 @@ public final class St2110PathBench {
                     m.forEach((key, v) -> {
                         if (key.contains("latency") || key.contains("queued") || key.contains("no_buffer") || key.contains("dropped")
                                 || key.contains("caught_up") || key.contains("wait") || key.contains("staged")
-                                || key.contains("spread") || key.contains("incomplete")) {
+                                || key.contains("spread") || key.contains("incomplete") || key.contains("_us_")) {
                             b.append(' ').append(key).append('=').append(v);
                         }
                     });
@@ -279,9 +300,10 @@ public final class St2110PathBench {
             for (Connection conn : conns) {
                 conn.close();
             }
-            return String.format(Locale.ROOT, "| %d | %s | %d / %d (%d before the window; ticks the apps missed in it: %d) | %d | %.2f | %.3f | %.1f / %.1f ",
+            return String.format(Locale.ROOT, "| %d | %s | %d / %d (%d before the window; ticks the apps missed in it: %d) | %d | %.2f | %.3f | %.1f / %.1f / %.1f ",
                     n, fps, sentAll - gotAll, sentAll, sent0, skippedInWindow, lost1 - lost0, cores, cores / n,
-                    all.length == 0 ? -1 : all[all.length / 2] / 1e6, all.length == 0 ? -1 : all[(int) (all.length * 0.99)] / 1e6);
+                    all.length == 0 ? -1 : all[all.length / 2] / 1e6, all.length == 0 ? -1 : all[(int) (all.length * 0.99)] / 1e6,
+                    all.length == 0 ? -1 : all[all.length - 1] / 1e6);
         }
     }
 

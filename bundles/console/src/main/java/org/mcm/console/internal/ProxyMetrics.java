@@ -32,7 +32,7 @@ final class ProxyMetrics {
      */
     static boolean isGauge(String key) {
         return GAUGE_KEYS.contains(key) || key.startsWith("clients_worst_") || key.endsWith("_permille")
-                || key.endsWith("_jitter_us");
+                || key.endsWith("_jitter_us") || key.endsWith("_us_p50") || key.endsWith("_us_p99");
     }
 
     private static final Map<String, String> HELP = Map.ofEntries(

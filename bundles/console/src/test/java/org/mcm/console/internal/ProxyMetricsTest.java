@@ -53,7 +53,7 @@ class ProxyMetricsTest {
         m.observe(two);
         SessionInfo one = Fixtures.session(1, Direction.TX, "rtsp", SessionState.ACTIVE,
                 Map.of("frames", 60L, "clients", 1L, "client1_jitter_us", 120L, "client1_lost", 3L,
-                        "client1_fraction_lost_permille", 0L, "clients_worst_jitter_us", 120L));
+                        "client1_fraction_lost_permille", 0L, "clients_worst_jitter_us", 120L, "wait_us_p99", 70L));
         m.observe(one);
         String text = m.scrape(true, List.of(one), List.of());
         Map<String, Double> s = ExpositionFormat.check(text);
@@ -62,6 +62,7 @@ class ProxyMetricsTest {
         assertEquals(120.0, s.get("mcm_session_client1_jitter_us" + labels));
         assertEquals(0.0, s.get("mcm_session_client1_fraction_lost_permille" + labels));
         assertEquals(120.0, s.get("mcm_session_clients_worst_jitter_us" + labels));
+        assertEquals(70.0, s.get("mcm_session_wait_us_p99" + labels), "a percentile of the last frames is a level");
         assertEquals(3.0, s.get("mcm_session_client1_lost_total" + labels), "a count stays a counter");
         assertEquals(60.0, s.get("mcm_session_frames_total" + labels));
         assertTrue(text.contains("# TYPE mcm_session_clients gauge\n"));

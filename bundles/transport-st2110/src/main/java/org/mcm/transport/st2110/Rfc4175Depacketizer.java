@@ -58,6 +58,10 @@ final class Rfc4175Depacketizer {
     private long frameSeq;
     private long firstArrival;
     private long lastArrival;
+    /** Complete frames: first packet in to frame handed on (mostly the sender's spread over the frame period). */
+    final StageTimes frameTimes = new StageTimes();
+    /** Complete frames: last packet in to frame handed on (the receiver's own delay: the last segment, the hand-over). */
+    final StageTimes handOverTimes = new StageTimes();
 
     Rfc4175Depacketizer(int width, int height, PGroup pg, int payloadType, FrameSource source, FrameSink sink,
             St2110Counters counters) {
@@ -267,7 +271,10 @@ final class Rfc4175Depacketizer {
             } else {
                 sink.accept(f);
             }
-            counters.latencyLastNanos = System.nanoTime() - firstArrival; // first packet in to frame handed on
+            long handed = System.nanoTime();
+            counters.latencyLastNanos = handed - firstArrival; // first packet in to frame handed on
+            frameTimes.record(handed - firstArrival);
+            handOverTimes.record(handed - lastArrival);
         } else {
             counters.framesIncomplete.increment();
             f.release();

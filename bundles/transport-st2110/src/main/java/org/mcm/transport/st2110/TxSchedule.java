@@ -7,12 +7,15 @@ package org.mcm.transport.st2110;
  * <p>A frame starts as soon as it is there, so the send grid follows the app's hand-over times instead of a grid
  * fixed at the session's first frame; the only limit is the spacing between two frame starts:
  * <ul>
- * <li>{@code catchup} (the default): at least the active period (the part of the frame period the packets are
- * spread over, 1080/1125 of it). A frame that is on time starts when the app hands it over; frames that queued up
- * behind a late one (a slow start, a stall) go out back to back without the vertical-blanking gap, so the packet
- * rate never exceeds the one inside a frame and the sender runs at most 1125/1080 of the frame rate (4 % faster)
- * until the queue is empty: a backlog of one frame is gone after 25 frames. Nothing is dropped for lateness; frames
- * started early are counted ({@code frames_caught_up}).</li>
+ * <li>{@code catchup} (the default): a frame that is on time starts when the app hands it over and its packets
+ * are spread over the active period (1080/1125 of the frame period).
+ * A frame that starts late (it waited behind the previous one: the app's hand-over jittered, the sender stalled,
+ * frames queued up) is spread over a shorter span, so that its last packet still leaves an active period after
+ * its hand-over, but never over less than half the active period: the packet rate of a late frame is at most twice
+ * the one inside an on-time frame, and the next frame starts when the previous one's span ends. A frame that
+ * waited a little is back on time at once; a backlog is worked off at up to about two frames per frame period (one
+ * frame of backlog is gone after about two frames, where back to back sending at the on-time packet rate took 25).
+ * Nothing is dropped for lateness; frames started early are counted ({@code frames_caught_up}).</li>
  * <li>{@code drop} (live, shortest latency): as {@code catchup}, and a frame that would start more than one frame
  * period after the app handed it over while a newer one is waiting is not sent (counted as
  * {@code frames_dropped_late}; its media time passes unsent). A frame then goes out within about its frame period
@@ -30,17 +33,24 @@ final class TxSchedule {
         CATCHUP, DROP, KEEP
     }
 
+    /** A late frame's packets go out at most this many times faster than an on-time frame's. */
+    static final int MAX_SPEEDUP = 2;
+
     private final long period;
-    private final long minSpacing;
+    private final long active;
     private final Mode mode;
     private long lastStart;
+    /** Until when the last started frame sends (its start plus its span); the next one starts no sooner. */
+    private long lastEnd;
+    private long lastSpan;
     private boolean started;
 
-    /** {@code activeNanos}: the part of the frame period a frame's packets are spread over. */
+    /** {@code activeNanos}: the part of the frame period an on-time frame's packets are spread over. */
     TxSchedule(long periodNanos, long activeNanos, Mode mode) {
         this.period = periodNanos;
+        this.active = activeNanos;
         this.mode = mode;
-        this.minSpacing = mode == Mode.KEEP ? periodNanos : activeNanos;
+        this.lastSpan = activeNanos;
     }
 
     /** Parses the {@code txLate} setting / {@code tx_late} connection option (empty: catchup). */
@@ -56,7 +66,26 @@ final class TxSchedule {
 
     /** The earliest time the next frame may start, given it is looked at {@code now}. */
     long earliestStart(long now) {
-        return started && now - (lastStart + minSpacing) < 0 ? lastStart + minSpacing : now;
+        long next = mode == Mode.KEEP ? lastStart + period : lastEnd;
+        return started && now - next < 0 ? next : now;
+    }
+
+    /**
+     * The span a frame handed over at {@code handedOver} and starting at {@code start} spreads its packets over:
+     * the active period when it is on time (and always with {@code keep}); for a late frame what is left of an
+     * active period after its hand-over, at least half the active period.
+     */
+    long spanFor(long start, long handedOver) {
+        if (mode == Mode.KEEP) {
+            return active;
+        }
+        long left = handedOver + active - start;
+        return Math.max(active / MAX_SPEEDUP, Math.min(active, left));
+    }
+
+    /** The span of the frame last {@link #started}. */
+    long lastSpan() {
+        return lastSpan;
     }
 
     /**
@@ -68,13 +97,15 @@ final class TxSchedule {
     }
 
     /**
-     * Records that a frame handed over at {@code handedOver} starts at {@code start} (from {@link #earliestStart});
-     * true if that is a catch-up start: sooner than a frame period after the previous start, for a frame that was
-     * already waiting when the previous one's packets ended.
+     * Records that a frame handed over at {@code handedOver} starts at {@code start} (from {@link #earliestStart}),
+     * spread over {@link #spanFor} (then {@link #lastSpan}); true if that is a catch-up start: sooner than a frame
+     * period after the previous start, for a frame that was already waiting when the previous one's packets ended.
      */
     boolean started(long start, long handedOver) {
-        boolean early = started && start - lastStart < period && handedOver - (lastStart + minSpacing) <= 0;
+        boolean early = started && start - lastStart < period && handedOver - lastEnd <= 0;
+        lastSpan = spanFor(start, handedOver);
         lastStart = start;
+        lastEnd = start + lastSpan;
         started = true;
         return early;
     }

@@ -189,6 +189,8 @@ final class VideoRxSession implements TransportSession {
         Map<String, Long> m = counters.snapshot();
         m.put("fast_path", batch == null ? 0L : 1L);
         m.put("receive_offload", batch != null && batch.offload() ? 1L : 0L);
+        depacketizer.frameTimes.putInto(m, "frame"); // first packet in to frame handed on, last 1024 frames
+        depacketizer.handOverTimes.putInto(m, "handover"); // last packet in to frame handed on
         return m;
     }
 

@@ -49,6 +49,15 @@ final class VideoTxSession implements TransportSession {
     private final FrameSink input = this::offer;
     private volatile long latencyNanos;
     private volatile long waitNanos;
+    /** Per frame, last 1024 frames: app hand-over to start, start to last packet sent, and the pacer's worst lag. */
+    private final StageTimes waitTimes = new StageTimes();
+    private final StageTimes sendTimes = new StageTimes();
+    private final StageTimes paceLagTimes = new StageTimes();
+    /** Time between two frames' hand-overs (the app's and the memif path's jitter: ideally the frame period). */
+    private final StageTimes gapTimes = new StageTimes();
+    private long lastHandedOver;
+    /** The current frame's largest lateness of a batch behind its send time. */
+    private long paceLag;
 
     /** A queued frame and when the app handed it over. */
     private record Pending(Frame frame, long handedOver) {
@@ -189,11 +198,22 @@ final class VideoTxSession implements TransportSession {
             if (schedule.started(start, p.handedOver())) {
                 counters.framesCaughtUp.increment();
             }
+            // a late frame is spread over less than the active period so that it ends on time (at most 2x faster)
+            long span = paced ? schedule.lastSpan() : framePeriodNanos * 1080 / 1125;
             waitNanos = start - p.handedOver();
             Frame f = p.frame();
             try {
-                sendFrame(f, start);
-                latencyNanos = System.nanoTime() - p.handedOver(); // from the app's hand-over to the frame's last packet
+                paceLag = 0;
+                sendFrame(f, start, span);
+                long end = System.nanoTime();
+                latencyNanos = end - p.handedOver(); // from the app's hand-over to the frame's last packet
+                waitTimes.record(start - p.handedOver());
+                if (lastHandedOver != 0) {
+                    gapTimes.record(p.handedOver() - lastHandedOver);
+                }
+                lastHandedOver = p.handedOver();
+                sendTimes.record(end - start);
+                paceLagTimes.record(paceLag);
             } catch (ClosedChannelException e) {
                 break;
             } catch (IOException e) {
@@ -206,7 +226,7 @@ final class VideoTxSession implements TransportSession {
         }
     }
 
-    private void sendFrame(Frame f, long start) throws IOException {
+    private void sendFrame(Frame f, long start, long active) throws IOException {
         long rtpTs = (tsBase + Rtp.mediaTime(frameIndex++, 90_000, format.frameRate().numerator(),
                 format.frameRate().denominator())) & 0xFFFF_FFFFL;
         ByteBuffer data = f.data();
@@ -218,7 +238,6 @@ final class VideoTxSession implements TransportSession {
             Pack422.toWire(format.pixelFormat(), data, staging, format.width(), format.height());
             data = staging;
         }
-        long active = framePeriodNanos * 1080 / 1125;
         if (gso != null && data.isDirect()) {
             sendFrameGso(data, planar, rtpTs, start, active);
             counters.framesComplete.increment();
@@ -228,13 +247,13 @@ final class VideoTxSession implements TransportSession {
             throw new IOException("frame buffer is not direct memory: the kernel fast path cannot send it");
         }
         if (paced) {
-            parkUntil(start);
+            pace(start);
         }
         packetizer.begin(data, rtpTs);
         long i = 0;
         while (packetizer.hasMore()) {
             if (paced && i % BATCH == 0 && i > 0) {
-                parkUntil(start + active * i / packetsPerFrame);
+                pace(start + active * i / packetsPerFrame);
             }
             int len = packetizer.next();
             if (Udp.write(channel, packetizer.gather(), 0, packetizer.gatherCount(), counters) >= 0) {
@@ -276,7 +295,7 @@ final class VideoTxSession implements TransportSession {
                 inBatch++;
                 if (inBatch == batch || last) {
                     if (paced && i + 1 < total) {
-                        parkUntil(start + active * (i + 1 - inBatch) / total);
+                        pace(start + active * (i + 1 - inBatch) / total);
                     }
                     gsoSends++;
                     if (gso.send(batchAddrs, inBatch)) {
@@ -293,12 +312,17 @@ final class VideoTxSession implements TransportSession {
         return s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
     }
 
-    /** Sleeps until the System.nanoTime() deadline (shared by the ST 2110 senders' pacing). */
-    static void parkUntil(long deadline) {
+    /** Sleeps until the System.nanoTime() deadline (shared by the ST 2110 senders' pacing); returns how late it woke. */
+    static long parkUntil(long deadline) {
         long wait;
         while ((wait = deadline - System.nanoTime()) > 0) {
             LockSupport.parkNanos(wait);
         }
+        return -wait;
+    }
+
+    private void pace(long deadline) {
+        paceLag = Math.max(paceLag, parkUntil(deadline));
     }
 
     @Override
@@ -315,6 +339,10 @@ final class VideoTxSession implements TransportSession {
         m.put("wait_us_last", waitNanos / 1000);
         m.put("gso_sends", gsoSends);
         m.put("queued", (long) queue.size());
+        waitTimes.putInto(m, "wait"); // app hand-over to the frame's start, last 1024 frames
+        sendTimes.putInto(m, "send"); // start to last packet sent
+        paceLagTimes.putInto(m, "pace_lag"); // per frame: the latest a batch left behind its send time
+        gapTimes.putInto(m, "handover_gap"); // between two hand-overs
         return m;
     }
 
