@@ -33,8 +33,11 @@ import org.mcm.codec.jpegxs.JpegXsCodec;
  * ST 2110-22 (JPEG XS, 3 bpp) 1080p60 4:2:2 10-bit through the transport on loopback, sender and receiver measured
  * one at a time, as they would run on different machines: the sender encodes and sends paced frames to a plain
  * socket that only counts; the receiver gets a recorded stream replayed at 60 fps (sequence numbers and timestamps
- * rewritten) and decodes it into app buffers. Rows for codec_threads 1 and 2. Prints a Markdown table.
- * Run: see README "Measurements"; arguments: [frames] [raw yuv422p10le 1080p picture, e.g. the hd test vector].
+ * rewritten) and decodes it into app buffers. Rows for codec_threads 1 and 2. Prints a Markdown table. With a
+ * third argument {@code both}, the sender and the receiver run at the same time on the same cores (as one proxy
+ * carrying a -22 sender and a -22 receiver would), each measured by the CPU of its own threads.
+ * Run: see README "Measurements"; arguments: [frames] [raw yuv422p10le 1080p picture, e.g. the hd test vector]
+ * [both].
  */
 public final class JxsBench {
 
@@ -52,9 +55,14 @@ public final class JxsBench {
                 + " peer CPU (cores) | frames complete | lost pkts | encode/decode errors |");
         rows.add("|---|---|---|---|---|---|---|---|---|---|");
         List<byte[][]> recorded = record(picture, 4);
+        boolean both = args.length > 2 && args[2].equals("both");
         for (int threads : new int[] {1, 2}) {
-            rows.add(sender(picture, frames, threads));
-            rows.add(receiver(recorded, frames, threads));
+            if (both) {
+                rows.addAll(together(picture, recorded, frames, threads));
+            } else {
+                rows.add(sender(picture, frames, threads));
+                rows.add(receiver(recorded, frames, threads));
+            }
         }
         System.out.println();
         rows.forEach(System.out::println);
@@ -178,6 +186,19 @@ public final class JxsBench {
             return String.format(Locale.ROOT, "| sender (encode + paced send) | %d | %d | %.2f | %.1f | %.2f | 0 (kernel"
                     + " drops) | %d sent | - | %d |", threads, frames, secs, frames / secs, cpu / 1e9 / secs,
                     s.get("frames") - 30, s.get("encode_errors"));
+        }
+    }
+
+    /** The sender and the receiver at once, each on its own thread of this JVM: their two rows. */
+    static List<String> together(byte[] picture, List<byte[][]> recorded, int frames, int threads) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.Future<String> tx = pool.submit(() -> sender(picture, frames, threads));
+            java.util.concurrent.Future<String> rx = pool.submit(() -> receiver(recorded, frames, threads));
+            return List.of(tx.get().replace("| sender (", "| sender, receiver beside it ("),
+                    rx.get().replace("| receiver (", "| receiver, sender beside it ("));
+        } finally {
+            pool.shutdown();
         }
     }
 
