@@ -33,8 +33,11 @@ import org.mcm.codec.jpegxs.JpegXsCodec;
  * ST 2110-22 (JPEG XS, 3 bpp) 1080p60 4:2:2 10-bit through the transport on loopback, sender and receiver measured
  * one at a time, as they would run on different machines: the sender encodes and sends paced frames to a plain
  * socket that only counts; the receiver gets a recorded stream replayed at 60 fps (sequence numbers and timestamps
- * rewritten) and decodes it into app buffers. Rows for codec_threads 1 and 2. Prints a Markdown table.
- * Run: see README "Measurements"; arguments: [frames] [raw yuv422p10le 1080p picture, e.g. the hd test vector].
+ * rewritten) and decodes it into app buffers. Rows for codec_threads 1 and 2. Prints a Markdown table. With a
+ * third argument {@code both}, the sender and the receiver run at the same time on the same cores (as one proxy
+ * carrying a -22 sender and a -22 receiver would), each measured by the CPU of its own threads.
+ * Run: see README "Measurements"; arguments: [frames] [raw yuv422p10le 1080p picture, e.g. the hd test vector]
+ * [both].
  */
 public final class JxsBench {
 
@@ -52,9 +55,14 @@ public final class JxsBench {
                 + " peer CPU (cores) | frames complete | lost pkts | encode/decode errors |");
         rows.add("|---|---|---|---|---|---|---|---|---|---|");
         List<byte[][]> recorded = record(picture, 4);
+        boolean both = args.length > 2 && args[2].equals("both");
         for (int threads : new int[] {1, 2}) {
-            rows.add(sender(picture, frames, threads));
-            rows.add(receiver(recorded, frames, threads));
+            if (both) {
+                rows.addAll(together(picture, recorded, frames, threads));
+            } else {
+                rows.add(sender(picture, frames, threads));
+                rows.add(receiver(recorded, frames, threads));
+            }
         }
         System.out.println();
         rows.forEach(System.out::println);
@@ -139,6 +147,11 @@ public final class JxsBench {
     }
 
     static String sender(byte[] picture, int frames, int threads) throws Exception {
+        return sender(picture, frames, threads, new AtomicBoolean());
+    }
+
+    /** The sender's row; it stops early (after fewer than frames) when stop is set. */
+    static String sender(byte[] picture, int frames, int threads, AtomicBoolean stop) throws Exception {
         ByteBuffer content = ByteBuffer.allocateDirect(picture.length);
         content.put(0, picture);
         St2110Transports.Jxs t = transport();
@@ -162,12 +175,13 @@ public final class JxsBench {
             }
             long cpu0 = txCpu(mx);
             long t0 = System.nanoTime();
-            for (int i = 0; i < frames; i++) {
+            int n = 0;
+            for (; n < frames && !stop.get(); n++) {
                 while (!tx.input().accept(frame(content))) {
                     Thread.sleep(1);
                 }
             }
-            while (tx.stats().get("frames") < 30 + frames) {
+            while (tx.stats().get("frames") < 30 + n) {
                 Thread.sleep(2);
             }
             double secs = (System.nanoTime() - t0) / 1e9;
@@ -176,8 +190,31 @@ public final class JxsBench {
             Map<String, Long> s = tx.stats();
             t.deactivate();
             return String.format(Locale.ROOT, "| sender (encode + paced send) | %d | %d | %.2f | %.1f | %.2f | 0 (kernel"
-                    + " drops) | %d sent | - | %d |", threads, frames, secs, frames / secs, cpu / 1e9 / secs,
+                    + " drops) | %d sent | - | %d |", threads, n, secs, n / secs, cpu / 1e9 / secs,
                     s.get("frames") - 30, s.get("encode_errors"));
+        }
+    }
+
+    /**
+     * The sender and the receiver at once, each on its own thread of this JVM: their two rows. The receiver's replay
+     * runs frames at 60 fps; the sender stops when the receiver is done, so both rows cover the same time.
+     */
+    static List<String> together(byte[] picture, List<byte[][]> recorded, int frames, int threads) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        AtomicBoolean stop = new AtomicBoolean();
+        try {
+            java.util.concurrent.Future<String> tx = pool.submit(() -> sender(picture, frames * 2, threads, stop));
+            java.util.concurrent.Future<String> rx = pool.submit(() -> {
+                try {
+                    return receiver(recorded, frames, threads);
+                } finally {
+                    stop.set(true);
+                }
+            });
+            return List.of(tx.get().replace("| sender (", "| sender, receiver beside it ("),
+                    rx.get().replace("| receiver (", "| receiver, sender beside it ("));
+        } finally {
+            pool.shutdown();
         }
     }
 
