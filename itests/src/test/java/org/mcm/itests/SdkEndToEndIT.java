@@ -85,14 +85,15 @@ public class SdkEndToEndIT {
             rxb.redirectError(work.resolve("rx.err").toFile());
             Process rx = rxb.start();
             try {
-                ApplianceProcessIT.waitFor("receiver session", () -> c.connectionCount() >= 1 || !rx.isAlive(), 30_000);
+                Polls.waitFor("receiver session", () -> c.connectionCount() >= 1 || !rx.isAlive(), 30_000);
             } finally {
                 if (!rx.isAlive() || c.connectionCount() < 1) {
                     throw new AssertionError("receiver has no session (alive " + rx.isAlive() + "): "
                             + Files.readString(work.resolve("rx.err")) + "\nproxy: " + proxy.out);
                 }
             }
-            Thread.sleep(1500); // the receiver attaches its memif after its session exists
+            // the receiver prints its session line once its memif link is up (the SDK's create waits for it)
+            Polls.waitForText(work.resolve("rx.err"), "mcm-receiver: session", 30_000);
 
             ProcessBuilder txb = new ProcessBuilder(cmd(home, "mcm-sender", common, "-n", "600", "-i", src.toString(),
                     "--loop", "--no-stamp"));
@@ -118,36 +119,38 @@ public class SdkEndToEndIT {
             assertEquals("receiver exit: " + Files.readString(work.resolve("rx.err")), 0, rx.exitValue());
 
             // an app killed mid-stream: its session, fds and shared memory are reclaimed; the others go on
-            ApplianceProcessIT.waitFor("sessions of finished apps gone", () -> c.connectionCount() == 0, 10_000);
+            Polls.waitFor("sessions of finished apps gone", () -> c.connectionCount() == 0, 10_000);
             long pid = proxy.process.pid();
             int fdsBefore = fds(pid);
             ProcessBuilder rx2b = new ProcessBuilder(cmd(home, "mcm-receiver", common, "-o", "/dev/null", "--idle-timeout", "0"));
             rx2b.environment().put("JAVA", javaBin());
             rx2b.redirectErrorStream(true).redirectOutput(work.resolve("rx2.out").toFile());
             Process rx2 = rx2b.start();
-            ApplianceProcessIT.waitFor("second receiver session", () -> c.connectionCount() == 1, 20_000);
-            Thread.sleep(1000);
+            Polls.waitFor("second receiver session", () -> c.connectionCount() == 1, 20_000);
+            Polls.waitForText(work.resolve("rx2.out"), "mcm-receiver: session", 20_000); // its memif link is up
             ProcessBuilder tx2b = new ProcessBuilder(cmd(home, "mcm-sender", common, "-i", src.toString(), "--loop"));
             tx2b.environment().put("JAVA", javaBin());
             tx2b.redirectErrorStream(true).redirectOutput(work.resolve("tx2.out").toFile());
             Process tx2 = tx2b.start();
-            ApplianceProcessIT.waitFor("sender session", () -> c.connectionCount() == 2, 20_000);
-            Thread.sleep(2000); // mid-stream
+            Polls.waitFor("sender session", () -> c.connectionCount() == 2, 20_000);
+            // mid-stream: the killed sender has put 20 frames (a second's worth) through its session
+            Polls.waitFor("20 frames from the sender", () -> c.connectionStats("TX").values().stream()
+                    .anyMatch(st -> st.getOrDefault("app_frames_in", 0L) >= 20), 20_000);
             assertTrue(tx2.isAlive());
             new ProcessBuilder("kill", "-KILL", Long.toString(tx2.pid())).start().waitFor();
             long killed = System.nanoTime();
-            ApplianceProcessIT.waitFor("killed sender's session reclaimed", () -> c.connectionCount() == 1, 5_000);
+            Polls.waitFor("killed sender's session reclaimed", () -> c.connectionCount() == 1, 5_000);
             long reclaimMs = (System.nanoTime() - killed) / 1_000_000;
             System.out.println("killed app's session reclaimed in " + reclaimMs + " ms");
             assertTrue("reclaimed within a second: " + reclaimMs + " ms", reclaimMs <= 1000);
             assertTrue("the receiver keeps running", rx2.isAlive());
-            ApplianceProcessIT.waitFor("the killed sender's memif socket removed", () -> socketNames(memifDir).stream()
+            Polls.waitFor("the killed sender's memif socket removed", () -> socketNames(memifDir).stream()
                     .noneMatch(n -> n.contains("_tx_")), 2_000);
             assertEquals("the receiver's socket stays: " + socketNames(memifDir), 1, socketNames(memifDir).size());
             rx2.destroy();
             assertTrue(rx2.waitFor(20, TimeUnit.SECONDS));
-            ApplianceProcessIT.waitFor("all sessions gone", () -> c.connectionCount() == 0, 5_000);
-            ApplianceProcessIT.waitFor("fds back to where they were (+-2): before " + fdsBefore,
+            Polls.waitFor("all sessions gone", () -> c.connectionCount() == 0, 5_000);
+            Polls.waitFor("fds back to where they were (+-2): before " + fdsBefore,
                     () -> Math.abs(fds(pid) - fdsBefore) <= 2, 5_000);
         }
     }
@@ -174,15 +177,15 @@ public class SdkEndToEndIT {
             proxy.line("INFO: TCP Server listening on", 60_000);
             try {
                 pooledExchange(c, tcp, memifDir, fmt, size, frames);
-                ApplianceProcessIT.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
+                Polls.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
                 pooledSenderKilled(c, tcp, fmt);
-                ApplianceProcessIT.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
+                Polls.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
                 pooledOverSt2110(c, tcp);
             } catch (Exception | AssertionError e) {
                 throw new AssertionError(e + "\nproxy: " + proxy.out, e);
             }
-            ApplianceProcessIT.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
-            ApplianceProcessIT.waitFor("the apps' socket files removed", () -> socketNames(memifDir).isEmpty(), 5_000);
+            Polls.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
+            Polls.waitFor("the apps' socket files removed", () -> socketNames(memifDir).isEmpty(), 5_000);
         }
     }
 
@@ -273,7 +276,7 @@ public class SdkEndToEndIT {
                 }
                 new ProcessBuilder("kill", "-KILL", Long.toString(tx.pid())).start().waitFor();
                 long killed = System.nanoTime();
-                ApplianceProcessIT.waitFor("killed pooled sender's session reclaimed", () -> c.connectionCount() == 1, 5_000);
+                Polls.waitFor("killed pooled sender's session reclaimed", () -> c.connectionCount() == 1, 5_000);
                 long reclaimMs = (System.nanoTime() - killed) / 1_000_000;
                 assertTrue("reclaimed within a second: " + reclaimMs + " ms", reclaimMs <= 1000);
             } finally {
