@@ -51,27 +51,7 @@ class RtspServerInteropTest {
     }
 
     static TransportContext txContext(long id) {
-        return new TransportContext() {
-            @Override
-            public long sessionId() {
-                return id;
-            }
-
-            @Override
-            public FrameSource frameSource() {
-                return null;
-            }
-
-            @Override
-            public FrameSink output() {
-                return null;
-            }
-
-            @Override
-            public void failed(String reason) {
-                throw new AssertionError(reason);
-            }
-        };
+        return TestApp.txContext(id);
     }
 
     /** Camera into RX, its frames forwarded to the TX session as an app would; returns the TX session. */

@@ -7,9 +7,8 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 
 import org.mcm.api.frame.Frame;
-import org.mcm.api.frame.FrameSink;
-import org.mcm.api.frame.FrameSource;
 import org.mcm.api.frame.HeapFrame;
+import org.mcm.api.testing.TestApp;
 import org.mcm.api.transport.TransportContext;
 import org.mcm.api.transport.TransportSession;
 
@@ -120,27 +119,7 @@ final class TestSupport {
 
     /** A sender-side context (no app attached on the receive side). */
     static TransportContext txContext() {
-        return new TransportContext() {
-            @Override
-            public long sessionId() {
-                return 2;
-            }
-
-            @Override
-            public FrameSource frameSource() {
-                return null;
-            }
-
-            @Override
-            public FrameSink output() {
-                return null;
-            }
-
-            @Override
-            public void failed(String reason) {
-                throw new AssertionError("transport failed: " + reason);
-            }
-        };
+        return TestApp.txContext(2);
     }
 
     static Frame frameOf(byte[] content) {
