@@ -135,8 +135,9 @@ public class RtspProcessIT {
             procs.add(ff);
             assertTrue("camera ends", cam.waitFor(60, TimeUnit.SECONDS));
             // the last access units reach the app and go out: its count stays put for 0.3 s
-            org.awaitility.Awaitility.await("the app forwarding the camera's last access units").atMost(Duration.ofSeconds(10))
-                    .pollInterval(Duration.ofMillis(100)).until(org.mcm.api.testing.Ready.settled(forwarded::get, 3));
+            org.awaitility.Awaitility.await("the app forwarding the camera's last access units").dontCatchUncaughtExceptions()
+                    .atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(org.mcm.api.testing.Ready.settled(forwarded::get, 3));
             out.close(); // the TX session ends: FFmpeg's connection closes
             assertTrue("ffmpeg ends: " + Files.readString(work.resolve("ffmpeg.log")), ff.waitFor(30, TimeUnit.SECONDS));
             app.interrupt();
