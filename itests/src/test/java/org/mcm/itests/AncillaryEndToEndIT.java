@@ -129,7 +129,7 @@ public class AncillaryEndToEndIT {
             } catch (Exception | AssertionError e) {
                 throw new AssertionError(e + "\nproxy: " + proxy.out, e);
             }
-            ApplianceProcessIT.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
+            Polls.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
         }
     }
 }

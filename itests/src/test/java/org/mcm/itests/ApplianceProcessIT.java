@@ -1,5 +1,6 @@
 package org.mcm.itests;
 
+import static org.mcm.itests.Polls.waitFor;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 
@@ -21,7 +22,6 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -81,6 +81,7 @@ public class ApplianceProcessIT {
         final Process process;
         final List<String> out = Collections.synchronizedList(new ArrayList<>());
         final List<String> err = Collections.synchronizedList(new ArrayList<>());
+        private final List<Thread> pumps;
 
         Proxy(String... args) throws IOException {
             this(home, "media_proxy", args);
@@ -100,11 +101,18 @@ public class ApplianceProcessIT {
             pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
             pb.environment().putAll(env);
             process = pb.start();
-            pump(process.getInputStream(), out);
-            pump(process.getErrorStream(), err);
+            pumps = List.of(pump(process.getInputStream(), out), pump(process.getErrorStream(), err));
         }
 
-        private static void pump(java.io.InputStream in, List<String> sink) {
+        /** After the process ended: waits until both pumps have read its output to the end (5 s at most each). */
+        void drained() throws InterruptedException {
+            for (Thread t : pumps) {
+                t.join(5000);
+                assertFalse("the output pump " + t.getName() + " reached the end", t.isAlive());
+            }
+        }
+
+        private static Thread pump(java.io.InputStream in, List<String> sink) {
             Thread t = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                     String line;
@@ -117,31 +125,36 @@ public class ApplianceProcessIT {
             });
             t.setDaemon(true);
             t.start();
+            return t;
         }
 
         int exit(long seconds) throws InterruptedException {
             assertTrue("media_proxy ended in time", process.waitFor(seconds, TimeUnit.SECONDS));
-            Thread.sleep(200); // let the pumps drain
+            drained();
             return process.exitValue();
         }
 
         String line(String prefix, long millis) throws InterruptedException {
-            long end = System.currentTimeMillis() + millis;
-            while (System.currentTimeMillis() < end) {
-                synchronized (out) {
-                    for (String l : out) {
-                        if (l.startsWith(prefix)) {
-                            return l;
+            String[] found = new String[1];
+            try {
+                Polls.waitFor("a line starting with '" + prefix + "'", () -> {
+                    synchronized (out) {
+                        for (String l : out) {
+                            if (l.startsWith(prefix)) {
+                                found[0] = l;
+                                return true;
+                            }
                         }
                     }
-                }
-                if (!process.isAlive()) {
-                    break;
-                }
-                Thread.sleep(50);
+                    if (!process.isAlive()) {
+                        throw new AssertionError("media_proxy ended (" + process.exitValue() + ")");
+                    }
+                    return false;
+                }, millis);
+            } catch (AssertionError | org.awaitility.core.ConditionTimeoutException e) {
+                fail("no line starting with '" + prefix + "' (" + e.getMessage() + "); stdout: " + out + " stderr: " + err);
             }
-            fail("no line starting with '" + prefix + "'; stdout: " + out + " stderr: " + err);
-            return null;
+            return found[0];
         }
 
         @Override
@@ -306,7 +319,7 @@ public class ApplianceProcessIT {
             }, 20_000);
         } finally {
             p.close();
-            Thread.sleep(300); // let the pumps drain
+            p.drained();
             synchronized (p.out) {
                 all.addAll(p.out);
             }
@@ -470,14 +483,5 @@ public class ApplianceProcessIT {
         }
     }
 
-    static void waitFor(String what, BooleanSupplier cond, long millis) throws InterruptedException {
-        long end = System.currentTimeMillis() + millis;
-        while (!cond.getAsBoolean()) {
-            if (System.currentTimeMillis() > end) {
-                fail("timed out waiting: " + what);
-            }
-            Thread.sleep(100);
-        }
-    }
 
 }

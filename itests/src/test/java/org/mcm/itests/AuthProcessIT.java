@@ -67,7 +67,7 @@ public class AuthProcessIT {
                 ControlClient good = new ControlClient("127.0.0.1", grpc, ca.certPem(), controller.certPem(),
                         controller.keyPem(), null)) {
             p.line("INFO: TCP Server listening on", 60_000);
-            ApplianceProcessIT.waitFor("gRPC serves the client certificate", () -> "OK".equals(good.statsStatus()), 30_000);
+            Polls.waitFor("gRPC serves the client certificate", () -> "OK".equals(good.statsStatus()), 30_000);
 
             try (ControlClient noCert = new ControlClient("127.0.0.1", grpc, ca.certPem(), null, null, null);
                     ControlClient stranger = new ControlClient("127.0.0.1", grpc, ca.certPem(), rogue.certPem(),
@@ -79,7 +79,7 @@ public class AuthProcessIT {
             }
 
             Map<String, String> env = Map.of(McmClient.ENV_PORT, Integer.toString(tcp), McmClient.ENV_TOKEN, token);
-            ApplianceProcessIT.waitFor("strict SDK policy in force", () -> refusal(McmClient.connect("127.0.0.1", tcp))
+            Polls.waitFor("strict SDK policy in force", () -> refusal(McmClient.connect("127.0.0.1", tcp))
                     == ErrorCode.PROXY_REFUSED && refusal(McmClient.fromEnvironment(env)) == null, 30_000);
             long before = good.stats().getOrDefault("sdk_auth_refused", 0L);
             assertEquals(ErrorCode.PROXY_REFUSED, refusal(McmClient.connect("127.0.0.1", tcp)));

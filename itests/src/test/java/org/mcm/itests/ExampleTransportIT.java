@@ -68,7 +68,7 @@ public class ExampleTransportIT {
 
         // 1. hot deploy
         Files.copy(built, jar);
-        ProxyIT.waitFor("file transport visible", () -> transport("file").isPresent(), 20_000);
+        Polls.waitFor("file transport visible", () -> transport("file").isPresent(), 20_000);
         Bundle b = bundle();
         long bundleId = b.getBundleId();
         assertEquals("1.0.0", b.getVersion().toString());
@@ -118,7 +118,7 @@ public class ExampleTransportIT {
         Path v2 = Files.createTempDirectory("example-v2").resolve("mcm-transport-example.jar");
         TestBundles.withVersion(built, "1.0.1", v2);
         Files.move(v2, jar, StandardCopyOption.REPLACE_EXISTING);
-        ProxyIT.waitFor("updated to 1.0.1", () -> transport("file").map(t -> t.bundleVersion().equals("1.0.1")).orElse(false), 20_000);
+        Polls.waitFor("updated to 1.0.1", () -> transport("file").map(t -> t.bundleVersion().equals("1.0.1")).orElse(false), 20_000);
         assertEquals("updated in place, same bundle", bundleId, bundle().getBundleId());
         for (SessionManager.Session s : new SessionManager.Session[] {tx, rx}) {
             SessionInfo info = s.info();
@@ -135,7 +135,7 @@ public class ExampleTransportIT {
 
         // 4. removed
         Files.delete(jar);
-        ProxyIT.waitFor("uninstalled", () -> context.getBundle(bundleId) == null && transport("file").isEmpty(), 20_000);
+        Polls.waitFor("uninstalled", () -> context.getBundle(bundleId) == null && transport("file").isEmpty(), 20_000);
         assertEquals(SessionState.TRANSPORT_GONE, tx2.info().state());
         assertTrue(tx2.info().reason(), tx2.info().reason().contains("'file' went away"));
         assertEquals(SessionState.ACTIVE, other.info().state());

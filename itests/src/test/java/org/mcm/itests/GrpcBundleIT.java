@@ -11,7 +11,7 @@ import static org.mcm.itests.ProxyIT.createRequest;
 import static org.mcm.itests.ProxyIT.cstr;
 import static org.mcm.itests.ProxyIT.header;
 import static org.mcm.itests.ProxyIT.query;
-import static org.mcm.itests.ProxyIT.waitFor;
+import static org.mcm.itests.Polls.waitFor;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -145,7 +145,7 @@ public class GrpcBundleIT {
                             throw new AssertionError("frame " + i + " arrived as " + first + "/" + ~last + ", " + length + " bytes");
                         }
                         received.incrementAndGet();
-                        Thread.sleep(10);
+                        Thread.sleep(10); // the apps' pace (~100 frames/s) while the gRPC bundle is swapped under them
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

@@ -17,6 +17,7 @@ import org.junit.AfterClass;
 import org.junit.Assume;
 import org.junit.BeforeClass;
 import org.junit.Test;
+import org.mcm.api.testing.NetNamespace;
 
 /**
  * Two appliances in two network namespaces (this one and one the test creates), joined by a veth pair: an SDK
@@ -26,42 +27,24 @@ import org.junit.Test;
  */
 public class NamespaceMulticastIT {
 
-    static final long PID = ProcessHandle.current().pid();
-    static final String NS = "mcmi" + PID;
-    static final String VA = "mcia" + PID % 100000;
-    static final String VB = "mcib" + PID % 100000;
-    static final int SUBNET = (int) (PID % 250) + 1;
-    static final String IP_A = "10.214." + SUBNET + ".1";
-    static final String IP_B = "10.214." + SUBNET + ".2";
-    static final String GROUP = "239.214." + SUBNET + ".5";
-    static boolean created;
+    static NetNamespace ns;
+    static String IP_A;
+    static String IP_B;
+    static String GROUP;
     private static Path homeA;
     private static Path homeB;
     private static Path work;
 
-    static int sh(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor(20, TimeUnit.SECONDS) ? p.exitValue() : -1;
-    }
-
     @BeforeClass
     public static void setUp() throws Exception {
-        boolean ok = Files.isExecutable(Path.of("/usr/sbin/ip")) && sh("ip", "netns", "add", NS) == 0;
-        Assume.assumeTrue("network namespaces cannot be created here (needs root and iproute2): skipped", ok);
-        created = true;
-        int rc = 0;
-        rc |= sh("ip", "netns", "exec", NS, "ip", "link", "set", "lo", "up");
-        rc |= sh("ip", "link", "add", VA, "type", "veth", "peer", "name", VB);
-        rc |= sh("ip", "link", "set", VB, "netns", NS);
-        rc |= sh("ip", "addr", "add", IP_A + "/30", "dev", VA);
-        rc |= sh("ip", "link", "set", VA, "up");
-        rc |= sh("ip", "netns", "exec", NS, "ip", "addr", "add", IP_B + "/30", "dev", VB);
-        rc |= sh("ip", "netns", "exec", NS, "ip", "link", "set", VB, "up");
-        rc |= sh("ip", "netns", "exec", NS, "ip", "route", "add", "224.0.0.0/4", "dev", VB);
+        ns = NetNamespace.create("mcmi", 214);
+        Assume.assumeTrue(NetNamespace.UNAVAILABLE + ": skipped", ns != null);
+        ns.routeMulticast();
+        IP_A = ns.hostIp;
+        IP_B = ns.nsIp;
+        GROUP = "239.214." + ns.subnet + ".5";
         // media receivers want a frame in the socket buffer (namespaces have their own sysctls)
-        sh("ip", "netns", "exec", NS, "sysctl", "-q", "-w", "net.core.rmem_max=67108864");
-        assertEquals("namespace and veth set up", 0, rc);
+        ns.exec("sysctl", "-q", "-w", "net.core.rmem_max=67108864");
         homeA = ApplianceProcessIT.copyOfImage();
         homeB = ApplianceProcessIT.copyOfImage();
         work = Files.createTempDirectory("mcm-netns");
@@ -69,9 +52,8 @@ public class NamespaceMulticastIT {
 
     @AfterClass
     public static void tearDown() throws Exception {
-        if (created) {
-            sh("ip", "link", "del", VA);
-            sh("ip", "netns", "del", NS);
+        if (ns != null) {
+            ns.close();
         }
         ApplianceProcessIT.delete(homeA);
         ApplianceProcessIT.delete(homeB);
@@ -79,7 +61,7 @@ public class NamespaceMulticastIT {
     }
 
     static Process inNamespace(Path image, String program, Path out, List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", NS, image.resolve("bin").resolve(program).toString()));
+        List<String> cmd = ns.command(image.resolve("bin").resolve(program).toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("JAVA", SdkEndToEndIT.javaBin());
@@ -89,20 +71,9 @@ public class NamespaceMulticastIT {
         return pb.start();
     }
 
-    static void waitForText(Path file, String text, long millis) throws Exception {
-        long end = System.currentTimeMillis() + millis;
-        while (System.currentTimeMillis() < end) {
-            if (Files.exists(file) && Files.readString(file).contains(text)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("'" + text + "' not in " + file + ": " + (Files.exists(file) ? Files.readString(file) : "(none)"));
-    }
-
     @Test(timeout = 240_000)
     public void sixHundredFramesMulticastAcrossNamespaces() throws Exception {
-        int media = 22000 + SUBNET;
+        int media = 22000 + ns.subnet;
         Path src = work.resolve("src.raw");
         byte[] source = SdkEndToEndIT.sourceFile(src);
         int tcpA = Provisioning.freePort();
@@ -113,20 +84,21 @@ public class NamespaceMulticastIT {
                 Integer.toString(tcpA), "-g", Integer.toString(Provisioning.freePort()), "--console-port",
                 Integer.toString(Provisioning.freePort()), "--memif-dir", work.resolve("memifA").toString())) {
             proxyA.line("INFO: TCP Server listening on", 60_000);
-            waitForText(logB, "INFO: TCP Server listening on", 60_000);
+            Polls.waitForText(logB, "INFO: TCP Server listening on", 60_000);
             String[] fmt = {"-t", "st2110-20", "-w", "1920", "-h", "1080", "-x", "yuv422p10le", "-f", "20", "-q"};
             List<String> rxArgs = new ArrayList<>(List.of(fmt));
             rxArgs.addAll(List.of("-P", "18402", "-l", IP_B + ":" + media, "-r", GROUP + ":0", "-n", "600", "-o", "-",
                     "--idle-timeout", "20"));
             Path rxErr = work.resolve("rx.err");
-            List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", NS, homeB.resolve("bin/mcm-receiver").toString()));
+            List<String> cmd = ns.command(homeB.resolve("bin/mcm-receiver").toString());
             cmd.addAll(rxArgs);
             ProcessBuilder rxb = new ProcessBuilder(cmd);
             rxb.environment().put("JAVA", SdkEndToEndIT.javaBin());
             rxb.redirectError(rxErr.toFile());
             Process rx = rxb.start();
-            waitForText(rxErr, "session", 30_000);
-            Thread.sleep(1500);
+            // the receiver prints its session line once its memif link is up (the SDK's create waits for it); its
+            // session on proxy B joined the group before the create was answered
+            Polls.waitForText(rxErr, "mcm-receiver: session", 30_000);
             ProcessBuilder txb = new ProcessBuilder(SdkEndToEndIT.cmd(homeA, "mcm-sender", fmt, "-P", Integer.toString(tcpA),
                     "-r", GROUP + ":" + media, "-n", "600", "-i", src.toString(), "--loop", "--no-stamp"));
             txb.environment().put("JAVA", SdkEndToEndIT.javaBin());

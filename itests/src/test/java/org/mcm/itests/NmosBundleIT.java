@@ -1,5 +1,6 @@
 package org.mcm.itests;
 
+import static org.mcm.itests.Polls.waitFor;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -11,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Hashtable;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,15 +60,6 @@ public class NmosBundleIT {
         return Provisioning.appliance();
     }
 
-    static void waitFor(String what, BooleanSupplier c, long millis) throws InterruptedException {
-        long end = System.currentTimeMillis() + millis;
-        while (!c.getAsBoolean()) {
-            if (System.currentTimeMillis() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
 
     static HttpResponse<String> send(HttpRequest.Builder b) throws IOException, InterruptedException {
         return HTTP.send(b.timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());

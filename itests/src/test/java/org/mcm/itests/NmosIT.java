@@ -173,7 +173,7 @@ public class NmosIT {
         Files.writeString(deploy.resolve("org.mcm.nmos.config"), "port=I\"" + nmosPort + "\"\nseed=\"" + seed + "\"\nlabel=\""
                 + seed + "\"\nregistries=[\"" + registry + "\"]\nheartbeatMillis=L\"1000\"\nidleReceivers=\"" + idle + "\"\n");
         ApplianceProcessIT.Proxy p = TwoProxiesIT.start(home, tcp, Provisioning.freePort(), work.resolve("memif-" + seed));
-        ApplianceProcessIT.waitFor("NMOS Node API of " + seed, () -> {
+        Polls.waitFor("NMOS Node API of " + seed, () -> {
             try {
                 return get("http://127.0.0.1:" + nmosPort + "/x-nmos/node/v1.3/self").contains(seed);
             } catch (Exception e) {
@@ -263,7 +263,7 @@ public class NmosIT {
                     "-n", "100000", "-i", work.resolve("src2.raw").toString(), "--loop", "--no-stamp"));
 
             // the controller: everything it knows comes from the registry
-            ApplianceProcessIT.waitFor("two senders and two receivers (the app's and the idle one) in the registry",
+            Polls.waitFor("two senders and two receivers (the app's and the idle one) in the registry",
                     () -> reg.list("sender").size() == 2 && reg.list("receiver").size() == 2 && reg.list("node").size() == 2, 30_000);
             JsonObject sender1 = senderWithPort(reg, "proxy-a", p1);
             JsonObject sender2 = senderWithPort(reg, "proxy-a", p2);
@@ -289,7 +289,7 @@ public class NmosIT {
                     .build();
             patch(rxUrl, connect, 200);
             // the registry hears of the subscription
-            ApplianceProcessIT.waitFor("receiver subscription in the registry", () -> {
+            Polls.waitFor("receiver subscription in the registry", () -> {
                 JsonObject r = reg.resources.get(receiverId);
                 return r != null && r.getJsonObject("subscription").get("sender_id").toString().contains(sender1.getString("id"));
             }, 10_000);
@@ -361,7 +361,7 @@ public class NmosIT {
             // master_enable false stops it
             patch(rxUrl, Json.createObjectBuilder().add("master_enable", false)
                     .add("activation", Json.createObjectBuilder().add("mode", "activate_immediate")).build(), 200);
-            ApplianceProcessIT.waitFor("receiver inactive in the registry", () -> {
+            Polls.waitFor("receiver inactive in the registry", () -> {
                 JsonObject r = reg.resources.get(receiverId);
                 return r != null && !r.getJsonObject("subscription").getBoolean("active");
             }, 10_000);
@@ -380,7 +380,7 @@ public class NmosIT {
                     .add("transport_file", Json.createObjectBuilder().add("data", sdp1).add("type", "application/sdp"))
                     .add("activation", Json.createObjectBuilder().add("mode", "activate_immediate"))
                     .build(), 200);
-            ApplianceProcessIT.waitFor("the idle receiver active in the registry", () -> {
+            Polls.waitFor("the idle receiver active in the registry", () -> {
                 JsonObject r = reg.resources.get(idleId);
                 return r != null && r.getJsonObject("subscription").getBoolean("active")
                         && r.getJsonObject("subscription").getString("sender_id").equals(sender1.getString("id"));

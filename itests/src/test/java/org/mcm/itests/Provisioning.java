@@ -63,10 +63,21 @@ public final class Provisioning {
             opts.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("INFO"));
             opts.add(frameworkStartLevel(20));
             opts.add(junitBundles());
+            // Awaitility (the tests' readiness polls, Polls) and the Hamcrest 2 it imports, from the test class path
+            opts.add(bundle(jarOf(org.hamcrest.collection.ArrayMatching.class)).startLevel(1).start());
+            opts.add(bundle(jarOf(org.awaitility.Awaitility.class)).startLevel(1).start());
             opts.add(cleanCaches());
             return opts.toArray(new Option[0]);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String jarOf(Class<?> c) {
+        try {
+            return c.getProtectionDomain().getCodeSource().getLocation().toURI().toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.mcm.itests;
 
+import static org.mcm.itests.Polls.waitFor;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
@@ -21,7 +22,6 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 import javax.inject.Inject;
 
@@ -322,7 +322,9 @@ public class ProxyIT {
         Dictionary<String, Object> p = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
         p.put("bypass", mode);
         c.update(p);
-        Thread.sleep(500); // delivered asynchronously
+        // ConfigAdmin delivers it asynchronously; the service's properties change once the manager has taken it
+        waitFor("the session manager configured with bypass=" + mode, () -> mode.equals(
+                context.getServiceReference(SessionManager.class).getProperty("bypass")), 10_000);
     }
 
     /**
@@ -420,18 +422,14 @@ public class ProxyIT {
                 // on the wire
                 waitFor("receiver session ended", () -> sessions.get(rxId).map(i -> i.state().isTerminal()).orElse(true), 5000);
                 try (java.nio.channels.DatagramChannel listener = java.nio.channels.DatagramChannel.open()) {
-                    long bindUntil = System.currentTimeMillis() + 5000;
-                    for (;;) {
+                    waitFor("port " + port + " free to bind", () -> {
                         try {
                             listener.bind(new InetSocketAddress("127.0.0.1", port));
-                            break;
-                        } catch (java.net.BindException e) {
-                            if (System.currentTimeMillis() > bindUntil) {
-                                throw e;
-                            }
-                            Thread.sleep(50);
+                            return true;
+                        } catch (java.io.IOException e) {
+                            return false;
                         }
-                    }
+                    }, 5000);
                     org.mcm.memif.MemifFrame out = tx.acquire(0, 5, java.util.concurrent.TimeUnit.SECONDS);
                     assertNotNull(out);
                     out.data().put(0, frame10(rnd, frameSize));
@@ -777,15 +775,6 @@ public class ProxyIT {
         return b.array();
     }
 
-    static void waitFor(String what, BooleanSupplier cond, long millis) throws InterruptedException {
-        long end = System.currentTimeMillis() + millis;
-        while (!cond.getAsBoolean()) {
-            if (System.currentTimeMillis() > end) {
-                fail("timed out waiting: " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
 
 
 }

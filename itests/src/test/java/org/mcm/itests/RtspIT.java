@@ -1,9 +1,9 @@
 package org.mcm.itests;
 
+import static org.mcm.itests.Polls.waitFor;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +14,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Dictionary;
 import java.util.Hashtable;
-import java.util.function.BooleanSupplier;
 
 import javax.inject.Inject;
 
@@ -159,13 +158,4 @@ public class RtspIT {
         return null;
     }
 
-    static void waitFor(String what, BooleanSupplier cond, long millis) throws InterruptedException {
-        long end = System.currentTimeMillis() + millis;
-        while (!cond.getAsBoolean()) {
-            if (System.currentTimeMillis() > end) {
-                fail("timed out waiting: " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
 }

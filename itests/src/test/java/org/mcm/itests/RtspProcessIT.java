@@ -77,7 +77,7 @@ public class RtspProcessIT {
                 "-g", Integer.toString(Provisioning.freePort()), "--console-port", Integer.toString(Provisioning.freePort()),
                 "--memif-dir", work.resolve("memif").toString())) {
             proxy.line("INFO: TCP Server listening on", 60_000);
-            ApplianceProcessIT.waitFor("RTSP server on " + rtspPort, () -> answers(rtspPort), 30_000);
+            Polls.waitFor("RTSP server on " + rtspPort, () -> answers(rtspPort), 30_000);
 
             ProcessBuilder rxb = new ProcessBuilder(SdkEndToEndIT.cmd(home, "mcm-receiver", new String[] {"-P",
                     Integer.toString(tcp), "-t", "rtsp", "-l", "127.0.0.1:" + camToReceiver, "-o", received.toString(),
@@ -114,7 +114,8 @@ public class RtspProcessIT {
                 }
             }, "rtsp-it-app");
             app.start();
-            Thread.sleep(1500); // the apps attach their memif links
+            // in and out are attached (the SDK's create waits for the memif link); the receiver app says so when it is
+            Polls.waitForText(work.resolve("rx.out"), "mcm-receiver: session", 30_000);
 
             Process cam = new ProcessBuilder("/usr/bin/gst-launch-1.0", "-q", "videotestsrc", "is-live=true",
                     "num-buffers=240", "pattern=ball", "!", "video/x-raw,width=640,height=360,framerate=30/1", "!",
@@ -125,14 +126,18 @@ public class RtspProcessIT {
                     "filesink", "location=" + ref).redirectErrorStream(true).redirectOutput(work.resolve("cam.log").toFile())
                     .start();
             procs.add(cam);
-            Thread.sleep(1000);
+            // the camera's first access unit went through the app into the TX session (parameter sets for DESCRIBE)
+            Polls.waitFor("an access unit forwarded to the RTSP server", () -> forwarded.get() > 0, 20_000);
             String url = "rtsp://127.0.0.1:" + rtspPort + "/" + txName;
             Process ff = new ProcessBuilder("/usr/bin/ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "warning",
                     "-rtsp_transport", "tcp", "-i", url, "-c", "copy", "-f", "h264", served.toString())
                     .redirectErrorStream(true).redirectOutput(work.resolve("ffmpeg.log").toFile()).start();
             procs.add(ff);
             assertTrue("camera ends", cam.waitFor(60, TimeUnit.SECONDS));
-            Thread.sleep(1000);
+            // the last access units reach the app and go out: its count stays put for 0.3 s
+            org.awaitility.Awaitility.await("the app forwarding the camera's last access units").dontCatchUncaughtExceptions()
+                    .atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(org.mcm.api.testing.Ready.settled(forwarded::get, 3));
             out.close(); // the TX session ends: FFmpeg's connection closes
             assertTrue("ffmpeg ends: " + Files.readString(work.resolve("ffmpeg.log")), ff.waitFor(30, TimeUnit.SECONDS));
             app.interrupt();

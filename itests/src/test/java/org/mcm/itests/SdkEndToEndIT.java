@@ -86,14 +86,15 @@ public class SdkEndToEndIT {
             rxb.redirectError(work.resolve("rx.err").toFile());
             Process rx = rxb.start();
             try {
-                ApplianceProcessIT.waitFor("receiver session", () -> c.connectionCount() >= 1 || !rx.isAlive(), 30_000);
+                Polls.waitFor("receiver session", () -> c.connectionCount() >= 1 || !rx.isAlive(), 30_000);
             } finally {
                 if (!rx.isAlive() || c.connectionCount() < 1) {
                     throw new AssertionError("receiver has no session (alive " + rx.isAlive() + "): "
                             + Files.readString(work.resolve("rx.err")) + "\nproxy: " + proxy.out);
                 }
             }
-            Thread.sleep(1500); // the receiver attaches its memif after its session exists
+            // the receiver prints its session line once its memif link is up (the SDK's create waits for it)
+            Polls.waitForText(work.resolve("rx.err"), "mcm-receiver: session", 30_000);
 
             ProcessBuilder txb = new ProcessBuilder(cmd(home, "mcm-sender", common, "-n", "600", "-i", src.toString(),
                     "--loop", "--no-stamp"));
@@ -119,7 +120,7 @@ public class SdkEndToEndIT {
             assertEquals("receiver exit: " + Files.readString(work.resolve("rx.err")), 0, rx.exitValue());
 
             // an app killed mid-stream (SIGKILL): AppKillDrillIT
-            ApplianceProcessIT.waitFor("sessions of finished apps gone", () -> c.connectionCount() == 0, 10_000);
+            Polls.waitFor("sessions of finished apps gone", () -> c.connectionCount() == 0, 10_000);
         }
     }
 
@@ -145,15 +146,15 @@ public class SdkEndToEndIT {
             proxy.line("INFO: TCP Server listening on", 60_000);
             try {
                 pooledExchange(c, tcp, memifDir, fmt, size, frames);
-                ApplianceProcessIT.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
+                Polls.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
                 pooledSenderKilled(c, tcp, fmt);
-                ApplianceProcessIT.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
+                Polls.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
                 pooledOverSt2110(c, tcp);
             } catch (Exception | AssertionError e) {
                 throw new AssertionError(e + "\nproxy: " + proxy.out, e);
             }
-            ApplianceProcessIT.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
-            ApplianceProcessIT.waitFor("the apps' socket files removed", () -> socketNames(memifDir).isEmpty(), 5_000);
+            Polls.waitFor("sessions gone", () -> c.connectionCount() == 0, 10_000);
+            Polls.waitFor("the apps' socket files removed", () -> socketNames(memifDir).isEmpty(), 5_000);
         }
     }
 
@@ -244,7 +245,7 @@ public class SdkEndToEndIT {
                 }
                 new ProcessBuilder("kill", "-KILL", Long.toString(tx.pid())).start().waitFor();
                 long killed = System.nanoTime();
-                ApplianceProcessIT.waitFor("killed pooled sender's session reclaimed", () -> c.connectionCount() == 1, 5_000);
+                Polls.waitFor("killed pooled sender's session reclaimed", () -> c.connectionCount() == 1, 5_000);
                 long reclaimMs = (System.nanoTime() - killed) / 1_000_000;
                 assertTrue("reclaimed within a second: " + reclaimMs + " ms", reclaimMs <= 1000);
             } finally {

@@ -75,8 +75,9 @@ public class TwoProxiesIT {
             rxb.environment().put("JAVA", SdkEndToEndIT.javaBin());
             rxb.redirectError(work.resolve("rx.err").toFile());
             Process rx = rxb.start();
-            ApplianceProcessIT.waitFor("receiver session on proxy B", () -> cb.connectionCount() >= 1, 20_000);
-            Thread.sleep(1500);
+            Polls.waitFor("receiver session on proxy B", () -> cb.connectionCount() >= 1, 20_000);
+            // its memif link is up once it prints its session line (the SDK's create waits for the link)
+            Polls.waitForText(work.resolve("rx.err"), "mcm-receiver: session", 30_000);
             ProcessBuilder txb = new ProcessBuilder(SdkEndToEndIT.cmd(homeA, "mcm-sender", fmt, "-P", Integer.toString(tcpA),
                     "-r", "127.0.0.1:" + media, "-n", "600", "-i", src.toString(), "--loop", "--no-stamp"));
             txb.environment().put("JAVA", SdkEndToEndIT.javaBin());

@@ -1,5 +1,6 @@
 package org.mcm.memif;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -175,11 +176,8 @@ class BufferPoolTest {
             l.close();
         }
         linkTx.close();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (pool.available() != pool.count() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(pool.count(), pool.available(), "every buffer is back in the pool once the links are gone");
+        await("every buffer back in the pool once the links are gone").atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(10)).until(() -> pool.available() == pool.count());
     }
 
     @Test
@@ -251,18 +249,14 @@ class BufferPoolTest {
         out.length(100);
         appTx.submit(out);
         assertNull(linkTx.receive(200, TimeUnit.MILLISECONDS), "nothing is delivered from a moved buffer");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (linkTx.protocolErrors() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        await("the moved buffer counted as a protocol error").atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(10)).until(() -> linkTx.protocolErrors() > 0);
         assertEquals(1, linkTx.protocolErrors());
         assertTrue(linkTx.lastDisconnectReason().contains("moved"), linkTx.lastDisconnectReason());
         // the link comes back by itself and offers its ring again; nothing leaked from the broken connection
         assertTrue(linkTx.awaitConnected(5, TimeUnit.SECONDS));
-        while (pool.available() != pool.count() - 4 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(pool.count() - 4, pool.available(), "only the 4 slots of the new connection hold buffers");
+        await("only the 4 slots of the new connection holding buffers").atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(10)).until(() -> pool.available() == pool.count() - 4);
     }
 
     @Test

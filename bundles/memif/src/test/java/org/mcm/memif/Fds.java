@@ -49,7 +49,7 @@ final class Fds {
         long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
         int n;
         while ((n = open()) > baseline + slack && System.nanoTime() < end) {
-            Thread.sleep(50);
+            Thread.sleep(50); // a bounded poll, plain on purpose: the fuzzers call it between inputs
         }
         if (n > baseline + slack) {
             throw new AssertionError("file descriptors pile up: " + baseline + " at start, " + n + " now: " + kinds());

@@ -128,7 +128,7 @@ class MemifDescriptorFuzzTest {
         // the peer is gone: the server lets go of it (or had already dropped it for a violation)
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (TARGET_IF.active != null && System.nanoTime() < end) {
-            Thread.sleep(1);
+            Thread.sleep(1); // a bounded poll, plain on purpose: it runs once per fuzz input (Awaitility costs a thread)
         }
         if (TARGET_IF.active != null) {
             throw new AssertionError("the server did not let go of a peer that left");

@@ -1,5 +1,6 @@
 package org.mcm.memif;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -298,14 +299,13 @@ class MemifLoopbackTest {
         exchange(c, s, 10, 1, 100, 1);
     }
 
-    static boolean waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (System.nanoTime() < end) {
-            if (cond.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(10);
+    /** Whether {@code cond} came to hold within 5 s (polled every 10 ms). */
+    static boolean waitFor(java.util.function.BooleanSupplier cond) {
+        try {
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(cond::getAsBoolean);
+            return true;
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            return false;
         }
-        return cond.getAsBoolean();
     }
 }

@@ -8,12 +8,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 
 import org.mcm.api.media.BlobFormat;
-import org.mcm.itests.support.ControlClient;
 import org.mcm.sdk.Connection;
 import org.mcm.sdk.ConnectionOptions;
 import org.mcm.sdk.McmBuffer;
@@ -57,41 +57,19 @@ public final class RtspPathBench {
         System.out.printf(Locale.ROOT, "source: %s, %d access units, %.1f Mbit/s at 60 fps%n", h264, sourceAus,
                 source.length * 8.0 * 60 / sourceAus / 1e6);
 
-        Path home = SdkPathBench.copyImage();
         int tcp = BASE_PORT + 90;
-        int grpc = BASE_PORT + 91;
-        Path memif = Files.createTempDirectory("bench-memif");
-        Files.createDirectories(home.resolve("deploy"));
-        Files.writeString(home.resolve("deploy/org.mcm.control.sdk.cfg"), "port=" + tcp + "\nmemifDir=" + memif + "\n");
-        Files.writeString(home.resolve("deploy/org.mcm.control.grpc.cfg"), "port=" + grpc + "\n");
-        Files.writeString(home.resolve("deploy/org.mcm.transport.rtsp.cfg"), "rtspPort=" + (BASE_PORT + 93) + "\n");
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/media_proxy").toString(), "-t", Integer.toString(tcp),
-                "-g", Integer.toString(grpc), "--console-port", Integer.toString(BASE_PORT + 92), "--memif-dir",
-                memif.toString(), "--log-level", "warn");
-        pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        pb.redirectErrorStream(true).redirectOutput(home.resolve("proxy.log").toFile());
-        Process proxy = pb.start();
         List<String> rows = new ArrayList<>();
-        try (ControlClient c = new ControlClient("127.0.0.1", grpc)) {
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (c.connectionCount() < 0 || !SdkPathBench.ProxyUp.canConnect(tcp)) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("proxy did not start: " + Files.readString(home.resolve("proxy.log")));
-                }
-                Thread.sleep(100);
-            }
-            Thread.sleep(3000); // the proxy's start-up work (JIT, bundles) out of the measurement
+        try (BenchProxy proxy = BenchProxy.start(tcp, BASE_PORT + 91, BASE_PORT + 92,
+                Map.of("org.mcm.transport.rtsp", "rtspPort=" + (BASE_PORT + 93) + "\n"))) {
+            Thread.sleep(3000); // on purpose: the proxy's start-up work (JIT, bundles) out of the measurement
             double idle0 = St2110PathBench.cpuSeconds(proxy.pid());
-            Thread.sleep(5000);
+            Thread.sleep(5000); // the idle measurement's window
             double idle = (St2110PathBench.cpuSeconds(proxy.pid()) - idle0) / 5;
             rows.add(String.format(Locale.ROOT, "| 0 | ours: the proxy idle (no session), 5 s | – | – | – | 5.0 | %.3f | – |", idle));
             System.out.println(rows.get(0));
             for (int n : counts) {
                 rows.addAll(runOnce(tcp, proxy.pid(), n, h264, sourceNals, sourceAus));
             }
-        } finally {
-            proxy.destroy();
-            proxy.waitFor();
         }
         System.out.println();
         System.out.println("| cameras | receiver | access units sent (per camera) | delivered to the apps (all) | NAL units "
@@ -160,7 +138,9 @@ public final class RtspPathBench {
         }
         Process gst = new ProcessBuilder(gstCmd).redirectErrorStream(true)
                 .redirectOutput(Path.of(System.getProperty("java.io.tmpdir"), "rtsp-path-bench-gst.log").toFile()).start();
-        Thread.sleep(2000); // memif links attached, GStreamer listening
+        // the apps' memif links are up (the SDK's create waits for them); GStreamer's udpsrc elements bind their ports
+        org.mcm.itests.Polls.waitFor("GStreamer listening on its " + n + " ports", () -> java.util.stream.IntStream.range(0, n)
+                .allMatch(i -> org.mcm.api.testing.Ready.udpBound(gst.pid(), BASE_PORT + 40 + i)), 30_000);
         double proxy0 = St2110PathBench.cpuSeconds(proxyPid);
         double gst0 = St2110PathBench.cpuSeconds(gst.pid());
         long t0 = System.nanoTime();
@@ -175,7 +155,7 @@ public final class RtspPathBench {
             throw new IllegalStateException("the camera did not finish");
         }
         long wall = System.nanoTime() - t0;
-        Thread.sleep(500); // the last access units reach the apps
+        Thread.sleep(500); // the last access units reach the apps (the window of the measurement: kept fixed on purpose)
         double proxyCpu = St2110PathBench.cpuSeconds(proxyPid) - proxy0;
         double gstCpu = St2110PathBench.cpuSeconds(gst.pid()) - gst0;
         gst.destroy();

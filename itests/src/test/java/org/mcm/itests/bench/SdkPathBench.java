@@ -32,31 +32,18 @@ public final class SdkPathBench {
 
     public static void main(String[] args) throws Exception {
         int frames = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
-        Path home = copyImage();
         int tcp = Provisioning.freePort();
-        int grpc = Provisioning.freePort();
-        Path memif = Files.createTempDirectory("bench-memif");
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/media_proxy").toString(), "-t", Integer.toString(tcp), "-g",
-                Integer.toString(grpc), "--console-port", Integer.toString(Provisioning.freePort()), "--memif-dir", memif.toString(),
-                "--log-level", "warn");
-        pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        pb.redirectErrorStream(true).redirectOutput(home.resolve("proxy.log").toFile());
-        Process proxy = pb.start();
-        try (ControlClient c = new ControlClient("127.0.0.1", grpc)) {
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (c.connectionCount() < 0 || !ProxyUp.canConnect(tcp)) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("proxy did not start: " + Files.readString(home.resolve("proxy.log")));
-                }
-                Thread.sleep(100);
-            }
+        try (BenchProxy proxy = BenchProxy.start(tcp, Provisioning.freePort(), Provisioning.freePort(), Map.of())) {
+            ControlClient c = proxy.control;
+            Path home = proxy.home;
+            Path memif = proxy.memif;
             System.out.println("| rings | buffers | frame | frames/s (flat out) | p50 µs | p99 µs | p99.9 µs | bytes copied app→proxy | proxy→app | inside proxy (local transport), per frame |");
             System.out.println("|---|---|---|--:|--:|--:|--:|--:|--:|--:|");
             for (boolean polling : new boolean[] {false, true}) {
                 if (polling) {
                     Files.writeString(home.resolve("deploy/org.mcm.control.sdk.cfg"),
                             "port=" + tcp + "\nmemifPolling=true\nmemifDir=" + memif + "\n");
-                    Thread.sleep(3000); // FileInstall picks it up, the SDK listener re-binds
+                    Thread.sleep(3000); // FileInstall picks it up, the SDK listener re-binds (no signal to wait on)
                 }
                 for (boolean pooled : new boolean[] {false, true}) {
                     int p = (polling ? 1 : 0) + (pooled ? 2 : 0);
@@ -64,9 +51,6 @@ public final class SdkPathBench {
                     run(tcp, c, polling, pooled, frames * 5, new org.mcm.api.media.BlobFormat(1024), 9310 + p);
                 }
             }
-        } finally {
-            proxy.destroy();
-            proxy.waitFor();
         }
     }
 
@@ -81,7 +65,7 @@ public final class SdkPathBench {
                         Integer.parseInt(group.substring(group.indexOf(':') + 1))).polling(polling).proxyBuffers(pooled).build())) {
             rx.awaitConnected(Duration.ofSeconds(10));
             tx.awaitConnected(Duration.ofSeconds(10));
-            Thread.sleep(500);
+            Thread.sleep(500); // on purpose: the attach work settles before the flat-out measurement
             // flat out: how many frames per second make it through
             AtomicLong got = new AtomicLong();
             CountDownLatch done = new CountDownLatch(1);
@@ -124,7 +108,7 @@ public final class SdkPathBench {
                 McmBuffer r = rx.getBuffer(Duration.ofSeconds(5));
                 lat[i] = System.nanoTime() - r.data().getLong(8);
                 r.release();
-                Thread.sleep(0, 200_000);
+                Thread.sleep(0, 200_000); // the sender's pace in the latency run
             }
             Arrays.sort(lat);
             Map<String, Long> txStats = tx.memifStats();

@@ -20,6 +20,8 @@ import java.util.concurrent.locks.LockSupport;
 import org.mcm.api.media.PixelFormat;
 import org.mcm.api.media.Rational;
 import org.mcm.api.media.VideoFormat;
+import org.mcm.api.testing.Ready;
+import org.mcm.itests.Polls;
 import org.mcm.itests.support.ControlClient;
 import org.mcm.sdk.Connection;
 import org.mcm.sdk.ConnectionOptions;
@@ -50,35 +52,17 @@ public final class St2110PathBench {
         int[] counts = args.length > 1 ? Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray()
                 : new int[] {1, 2, 4, 6};
         boolean gst = Files.isExecutable(Path.of("/usr/bin/gst-launch-1.0")) && !Boolean.getBoolean("bench.noGst");
-        Path home = SdkPathBench.copyImage();
         int tcp = BASE_PORT + 90;
         int grpc = BASE_PORT + 91;
-        Path memif = Files.createTempDirectory("bench-memif");
         // the real path: no same-proxy bypass (a sender and a receiver on one proxy would otherwise share memory)
-        Files.createDirectories(home.resolve("deploy"));
-        Files.writeString(home.resolve("deploy/org.mcm.control.sessions.cfg"), "bypass=off\n");
-        // the listeners' ports also as stored configuration (the run's -t/-g alone were seen not to apply here)
-        Files.writeString(home.resolve("deploy/org.mcm.control.sdk.cfg"), "port=" + tcp + "\nmemifDir=" + memif + "\n");
-        Files.writeString(home.resolve("deploy/org.mcm.control.grpc.cfg"), "port=" + grpc + "\n");
+        Map<String, String> configs = new java.util.HashMap<>(Map.of("org.mcm.control.sessions", "bypass=off\n"));
         String txLate = System.getProperty("bench.txLate"); // the senders' late-frame rule (catchup, drop, keep)
         if (txLate != null) {
-            Files.writeString(home.resolve("deploy/org.mcm.transport.st2110.cfg"), "txLate=" + txLate + "\n");
+            configs.put("org.mcm.transport.st2110", "txLate=" + txLate + "\n");
         }
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/media_proxy").toString(), "-t", Integer.toString(tcp), "-g",
-                Integer.toString(grpc), "--console-port", Integer.toString(BASE_PORT + 92), "--memif-dir", memif.toString(),
-                "--log-level", "warn");
-        pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        pb.redirectErrorStream(true).redirectOutput(home.resolve("proxy.log").toFile());
-        Process proxy = pb.start();
         List<String> rows = new ArrayList<>();
-        try (ControlClient c = new ControlClient("127.0.0.1", grpc)) {
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (c.connectionCount() < 0 || !SdkPathBench.ProxyUp.canConnect(tcp)) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("proxy did not start: " + Files.readString(home.resolve("proxy.log")));
-                }
-                Thread.sleep(100);
-            }
+        try (BenchProxy proxy = BenchProxy.start(tcp, grpc, BASE_PORT + 92, configs)) {
+            ControlClient c = proxy.control;
             for (int n : counts) {
                 String ours = runOurs(tcp, c, proxy.pid(), n, seconds);
                 String theirs = gst ? runGst(n, seconds) : "| – | – | – |";
@@ -86,9 +70,6 @@ public final class St2110PathBench {
                 rows.add(ours + theirs);
                 System.out.println("N=" + n + ": " + ours + theirs);
             }
-        } finally {
-            proxy.destroy();
-            proxy.waitFor();
         }
         System.out.println();
         System.out.println("| pairs | fps of each pair | frames lost / sent | packets lost | proxy CPU (cores) | per pair | "
@@ -233,7 +214,7 @@ public final class St2110PathBench {
                             next += period;
                             long w;
                             while ((w = next - System.nanoTime()) > 0) {
-                                LockSupport.parkNanos(w);
+                                LockSupport.parkNanos(w); // the source's pace (a live 60 fps app)
                             }
                         }
                     } catch (Exception e) {
@@ -246,14 +227,14 @@ public final class St2110PathBench {
             for (Thread t : threads) {
                 t.start();
             }
-            Thread.sleep(3000); // warm-up
+            Thread.sleep(3000); // warm-up, on purpose: out of the measurement
             long sent0 = Arrays.stream(sent).mapToLong(AtomicLong::get).sum();
             long skipped0 = Arrays.stream(skipped).mapToLong(AtomicLong::get).sum();
             long lost0 = sum(c.connectionStats("RX"), "lost");
             cpu0 = cpuSeconds(proxyPid);
             t0 = System.nanoTime();
             measuring.set(true);
-            Thread.sleep(seconds * 1000L);
+            Thread.sleep(seconds * 1000L); // the measurement's window
             measuring.set(false);
             long skippedInWindow = Arrays.stream(skipped).mapToLong(AtomicLong::get).sum() - skipped0;
             cpu1 = cpuSeconds(proxyPid);
@@ -277,7 +258,7 @@ public final class St2110PathBench {
                 throw new IllegalStateException("frames did not take the network: " + c.connectionStats("RX"));
             }
             sending.set(false);
-            Thread.sleep(500); // the last frames arrive
+            Thread.sleep(500); // the last frames arrive (after the window; a frame or two in flight, not measured)
             stop.set(true);
             for (Thread t : threads) {
                 t.join(5000);
@@ -351,7 +332,8 @@ public final class St2110PathBench {
                 reader.setDaemon(true);
                 reader.start();
             }
-            Thread.sleep(1000);
+            Polls.waitFor("GStreamer receivers listening", () -> java.util.stream.IntStream.range(0, n)
+                    .allMatch(i -> Ready.udpBound(procs.get(i).pid(), BASE_PORT + 40 + 2 * i)), 30_000);
             for (int i = 0; i < n; i++) {
                 int port = BASE_PORT + 40 + 2 * i;
                 procs.add(new ProcessBuilder("gst-launch-1.0", "-q", "videotestsrc", "is-live=true", "pattern=black", "!",
@@ -360,14 +342,14 @@ public final class St2110PathBench {
                         "port=" + port, "buffer-size=33554432", "sync=true").redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
             }
-            Thread.sleep(3000);
+            Thread.sleep(3000); // warm-up, on purpose: out of the measurement
             double cpu0 = 0;
             for (Process p : procs) {
                 cpu0 += cpuSeconds(p.pid());
             }
             long t0 = System.nanoTime();
             counting.set(true);
-            Thread.sleep(seconds * 1000L);
+            Thread.sleep(seconds * 1000L); // the measurement's window
             counting.set(false);
             double cpu1 = 0;
             for (Process p : procs) {

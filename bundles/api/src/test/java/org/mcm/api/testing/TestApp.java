@@ -70,6 +70,34 @@ public final class TestApp implements TransportContext {
         failure = reason;
     }
 
+    /**
+     * A sender-side context (no app attached on the receive side: no frame source, no output) of session
+     * {@code sessionId}; a transport that reports its session failed fails the test.
+     */
+    public static TransportContext txContext(long sessionId) {
+        return new TransportContext() {
+            @Override
+            public long sessionId() {
+                return sessionId;
+            }
+
+            @Override
+            public FrameSource frameSource() {
+                return null;
+            }
+
+            @Override
+            public FrameSink output() {
+                return null;
+            }
+
+            @Override
+            public void failed(String reason) {
+                throw new AssertionError("transport failed: " + reason);
+            }
+        };
+    }
+
     /** Takes the next delivered frame's bytes (its length) and gives the buffer back; null after the timeout. */
     public byte[] take(long timeoutMs) throws InterruptedException {
         Frame f = received.poll(timeoutMs, TimeUnit.MILLISECONDS);

@@ -168,7 +168,7 @@ class DnsSdTest {
         ServiceInfo now = seen;
         while (Integer.parseInt(now.getPropertyString("ver_snd")) == senders) {
             assertTrue(System.nanoTime() < end, "ver_snd did not change after a sender was added: " + now);
-            Thread.sleep(100);
+            Thread.sleep(100); // a poll: each round asks the other side's mDNS cache again (200 ms query below)
             // what the other side's mDNS cache holds now (the node's re-announcement replaced the TXT record)
             now = announcer.getServiceInfo(Discovery.NODE, seen.getName(), 200);
             assertTrue(now != null && now.getPropertyString("ver_snd") != null, "the node's record vanished: " + now);

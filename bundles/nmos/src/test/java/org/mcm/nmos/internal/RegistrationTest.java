@@ -3,6 +3,7 @@ package org.mcm.nmos.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -48,14 +49,10 @@ class RegistrationTest {
         node.start();
     }
 
-    static void await(String what, BooleanSupplier c, long millis) throws InterruptedException {
-        long end = System.nanoTime() + millis * 1_000_000;
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
+    /** Polls {@code c} every 10 ms until it holds; fails naming {@code what} after {@code millis}. */
+    static void await(String what, BooleanSupplier c, long millis) {
+        org.awaitility.Awaitility.await(what).atMost(Duration.ofMillis(millis)).pollInterval(Duration.ofMillis(10))
+                .until(c::getAsBoolean);
     }
 
     static List<String> types(List<TestRegistry.Event> events) {
@@ -131,7 +128,7 @@ class RegistrationTest {
     void anUnreachableRegistryTakesNothingElseDown() throws Exception {
         first.close();
         start(first.url());
-        Thread.sleep(600);
+        await("the registrar giving up on the unreachable registry", () -> node.registrar().status.contains("failed"), 10_000);
         assertEquals(200, Http.get("http://127.0.0.1:" + node.port() + "/x-nmos/node/v1.3/self").code());
         assertTrue(node.registrar().status.contains("failed"), node.registrar().status);
     }

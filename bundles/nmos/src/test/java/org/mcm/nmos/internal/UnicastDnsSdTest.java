@@ -9,6 +9,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -135,8 +136,9 @@ class UnicastDnsSdTest {
             node = start(List.of(configured.url()));
             String nodeId = node.snapshot().node().id();
             RegistrationTest.await("registration with the configured registry", () -> "node".equals(configured.resources.get(nodeId)), 10_000);
-            Thread.sleep(500);
-            assertTrue(best.events.isEmpty() && backup.events.isEmpty(), "a DNS-SD registry was used");
+            // on purpose a fixed span: the node would have asked a DNS-SD registry by then
+            org.awaitility.Awaitility.await("no DNS-SD registry used").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(1))
+                    .until(() -> best.events.isEmpty() && backup.events.isEmpty());
             assertNull(node.unicast(), "DNS-SD is not asked when a registry is configured");
             node.stop();
             node = null;

@@ -22,6 +22,7 @@ import org.mcm.api.frame.FrameSource;
 import org.mcm.api.frame.HeapFrame;
 import org.mcm.api.media.BlobFormat;
 import org.mcm.api.transport.TransportContext;
+import org.mcm.api.testing.Ready;
 import org.mcm.api.transport.TransportSession;
 
 /**
@@ -86,7 +87,8 @@ public final class RtspBench {
         Process gst = new ProcessBuilder(Peers.PYTHON, script.toString(), Integer.toString(gstPort), "bench", "/dev/null",
                 "--udp-source=" + gstFeed).redirectErrorStream(true)
                 .redirectOutput(Path.of(System.getProperty("java.io.tmpdir"), "rtsp-bench-gst-server.log").toFile()).start();
-        Thread.sleep(1500);
+        RtspServerInteropTest.waitFor(() -> Ready.tcpListening(gst.pid(), gstPort) && Ready.udpBound(gst.pid(), gstFeed),
+                30_000, "GStreamer's RTSP server listening and its RTP feed bound");
         // feeders: access units into our TX session, RTP into GStreamer's udpsrc, both at 60 fps
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         Thread feeder = new Thread(() -> {
@@ -96,7 +98,7 @@ public final class RtspBench {
                 long due = start + f * 1_000_000_000L / FPS;
                 while (System.nanoTime() < due) {
                     try {
-                        Thread.sleep(0, 200_000);
+                        Thread.sleep(0, 200_000); // the feeder's pace (60 fps)
                     } catch (InterruptedException e) {
                         return;
                     }
@@ -129,7 +131,7 @@ public final class RtspBench {
         }
         feeder.start();
         gstFeeder.start();
-        Thread.sleep(3000); // clients playing
+        Thread.sleep(3000); // on purpose: the clients' set-up and the JIT out of the measurement
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         Predicate<String> server = name -> name.equals("bench-feeder") || name.startsWith("rtsp-server")
                 || name.startsWith("rtsp-send") || name.startsWith("rtsp-conn");
@@ -137,7 +139,7 @@ public final class RtspBench {
         long g0 = procCpuNanos(gst.pid());
         long[] at0 = split(counts);
         long t0 = System.nanoTime();
-        Thread.sleep(seconds * 1000L);
+        Thread.sleep(seconds * 1000L); // the measurement's window
         long wall = System.nanoTime() - t0;
         Map<Long, Long> c1 = cpuByThread(mx, server);
         long oursCpu = cpuDelta(c0, c1);
@@ -192,7 +194,8 @@ public final class RtspBench {
             ours.add(new RtpRxSession(ConnectionSpec.builder(Direction.RX, "rtsp", new BlobFormat(5_184_000))
                     .local(new Endpoint("", p)).build(), app(count), Peers.settings()));
         }
-        Thread.sleep(1500); // GStreamer starts
+        RtspServerInteropTest.waitFor(() -> gstPorts.stream().allMatch(p -> Ready.udpBound(gst.pid(), p)), 30_000,
+                "GStreamer's receivers bound");
         List<Integer> all = new ArrayList<>(ourPorts);
         all.addAll(gstPorts);
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
@@ -202,7 +205,7 @@ public final class RtspBench {
         long t0 = System.nanoTime();
         long frames = replay(packets, all, seconds);
         long wall = System.nanoTime() - t0;
-        Thread.sleep(300);
+        Thread.sleep(300); // the last packets taken in (inside the measurement, as before)
         Map<Long, Long> cpu1 = cpuByThread(mx, rxThreads);
         long gst1 = procCpuNanos(gst.pid());
         long got = delivered.stream().mapToLong(c -> c[0]).sum();
@@ -295,7 +298,7 @@ public final class RtspBench {
         for (long f = 0; f < frames; f++) {
             long due = start + f * 1_000_000_000L / FPS;
             while (System.nanoTime() < due) {
-                Thread.sleep(0, 200_000);
+                Thread.sleep(0, 200_000); // the replay's pace (60 fps)
             }
             List<byte[]> au = packets.get((int) (f % packets.size()));
             int ts = (int) (f * 90_000 / FPS);

@@ -1,5 +1,6 @@
 package org.mcm.transport.rtsp;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -94,6 +96,16 @@ class RtspClientInteropTest {
         RtspServerInteropTest.assertSameStream(Files.readAllBytes(ref), Peers.concat(aus), who, 40);
     }
 
+    /**
+     * {@link #assertServersStream} once the server's reference file holds what the client got: the server writes
+     * that file behind the stream it serves, so it is polled (10 s at most).
+     */
+    void awaitServersStream(Path ref, List<byte[]> aus, String who) {
+        assertTrue(aus.size() >= 45, who + ": " + aus.size() + " access units"); // the file cannot help with that
+        await(who + ": the server's reference file holding the client's access units").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(50)).untilAsserted(() -> assertServersStream(ref, aus, who));
+    }
+
     void roundTrip(String transport, String... auth) throws Exception {
         int port = Peers.freeTcpPort();
         Path ref = dir.resolve("ref.h264");
@@ -113,8 +125,7 @@ class RtspClientInteropTest {
         } finally {
             System.setErr(err);
         }
-        Thread.sleep(300); // the reference file's last buffers
-        assertServersStream(ref, aus, "client over " + transport);
+        awaitServersStream(ref, aus, "client over " + transport);
         assertEquals(0L, stats.get("frames_damaged"), stats.toString());
         assertEquals(1L, stats.get("connected"));
         assertEquals("tcp".equals(transport) ? 1L : 0L, stats.get("tcp_interleaved"));
@@ -149,8 +160,7 @@ class RtspClientInteropTest {
         TestApp app = new TestApp(80, 1 << 20);
         try (TransportSession s = client(app, "rtsp://127.0.0.1:" + port + "/cam", null)) {
             List<byte[]> aus = receive(app, 50);
-            Thread.sleep(300);
-            assertServersStream(ref, aus, "auto -> tcp");
+            awaitServersStream(ref, aus, "auto -> tcp");
             assertEquals(1L, s.stats().get("tcp_interleaved"));
         }
     }
@@ -201,8 +211,7 @@ class RtspClientInteropTest {
             }
             assertTrue(aus.size() >= 45, "after the camera came back: " + aus.size() + " access units; server: "
                     + Peers.tail(dir.resolve("server-" + (servers.size() - 1) + ".log")));
-            Thread.sleep(300);
-            assertServersStream(ref2, aus, "after the camera came back");
+            awaitServersStream(ref2, aus, "after the camera came back");
             assertEquals(1L, s.stats().get("connected"));
         }
     }

@@ -1,10 +1,12 @@
 package org.mcm.transport.rtsp;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,6 +25,7 @@ import org.mcm.api.frame.FrameSource;
 import org.mcm.api.media.BlobFormat;
 import org.mcm.api.transport.TransportContext;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.Ready;
 import org.mcm.api.testing.TestApp;
 
 /**
@@ -48,27 +51,7 @@ class RtspServerInteropTest {
     }
 
     static TransportContext txContext(long id) {
-        return new TransportContext() {
-            @Override
-            public long sessionId() {
-                return id;
-            }
-
-            @Override
-            public FrameSource frameSource() {
-                return null;
-            }
-
-            @Override
-            public FrameSink output() {
-                return null;
-            }
-
-            @Override
-            public void failed(String reason) {
-                throw new AssertionError(reason);
-            }
-        };
+        return TestApp.txContext(id);
     }
 
     /** Camera into RX, its frames forwarded to the TX session as an app would; returns the TX session. */
@@ -162,7 +145,7 @@ class RtspServerInteropTest {
         try (TransportSession rx = new RtpRxSession(ConnectionSpec.builder(Direction.RX, "rtsp",
                 new BlobFormat(5_184_000)).local(new Endpoint("", camPort)).build(), app, Peers.settings())) {
             Process cam = camera(camPort, ref, 240); // 8 s
-            Thread.sleep(700);
+            awaitFlowing(tx);
             Path tcpOut = dir.resolve("tcp.h264");
             Path udpOut = dir.resolve("udp.h264");
             Path gstOut = dir.resolve("gst.h264");
@@ -180,7 +163,7 @@ class RtspServerInteropTest {
             Map<String, Long> st = tx.stats();
             assertEquals(0L, st.get("rtcp_bad"), st.toString());
             assertEquals(0L, st.get("send_drops"), st.toString());
-            Thread.sleep(500);
+            awaitSentOn(camPort, tx);
             tx.close(); // the stream ends: clients see their connection close
             assertTrue(ffTcp.waitFor(20, TimeUnit.SECONDS), Peers.tail(dir.resolve("ffmpeg-tcp.log")));
             assertTrue(ffUdp.waitFor(20, TimeUnit.SECONDS), Peers.tail(dir.resolve("ffmpeg-udp.log")));
@@ -211,7 +194,7 @@ class RtspServerInteropTest {
         try (TransportSession rx = new RtpRxSession(ConnectionSpec.builder(Direction.RX, "rtsp",
                 new BlobFormat(5_184_000)).local(new Endpoint("", camPort)).build(), app, Peers.settings())) {
             Process cam = camera(camPort, ref, 150);
-            Thread.sleep(500);
+            awaitFlowing(tx);
             Path good = dir.resolve("good.h264");
             Path bad = dir.resolve("bad.h264");
             Process ok = ffmpeg("tcp", "rtsp://viewer:s3cret-pw@127.0.0.1:" + rtspPort + "/secure", good);
@@ -220,7 +203,7 @@ class RtspServerInteropTest {
             assertTrue(no.exitValue() != 0, "refused client fails");
             assertTrue(Peers.tail(dir.resolve("ffmpeg-udp.log")).contains("401"), Peers.tail(dir.resolve("ffmpeg-udp.log")));
             assertTrue(cam.waitFor(30, TimeUnit.SECONDS), "camera ends");
-            Thread.sleep(300);
+            awaitSentOn(camPort, tx);
             tx.close();
             assertTrue(ok.waitFor(20, TimeUnit.SECONDS), Peers.tail(dir.resolve("ffmpeg-tcp.log")));
             assertSameStream(Files.readAllBytes(ref), Files.readAllBytes(good), "ffmpeg with credentials", 60);
@@ -245,13 +228,23 @@ class RtspServerInteropTest {
         return p;
     }
 
-    static void waitFor(java.util.function.BooleanSupplier c, long ms, String what) throws InterruptedException {
-        long end = System.currentTimeMillis() + ms;
-        while (!c.getAsBoolean()) {
-            if (System.currentTimeMillis() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
+    /** Polls {@code c} every 50 ms until it holds; fails naming {@code what} after {@code ms}. */
+    static void waitFor(java.util.function.BooleanSupplier c, long ms, String what) {
+        await(what).atMost(Duration.ofMillis(ms)).pollInterval(Duration.ofMillis(50)).until(c::getAsBoolean);
+    }
+
+    /** The camera's access units reach the TX session (and with the first, its parameter sets for DESCRIBE). */
+    static void awaitFlowing(TransportSession tx) {
+        waitFor(() -> tx.stats().get("frames") > 0, 15_000, "the camera's first access unit at the RTSP server");
+    }
+
+    /**
+     * The camera has ended: the RX session has read every datagram left on {@code camPort} and the TX session has
+     * sent on what it got (its packet count stays put), so the clients have the whole stream before it closes.
+     */
+    static void awaitSentOn(int camPort, TransportSession tx) {
+        waitFor(() -> Ready.udpDrained(Ready.self(), camPort), 10_000, "the RX session reading the camera's last datagrams");
+        await("the TX session's last packets").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(30))
+                .until(Ready.settled(() -> tx.stats().get("packets"), 2));
     }
 }

@@ -166,7 +166,7 @@ class RtspServerRtcpTest {
             while (System.nanoTime() < end) {
                 a.sendRtcp(receiverReport(0x0A0A0A0A, a.ssrc, 0, 7, 70_100, 450));
                 put(tx, idr, ts += 1500);
-                Thread.sleep(500);
+                Thread.sleep(500); // the scenario's pace: A reports every 0.5 s while B stays silent past its timeout
             }
             st = tx.stats();
             assertEquals(1L, st.get("clients"), st.toString());

@@ -1,5 +1,6 @@
 package org.mcm.transport.rtsp;
 
+import static org.awaitility.Awaitility.await;
 import org.mcm.api.testing.TestApp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -86,17 +88,17 @@ class UdpRtpSenderTest {
                 List<byte[]> got = new ArrayList<>();
                 ch.configureBlocking(false);
                 ByteBuffer b = ByteBuffer.allocate(65_536);
-                long deadline = System.nanoTime() + 5_000_000_000L;
-                while (got.size() < batch.packets && System.nanoTime() < deadline) {
-                    b.clear();
-                    if (ch.receive(b) == null) {
-                        Thread.sleep(1);
-                        continue;
-                    }
-                    byte[] d = new byte[b.position()];
-                    b.flip().get(d);
-                    got.add(d);
-                }
+                await("the batch's datagrams on " + ch.getLocalAddress()).atMost(Duration.ofSeconds(5))
+                        .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).until(() -> {
+                            b.clear();
+                            while (got.size() < batch.packets && ch.receive(b) != null) {
+                                byte[] d = new byte[b.position()];
+                                b.flip().get(d);
+                                got.add(d);
+                                b.clear();
+                            }
+                            return got.size() >= batch.packets;
+                        });
                 assertEquals(batch.packets, got.size(), "datagrams received");
                 out.add(got);
             }

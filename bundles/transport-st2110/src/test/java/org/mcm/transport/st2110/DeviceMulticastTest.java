@@ -1,12 +1,11 @@
 package org.mcm.transport.st2110;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -14,7 +13,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mcm.api.connection.Endpoint;
+import org.mcm.api.testing.NetNamespace;
 import org.mcm.api.transport.TransportException;
 
 /**
@@ -31,14 +31,12 @@ import org.mcm.api.transport.TransportException;
  */
 class DeviceMulticastTest {
 
-    static final long PID = ProcessHandle.current().pid();
-    static final String NS = "mcmd" + PID;
-    static final String VA = "mcdA" + PID % 100000;
-    static final String VB = "mcdB" + PID % 100000;
-    static final int SUBNET = (int) (PID % 250) + 1;
-    static final String IP_A = "10.214." + SUBNET + ".1";
-    static final String GROUP = "239.214." + SUBNET + ".9";
-    static boolean created;
+    static NetNamespace ns;
+    static String VA;
+    static String VB;
+    static int SUBNET;
+    static String IP_A;
+    static String GROUP;
 
     @TempDir
     static Path tmp;
@@ -69,7 +67,7 @@ class DeviceMulticastTest {
                             byte[] b = "from-the-namespace".getBytes("US-ASCII");
                             for (int i = 0; i < 40; i++) {
                                 s.send(new DatagramPacket(b, b.length, g, port));
-                                Thread.sleep(100);
+                                Thread.sleep(100); // a paced source: the receiver sees a few of them
                             }
                         }
                     }
@@ -77,42 +75,30 @@ class DeviceMulticastTest {
             }
             """;
 
-    static int sh(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor(20, TimeUnit.SECONDS) ? p.exitValue() : -1;
-    }
-
     @BeforeAll
     static void createNamespace() throws Exception {
-        boolean ok = Files.isExecutable(Path.of("/usr/sbin/ip")) && sh("ip", "netns", "add", NS) == 0;
-        Assumptions.assumeTrue(ok, "network namespaces cannot be created here (needs root and iproute2): device test skipped");
-        created = true;
-        int rc = 0;
-        rc |= sh("ip", "netns", "exec", NS, "ip", "link", "set", "lo", "up");
-        rc |= sh("ip", "link", "add", VA, "type", "veth", "peer", "name", VB);
-        rc |= sh("ip", "link", "set", VB, "netns", NS);
-        rc |= sh("ip", "addr", "add", IP_A + "/30", "dev", VA);
-        rc |= sh("ip", "link", "set", VA, "up");
-        rc |= sh("ip", "netns", "exec", NS, "ip", "addr", "add", "10.214." + SUBNET + ".2/30", "dev", VB);
-        rc |= sh("ip", "netns", "exec", NS, "ip", "link", "set", VB, "up");
-        rc |= sh("ip", "netns", "exec", NS, "ip", "route", "add", "224.0.0.0/4", "dev", VB);
-        assertEquals(0, rc, "namespace and veth set up");
+        ns = NetNamespace.create("mcmd", 214);
+        Assumptions.assumeTrue(ns != null, NetNamespace.UNAVAILABLE + ": device test skipped");
+        ns.routeMulticast();
+        VA = ns.hostIf;
+        VB = ns.nsIf;
+        SUBNET = ns.subnet;
+        IP_A = ns.hostIp;
+        GROUP = "239.214." + SUBNET + ".9";
         Files.writeString(tmp.resolve("Peer.java"), PEER);
     }
 
     @AfterAll
     static void deleteNamespace() throws Exception {
-        if (created) {
-            sh("ip", "link", "del", VA);
-            sh("ip", "netns", "del", NS);
+        if (ns != null) {
+            ns.close();
         }
     }
 
     static Process peer(String mode, int port) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder("ip", "netns", "exec", NS, java, tmp.resolve("Peer.java").toString(), mode, VB, GROUP,
-                Integer.toString(port)).redirectErrorStream(true).start();
+        return new ProcessBuilder(ns.command(java, tmp.resolve("Peer.java").toString(), mode, VB, GROUP,
+                Integer.toString(port))).redirectErrorStream(true).start();
     }
 
     static String readLine(Process p) throws IOException {
@@ -134,10 +120,12 @@ class DeviceMulticastTest {
             try (DatagramChannel ch = Udp.sender(IP_A, "kernel:" + VA, new Endpoint("", 0), new Endpoint(GROUP, port),
                     1 << 20, 4)) {
                 assertEquals(NetworkInterface.getByName(VA), ch.getOption(StandardSocketOptions.IP_MULTICAST_IF));
-                for (int i = 0; i < 20 && p.isAlive(); i++) {
-                    ch.write(ByteBuffer.wrap("from-the-proxy".getBytes(StandardCharsets.US_ASCII)));
-                    Thread.sleep(100);
-                }
+                // sent again until the peer has one (it ends after the first it gets)
+                await("the peer in the namespace receiving a datagram").atMost(Duration.ofSeconds(5)).pollDelay(Duration.ZERO)
+                        .pollInterval(Duration.ofMillis(100)).until(() -> {
+                            ch.write(ByteBuffer.wrap("from-the-proxy".getBytes(StandardCharsets.US_ASCII)));
+                            return !p.isAlive();
+                        });
             }
             assertEquals("got from-the-proxy", readLine(p));
         } finally {
@@ -154,15 +142,8 @@ class DeviceMulticastTest {
             Process p = peer("send", port);
             try {
                 ByteBuffer b = ByteBuffer.allocate(1500);
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
-                InetSocketAddress from = null;
-                while (from == null && System.nanoTime() < end) {
-                    from = (InetSocketAddress) rx.receive(b);
-                    if (from == null) {
-                        Thread.sleep(20);
-                    }
-                }
-                assertNotNull(from, "a datagram from the namespace arrived through the group joined on " + VA);
+                await("a datagram from the namespace through the group joined on " + VA).atMost(Duration.ofSeconds(8))
+                        .pollInterval(Duration.ofMillis(20)).until(() -> rx.receive(b) != null);
                 assertEquals("from-the-namespace", new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII));
             } finally {
                 p.destroyForcibly();

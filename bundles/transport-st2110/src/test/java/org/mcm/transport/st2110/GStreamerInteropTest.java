@@ -1,5 +1,6 @@
 package org.mcm.transport.st2110;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,6 +32,7 @@ import org.mcm.api.media.PixelFormat;
 import org.mcm.api.media.Rational;
 import org.mcm.api.media.VideoFormat;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.Ready;
 import org.mcm.api.testing.TestApp;
 
 /**
@@ -77,6 +80,31 @@ class GStreamerInteropTest {
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "gst stopped");
         assertEquals(0, p.exitValue(), () -> "gst failed: " + read(log));
+    }
+
+    /**
+     * Waits until the GStreamer receiver {@code p} has bound {@code port} (and joined {@code group}, unless null):
+     * from then on what we send queues in its socket even before its pipeline plays.
+     */
+    static void awaitListening(Process p, int port, String group, Path log) {
+        await("GStreamer's udpsrc bound to port " + port + (group == null ? "" : " and joined to " + group))
+                .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                    if (!p.isAlive()) {
+                        throw new AssertionError("gst ended: " + read(log));
+                    }
+                    return Ready.udpBound(p.pid(), port) && (group == null || Ready.joined(p.pid(), group));
+                });
+    }
+
+    /**
+     * Waits until the sender {@code tx} has counted {@code n} ({@code counter}: frames or packets sent) and the
+     * GStreamer receiver {@code p} has read every datagram waiting on {@code port}: it can be told to end.
+     */
+    static void awaitSentAndTaken(TransportSession tx, String counter, long n, Process p, int port) {
+        await("the sender's " + counter + " reaching " + n).atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(10)).until(() -> tx.stats().get(counter) >= n);
+        await("GStreamer reading every datagram on port " + port).atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(10)).until(() -> Ready.udpDrained(p.pid(), port));
     }
 
     static String read(Path p) {
@@ -154,7 +182,7 @@ class GStreamerInteropTest {
         Process rxp = gst(log, "udpsrc", "address=127.0.0.1", "port=" + port, "buffer-size=67108864",
                 "caps=" + rtpCaps(w, h, pf, 112), "!", "rtpvrawdepay", "!", "video/x-raw,format=" + gstFormat(pf), "!",
                 "filesink", "location=" + out);
-        Thread.sleep(1500); // let the pipeline reach PLAYING before the first packet
+        awaitListening(rxp, port, null, log);
         VideoFormat vf = new VideoFormat(w, h, Rational.of(30, 1), pf);
         ConnectionSpec spec = ConnectionSpec.builder(Direction.TX, "st2110-20", vf).remote(new Endpoint("127.0.0.1", port))
                 .build();
@@ -165,18 +193,12 @@ class GStreamerInteropTest {
         assertEquals(expectFast ? 1L : 0L, tx.stats().get("fast_path"), "kernel fast path in use: " + NetNative.unavailableReason());
         try {
             for (byte[] b : sent) {
-                while (!tx.input().accept(TestSupport.frameOf(b))) {
-                    Thread.sleep(5);
-                }
+                TestSupport.offer(tx, b);
             }
-            long deadline = System.currentTimeMillis() + 20_000;
-            while (tx.stats().get("frames") < frames && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-            }
+            awaitSentAndTaken(tx, "frames", frames, rxp, port);
             assertEquals((long) frames, tx.stats().get("frames"));
             assertTrue(tx.description().contains("a=fmtp:112 sampling=YCbCr-4:2:2; width=" + w + "; height=" + h
                     + "; exactframerate=30; depth=" + (pf == PixelFormat.UYVY ? 8 : 10)), tx.description());
-            Thread.sleep(500);
         } finally {
             t.deactivate();
         }
@@ -229,19 +251,13 @@ class GStreamerInteropTest {
             Process p = gst(log, "udpsrc", "address=127.0.0.1", "port=" + port2, "buffer-size=67108864",
                     "caps=" + rtpCaps(w, h, PixelFormat.YUV422_10_PGROUP, 112), "!", "rtpvrawdepay", "!", "videoconvert", "dither=none", "!",
                     "video/x-raw,format=I422_10LE", "!", "filesink", "location=" + out);
-            Thread.sleep(1500);
+            awaitListening(p, port2, null, log);
             TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-20", vf)
                     .remote(new Endpoint("127.0.0.1", port2)).build(), TestSupport.txContext());
             for (int i = 0; i < frames; i++) {
-                while (!tx.input().accept(TestSupport.frameOf(Arrays.copyOfRange(all, i * size, (i + 1) * size)))) {
-                    Thread.sleep(5);
-                }
+                TestSupport.offer(tx, Arrays.copyOfRange(all, i * size, (i + 1) * size));
             }
-            long deadline = System.currentTimeMillis() + 20_000;
-            while (tx.stats().get("frames") < frames && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-            }
-            Thread.sleep(500);
+            awaitSentAndTaken(tx, "frames", frames, p, port2);
             tx.close();
             interruptAndWait(p, log);
             assertArrayEquals(all, Files.readAllBytes(out));
@@ -291,16 +307,16 @@ class GStreamerInteropTest {
         Path log = tmp.resolve("arx.log");
         Process p = gst(log, "udpsrc", "address=127.0.0.1", "port=" + port2, "caps=" + caps, "!", "rtpL24depay", "!",
                 "audio/x-raw,format=S24BE", "!", "filesink", "location=" + out);
-        Thread.sleep(1500);
+        awaitListening(p, port2, null, log);
         TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-30", af)
                 .remote(new Endpoint("127.0.0.1", port2)).payloadType(97).build(), TestSupport.txContext());
         for (int i = 0; i < buffers; i++) {
             byte[] chunk = Arrays.copyOfRange(refBytes, i * packet, (i + 1) * packet);
             assertTrue(tx.input().accept(TestSupport.frameOf(chunk)));
-            Thread.sleep(0, 200_000);
+            Thread.sleep(0, 200_000); // pacing the source (a packet is sent within accept): no burst into GStreamer's socket
         }
         assertTrue(tx.description().contains("a=rtpmap:97 L24/48000/" + channels), tx.description());
-        Thread.sleep(500);
+        awaitSentAndTaken(tx, "packets", buffers, p, port2);
         t.deactivate();
         interruptAndWait(p, log);
         assertArrayEquals(refBytes, Files.readAllBytes(out));

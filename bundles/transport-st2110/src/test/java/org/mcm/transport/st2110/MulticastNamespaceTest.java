@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +25,7 @@ import org.mcm.api.media.PixelFormat;
 import org.mcm.api.media.Rational;
 import org.mcm.api.media.VideoFormat;
 import org.mcm.api.transport.TransportSession;
+import org.mcm.api.testing.NetNamespace;
 import org.mcm.api.testing.TestApp;
 
 /**
@@ -35,47 +35,30 @@ import org.mcm.api.testing.TestApp;
  */
 class MulticastNamespaceTest {
 
-    static final String NS = "mcmt" + ProcessHandle.current().pid();
-    static final String VA = "mcma" + ProcessHandle.current().pid() % 100000;
-    static final String VB = "mcmb" + ProcessHandle.current().pid() % 100000;
-    static final int SUBNET = (int) (ProcessHandle.current().pid() % 250) + 1;
-    static final String IP_A = "10.213." + SUBNET + ".1";
-    static final String IP_B = "10.213." + SUBNET + ".2";
-    static boolean created;
+    static NetNamespace ns;
+    static String VB;
+    static int SUBNET;
+    static String IP_A;
 
     @TempDir
     Path tmp;
-
-    static int sh(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor(20, TimeUnit.SECONDS) ? p.exitValue() : -1;
-    }
 
     @BeforeAll
     static void createNamespace() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of(GStreamerInteropTest.GST)) || "true".equals(System.getenv("CI")),
                 "GStreamer not installed");
-        boolean ok = Files.isExecutable(Path.of("/usr/sbin/ip")) && sh("ip", "netns", "add", NS) == 0;
-        Assumptions.assumeTrue(ok, "network namespaces cannot be created here (needs root and iproute2): multicast test skipped");
-        created = true;
-        int rc = 0;
-        rc |= sh("ip", "netns", "exec", NS, "ip", "link", "set", "lo", "up");
-        rc |= sh("ip", "link", "add", VA, "type", "veth", "peer", "name", VB);
-        rc |= sh("ip", "link", "set", VB, "netns", NS);
-        rc |= sh("ip", "addr", "add", IP_A + "/30", "dev", VA);
-        rc |= sh("ip", "link", "set", VA, "up");
-        rc |= sh("ip", "netns", "exec", NS, "ip", "addr", "add", IP_B + "/30", "dev", VB);
-        rc |= sh("ip", "netns", "exec", NS, "ip", "link", "set", VB, "up");
-        rc |= sh("ip", "netns", "exec", NS, "ip", "route", "add", "224.0.0.0/4", "dev", VB);
-        assertEquals(0, rc, "namespace and veth set up");
+        ns = NetNamespace.create("mcmt", 213);
+        Assumptions.assumeTrue(ns != null, NetNamespace.UNAVAILABLE + ": multicast test skipped");
+        ns.routeMulticast();
+        VB = ns.nsIf;
+        SUBNET = ns.subnet;
+        IP_A = ns.hostIp;
     }
 
     @AfterAll
     static void deleteNamespace() throws Exception {
-        if (created) {
-            sh("ip", "link", "del", VA);
-            sh("ip", "netns", "del", NS);
+        if (ns != null) {
+            ns.close();
         }
     }
 
@@ -96,11 +79,11 @@ class MulticastNamespaceTest {
         int port = 20000 + SUBNET;
         Path out = tmp.resolve("ns-rx.raw");
         Path log = tmp.resolve("ns-rx.log");
-        Process rx = new ProcessBuilder("ip", "netns", "exec", NS, GStreamerInteropTest.GST, "-q", "-e", "udpsrc",
+        Process rx = new ProcessBuilder(ns.command(GStreamerInteropTest.GST, "-q", "-e", "udpsrc",
                 "multicast-group=" + group, "port=" + port, "multicast-iface=" + VB, "buffer-size=33554432",
                 "caps=" + caps(w, h), "!", "rtpvrawdepay", "!", "video/x-raw,format=UYVP", "!", "filesink",
-                "location=" + out).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        Thread.sleep(1500);
+                "location=" + out)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        GStreamerInteropTest.awaitListening(rx, port, group, log);
         List<byte[]> sent = new ArrayList<>();
         Random r = new Random(5);
         St2110Transports.Video t = new St2110Transports.Video();
@@ -113,15 +96,9 @@ class MulticastNamespaceTest {
                 byte[] b = new byte[size];
                 r.nextBytes(b);
                 sent.add(b);
-                while (!tx.input().accept(TestSupport.frameOf(b))) {
-                    Thread.sleep(5);
-                }
+                TestSupport.offer(tx, b);
             }
-            long deadline = System.currentTimeMillis() + 20_000;
-            while (tx.stats().get("frames") < frames && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-            }
-            Thread.sleep(500);
+            GStreamerInteropTest.awaitSentAndTaken(tx, "frames", frames, rx, port);
         } finally {
             t.deactivate();
         }
@@ -153,9 +130,9 @@ class MulticastNamespaceTest {
         try {
             TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-20", new VideoFormat(w, h, Rational.of(30, 1), pf))
                     .local(new Endpoint("", port)).remote(new Endpoint(group, 0)).payloadType(96).build(), app);
-            Process tx = new ProcessBuilder("ip", "netns", "exec", NS, GStreamerInteropTest.GST, "-q", "videotestsrc", "pattern=smpte",
+            Process tx = new ProcessBuilder(ns.command(GStreamerInteropTest.GST, "-q", "videotestsrc", "pattern=smpte",
                     "num-buffers=" + frames, "!", raw, "!", "rtpvrawpay", "pt=96", "!", "udpsink", "host=" + group, "port=" + port,
-                    "multicast-iface=" + VB, "ttl-mc=1", "sync=true").redirectErrorStream(true)
+                    "multicast-iface=" + VB, "ttl-mc=1", "sync=true")).redirectErrorStream(true)
                     .redirectOutput(tmp.resolve("ns-tx.log").toFile()).start();
             assertTrue(tx.waitFor(60, TimeUnit.SECONDS));
             for (int i = 0; i < frames; i++) {
@@ -176,10 +153,10 @@ class MulticastNamespaceTest {
         int packets = 10;
         Path out = tmp.resolve("anc-rx.bin");
         Path log = tmp.resolve("anc-rx.log");
-        Process rx = new ProcessBuilder("ip", "netns", "exec", NS, GStreamerInteropTest.GST, "-q", "-e", "udpsrc",
+        Process rx = new ProcessBuilder(ns.command(GStreamerInteropTest.GST, "-q", "-e", "udpsrc",
                 "multicast-group=" + group, "port=" + port, "multicast-iface=" + VB, "!", "filesink",
-                "location=" + out).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        Thread.sleep(1500);
+                "location=" + out)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        GStreamerInteropTest.awaitListening(rx, port, group, log);
         byte[] words = "multicast captions".getBytes();
         int[] asInts = new int[words.length];
         for (int i = 0; i < words.length; i++) {
@@ -194,11 +171,7 @@ class MulticastNamespaceTest {
             for (int i = 0; i < packets; i++) {
                 assertTrue(tx.input().accept(TestSupport.frameOf(words)));
             }
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (tx.stats().get("packets") < packets && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-            }
-            Thread.sleep(500);
+            GStreamerInteropTest.awaitSentAndTaken(tx, "packets", packets, rx, port);
         } finally {
             t.deactivate();
         }
@@ -234,9 +207,9 @@ class MulticastNamespaceTest {
         try {
             TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-40", new org.mcm.api.media.BlobFormat(1460))
                     .local(new Endpoint("", port)).remote(new Endpoint(group, 0)).build(), app);
-            Process tx = new ProcessBuilder("ip", "netns", "exec", NS, GStreamerInteropTest.GST, "-q", "multifilesrc",
+            Process tx = new ProcessBuilder(ns.command(GStreamerInteropTest.GST, "-q", "multifilesrc",
                     "location=" + tmp.resolve("pkt%d.bin"), "index=0", "stop-index=" + (packets - 1), "!", "udpsink",
-                    "host=" + group, "port=" + port, "multicast-iface=" + VB, "ttl-mc=1", "sync=false")
+                    "host=" + group, "port=" + port, "multicast-iface=" + VB, "ttl-mc=1", "sync=false"))
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("anc-tx.log").toFile()).start();
             assertTrue(tx.waitFor(60, TimeUnit.SECONDS));
             for (int i = 0; i < packets; i++) {

@@ -1,5 +1,6 @@
 package org.mcm.transport.st2110;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,6 +11,7 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -66,9 +68,7 @@ class ReceiveOffloadTest {
                 sent.add(b);
             }
             for (byte[] b : sent) {
-                while (!tx.input().accept(TestSupport.frameOf(b))) {
-                    Thread.sleep(2);
-                }
+                TestSupport.offer(tx, b);
                 byte[] got = app.take(10_000);
                 assertNotNull(got, "frame arrives: " + rx.stats());
                 assertArrayEquals(b, got);
@@ -104,17 +104,12 @@ class ReceiveOffloadTest {
             junk.send(ByteBuffer.allocate(20_000), to);
             byte[] frame = new byte[size];
             new Random(7).nextBytes(frame);
-            while (!tx.input().accept(TestSupport.frameOf(frame))) {
-                Thread.sleep(2);
-            }
+            TestSupport.offer(tx, frame);
             byte[] got = app.take(10_000);
             assertNotNull(got, "the real frame arrives: " + rx.stats());
             assertArrayEquals(frame, got);
-            long deadline = System.currentTimeMillis() + 5000;
-            while (rx.stats().get("bad_headers") < 22 && System.currentTimeMillis() < deadline) {
-                Thread.sleep(10);
-            }
-            assertTrue(rx.stats().get("bad_headers") >= 22, "junk counted: " + rx.stats());
+            await("the 22 junk datagrams counted").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> rx.stats().get("bad_headers") >= 22);
         } finally {
             t.deactivate();
         }

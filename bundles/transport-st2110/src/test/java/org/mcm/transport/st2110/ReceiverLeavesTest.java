@@ -80,7 +80,7 @@ class ReceiverLeavesTest {
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (System.nanoTime() < end) {
             tx.input().accept(TestSupport.frameOf(content));
-            Thread.sleep(3);
+            Thread.sleep(3); // the source's pace: a frame every 3 ms while the condition is watched
             if (until.getAsBoolean()) {
                 return true;
             }

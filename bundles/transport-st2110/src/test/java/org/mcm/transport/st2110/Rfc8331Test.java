@@ -1,5 +1,6 @@
 package org.mcm.transport.st2110;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.DatagramChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -376,10 +378,8 @@ class Rfc8331Test {
 
             assertTrue(tx.input().accept(TestSupport.frameOf(new byte[0]))); // an ANC packet without data words
             tx.input().accept(TestSupport.frameOf(new byte[256])); // more than one ANC packet can carry
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            while (tx.stats().get("oversized") == 0 && System.nanoTime() < end) {
-                Thread.sleep(5);
-            }
+            await("tx's oversized counted").atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> tx.stats().get("oversized") > 0);
             assertEquals(1L, tx.stats().get("oversized"), tx.stats().toString());
             assertEquals(Rtp.HEADER + Rfc8331.PAYLOAD_HEADER + 12, bytes(take(app)).length,
                     "the empty buffer went as one ANC packet with no user data words");
@@ -451,10 +451,8 @@ class Rfc8331Test {
             assertEquals(0L, rx.stats().get("lost"));
 
             tx.input().accept(TestSupport.frameOf(new byte[] {1, 2, 3})); // a truncated record
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            while (tx.stats().get("bad_buffers") == 0 && System.nanoTime() < end) {
-                Thread.sleep(5);
-            }
+            await("tx's bad_buffers counted").atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> tx.stats().get("bad_buffers") > 0);
             assertEquals(1L, tx.stats().get("bad_buffers"));
         } finally {
             tx.close();
@@ -501,10 +499,8 @@ class Rfc8331Test {
             try (DatagramChannel p2 = DatagramChannel.open()) {
                 p2.connect(new InetSocketAddress("127.0.0.1", port2));
                 p2.write(ByteBuffer.wrap(refRtp(true, 113, 1, 0, 1, 0, CAPTION, CAPTION))); // 100 bytes
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-                while (rx2.stats().get("oversized") == 0 && System.nanoTime() < end) {
-                    Thread.sleep(5);
-                }
+                await("rx2's oversized counted").atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(5))
+                        .until(() -> rx2.stats().get("oversized") > 0);
                 assertEquals(1L, rx2.stats().get("oversized"));
                 assertNull(small.received.poll(100, TimeUnit.MILLISECONDS));
             } finally {

@@ -93,10 +93,10 @@ public final class St2110Bench {
             }
         }
         while (tx.stats().get("frames") < frames) {
-            Thread.sleep(2);
+            Thread.sleep(2); // a poll inside the measurement (Awaitility's own thread would be measured too)
         }
         long wall = System.nanoTime() - t0;
-        Thread.sleep(300);
+        Thread.sleep(300); // on purpose: the receiver's last packets inside the CPU figures
         long txCpu = cpuOf(mx, "st2110-20-tx-") - txCpu0;
         long rxCpu = cpuOf(mx, "st2110-20-rx-") - rxCpu0;
         Map<String, Long> rs = rx.stats();
@@ -131,7 +131,9 @@ public final class St2110Bench {
         Process rx = new ProcessBuilder("bash", "-c", "TIMEFORMAT='%U %S'; { time gst-launch-1.0 -q -e udpsrc address=127.0.0.1 port=" + port
                 + " buffer-size=67108864 caps='" + caps + "' ! rtpvrawdepay ! fakesink sync=false ; } 2> " + dir.resolve("rx.time"))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("rx.log").toFile()).start();
-        Thread.sleep(1500);
+        // /proc/<pid>/net lists the whole namespace's sockets: ours serves for the gst child of bash
+        org.awaitility.Awaitility.await("GStreamer's udpsrc bound").atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> org.mcm.api.testing.Ready.udpBound(org.mcm.api.testing.Ready.self(), port));
         long t0 = System.nanoTime();
         Process tx = new ProcessBuilder("bash", "-c", "TIMEFORMAT='%U %S'; { time gst-launch-1.0 -q videotestsrc pattern=black num-buffers=" + frames
                 + " ! video/x-raw,format=UYVP,width=" + W + ",height=" + H + ",framerate=60/1 ! rtpvrawpay pt=96 ! udpsink host=127.0.0.1 port=" + port
@@ -139,7 +141,8 @@ public final class St2110Bench {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("tx.log").toFile()).start();
         tx.waitFor();
         double secs = (System.nanoTime() - t0) / 1e9;
-        Thread.sleep(1000);
+        org.awaitility.Awaitility.await("GStreamer reading the last datagrams").atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> org.mcm.api.testing.Ready.udpDrained(org.mcm.api.testing.Ready.self(), port));
         // SIGINT to the gst child of bash: end of stream, then bash reports the times
         new ProcessBuilder("pkill", "-INT", "-P", Long.toString(rx.pid())).start().waitFor();
         rx.waitFor(20, TimeUnit.SECONDS);

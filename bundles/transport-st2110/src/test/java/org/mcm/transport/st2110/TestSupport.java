@@ -1,13 +1,16 @@
 package org.mcm.transport.st2110;
 
+import static org.awaitility.Awaitility.await;
+
 import java.lang.annotation.Annotation;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 
 import org.mcm.api.frame.Frame;
-import org.mcm.api.frame.FrameSink;
-import org.mcm.api.frame.FrameSource;
 import org.mcm.api.frame.HeapFrame;
+import org.mcm.api.testing.TestApp;
 import org.mcm.api.transport.TransportContext;
+import org.mcm.api.transport.TransportSession;
 
 /** Settings, frames and a sender-side context for running the transports outside OSGi. */
 final class TestSupport {
@@ -116,27 +119,7 @@ final class TestSupport {
 
     /** A sender-side context (no app attached on the receive side). */
     static TransportContext txContext() {
-        return new TransportContext() {
-            @Override
-            public long sessionId() {
-                return 2;
-            }
-
-            @Override
-            public FrameSource frameSource() {
-                return null;
-            }
-
-            @Override
-            public FrameSink output() {
-                return null;
-            }
-
-            @Override
-            public void failed(String reason) {
-                throw new AssertionError("transport failed: " + reason);
-            }
-        };
+        return TestApp.txContext(2);
     }
 
     static Frame frameOf(byte[] content) {
@@ -145,5 +128,11 @@ final class TestSupport {
         HeapFrame f = new HeapFrame(b, null);
         f.length(content.length);
         return f;
+    }
+
+    /** Hands {@code content} to the sender {@code tx}, polling while its queue is full (10 s at most). */
+    static void offer(TransportSession tx, byte[] content) {
+        await("room in the sender's queue").atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(2)).until(() -> tx.input().accept(frameOf(content)));
     }
 }

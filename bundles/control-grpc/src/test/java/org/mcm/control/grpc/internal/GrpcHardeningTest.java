@@ -1,5 +1,6 @@
 package org.mcm.control.grpc.internal;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -141,11 +143,8 @@ class GrpcHardeningTest {
         assertFalse(serverThreads().isEmpty(), "the server runs on threads of its own");
         server.deactivate();
         server = null;
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (!serverThreads().isEmpty() && System.nanoTime() < end) {
-            Thread.sleep(10);
-        }
-        assertEquals(java.util.List.of(), serverThreads());
+        await("the server's threads ending").atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10))
+                .untilAsserted(() -> assertEquals(java.util.List.of(), serverThreads()));
     }
 
     static java.util.List<String> serverThreads() {

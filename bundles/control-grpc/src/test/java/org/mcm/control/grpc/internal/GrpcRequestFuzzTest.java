@@ -2,24 +2,14 @@ package org.mcm.control.grpc.internal;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Timeout;
-import org.mcm.api.connection.ConnectionSpec;
-import org.mcm.api.connection.Direction;
-import org.mcm.api.frame.FrameSink;
 import org.mcm.api.session.SessionInfo;
-import org.mcm.api.transport.Transport;
-import org.mcm.api.transport.TransportContext;
-import org.mcm.api.transport.TransportException;
-import org.mcm.api.transport.TransportSession;
 import org.mcm.control.internal.sessions.ProxyCounters;
 import org.mcm.control.internal.sessions.SessionManagerImpl;
 import org.mcm.control.internal.testing.Fakes;
@@ -58,7 +48,7 @@ class GrpcRequestFuzzTest {
     static final AtomicLong MALFORMED = new AtomicLong();
     static final ProxyCounters COUNTERS = new ProxyCounters();
     static final SessionManagerImpl SESSIONS = new SessionManagerImpl(COUNTERS);
-    static final AtomicInteger OPEN = new AtomicInteger();
+    static final List<Fakes.RecordingTransport> TRANSPORTS = new java.util.ArrayList<>();
     static final ProxyControlService CONTROL = new ProxyControlService(SESSIONS, COUNTERS, false);
     static final ConfigureService CONFIGURE = new ConfigureService(SESSIONS, COUNTERS, false);
     static final int MAX_SESSIONS = 16;
@@ -68,7 +58,11 @@ class GrpcRequestFuzzTest {
         SESSIONS.activate(Fakes.config(SessionManagerImpl.Config.class, Map.of("maxSessions", MAX_SESSIONS,
                 "maxSessionsPerOwner", MAX_SESSIONS, "keepEnded", KEEP_ENDED)), Map.of());
         for (String protocol : new String[] {"local", "st2110-20", "st2110-30", "rtsp"}) {
-            SESSIONS.bindTransport(counting(protocol), null);
+            Fakes.RecordingTransport t = Fakes.transport(protocol, "fuzz");
+            t.refuse = spec -> spec.format().bufferSize() > 64L << 20 ? "frame of " + spec.format().bufferSize()
+                    + " bytes refused" : null;
+            TRANSPORTS.add(t);
+            SESSIONS.bindTransport(t, null);
         }
     }
 
@@ -117,8 +111,9 @@ class GrpcRequestFuzzTest {
         if (open > MAX_SESSIONS || all.size() > MAX_SESSIONS + KEEP_ENDED) {
             throw new AssertionError("sessions beyond the limits: " + open + " open, " + all.size() + " listed");
         }
-        if (OPEN.get() != open) {
-            throw new AssertionError(METHODS[method] + ": " + OPEN.get() + " transport sessions open, the manager has "
+        int transportOpen = TRANSPORTS.stream().mapToInt(t -> t.open.get()).sum();
+        if (transportOpen != open) {
+            throw new AssertionError(METHODS[method] + ": " + transportOpen + " transport sessions open, the manager has "
                     + open);
         }
         if (open >= MAX_SESSIONS / 2) { // start again now and then, so creation keeps being reached
@@ -179,58 +174,6 @@ class GrpcRequestFuzzTest {
                 ((Message) o).toByteArray(); // the reply serializes
             }
         }
-    }
-
-    /** A transport that accepts every spec and counts its open sessions. */
-    static Transport counting(String protocol) {
-        return new Transport() {
-            @Override
-            public String protocol() {
-                return protocol;
-            }
-
-            @Override
-            public String description() {
-                return "fuzz";
-            }
-
-            @Override
-            public Set<Direction> directions() {
-                return EnumSet.allOf(Direction.class);
-            }
-
-            @Override
-            public TransportSession open(ConnectionSpec spec, TransportContext ctx) throws TransportException {
-                if (spec.format().bufferSize() > 64L << 20) {
-                    throw new TransportException("frame of " + spec.format().bufferSize() + " bytes refused");
-                }
-                OPEN.incrementAndGet();
-                return new TransportSession() {
-                    boolean closed;
-
-                    @Override
-                    public FrameSink input() {
-                        return f -> {
-                            f.release();
-                            return true;
-                        };
-                    }
-
-                    @Override
-                    public Map<String, Long> stats() {
-                        return Map.of("fuzz", 1L);
-                    }
-
-                    @Override
-                    public synchronized void close() {
-                        if (!closed) {
-                            closed = true;
-                            OPEN.decrementAndGet();
-                        }
-                    }
-                };
-            }
-        };
     }
 
     /** Writes the seeds (run once from the module directory; the files are committed). */

@@ -1,5 +1,6 @@
 package org.mcm.control.internal.sdk;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -191,10 +193,8 @@ class SdkAuthTest {
             assertEquals(-1, s.getInputStream().read());
         }
         assertTrue(System.nanoTime() - t0 < 4_000_000_000L);
-        long end = System.nanoTime() + 2_000_000_000L; // counted right after the close
-        while (counters.get("sdk_auth_refused") < 1 && System.nanoTime() < end) {
-            Thread.sleep(10);
-        }
+        await("the refusal counted (right after the close)").atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10))
+                .until(() -> counters.get("sdk_auth_refused") >= 1);
         assertEquals(1, counters.get("sdk_auth_refused"));
         assertNothingCreated();
     }

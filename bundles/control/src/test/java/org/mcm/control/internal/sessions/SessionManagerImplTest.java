@@ -9,16 +9,12 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.connection.Direction;
-import org.mcm.api.frame.Frame;
-import org.mcm.api.frame.FrameSink;
 import org.mcm.api.frame.HeapFrame;
 import org.mcm.api.media.BlobFormat;
 import org.mcm.api.session.ErrorCode;
@@ -26,90 +22,13 @@ import org.mcm.api.session.SessionException;
 import org.mcm.api.session.SessionInfo;
 import org.mcm.api.session.SessionManager;
 import org.mcm.api.session.SessionState;
-import org.mcm.api.transport.Transport;
-import org.mcm.api.transport.TransportContext;
-import org.mcm.api.transport.TransportException;
-import org.mcm.api.transport.TransportSession;
 import org.mcm.control.internal.testing.Fakes;
 
 class SessionManagerImplTest {
 
-    /** A transport recording what happens to its sessions. */
-    static final class FakeTransport implements Transport {
-        final String protocol;
-        final Set<Direction> dirs;
-        final AtomicInteger open = new AtomicInteger();
-        final AtomicInteger frames = new AtomicInteger();
-        final AtomicReference<TransportContext> lastContext = new AtomicReference<>();
-        RuntimeException failWith;
-
-        FakeTransport(String protocol, Set<Direction> dirs) {
-            this.protocol = protocol;
-            this.dirs = dirs;
-        }
-
-        @Override
-        public String protocol() {
-            return protocol;
-        }
-
-        @Override
-        public String description() {
-            return "fake";
-        }
-
-        @Override
-        public Set<Direction> directions() {
-            return dirs;
-        }
-
-        @Override
-        public TransportSession open(ConnectionSpec spec, TransportContext ctx) throws TransportException {
-            if (failWith != null) {
-                throw failWith;
-            }
-            if ("yes".equals(spec.options().get("refuse"))) {
-                throw new TransportException("refused by fake");
-            }
-            lastContext.set(ctx);
-            open.incrementAndGet();
-            return new TransportSession() {
-                boolean closed;
-                final FrameSink in = (Frame f) -> {
-                    frames.incrementAndGet();
-                    f.release();
-                    return true;
-                };
-
-                @Override
-                public FrameSink input() {
-                    return in;
-                }
-
-                @Override
-                public Map<String, Long> stats() {
-                    return Map.of("frames", (long) frames.get());
-                }
-
-                @Override
-                public String description() {
-                    return "v=0";
-                }
-
-                @Override
-                public void close() {
-                    if (!closed) {
-                        closed = true;
-                        open.decrementAndGet();
-                    }
-                }
-            };
-        }
-    }
-
     SessionManagerImpl mgr;
-    FakeTransport a;
-    FakeTransport b;
+    Fakes.RecordingTransport a;
+    Fakes.RecordingTransport b;
     List<SessionInfo> events;
 
     static SessionManagerImpl.Config config(int max, int keep) {
@@ -129,8 +48,8 @@ class SessionManagerImplTest {
     void setUp() {
         mgr = new SessionManagerImpl(new ProxyCounters());
         mgr.activate(config(4, 2), Map.of());
-        a = new FakeTransport("t-a", EnumSet.allOf(Direction.class));
-        b = new FakeTransport("t-b", EnumSet.of(Direction.TX));
+        a = new Fakes.RecordingTransport("t-a", "fake", EnumSet.allOf(Direction.class));
+        b = new Fakes.RecordingTransport("t-b", "fake", EnumSet.of(Direction.TX));
         mgr.bindTransport(a, null);
         mgr.bindTransport(b, null);
         events = new ArrayList<>();

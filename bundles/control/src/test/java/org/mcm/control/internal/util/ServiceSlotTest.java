@@ -1,8 +1,10 @@
 package org.mcm.control.internal.util;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -14,8 +16,11 @@ class ServiceSlotTest {
     @Test
     void aBindWakesTheWaiter() throws Exception {
         ServiceSlot<String> slot = new ServiceSlot<>();
-        CompletableFuture<String> got = CompletableFuture.supplyAsync(() -> slot.await(30, TimeUnit.SECONDS));
-        Thread.sleep(100); // the waiter is (most likely) waiting by now; either way it must get the service
+        CompletableFuture<String> got = new CompletableFuture<>();
+        Thread waiter = new Thread(() -> got.complete(slot.await(30, TimeUnit.SECONDS)), "slot-waiter");
+        waiter.start();
+        await("the waiter blocked in await").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                .until(() -> waiter.getState() == Thread.State.TIMED_WAITING || waiter.getState() == Thread.State.WAITING);
         slot.bind("memif");
         assertSame("memif", got.get(30, TimeUnit.SECONDS));
     }
