@@ -57,8 +57,11 @@ public final class St2110PathBench {
         // the real path: no same-proxy bypass (a sender and a receiver on one proxy would otherwise share memory)
         Map<String, String> configs = new java.util.HashMap<>(Map.of("org.mcm.control.sessions", "bypass=off\n"));
         String txLate = System.getProperty("bench.txLate"); // the senders' late-frame rule (catchup, drop, keep)
-        if (txLate != null) {
-            configs.put("org.mcm.transport.st2110", "txLate=" + txLate + "\n");
+        String txCatchup = System.getProperty("bench.txCatchup"); // how much faster a late frame may go (1 to 4)
+        String st2110 = (txLate != null ? "txLate=" + txLate + "\n" : "")
+                + (txCatchup != null ? "txCatchupSpeedup=" + txCatchup + "\n" : "");
+        if (!st2110.isEmpty()) {
+            configs.put("org.mcm.transport.st2110", st2110);
         }
         List<String> rows = new ArrayList<>();
         try (BenchProxy proxy = BenchProxy.start(tcp, grpc, BASE_PORT + 92, configs)) {

@@ -33,12 +33,14 @@ final class TxSchedule {
         CATCHUP, DROP, KEEP
     }
 
-    /** A late frame's packets go out at most this many times faster than an on-time frame's. */
-    static final int MAX_SPEEDUP = 2;
+    /** Largest {@code txCatchupSpeedup} accepted: a late frame spread over a quarter of the active period. */
+    static final double MAX_SPEEDUP = 4;
 
     private final long period;
     private final long active;
     private final Mode mode;
+    /** A late frame's packets go out at most this many times faster than an on-time frame's (1: never faster). */
+    private final double speedup;
     private long lastStart;
     /** Until when the last started frame sends (its start plus its span); the next one starts no sooner. */
     private long lastEnd;
@@ -46,11 +48,27 @@ final class TxSchedule {
     private boolean started;
 
     /** {@code activeNanos}: the part of the frame period an on-time frame's packets are spread over. */
-    TxSchedule(long periodNanos, long activeNanos, Mode mode) {
+    TxSchedule(long periodNanos, long activeNanos, Mode mode, double speedup) {
+        if (!(speedup >= 1 && speedup <= MAX_SPEEDUP)) {
+            throw new IllegalArgumentException("tx_catchup must be from 1 to " + MAX_SPEEDUP + ", got " + speedup);
+        }
+        this.speedup = speedup;
         this.period = periodNanos;
         this.active = activeNanos;
         this.mode = mode;
         this.lastSpan = activeNanos;
+    }
+
+    /** The {@code tx_catchup} connection option if given, else the {@code txCatchupSpeedup} setting. */
+    static double speedup(String option, double setting) {
+        if (option == null || option.isBlank()) {
+            return setting;
+        }
+        try {
+            return Double.parseDouble(option.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("tx_catchup must be a number from 1 to " + MAX_SPEEDUP + ", got '" + option + "'");
+        }
     }
 
     /** Parses the {@code txLate} setting / {@code tx_late} connection option (empty: catchup). */
@@ -73,14 +91,14 @@ final class TxSchedule {
     /**
      * The span a frame handed over at {@code handedOver} and starting at {@code start} spreads its packets over:
      * the active period when it is on time (and always with {@code keep}); for a late frame what is left of an
-     * active period after its hand-over, at least half the active period.
+     * active period after its hand-over, at least the active period divided by the speed-up.
      */
     long spanFor(long start, long handedOver) {
         if (mode == Mode.KEEP) {
             return active;
         }
         long left = handedOver + active - start;
-        return Math.max(active / MAX_SPEEDUP, Math.min(active, left));
+        return Math.max((long) (active / speedup), Math.min(active, left));
     }
 
     /** The span of the frame last {@link #started}. */

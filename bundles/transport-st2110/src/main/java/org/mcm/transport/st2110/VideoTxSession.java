@@ -136,7 +136,8 @@ final class VideoTxSession implements TransportSession {
             this.framePeriodNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
             try {
                 this.schedule = new TxSchedule(framePeriodNanos, framePeriodNanos * 1080 / 1125,
-                        TxSchedule.mode(spec.options().getOrDefault("tx_late", s.txLate())));
+                        TxSchedule.mode(spec.options().getOrDefault("tx_late", s.txLate())),
+                        TxSchedule.speedup(spec.options().get("tx_catchup"), s.txCatchupSpeedup()));
             } catch (IllegalArgumentException e) {
                 throw new TransportException(e.getMessage());
             }

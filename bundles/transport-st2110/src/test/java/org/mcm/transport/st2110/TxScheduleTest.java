@@ -19,6 +19,8 @@ class TxScheduleTest {
 
     static final long T = 1_000_000_000L / 60;
     static final long ACTIVE = T * 1080 / 1125;
+    /** The speed-up most cases run with ({@code tx_catchup=2}); the default 1 has its own cases. */
+    static final double FAST = 2;
 
     /** What the sender did with each frame: its start, or -1 if given up, and the span its packets took. */
     record Run(long[] start, long[] handedOver, int caughtUp, long[] span) {
@@ -46,7 +48,11 @@ class TxScheduleTest {
 
     /** With the sender stalled for {@code stall} ns after sending frame {@code stallAfter} (a pause, a slow frame). */
     static Run simulate(TxSchedule.Mode mode, long[] handedOver, int stallAfter, long stall) {
-        TxSchedule s = new TxSchedule(T, ACTIVE, mode);
+        return simulate(mode, FAST, handedOver, stallAfter, stall);
+    }
+
+    static Run simulate(TxSchedule.Mode mode, double speedup, long[] handedOver, int stallAfter, long stall) {
+        TxSchedule s = new TxSchedule(T, ACTIVE, mode, speedup);
         long[] start = new long[handedOver.length];
         long[] span = new long[handedOver.length];
         ArrayDeque<Integer> queue = new ArrayDeque<>();
@@ -127,7 +133,7 @@ class TxScheduleTest {
     void catchupWorksOffABacklogWithoutDroppingAndNeverFasterThanTwiceTheOnTimeRate() {
         Run r = simulate(TxSchedule.Mode.CATCHUP, backlog(300, 4));
         assertEquals(0, r.dropped());
-        assertSpacing(r, ACTIVE / TxSchedule.MAX_SPEEDUP);
+        assertSpacing(r, (long) (ACTIVE / FAST));
         for (int i = 0; i < 300; i++) {
             assertTrue(r.span()[i] >= ACTIVE / 2 && r.span()[i] <= ACTIVE, "frame " + i + " spread over " + r.span()[i]);
         }
@@ -161,20 +167,20 @@ class TxScheduleTest {
 
     @Test
     void aFrameSpanNeverGoesBelowHalfTheActivePeriod() {
-        TxSchedule s = new TxSchedule(T, ACTIVE, TxSchedule.Mode.CATCHUP);
+        TxSchedule s = new TxSchedule(T, ACTIVE, TxSchedule.Mode.CATCHUP, FAST);
         assertEquals(ACTIVE, s.spanFor(1000, 1000), "on time");
         assertEquals(ACTIVE - 2_000_000, s.spanFor(2_000_000, 0), "2 ms late");
         assertEquals(ACTIVE / 2, s.spanFor(T, 0), "a period late");
         assertEquals(ACTIVE, s.spanFor(0, 5_000_000), "started before its hand-over (never happens): not stretched");
-        assertEquals(ACTIVE, new TxSchedule(T, ACTIVE, TxSchedule.Mode.KEEP).spanFor(T, 0), "keep");
-        assertEquals(ACTIVE / 2, new TxSchedule(T, ACTIVE, TxSchedule.Mode.DROP).spanFor(T, 0), "drop as catchup");
+        assertEquals(ACTIVE, new TxSchedule(T, ACTIVE, TxSchedule.Mode.KEEP, FAST).spanFor(T, 0), "keep");
+        assertEquals(ACTIVE / 2, new TxSchedule(T, ACTIVE, TxSchedule.Mode.DROP, FAST).spanFor(T, 0), "drop as catchup");
     }
 
     @Test
     void dropGivesUpTheOlderFramesAtOnceSoNoFrameWaitsAPeriod() {
         Run r = simulate(TxSchedule.Mode.DROP, backlog(300, 4));
         assertTrue(r.dropped() >= 2 && r.dropped() <= 3, "dropped " + r.dropped());
-        assertSpacing(r, ACTIVE / TxSchedule.MAX_SPEEDUP);
+        assertSpacing(r, (long) (ACTIVE / FAST));
         for (int i = 0; i < 300; i++) {
             if (r.start()[i] >= 0) {
                 assertTrue(r.waitOf(i) <= T, "frame " + i + " waited " + r.waitOf(i) + " ns");
@@ -221,5 +227,25 @@ class TxScheduleTest {
         assertEquals(TxSchedule.Mode.KEEP, TxSchedule.mode("keep"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TxSchedule.mode("fast"));
         assertTrue(e.getMessage().contains("catchup, drop or keep"), e.getMessage());
+    }
+
+    @Test
+    void byDefaultALateFrameIsNeverSentFasterThanAnOnTimeOne() {
+        assertEquals(1.0, TxSchedule.speedup(null, 1.0), "the setting when no option is given");
+        assertEquals(2.0, TxSchedule.speedup("2", 1.0), "the connection option wins");
+        assertThrows(IllegalArgumentException.class, () -> TxSchedule.speedup("fast", 1.0));
+        assertThrows(IllegalArgumentException.class, () -> new TxSchedule(T, ACTIVE, TxSchedule.Mode.CATCHUP, 0.5));
+        assertThrows(IllegalArgumentException.class, () -> new TxSchedule(T, ACTIVE, TxSchedule.Mode.CATCHUP, 5));
+        Run r = simulate(TxSchedule.Mode.CATCHUP, 1, backlog(300, 4), -1, 0);
+        assertEquals(0, r.dropped());
+        assertSpacing(r, ACTIVE);
+        for (int i = 0; i < 300; i++) {
+            assertEquals(ACTIVE, r.span()[i], "frame " + i + " spread over the whole active period");
+        }
+        // back to back without the blanking gap: ~0.67 ms gained a frame, three frames of backlog gone after ~75
+        assertTrue(r.waitOf(40) > 0, "still catching up at frame 40: " + r.waitOf(40));
+        for (int i = 90; i < 300; i++) {
+            assertTrue(r.waitOf(i) <= 0, "frame " + i + " waited " + r.waitOf(i) + " ns");
+        }
     }
 }
