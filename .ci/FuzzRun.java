@@ -8,8 +8,9 @@ import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 
 /**
- * Runs one Jazzer fuzz test class on the JUnit Platform, outside Maven, for .ci/fuzz-long (launched as a source
- * file: {@code java -cp <test class path> .ci/FuzzRun.java <class>}). Exit status 0 when nothing failed.
+ * Runs one Jazzer fuzz test class on the JUnit Platform, outside Maven, for .ci/fuzz-long (which compiles it once
+ * against the test class path and runs {@code java -cp <dir>:<test class path> FuzzRun <class>}). Exit status 0 when
+ * nothing failed.
  */
 public class FuzzRun {
     public static void main(String[] args) {

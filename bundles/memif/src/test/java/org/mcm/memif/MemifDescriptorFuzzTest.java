@@ -1,5 +1,6 @@
 package org.mcm.memif;
 
+import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -22,6 +23,11 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * Invariants: no exception from the server's API (a frame it hands out lies inside the peer's memory, its length is
  * the sum of its segments); a peer the server disconnects is counted as a protocol error; the server keeps serving
  * (the next input connects again) and its fds come back. Seeds in {@code MemifDescriptorFuzzTestInputs/descriptors}.
+ *
+ * <p>A handshake costs far more than an input, so a peer the server did not drop serves the next inputs too (up to
+ * {@value #MAX_INPUTS_PER_PEER}): each then starts as after a handshake (nothing offered or pending on either ring,
+ * every descriptor zero, a tail the input wrote over put back), only the ring positions differ; an assertion names
+ * them. A peer the server dropped leaves at once and the next input makes a new handshake.
  *
  * <p>Input: ops of one byte each followed by their fields (little endian, zero when the input ends):
  * {@code op % 8} = 0 C2S descriptor (slot u8, region u16, offset u32, length u32, flags u16), 1 C2S head (u16),
@@ -54,6 +60,7 @@ class MemifDescriptorFuzzTest {
 
     @AfterAll
     static void report() throws InterruptedException {
+        leave();
         checkFds();
         System.out.println("MemifDescriptorFuzzTest: " + inputs + " inputs, " + framesReceived + " frames received, "
                 + disconnects + " peers disconnected for a protocol error, no finding");
@@ -85,18 +92,39 @@ class MemifDescriptorFuzzTest {
         }
     }
 
+    /** The server's own positions (its tails; it never reads them back from the rings). */
+    static final Field RX_RETURNED;
+    static final Field TX_POS;
+
+    static {
+        try {
+            RX_RETURNED = RxQueue.class.getDeclaredField("ret");
+            RX_RETURNED.setAccessible(true);
+            TX_POS = TxQueue.class.getDeclaredField("pos");
+            TX_POS.setAccessible(true);
+        } catch (NoSuchFieldException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The peer kept from one input to the next (null: the next input makes a new handshake). */
+    static RawPeer peer;
+    /** Inputs the current peer has served, and inputs since the last fd check. */
+    static int peerInputs;
+    static int sinceFdCheck;
+    /** A peer serves at most this many inputs, so that leaving (and the server letting go) stays exercised. */
+    static final int MAX_INPUTS_PER_PEER = 256;
+
     @FuzzTest(maxDuration = "30s")
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void descriptors(byte[] data) throws Exception {
         long errorsBefore = SERVER.protocolErrors();
-        boolean dropped;
-        try (RawPeer p = new RawPeer(ADDR)) {
-            p.connect(TARGET);
-            if (!TARGET_IF.awaitConnected(2, TimeUnit.SECONDS)) {
-                throw new AssertionError("the server did not take a valid peer");
-            }
-            Ring c2s = p.c2s();
-            Ring s2c = p.s2c();
+        RawPeer p = peer();
+        Ring c2s = p.c2s();
+        Ring s2c = p.s2c();
+        // the ring positions this input starts from: part of a finding on a kept peer
+        String start = "peer's input " + peerInputs + ", rings at c2s " + c2s.tailAcquire() + " s2c " + s2c.tailAcquire();
+        try {
             In in = new In(data);
             int ops = 0;
             while (in.more() && ops++ < 256) {
@@ -123,24 +151,78 @@ class MemifDescriptorFuzzTest {
                 }
             }
             receiveAll();
-            dropped = !TARGET_IF.isConnected();
+        } catch (RuntimeException | AssertionError e) {
+            leave();
+            throw new AssertionError(e.getMessage() + " (" + start + ")", e);
         }
-        // the peer is gone: the server lets go of it (or had already dropped it for a violation)
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (TARGET_IF.active != null && System.nanoTime() < end) {
-            Thread.sleep(1); // a bounded poll, plain on purpose: it runs once per fuzz input (Awaitility costs a thread)
-        }
-        if (TARGET_IF.active != null) {
-            throw new AssertionError("the server did not let go of a peer that left");
+        peerInputs++;
+        boolean dropped = !TARGET_IF.isConnected();
+        Connection c = TARGET_IF.active;
+        if (dropped || c == null || peerInputs >= MAX_INPUTS_PER_PEER) {
+            leave(); // dropped: the peer leaves at once, as a hostile one would
+        } else {
+            // kept: the next input starts as after a handshake, nothing offered or pending on either ring (both
+            // tails back at the server's positions, in case the input wrote over them, the heads there too) and
+            // every descriptor zero; only the ring positions differ
+            c2s.tailRelease(RX_RETURNED.getInt(c.rx[0]));
+            s2c.tailRelease(TX_POS.getInt(c.tx[0]));
+            for (int slot = 0; slot < c2s.size(); slot++) {
+                for (Ring r : new Ring[] {c2s, s2c}) {
+                    r.descRegion(slot, 0);
+                    r.descOffset(slot, 0);
+                    r.descLength(slot, 0);
+                    r.descFlags(slot, 0);
+                }
+            }
+            c2s.headRelease(c2s.tailAcquire());
+            s2c.headRelease(s2c.tailAcquire());
         }
         if (dropped) { // while the peer was still there: only a violation does that, and it is counted first
             disconnects++;
             if (SERVER.protocolErrors() <= errorsBefore) {
-                throw new AssertionError("dropped without counting a protocol error: " + TARGET_IF.lastDisconnectReason());
+                throw new AssertionError("dropped without counting a protocol error: " + TARGET_IF.lastDisconnectReason()
+                        + " (" + start + ")");
             }
         }
-        if (++inputs % 500 == 0) {
+        inputs++;
+        if (++sinceFdCheck >= 500 && peer == null) {
+            sinceFdCheck = 0;
             checkFds();
+        }
+    }
+
+    /** The kept peer, or a new one after a valid handshake. */
+    private static RawPeer peer() throws Exception {
+        if (peer == null) {
+            RawPeer p = new RawPeer(ADDR);
+            try {
+                p.connect(TARGET);
+                if (!TARGET_IF.awaitConnected(2, TimeUnit.SECONDS)) {
+                    throw new AssertionError("the server did not take a valid peer");
+                }
+            } catch (Exception | AssertionError e) {
+                p.close();
+                throw e;
+            }
+            peer = p;
+            peerInputs = 0;
+        }
+        return peer;
+    }
+
+    /** The peer goes away; the server lets go of it (or had already dropped it for a violation). */
+    private static void leave() throws InterruptedException {
+        if (peer == null) {
+            return;
+        }
+        peer.close();
+        peer = null;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (TARGET_IF.active != null && System.nanoTime() < end) {
+            Thread.yield(); // the server's loop lets go within microseconds: a 1-ms sleep here cost more than an input
+        }
+        if (TARGET_IF.active != null) {
+            throw new AssertionError("the server did not let go of a peer that left");
         }
     }
 

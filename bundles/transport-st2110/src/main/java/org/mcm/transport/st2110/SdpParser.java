@@ -27,7 +27,8 @@ final class SdpParser {
 
     /** Empty when the SDP's first media is not {@code wantedEncoding} (raw for -20, L16/L24 for -30). */
     static Optional<ConnectionSpec> parse(String sdp, String transport) {
-        String[] lines = sdp.split("\\r?\\n");
+        // lines end at \n; a \r before it goes with the trim below (no regular expression over the whole text)
+        String[] lines = sdp.split("\n");
         String media = null;
         int port = 0;
         int pt = -1;

@@ -35,6 +35,18 @@ final class FuzzInputs {
     static final int JXS_PACKET = 100;
     static final byte[][] JXS_FRAMES = {content(700, 5), content(650, 9)};
     static final List<byte[]> JXS_GOLDEN = rfc9134Golden();
+    /**
+     * The datagram buffer of the fuzz tests (one thread fuzzes): a direct buffer of 64 KiB allocated per input cost
+     * more than the input itself and, freed only by the GC, made the JVM stall at its direct memory limit.
+     */
+    private static final ByteBuffer PACKET = ByteBuffer.allocateDirect(65_536).order(java.nio.ByteOrder.BIG_ENDIAN);
+
+    /** The datagram p in the shared packet buffer (position 0, limit at its capacity), as a socket receive leaves it. */
+    static ByteBuffer packet(byte[] p) {
+        PACKET.clear();
+        PACKET.put(0, p);
+        return PACKET;
+    }
 
     /** Throws when a thread of an ST 2110 session is still alive (after its session closed). */
     static void assertNoSessionThreads() {

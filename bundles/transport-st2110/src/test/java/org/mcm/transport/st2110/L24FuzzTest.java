@@ -3,7 +3,6 @@ package org.mcm.transport.st2110;
 import static org.mcm.transport.st2110.FuzzInputs.*;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -53,11 +52,8 @@ class L24FuzzTest {
         }
         List<byte[]> packets = datagrams(data);
         long before = audioRx.stats().get("packets");
-        ByteBuffer pkt = ByteBuffer.allocateDirect(65_536).order(ByteOrder.BIG_ENDIAN);
         for (byte[] p : packets) {
-            pkt.clear();
-            pkt.put(0, p);
-            audioRx.handle(pkt, p.length);
+            audioRx.handle(packet(p), p.length);
             for (Frame f : AUDIO_APP.drain()) {
                 try {
                     if (f.length() <= 0 || f.length() % AUDIO_UNIT != 0 || f.length() > p.length - Rtp.HEADER) {

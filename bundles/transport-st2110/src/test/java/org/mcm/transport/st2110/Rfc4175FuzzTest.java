@@ -3,7 +3,6 @@ package org.mcm.transport.st2110;
 import static org.mcm.transport.st2110.FuzzInputs.*;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,12 +39,9 @@ class Rfc4175FuzzTest {
         PoisonPool app = new PoisonPool(2, (int) ((long) PG.lineBytes(W) * H));
         St2110Counters c = new St2110Counters();
         Rfc4175Depacketizer d = new Rfc4175Depacketizer(W, H, PG, PT, app, app, c);
-        ByteBuffer pkt = ByteBuffer.allocateDirect(65_536).order(ByteOrder.BIG_ENDIAN);
         Map<Long, Integer> seen = new HashMap<>();
         for (byte[] p : packets) {
-            pkt.clear();
-            pkt.put(0, p);
-            d.accept(pkt, p.length);
+            d.accept(packet(p), p.length);
             for (Frame f : app.drain()) {
                 checkVideoFrame(app, f, edits, seen, VIDEO_FRAMES, "rfc4175");
             }

@@ -56,12 +56,9 @@ class Rfc8331FuzzTest {
                     TestSupport.settings("wide"));
         }
         List<byte[]> packets = datagrams(data);
-        ByteBuffer pkt = ByteBuffer.allocateDirect(65_536).order(ByteOrder.BIG_ENDIAN);
         for (byte[] p : packets) {
-            pkt.clear();
-            pkt.put(0, p);
             List<AncPacket> good = new ArrayList<>();
-            ancRaw.handle(pkt, p.length);
+            ancRaw.handle(packet(p), p.length);
             for (Frame f : ANC_RAW_APP.drain()) {
                 try {
                     // what an app gets is an RTP packet that parses clean: only good ANC packets, nothing damaged
@@ -88,9 +85,7 @@ class Rfc8331FuzzTest {
                     f.release();
                 }
             }
-            pkt.clear();
-            pkt.put(0, p);
-            ancPackets.handle(pkt, p.length);
+            ancPackets.handle(packet(p), p.length);
             for (Frame f : ANC_PACKETS_APP.drain()) {
                 try {
                     List<AncPacket> back = new ArrayList<>();

@@ -47,13 +47,10 @@ class Rfc9134FuzzTest {
         }
         St2110Counters c = new St2110Counters();
         JxsSessions.Reassembly r = new JxsSessions.Reassembly(PT, c, free, full);
-        ByteBuffer pkt = ByteBuffer.allocateDirect(65_536).order(ByteOrder.BIG_ENDIAN);
         // which timestamp each delivered unit had: the one of the packet that completed it
         Map<Long, Integer> seen = new HashMap<>();
         for (byte[] p : packets) {
-            pkt.clear();
-            pkt.put(0, p);
-            r.accept(pkt, p.length);
+            r.accept(packet(p), p.length);
             JxsSessions.Unit u;
             while ((u = full.poll()) != null) {
                 ByteBuffer seg = u.seg();
