@@ -44,26 +44,6 @@ public final class Main {
      */
     static final String CDS_TRAINING = "mcm.cds.training";
 
-    /**
-     * The start level of the proxy core and both listeners (SDK and gRPC, features {@code proxy} and {@code grpc}).
-     * Bundles up to it are installed before the framework starts; the later ones (transports, NMOS, the Web Console)
-     * are installed by another thread while those levels start, and the framework moves on to the feature's highest
-     * start level once both are done. No bundle up to this level imports a package of a later one (optional imports
-     * included), so every bundle resolves to the same wiring as when all were installed first.
-     */
-    static final int LISTENER_START_LEVEL = 3;
-
-    /**
-     * System property of the training run: the JVM's class-load log of this run ({@code -Xlog:class+load}, no
-     * decorations). JDK 17 archives only classes that were linked; bundle classes a start merely loads (as a declared
-     * type, or for the verifier) are read and parsed again at every start. The training run links them before it
-     * exits, so that the archive holds them too.
-     */
-    static final String CDS_CLASS_LOG = "mcm.cds.classlog";
-
-    /** The framework of this JVM once it runs (for the training run). */
-    private static volatile Framework running;
-
     public static void main(String[] args) {
         if (Boolean.getBoolean(CDS_TRAINING)) {
             System.exit(train(args, System.out, System.err));
@@ -108,63 +88,7 @@ public final class Main {
                 }
             }
         }
-        String classLog = System.getProperty(CDS_CLASS_LOG);
-        if (classLog != null && running != null) {
-            linkLoadedClasses(running, Path.of(classLog));
-        }
         return 0;
-    }
-
-    /**
-     * Links every class of a bundle that the class-load log names (the bundles' jars as their source), a few passes
-     * as linking loads further classes; returns how many. Linking (done by {@code getDeclaredMethods}) verifies a
-     * class without initialising it, so no code of the bundles runs. A class that cannot be linked is left out.
-     */
-    static int linkLoadedClasses(Framework fw, Path classLog) {
-        Map<Path, Bundle> byJar = new HashMap<>();
-        for (Bundle b : fw.getBundleContext().getBundles()) {
-            String loc = b.getLocation();
-            if (loc.startsWith("reference:file:") && b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
-                byJar.put(Path.of(java.net.URI.create(loc.substring("reference:".length()))), b);
-            }
-        }
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        int linked = 0;
-        for (int pass = 0; pass < 4; pass++) {
-            int before = linked;
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(classLog);
-            } catch (IOException e) {
-                return linked;
-            }
-            for (String line : lines) {
-                int at = line.indexOf(" source: file:");
-                if (at < 0) {
-                    continue;
-                }
-                String name = line.substring(0, at).trim();
-                Bundle b;
-                try {
-                    b = byJar.get(Path.of(java.net.URI.create(line.substring(at + " source: ".length()).trim())));
-                } catch (IllegalArgumentException e) {
-                    continue;
-                }
-                if (b == null || name.contains("/") || !seen.add(name)) {
-                    continue; // not a bundle's, a hidden class (not archived by JDK 17 for bundles), or done
-                }
-                try {
-                    b.loadClass(name).getDeclaredMethods();
-                    linked++;
-                } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
-                    // not linkable here (e.g. an optional dependency is missing): stays out of the archive
-                }
-            }
-            if (linked == before) {
-                break;
-            }
-        }
-        return linked;
     }
 
     private static boolean accepts(int port) {
@@ -243,9 +167,7 @@ public final class Main {
         props.put(Constants.FRAMEWORK_STORAGE, opts.stateDir.resolve("felix-cache").toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         props.put(Constants.FRAMEWORK_BOOTDELEGATION, "sun.*,com.sun.*,jdk.internal.*");
-        int finalLevel = feature.maxStartOrder();
-        int firstLevel = Math.min(LISTENER_START_LEVEL, finalLevel);
-        props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(firstLevel));
+        props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(feature.maxStartOrder()));
         props.put("felix.log.level", "1");
         props.put("felix.cm.dir", opts.configDir.resolve("cm").toString());
         props.put("felix.fileinstall.dir", opts.deployDir.toString());
@@ -299,41 +221,12 @@ public final class Main {
         Map<String, Object> config = new HashMap<>(props);
         config.put("felix.log.logger", new LogLines.FrameworkLog()); // the framework's messages as log lines too
         Framework fw = new org.apache.felix.framework.Felix(config);
-        running = fw;
-        List<FeatureFile.BundleRef> first = new ArrayList<>();
-        List<FeatureFile.BundleRef> later = new ArrayList<>();
-        for (FeatureFile.BundleRef ref : feature.bundles()) {
-            (ref.startOrder() <= firstLevel ? first : later).add(ref);
-        }
-        Exception[] laterFailure = new Exception[1];
         try {
             fw.init();
-            BundleContext ctx = fw.getBundleContext();
-            install(ctx, first, home.resolve("system"));
-            // the later levels' bundles are read (manifests parsed, cache entries written) while the first levels start
-            Thread installer = new Thread(() -> {
-                try {
-                    install(ctx, later, home.resolve("system"));
-                } catch (BundleException | StartupException | RuntimeException e) {
-                    laterFailure[0] = e;
-                }
-            }, "mcm-install");
-            installer.start();
-            fw.start(); // returns when the first levels (both listeners) have started
-            installer.join();
-            if (laterFailure[0] != null) {
-                stop(fw);
-                throw new StartupException(laterFailure[0] instanceof BundleException
-                        ? "the OSGi framework did not start: " + laterFailure[0].getMessage() : laterFailure[0].getMessage());
-            }
-            if (finalLevel > firstLevel) {
-                toStartLevel(fw, finalLevel);
-            }
+            install(fw.getBundleContext(), feature, home.resolve("system"));
+            fw.start();
         } catch (BundleException e) {
             throw new StartupException("the OSGi framework did not start: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StartupException("interrupted while starting");
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(fw), "mcm-shutdown"));
         Thread waiter = new Thread(() -> {
@@ -364,16 +257,9 @@ public final class Main {
         }
     }
 
-    /** Moves the framework to {@code level} and returns when it got there. */
-    private static void toStartLevel(Framework fw, int level) throws InterruptedException {
-        java.util.concurrent.CountDownLatch reached = new java.util.concurrent.CountDownLatch(1);
-        fw.adapt(FrameworkStartLevel.class).setStartLevel(level, event -> reached.countDown());
-        reached.await();
-    }
-
-    private static void install(BundleContext ctx, List<FeatureFile.BundleRef> refs, Path system) throws BundleException, StartupException {
+    private static void install(BundleContext ctx, FeatureFile feature, Path system) throws BundleException, StartupException {
         List<Bundle> toStart = new ArrayList<>();
-        for (FeatureFile.BundleRef ref : refs) {
+        for (FeatureFile.BundleRef ref : feature.bundles()) {
             Path jar = system.resolve(ref.mavenPath());
             if (!Files.isRegularFile(jar)) {
                 throw new StartupException("bundle " + ref.mavenId() + " of the appliance feature is missing: " + jar);
