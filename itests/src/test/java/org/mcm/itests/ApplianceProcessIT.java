@@ -372,6 +372,8 @@ public class ApplianceProcessIT {
             String log = Files.readString(classes);
             assertTrue("bundle classes come from the archive", log.lines()
                     .anyMatch(l -> l.contains("org.mcm.control.") && l.contains("shared objects file (top)")));
+            assertTrue("the archive's JVM options of this JVM", Files.readAllLines(image.resolve("lib/media-proxy.jsa.id"))
+                    .get(1).contains("-XX:TrimNativeHeapInterval="));
 
             Files.writeString(image.resolve("lib/media-proxy.jsa.id"), "another image|another java|0\n");
             assertEquals("an archive that is not this image's is not used", 0, startAndCountArchived(image, classes));
