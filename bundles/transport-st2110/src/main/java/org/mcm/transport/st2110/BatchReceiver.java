@@ -36,6 +36,7 @@ final class BatchReceiver implements AutoCloseable {
     /** Datagrams of the last receive: the view and its length (-1: did not fit). */
     private ByteBuffer[] dgView = new ByteBuffer[BATCH];
     private int[] dgLen = new int[BATCH];
+    private long[] dgAddr = new long[BATCH];
     private volatile boolean closed;
 
     private BatchReceiver(int fd, boolean gro) {
@@ -103,6 +104,7 @@ final class BatchReceiver implements AutoCloseable {
             }
             for (int i = 0; i < n; i++) {
                 dgLen[i] = lens.getInt(4L * i);
+                dgAddr[i] = base + (long) i * slotSize;
             }
             return n;
         }
@@ -115,14 +117,14 @@ final class BatchReceiver implements AutoCloseable {
             int len = lens.getInt(4L * i);
             int seg = segs.getInt(4L * i);
             if (len < 0 || seg <= 0 || seg >= len) { // cut, or a single datagram
-                d = add(d, len < 0 ? null : singleView(i, len), len);
+                d = add(d, len < 0 ? null : singleView(i, len), len, base + (long) i * slotSize);
                 continue;
             }
             ByteBuffer[] v = segViews(i, seg);
             int k = 0;
             for (int off = 0; off < len; off += seg, k++) {
                 int l = Math.min(seg, len - off);
-                d = add(d, v[k], l); // the last one may be shorter: same view, shorter length
+                d = add(d, v[k], l, base + (long) i * slotSize + off); // the last may be shorter: same view
             }
         }
         return d;
@@ -152,19 +154,26 @@ final class BatchReceiver implements AutoCloseable {
         return v;
     }
 
-    private int add(int d, ByteBuffer v, int len) {
+    private int add(int d, ByteBuffer v, int len, long addr) {
         if (d == dgView.length) {
             dgView = java.util.Arrays.copyOf(dgView, d * 2);
             dgLen = java.util.Arrays.copyOf(dgLen, d * 2);
+            dgAddr = java.util.Arrays.copyOf(dgAddr, d * 2);
         }
         dgView[d] = v;
         dgLen[d] = len;
+        dgAddr[d] = addr;
         return d + 1;
     }
 
     /** Datagram i of the last receive, from index 0 (valid up to {@link #length}). */
     ByteBuffer slot(int i) {
         return dgView[i];
+    }
+
+    /** Native address of datagram i of the last receive (the start of {@link #slot}), valid until the next receive. */
+    long address(int i) {
+        return dgAddr[i];
     }
 
     /** Length of datagram i, or -1 when it did not fit its slot. */
