@@ -205,6 +205,20 @@ final class PlanarLines {
         queued = 0;
     }
 
+    /**
+     * A whole frame in the wire layout ({@code src} from index 0) into the planar frame {@code dst}, one line at a
+     * time (one native call per line where both are direct).
+     */
+    void frameFromWire(ByteBuffer src, ByteBuffer dst) {
+        ByteBuffer s = src.order() == ByteOrder.BIG_ENDIAN || app != PixelFormat.YUV422P10LE ? src
+                : src.duplicate().order(ByteOrder.BIG_ENDIAN);
+        ByteBuffer d = dst.order() == ByteOrder.LITTLE_ENDIAN ? dst : dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int lineBytes = wireLineBytes();
+        for (int y = 0, rows = ySize / width; y < rows; y++) {
+            segmentFromWire(s, y * lineBytes, lineBytes, d, y, 0);
+        }
+    }
+
     /** Bytes of one line in the wire layout. */
     int wireLineBytes() {
         return app == PixelFormat.YUV422P10LE ? half * 5 : half * 4;

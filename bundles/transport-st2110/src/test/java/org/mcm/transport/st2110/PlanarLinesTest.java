@@ -276,6 +276,30 @@ class PlanarLinesTest {
         }
     }
 
+    /** Whole staged frames (the receiver's slack for a slow app) convert to the same bytes, from heap and direct. */
+    @Test
+    void wholeFramesFromWireEqualTheScalarFrameConversion() {
+        for (int isa : variants()) {
+            for (PixelFormat pf : PLANAR) {
+                PixelFormat wire = Pack422.wireFormat(pf);
+                for (int w : new int[] {2, 6, 642, 1918}) {
+                    for (boolean direct : new boolean[] {false, true}) {
+                        int h = 3;
+                        ByteBuffer planar = randomPlanar(pf, w, h, w * 5L + isa, false);
+                        int wireSize = (int) wire.frameSize(w, h);
+                        ByteBuffer pgroups = direct ? ByteBuffer.allocateDirect(wireSize) : ByteBuffer.allocate(wireSize);
+                        Pack422.toWire(pf, planar, pgroups, w, h);
+                        ByteBuffer expected = ByteBuffer.allocate(planar.capacity());
+                        Pack422.fromWire(pf, pgroups, expected, w, h);
+                        ByteBuffer got = direct ? ByteBuffer.allocateDirect(planar.capacity()) : ByteBuffer.allocate(planar.capacity());
+                        PlanarLines.of(pf, w, h, isa).frameFromWire(pgroups, got);
+                        assertArrayEquals(bytes(expected), bytes(got), pf.id() + " width " + w + " isa " + isa);
+                    }
+                }
+            }
+        }
+    }
+
     /** The native path checks the bounds the Java code's absolute indexing checks: a short buffer is refused. */
     @Test
     void theNativePathRefusesBuffersTooSmall() {
