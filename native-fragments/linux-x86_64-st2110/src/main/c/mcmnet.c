@@ -1,6 +1,7 @@
 /*
  * libmcmnet: thin, stateless UDP helpers for the ST 2110 transport (batch sending with UDP generic
- * segmentation offload). All protocol logic stays in Java. Every function returns >= 0 on success and
+ * segmentation offload, batch receiving with receive offload; the pixel conversion is in mcmconv.c). All protocol
+ * logic stays in Java. Every function returns >= 0 on success and
  * -errno on failure.
  */
 #define _GNU_SOURCE
@@ -27,7 +28,7 @@
 
 #define API __attribute__((visibility("default")))
 
-API int mcmnet_abi_version(void) { return 2; }
+API int mcmnet_abi_version(void) { return 3; }
 
 /* An IPv4 UDP socket bound to src:src_port and connected to dst:dst_port (all in host byte order except the
  * addresses, given as dotted text). For a multicast destination, ttl and the outgoing interface (by src) apply. */

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 
 /**
  * Receives datagrams in batches through the native fragment: the receive-side counterpart of {@link GsoSender}.
@@ -27,8 +27,10 @@ final class BatchReceiver implements AutoCloseable {
     private final int slotSize;
     private final ByteBuffer slots;
     private final long base;
-    private final Memory lens;
-    private final Memory segs;
+    /** Lengths and GRO segment sizes of the received buffers (int32 each, native order), read with plain loads. */
+    private final ByteBuffer sizes;
+    private final Pointer lens;
+    private final Pointer segs;
     /** Per received buffer: views of its datagrams for the segment size they were made for. */
     private final ByteBuffer[][] segViews;
     private final int[] segViewSize;
@@ -36,6 +38,7 @@ final class BatchReceiver implements AutoCloseable {
     /** Datagrams of the last receive: the view and its length (-1: did not fit). */
     private ByteBuffer[] dgView = new ByteBuffer[BATCH];
     private int[] dgLen = new int[BATCH];
+    private long[] dgAddr = new long[BATCH];
     private volatile boolean closed;
 
     private BatchReceiver(int fd, boolean gro) {
@@ -45,8 +48,9 @@ final class BatchReceiver implements AutoCloseable {
         this.slotSize = gro ? GRO_SLOT : SLOT;
         this.slots = ByteBuffer.allocateDirect(batch * slotSize).order(ByteOrder.BIG_ENDIAN);
         this.base = NetNative.address(slots);
-        this.lens = new Memory(4L * batch);
-        this.segs = new Memory(4L * batch);
+        this.sizes = ByteBuffer.allocateDirect(8 * batch).order(ByteOrder.nativeOrder());
+        this.lens = new Pointer(NetNative.address(sizes));
+        this.segs = new Pointer(NetNative.address(sizes) + 4L * batch);
         this.segViews = new ByteBuffer[batch][];
         this.segViewSize = new int[batch];
         this.fullViews = new ByteBuffer[batch];
@@ -102,7 +106,8 @@ final class BatchReceiver implements AutoCloseable {
                 throw new IOException("UDP receive failed: errno " + (-n));
             }
             for (int i = 0; i < n; i++) {
-                dgLen[i] = lens.getInt(4L * i);
+                dgLen[i] = sizes.getInt(4 * i);
+                dgAddr[i] = base + (long) i * slotSize;
             }
             return n;
         }
@@ -112,17 +117,17 @@ final class BatchReceiver implements AutoCloseable {
         }
         int d = 0;
         for (int i = 0; i < n; i++) {
-            int len = lens.getInt(4L * i);
-            int seg = segs.getInt(4L * i);
+            int len = sizes.getInt(4 * i);
+            int seg = sizes.getInt(4 * batch + 4 * i);
             if (len < 0 || seg <= 0 || seg >= len) { // cut, or a single datagram
-                d = add(d, len < 0 ? null : singleView(i, len), len);
+                d = add(d, len < 0 ? null : singleView(i, len), len, base + (long) i * slotSize);
                 continue;
             }
             ByteBuffer[] v = segViews(i, seg);
             int k = 0;
             for (int off = 0; off < len; off += seg, k++) {
                 int l = Math.min(seg, len - off);
-                d = add(d, v[k], l); // the last one may be shorter: same view, shorter length
+                d = add(d, v[k], l, base + (long) i * slotSize + off); // the last may be shorter: same view
             }
         }
         return d;
@@ -152,19 +157,26 @@ final class BatchReceiver implements AutoCloseable {
         return v;
     }
 
-    private int add(int d, ByteBuffer v, int len) {
+    private int add(int d, ByteBuffer v, int len, long addr) {
         if (d == dgView.length) {
             dgView = java.util.Arrays.copyOf(dgView, d * 2);
             dgLen = java.util.Arrays.copyOf(dgLen, d * 2);
+            dgAddr = java.util.Arrays.copyOf(dgAddr, d * 2);
         }
         dgView[d] = v;
         dgLen[d] = len;
+        dgAddr[d] = addr;
         return d + 1;
     }
 
     /** Datagram i of the last receive, from index 0 (valid up to {@link #length}). */
     ByteBuffer slot(int i) {
         return dgView[i];
+    }
+
+    /** Native address of datagram i of the last receive (the start of {@link #slot}), valid until the next receive. */
+    long address(int i) {
+        return dgAddr[i];
     }
 
     /** Length of datagram i, or -1 when it did not fit its slot. */

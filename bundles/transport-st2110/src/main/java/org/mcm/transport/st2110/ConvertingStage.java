@@ -28,6 +28,8 @@ final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
     private final BlockingQueue<Frame> free = new ArrayBlockingQueue<>(STAGING);
     private final BlockingQueue<Frame> full = new ArrayBlockingQueue<>(STAGING);
     private final int capacity;
+    /** The conversion (native where the fragment is), or null for a format {@link Pack422} alone converts. */
+    private final PlanarLines lines;
     private final long waitNanos;
     private final Thread thread;
     private volatile boolean running = true;
@@ -42,6 +44,7 @@ final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
         this.out = out;
         this.counters = counters;
         this.capacity = (int) wire.frameSize(format.width(), format.height());
+        this.lines = PlanarLines.of(format.pixelFormat(), format.width(), format.height());
         // up to two frame times for the app to free a buffer (a slow start of the app is absorbed by the staging frames)
         this.waitNanos = 2 * format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
         for (int i = 0; i < STAGING; i++) {
@@ -103,7 +106,11 @@ final class ConvertingStage implements FrameSource, FrameSink, AutoCloseable {
                     }
                     continue;
                 }
-                Pack422.fromWire(format.pixelFormat(), complete.data(), target.data(), format.width(), format.height());
+                if (lines != null) {
+                    lines.frameFromWire(complete.data(), target.data());
+                } else {
+                    Pack422.fromWire(format.pixelFormat(), complete.data(), target.data(), format.width(), format.height());
+                }
                 target.length((int) format.bufferSize());
                 target.timestamp(complete.timestamp());
                 target.sequence(complete.sequence());

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 
 /**
  * Sends RTP packets in batches with one system call each: all packets of a batch have the same size but the last,
@@ -27,8 +27,15 @@ final class GsoSender implements AutoCloseable {
     private final int batch;
     private final ByteBuffer headers;
     private final long headersAddr;
-    private final Memory addrs;
-    private final Memory lens;
+    /**
+     * The iovec arrays handed to the native send: 2 x batch addresses (int64), then 2 x batch lengths (int32), in
+     * native order. A direct buffer written with plain stores (JNA's Memory setters are a JNI call each: four per
+     * packet, ~1 M calls a second for one 1080p60 stream).
+     */
+    private final ByteBuffer iov;
+    private final int lensAt;
+    private final Pointer addrs;
+    private final Pointer lens;
     /** Where refusals after ICMP unreachable are counted (the session's counters). */
     private St2110Counters counters = new St2110Counters();
 
@@ -39,8 +46,11 @@ final class GsoSender implements AutoCloseable {
         this.batch = batch;
         this.headers = ByteBuffer.allocateDirect(header * batch).order(ByteOrder.BIG_ENDIAN);
         this.headersAddr = NetNative.address(headers);
-        this.addrs = new Memory(8L * 2 * batch);
-        this.lens = new Memory(4L * 2 * batch);
+        this.lensAt = 16 * batch;
+        this.iov = ByteBuffer.allocateDirect(24 * batch).order(ByteOrder.nativeOrder());
+        long iovAddr = NetNative.address(iov);
+        this.addrs = new Pointer(iovAddr);
+        this.lens = new Pointer(iovAddr + lensAt);
     }
 
     /** An RFC 4175 GSO sender (20-byte headers) to dst, or null (see the other open). */
@@ -105,10 +115,10 @@ final class GsoSender implements AutoCloseable {
     boolean send(long[] dataAddr, int n, int lastLen) throws IOException {
         int dataLen = segment - header;
         for (int i = 0; i < n; i++) {
-            addrs.setLong(16L * i, headersAddr + (long) header * i);
-            lens.setInt(8L * i, header);
-            addrs.setLong(16L * i + 8, dataAddr[i]);
-            lens.setInt(8L * i + 4, i == n - 1 ? lastLen : dataLen);
+            iov.putLong(16 * i, headersAddr + (long) header * i);
+            iov.putInt(lensAt + 8 * i, header);
+            iov.putLong(16 * i + 8, dataAddr[i]);
+            iov.putInt(lensAt + 8 * i + 4, i == n - 1 ? lastLen : dataLen);
         }
         for (int attempt = 0;; attempt++) {
             long r = NetNative.mcmnet_send(fd, addrs, lens, 2 * n, n > 1 ? segment : 0);

@@ -7,9 +7,10 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 
 /**
- * JNA binding of libmcmnet, the UDP helpers of this bundle's native fragment (batch sending with UDP generic
- * segmentation offload). Optional: when the fragment (or JNA) is missing, {@link #available()} is false and the
- * senders use plain Java sockets.
+ * JNA binding (direct mapping) of libmcmnet, the helpers of this bundle's native fragment: batch sending with UDP
+ * generic segmentation offload, batch receiving with receive offload, and the planar 4:2:2 to pgroup conversion in
+ * SSE4.1, AVX2 or scalar C. Optional: when the fragment (or JNA) is missing, {@link #available()} is false, the
+ * senders use plain Java sockets and {@link PlanarLines} its pure-Java code.
  */
 final class NetNative {
 
@@ -21,8 +22,8 @@ final class NetNative {
             NativeLibrary lib = NativeLibrary.getInstance("mcmnet",
                     Map.of(Library.OPTION_CLASSLOADER, NetNative.class.getClassLoader()));
             com.sun.jna.Native.register(NetNative.class, lib);
-            if (mcmnet_abi_version() != 2) {
-                failure = "libmcmnet ABI " + mcmnet_abi_version() + ", expected 2";
+            if (mcmnet_abi_version() != 3) {
+                failure = "libmcmnet ABI " + mcmnet_abi_version() + ", expected 3";
             }
         } catch (Throwable t) {
             failure = "no native UDP helpers (" + t.getClass().getSimpleName() + "): " + t.getMessage();
@@ -62,4 +63,21 @@ final class NetNative {
     static native int mcmnet_recv_gro(int fd, long base, int slot, int n, Pointer lens, Pointer segs, int timeoutMs);
 
     static native int mcmnet_close(int fd);
+
+    /** The conversions' instruction sets: scalar C, SSE4.1, AVX2. */
+    static final int ISA_SCALAR = 0;
+    static final int ISA_SSE41 = 1;
+    static final int ISA_AVX2 = 2;
+
+    /** The best of {@link #ISA_AVX2}, {@link #ISA_SSE41}, {@link #ISA_SCALAR} this CPU has. */
+    static native int mcmnet_cpu_isa();
+
+    /** {@code groups} pgroups from the planes (addresses of the first Y, Cb and Cr sample) to dst; fmt 10 or 8. */
+    static native int mcmnet_to_wire(int isa, int fmt, long y, long cb, long cr, long dst, int groups);
+
+    /** {@code groups} pgroups from src into the planes. */
+    static native int mcmnet_from_wire(int isa, int fmt, long src, long y, long cb, long cr, int groups);
+
+    /** n segments described by five native-order int64 each at descs: src, y, cb, cr, groups. */
+    static native int mcmnet_from_wire_batch(int isa, int fmt, long descs, int n);
 }

@@ -101,6 +101,14 @@ final class Rfc4175Depacketizer {
 
     /** Handles one UDP payload held in {@code p} from 0 to {@code len}. */
     void accept(ByteBuffer p, int len) {
+        accept(p, len, 0);
+    }
+
+    /**
+     * As {@link #accept(ByteBuffer, int)}, where {@code p} starts at native address {@code addr} (0: unknown) and stays
+     * valid until {@link #flush}: planar conversion of its segments may wait for one native call per batch.
+     */
+    void accept(ByteBuffer p, int len, long addr) {
         counters.packets.increment();
         int h = Rtp.headerLength(p, len);
         if (h < 0 || Rtp.version(p, 0) != 2 || (payloadType > 0 && Rtp.payloadType(p, 0) != payloadType)) {
@@ -164,7 +172,9 @@ final class Rfc4175Depacketizer {
         lastArrival = System.nanoTime();
         if (!skipping && inline) {
             for (int i = 0; i < n; i++) {
-                planar.segmentFromWire(p, off, srdLen[i], planarView, srdRow[i], srdPixel[i]);
+                if (addr == 0 || !planar.queueFromWire(addr + off, srdLen[i], planarView, srdRow[i], srdPixel[i])) {
+                    planar.segmentFromWire(p, off, srdLen[i], planarView, srdRow[i], srdPixel[i]);
+                }
                 off += srdLen[i];
                 bytesInFrame += cover(srdStart[i], srdLen[i]);
             }
@@ -248,7 +258,15 @@ final class Rfc4175Depacketizer {
         }
     }
 
+    /** Converts the segments still queued (call before the memory of the datagrams given to accept is reused). */
+    void flush() {
+        if (planar != null) {
+            planar.flush();
+        }
+    }
+
     private void finishFrame(boolean marker) {
+        flush();
         long ts = currentTs;
         finishedTs = ts;
         currentTs = -1;
@@ -283,6 +301,9 @@ final class Rfc4175Depacketizer {
 
     /** Drops a frame in progress (on close). */
     void abort() {
+        if (planar != null) {
+            planar.discard();
+        }
         if (current != null) {
             current.release();
             current = null;

@@ -162,8 +162,9 @@ final class VideoRxSession implements TransportSession {
                         continue;
                     }
                     counters.bytes.add(len);
-                    depacketizer.accept(batch.slot(i), len);
+                    depacketizer.accept(batch.slot(i), len, batch.address(i));
                 }
+                depacketizer.flush(); // the slots are reused by the next receive
             }
         } catch (java.nio.channels.ClosedChannelException e) {
             // closed

@@ -4,6 +4,8 @@ import org.mcm.api.testing.TestApp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,12 +21,27 @@ import org.mcm.api.media.VideoFormat;
 /**
  * The fused line converter gives the same bytes as the whole-frame scalar code ({@link Pack422}) both ways, for
  * every planar format, for widths whose pgroup count per line is odd or even, from heap and direct buffers, and
- * for segments that start and end anywhere on a pgroup boundary.
+ * for segments that start and end anywhere on a pgroup boundary: in pure Java and in each native variant this CPU
+ * has (scalar C, SSE4.1, AVX2), each forced in turn.
  */
 class PlanarLinesTest {
 
     static final PixelFormat[] PLANAR = {PixelFormat.YUV422P10LE, PixelFormat.YUV422P8};
-    static final int[] WIDTHS = {2, 4, 6, 10, 14, 642, 1282, 1918, 1920};
+    static final int[] WIDTHS = {2, 4, 6, 10, 14, 18, 22, 30, 34, 642, 1282, 1918, 1920};
+
+    /** Pure Java (-1), then every native instruction set up to the CPU's best. */
+    static int[] variants() {
+        assertTrue(NetNative.available(), "the fragment is on the test class path: " + NetNative.unavailableReason());
+        return java.util.stream.IntStream.rangeClosed(-1, NetNative.mcmnet_cpu_isa()).toArray();
+    }
+
+    @Test
+    void theNativeConverterIsUsedWhereTheFragmentIs() {
+        assertEquals(NetNative.mcmnet_cpu_isa(), PlanarLines.of(PixelFormat.YUV422P10LE, 1920, 1080).isa());
+        assertTrue(NetNative.mcmnet_cpu_isa() >= NetNative.ISA_SCALAR);
+        assertThrows(IllegalArgumentException.class,
+                () -> PlanarLines.of(PixelFormat.YUV422P10LE, 1920, 1080, NetNative.mcmnet_cpu_isa() + 1));
+    }
 
     static ByteBuffer randomPlanar(PixelFormat pf, int w, int h, long seed, boolean direct) {
         int size = (int) new VideoFormat(w, h, Rational.of(60, 1), pf).bufferSize();
@@ -51,6 +68,12 @@ class PlanarLinesTest {
 
     @Test
     void linesToWireEqualTheScalarFrameConversion() {
+        for (int isa : variants()) {
+            linesToWire(isa);
+        }
+    }
+
+    private void linesToWire(int isa) {
         for (PixelFormat pf : PLANAR) {
             PixelFormat wire = Pack422.wireFormat(pf);
             for (int w : WIDTHS) {
@@ -60,7 +83,7 @@ class PlanarLinesTest {
                     int wireSize = (int) wire.frameSize(w, h);
                     ByteBuffer expected = ByteBuffer.allocate(wireSize);
                     Pack422.toWire(pf, planar, expected, w, h);
-                    PlanarLines lines = PlanarLines.of(pf, w, h);
+                    PlanarLines lines = PlanarLines.of(pf, w, h, isa);
                     int lineBytes = lines.wireLineBytes();
                     assertEquals(wireSize, lineBytes * h);
                     // lines written in reverse order into a buffer with something in it already
@@ -71,7 +94,8 @@ class PlanarLinesTest {
                     for (int y = h - 1; y >= 0; y--) {
                         lines.lineToWire(planar, y, got, y * lineBytes);
                     }
-                    assertArrayEquals(bytes(expected), bytes(got), pf.id() + " width " + w + (direct ? " direct" : " heap"));
+                    assertArrayEquals(bytes(expected), bytes(got), pf.id() + " width " + w + (direct ? " direct" : " heap")
+                            + " isa " + isa);
                 }
             }
         }
@@ -79,7 +103,18 @@ class PlanarLinesTest {
 
     @Test
     void segmentsFromWireEqualTheScalarFrameConversion() {
-        Random r = new Random(5);
+        for (int isa : variants()) {
+            segmentsFromWire(isa, false);
+            segmentsFromWire(isa, true);
+        }
+    }
+
+    /**
+     * Segments cut anywhere on pgroup boundaries, converted one by one ({@code queued} false) or queued from native
+     * addresses and converted in batches (a flush after a random number of them, as after each receive).
+     */
+    private void segmentsFromWire(int isa, boolean queued) {
+        Random r = new Random(5 + isa);
         for (PixelFormat pf : PLANAR) {
             PixelFormat wire = Pack422.wireFormat(pf);
             PGroup pg = PGroup.of(wire);
@@ -92,7 +127,8 @@ class PlanarLinesTest {
                     Pack422.toWire(pf, planar, pgroups, w, h);
                     ByteBuffer expected = ByteBuffer.allocate(planar.capacity());
                     Pack422.fromWire(pf, pgroups, expected, w, h);
-                    PlanarLines lines = PlanarLines.of(pf, w, h);
+                    PlanarLines lines = PlanarLines.of(pf, w, h, isa);
+                    List<ByteBuffer> held = new java.util.ArrayList<>(); // queued segments' memory stays until the flush
                     ByteBuffer got = (direct ? ByteBuffer.allocateDirect(planar.capacity()) : ByteBuffer.allocate(planar.capacity()))
                             .order(ByteOrder.LITTLE_ENDIAN);
                     int groups = w / 2;
@@ -107,11 +143,21 @@ class PlanarLinesTest {
                             ByteBuffer pkt = (direct ? ByteBuffer.allocateDirect(off + len + 3) : ByteBuffer.allocate(off + len + 3))
                                     .order(ByteOrder.BIG_ENDIAN);
                             pkt.put(off, pgroups, y * lineBytes + g * pg.bytes(), len);
-                            lines.segmentFromWire(pkt, off, len, got, y, g * 2);
+                            if (!queued || !direct || !lines.queueFromWire(NetNative.address(pkt) + off, len, got, y, g * 2)) {
+                                lines.segmentFromWire(pkt, off, len, got, y, g * 2);
+                            } else {
+                                held.add(pkt);
+                                if (r.nextInt(5) == 0) {
+                                    lines.flush();
+                                    held.clear();
+                                }
+                            }
                             g += n;
                         }
                     }
-                    assertArrayEquals(bytes(expected), bytes(got), pf.id() + " width " + w + (direct ? " direct" : " heap"));
+                    lines.flush();
+                    assertArrayEquals(bytes(expected), bytes(got), pf.id() + " width " + w + (direct ? " direct" : " heap")
+                            + " isa " + isa + (queued ? " queued" : ""));
                 }
             }
         }
@@ -164,6 +210,111 @@ class PlanarLinesTest {
                 assertEquals(0, c.badHeaders.sum());
             }
         }
+    }
+
+    /**
+     * The depacketizer as the kernel fast path drives it: datagrams in one direct slot area with their native
+     * addresses, a flush after each receive batch, direct app frames: the segments are converted in batches by the
+     * native code, and the frame equals the scalar conversion. A frame that ends mid-batch is complete when handed on.
+     */
+    @Test
+    void depacketizerConvertsQueuedSegmentsPerReceiveBatch() {
+        for (int isa : variants()) {
+            for (PixelFormat pf : PLANAR) {
+                PixelFormat wire = Pack422.wireFormat(pf);
+                PGroup pg = PGroup.of(wire);
+                int w = 642;
+                int h = 5;
+                List<byte[]> canonical = new java.util.ArrayList<>();
+                List<ByteBuffer> pkts = new java.util.ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    ByteBuffer planar = randomPlanar(pf, w, h, 7 * i + pf.ordinal(), false);
+                    ByteBuffer pgroups = ByteBuffer.allocate((int) wire.frameSize(w, h));
+                    Pack422.toWire(pf, planar, pgroups, w, h);
+                    ByteBuffer c = ByteBuffer.allocate(planar.capacity());
+                    Pack422.fromWire(pf, pgroups, c, w, h);
+                    canonical.add(c.array());
+                    pkts.addAll(Rfc4175Test.packetize(pgroups.array(), w, h, pg, 400, 90_000L * (i + 1), 1 + 100 * i));
+                }
+                int size = canonical.get(0).length;
+                List<Frame> delivered = new java.util.ArrayList<>();
+                St2110Counters c = new St2110Counters();
+                Rfc4175Depacketizer d = new Rfc4175Depacketizer(w, h, pg, 96, new org.mcm.api.frame.FrameSource() {
+                    @Override
+                    public Frame acquire(long t, java.util.concurrent.TimeUnit u) {
+                        return new org.mcm.api.frame.HeapFrame(ByteBuffer.allocateDirect(size), f -> { });
+                    }
+
+                    @Override
+                    public int frameCapacity() {
+                        return size;
+                    }
+                }, f -> delivered.add(f), c, PlanarLines.of(pf, w, h, isa), size);
+                int slot = 2048;
+                ByteBuffer slots = ByteBuffer.allocateDirect(7 * slot).order(ByteOrder.BIG_ENDIAN);
+                long base = NetNative.address(slots);
+                for (int i = 0; i < pkts.size(); i += 7) { // batches of 7 datagrams: frames end inside batches
+                    int n = Math.min(7, pkts.size() - i);
+                    for (int k = 0; k < n; k++) {
+                        ByteBuffer p = pkts.get(i + k);
+                        slots.put(k * slot, p, 0, p.limit());
+                    }
+                    for (int k = 0; k < n; k++) {
+                        d.accept(slots.slice(k * slot, slot).order(ByteOrder.BIG_ENDIAN), pkts.get(i + k).limit(), base + (long) k * slot);
+                    }
+                    d.flush();
+                    for (int k = 0; k < n * slot; k++) {
+                        slots.put(k, (byte) 0x5A); // reused: anything converted after the flush would show
+                    }
+                }
+                assertEquals(3, delivered.size(), pf.id() + " isa " + isa);
+                for (int i = 0; i < 3; i++) {
+                    assertArrayEquals(canonical.get(i), bytes(delivered.get(i).data()), pf.id() + " isa " + isa + " frame " + i);
+                }
+                assertEquals(0, c.badHeaders.sum());
+            }
+        }
+    }
+
+    /** Whole staged frames (the receiver's slack for a slow app) convert to the same bytes, from heap and direct. */
+    @Test
+    void wholeFramesFromWireEqualTheScalarFrameConversion() {
+        for (int isa : variants()) {
+            for (PixelFormat pf : PLANAR) {
+                PixelFormat wire = Pack422.wireFormat(pf);
+                for (int w : new int[] {2, 6, 642, 1918}) {
+                    for (boolean direct : new boolean[] {false, true}) {
+                        int h = 3;
+                        ByteBuffer planar = randomPlanar(pf, w, h, w * 5L + isa, false);
+                        int wireSize = (int) wire.frameSize(w, h);
+                        ByteBuffer pgroups = direct ? ByteBuffer.allocateDirect(wireSize) : ByteBuffer.allocate(wireSize);
+                        Pack422.toWire(pf, planar, pgroups, w, h);
+                        ByteBuffer expected = ByteBuffer.allocate(planar.capacity());
+                        Pack422.fromWire(pf, pgroups, expected, w, h);
+                        ByteBuffer got = direct ? ByteBuffer.allocateDirect(planar.capacity()) : ByteBuffer.allocate(planar.capacity());
+                        PlanarLines.of(pf, w, h, isa).frameFromWire(pgroups, got);
+                        assertArrayEquals(bytes(expected), bytes(got), pf.id() + " width " + w + " isa " + isa);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The native path checks the bounds the Java code's absolute indexing checks: a short buffer is refused. */
+    @Test
+    void theNativePathRefusesBuffersTooSmall() {
+        PlanarLines lines = PlanarLines.of(PixelFormat.YUV422P10LE, 64, 4, NetNative.mcmnet_cpu_isa());
+        ByteBuffer planar = ByteBuffer.allocateDirect(64 * 4 * 4);
+        assertThrows(IndexOutOfBoundsException.class, () -> lines.lineToWire(planar, 0, ByteBuffer.allocateDirect(100), 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> lines.lineToWire(planar, 4, ByteBuffer.allocateDirect(4096), 0));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> lines.lineToWire(ByteBuffer.allocateDirect(100), 0, ByteBuffer.allocateDirect(4096), 0));
+        ByteBuffer pkt = ByteBuffer.allocateDirect(200);
+        assertThrows(IndexOutOfBoundsException.class, () -> lines.segmentFromWire(pkt, 0, 200, planar, 0, 0)); // 80 pixels
+        assertThrows(IndexOutOfBoundsException.class, () -> lines.segmentFromWire(pkt, 100, 160, planar, 0, 0));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> lines.queueFromWire(NetNative.address(pkt), 40, ByteBuffer.allocateDirect(64), 0, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> lines.queueFromWire(NetNative.address(pkt), 40, planar, 0, 60));
     }
 
     /**
