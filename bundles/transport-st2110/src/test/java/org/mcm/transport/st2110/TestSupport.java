@@ -83,6 +83,11 @@ final class TestSupport {
             }
 
             @Override
+            public double txCatchupSpeedup() {
+                return 1.0;
+            }
+
+            @Override
             public String ip() {
                 return ip;
             }
