@@ -13,13 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.AfterClass;
-import org.junit.Assume;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.mcm.api.media.BlobFormat;
@@ -51,25 +49,16 @@ public class RtspProcessIT {
         ApplianceProcessIT.delete(work);
     }
 
-    static void require(String binary) {
-        boolean present = Files.isExecutable(Path.of(binary));
-        if (!present && "true".equalsIgnoreCase(System.getenv("CI"))) {
-            throw new AssertionError(binary + " must be installed in CI: see .ci/run");
-        }
-        Assume.assumeTrue(binary + " not installed", present);
-    }
-
     @Test(timeout = 180_000)
     public void cameraIntoAppsThroughTheProxyAndOutToFfmpegByteEqual() throws Exception {
-        require("/usr/bin/gst-launch-1.0");
-        require("/usr/bin/ffmpeg");
+        H264Camera.require(H264Camera.GST);
+        H264Camera.require("/usr/bin/ffmpeg");
         int tcp = Provisioning.freePort();
         int rtspPort = Provisioning.freePort();
         int camToReceiver = Provisioning.freePort();
         int camToForwarder = Provisioning.freePort();
         int txName = Provisioning.freePort();
         Files.writeString(home.resolve("deploy/org.mcm.transport.rtsp.cfg"), "rtspPort=" + rtspPort + "\n");
-        Path ref = work.resolve("camera.h264");
         Path received = work.resolve("mcm-receiver.h264");
         Path served = work.resolve("ffmpeg.h264");
         List<Process> procs = new ArrayList<>();
@@ -117,14 +106,9 @@ public class RtspProcessIT {
             // in and out are attached (the SDK's create waits for the memif link); the receiver app says so when it is
             Polls.waitForText(work.resolve("rx.out"), "mcm-receiver: session", 30_000);
 
-            Process cam = new ProcessBuilder("/usr/bin/gst-launch-1.0", "-q", "videotestsrc", "is-live=true",
-                    "num-buffers=240", "pattern=ball", "!", "video/x-raw,width=640,height=360,framerate=30/1", "!",
-                    "x264enc", "key-int-max=15", "bitrate=1500", "tune=zerolatency", "!", "video/x-h264,profile=baseline",
-                    "!", "tee", "name=t", "t.", "!", "queue", "!", "rtph264pay", "mtu=1400", "pt=96", "!",
-                    "multiudpsink", "clients=127.0.0.1:" + camToReceiver + ",127.0.0.1:" + camToForwarder, "sync=false",
-                    "t.", "!", "queue", "!", "h264parse", "!", "video/x-h264,stream-format=byte-stream,alignment=au", "!",
-                    "filesink", "location=" + ref).redirectErrorStream(true).redirectOutput(work.resolve("cam.log").toFile())
-                    .start();
+            H264Camera camera = H264Camera.start(work, "camera", 640, 360, 30, 15, 1500, 240, camToReceiver,
+                    camToForwarder);
+            Process cam = camera.process;
             procs.add(cam);
             // the camera's first access unit went through the app into the TX session (parameter sets for DESCRIBE)
             Polls.waitFor("an access unit forwarded to the RTSP server", () -> forwarded.get() > 0, 20_000);
@@ -147,18 +131,18 @@ public class RtspProcessIT {
             assertTrue("mcm-receiver ends", rx.waitFor(30, TimeUnit.SECONDS));
             assertEquals("mcm-receiver: " + Files.readString(work.resolve("rx.out")), 0, rx.exitValue());
 
-            List<byte[]> src = nals(Files.readAllBytes(ref));
-            List<byte[]> got = nals(Files.readAllBytes(received));
-            int at = indexOf(src, got);
+            List<byte[]> src = H264Camera.nals(Files.readAllBytes(camera.reference()));
+            List<byte[]> got = H264Camera.nals(Files.readAllBytes(received));
+            int at = H264Camera.indexOf(src, got);
             assertTrue("mcm-receiver's " + got.size() + " NAL units are a run of the camera's " + src.size(), at > 0);
             assertEquals("... up to the camera's last", src.size(), at + got.size());
             assertTrue("most of the stream: " + got.size() + " of " + src.size(), got.size() > src.size() * 3 / 4);
 
             List<byte[]> srcSlices = src.stream().filter(n -> (n[0] & 0x1F) != 7 && (n[0] & 0x1F) != 8).toList();
-            List<byte[]> ffAll = nals(Files.readAllBytes(served));
+            List<byte[]> ffAll = H264Camera.nals(Files.readAllBytes(served));
             List<byte[]> ffSlices = ffAll.stream().filter(n -> (n[0] & 0x1F) != 7 && (n[0] & 0x1F) != 8).toList();
             assertTrue("ffmpeg wrote " + ffSlices.size() + " NAL units", ffSlices.size() > 100);
-            assertTrue("ffmpeg's NAL units are a run of the camera's", indexOf(srcSlices, ffSlices) >= 0);
+            assertTrue("ffmpeg's NAL units are a run of the camera's", H264Camera.indexOf(srcSlices, ffSlices) >= 0);
             byte[] sps = src.stream().filter(n -> (n[0] & 0x1F) == 7).findFirst().orElseThrow();
             assertArrayEquals(sps, ffAll.stream().filter(n -> (n[0] & 0x1F) == 7).findFirst().orElseThrow());
             assertTrue("the app forwarded " + forwarded.get(), forwarded.get() > 150);
@@ -178,44 +162,5 @@ public class RtspProcessIT {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /** NAL units of an Annex-B stream without start codes (and trailing zero bytes). */
-    static List<byte[]> nals(byte[] s) {
-        List<byte[]> out = new ArrayList<>();
-        int start = -1;
-        for (int i = 0; i + 2 < s.length; i++) {
-            if (s[i] == 0 && s[i + 1] == 0 && s[i + 2] == 1) {
-                if (start >= 0) {
-                    out.add(trim(s, start, i));
-                }
-                start = i + 3;
-                i += 2;
-            }
-        }
-        if (start >= 0) {
-            out.add(trim(s, start, s.length));
-        }
-        return out;
-    }
-
-    private static byte[] trim(byte[] s, int from, int to) {
-        while (to > from && s[to - 1] == 0) {
-            to--;
-        }
-        return Arrays.copyOfRange(s, from, to);
-    }
-
-    static int indexOf(List<byte[]> whole, List<byte[]> part) {
-        outer:
-        for (int i = 0; i + part.size() <= whole.size(); i++) {
-            for (int k = 0; k < part.size(); k++) {
-                if (!Arrays.equals(whole.get(i + k), part.get(k))) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -53,7 +53,7 @@ public final class RtspPathBench {
         byte[] source = Files.readAllBytes(h264);
         int[] sourceNals = nalCrcs(ByteBuffer.wrap(source), 0, source.length, new ArrayList<>()).stream()
                 .mapToInt(Integer::intValue).toArray();
-        long sourceAus = countPictures(source);
+        long sourceAus = org.mcm.itests.H264Camera.pictures(source);
         System.out.printf(Locale.ROOT, "source: %s, %d access units, %.1f Mbit/s at 60 fps%n", h264, sourceAus,
                 source.length * 8.0 * 60 / sourceAus / 1e6);
 
@@ -232,20 +232,6 @@ public final class RtspPathBench {
         crc.reset();
         crc.update(b.duplicate().limit(to).position(from));
         return (int) crc.getValue();
-    }
-
-    /** Pictures of a stream: slices with first_mb_in_slice 0 (the first bit of the slice header set). */
-    static long countPictures(byte[] s) {
-        long n = 0;
-        for (int i = 0; i + 4 < s.length; i++) {
-            if (s[i] == 0 && s[i + 1] == 0 && s[i + 2] == 1) {
-                int t = s[i + 3] & 0x1F;
-                if ((t == 1 || t == 5) && (s[i + 4] & 0x80) != 0) {
-                    n++;
-                }
-            }
-        }
-        return n;
     }
 
     static void run(String... cmd) throws Exception {
