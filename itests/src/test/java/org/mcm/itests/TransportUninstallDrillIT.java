@@ -45,6 +45,10 @@ import org.osgi.service.cm.ConfigurationAdmin;
  * of their apps get it from the SDK and exit; their memif sockets go; ListConnections keeps them with the reason;
  * the bundle back, a new ST 2110 pair streams again with nothing restarted. The local pair streams through all of it:
  * its frames are counted before, during and after each round, and its receiver finds no sequence number missing.
+ * So does the {@code rtsp} receiver, fed by a camera ({@link H264Camera}: GStreamer pushing RTP/H.264 at 30 fps to
+ * its port): its access units are counted before, during and after each round, its session stays {@code ACTIVE},
+ * and at the end its app has written the camera's stream from the second access unit to the last, NAL unit for NAL
+ * unit.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -53,6 +57,7 @@ public class TransportUninstallDrillIT {
     static final int W = 320;
     static final int H = 180;
     static final int LOCAL_FPS = 50;
+    static final int CAMERA_FPS = 30;
     static final String BSN = "org.mcm.transport.st2110";
 
     @Inject
@@ -78,12 +83,16 @@ public class TransportUninstallDrillIT {
         return a;
     }
 
-    /** The local receiver's frame counter, read every 2 ms: the times at which it changed and its values. */
+    /**
+     * A receiving session's frame counter, read every 2 ms: the times at which it changed and its values; and the
+     * first state other than {@code ACTIVE} it was seen in (null while it stays {@code ACTIVE}).
+     */
     static final class Sampler implements Runnable {
         final long[] at = new long[1 << 16];
         final long[] frames = new long[1 << 16];
         volatile int n;
         volatile boolean stop;
+        volatile String leftActive;
         private final SessionManager sessions;
         private final long id;
 
@@ -96,7 +105,11 @@ public class TransportUninstallDrillIT {
         public void run() {
             long last = -1;
             while (!stop && n < at.length) {
-                long f = sessions.get(id).map(i -> i.stats().getOrDefault("frames", 0L)).orElse(-1L);
+                java.util.Optional<SessionInfo> info = sessions.get(id);
+                if (leftActive == null && info.map(i -> i.state() != SessionState.ACTIVE).orElse(true)) {
+                    leftActive = info.map(i -> i.state() + ": " + i.reason()).orElse("gone from the list");
+                }
+                long f = info.map(i -> i.stats().getOrDefault("frames", 0L)).orElse(-1L);
                 if (f != last) {
                     at[n] = System.nanoTime();
                     frames[n] = f;
@@ -144,73 +157,126 @@ public class TransportUninstallDrillIT {
         bypassOff();
         int group = Provisioning.freePort();
         List<SampleApp> apps = new ArrayList<>();
+        Path work = Files.createTempDirectory("mcm-uninstall-drill");
+        H264Camera camera = null;
         try (ControlClient c = new ControlClient("127.0.0.1", Integer.parseInt(context.getProperty("mcm.grpc.port")))) {
             // the local pair: stamped test pattern, 50 fps, for the whole drill (the receiver counts sequence gaps)
             SampleApp localRx = add(apps, SampleApp.start("local-rx", image, "mcm-receiver", video("local",
                     "-r", "127.0.0.1:" + group, "-o", "/dev/null", "--idle-timeout", "1")));
             SampleApp localTx = add(apps, SampleApp.start("local-tx", image, "mcm-sender", video("local",
                     "-r", "127.0.0.1:" + group, "-f", Integer.toString(LOCAL_FPS))));
-            // a second transport's session: an RTSP receiver waiting for a camera to push RTP
+            // a second transport's session: an RTSP receiver a camera pushes RTP/H.264 to, writing what it gets to a
+            // .h264 file (it ends 2 s after the camera: a little more slack than the local receiver's 1 s, as the
+            // camera's frames are 33 ms apart)
+            int cameraPort = Provisioning.freePort();
+            Path rtspFile = work.resolve("rtsp-rx.h264");
             SampleApp rtspRx = add(apps, SampleApp.start("rtsp-rx", image, "mcm-receiver", video("rtsp",
-                    "-l", "127.0.0.1:" + Provisioning.freePort(), "-o", "/dev/null", "--idle-timeout", "0")));
+                    "-l", "127.0.0.1:" + cameraPort, "-o", rtspFile.toString(), "--idle-timeout", "2")));
             SampleApp[] pair = startPair("first", image, apps);
             awaitAttached(localRx);
             awaitAttached(localTx);
             awaitAttached(rtspRx);
+            // the camera: its RX session is bound, so every packet it sends reaches the session
+            camera = H264Camera.start(work, "camera", W, H, CAMERA_FPS, CAMERA_FPS, 500, 0, cameraPort);
             Sampler sampler = new Sampler(sessions, localRx.sessionId());
             Thread samplerThread = new Thread(sampler, "local-frames-sampler");
             samplerThread.start();
+            Sampler rtspSampler = new Sampler(sessions, rtspRx.sessionId());
+            Thread rtspSamplerThread = new Thread(rtspSampler, "rtsp-frames-sampler");
+            rtspSamplerThread.start();
             await("local frames flow", () -> frames(localRx.sessionId()) >= 10, 20_000, localRx, localTx);
+            await("the camera's frames flow", () -> frames(rtspRx.sessionId()) >= 10, 20_000, camera, rtspRx);
 
             List<String> report = new ArrayList<>();
             awaitStreaming(pair, "first");
             for (String how : List.of("uninstall", "stop", "update")) {
                 // each round ends with a new pair streaming on the bundle that came back
-                pair = round(how, pair, c, image, apps, sampler, report, localRx, localTx, rtspRx);
+                pair = round(how, pair, c, image, apps, sampler, rtspSampler, report, localRx, localTx, rtspRx);
             }
 
             sampler.stop = true;
+            rtspSampler.stop = true;
             samplerThread.join();
-            long sent = sessions.get(localTx.sessionId()).orElseThrow().stats().get("frames");
-            localTx.process.destroy(); // the receiver stops 1 s after the last frame and prints its summary
-            assertTrue(localRx.output(), localRx.process.waitFor(20, TimeUnit.SECONDS));
-            assertEquals(localRx.output(), 0, localRx.process.exitValue());
-            Matcher m = Pattern.compile("received (\\d+) frames .* lost (\\d+)").matcher(localRx.output());
-            assertTrue(localRx.output(), m.find());
-            long received = Long.parseLong(m.group(1));
-            System.out.println("TransportUninstallDrillIT: local pair " + received + " frames received ("
-                    + sent + "+ sent), lost " + m.group(2));
-            report.forEach(System.out::println);
-            assertEquals("no local frame lost across the three rounds: " + localRx.output(), 0, Long.parseLong(m.group(2)));
-            assertTrue("every frame the sender had sent arrived: " + received + " < " + sent, received >= sent);
+            rtspSamplerThread.join();
             assertTrue("the rtsp receiver kept its session: " + rtspRx.output(), rtspRx.alive());
             assertEquals(SessionState.ACTIVE, state(rtspRx.sessionId()));
+            long sent = sessions.get(localTx.sessionId()).orElseThrow().stats().get("frames");
+            localTx.process.destroy(); // the receiver stops 1 s after the last frame and prints its summary
+            camera.stop(); // the end of the stream: the last access unit goes out, the reference file is complete
+            // every picture the camera encoded but the first reaches the session: the receiver starts delivering at
+            // the first access-unit boundary it sees (the RTP marker closing the camera's first picture), as it
+            // cannot know whether it came in at a stream's start; nothing else may be missing on loopback
+            long pictures = H264Camera.pictures(Files.readAllBytes(camera.reference()));
+            // the last ones may still be on their way: poll for them (if some never come, the asserts below say how many)
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (frames(rtspRx.sessionId()) < pictures - 1 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            Map<String, Long> rtspStats = sessions.get(rtspRx.sessionId()).orElseThrow().stats();
+            String[] local = summary(localRx);
+            long received = Long.parseLong(local[0]);
+            System.out.println("TransportUninstallDrillIT: local pair " + received + " frames received ("
+                    + sent + "+ sent), lost " + local[1]);
+            report.forEach(System.out::println);
+            assertEquals("no local frame lost across the three rounds: " + localRx.output(), "0", local[1]);
+            assertTrue("every frame the sender had sent arrived: " + received + " < " + sent, received >= sent);
+
+            // the rtsp receiver app: 2 s after the camera's last frame it prints its summary; H.264 carries no sender
+            // stamp, so its own loss figure is "n/a": the loss is what it got against the camera's pictures
+            String[] rtsp = summary(rtspRx);
+            long rtspReceived = Long.parseLong(rtsp[0]);
+            System.out.println("TransportUninstallDrillIT: rtsp receiver " + rtspReceived + " access units received of "
+                    + pictures + " pictures the camera sent (the first one is never delivered), lost "
+                    + (pictures - 1 - rtspReceived) + " (the app says " + rtsp[1] + "); session: lost packets "
+                    + rtspStats.get("lost") + ", damaged frames " + rtspStats.get("frames_damaged") + ", dropped "
+                    + rtspStats.get("frames_dropped"));
+            assertEquals("no camera picture lost across the three rounds (the first is never delivered): "
+                    + rtspRx.output() + "\n" + rtspStats, pictures - 1, rtspReceived);
+            assertEquals(rtspStats.toString(), 0L, (long) rtspStats.get("lost"));
+            assertEquals(rtspStats.toString(), 0L, (long) rtspStats.get("frames_damaged"));
+            assertEquals(rtspStats.toString(), 0L, (long) rtspStats.get("frames_dropped"));
+            // and what it wrote is the camera's stream, NAL unit for NAL unit, from the second access unit to the last
+            List<byte[]> src = H264Camera.nals(Files.readAllBytes(camera.reference()));
+            List<byte[]> got = H264Camera.nals(Files.readAllBytes(rtspFile));
+            int at = H264Camera.indexOf(src, got);
+            assertTrue("the rtsp receiver's " + got.size() + " NAL units are a run of the camera's " + src.size(), at > 0);
+            assertEquals("... up to the camera's last", src.size(), at + got.size());
         } finally {
+            if (camera != null) {
+                camera.close();
+            }
             for (SampleApp a : apps) {
                 a.close();
+            }
+            try (java.util.stream.Stream<Path> files = Files.walk(work)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
 
     /**
      * One round: while {@code pair} streams, the bundle goes ({@code how}), what must end ends and what must not
-     * runs on; the bundle comes back, a new pair is started (while the local stream is counted for a second more)
-     * and returned once its frames arrive.
+     * runs on; the bundle comes back, a new pair is started (while the local and rtsp streams are counted for a
+     * second more) and returned once its frames arrive.
      */
     private SampleApp[] round(String how, SampleApp[] pair, ControlClient c, Path image, List<SampleApp> apps,
-            Sampler sampler, List<String> report, SampleApp localRx, SampleApp localTx, SampleApp rtspRx) throws Exception {
+            Sampler sampler, Sampler rtspSampler, List<String> report, SampleApp localRx, SampleApp localTx,
+            SampleApp rtspRx) throws Exception {
         SampleApp rx = pair[0];
         SampleApp tx = pair[1];
         assertTrue(Files.exists(Path.of(rx.socketPath())));
         assertTrue(Files.exists(Path.of(tx.socketPath())));
         Bundle st2110 = bundle();
         String location = st2110.getLocation();
-        // the local stream at its rate for the last second (app JVMs starting on a busy machine can stall it)
-        await("local stream steady before " + how, () -> {
+        // the local stream and the camera's at their rates for the last second (app JVMs starting on a busy machine
+        // can stall them)
+        await("local and rtsp streams steady before " + how, () -> {
             long now = System.nanoTime();
             return sampler.framesBetween(now - 1_000_000_000L, now) >= LOCAL_FPS * 9 / 10
-                    && sampler.longestGapMs(now - 1_000_000_000L, now) < 250;
-        }, 20_000, localRx, localTx);
+                    && sampler.longestGapMs(now - 1_000_000_000L, now) < 250
+                    && rtspSampler.framesBetween(now - 1_000_000_000L, now) >= CAMERA_FPS * 9 / 10
+                    && rtspSampler.longestGapMs(now - 1_000_000_000L, now) < 250;
+        }, 20_000, localRx, localTx, rtspRx);
 
         long t0 = System.nanoTime();
         switch (how) {
@@ -273,18 +339,43 @@ public class TransportUninstallDrillIT {
         double duringMs = (back - t0) / 1e6;
         double gapBefore = sampler.longestGapMs(t0 - 1_000_000_000L, t0);
         double gap = sampler.longestGapMs(t0, after);
+        long rtspBefore = rtspSampler.framesBetween(t0 - 1_000_000_000L, t0);
+        long rtspDuring = rtspSampler.framesBetween(t0, back);
+        long rtspAfter = rtspSampler.framesBetween(back, after);
+        double rtspGapBefore = rtspSampler.longestGapMs(t0 - 1_000_000_000L, t0);
+        double rtspGap = rtspSampler.longestGapMs(t0, after);
         String line = String.format("%s: ST 2110 sessions gone in %.0f ms, apps told and sockets removed in %.0f ms, "
                 + "back in %.0f ms; local frames: %d in the second before, %d in the %.0f ms during, %d in the second "
-                + "after (%d fps sent); longest time without a local frame %.0f ms before, %.0f ms during and after",
+                + "after (%d fps sent); longest time without a local frame %.0f ms before, %.0f ms during and after; "
+                + "rtsp access units: %d before, %d during, %d after (camera %d fps), longest time without one %.0f ms "
+                + "before, %.0f ms during and after",
                 how, (gone - t0) / 1e6, (told - t0) / 1e6, duringMs, before, during, duringMs, afterFrames, LOCAL_FPS,
-                gapBefore, gap);
+                gapBefore, gap, rtspBefore, rtspDuring, rtspAfter, CAMERA_FPS, rtspGapBefore, rtspGap);
         System.out.println("TransportUninstallDrillIT: " + line);
         assertTrue(line, before >= LOCAL_FPS * 8 / 10);
         assertTrue(line, afterFrames >= LOCAL_FPS * 8 / 10);
         assertTrue(line, during >= (long) (duringMs / 1000 * LOCAL_FPS * 0.8) - 1);
         assertTrue("no gap in the local stream: " + line, gap < 500);
+        // the rtsp session: frames in each window, the same bounds (80 % of the rate), and it never left ACTIVE
+        assertTrue(line, rtspBefore >= CAMERA_FPS * 8 / 10);
+        assertTrue(line, rtspAfter >= CAMERA_FPS * 8 / 10);
+        assertTrue(line, rtspDuring >= (long) (duringMs / 1000 * CAMERA_FPS * 0.8) - 1);
+        assertTrue("no gap in the rtsp stream: " + line, rtspGap < 500);
+        assertEquals("the rtsp session stayed ACTIVE through " + how + ": " + rtspSampler.leftActive, null,
+                rtspSampler.leftActive);
+        assertEquals("the local receiver's session stayed ACTIVE through " + how + ": " + sampler.leftActive, null,
+                sampler.leftActive);
         report.add(line);
         return awaitStreaming(next, "after " + how);
+    }
+
+    /** Waits for a receiver app to end (exit 0); its summary line's frames received and loss figure. */
+    private static String[] summary(SampleApp rx) throws InterruptedException {
+        assertTrue(rx.output(), rx.process.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(rx.output(), 0, rx.process.exitValue());
+        Matcher m = Pattern.compile("received (\\d+) frames .* lost (\\S+)").matcher(rx.output());
+        assertTrue(rx.output(), m.find());
+        return new String[] {m.group(1), m.group(2)};
     }
 
     /** Starts an ST 2110-20 receiver and sender app (stamped test pattern, 30 fps) over loopback: {rx, tx}. */
@@ -360,13 +451,14 @@ public class TransportUninstallDrillIT {
         conf.update(p);
     }
 
-    private static void await(String what, BooleanSupplier cond, long millis, SampleApp... show) throws InterruptedException {
+    /** Polls {@code cond} every 5 ms; on a timeout fails with the output of {@code show} (apps, the camera). */
+    private static void await(String what, BooleanSupplier cond, long millis, Object... show) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (!cond.getAsBoolean()) {
             if (System.nanoTime() > end) {
                 StringBuilder sb = new StringBuilder("timed out waiting: " + what);
-                for (SampleApp a : show) {
-                    sb.append("\n").append(a.output());
+                for (Object a : show) {
+                    sb.append("\n").append(a instanceof SampleApp app ? app.output() : a);
                 }
                 fail(sb.toString());
             }
