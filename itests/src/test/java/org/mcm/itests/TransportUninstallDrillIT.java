@@ -153,6 +153,7 @@ public class TransportUninstallDrillIT {
 
     @Test
     public void st2110BundleLeavesMidStreamStoppingOnlyItsSessionsWhileLocalFramesFlowOn() throws Exception {
+        H264Camera.require(H264Camera.GST); // the camera (in CI it must be there; elsewhere the drill is skipped)
         Path image = Provisioning.image();
         bypassOff();
         int group = Provisioning.freePort();
