@@ -159,13 +159,39 @@ public final class H264Camera implements AutoCloseable {
     public static long pictures(byte[] s) {
         long n = 0;
         for (int i = 0; i + 4 < s.length; i++) {
-            if (s[i] == 0 && s[i + 1] == 0 && s[i + 2] == 1) {
-                int t = s[i + 3] & 0x1F;
-                if ((t == 1 || t == 5) && (s[i + 4] & 0x80) != 0) {
-                    n++;
-                }
+            if (s[i] == 0 && s[i + 1] == 0 && s[i + 2] == 1 && firstSlice(s[i + 3], s[i + 4])) {
+                n++;
             }
         }
         return n;
+    }
+
+    /** Whether a NAL unit starting with these two bytes is a picture's first slice (see {@link #pictures}). */
+    private static boolean firstSlice(byte header, byte next) {
+        int t = header & 0x1F;
+        return (t == 1 || t == 5) && (next & 0x80) != 0;
+    }
+
+    /**
+     * How many pictures {@code got} leaves out of {@code src}, when {@code got}'s NAL units are {@code src}'s in
+     * order with some left out (each picture counted by its first slice, as {@link #pictures}); -1 when some NAL
+     * unit of {@code got} is not found in {@code src} in that order.
+     */
+    static long picturesLeftOut(List<byte[]> src, List<byte[]> got) {
+        long out = 0;
+        int i = 0;
+        for (byte[] n : got) {
+            for (; i < src.size() && !Arrays.equals(src.get(i), n); i++) {
+                out += src.get(i).length > 1 && firstSlice(src.get(i)[0], src.get(i)[1]) ? 1 : 0;
+            }
+            if (i == src.size()) {
+                return -1;
+            }
+            i++;
+        }
+        for (; i < src.size(); i++) {
+            out += src.get(i).length > 1 && firstSlice(src.get(i)[0], src.get(i)[1]) ? 1 : 0;
+        }
+        return out;
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 
 import org.mcm.api.media.BlobFormat;
+import org.mcm.itests.H264Camera;
 import org.mcm.sdk.Connection;
 import org.mcm.sdk.ConnectionOptions;
 import org.mcm.sdk.McmBuffer;
@@ -53,7 +54,7 @@ public final class RtspPathBench {
         byte[] source = Files.readAllBytes(h264);
         int[] sourceNals = nalCrcs(ByteBuffer.wrap(source), 0, source.length, new ArrayList<>()).stream()
                 .mapToInt(Integer::intValue).toArray();
-        long sourceAus = org.mcm.itests.H264Camera.pictures(source);
+        long sourceAus = H264Camera.pictures(source);
         System.out.printf(Locale.ROOT, "source: %s, %d access units, %.1f Mbit/s at 60 fps%n", h264, sourceAus,
                 source.length * 8.0 * 60 / sourceAus / 1e6);
 
