@@ -85,13 +85,17 @@ public class TransportUninstallDrillIT {
     }
 
     /**
-     * A receiving session's frame counter, read every 2 ms: the times at which it changed and its values; and the
-     * first state other than {@code ACTIVE} it was seen in (null while it stays {@code ACTIVE}).
+     * A receiving session's frame counter, read every 2 ms: the times at which it changed and its values; the same
+     * for its {@code frames_dropped} counter (frames it had no free app buffer for; 0 where a transport has none); and
+     * the first state other than {@code ACTIVE} it was seen in (null while it stays {@code ACTIVE}).
      */
     static final class Sampler implements Runnable {
         final long[] at = new long[1 << 16];
         final long[] frames = new long[1 << 16];
+        final long[] droppedAt = new long[1 << 10];
+        final long[] dropped = new long[1 << 10];
         volatile int n;
+        volatile int drops;
         volatile boolean stop;
         volatile String leftActive;
         private final SessionManager sessions;
@@ -105,6 +109,7 @@ public class TransportUninstallDrillIT {
         @Override
         public void run() {
             long last = -1;
+            long lastDropped = 0;
             while (!stop && n < at.length) {
                 Optional<SessionInfo> info = sessions.get(id);
                 if (leftActive == null && info.map(i -> i.state() != SessionState.ACTIVE).orElse(true)) {
@@ -117,19 +122,31 @@ public class TransportUninstallDrillIT {
                     n++;
                     last = f;
                 }
+                long d = info.map(i -> i.stats().getOrDefault("frames_dropped", 0L)).orElse(lastDropped);
+                if (d != lastDropped && drops < droppedAt.length) {
+                    droppedAt[drops] = System.nanoTime();
+                    dropped[drops] = d;
+                    drops++;
+                    lastDropped = d;
+                }
                 java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
             }
         }
 
         /** Frames counted between two instants. */
         long framesBetween(long from, long to) {
-            return valueAt(to) - valueAt(from);
+            return valueAt(at, frames, n, to) - valueAt(at, frames, n, from);
         }
 
-        private long valueAt(long t) {
+        /** Frames dropped for want of a free app buffer between two instants. */
+        long droppedBetween(long from, long to) {
+            return valueAt(droppedAt, dropped, drops, to) - valueAt(droppedAt, dropped, drops, from);
+        }
+
+        private static long valueAt(long[] times, long[] values, int count, long t) {
             long v = 0;
-            for (int i = 0, end = n; i < end && at[i] <= t; i++) {
-                v = frames[i];
+            for (int i = 0; i < count && times[i] <= t; i++) {
+                v = values[i];
             }
             return v;
         }
@@ -363,13 +380,14 @@ public class TransportUninstallDrillIT {
         long rtspAfter = rtspSampler.framesBetween(back, after);
         double rtspGapBefore = rtspSampler.longestGapMs(t0 - 1_000_000_000L, t0);
         double rtspGap = rtspSampler.longestGapMs(t0, after);
+        long rtspDropped = rtspSampler.droppedBetween(t0 - 1_000_000_000L, after);
         String line = String.format("%s: ST 2110 sessions gone in %.0f ms, apps told and sockets removed in %.0f ms, "
                 + "back in %.0f ms; local frames: %d in the second before, %d in the %.0f ms during, %d in the second "
                 + "after (%d fps sent); longest time without a local frame %.0f ms before, %.0f ms during and after; "
                 + "rtsp access units: %d before, %d during, %d after (camera %d fps), longest time without one %.0f ms "
-                + "before, %.0f ms during and after",
+                + "before, %.0f ms during and after, %d dropped for want of a free app buffer in these windows",
                 how, (gone - t0) / 1e6, (told - t0) / 1e6, duringMs, before, during, duringMs, afterFrames, LOCAL_FPS,
-                gapBefore, gap, rtspBefore, rtspDuring, rtspAfter, CAMERA_FPS, rtspGapBefore, rtspGap);
+                gapBefore, gap, rtspBefore, rtspDuring, rtspAfter, CAMERA_FPS, rtspGapBefore, rtspGap, rtspDropped);
         System.out.println("TransportUninstallDrillIT: " + line);
         assertTrue(line, before >= LOCAL_FPS * 8 / 10);
         assertTrue(line, afterFrames >= LOCAL_FPS * 8 / 10);
