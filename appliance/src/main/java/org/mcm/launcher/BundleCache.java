@@ -8,12 +8,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.zip.CRC32C;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -23,9 +21,9 @@ import org.osgi.framework.BundleException;
  * When the Felix bundle cache ({@code <state>/felix-cache}) of the last start may be kept, and what a start with a
  * kept cache puts right so that it means what a start with a fresh cache means.
  *
- * <p>The stamp ({@code <state>/felix-cache.id}, one line) is a digest of what the cache was made from: the launcher
- * and framework jars ({@code lib/*.jar}: names, sizes, modification times), the feature file's bytes, every feature
- * bundle's path, size and modification time, and the JVM's version. It is written last, after a complete start, and
+ * <p>The stamp ({@code <state>/felix-cache.id}, a few lines of text) says what the cache was made from: the launcher
+ * and framework jars ({@code lib/*.jar}: paths, sizes, modification times), the feature file (path, size, CRC-32C
+ * of its bytes), every feature bundle's path, size and modification time, and the JVM's version. It is written last, after a complete start, and
  * removed before a start that keeps the cache, so a cache of a start that did not get to the end (crash, kill, a
  * bundle that hung) is never reused: that start and any other mismatch (upgraded or rebuilt image, edited feature
  * file, another launcher, moved image) clean the cache as every start did before.
@@ -53,17 +51,15 @@ final class BundleCache {
         return stateDir.resolve("felix-cache.id");
     }
 
-    /** The stamp of this image: a hex SHA-256 over the inputs listed in the class comment. */
+    /**
+     * The stamp of this image: one line for each input listed in the class comment (plain text an operator can read;
+     * no message digest, whose provider set-up would cost the start more than the comparison).
+     */
     static String stamp(Path home, Path featureFile, List<Path> bundleJars) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        StringBuilder sb = new StringBuilder(4096);
+        StringBuilder sb = new StringBuilder(8192);
         sb.append(FORMAT).append('\n');
-        sb.append(System.getProperty("java.vm.vendor")).append(' ').append(System.getProperty("java.vm.version")).append('\n');
+        sb.append("jvm ").append(System.getProperty("java.vm.vendor")).append(' ')
+                .append(System.getProperty("java.vm.version")).append('\n');
         List<Path> lib = new ArrayList<>();
         Path libDir = home.resolve("lib");
         if (Files.isDirectory(libDir)) {
@@ -73,14 +69,17 @@ final class BundleCache {
         }
         lib.sort(null);
         for (Path p : lib) {
-            file(sb, p);
+            file(sb.append("lib "), p);
         }
-        sb.append("feature ").append(featureFile.toAbsolutePath().normalize()).append(' ')
-                .append(HexFormat.of().formatHex(md.digest(Files.readAllBytes(featureFile)))).append('\n');
+        byte[] f = Files.readAllBytes(featureFile);
+        CRC32C crc = new CRC32C();
+        crc.update(f);
+        sb.append("feature ").append(featureFile.toAbsolutePath().normalize()).append(' ').append(f.length)
+                .append(" crc32c ").append(Long.toHexString(crc.getValue())).append('\n');
         for (Path p : bundleJars) {
-            file(sb, p);
+            file(sb.append("bundle "), p);
         }
-        return HexFormat.of().formatHex(md.digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
+        return sb.toString();
     }
 
     private static void file(StringBuilder sb, Path p) throws IOException {
@@ -97,7 +96,7 @@ final class BundleCache {
         Path f = stampFile(stateDir);
         try {
             if (Files.isDirectory(cacheDir(stateDir), LinkOption.NOFOLLOW_LINKS) && Files.isRegularFile(f)
-                    && Files.readString(f, StandardCharsets.UTF_8).trim().equals(stamp)) {
+                    && Files.readString(f, StandardCharsets.UTF_8).equals(stamp)) {
                 return Files.getLastModifiedTime(f).toMillis();
             }
         } catch (IOException | RuntimeException e) {
@@ -115,7 +114,7 @@ final class BundleCache {
     static void remember(Path stateDir, String stamp) throws IOException {
         Path f = stampFile(stateDir);
         Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
-        Files.writeString(tmp, stamp + "\n", StandardCharsets.UTF_8);
+        Files.writeString(tmp, stamp, StandardCharsets.UTF_8);
         Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
