@@ -7,6 +7,7 @@
 #   RSS=0 skips the 30 s idle wait and the RSS figure (start time only, ~3 s a run instead of ~35 s).
 #   AGAINST=<image dir> (e.g. another checkout's appliance/target/media-proxy) runs that image too, alternating
 #         with this one run by run (paired A/B), and prints its figures and the ratio of the medians.
+#   IMAGE=<image dir> measures that image instead of this checkout's appliance/target/media-proxy.
 #   CDS=0 measures without the class-data-sharing archive (the copies made here get their own archive otherwise,
 #         as an install does); PORT_BASE (default 18000): the SDK port is PORT_BASE+2, gRPC +1, NMOS +12,
 #         RTSP +554, console +80.
@@ -80,7 +81,7 @@ median() {
   sort -n -k1 "$1/runs" | awk '{v[NR]=$1} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'
 }
 
-prepare "$(dirname "$0")/target/media-proxy" "$work/a"
+prepare "${IMAGE:-$(dirname "$0")/target/media-proxy}" "$work/a"
 if [ -n "${AGAINST:-}" ]; then
   prepare "$AGAINST" "$work/b"
 fi
