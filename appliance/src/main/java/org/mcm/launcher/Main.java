@@ -249,7 +249,8 @@ public final class Main {
             if (!keep) {
                 throw new StartupException("the OSGi framework did not start: " + e.getMessage());
             }
-            out.println("WARN: the kept bundle cache could not be used (" + e.getMessage() + "); starting with a fresh one");
+            java.util.logging.Logger.getLogger(Main.class.getName()).warning(
+                    "the kept bundle cache could not be used (" + e.getMessage() + "); starting with a fresh one");
             try {
                 started = startFramework(props, feature, jars, -1);
             } catch (BundleException | RuntimeException e2) {
@@ -276,7 +277,8 @@ public final class Main {
             try {
                 BundleCache.remember(opts.stateDir, stamp); // the start is complete: the next one may keep the cache
             } catch (IOException e) {
-                out.println("WARN: cannot write " + BundleCache.stampFile(opts.stateDir) + " (" + e.getMessage()
+                java.util.logging.Logger.getLogger(Main.class.getName()).warning("cannot write "
+                        + BundleCache.stampFile(opts.stateDir) + " (" + e.getMessage()
                         + "): the next start makes a fresh bundle cache");
             }
         }
