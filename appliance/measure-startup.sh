@@ -1,26 +1,41 @@
 #!/bin/sh
-# Measures the appliance's cold start (launch to both "listening" lines, fresh bundle cache) and its idle RSS
-# after 30 s.
+# Measures the appliance's start (launch to both "listening" lines) and its idle RSS 30 s after it.
 # Usage: appliance/measure-startup.sh [runs]   (after `mvn -B -DskipTests install`)
-# Environment: CDS=0 measures without the class-data-sharing archive (the copy made here gets its own archive
-# otherwise, as an install does); PORT_BASE (default 18000): the SDK port is PORT_BASE+2, gRPC +1, NMOS +12,
-# RTSP +554, console +80. Prints each run, then the median, min and max of both figures.
+# Environment:
+#   START=fresh (default) removes the state directory before each run: the first start of a fresh image, empty bundle
+#         cache; START=restart starts the image once unmeasured, then measures restarts that keep the bundle cache.
+#   RSS=0 skips the 30 s idle wait and the RSS figure (start time only, ~3 s a run instead of ~35 s).
+#   AGAINST=<image dir> (e.g. another checkout's appliance/target/media-proxy) runs that image too, alternating
+#         with this one run by run (paired A/B), and prints its figures and the ratio of the medians.
+#   IMAGE=<image dir> measures that image instead of this checkout's appliance/target/media-proxy.
+#   CDS=0 measures without the class-data-sharing archive (the copies made here get their own archive otherwise,
+#         as an install does); PORT_BASE (default 18000): the SDK port is PORT_BASE+2, gRPC +1, NMOS +12,
+#         RTSP +554, console +80.
+# Prints each run, then the median, min and max of each figure.
 set -eu
 runs=${1:-3}
 base=${PORT_BASE:-18000}
-img=$(mktemp -d)
-cp -r "$(dirname "$0")/target/media-proxy/." "$img/"
-rm -rf "$img/var" "$img/conf/cm" "$img/conf/console.properties" "$img"/lib/media-proxy.jsa*
-printf 'port=%d\n' $((base + 12)) >"$img/deploy/org.mcm.nmos.cfg"
-printf 'rtspPort=%d\n' $((base + 554)) >"$img/deploy/org.mcm.transport.rtsp.cfg"
-if [ "${CDS:-1}" != 0 ]; then
-  "$img/bin/media_proxy" --cds-archive
-fi
-log="$img/out.log"
-i=0
-while [ "$i" -lt "$runs" ]; do
-  i=$((i + 1))
-  rm -rf "$img/var"
+mode=${START:-fresh}
+case "$mode" in fresh | restart) ;; *) echo "START must be fresh or restart" >&2; exit 2 ;; esac
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+prepare() { # prepare <source image> <copy>
+  mkdir -p "$2"
+  cp -r "$1/." "$2/"
+  rm -rf "$2/var" "$2/conf/cm" "$2/conf/console.properties" "$2"/lib/media-proxy.jsa* "$2/out.log"
+  printf 'port=%d\n' $((base + 12)) >"$2/deploy/org.mcm.nmos.cfg"
+  printf 'rtspPort=%d\n' $((base + 554)) >"$2/deploy/org.mcm.transport.rtsp.cfg"
+  if [ "${CDS:-1}" != 0 ]; then
+    "$2/bin/media_proxy" --cds-archive >/dev/null
+  fi
+}
+
+# one start of image $1; appends "ms rss" to $1/runs (rss 0 with RSS=0); $2: measure (1) or not (0)
+one() {
+  img=$1
+  log="$img/out.log"
+  [ "$mode" = restart ] || rm -rf "$img/var"
   s=$(date +%s%N)
   "$img/bin/media_proxy" -t $((base + 2)) -g $((base + 1)) --console-port $((base + 80)) >"$log" 2>&1 &
   pid=$!
@@ -29,16 +44,71 @@ while [ "$i" -lt "$runs" ]; do
     sleep 0.02
   done
   e=$(date +%s%N)
-  sleep 30
   ms=$(( (e - s) / 1000000 ))
-  rss=$(( $(ps -o rss= -p "$pid") / 1024 ))
-  echo "run $i: start $ms ms, idle RSS $rss MiB"
-  echo "$ms $rss" >>"$img/runs"
+  rss=0
+  if [ "$2" = 1 ] && [ "${RSS:-1}" != 0 ]; then
+    sleep 30
+    rss=$(( $(ps -o rss= -p "$pid") / 1024 ))
+  elif [ "$mode" = restart ]; then
+    # let the start finish (the line after the listeners), so the next run may keep the cache
+    until grep -q "media proxy started" "$log"; do
+      kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }
+      sleep 0.02
+    done
+  fi
   kill "$pid"
   wait "$pid" || true
+  if [ "$2" = 1 ]; then
+    echo "$ms $rss" >>"$img/runs"
+    if [ "${RSS:-1}" != 0 ]; then
+      echo "$3 run $i: start $ms ms, idle RSS $rss MiB"
+    else
+      echo "$3 run $i: start $ms ms"
+    fi
+  fi
+}
+
+summary() { # summary <image copy> <label>
+  cols=1
+  [ "${RSS:-1}" = 0 ] || cols="1 2"
+  for col in $cols; do
+    sort -n -k$col "$1/runs" | awk -v c=$col -v what="$2$( [ $col = 1 ] && echo 'start ms' || echo 'idle RSS MiB')" \
+      '{v[NR]=$c} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%s: median %s, min %s, max %s (%d runs)\n", what, m, v[1], v[NR], NR}'
+  done
+}
+
+median() {
+  sort -n -k1 "$1/runs" | awk '{v[NR]=$1} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'
+}
+
+prepare "${IMAGE:-$(dirname "$0")/target/media-proxy}" "$work/a"
+if [ -n "${AGAINST:-}" ]; then
+  prepare "$AGAINST" "$work/b"
+fi
+if [ "$mode" = restart ]; then
+  i=0
+  one "$work/a" 0 ""
+  [ -z "${AGAINST:-}" ] || one "$work/b" 0 ""
+fi
+i=0
+while [ "$i" -lt "$runs" ]; do
+  i=$((i + 1))
+  if [ -n "${AGAINST:-}" ]; then
+    # alternate which image goes first, so neither always follows the other
+    if [ $((i % 2)) = 1 ]; then
+      one "$work/a" 1 "this"; one "$work/b" 1 "against"
+    else
+      one "$work/b" 1 "against"; one "$work/a" 1 "this"
+    fi
+  else
+    one "$work/a" 1 ""
+  fi
 done
-for col in 1 2; do
-  sort -n -k$col "$img/runs" | awk -v c=$col -v what="$( [ $col = 1 ] && echo 'start ms' || echo 'idle RSS MiB')" \
-    '{v[NR]=$c} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%s: median %s, min %s, max %s (%d runs)\n", what, m, v[1], v[NR], NR}'
-done
-rm -rf "$img"
+echo "($mode starts)"
+if [ -n "${AGAINST:-}" ]; then
+  summary "$work/a" "this image, "
+  summary "$work/b" "against $AGAINST, "
+  echo "ratio of the start medians (this / against): $(awk -v a="$(median "$work/a")" -v b="$(median "$work/b")" 'BEGIN {printf "%.2f", a / b}')"
+else
+  summary "$work/a" ""
+fi

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -58,7 +57,8 @@ public final class FeatureFile {
 
     public static FeatureFile read(Reader reader, String where) throws IOException {
         JsonObject root;
-        try (JsonReader r = Json.createReader(reader)) {
+        // Parsson's provider directly: Json.createReader would first look providers up through ServiceLoader
+        try (JsonReader r = new org.eclipse.parsson.JsonProviderImpl().createReader(reader)) {
             root = r.readObject();
         } catch (RuntimeException e) {
             throw new IOException(where + ": not a feature JSON object: " + e.getMessage(), e);

@@ -15,9 +15,11 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -164,8 +166,7 @@ public final class Main {
 
         LogLines.install(opts.logLevel);
         Map<String, String> props = new HashMap<>(feature.frameworkProperties());
-        props.put(Constants.FRAMEWORK_STORAGE, opts.stateDir.resolve("felix-cache").toString());
-        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        props.put(Constants.FRAMEWORK_STORAGE, BundleCache.cacheDir(opts.stateDir).toString());
         props.put(Constants.FRAMEWORK_BOOTDELEGATION, "sun.*,com.sun.*,jdk.internal.*");
         props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(feature.maxStartOrder()));
         props.put("felix.log.level", "1");
@@ -218,16 +219,45 @@ public final class Main {
             }
         }
 
-        Map<String, Object> config = new HashMap<>(props);
-        config.put("felix.log.logger", new LogLines.FrameworkLog()); // the framework's messages as log lines too
-        Framework fw = new org.apache.felix.framework.Felix(config);
-        try {
-            fw.init();
-            install(fw.getBundleContext(), feature, home.resolve("system"));
-            fw.start();
-        } catch (BundleException e) {
-            throw new StartupException("the OSGi framework did not start: " + e.getMessage());
+        Path system = home.resolve("system");
+        List<Path> jars = new ArrayList<>();
+        for (FeatureFile.BundleRef ref : feature.bundles()) {
+            Path jar = system.resolve(ref.mavenPath());
+            if (!Files.isRegularFile(jar)) {
+                throw new StartupException("bundle " + ref.mavenId() + " of the appliance feature is missing: " + jar);
+            }
+            jars.add(jar);
         }
+        // the bundle cache of the last start is kept when it was made from this very image by a start that completed
+        String stamp;
+        try {
+            stamp = BundleCache.stamp(home, featureFile, jars);
+        } catch (IOException e) {
+            stamp = null; // cannot tell what the cache was made from: clean it, and do not mark it reusable
+        }
+        long stampTime = stamp == null || Boolean.getBoolean(CDS_TRAINING) ? -1 : BundleCache.matches(opts.stateDir, stamp);
+        boolean keep = stampTime >= 0;
+        try {
+            BundleCache.forget(opts.stateDir);
+        } catch (IOException e) {
+            keep = false;
+        }
+        Framework started;
+        try {
+            started = startFramework(props, feature, jars, keep ? stampTime : -1);
+        } catch (BundleException | RuntimeException e) {
+            if (!keep) {
+                throw new StartupException("the OSGi framework did not start: " + e.getMessage());
+            }
+            java.util.logging.Logger.getLogger(Main.class.getName()).warning(
+                    "the kept bundle cache could not be used (" + e.getMessage() + "); starting with a fresh one");
+            try {
+                started = startFramework(props, feature, jars, -1);
+            } catch (BundleException | RuntimeException e2) {
+                throw new StartupException("the OSGi framework did not start: " + e2.getMessage());
+            }
+        }
+        Framework fw = started;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(fw), "mcm-shutdown"));
         Thread waiter = new Thread(() -> {
             try {
@@ -243,7 +273,57 @@ public final class Main {
         out.printf("INFO: media proxy started: %d bundles, start level %d, %d ms (console http://127.0.0.1:%d/system/console)%n",
                 fw.getBundleContext().getBundles().length, fsl.getStartLevel(), (System.nanoTime() - t0) / 1_000_000,
                 opts.consolePort);
+        if (stamp != null && !Boolean.getBoolean(CDS_TRAINING) && (fw.getState() & Bundle.ACTIVE) != 0) {
+            try {
+                BundleCache.remember(opts.stateDir, stamp); // the start is complete: the next one may keep the cache
+            } catch (IOException e) {
+                java.util.logging.Logger.getLogger(Main.class.getName()).warning("cannot write "
+                        + BundleCache.stampFile(opts.stateDir) + " (" + e.getMessage()
+                        + "): the next start makes a fresh bundle cache");
+            }
+        }
         return -1;
+    }
+
+    /**
+     * Creates, initialises and starts Felix: with the bundle cache as it is when {@code stampTime} is the time of
+     * its stamp (then only the feature's bundles as the image has them stay installed before they are started, see
+     * {@link BundleCache#reconcile}), or a fresh one when it is negative.
+     */
+    private static Framework startFramework(Map<String, String> props, FeatureFile feature, List<Path> jars, long stampTime)
+            throws BundleException {
+        boolean keep = stampTime >= 0;
+        Map<String, Object> config = new HashMap<>(props);
+        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, keep ? "none" : Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        config.put("felix.log.logger", new LogLines.FrameworkLog()); // the framework's messages as log lines too
+        Framework fw = new org.apache.felix.framework.Felix(config);
+        try {
+            fw.init();
+            BundleContext ctx = fw.getBundleContext();
+            if (keep) {
+                Set<String> locations = new HashSet<>();
+                for (Path jar : jars) {
+                    locations.add(location(jar));
+                }
+                BundleCache.reconcile(ctx, locations, stampTime);
+            }
+            install(ctx, feature, jars);
+            fw.start();
+            return fw;
+        } catch (BundleException | RuntimeException e) {
+            try {
+                fw.stop();
+                fw.waitForStop(15_000);
+            } catch (BundleException | InterruptedException | RuntimeException e2) {
+                e.addSuppressed(e2);
+            }
+            throw e;
+        }
+    }
+
+    /** The location of a feature bundle: by reference, Felix reads the jar where it is instead of copying it. */
+    static String location(Path jar) {
+        return "reference:" + jar.toUri();
     }
 
     private static void stop(Framework fw) {
@@ -257,23 +337,20 @@ public final class Main {
         }
     }
 
-    private static void install(BundleContext ctx, FeatureFile feature, Path system) throws BundleException, StartupException {
+    private static void install(BundleContext ctx, FeatureFile feature, List<Path> jars) throws BundleException {
         List<Bundle> toStart = new ArrayList<>();
-        for (FeatureFile.BundleRef ref : feature.bundles()) {
-            Path jar = system.resolve(ref.mavenPath());
-            if (!Files.isRegularFile(jar)) {
-                throw new StartupException("bundle " + ref.mavenId() + " of the appliance feature is missing: " + jar);
-            }
-            // by reference: Felix reads the jar where it is instead of copying it into its cache at every start
-            Bundle b = ctx.installBundle("reference:" + jar.toUri());
-            if (ref.startOrder() > 0) {
-                b.adapt(BundleStartLevel.class).setStartLevel(ref.startOrder());
-            }
+        int initial = ctx.getBundle(0).adapt(FrameworkStartLevel.class).getInitialBundleStartLevel();
+        for (int i = 0; i < jars.size(); i++) {
+            FeatureFile.BundleRef ref = feature.bundles().get(i);
+            // installing a location that is installed (a kept cache) returns that bundle
+            Bundle b = ctx.installBundle(location(jars.get(i)));
+            // the feature's start level, also over one an operator changed before a restart with a kept cache
+            b.adapt(BundleStartLevel.class).setStartLevel(ref.startOrder() > 0 ? ref.startOrder() : initial);
             toStart.add(b);
         }
         for (Bundle b : toStart) {
             if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
-                b.start(Bundle.START_ACTIVATION_POLICY);
+                b.start(Bundle.START_ACTIVATION_POLICY); // persistently: also one an operator stopped before
             }
         }
     }

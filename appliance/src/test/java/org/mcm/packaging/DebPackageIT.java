@@ -224,35 +224,48 @@ class DebPackageIT {
         pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         pb.environment().put("MCM_JAVA_OPTS", defaultsValue("MCM_JAVA_OPTS"));
         pb.environment().remove("MCM_STATE_DIR");
-        Process proxy = pb.start();
-        List<String> out = pump(proxy.getInputStream());
-        List<String> err = pump(proxy.getErrorStream());
-        try {
-            awaitLine(proxy, out, err, "INFO: gRPC Server listening on 0.0.0.0:" + grpc);
-            awaitLine(proxy, out, err, "INFO: TCP Server listening on 0.0.0.0:" + tcp);
-            awaitLine(proxy, out, err, "INFO: media proxy started:");
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", tcp), 2000); // the SDK port accepts
+        // twice: the first start makes the bundle cache, the second (as after a service restart) keeps it
+        String started = null;
+        for (int start = 1; start <= 2; start++) {
+            Process proxy = pb.start();
+            List<String> out = pump(proxy.getInputStream());
+            List<String> err = pump(proxy.getErrorStream());
+            try {
+                awaitLine(proxy, out, err, "INFO: gRPC Server listening on 0.0.0.0:" + grpc);
+                awaitLine(proxy, out, err, "INFO: TCP Server listening on 0.0.0.0:" + tcp);
+                awaitLine(proxy, out, err, "INFO: media proxy started:");
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress("127.0.0.1", tcp), 2000); // the SDK port accepts
+                }
+                assertTrue(answersHttp2(grpc), "the gRPC port speaks HTTP/2");
+                HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + console + "/system/console").toURL().openConnection();
+                c.setInstanceFollowRedirects(false);
+                int code = c.getResponseCode();
+                assertTrue(code == 401 || code == 302, "console answers (needs login): " + code);
+                // state and config in the FHS places, written by the service user; nothing under /opt
+                assertTrue(Files.isDirectory(root.resolve("var/lib/mcm-media-proxy/felix-cache")), "bundle cache in /var/lib");
+                assertEquals(uid, Files.getAttribute(root.resolve("var/lib/mcm-media-proxy/felix-cache"), "unix:uid"));
+                assertTrue(Files.isRegularFile(root.resolve("etc/mcm-media-proxy/console.properties")), "credentials in /etc/mcm-media-proxy");
+                assertFalse(Files.exists(root.resolve("opt/mcm-media-proxy/var")), "no state under /opt");
+                Path stamp = root.resolve("var/lib/mcm-media-proxy/felix-cache.id");
+                awaitFile(stamp); // written once the start is complete: the next start may keep the cache
+                assertEquals(uid, Files.getAttribute(stamp, "unix:uid"));
+                String line = out.stream().filter(l -> l.startsWith("INFO: media proxy started:")).findFirst().orElseThrow();
+                String bundles = line.replaceAll(".*started: (\\d+ bundles, start level \\d+).*", "$1");
+                if (started != null) {
+                    assertEquals(started, bundles, "the restart with the kept cache runs the same set");
+                }
+                started = bundles;
+            } finally {
+                proxy.destroy(); // SIGTERM, as systemctl stop
+                if (!proxy.waitFor(25, TimeUnit.SECONDS)) {
+                    proxy.destroyForcibly();
+                    fail("the proxy did not stop within 25 s of SIGTERM; stdout " + out + " stderr " + err);
+                }
             }
-            assertTrue(answersHttp2(grpc), "the gRPC port speaks HTTP/2");
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + console + "/system/console").toURL().openConnection();
-            c.setInstanceFollowRedirects(false);
-            int code = c.getResponseCode();
-            assertTrue(code == 401 || code == 302, "console answers (needs login): " + code);
-            // state and config in the FHS places, written by the service user; nothing under /opt
-            assertTrue(Files.isDirectory(root.resolve("var/lib/mcm-media-proxy/felix-cache")), "bundle cache in /var/lib");
-            assertEquals(uid, Files.getAttribute(root.resolve("var/lib/mcm-media-proxy/felix-cache"), "unix:uid"));
-            assertTrue(Files.isRegularFile(root.resolve("etc/mcm-media-proxy/console.properties")), "credentials in /etc/mcm-media-proxy");
-            assertFalse(Files.exists(root.resolve("opt/mcm-media-proxy/var")), "no state under /opt");
-        } finally {
-            proxy.destroy(); // SIGTERM, as systemctl stop
-            if (!proxy.waitFor(25, TimeUnit.SECONDS)) {
-                proxy.destroyForcibly();
-                fail("the proxy did not stop within 25 s of SIGTERM; stdout " + out + " stderr " + err);
-            }
+            int rc = proxy.exitValue();
+            assertTrue(rc == 0 || rc == 143, "a clean stop (0, or 143 = SuccessExitStatus): " + rc + " " + err);
         }
-        int rc = proxy.exitValue();
-        assertTrue(rc == 0 || rc == 143, "a clean stop (0, or 143 = SuccessExitStatus): " + rc + " " + err);
         deleteTree(runDir); // systemd removes the RuntimeDirectory when the service stops
         Files.delete(root.resolve("run"));
 
@@ -336,6 +349,14 @@ class DebPackageIT {
             byte[] header = new byte[9];
             new DataInputStream(s.getInputStream()).readFully(header);
             return header[3] == 4 && (header[4] & 1) == 0; // type SETTINGS, not an ACK
+        }
+    }
+
+    private static void awaitFile(Path f) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!Files.isRegularFile(f)) {
+            assertTrue(System.nanoTime() < deadline, f + " written within 10 s");
+            Thread.sleep(50);
         }
     }
 
