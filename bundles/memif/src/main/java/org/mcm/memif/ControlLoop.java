@@ -169,7 +169,11 @@ final class ControlLoop {
     }
 
     private void pollOnce() {
-        int n = 1 + (listenFd >= 0 ? 1 : 0) + conns.size();
+        // a server accepts only while it has an interface: a peer that connects before the first one is created
+        // (two apps started at once in direct mode) waits in the listen backlog instead of being refused "ID not
+        // found"; createInterface wakes the loop
+        boolean listening = listenFd >= 0 && socket.hasInterfaces();
+        int n = 1 + (listening ? 1 : 0) + conns.size();
         int[] fds = new int[n];
         short[] ev = new short[n];
         short[] rev = new short[n];
@@ -178,7 +182,7 @@ final class ControlLoop {
         fds[k] = wakeFd;
         ev[k++] = Native.POLLIN;
         int listenAt = -1;
-        if (listenFd >= 0) {
+        if (listening) {
             listenAt = k;
             fds[k] = listenFd;
             ev[k++] = Native.POLLIN;

@@ -113,6 +113,11 @@ public final class MemifSocket implements AutoCloseable {
         return List.copyOf(ifaces.values());
     }
 
+    /** Whether any interface is open on this socket (a server accepts connections only then). */
+    boolean hasInterfaces() {
+        return !ifaces.isEmpty();
+    }
+
     public MemifInterface getInterface(long id) {
         return ifaces.get(id);
     }

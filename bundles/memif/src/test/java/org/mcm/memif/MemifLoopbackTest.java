@@ -288,6 +288,23 @@ class MemifLoopbackTest {
         exchange(s2, c, 20, 1, 100, 9);
     }
 
+    /**
+     * Two apps started at once in direct mode: the client connects between the server's listen and its first
+     * createInterface. It waits in the backlog (no HELLO while the server has no interface) and then connects; before,
+     * it was greeted at once and its INIT refused "ID not found", a protocol error and a WARN line for a peer that did
+     * nothing wrong (seen as a stray line of mcm-receiver in SampleAppsTest).
+     */
+    @Test
+    void aPeerThatConnectsBeforeTheFirstInterfaceWaitsForIt() throws Exception {
+        server = MemifSocket.server(addr());
+        try (RawPeer p = new RawPeer(addr())) {
+            assertEquals(-1, p.recv(300), "greeted while the server had no interface to offer");
+            server.createInterface(InterfaceConfig.builder(0).build());
+            p.connect(0);
+            assertEquals(0, server.protocolErrors());
+        }
+    }
+
     @Test
     void abstractNamespaceSocket() throws Exception {
         MemifAddress a = MemifAddress.abstractName("mcm-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
