@@ -22,7 +22,7 @@ import org.osgi.framework.ServiceReference;
  * One line per event in one format for everything the appliance logs. Bundles log through SLF4J, whose backend
  * (slf4j-simple, started inside the framework) is configured here to write
  * {@code 2026-12-06T13:41:46.123 [thread] LEVEL Name - message}; the other paths are bridged into that same line:
- * {@code java.util.logging} (gRPC, Netty, SPI Fly) and {@link System.Logger} (whose default backend is
+ * {@code java.util.logging} (gRPC, Netty) and {@link System.Logger} (whose default backend is
  * {@code java.util.logging}) through {@link OneLineFormatter} on the root handler, the Felix framework's own messages
  * through {@link FrameworkLog}. OSGi Log Service entries (SCR, ConfigAdmin, FileInstall) are forwarded to SLF4J by
  * the control bundle's log bridge. A stack trace follows its line, as with slf4j-simple.
@@ -53,7 +53,10 @@ final class LogLines {
         setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", DATE_FORMAT);
         setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
         setIfAbsent("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
-        setIfAbsent("org.slf4j.simpleLogger.log.org.apache.aries.spifly", "warn");
+        // SLF4J 2 loads this provider directly, through slf4j-api's class loader (the mcm-slf4j-provider fragment
+        // imports its package there), instead of a ServiceLoader lookup that would need a mediator such as SPI Fly
+        setIfAbsent("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider");
+        setIfAbsent("slf4j.internal.verbosity", "WARN"); // no "connected with provider" report line
 
         LogManager.getLogManager().reset();
         Logger root = Logger.getLogger("");
@@ -81,14 +84,7 @@ final class LogLines {
         h.setFormatter(new OneLineFormatter());
         h.setLevel(Level.ALL);
         root.addHandler(h);
-        if (!"debug".equals(level) && !"trace".equals(level)) {
-            // SPI Fly reports every provider it wires; keep that to warnings
-            SPIFLY.setLevel(Level.WARNING);
-        }
     }
-
-    /** Held so that the level set on it is not lost with a collected logger. */
-    private static final Logger SPIFLY = Logger.getLogger("org.apache.aries.spifly");
 
     private static void setIfAbsent(String key, String value) {
         if (System.getProperty(key) == null) {

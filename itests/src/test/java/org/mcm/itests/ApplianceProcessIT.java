@@ -330,6 +330,10 @@ public class ApplianceProcessIT {
             delete(own);
         }
         assertTrue("debug lines were written: " + all.size(), all.size() > 50);
+        // the bundles' SLF4J is wired to slf4j-simple (its explicit provider, no ServiceLoader mediator in the
+        // image): a bundle's own SLF4J logger wrote
+        assertTrue("an SLF4J line of the control bundle", all.stream().anyMatch(l -> LOG_LINE.matcher(l).matches()
+                && l.contains(" INFO SessionManagerImpl - transport 'st2110-20' available from ")));
         boolean inTrace = false;
         List<String> strays = new ArrayList<>();
         for (String l : all) {

@@ -59,7 +59,12 @@ public final class Provisioning {
             opts.add(frameworkProperty("felix.fileinstall.dir").value(tmp.resolve("deploy").toString()));
             opts.add(frameworkProperty("felix.fileinstall.poll").value("500"));
             opts.add(frameworkProperty("org.osgi.framework.bootdelegation").value("sun.*,com.sun.*,jdk.internal.*"));
+            feature.frameworkProperties().forEach((k, v) -> opts.add(frameworkProperty(k).value(v)));
             opts.add(systemProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty").value("warn"));
+            // as the launcher (LogLines): the bundles' SLF4J 2 loads slf4j-simple directly (the test JVM's own
+            // SLF4J 1.7 ignores these)
+            opts.add(systemProperty("slf4j.provider").value("org.slf4j.simple.SimpleServiceProvider"));
+            opts.add(systemProperty("slf4j.internal.verbosity").value("WARN"));
             opts.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("INFO"));
             opts.add(frameworkStartLevel(20));
             opts.add(junitBundles());
