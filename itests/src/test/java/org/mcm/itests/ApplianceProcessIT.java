@@ -286,6 +286,49 @@ public class ApplianceProcessIT {
             + "|media proxy started: |Web Console user |\\(shown once; |device ').*");
 
     /**
+     * A transport's settings file in {@code deploy/} when the proxy starts reaches the transports (it used to stay
+     * unapplied until the file changed: the run's data-plane PID, deleted at start by a run without -i/-d, left
+     * SCR configuring the ST 2110 transports from their first PID alone). Read back from the Web Console's view of
+     * the ST 2110-20 transport component.
+     */
+    @Test
+    public void transportSettingsInDeployAtStartReachTheTransports() throws Exception {
+        Path own = copyOfImage();
+        Files.writeString(own.resolve("deploy/org.mcm.transport.st2110.cfg"), "txQueueFrames=7\n");
+        int console = Provisioning.freePort();
+        String pw = "itest-Settings-1";
+        Proxy p = new Proxy(own, "media_proxy", "-t", Integer.toString(Provisioning.freePort()), "-g",
+                Integer.toString(Provisioning.freePort()), "--console-port", Integer.toString(console),
+                "--console-password", pw);
+        try {
+            p.line("INFO: gRPC Server listening on", 60_000);
+            String base = "http://127.0.0.1:" + console + "/system/console/components";
+            Pattern video = Pattern.compile("\"id\":\"?(\\d+)\"?,[^{}]*?\"name\":\"org\\.mcm\\.transport\\.st2110\\.St2110Transports\\$Video\"");
+            String[] props = {""};
+            try {
+                waitFor("the ST 2110-20 transport configured from deploy/", () -> {
+                    try {
+                        Matcher m = video.matcher(httpBody(base + ".json", "admin", pw));
+                        if (!m.find()) {
+                            return false;
+                        }
+                        props[0] = httpBody(base + "/" + m.group(1) + ".json", "admin", pw);
+                        return props[0].contains("txQueueFrames = 7");
+                    } catch (IOException e) {
+                        return false; // the console is not up yet
+                    }
+                }, 30_000);
+            } catch (RuntimeException e) {
+                throw new AssertionError("the transport's properties: " + props[0], e);
+            }
+            assertTrue(props[0], props[0].contains("org.mcm.transport.st2110"));
+        } finally {
+            p.close();
+            delete(own);
+        }
+    }
+
+    /**
      * One format: at debug level (gRPC and Netty then write through java.util.logging, SCR and FileInstall through
      * the Log Service), with a session made and ended and a bad configuration file, every line the proxy writes on
      * either stream is a log line in the one format, a stack trace under one, or one of the launcher's fixed lines.

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * the proxy runs wins over the flag from then on (the latest decision wins) and is stored.
  *
  * <p>The proxy's listeners lay the flags over their configuration ({@link #overlay}); the data-plane flags, which
- * transport bundles read, go into {@value LaunchConfiguration#DATAPLANE_RUN_PID}, written at every start and
- * deleted when the run has none. {@code -d kernel:<if>} without {@code -i}: when the stored media address is not
+ * transport bundles read, go into {@value LaunchConfiguration#DATAPLANE_RUN_PID}, written at every start (with
+ * only a marker when the run has none, never deleted). {@code -d kernel:<if>} without {@code -i}: when the stored media address is not
  * one of that interface's addresses, the interface's first IPv4 address (else its first address) is used.
  *
  * <p>Also the api's {@link org.mcm.api.control.LaunchFlags} for bundles outside control (the gRPC control plane lays
@@ -79,27 +79,32 @@ public class LaunchOverrides implements org.mcm.api.control.LaunchFlags, org.osg
         }
     }
 
-    /** Writes this run's -i/-d into the run PID, or deletes it when the run has neither. */
+    /**
+     * Writes this run's -i/-d into the run PID; a run with neither writes only {@link #RUN_NO_FLAGS}. The PID is
+     * never deleted: Felix SCR 2.2.18, on the deletion of one PID of a component with several, configured the
+     * component from the first PID alone from then on, so the transports lost their own PID's settings (a
+     * {@code deploy/org.mcm.transport.st2110.cfg} present at start did not reach them).
+     */
     private void writeDataPlaneRun() throws java.io.IOException {
         org.osgi.service.cm.Configuration run = cm.getConfiguration(LaunchConfiguration.DATAPLANE_RUN_PID, "?");
         Map<String, Object> dp = flags.get(LaunchConfiguration.DATAPLANE_PID);
-        if (dp == null || dp.isEmpty()) {
-            run.delete();
-            return;
-        }
-        java.util.Dictionary<String, Object> stored = cm.getConfiguration(LaunchConfiguration.DATAPLANE_PID, "?").getProperties();
         java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
-        for (Map.Entry<String, Object> e : dataPlaneRun(stored == null ? null : stored.get("ip")).entrySet()) {
-            if (holds(LaunchConfiguration.DATAPLANE_PID, e.getKey(), stored == null ? null : stored.get(e.getKey()), e.getValue())) {
-                props.put(e.getKey(), e.getValue());
+        if (dp != null && !dp.isEmpty()) {
+            java.util.Dictionary<String, Object> stored = cm.getConfiguration(LaunchConfiguration.DATAPLANE_PID, "?").getProperties();
+            for (Map.Entry<String, Object> e : dataPlaneRun(stored == null ? null : stored.get("ip")).entrySet()) {
+                if (holds(LaunchConfiguration.DATAPLANE_PID, e.getKey(), stored == null ? null : stored.get(e.getKey()), e.getValue())) {
+                    props.put(e.getKey(), e.getValue());
+                }
             }
         }
         if (props.isEmpty()) {
-            run.delete();
-        } else {
-            run.updateIfDifferent(props);
+            props.put(RUN_NO_FLAGS, Boolean.TRUE);
         }
+        run.updateIfDifferent(props);
     }
+
+    /** The run PID's only property when this run sets no data-plane flag (-i/-d). */
+    static final String RUN_NO_FLAGS = "mcm.run.noDataPlaneFlags";
 
     /** The operator changed the data plane during the run: the flags it changed stop applying. */
     @Override

@@ -65,7 +65,7 @@ class LaunchOverridesTest {
         o.activate(Map.<String, String>of()::get);
         Listener sdk = stored(8002, "0.0.0.0", "compat");
         assertSame(sdk, o.overlay("org.mcm.control.sdk", sdk, Listener.class));
-        assertEquals(Map.of(), o.dataPlaneRun("127.0.0.1"), "nothing for the run PID: it is deleted");
+        assertEquals(Map.of(), o.dataPlaneRun("127.0.0.1"), "no data-plane flag for the run PID (it holds only the marker)");
     }
 
     @Test
