@@ -58,8 +58,12 @@ public final class St2110PathBench {
         Map<String, String> configs = new java.util.HashMap<>(Map.of("org.mcm.control.sessions", "bypass=off\n"));
         String txLate = System.getProperty("bench.txLate"); // the senders' late-frame rule (catchup, drop, keep)
         String txCatchup = System.getProperty("bench.txCatchup"); // how much faster a late frame may go (1 to 4)
+        String txPaceUs = System.getProperty("bench.txPaceUs"); // the senders' pacing granularity (0 to 2000 us)
+        String txRt = System.getProperty("bench.txRtPriority"); // SCHED_FIFO priority of the senders' threads (0: off)
         String st2110 = (txLate != null ? "txLate=" + txLate + "\n" : "")
-                + (txCatchup != null ? "txCatchupSpeedup=" + txCatchup + "\n" : "");
+                + (txCatchup != null ? "txCatchupSpeedup=" + txCatchup + "\n" : "")
+                + (txPaceUs != null ? "txPaceGranularityUs=" + txPaceUs + "\n" : "")
+                + (txRt != null ? "txRealtimePriority=" + txRt + "\n" : "");
         if (!st2110.isEmpty()) {
             configs.put("org.mcm.transport.st2110", st2110);
         }
@@ -250,7 +254,8 @@ public final class St2110PathBench {
                     m.forEach((key, v) -> {
                         if (key.contains("latency") || key.contains("queued") || key.contains("no_buffer") || key.contains("dropped")
                                 || key.contains("caught_up") || key.contains("wait") || key.contains("staged")
-                                || key.contains("spread") || key.contains("incomplete") || key.contains("_us_")) {
+                                || key.contains("spread") || key.contains("incomplete") || key.contains("_us_")
+                                || key.contains("gso_sends") || key.contains("granularity") || key.contains("realtime") || key.equals("frames")) {
                             b.append(' ').append(key).append('=').append(v);
                         }
                     });
