@@ -64,12 +64,15 @@ public final class St2110PathBench {
                 + (txCatchup != null ? "txCatchupSpeedup=" + txCatchup + "\n" : "")
                 + (txPaceUs != null ? "txPaceGranularityUs=" + txPaceUs + "\n" : "")
                 + (txRt != null ? "txRealtimePriority=" + txRt + "\n" : "");
-        if (!st2110.isEmpty()) {
-            configs.put("org.mcm.transport.st2110", st2110);
-        }
         List<String> rows = new ArrayList<>();
         try (BenchProxy proxy = BenchProxy.start(tcp, grpc, BASE_PORT + 92, configs)) {
             ControlClient c = proxy.control;
+            if (!st2110.isEmpty()) {
+                // dropped in once the proxy runs: a org.mcm.transport.st2110.cfg present at start was seen not to
+                // reach the ST 2110 transports (their settings stayed the defaults until the file changed)
+                Files.writeString(proxy.home.resolve("deploy/org.mcm.transport.st2110.cfg"), st2110);
+                Thread.sleep(3000); // the deploy folder is polled every second
+            }
             for (int n : counts) {
                 String ours = runOurs(tcp, c, proxy.pid(), n, seconds);
                 String theirs = gst ? runGst(n, seconds) : "| – | – | – |";
