@@ -76,7 +76,7 @@ final class VideoTxSession implements TransportSession {
     /** Packets of each batch of the group being built, and the most batches a group may have. */
     private final int[] groupPackets;
     private final int groupBatches;
-    /** Batches due within this time of a group's first go out with it (setting txPaceGranularityUs). */
+    /** Batches due within this time of a group's first go out with it (setting txPaceGranularityUs; 0: each alone). */
     private final long paceGranularityNanos;
     /** SCHED_FIFO priority asked for the sending thread (0: none), how to ask, and the outcome. */
     private final int realtimePriority;

@@ -89,7 +89,7 @@ final class TestSupport {
 
             @Override
             public int txPaceGranularityUs() {
-                return 500;
+                return 0;
             }
 
             @Override
