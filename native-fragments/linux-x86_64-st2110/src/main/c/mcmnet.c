@@ -28,7 +28,7 @@
 
 #define API __attribute__((visibility("default")))
 
-API int mcmnet_abi_version(void) { return 3; }
+API int mcmnet_abi_version(void) { return 4; }
 
 /* An IPv4 UDP socket bound to src:src_port and connected to dst:dst_port (all in host byte order except the
  * addresses, given as dotted text). For a multicast destination, ttl and the outgoing interface (by src) apply. */
@@ -112,6 +112,69 @@ API long mcmnet_send(int fd, const int64_t *addrs, const int32_t *lens, int iovc
         n = sendmsg(fd, &m, 0);
     } while (n < 0 && errno == EINTR);
     return n < 0 ? -errno : (long)n;
+}
+
+/* Largest number of messages and of buffers in all that one mcmnet_send_multi call takes (the arrays live on the
+ * caller's stack: 32 KiB of iovecs). */
+#define MULTI_MSGS 32
+#define MULTI_IOV 2048
+
+API int mcmnet_send_multi_limits(int which) { return which == 0 ? MULTI_MSGS : MULTI_IOV; }
+
+/* Sends nmsg messages with sendmmsg, each as mcmnet_send would: message k is the concatenation of the next
+ * iovcnts[k] buffers of addrs/lens and, with segs[k] > 0, is cut by the kernel into datagrams of segs[k] bytes
+ * (UDP_SEGMENT, one control message each). Calls sendmmsg again until every message went. Returns nmsg, or -errno
+ * of the first message the kernel refused; *sent is then the number of messages that went before it. */
+API int mcmnet_send_multi(int fd, const int64_t *addrs, const int32_t *lens, const int32_t *iovcnts,
+        const int32_t *segs, int nmsg, int32_t *sent) {
+    struct mmsghdr msgs[MULTI_MSGS];
+    struct iovec iov[MULTI_IOV];
+    char control[MULTI_MSGS][CMSG_SPACE(sizeof(uint16_t))];
+    *sent = 0;
+    if (nmsg <= 0 || nmsg > MULTI_MSGS) {
+        return -EINVAL;
+    }
+    memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)nmsg);
+    int at = 0;
+    for (int k = 0; k < nmsg; k++) {
+        int cnt = iovcnts[k];
+        if (cnt <= 0 || cnt > MULTI_IOV - at) {
+            return -EINVAL;
+        }
+        for (int i = 0; i < cnt; i++) {
+            iov[at + i].iov_base = (void *)(intptr_t)addrs[at + i];
+            iov[at + i].iov_len = (size_t)lens[at + i];
+        }
+        struct msghdr *m = &msgs[k].msg_hdr;
+        m->msg_iov = &iov[at];
+        m->msg_iovlen = (size_t)cnt;
+        at += cnt;
+        if (segs[k] > 0) {
+            memset(control[k], 0, sizeof control[k]);
+            m->msg_control = control[k];
+            m->msg_controllen = sizeof control[k];
+            struct cmsghdr *c = CMSG_FIRSTHDR(m);
+            c->cmsg_level = SOL_UDP;
+            c->cmsg_type = UDP_SEGMENT;
+            c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+            uint16_t seg = (uint16_t)segs[k];
+            memcpy(CMSG_DATA(c), &seg, sizeof seg);
+        }
+    }
+    int done = 0;
+    while (done < nmsg) {
+        int n = sendmmsg(fd, msgs + done, (unsigned)(nmsg - done), 0);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            *sent = done;
+            return -errno;
+        }
+        done += n;
+    }
+    *sent = done;
+    return done;
 }
 
 /* An IPv4 UDP socket receiving on port: bound to bind_ip (unicast), or to any address with a join of group on the

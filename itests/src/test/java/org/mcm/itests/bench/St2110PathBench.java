@@ -58,14 +58,21 @@ public final class St2110PathBench {
         Map<String, String> configs = new java.util.HashMap<>(Map.of("org.mcm.control.sessions", "bypass=off\n"));
         String txLate = System.getProperty("bench.txLate"); // the senders' late-frame rule (catchup, drop, keep)
         String txCatchup = System.getProperty("bench.txCatchup"); // how much faster a late frame may go (1 to 4)
+        String txPaceUs = System.getProperty("bench.txPaceUs"); // the senders' pacing granularity (0 to 2000 us)
+        String txRt = System.getProperty("bench.txRtPriority"); // SCHED_FIFO priority of the senders' threads (0: off)
         String st2110 = (txLate != null ? "txLate=" + txLate + "\n" : "")
-                + (txCatchup != null ? "txCatchupSpeedup=" + txCatchup + "\n" : "");
-        if (!st2110.isEmpty()) {
-            configs.put("org.mcm.transport.st2110", st2110);
-        }
+                + (txCatchup != null ? "txCatchupSpeedup=" + txCatchup + "\n" : "")
+                + (txPaceUs != null ? "txPaceGranularityUs=" + txPaceUs + "\n" : "")
+                + (txRt != null ? "txRealtimePriority=" + txRt + "\n" : "");
         List<String> rows = new ArrayList<>();
         try (BenchProxy proxy = BenchProxy.start(tcp, grpc, BASE_PORT + 92, configs)) {
             ControlClient c = proxy.control;
+            if (!st2110.isEmpty()) {
+                // dropped in once the proxy runs: a org.mcm.transport.st2110.cfg present at start was seen not to
+                // reach the ST 2110 transports (their settings stayed the defaults until the file changed)
+                Files.writeString(proxy.home.resolve("deploy/org.mcm.transport.st2110.cfg"), st2110);
+                Thread.sleep(3000); // the deploy folder is polled every second
+            }
             for (int n : counts) {
                 String ours = runOurs(tcp, c, proxy.pid(), n, seconds);
                 String theirs = gst ? runGst(n, seconds) : "| – | – | – |";
@@ -250,7 +257,8 @@ public final class St2110PathBench {
                     m.forEach((key, v) -> {
                         if (key.contains("latency") || key.contains("queued") || key.contains("no_buffer") || key.contains("dropped")
                                 || key.contains("caught_up") || key.contains("wait") || key.contains("staged")
-                                || key.contains("spread") || key.contains("incomplete") || key.contains("_us_")) {
+                                || key.contains("spread") || key.contains("incomplete") || key.contains("_us_")
+                                || key.contains("gso_sends") || key.contains("granularity") || key.contains("realtime") || key.equals("frames")) {
                             b.append(' ').append(key).append('=').append(v);
                         }
                     });

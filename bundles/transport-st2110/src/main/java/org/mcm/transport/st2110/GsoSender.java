@@ -36,6 +36,13 @@ final class GsoSender implements AutoCloseable {
     private final int lensAt;
     private final Pointer addrs;
     private final Pointer lens;
+    /** Messages (GSO batches) one {@link #sendGroup} call may carry, each of up to {@link #batch()} packets. */
+    private final int groupMessages;
+    /** Per message of a group: its buffer count and its segment size (int32), then the count the kernel took. */
+    private final int countsAt;
+    private final int segsAt;
+    private final int sentAt;
+    private final long iovAddr;
     /** Where refusals after ICMP unreachable are counted (the session's counters). */
     private St2110Counters counters = new St2110Counters();
 
@@ -44,11 +51,18 @@ final class GsoSender implements AutoCloseable {
         this.header = header;
         this.segment = segment;
         this.batch = batch;
-        this.headers = ByteBuffer.allocateDirect(header * batch).order(ByteOrder.BIG_ENDIAN);
+        // as many whole batches as one sendmmsg of the native helper takes (2 buffers a packet)
+        this.groupMessages = Math.max(1, Math.min(NetNative.mcmnet_send_multi_limits(0),
+                NetNative.mcmnet_send_multi_limits(1) / (2 * batch)));
+        int packets = batch * groupMessages;
+        this.headers = ByteBuffer.allocateDirect(header * packets).order(ByteOrder.BIG_ENDIAN);
         this.headersAddr = NetNative.address(headers);
-        this.lensAt = 16 * batch;
-        this.iov = ByteBuffer.allocateDirect(24 * batch).order(ByteOrder.nativeOrder());
-        long iovAddr = NetNative.address(iov);
+        this.lensAt = 16 * packets;
+        this.countsAt = 24 * packets;
+        this.segsAt = countsAt + 4 * groupMessages;
+        this.sentAt = segsAt + 4 * groupMessages;
+        this.iov = ByteBuffer.allocateDirect(sentAt + 8).order(ByteOrder.nativeOrder());
+        this.iovAddr = NetNative.address(iov);
         this.addrs = new Pointer(iovAddr);
         this.lens = new Pointer(iovAddr + lensAt);
     }
@@ -94,6 +108,15 @@ final class GsoSender implements AutoCloseable {
         return batch;
     }
 
+    /** How many batches (messages) one {@link #sendGroup} may carry. */
+    int groupMessages() {
+        return groupMessages;
+    }
+
+    /**
+     * Where the headers go: header i of a batch or a group at {@code i * header} (room for {@link #groupMessages()}
+     * batches).
+     */
     ByteBuffer headers() {
         return headers;
     }
@@ -134,6 +157,69 @@ final class GsoSender implements AutoCloseable {
             if (attempt > 0) {
                 counters.unsent.add(n);
                 return false;
+            }
+        }
+    }
+
+    /**
+     * Sends {@code nmsg} batches with one system call (sendmmsg, one UDP_SEGMENT control message each): batch k has
+     * {@code packets[k]} packets (at most {@link #batch()}); the packets are numbered across the group, header i at
+     * {@code headers()[i*header]}, data i at {@code dataAddr[i]} with {@code segment - header} bytes, but the
+     * group's last packet, which has {@code lastLen}.
+     *
+     * @return the packets sent: all, or fewer when the kernel refused a batch twice for ICMP unreachable (a receiver
+     *         that left: counted, the rest of the group is dropped, and the sender goes on)
+     */
+    int sendGroup(long[] dataAddr, int[] packets, int nmsg, int lastLen) throws IOException {
+        if (nmsg < 1 || nmsg > groupMessages) {
+            throw new IllegalArgumentException("a group has 1 to " + groupMessages + " batches, got " + nmsg);
+        }
+        int dataLen = segment - header;
+        int total = 0;
+        for (int k = 0; k < nmsg; k++) {
+            int n = packets[k];
+            if (n < 1 || n > batch) {
+                throw new IllegalArgumentException("a batch has 1 to " + batch + " packets, got " + n);
+            }
+            iov.putInt(countsAt + 4 * k, 2 * n);
+            iov.putInt(segsAt + 4 * k, n > 1 ? segment : 0);
+            total += n;
+        }
+        for (int i = 0; i < total; i++) {
+            iov.putLong(16 * i, headersAddr + (long) header * i);
+            iov.putInt(lensAt + 8 * i, header);
+            iov.putLong(16 * i + 8, dataAddr[i]);
+            iov.putInt(lensAt + 8 * i + 4, i == total - 1 ? lastLen : dataLen);
+        }
+        int firstMsg = 0;
+        int firstPacket = 0;
+        for (int attempt = 0;; attempt++) {
+            int r;
+            if (firstMsg == 0) {
+                r = NetNative.mcmnet_send_multi(fd, addrs, lens, new Pointer(iovAddr + countsAt),
+                        new Pointer(iovAddr + segsAt), nmsg, new Pointer(iovAddr + sentAt));
+            } else { // after a refusal: the rest of the group
+                r = NetNative.mcmnet_send_multi(fd, new Pointer(iovAddr + 16L * firstPacket),
+                        new Pointer(iovAddr + lensAt + 8L * firstPacket), new Pointer(iovAddr + countsAt + 4L * firstMsg),
+                        new Pointer(iovAddr + segsAt + 4L * firstMsg), nmsg - firstMsg, new Pointer(iovAddr + sentAt));
+            }
+            if (r >= 0) {
+                return total;
+            }
+            int went = iov.getInt(sentAt);
+            for (int k = firstMsg; k < firstMsg + went; k++) {
+                firstPacket += packets[k];
+            }
+            firstMsg += went;
+            if (r != -ECONNREFUSED && r != -EHOSTUNREACH) {
+                throw new IOException("UDP send failed: errno " + (-r));
+            }
+            // as in send: the kernel reported an ICMP unreachable of an earlier datagram instead of sending this
+            // batch; one retry sends the rest unless another one arrived meanwhile
+            counters.icmpUnreachable.increment();
+            if (attempt > 0) {
+                counters.unsent.add(total - firstPacket);
+                return firstPacket;
             }
         }
     }

@@ -22,8 +22,8 @@ final class NetNative {
             NativeLibrary lib = NativeLibrary.getInstance("mcmnet",
                     Map.of(Library.OPTION_CLASSLOADER, NetNative.class.getClassLoader()));
             com.sun.jna.Native.register(NetNative.class, lib);
-            if (mcmnet_abi_version() != 3) {
-                failure = "libmcmnet ABI " + mcmnet_abi_version() + ", expected 3";
+            if (mcmnet_abi_version() != 4) {
+                failure = "libmcmnet ABI " + mcmnet_abi_version() + ", expected 4";
             }
         } catch (Throwable t) {
             failure = "no native UDP helpers (" + t.getClass().getSimpleName() + "): " + t.getMessage();
@@ -53,6 +53,17 @@ final class NetNative {
     static native int mcmnet_gso_probe(int fd, int segment);
 
     static native long mcmnet_send(int fd, Pointer addrs, Pointer lens, int iovcnt, int segment);
+
+    /** {@code which} 0: the most messages one {@link #mcmnet_send_multi} call takes; 1: the most buffers in all. */
+    static native int mcmnet_send_multi_limits(int which);
+
+    /**
+     * Sends {@code nmsg} messages in one sendmmsg: message k is the next {@code iovcnts[k]} buffers of addrs/lens
+     * (int64 / int32 arrays), cut into datagrams of {@code segs[k]} bytes when that is above 0. Returns nmsg or
+     * -errno of the first refused message, with the count sent before it in {@code sent[0]}.
+     */
+    static native int mcmnet_send_multi(int fd, Pointer addrs, Pointer lens, Pointer iovcnts, Pointer segs, int nmsg,
+            Pointer sent);
 
     static native int mcmnet_udp_bind(String bindIp, int port, String group, String ifIp, int rcvbuf);
 

@@ -41,6 +41,12 @@ public @interface Settings {
     @AttributeDefinition(name = "Catch-up speed-up (video senders)", description = "How much faster than an on-time frame's a late frame's packets may go out (catchup and drop), from 1 to 4. 1 (default): never above the packet rate inside an on-time frame, as ST 2110-21 receivers sized for the sender's rate expect; a one-frame backlog takes ~25 frames to work off. 2: a late frame may be spread over half the active period, so a backlog is gone in a few frames and a late hand-over costs no latency, at the price of bursts at twice the rate, which a narrow (-21) receiver may not absorb. Connection option tx_catchup overrides it per session.", min = "1", max = "4")
     double txCatchupSpeedup() default 1.0;
 
+    @AttributeDefinition(name = "Pacing granularity (µs, video senders)", description = "How often a paced ST 2110-20 sender on the kernel fast path wakes up: the UDP segmentation batches (up to ~53 packets each) due within this time of a group's first are sent together with one system call (sendmmsg) when the first is due. 0 (default): one wake-up and one send per batch (~82 per 1080p frame). 500: ~28 per 1080p60 frame and ~0.07 core less per stream, at the price of bursts of up to this long's worth of packets at line rate (~140 packets at 1080p60, ~560 at 2160p60), sent up to this much ahead of their ideal time: within what an ST 2110-21 wide (TPW) receiver buffers (at least 720 packets), not a narrow one. On a machine near saturation use it with the real-time priority below: without it, a sender waking less often was seen to stall for up to 200 ms. 0 to 2000.", min = "0", max = "2000")
+    int txPaceGranularityUs() default 0;
+
+    @AttributeDefinition(name = "Real-time priority (video senders)", description = "0 (default): off. 1 to 49: a paced ST 2110-20 sender's thread asks for SCHED_FIFO at this priority, so its wake-ups between batches are not delayed behind ordinary threads on a busy machine (the pacing thread sleeps between batches). Granted when the proxy runs as root or has CAP_SYS_NICE; otherwise one WARN line, the session's tx_realtime_refused stat is 1 and it runs as with 0.", min = "0", max = "49")
+    int txRealtimePriority() default 0;
+
     @AttributeDefinition(name = "Largest frame (MiB)", description = "Sessions whose frames are larger are refused (a 1080p 10-bit frame is 5 MiB, 4K 21 MiB, 8K 4:2:2 10-bit 83 MiB).", min = "1")
     long maxFrameMiB() default 256;
 

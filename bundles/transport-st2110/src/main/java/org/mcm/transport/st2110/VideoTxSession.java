@@ -73,6 +73,16 @@ final class VideoTxSession implements TransportSession {
     private final int chunksPerLine;
     private final int chunkBytes;
     private final long[] batchAddrs;
+    /** Packets of each batch of the group being built, and the most batches a group may have. */
+    private final int[] groupPackets;
+    private final int groupBatches;
+    /** Batches due within this time of a group's first go out with it (setting txPaceGranularityUs; 0: each alone). */
+    private final long paceGranularityNanos;
+    /** SCHED_FIFO priority asked for the sending thread (0: none), how to ask, and the outcome. */
+    private final int realtimePriority;
+    private final RealtimeScheduling.Policy realtimePolicy;
+    private volatile int realtimeGranted;
+    private volatile boolean realtimeRefused;
     private final PGroup pg;
     private final int lineBytes;
     private final int pt;
@@ -80,6 +90,12 @@ final class VideoTxSession implements TransportSession {
     private long gsoSends;
 
     VideoTxSession(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
+        this(spec, ctx, s, RealtimeScheduling.NATIVE);
+    }
+
+    /** As above, asking for real-time scheduling through {@code policy} (tests: a process that may not). */
+    VideoTxSession(ConnectionSpec spec, TransportContext ctx, Settings s, RealtimeScheduling.Policy policy)
+            throws TransportException {
         this.ctx = ctx;
         this.format = (VideoFormat) spec.format();
         this.lines = PlanarLines.of(format.pixelFormat(), format.width(), format.height());
@@ -127,7 +143,16 @@ final class VideoTxSession implements TransportSession {
             this.gso = g == null ? null : g.countingIn(counters);
             this.chunksPerLine = g == null ? 0 : chunks;
             this.chunkBytes = g == null ? 0 : pgPerLine / chunks * pg.bytes();
-            this.batchAddrs = new long[g == null ? 1 : g.batch()];
+            this.batchAddrs = new long[g == null ? 1 : g.batch() * g.groupMessages()];
+            this.groupBatches = g == null ? 1 : g.groupMessages();
+            this.groupPackets = new int[groupBatches];
+            try {
+                this.paceGranularityNanos = 1000L * paceGranularityUs(s.txPaceGranularityUs());
+                this.realtimePriority = RealtimeScheduling.priority(s.txRealtimePriority());
+            } catch (IllegalArgumentException e) {
+                throw new TransportException(e.getMessage());
+            }
+            this.realtimePolicy = policy;
             this.pt = pt;
             this.ssrc = ssrc;
             this.channel = g != null ? null : Udp.sender(s.ip(), s.device(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
@@ -174,6 +199,13 @@ final class VideoTxSession implements TransportSession {
     }
 
     private void run() {
+        if (realtimePriority > 0) {
+            if (RealtimeScheduling.apply(realtimePolicy, realtimePriority, "ST 2110-20 sender " + ctx.sessionId())) {
+                realtimeGranted = realtimePriority;
+            } else {
+                realtimeRefused = true;
+            }
+        }
         while (running) {
             Pending p;
             try {
@@ -270,6 +302,8 @@ final class VideoTxSession implements TransportSession {
      * Single-line packing: every packet carries one equal chunk of one line, so batches go out with UDP GSO. With
      * {@code planar} set, each line is converted from the app's planes into {@code data} when its first packet
      * joins a batch, i.e. before the batch waits for its send time: the conversion uses the pacing's slack.
+     * Batches whose send times fall within the pacing granularity of the first one's form a group: the sender
+     * wakes once for the group, at its first batch's time, and sends it with one system call (sendmmsg).
      */
     private void sendFrameGso(ByteBuffer data, ByteBuffer planar, long rtpTs, long start, long active) throws IOException {
         long base = NetNative.address(data);
@@ -277,36 +311,63 @@ final class VideoTxSession implements TransportSession {
         int batch = gso.batch();
         int h2 = format.height();
         long total = packetsPerFrame;
-        int inBatch = 0;
+        int inGroup = 0; // packets in the group so far
+        int inBatch = 0; // of which in its last, unfinished batch
+        int batches = 0; // finished batches in the group
+        long groupDue = 0;
         long i = 0;
         for (int y = 0; y < h2; y++) {
             if (planar != null) {
                 lines.lineToWire(planar, y, data, y * lineBytes);
             }
             for (int c = 0; c < chunksPerLine; c++, i++) {
-                int off = inBatch * GsoSender.HEADER;
+                int off = inGroup * GsoSender.HEADER;
                 boolean last = i == total - 1;
                 Rtp.write(h, off, last, pt, (int) extSeq, rtpTs, ssrc);
                 h.putShort(off + Rtp.HEADER, (short) (extSeq >>> 16));
                 h.putShort(off + 14, (short) chunkBytes);
                 h.putShort(off + 16, (short) (y & 0x7FFF));
                 h.putShort(off + 18, (short) ((c * chunkBytes / pg.bytes() * pg.pixels()) & 0x7FFF));
-                batchAddrs[inBatch] = base + (long) y * lineBytes + (long) c * chunkBytes;
+                batchAddrs[inGroup] = base + (long) y * lineBytes + (long) c * chunkBytes;
                 extSeq = (extSeq + 1) & 0xFFFF_FFFFL;
+                inGroup++;
                 inBatch++;
                 if (inBatch == batch || last) {
-                    if (paced && i + 1 < total) {
-                        pace(start + active * (i + 1 - inBatch) / total);
+                    // a batch is due when its first packet is; the group when its first batch is
+                    long due = start + active * (i + 1 - inBatch) / total;
+                    if (batches == 0) {
+                        groupDue = due;
                     }
-                    gsoSends++;
-                    if (gso.send(batchAddrs, inBatch)) {
-                        counters.packets.add(inBatch);
-                        counters.bytes.add((long) inBatch * (GsoSender.HEADER + chunkBytes));
-                    }
+                    groupPackets[batches++] = inBatch;
                     inBatch = 0;
+                    long nextDue = start + active * (i + 1) / total;
+                    if (last || batches == groupBatches || nextDue - groupDue >= paceGranularityNanos) {
+                        // as before groups: the frame's last batch alone goes out right after the one before it
+                        if (paced && !(last && batches == 1)) {
+                            pace(groupDue);
+                        }
+                        gsoSends++;
+                        int sent = gso.sendGroup(batchAddrs, groupPackets, batches, chunkBytes);
+                        counters.packets.add(sent);
+                        counters.bytes.add((long) sent * (GsoSender.HEADER + chunkBytes));
+                        inGroup = 0;
+                        batches = 0;
+                    }
                 }
             }
         }
+    }
+
+    /** Largest {@code txPaceGranularityUs}: 2 ms of packets in one burst (~560 at 1080p60, ~2,250 at 2160p60). */
+    static final int MAX_PACE_GRANULARITY_US = 2000;
+
+    /** Checks the {@code txPaceGranularityUs} setting: 0 (a wake-up per batch) to {@link #MAX_PACE_GRANULARITY_US}. */
+    static int paceGranularityUs(int us) {
+        if (us < 0 || us > MAX_PACE_GRANULARITY_US) {
+            throw new IllegalArgumentException("txPaceGranularityUs must be 0 to " + MAX_PACE_GRANULARITY_US
+                    + " (microseconds), got " + us);
+        }
+        return us;
     }
 
     static boolean isIpv4Literal(String s) {
@@ -338,7 +399,10 @@ final class VideoTxSession implements TransportSession {
         m.put("fast_path", gso == null ? 0L : 1L);
         m.put("latency_us_last", latencyNanos / 1000);
         m.put("wait_us_last", waitNanos / 1000);
-        m.put("gso_sends", gsoSends);
+        m.put("gso_sends", gsoSends); // system calls sending batches (one per group of batches)
+        m.put("pace_granularity_us", paceGranularityNanos / 1000);
+        m.put("tx_realtime_priority", (long) realtimeGranted); // the SCHED_FIFO priority the thread got, 0: none
+        m.put("tx_realtime_refused", realtimeRefused ? 1L : 0L); // asked for and not permitted
         m.put("queued", (long) queue.size());
         waitTimes.putInto(m, "wait"); // app hand-over to the frame's start, last 1024 frames
         sendTimes.putInto(m, "send"); // start to last packet sent

@@ -88,6 +88,16 @@ final class TestSupport {
             }
 
             @Override
+            public int txPaceGranularityUs() {
+                return 0;
+            }
+
+            @Override
+            public int txRealtimePriority() {
+                return 0;
+            }
+
+            @Override
             public String ip() {
                 return ip;
             }
@@ -107,6 +117,12 @@ final class TestSupport {
                 return 4096;
             }
         };
+    }
+
+    /** The settings with one setting ({@code name}, as its method) changed to {@code value}. */
+    static Settings with(Settings s, String name, Object value) {
+        return (Settings) java.lang.reflect.Proxy.newProxyInstance(Settings.class.getClassLoader(),
+                new Class<?>[] {Settings.class}, (p, m, args) -> m.getName().equals(name) ? value : m.invoke(s, args));
     }
 
     /** The settings with other memory limits (MiB). */

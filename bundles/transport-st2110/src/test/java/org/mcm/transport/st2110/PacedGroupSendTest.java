@@ -1,0 +1,256 @@
+package org.mcm.transport.st2110;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.mcm.api.connection.ConnectionSpec;
+import org.mcm.api.connection.Direction;
+import org.mcm.api.connection.Endpoint;
+import org.mcm.api.media.PixelFormat;
+import org.mcm.api.media.Rational;
+import org.mcm.api.media.VideoFormat;
+import org.mcm.api.transport.TransportException;
+
+/**
+ * The paced ST 2110-20 sender on the kernel fast path, which sends groups of UDP segmentation batches with one
+ * sendmmsg (setting txPaceGranularityUs), and its opt-in real-time scheduling (txRealtimePriority): every packet of
+ * every frame arrives once, in order, with the right RTP and SRD fields and payload, whatever the grouping; the
+ * settings are bounded; a process that may not have real-time scheduling gets a session that runs as without it.
+ */
+@Timeout(120)
+class PacedGroupSendTest {
+
+    static final VideoFormat VF = new VideoFormat(1920, 1080, Rational.of(60, 1), PixelFormat.YUV422_10_PGROUP);
+    /** 1920 10-bit pixels a line: 4,800 bytes, cut into 4 packets of 1,200 (240 pgroups) with 1400-byte payloads. */
+    static final int CHUNK = 1200;
+    static final int PER_LINE = 4;
+    static final int PACKETS = PER_LINE * 1080;
+    static final int PT = 112;
+
+    static ConnectionSpec txSpec(int port) {
+        return ConnectionSpec.builder(Direction.TX, "st2110-20", VF).remote(new Endpoint("127.0.0.1", port)).build();
+    }
+
+    /** What a paced sender put on the wire for {@code frames}, checked packet by packet; returns the sender's stats. */
+    static Map<String, Long> sendAndCheck(Settings s, RealtimeScheduling.Policy policy,
+            int frames) throws Exception {
+        assumeTrue(NetNative.available(), "native UDP helpers: " + NetNative.unavailableReason());
+        int size = (int) VF.bufferSize();
+        List<byte[]> sent = new ArrayList<>();
+        Random r = new Random(frames);
+        for (int i = 0; i < frames; i++) {
+            byte[] b = new byte[size];
+            r.nextBytes(b);
+            sent.add(b);
+        }
+        try (DatagramChannel rx = DatagramChannel.open()) {
+            rx.setOption(StandardSocketOptions.SO_RCVBUF, 64 << 20);
+            rx.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = ((InetSocketAddress) rx.getLocalAddress()).getPort();
+            VideoTxSession tx = new VideoTxSession(txSpec(port), TestSupport.txContext(), s, policy);
+            try {
+                assertEquals(1L, tx.stats().get("fast_path"), "the kernel fast path is in use");
+                for (byte[] b : sent) {
+                    TestSupport.offer(tx, b);
+                }
+                checkPackets(rx, sent);
+                return tx.stats();
+            } finally {
+                tx.close();
+            }
+        }
+    }
+
+    /** Reads every packet of the frames and checks it against what was sent. */
+    static void checkPackets(DatagramChannel rx, List<byte[]> frames) throws Exception {
+        rx.configureBlocking(false);
+        ByteBuffer p = ByteBuffer.allocate(2048);
+        long seq = -1;
+        long ts0 = -1;
+        long ssrc = -1;
+        try (Selector sel = Selector.open()) {
+            rx.register(sel, SelectionKey.OP_READ);
+            for (int f = 0; f < frames.size(); f++) {
+                byte[] frame = frames.get(f);
+                for (int i = 0; i < PACKETS; i++) {
+                    p.clear();
+                    while (rx.receive(p) == null) {
+                        assertTrue(sel.select(5000) > 0, "packet " + i + " of frame " + f + " arrives");
+                        sel.selectedKeys().clear();
+                    }
+                    p.flip();
+                    String at = "frame " + f + " packet " + i;
+                    assertEquals(20 + CHUNK, p.remaining(), at + ": length");
+                    assertEquals(0x80, p.get(0) & 0xFF, at + ": RTP version 2, no padding, extension or CSRC");
+                    boolean last = i == PACKETS - 1;
+                    assertEquals(last, (p.get(1) & 0x80) != 0, at + ": marker on the frame's last packet only");
+                    assertEquals(PT, p.get(1) & 0x7F, at + ": payload type");
+                    long full = ((long) (p.getShort(12) & 0xFFFF) << 16) | (p.getShort(2) & 0xFFFF);
+                    if (seq >= 0) {
+                        assertEquals((seq + 1) & 0xFFFF_FFFFL, full, at + ": extended sequence number follows on");
+                    }
+                    seq = full;
+                    long ts = p.getInt(4) & 0xFFFF_FFFFL;
+                    if (ts0 < 0) {
+                        ts0 = ts;
+                    }
+                    assertEquals((ts0 + 1500L * f) & 0xFFFF_FFFFL, ts, at + ": RTP timestamp of the frame (90 kHz)");
+                    long src = p.getInt(8) & 0xFFFF_FFFFL;
+                    if (ssrc < 0) {
+                        ssrc = src;
+                    }
+                    assertEquals(ssrc, src, at + ": SSRC");
+                    int y = i / PER_LINE;
+                    int c = i % PER_LINE;
+                    assertEquals(CHUNK, p.getShort(14) & 0xFFFF, at + ": SRD length");
+                    assertEquals(y, p.getShort(16) & 0xFFFF, at + ": SRD row, field bit clear");
+                    assertEquals(c * 480, p.getShort(18) & 0xFFFF, at + ": SRD offset (pixels), no continuation");
+                    int off = y * 4800 + c * CHUNK;
+                    for (int k = 0; k < CHUNK; k++) {
+                        if (p.get(20 + k) != frame[off + k]) {
+                            throw new AssertionError(at + ": payload byte " + k + " differs");
+                        }
+                    }
+                }
+            }
+            p.clear();
+            assertEquals(null, rx.receive(p), "nothing more than the frames' packets");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 500, 2000})
+    void everyPacketGoesOutOnceInOrderWhateverTheGrouping(int granularityUs) throws Exception {
+        Settings s = TestSupport.with(TestSupport.settings("wide"), "txPaceGranularityUs", granularityUs);
+        Map<String, Long> st = sendAndCheck(s, RealtimeScheduling.NATIVE, 2);
+        assertEquals((long) 2 * PACKETS, st.get("packets"), st.toString());
+        assertEquals(2L, st.get("frames"), st.toString());
+        assertEquals(granularityUs, st.get("pace_granularity_us"));
+        long perFrame = st.get("gso_sends") / 2;
+        int batch = Math.min(60, 65_000 / (20 + CHUNK)); // GsoSender's batch: 53 packets
+        long batches = (PACKETS + batch - 1) / batch;
+        if (granularityUs <= 1) {
+            // a batch is due every ~190 us: 1 us groups none
+            assertEquals(batches, perFrame, "one system call per batch: " + st);
+        } else {
+            // the batches due within the granularity of a group's first go with it: one is due every ~188 us
+            assertTrue(perFrame < batches && perFrame >= batches * 150 / (granularityUs + 150)
+                    && perFrame <= batches * 200 / granularityUs + 1,
+                    "about one system call per " + granularityUs + " us: " + perFrame + " of " + batches + " batches: " + st);
+        }
+    }
+
+    @Test
+    void theSettingsAreBounded() throws Exception {
+        assumeTrue(NetNative.available(), "native UDP helpers: " + NetNative.unavailableReason());
+        Settings base = TestSupport.settings("wide");
+        for (int bad : new int[] {-1, VideoTxSession.MAX_PACE_GRANULARITY_US + 1, Integer.MAX_VALUE}) {
+            TransportException e = assertThrows(TransportException.class, () -> new VideoTxSession(txSpec(9),
+                    TestSupport.txContext(), TestSupport.with(base, "txPaceGranularityUs", bad)));
+            assertTrue(e.getMessage().contains("txPaceGranularityUs"), e.getMessage());
+        }
+        for (int bad : new int[] {-1, RealtimeScheduling.MAX_PRIORITY + 1, 99}) {
+            TransportException e = assertThrows(TransportException.class, () -> new VideoTxSession(txSpec(9),
+                    TestSupport.txContext(), TestSupport.with(base, "txRealtimePriority", bad)));
+            assertTrue(e.getMessage().contains("txRealtimePriority"), e.getMessage());
+        }
+        assertEquals(0, VideoTxSession.paceGranularityUs(0));
+        assertEquals(2000, VideoTxSession.paceGranularityUs(2000));
+        assertEquals(0, RealtimeScheduling.priority(0));
+        assertEquals(49, RealtimeScheduling.priority(49));
+        assertEquals(0, TestSupport.settings("wide").txPaceGranularityUs(), "the test settings use the default");
+        assertEquals(0, Settings.class.getMethod("txPaceGranularityUs").getDefaultValue(), "one wake-up per batch by default");
+        assertEquals(0, Settings.class.getMethod("txRealtimePriority").getDefaultValue(), "off by default");
+    }
+
+    @Test
+    void aProcessThatMayNotGetRealTimeSchedulingSendsAsWithout() throws Exception {
+        AtomicInteger asked = new AtomicInteger();
+        AtomicBoolean onSenderThread = new AtomicBoolean();
+        RealtimeScheduling.Policy refusing = prio -> {
+            asked.set(prio);
+            onSenderThread.set(Thread.currentThread().getName().startsWith("st2110-20-tx-"));
+            return RealtimeScheduling.EPERM;
+        };
+        Settings s = TestSupport.with(TestSupport.settings("wide"), "txRealtimePriority", 7);
+        Map<String, Long> st = sendAndCheck(s, refusing, 2);
+        assertEquals(7, asked.get(), "asked for the configured priority");
+        assertTrue(onSenderThread.get(), "asked on the session's sending thread");
+        assertEquals(1L, st.get("tx_realtime_refused"), st.toString());
+        assertEquals(0L, st.get("tx_realtime_priority"), st.toString());
+        assertEquals((long) 2 * PACKETS, st.get("packets"), st.toString());
+    }
+
+    @Test
+    void aGrantedPriorityIsReportedAndOffAsksNothing() throws Exception {
+        AtomicInteger asked = new AtomicInteger(-1);
+        RealtimeScheduling.Policy granting = prio -> {
+            asked.set(prio);
+            return 0;
+        };
+        Map<String, Long> st = sendAndCheck(TestSupport.with(TestSupport.settings("wide"), "txRealtimePriority", 3),
+                granting, 1);
+        assertEquals(3, asked.get());
+        assertEquals(3L, st.get("tx_realtime_priority"), st.toString());
+        assertEquals(0L, st.get("tx_realtime_refused"), st.toString());
+        asked.set(-1);
+        st = sendAndCheck(TestSupport.settings("wide"), granting, 1);
+        assertEquals(-1, asked.get(), "0 (the default) asks for nothing");
+        assertEquals(0L, st.get("tx_realtime_priority"), st.toString());
+        assertEquals(0L, st.get("tx_realtime_refused"), st.toString());
+    }
+
+    /** The kernel's scheduling policy of the calling thread (field 41 of /proc/thread-self/stat; 1 = SCHED_FIFO). */
+    static int policyOfThisThread() throws Exception {
+        String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Integer.parseInt(f[38]);
+    }
+
+    @Test
+    void theNativeRequestTakesEffectExactlyWhenItReportsSuccess() throws Exception {
+        assumeTrue(Files.exists(Path.of("/proc/thread-self/stat")), "Linux /proc");
+        int[] result = new int[3];
+        Throwable[] failure = new Throwable[1];
+        // a thread of its own: the test runner's threads keep their policy
+        Thread t = new Thread(() -> {
+            try {
+                result[0] = policyOfThisThread();
+                result[1] = RealtimeScheduling.apply(RealtimeScheduling.NATIVE, 1, "test thread") ? 1 : 0;
+                result[2] = policyOfThisThread();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        });
+        t.start();
+        t.join();
+        if (failure[0] != null) {
+            throw new AssertionError(failure[0]);
+        }
+        assertEquals(0, result[0], "a Java thread starts with SCHED_OTHER");
+        assertEquals(result[1] == 1 ? 1 : 0, result[2], "SCHED_FIFO exactly when granted (granted: " + result[1] + ")");
+        assertFalse(result[1] == 0 && result[2] != 0, "a refusal leaves the thread as it was");
+    }
+}
