@@ -33,6 +33,8 @@ public final class JpegXsDecoder implements AutoCloseable {
     private SampleSource.Scratch[] scratch; // per worker, for the sink
     private int isa = JxsNative.defaultIsa(); // the native fragment's instruction set, or -1: pure Java
     private final java.util.concurrent.atomic.AtomicLong nativeComponents = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong nativeSlices = new java.util.concurrent.atomic.AtomicLong();
+    private int[] nativePlan; // geometry and header for JxsNative.decodeSlice, per codestream
 
     public JpegXsDecoder() {
         this(1);
@@ -75,6 +77,11 @@ public final class JpegXsDecoder implements AutoCloseable {
     /** Components whose inverse wavelet ran in native code so far (tests). */
     long nativeComponents() {
         return nativeComponents.get();
+    }
+
+    /** Slices entropy-decoded in native code so far (tests). */
+    long nativeSlices() {
+        return nativeSlices.get();
     }
 
     /** The header of the last decoded codestream, or null. */
@@ -305,6 +312,7 @@ public final class JpegXsDecoder implements AutoCloseable {
         header = h;
         picture.header = h;
         picture.depth = h.depth[0];
+        nativePlan = isa >= 0 ? nativePlan(g, h) : null;
         for (SliceContext c : contexts) {
             c.configure(h, gainOf, prioOf);
         }
@@ -441,6 +449,46 @@ public final class JpegXsDecoder implements AutoCloseable {
         if (sink != null && scaleHere && !direct) { // (with the colour transform: after it, in reconstruct)
             planeToSink(c, worker);
         }
+    }
+
+    /** The layout of the plan libmcmjxs's decodeSlice reads (see mcmjxs.c, part 2). */
+    private int[] nativePlan(Geometry g, Header h) {
+        final int ph = 12, pb = 9;
+        int[] p = new int[ph + pb * g.bandsAll + 3 * g.nPackets];
+        p[0] = g.bandsAll;
+        p[1] = g.npx;
+        p[2] = g.npy;
+        p[3] = g.hsl;
+        p[4] = g.nPackets;
+        p[5] = g.precinctHeaderBytes;
+        p[6] = h.fq;
+        p[7] = h.fs;
+        p[8] = h.qpih;
+        p[9] = h.rm;
+        p[10] = h.longHeaders() ? 1 : 0;
+        p[11] = g.bandsExist;
+        for (int b = 0; b < g.bandsAll; b++) {
+            int o = ph + pb * b;
+            if (!g.exists[b]) {
+                continue;
+            }
+            p[o] = 1;
+            p[o + 1] = g.bW[b];
+            p[o + 2] = g.bH[b];
+            p[o + 3] = g.bLines[b];
+            p[o + 4] = g.wNorm[b];
+            p[o + 5] = g.wLast[b];
+            p[o + 6] = gainOf[b];
+            p[o + 7] = prioOf[b];
+            p[o + 8] = gwMax[0][b];
+        }
+        for (int k = 0; k < g.nPackets; k++) {
+            int o = ph + pb * g.bandsAll + 3 * k;
+            p[o] = g.pktLine[k];
+            p[o + 1] = g.pktStart[k];
+            p[o + 2] = g.pktStop[k];
+        }
+        return p;
     }
 
     /**
@@ -585,6 +633,12 @@ public final class JpegXsDecoder implements AutoCloseable {
         }
 
         void decodeSlice(byte[] buf, int s, int p, int end) throws CodecException {
+            // native first; a slice it does not take (a tool it lacks, or a stream that does not add up) is decoded
+            // here, which gives the same coefficients or the same exception as without the library
+            if (nativePlan != null && JxsNative.decodeSlice(isa, buf, p, end, s, nativePlan, coef) == 0) {
+                nativeSlices.incrementAndGet();
+                return;
+            }
             int rows = Math.min(g.hsl, g.npy - s * g.hsl);
             for (int c = 0; c < g.npx; c++) {
                 topOf[c] = -1;

@@ -9,7 +9,7 @@ import java.util.Locale;
 
 /**
  * JNI binding of libmcmjxs, the decoder's hot loops in C from the native fragment
- * ({@code native-fragments/linux-x86_64-jpegxs}): the inverse wavelet of a component in SSE4.1, AVX2 or scalar C.
+ * ({@code native-fragments/linux-x86_64-jpegxs}): the entropy decoding of a slice and the inverse wavelet of a component in SSE4.1, AVX2 or scalar C.
  * Optional: when the library is missing (another platform, no fragment, the CLI without it on the class path) or
  * the system property {@code org.mcm.codec.jpegxs.native} is {@code false}, {@link #available()} is false and the
  * decoder uses its pure-Java code, which gives the same samples.
@@ -109,6 +109,13 @@ final class JxsNative {
      * bands, then HL, LH, HH of each 2-D level; dims their widths and heights interleaved; the last level's rows
      * scaled when scaleOn != 0. 0, or negative when the arguments do not add up (nothing written then).
      */
+    /**
+     * Entropy decoding of slice s (see mcmjxs.c, part 2) into the coefficient bands: p its first precinct, end the
+     * EOC marker's offset, plan the decoder's nativePlan. 0; -4 when the Java path must decode this slice (a tool
+     * the C code lacks, or a stream that does not add up); another negative value for bad arguments.
+     */
+    static native int decodeSlice(int isa, byte[] buf, int p, int end, int s, int[] plan, int[][] coef);
+
     static native int inverseComponent(int isa, int[][] bands, int[] dims, int nh, int nv, int[] img, int stride,
             int[] bufA, int[] bufB, int scaleOn, int add, int dz, int max);
 }

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.mcm.api.codec.CodecException;
 
 /**
- * The native inverse wavelet (the fragment's libmcmjxs, on the test class path) gives the same samples as the
+ * The native slice decoding and inverse wavelet (the fragment's libmcmjxs, on the test class path) give the same samples as the
  * pure-Java decoder: on every reference vector, in each variant this CPU has (scalar C, SSE4.1, AVX2, each forced
  * in turn) against the reference decoder's md5 and the Java path's bytes; on mutated codestreams that still decode
  * (garbage coefficients: wrap-around arithmetic must match) the same as the Java path, and a rejected codestream is
@@ -42,6 +42,7 @@ class NativeDecoderTest {
             byte[] jxs = TestData.read("sm422p10_3bpp.jxs");
             dec.decode(jxs, 0, jxs.length);
             assertEquals(3, dec.nativeComponents(), "every component through the native wavelet");
+            assertTrue(dec.nativeSlices() > 0, "slices entropy-decoded natively");
             assertThrows(IllegalArgumentException.class, () -> dec.nativeIsa(JxsNative.bestIsa() + 1));
         }
     }
@@ -55,9 +56,13 @@ class NativeDecoderTest {
                 byte[] out = DecoderConformanceTest.decodeAll(jxs, dec);
                 assertEquals(c.md5Dec, TestData.md5(out), "variant " + isa);
                 if (isa >= 0) {
-                    assertTrue(dec.nativeComponents() > 0, "variant " + isa + " ran natively");
+                    assertTrue(dec.nativeComponents() > 0, "variant " + isa + " ran the wavelet natively");
+                    // uniform quantization is left to the Java path
+                    assertEquals(!c.name.contains("uniformq"), dec.nativeSlices() > 0,
+                            "variant " + isa + " decoded slices natively: " + dec.nativeSlices());
                 } else {
                     assertEquals(0, dec.nativeComponents());
+                    assertEquals(0, dec.nativeSlices());
                 }
             }
         }
