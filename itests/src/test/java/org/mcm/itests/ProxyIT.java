@@ -504,6 +504,23 @@ public class ProxyIT {
         }
     }
 
+    /**
+     * The JPEG XS native fragment attaches to the codec and its library loads in Felix through Bundle-NativeCode
+     * (the codec's package-private JxsNative, reached through the bundle's class loader, reports no failure).
+     */
+    @Test
+    public void jpegxsNativeFragmentLoadsInFelix() throws Exception {
+        Bundle codec = bundle("org.mcm.codec.jpegxs");
+        Bundle fragment = bundle("org.mcm.native.jpegxs.linux.x86_64");
+        assertNotNull(codec);
+        assertNotNull("the fragment is in the appliance", fragment);
+        assertEquals(Bundle.RESOLVED, fragment.getState());
+        Class<?> jn = codec.loadClass("org.mcm.codec.jpegxs.JxsNative");
+        java.lang.reflect.Method reason = jn.getDeclaredMethod("unavailableReason");
+        reason.setAccessible(true);
+        assertEquals("native JPEG XS decoder in Felix", null, reason.invoke(null));
+    }
+
     /** ST 2110-22 exists only while the JPEG XS codec bundle runs; its sessions go with the codec. */
     @Test
     public void st2110_22FollowsTheCodecBundle() throws Exception {

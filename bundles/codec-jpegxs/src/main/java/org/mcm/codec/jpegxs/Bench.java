@@ -75,6 +75,9 @@ final class Bench {
         out.println("content: " + content + ", 1920x1080 yuv422p10le, " + bpp + " bpp, " + cs.length + " bytes/frame, "
                 + frames + " frames per run, Java " + System.getProperty("java.version") + ", "
                 + Runtime.getRuntime().availableProcessors() + " CPUs");
+        out.println("decoder's slice decoding and inverse wavelet: " + (JxsNative.available()
+                ? "native (libmcmjxs, " + new String[] {"scalar C", "SSE4.1", "AVX2"}[JxsNative.bestIsa()] + ")"
+                : "pure Java (" + JxsNative.unavailableReason() + ")"));
         if (pipeline) {
             out.println("pipeline: one thread encodes frame i while another decodes frame i-1 (codestreams handed over"
                     + " through a queue of 2); threads = inside the encoder / the decoder (the CPU columns count the"

@@ -31,6 +31,10 @@ public final class JpegXsDecoder implements AutoCloseable {
     private long maxPixels = 8192L * 4352;
     private SampleSink sink; // the current decode's sink, or null: samples into the picture planes
     private SampleSource.Scratch[] scratch; // per worker, for the sink
+    private int isa = JxsNative.defaultIsa(); // the native fragment's instruction set, or -1: pure Java
+    private final java.util.concurrent.atomic.AtomicLong nativeComponents = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong nativeSlices = new java.util.concurrent.atomic.AtomicLong();
+    private int[] nativePlan; // geometry and header for JxsNative.decodeSlice, per codestream
 
     public JpegXsDecoder() {
         this(1);
@@ -50,6 +54,34 @@ public final class JpegXsDecoder implements AutoCloseable {
     public JpegXsDecoder maxPixels(long pixels) {
         this.maxPixels = pixels;
         return this;
+    }
+
+    /**
+     * The instruction set of the native inverse wavelet (JxsNative.ISA_*, up to what the CPU has), or -1 for the
+     * pure-Java code (tests; the default is the best the native fragment offers, else Java).
+     */
+    JpegXsDecoder nativeIsa(int isa) {
+        if (isa >= 0 && isa > JxsNative.bestIsa()) {
+            throw new IllegalArgumentException("native instruction set " + isa + " not available here ("
+                    + (JxsNative.available() ? "best " + JxsNative.bestIsa() : JxsNative.unavailableReason()) + ")");
+        }
+        this.isa = isa;
+        return this;
+    }
+
+    /** The native instruction set in use, or -1 for pure Java. */
+    int nativeIsa() {
+        return isa;
+    }
+
+    /** Components whose inverse wavelet ran in native code so far (tests). */
+    long nativeComponents() {
+        return nativeComponents.get();
+    }
+
+    /** Slices entropy-decoded in native code so far (tests). */
+    long nativeSlices() {
+        return nativeSlices.get();
     }
 
     /** The header of the last decoded codestream, or null. */
@@ -280,6 +312,7 @@ public final class JpegXsDecoder implements AutoCloseable {
         header = h;
         picture.header = h;
         picture.depth = h.depth[0];
+        nativePlan = isa >= 0 ? nativePlan(g, h) : null;
         for (SliceContext c : contexts) {
             c.configure(h, gainOf, prioOf);
         }
@@ -353,6 +386,9 @@ public final class JpegXsDecoder implements AutoCloseable {
      * follows.
      */
     private void inverseComponent(int c, int worker) {
+        if (isa >= 0 && inverseNative(c, worker)) {
+            return;
+        }
         final Geometry g = geo;
         final Header h = header;
         final int[] img = picture.planes[c];
@@ -413,6 +449,88 @@ public final class JpegXsDecoder implements AutoCloseable {
         if (sink != null && scaleHere && !direct) { // (with the colour transform: after it, in reconstruct)
             planeToSink(c, worker);
         }
+    }
+
+    /** The layout of the plan libmcmjxs's decodeSlice reads (see mcmjxs.c, part 2). */
+    private int[] nativePlan(Geometry g, Header h) {
+        final int ph = 12, pb = 9;
+        int[] p = new int[ph + pb * g.bandsAll + 3 * g.nPackets];
+        p[0] = g.bandsAll;
+        p[1] = g.npx;
+        p[2] = g.npy;
+        p[3] = g.hsl;
+        p[4] = g.nPackets;
+        p[5] = g.precinctHeaderBytes;
+        p[6] = h.fq;
+        p[7] = h.fs;
+        p[8] = h.qpih;
+        p[9] = h.rm;
+        p[10] = h.longHeaders() ? 1 : 0;
+        p[11] = g.bandsExist;
+        for (int b = 0; b < g.bandsAll; b++) {
+            int o = ph + pb * b;
+            if (!g.exists[b]) {
+                continue;
+            }
+            p[o] = 1;
+            p[o + 1] = g.bW[b];
+            p[o + 2] = g.bH[b];
+            p[o + 3] = g.bLines[b];
+            p[o + 4] = g.wNorm[b];
+            p[o + 5] = g.wLast[b];
+            p[o + 6] = gainOf[b];
+            p[o + 7] = prioOf[b];
+            p[o + 8] = gwMax[0][b];
+        }
+        for (int k = 0; k < g.nPackets; k++) {
+            int o = ph + pb * g.bandsAll + 3 * k;
+            p[o] = g.pktLine[k];
+            p[o + 1] = g.pktStart[k];
+            p[o + 2] = g.pktStop[k];
+        }
+        return p;
+    }
+
+    /**
+     * inverseComponent in the native fragment: all levels in one call, the linear output scaling fused into the
+     * last; the rest (non-linear scaling, the sink) as the Java path does it. False (nothing written) when the
+     * library refuses the shapes, which a codestream can only cause through a bug here: then the Java path runs.
+     */
+    private boolean inverseNative(int c, int worker) {
+        final Geometry g = geo;
+        final Header h = header;
+        final int[] gl = g.global[c];
+        final int dv = g.dv[c];
+        final int nh = g.dh[c] - dv;
+        final int n = 1 + nh + 3 * dv;
+        if (gl.length < n) {
+            return false;
+        }
+        final int[][] bands = new int[n][];
+        final int[] dims = new int[2 * n];
+        for (int i = 0; i < n; i++) {
+            int b = gl[i];
+            bands[i] = coef[b];
+            dims[2 * i] = g.bW[b];
+            dims[2 * i + 1] = g.bH[b];
+        }
+        final int[] img = picture.planes[c];
+        final boolean scaleHere = h.cpih == 0;
+        final boolean linear = scaleHere && h.tnlt == 0;
+        Dwt53.Scale s = linear ? OutputScaling.linear(h) : null;
+        int rc = JxsNative.inverseComponent(isa, bands, dims, nh, dv, img, g.compW[c], idwtTmp[7 * worker],
+                idwtTmp[7 * worker + 1], linear ? 1 : 0, linear ? s.add : 0, linear ? s.dz : 0, linear ? s.max : 0);
+        if (rc != 0) {
+            return false;
+        }
+        nativeComponents.incrementAndGet();
+        if (scaleHere && (dv == 0 || !linear)) { // not fused: no 2-D level, or non-linear
+            OutputScaling.apply(h, img, 0, g.compW[c] * g.compH[c]);
+        }
+        if (sink != null && scaleHere) {
+            planeToSink(c, worker);
+        }
+        return true;
     }
 
     @Override
@@ -515,6 +633,12 @@ public final class JpegXsDecoder implements AutoCloseable {
         }
 
         void decodeSlice(byte[] buf, int s, int p, int end) throws CodecException {
+            // native first; a slice it does not take (a tool it lacks, or a stream that does not add up) is decoded
+            // here, which gives the same coefficients or the same exception as without the library
+            if (nativePlan != null && JxsNative.decodeSlice(isa, buf, p, end, s, nativePlan, coef) == 0) {
+                nativeSlices.incrementAndGet();
+                return;
+            }
             int rows = Math.min(g.hsl, g.npy - s * g.hsl);
             for (int c = 0; c < g.npx; c++) {
                 topOf[c] = -1;

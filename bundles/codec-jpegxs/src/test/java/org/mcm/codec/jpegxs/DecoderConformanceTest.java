@@ -18,16 +18,21 @@ class DecoderConformanceTest {
     }
 
     static byte[] decodeAll(byte[] jxs, int threads) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JpegXsDecoder dec = new JpegXsDecoder(threads)) {
-            int p = 0;
-            while (p < jxs.length) {
-                Picture pic = dec.decode(jxs, p, jxs.length);
-                byte[] frame = new byte[(int) RawLayout.planarSize(pic)];
-                RawLayout.writePlanar(pic, frame, 0);
-                out.write(frame);
-                p += pic.consumed;
-            }
+            return decodeAll(jxs, dec);
+        }
+    }
+
+    /** Every codestream in jxs, one after the other, with dec, as planar frames. */
+    static byte[] decodeAll(byte[] jxs, JpegXsDecoder dec) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int p = 0;
+        while (p < jxs.length) {
+            Picture pic = dec.decode(jxs, p, jxs.length);
+            byte[] frame = new byte[(int) RawLayout.planarSize(pic)];
+            RawLayout.writePlanar(pic, frame, 0);
+            out.write(frame);
+            p += pic.consumed;
         }
         return out.toByteArray();
     }

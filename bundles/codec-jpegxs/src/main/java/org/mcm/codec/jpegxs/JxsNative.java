@@ -1,0 +1,121 @@
+package org.mcm.codec.jpegxs;
+
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+
+/**
+ * JNI binding of libmcmjxs, the decoder's hot loops in C from the native fragment
+ * ({@code native-fragments/linux-x86_64-jpegxs}): the entropy decoding of a slice and the inverse wavelet of a component in SSE4.1, AVX2 or scalar C.
+ * Optional: when the library is missing (another platform, no fragment, the CLI without it on the class path) or
+ * the system property {@code org.mcm.codec.jpegxs.native} is {@code false}, {@link #available()} is false and the
+ * decoder uses its pure-Java code, which gives the same samples.
+ *
+ * <p>JNI rather than JNA (which the other fragments use): the coefficient bands and the planes are the decoder's
+ * int[] arrays, which JNI's critical array access reaches in place; JNA's direct mapping copies every array in and
+ * out on each call (for a 1080p frame ~16 MB each way). In OSGi the framework finds the library through the
+ * fragment's Bundle-NativeCode; elsewhere it is taken from the class path ({@code linux-x86-64/libmcmjxs.so}) into
+ * a temporary file.
+ */
+final class JxsNative {
+
+    /** Instruction sets: scalar C, SSE4.1, AVX2. */
+    static final int ISA_SCALAR = 0;
+    static final int ISA_SSE41 = 1;
+    static final int ISA_AVX2 = 2;
+
+    static final String PROPERTY = "org.mcm.codec.jpegxs.native";
+
+    private static final int ABI = 1;
+    private static final String FAILURE;
+    private static final int BEST;
+
+    static {
+        String failure = null;
+        int best = -1;
+        try {
+            if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
+                failure = "turned off (-D" + PROPERTY + "=false)";
+            } else {
+                load();
+                if (abiVersion() != ABI) {
+                    failure = "libmcmjxs ABI " + abiVersion() + ", expected " + ABI;
+                } else {
+                    best = cpuIsa();
+                }
+            }
+        } catch (Throwable t) { // UnsatisfiedLinkError, SecurityException, IOException
+            failure = "no native JPEG XS helpers (" + t.getClass().getSimpleName() + "): " + t.getMessage();
+        }
+        FAILURE = failure;
+        BEST = failure == null ? best : -1;
+    }
+
+    private JxsNative() {
+    }
+
+    private static void load() throws Exception {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        if (!os.startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            throw new UnsatisfiedLinkError("libmcmjxs is built for linux-x86-64 only, this is " + os + "/" + arch);
+        }
+        try {
+            System.loadLibrary("mcmjxs"); // OSGi: the fragment's Bundle-NativeCode; else java.library.path
+            return;
+        } catch (UnsatisfiedLinkError notThere) {
+            // outside OSGi: the fragment jar on the class path
+        }
+        URL url = JxsNative.class.getClassLoader().getResource("linux-x86-64/libmcmjxs.so");
+        if (url == null) {
+            throw new UnsatisfiedLinkError("libmcmjxs.so neither on java.library.path nor on the class path");
+        }
+        Path tmp = Files.createTempFile("libmcmjxs", ".so");
+        try (InputStream in = url.openStream()) {
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            System.load(tmp.toAbsolutePath().toString());
+        } finally {
+            Files.deleteIfExists(tmp); // mapped already; nothing left behind
+        }
+    }
+
+    static boolean available() {
+        return FAILURE == null;
+    }
+
+    static String unavailableReason() {
+        return FAILURE;
+    }
+
+    /** The best of {@link #ISA_AVX2}, {@link #ISA_SSE41}, {@link #ISA_SCALAR} this CPU has, or -1 without the library. */
+    static int bestIsa() {
+        return BEST;
+    }
+
+    /** The instruction set a decoder uses by default: the best, or -1 (pure Java). */
+    static int defaultIsa() {
+        return BEST;
+    }
+
+    static native int abiVersion();
+
+    static native int cpuIsa();
+
+    /**
+     * The inverse wavelet of one component (see mcmjxs.c): bands = the lowest band, the horizontal-only levels'
+     * bands, then HL, LH, HH of each 2-D level; dims their widths and heights interleaved; the last level's rows
+     * scaled when scaleOn != 0. 0, or negative when the arguments do not add up (nothing written then).
+     */
+    /**
+     * Entropy decoding of slice s (see mcmjxs.c, part 2) into the coefficient bands: p its first precinct, end the
+     * EOC marker's offset, plan the decoder's nativePlan. 0; -4 when the Java path must decode this slice (a tool
+     * the C code lacks, or a stream that does not add up); another negative value for bad arguments.
+     */
+    static native int decodeSlice(int isa, byte[] buf, int p, int end, int s, int[] plan, int[][] coef);
+
+    static native int inverseComponent(int isa, int[][] bands, int[] dims, int nh, int nv, int[] img, int stride,
+            int[] bufA, int[] bufB, int scaleOn, int add, int dz, int max);
+}

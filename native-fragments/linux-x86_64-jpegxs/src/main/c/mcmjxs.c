@@ -1,0 +1,1163 @@
+/*
+ * libmcmjxs: the hot loops of the JPEG XS decoder of org.mcm.codec.jpegxs in C, called through JNI.
+ *
+ * Part 1: the inverse LeGall 5/3 wavelet of one component, all levels in one call, from the
+ * coefficient bands into the component's plane, with the linear output scaling fused into the last level. The
+ * arithmetic is the Java decoder's (Dwt53.inverse / inverseLevel): 32-bit two's complement that wraps (-fwrapv),
+ * arithmetic right shifts, so both give the same samples for every input, valid or hostile.
+ *
+ * Part 2 (at the end): the entropy decoding of a slice (JpegXsDecoder.SliceContext.decodeSlice): precinct headers,
+ * significance flags, bit-plane counts, data and sign sub-packets into the coefficient bands. It covers the
+ * common coding tools (deadzone quantization, raw or predicted bit-plane counts (from zero or vertical),
+ * significance coding, signs in the data or separate); anything else (uniform quantization) and any stream that does not add up makes
+ * it return ERR_FALLBACK, and the caller decodes that slice in Java, which then gives the same result or the
+ * same exception as without this library (a slice is self-contained: the counts' prediction state starts afresh
+ * in each).
+ *
+ * JNI rather than JNA: the bands and the plane are the decoder's int[] arrays on the Java heap; JNI's critical
+ * array access reaches them in place, where JNA's direct mapping copies every array in and out on each call.
+ * Nothing here calls back into the JVM while the arrays are held.
+ *
+ * Instruction sets: the same C kernels compiled three times (scalar, SSE4.1, AVX2; gcc vectorises the lifting
+ * loops), picked by the caller (cpuIsa() tells the best this CPU has; lower ones stay callable for the tests).
+ * Every array length and every dimension is checked before anything is read or written; a call that does not add
+ * up returns a negative code and touches nothing.
+ */
+#include <jni.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ABI_VERSION 1
+#define MAX_BANDS 64
+
+enum { ISA_SCALAR = 0, ISA_SSE41 = 1, ISA_AVX2 = 2 };
+
+enum {
+    ERR_ARGS = -1,   /* bad counts, null arrays, lengths that do not add up */
+    ERR_NOMEM = -2,  /* scratch rows */
+    ERR_PIN = -3,    /* the JVM would not hand out an array */
+    ERR_FALLBACK = -4 /* a slice this code does not decode (a tool it lacks, or a stream that does not add up) */
+};
+
+static int best_isa = -1;
+
+__attribute__((constructor)) static void find_isa(void) {
+    __builtin_cpu_init();
+    /* the AVX2 level also uses BMI2's pext for the bit-plane transpose (every AVX2 CPU of note has it) */
+    best_isa = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") ? ISA_AVX2
+            : __builtin_cpu_supports("sse4.1") ? ISA_SSE41 : ISA_SCALAR;
+}
+
+/* The output scaling of the last level: clamp((v + add) >> dz, 0, max); on = 0: none. */
+typedef struct {
+    int on;
+    int32_t add;
+    int dz;
+    int32_t max;
+} scale_t;
+
+#define ALWAYS static inline __attribute__((always_inline))
+
+ALWAYS int32_t scale1(int32_t v, int32_t add, int dz, int32_t max) {
+    int32_t s = (v + add) >> dz;
+    s &= ~(s >> 31);
+    int32_t d = s - max;
+    return max + (d & (d >> 31));
+}
+
+/* Inverse 1-D: l (ceil(len/2)) and h (floor(len/2)) into out[0..len). */
+ALWAYS void inv1d(const int32_t *restrict l, const int32_t *restrict h, int32_t *restrict out, int len) {
+    if (len <= 0) {
+        return;
+    }
+    if (len == 1) {
+        out[0] = l[0];
+        return;
+    }
+    const int nH = len >> 1, nL = len - nH;
+    /* e(k) = l[k] - ((h[k-1] + h[k] + 2) >> 2), h clamped to [0, nH); odd o(k) = h[k] + ((e(k) + e(k+1)) >> 1) with
+       e(nL) = e(nL-1). The edges in scalar code, the middle (both neighbours inside) in one vectorisable loop. */
+#define E(k) (l[k] - ((h[(k) > 0 ? (k) - 1 : 0] + h[(k) < nH ? (k) : nH - 1] + 2) >> 2))
+    int32_t e0 = E(0);
+    int32_t e1 = nL > 1 ? E(1) : e0;
+    out[0] = e0;
+    out[1] = h[0] + ((e0 + e1) >> 1);
+    for (int k = 1; k < nH - 1; k++) {
+        int32_t ek = l[k] - ((h[k - 1] + h[k] + 2) >> 2);
+        int32_t en = l[k + 1] - ((h[k] + h[k + 1] + 2) >> 2);
+        out[2 * k] = ek;
+        out[2 * k + 1] = h[k] + ((ek + en) >> 1);
+    }
+    if (nH > 1) {
+        int k = nH - 1;
+        int32_t ek = E(k);
+        int32_t en = k + 1 < nL ? E(k + 1) : ek;
+        out[2 * k] = ek;
+        out[2 * k + 1] = h[k] + ((ek + en) >> 1);
+    }
+    if (nL > nH) {
+        out[2 * nH] = E(nH);
+    }
+#undef E
+}
+
+ALWAYS void scale_row(int32_t *restrict v, int w, scale_t sc) {
+    const int32_t add = sc.add, max = sc.max;
+    const int dz = sc.dz;
+    for (int x = 0; x < w; x++) {
+        v[x] = scale1(v[x], add, dz, max);
+    }
+}
+
+/* Even output row: the horizontally inverted L row minus the vertical update from the H rows hp, hc. */
+ALWAYS void even_row(const int32_t *l, const int32_t *hl, int w, const int32_t *restrict hp,
+        const int32_t *restrict hc, int32_t *restrict e) {
+    inv1d(l, hl, e, w);
+    for (int x = 0; x < w; x++) {
+        e[x] -= (hp[x] + hc[x] + 2) >> 2;
+    }
+}
+
+/*
+ * One inverse 2-D level (Dwt53.inverseLevel): L rows from ll (stride llStride) with hl (stride hw), H rows from lh
+ * (stride lw) and hh (stride hw); the nL + nH output rows of lw + hw samples to out (stride outStride). scratch:
+ * 5 rows of lw + hw ints.
+ */
+ALWAYS void inv_level(const int32_t *ll, int llStride, const int32_t *hl, const int32_t *lh, const int32_t *hh,
+        int lw, int hw, int nL, int nH, int32_t *out, int outStride, int32_t *scratch, scale_t sc) {
+    const int w = lw + hw;
+    int32_t *hRows[2] = {scratch, scratch + w};
+    int32_t *eRows[2] = {scratch + 2 * w, scratch + 3 * w};
+    int32_t *tmp = scratch + 4 * w;
+    if (nL + nH == 1) {
+        inv1d(ll, hl, tmp, w);
+        if (sc.on) {
+            scale_row(tmp, w, sc);
+        }
+        memcpy(out, tmp, (size_t) w * 4);
+        return;
+    }
+    inv1d(lh, hh, hRows[0], w);
+    even_row(ll, hl, w, hRows[0], hRows[0], eRows[0]);
+    for (int k = 0; k < nH; k++) {
+        const int32_t *restrict hk = hRows[k & 1];
+        if (k + 1 < nH) {
+            inv1d(lh + (size_t) (k + 1) * lw, hh + (size_t) (k + 1) * hw, hRows[(k + 1) & 1], w);
+        }
+        int32_t *restrict e0 = eRows[k & 1];
+        const int32_t *restrict e1 = e0;
+        if (k + 1 < nL) {
+            int32_t *en = eRows[(k + 1) & 1];
+            even_row(ll + (size_t) (k + 1) * llStride, hl + (size_t) (k + 1) * hw, w, hk,
+                    hRows[(k + 1 < nH ? k + 1 : nH - 1) & 1], en);
+            e1 = en;
+        }
+        int32_t *restrict odd = out + (size_t) (2 * k + 1) * outStride;
+        int32_t *restrict even = out + (size_t) (2 * k) * outStride;
+        if (!sc.on) {
+            for (int x = 0; x < w; x++) {
+                odd[x] = hk[x] + ((e0[x] + e1[x]) >> 1);
+            }
+            memcpy(even, e0, (size_t) w * 4);
+        } else {
+            const int32_t add = sc.add, max = sc.max;
+            const int dz = sc.dz;
+            for (int x = 0; x < w; x++) {
+                odd[x] = scale1(hk[x] + ((e0[x] + e1[x]) >> 1), add, dz, max);
+            }
+            for (int x = 0; x < w; x++) {
+                even[x] = scale1(e0[x], add, dz, max);
+            }
+        }
+    }
+    if (nL > nH) {
+        int32_t *e = eRows[nH & 1];
+        int32_t *last = out + (size_t) (nL + nH - 1) * outStride;
+        memcpy(last, e, (size_t) w * 4);
+        if (sc.on) {
+            scale_row(last, w, sc);
+        }
+    }
+}
+
+/* A component's plan, checked: band pointers and sizes in the order the Java decoder keeps them. */
+typedef struct {
+    int nh, nv;
+    const int32_t *band[MAX_BANDS];
+    int bw[MAX_BANDS], bh[MAX_BANDS];
+    int32_t *img, *bufA, *bufB;
+    int stride;
+    scale_t sc;
+} plan_t;
+
+/*
+ * The whole component: band 0 into the low buffer, the horizontal-only levels in place, row by row, then the 2-D
+ * levels ping-ponging between bufA and bufB, the last into img.
+ */
+ALWAYS void component(const plan_t *p, int32_t *scratch) {
+    const int stride = p->stride;
+    int curW = p->bw[0], curH = p->bh[0];
+    int32_t *cur = p->nv == 0 ? p->img : p->bufA;
+    for (int y = 0; y < curH; y++) {
+        memcpy(cur + (size_t) y * stride, p->band[0] + (size_t) y * curW, (size_t) curW * 4);
+    }
+    int i = 1;
+    for (int k = 0; k < p->nh; k++, i++) {
+        const int32_t *hb = p->band[i];
+        const int hw = p->bw[i];
+        const int nw = curW + hw;
+        for (int y = 0; y < curH; y++) {
+            inv1d(cur + (size_t) y * stride, hb + (size_t) y * hw, scratch, nw);
+            memcpy(cur + (size_t) y * stride, scratch, (size_t) nw * 4);
+        }
+        curW = nw;
+    }
+    for (int k = 0; k < p->nv; k++, i += 3) {
+        const int last = k == p->nv - 1;
+        int32_t *out = last ? p->img : (cur == p->bufA ? p->bufB : p->bufA);
+        const int hw = p->bw[i], nH = p->bh[i + 1];
+        scale_t sc = p->sc;
+        sc.on = sc.on && last;
+        inv_level(cur, stride, p->band[i], p->band[i + 1], p->band[i + 2], curW, hw, curH, nH, out, stride, scratch,
+                sc);
+        cur = out;
+        curW += hw;
+        curH += nH;
+    }
+}
+
+static void component_scalar(const plan_t *p, int32_t *scratch) {
+    component(p, scratch);
+}
+
+__attribute__((target("sse4.1"))) static void component_sse41(const plan_t *p, int32_t *scratch) {
+    component(p, scratch);
+}
+
+__attribute__((target("avx2"))) static void component_avx2(const plan_t *p, int32_t *scratch) {
+    component(p, scratch);
+}
+
+/*
+ * Checks the plan against the array lengths (in ints) before anything runs: every band holds its w x h, every row
+ * fits the stride, the buffers hold the rows each level writes, the level sizes chain as the wavelet needs.
+ */
+static int check(const plan_t *p, const long *blen, long imgLen, long aLen, long bLen, int *maxW) {
+    if (p->stride <= 0 || p->nh < 0 || p->nv < 0 || 1 + p->nh + 3 * p->nv > MAX_BANDS) {
+        return ERR_ARGS;
+    }
+    if (p->sc.on && (p->sc.dz < 0 || p->sc.dz > 31)) {
+        return ERR_ARGS;
+    }
+    int n = 1 + p->nh + 3 * p->nv;
+    for (int b = 0; b < n; b++) {
+        if (p->bw[b] < 0 || p->bh[b] < 0 || (long) p->bw[b] * p->bh[b] > blen[b]) {
+            return ERR_ARGS;
+        }
+    }
+    long curW = p->bw[0], curH = p->bh[0];
+    if (curW < 1 || curH < 1) {
+        return ERR_ARGS;
+    }
+    /* the low buffer (img without 2-D levels, else bufA) holds curH rows */
+    long first = p->nv == 0 ? imgLen : aLen;
+    if (curH * p->stride > first || curW > p->stride) {
+        return ERR_ARGS;
+    }
+    int i = 1;
+    for (int k = 0; k < p->nh; k++, i++) {
+        if (p->bh[i] != curH || p->bw[i] < 1 || curW - p->bw[i] < 0 || curW - p->bw[i] > 1) {
+            return ERR_ARGS;
+        }
+        curW += p->bw[i];
+        if (curW > p->stride) {
+            return ERR_ARGS;
+        }
+    }
+    long curBuf = first;
+    int inA = p->nv > 0;
+    for (int k = 0; k < p->nv; k++, i += 3) {
+        long hw = p->bw[i], nH = p->bh[i + 1];
+        /* hl: hw x nL, lh: lw x nH, hh: hw x nH */
+        if (hw < 1 || p->bh[i] != curH || p->bw[i + 1] != curW || p->bw[i + 2] != hw || p->bh[i + 2] != nH) {
+            return ERR_ARGS;
+        }
+        if (nH > curH || nH < curH - 1 || curW - hw < 0 || curW - hw > 1) {
+            return ERR_ARGS;
+        }
+        int last = k == p->nv - 1;
+        long outLen = last ? imgLen : (inA ? bLen : aLen);
+        if (curH * p->stride > curBuf) {
+            return ERR_ARGS;
+        }
+        curW += hw;
+        curH += nH;
+        if (curW > p->stride || curH * p->stride > outLen) {
+            return ERR_ARGS;
+        }
+        curBuf = outLen;
+        inA = !inA;
+    }
+    *maxW = (int) curW;
+    return 0;
+}
+
+JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_abiVersion(JNIEnv *env, jclass cls) {
+    (void) env;
+    (void) cls;
+    return ABI_VERSION;
+}
+
+JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_cpuIsa(JNIEnv *env, jclass cls) {
+    (void) env;
+    (void) cls;
+    return best_isa;
+}
+
+/*
+ * inverseComponent(isa, int[][] bands, int[] dims, nh, nv, int[] img, stride, int[] bufA, int[] bufB,
+ *                  scaleOn, add, dz, max) -> 0, or a negative ERR_*.
+ * bands: 1 + nh + 3 * nv arrays (the lowest band, the horizontal-only levels' bands, then HL, LH, HH of each 2-D
+ * level from the smallest); dims: their widths and heights, interleaved. bufA/bufB may be null without 2-D
+ * levels (bufB also with only one).
+ */
+JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_inverseComponent(JNIEnv *env, jclass cls, jint isa,
+        jobjectArray bands, jintArray dims, jint nh, jint nv, jintArray img, jint stride, jintArray bufA,
+        jintArray bufB, jint scaleOn, jint add, jint dz, jint max) {
+    (void) cls;
+    if (isa < ISA_SCALAR || isa > best_isa || bands == NULL || dims == NULL || img == NULL || nh < 0 || nv < 0) {
+        return ERR_ARGS;
+    }
+    const int n = 1 + nh + 3 * nv;
+    if (n > MAX_BANDS || (*env)->GetArrayLength(env, bands) < n || (*env)->GetArrayLength(env, dims) < 2 * n) {
+        return ERR_ARGS;
+    }
+    if (nv > 0 && bufA == NULL) {
+        return ERR_ARGS;
+    }
+    if (nv > 1 && bufB == NULL) {
+        return ERR_ARGS;
+    }
+    plan_t p;
+    memset(&p, 0, sizeof p);
+    p.nh = nh;
+    p.nv = nv;
+    p.stride = stride;
+    p.sc.on = scaleOn != 0;
+    p.sc.add = add;
+    p.sc.dz = dz;
+    p.sc.max = max;
+    jint d[2 * MAX_BANDS];
+    (*env)->GetIntArrayRegion(env, dims, 0, 2 * n, d);
+    jintArray arr[MAX_BANDS];
+    long blen[MAX_BANDS];
+    for (int b = 0; b < n; b++) {
+        arr[b] = (jintArray) (*env)->GetObjectArrayElement(env, bands, b);
+        if (arr[b] == NULL) {
+            return ERR_ARGS;
+        }
+        blen[b] = (*env)->GetArrayLength(env, arr[b]);
+        p.bw[b] = d[2 * b];
+        p.bh[b] = d[2 * b + 1];
+    }
+    long imgLen = (*env)->GetArrayLength(env, img);
+    long aLen = bufA != NULL ? (*env)->GetArrayLength(env, bufA) : 0;
+    long bLen = bufB != NULL ? (*env)->GetArrayLength(env, bufB) : 0;
+    int maxW = 0;
+    int rc = check(&p, blen, imgLen, aLen, bLen, &maxW);
+    if (rc != 0) {
+        return rc;
+    }
+    int32_t *scratch = malloc((size_t) 5 * (maxW + 8) * sizeof(int32_t));
+    if (scratch == NULL) {
+        return ERR_NOMEM;
+    }
+    /* pin everything (no JNI calls but the releases until all are released) */
+    int pinned = 0;
+    int ok = 1;
+    for (; pinned < n; pinned++) {
+        p.band[pinned] = (*env)->GetPrimitiveArrayCritical(env, arr[pinned], NULL);
+        if (p.band[pinned] == NULL) {
+            ok = 0;
+            break;
+        }
+    }
+    p.img = ok ? (*env)->GetPrimitiveArrayCritical(env, img, NULL) : NULL;
+    ok = ok && p.img != NULL;
+    p.bufA = ok && bufA != NULL ? (*env)->GetPrimitiveArrayCritical(env, bufA, NULL) : NULL;
+    ok = ok && (bufA == NULL || p.bufA != NULL);
+    p.bufB = ok && bufB != NULL ? (*env)->GetPrimitiveArrayCritical(env, bufB, NULL) : NULL;
+    ok = ok && (bufB == NULL || p.bufB != NULL);
+    if (ok) {
+        if (isa == ISA_AVX2) {
+            component_avx2(&p, scratch);
+        } else if (isa == ISA_SSE41) {
+            component_sse41(&p, scratch);
+        } else {
+            component_scalar(&p, scratch);
+        }
+    }
+    if (p.bufB != NULL) {
+        (*env)->ReleasePrimitiveArrayCritical(env, bufB, p.bufB, 0);
+    }
+    if (p.bufA != NULL) {
+        (*env)->ReleasePrimitiveArrayCritical(env, bufA, p.bufA, 0);
+    }
+    if (p.img != NULL) {
+        (*env)->ReleasePrimitiveArrayCritical(env, img, p.img, 0);
+    }
+    for (int b = pinned - 1; b >= 0; b--) {
+        (*env)->ReleasePrimitiveArrayCritical(env, arr[b], (void *) p.band[b], JNI_ABORT);
+    }
+    for (int b = 0; b < n; b++) {
+        (*env)->DeleteLocalRef(env, arr[b]);
+    }
+    free(scratch);
+    return ok ? 0 : ERR_PIN;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * Part 2: slice entropy decoding.
+ *
+ * The plan (an int[] the Java decoder builds per codestream, see JpegXsDecoder.nativePlan):
+ *   [0] bandsAll [1] npx [2] npy [3] hsl [4] nPackets [5] precinct header bytes [6] Fq [7] Fs [8] Qpih [9] Rm
+ *   [10] long packet headers [11] bandsExist
+ *   then per band (PB ints): exists, bW, bH, bLines, wNorm, wLast, gain, priority, gwMax
+ *   then per packet: line, first band, end band
+ */
+#define PH 12
+#define PB 9
+#define MAX_ALL 512
+
+typedef struct {
+    const uint8_t *buf;
+    long blen;   /* readable bytes of buf: beyond them the reader sees zeros */
+    long next;   /* next byte not yet in the cache */
+    long end;    /* the sub-packet's end (for the overrun check) */
+    uint64_t cache;
+    int bits;
+} rd_t;
+
+ALWAYS void rd_seek(rd_t *r, long pos, long end) {
+    r->next = pos;
+    r->end = end;
+    r->cache = 0;
+    r->bits = 0;
+}
+
+/* at least 57 valid bits in the cache (bits < 57 on entry) */
+ALWAYS void rd_refill(rd_t *r) {
+    if (r->next >= 0 && r->next + 8 <= r->blen) {
+        uint64_t v;
+        memcpy(&v, r->buf + r->next, 8);
+        r->cache |= __builtin_bswap64(v) >> r->bits;
+        r->next += (63 - r->bits) >> 3;
+        r->bits |= 56;
+        return;
+    }
+    while (r->bits <= 56) {
+        uint64_t x = r->next >= 0 && r->next < r->blen ? r->buf[r->next] : 0;
+        r->next++;
+        r->cache |= x << (56 - r->bits);
+        r->bits += 8;
+    }
+}
+
+/* n bits, 1 <= n <= 56 */
+ALWAYS uint64_t rd_read(rd_t *r, int n) {
+    if (r->bits < n) {
+        rd_refill(r);
+    }
+    uint64_t v = r->cache >> (64 - n);
+    r->cache <<= n;
+    r->bits -= n;
+    return v;
+}
+
+ALWAYS int rd_bit(rd_t *r) {
+    if (r->bits < 1) {
+        rd_refill(r);
+    }
+    int v = (int) (r->cache >> 63);
+    r->cache <<= 1;
+    r->bits--;
+    return v;
+}
+
+/* the number of 1 bits before a 0 (at most 31), or -1 */
+ALWAYS int rd_unary(rd_t *r) {
+    if (r->bits < 32) {
+        rd_refill(r);
+    }
+    uint64_t inv = ~r->cache;
+    int n = inv == 0 ? 64 : __builtin_clzll(inv);
+    if (n > 31) {
+        return -1;
+    }
+    r->cache <<= n + 1;
+    r->bits -= n + 1;
+    return n;
+}
+
+ALWAYS long rd_consumed(const rd_t *r) {
+    return r->next * 8 - r->bits;
+}
+
+ALWAYS long rd_bytepos(const rd_t *r) {
+    return (rd_consumed(r) + 7) >> 3;
+}
+
+ALWAYS int rd_overrun(const rd_t *r) {
+    return rd_consumed(r) > r->end * 8;
+}
+
+/* The bit-plane transpose of a group (as BitPlanes.toLanes): plane i (MSB plane read first) in bits 4i..4i+3 with
+   coefficient j's bit at 4i + 3 - j, to coefficient j's magnitude in bits 16(3-j)..16(3-j)+15: the 6-bit bit index
+   rotated by two places, four delta swaps. */
+static uint64_t m1, m2, m3, m4;
+
+static uint64_t delta_mask(int a, int b) {
+    uint64_t m = 0;
+    for (int p = 0; p < 64; p++) {
+        if (((p >> a) & 1) == 1 && ((p >> b) & 1) == 0) {
+            m |= 1ull << p;
+        }
+    }
+    return m;
+}
+
+__attribute__((constructor)) static void find_masks(void) {
+    m1 = delta_mask(0, 4);
+    m2 = delta_mask(1, 5);
+    m3 = delta_mask(0, 2);
+    m4 = delta_mask(1, 3);
+}
+
+ALWAYS uint64_t to_lanes(uint64_t x, uint64_t k1, uint64_t k2, uint64_t k3, uint64_t k4) {
+    uint64_t t = ((x >> 15) ^ x) & k1;
+    x ^= t ^ (t << 15);
+    t = ((x >> 30) ^ x) & k2;
+    x ^= t ^ (t << 30);
+    t = ((x >> 3) ^ x) & k3;
+    x ^= t ^ (t << 3);
+    t = ((x >> 6) ^ x) & k4;
+    return x ^ t ^ (t << 6);
+}
+
+typedef struct {
+    const int32_t *plan;
+    int bandsAll, npx, npy, hsl, nPackets, phb, fq, fs, qpih, rm, longHdr;
+    int32_t *coef[MAX_ALL];
+    /* slice state */
+    int32_t *gcli;        /* [state][band] at gcliOff[b] + state * gcliPerState */
+    long gcliOff[MAX_ALL];
+    long gcliPerState;
+    int32_t *gtli;        /* [state * bandsAll + b] */
+    int32_t *sig;         /* [b] at sigOff[b] */
+    long sigOff[MAX_ALL];
+    int mode[MAX_ALL];
+    int leftover[MAX_ALL];
+} slice_t;
+
+#define BAND(b, f) (S->plan[PH + (b) * PB + (f)])
+#define EXISTS(b) BAND(b, 0)
+#define BW(b) BAND(b, 1)
+#define BH(b) BAND(b, 2)
+#define BLINES(b) BAND(b, 3)
+#define WNORM(b) BAND(b, 4)
+#define WLAST(b) BAND(b, 5)
+#define GAIN(b) BAND(b, 6)
+#define PRIO(b) BAND(b, 7)
+#define GWMAX(b) BAND(b, 8)
+#define PKT(k, f) (S->plan[PH + S->bandsAll * PB + 3 * (k) + (f)])
+
+ALWAYS int lines_in(const slice_t *S, int b, int py) {
+    return py < S->npy - 1 ? BLINES(b) : BH(b) - (S->npy - 1) * BLINES(b);
+}
+
+ALWAYS int width_in(const slice_t *S, int b, int px) {
+    return px < S->npx - 1 ? WNORM(b) : WLAST(b);
+}
+
+ALWAYS int32_t *gcli_of(slice_t *S, int state, int b) {
+    return S->gcli + S->gcliOff[b] + state * S->gcliPerState;
+}
+
+ALWAYS int decode_counts(slice_t *S, rd_t *rd, int b, int line, int px, int cur, int top) {
+    const int gw = (width_in(S, b, px) + 3) >> 2;
+    const int stride = GWMAX(b);
+    int32_t *gc = gcli_of(S, cur, b) + (long) line * stride;
+    const int gtl = S->gtli[cur * S->bandsAll + b];
+    const int m = S->mode[b];
+    const int sigOn = (m & 2) != 0;
+    const int32_t *sg = S->sig + S->sigOff[b];
+    if ((m & 1) == 0) {
+        for (int i = 0; i < gw; i++) {
+            if (sigOn && sg[i >> 3] != 0) {
+                int e = (i | 7) + 1 < gw ? (i | 7) + 1 : gw;
+                for (; i < e; i++) {
+                    gc[i] = gtl;
+                }
+                i--;
+                continue;
+            }
+            int u = rd_unary(rd);
+            if (u < 0 || gtl + u > 15) {
+                return ERR_FALLBACK;
+            }
+            gc[i] = gtl + u;
+        }
+        return 0;
+    }
+    const int32_t *tg;
+    int gtlTop;
+    if (line == 0) {
+        tg = gcli_of(S, top, b) + (long) (BLINES(b) - 1) * stride;
+        gtlTop = S->gtli[top * S->bandsAll + b];
+    } else {
+        tg = gc - stride;
+        gtlTop = gtl;
+    }
+    const int t = gtlTop > gtl ? gtlTop : gtl;
+    for (int i = 0; i < gw; i++) {
+        int mTop = tg[i] > t ? tg[i] : t;
+        if (sigOn && sg[i >> 3] != 0) {
+            gc[i] = S->rm != 0 ? gtl : mTop;
+            continue;
+        }
+        int x = rd_unary(rd);
+        if (x < 0) {
+            return ERR_FALLBACK;
+        }
+        int thr = mTop - gtl > 0 ? mTop - gtl : 0;
+        int delta;
+        if (x > 2 * thr) {
+            delta = x - thr;
+        } else if (x > 0) {
+            delta = (x & 1) != 0 ? -((x + 1) >> 1) : x >> 1;
+        } else {
+            delta = 0;
+        }
+        int v = mTop + delta;
+        if (v > 15) {
+            return ERR_FALLBACK;
+        }
+        gc[i] = v;
+    }
+    return 0;
+}
+
+/* the data sub-packet's part of band b, line `line` (deadzone quantization only) */
+/* BMI2 pext, as inline assembly so that only the AVX2 variant (which the run-time check guards) reaches it */
+ALWAYS uint64_t pext64(uint64_t x, uint64_t mask) {
+    uint64_t r;
+    __asm__("pextq %2, %1, %0" : "=r"(r) : "r"(x), "r"(mask));
+    return r;
+}
+
+/* The four magnitudes of a group from its ps plane bits (bits above them ignored): with BMI2 (the AVX2 variant) one pext each, else the
+   delta swaps. */
+ALWAYS void magnitudes(uint64_t xm, int ps, const int bmi2, uint32_t *a0, uint32_t *a1, uint32_t *a2, uint32_t *a3) {
+    if (bmi2) {
+        const uint64_t low = ~(~0ull << ps);
+        *a0 = (uint32_t) pext64(xm, 0x8888888888888888ull & low);
+        *a1 = (uint32_t) pext64(xm, 0x4444444444444444ull & low);
+        *a2 = (uint32_t) pext64(xm, 0x2222222222222222ull & low);
+        *a3 = (uint32_t) pext64(xm, 0x1111111111111111ull & low);
+    } else {
+        const uint64_t lanes = to_lanes(xm & ~(~0ull << ps), m1, m2, m3, m4);
+        *a0 = (uint32_t) (lanes >> 48);
+        *a1 = (uint32_t) (lanes >> 32) & 0xFFFF;
+        *a2 = (uint32_t) (lanes >> 16) & 0xFFFF;
+        *a3 = (uint32_t) lanes & 0xFFFF;
+    }
+}
+
+/* deadzone reconstruction of magnitude a with sign bit s */
+ALWAYS int32_t dequant(uint32_t a, uint32_t s, int gtl, uint32_t half, uint32_t shift) {
+    uint32_t v = (((a << gtl) | half) << shift) & (0u - (a != 0));
+    return (int32_t) ((v ^ (0u - s)) + s);
+}
+
+/* the data sub-packet's part of band b, line `line` (deadzone quantization only) */
+ALWAYS void decode_data(slice_t *S, rd_t *rd, int b, int line, int py, int px, int cur, const int bmi2) {
+    const int w = width_in(S, b, px);
+    const int gw = (w + 3) >> 2;
+    const int full = w >> 2;
+    const int32_t *gc = gcli_of(S, cur, b) + (long) line * GWMAX(b);
+    const int gtl = S->gtli[cur * S->bandsAll + b];
+    int32_t *dst = S->coef[b] + ((long) py * BLINES(b) + line) * BW(b) + (long) px * WNORM(b);
+    const uint32_t shift = (uint32_t) S->fq & 31;
+    const uint32_t half = gtl > 0 ? 1u << (gtl - 1) : 0;
+    const int signBits = S->fs == 0 ? 4 : 0;
+    /* whole groups, the reader's state in locals */
+    uint64_t cache = rd->cache;
+    int bits = rd->bits;
+    long next = rd->next;
+    const uint8_t *buf = rd->buf;
+    const long safe = rd->blen - 8;
+    int g = 0;
+    for (; g < full; g++, dst += 4) {
+        const int planes = gc[g] - gtl;
+        if (planes <= 0) {
+            memset(dst, 0, 16);
+            continue;
+        }
+        const int ps = 4 * planes;
+        const int nb = ps + signBits;
+        uint64_t x;
+        if (nb <= 56 && (bits >= nb || (next >= 0 && next <= safe))) {
+            if (bits < nb) {
+                uint64_t v;
+                memcpy(&v, buf + next, 8);
+                cache |= __builtin_bswap64(v) >> bits;
+                next += (63 - bits) >> 3;
+                bits |= 56;
+            }
+            x = (cache >> 1) >> (63 - nb);
+            cache <<= nb;
+            bits -= nb;
+        } else { /* near the end of the array, or 14+ planes */
+            rd->cache = cache;
+            rd->bits = bits;
+            rd->next = next;
+            if (nb <= 56) {
+                x = rd_read(rd, nb);
+            } else {
+                uint64_t hi = rd_read(rd, nb - 32);
+                x = (hi << 32) | rd_read(rd, 32);
+            }
+            cache = rd->cache;
+            bits = rd->bits;
+            next = rd->next;
+        }
+        const uint32_t sgn = (uint32_t) (x >> ps);
+        uint32_t a0, a1, a2, a3;
+        magnitudes(x, ps, bmi2, &a0, &a1, &a2, &a3);
+        dst[0] = dequant(a0, (sgn >> 3) & 1, gtl, half, shift);
+        dst[1] = dequant(a1, (sgn >> 2) & 1, gtl, half, shift);
+        dst[2] = dequant(a2, (sgn >> 1) & 1, gtl, half, shift);
+        dst[3] = dequant(a3, sgn & 1, gtl, half, shift);
+    }
+    rd->cache = cache;
+    rd->bits = bits;
+    rd->next = next;
+    /* the last partial group */
+    int left = 0;
+    for (; g < gw; g++, dst += 4) {
+        const int n = w - 4 * g < 4 ? w - 4 * g : 4;
+        const int planes = gc[g] - gtl;
+        if (planes <= 0) {
+            for (int j = 0; j < n; j++) {
+                dst[j] = 0;
+            }
+            continue;
+        }
+        const int ps = 4 * planes;
+        const int nb = ps + signBits;
+        uint64_t x;
+        if (nb <= 56) {
+            x = rd_read(rd, nb);
+        } else {
+            uint64_t hi = rd_read(rd, nb - 32);
+            x = (hi << 32) | rd_read(rd, 32);
+        }
+        const uint32_t sgn = (uint32_t) (x >> ps);
+        uint32_t a[4];
+        magnitudes(x, ps, bmi2, &a[0], &a[1], &a[2], &a[3]);
+        for (int j = 0; j < 4; j++) {
+            if (j < n) {
+                dst[j] = dequant(a[j], (sgn >> (3 - j)) & 1, gtl, half, shift);
+            } else if (a[j] != 0) {
+                left++;
+            }
+        }
+    }
+    S->leftover[b] = left;
+}
+
+ALWAYS void decode_signs(slice_t *S, rd_t *rd, int b, int line, int py, int px) {
+    const int w = width_in(S, b, px);
+    int32_t *dst = S->coef[b] + ((long) py * BLINES(b) + line) * BW(b) + (long) px * WNORM(b);
+    for (int i = 0; i < w; i++) {
+        int32_t v = dst[i];
+        if (v != 0 && rd_bit(rd) != 0) {
+            dst[i] = -v;
+        }
+    }
+    if (S->leftover[b] != 0 && (w & 3) != 0) {
+        int n = S->leftover[b];
+        while (n > 32) {
+            rd_read(rd, 32);
+            n -= 32;
+        }
+        if (n > 0) {
+            rd_read(rd, n);
+        }
+    }
+}
+
+ALWAYS int check_sub(const rd_t *rd, long subStart, long len) {
+    return rd_overrun(rd) || rd_bytepos(rd) - subStart > len;
+}
+
+/* one precinct from p; the end of its data, or ERR_FALLBACK */
+ALWAYS long precinct(slice_t *S, const uint8_t *buf, long blen, long p, long end, int py, int px, int cur,
+        int top, const int bmi2) {
+    if (end - p < S->phb) {
+        return ERR_FALLBACK;
+    }
+    const long lprc = ((long) buf[p] << 16) | ((long) buf[p + 1] << 8) | buf[p + 2];
+    const int q = buf[p + 3], r = buf[p + 4];
+    const long dpos = p + 5;
+    int bitIdx = 0;
+    int32_t *gt = S->gtli + cur * S->bandsAll;
+    for (int b = 0; b < S->bandsAll; b++) {
+        if (!EXISTS(b)) {
+            continue;
+        }
+        int v = (buf[dpos + (bitIdx >> 3)] >> (6 - (bitIdx & 7))) & 3;
+        bitIdx += 2;
+        if (top < 0 && (v & 1) != 0) {
+            return ERR_FALLBACK;
+        }
+        S->mode[b] = v;
+        int pump = PRIO(b) < r ? 1 : 0;
+        int t = q - GAIN(b) - pump;
+        gt[b] = t < 0 ? 0 : t > 15 ? 15 : t;
+    }
+    p += S->phb;
+    const long dataEnd = p + lprc;
+    if (dataEnd > end) {
+        return ERR_FALLBACK;
+    }
+    const int hdrBytes = S->longHdr ? 7 : 5;
+    rd_t rd;
+    rd.buf = buf;
+    rd.blen = blen;
+    for (int k = 0; k < S->nPackets; k++) {
+        const int line = PKT(k, 0), b0 = PKT(k, 1), b1 = PKT(k, 2);
+        int any = 0;
+        for (int b = b0; b < b1; b++) {
+            if (line < lines_in(S, b, py)) {
+                any = 1;
+                break;
+            }
+        }
+        if (!any) {
+            continue;
+        }
+        if (dataEnd - p < hdrBytes) {
+            return ERR_FALLBACK;
+        }
+        const int raw = buf[p] >> 7;
+        long dataLen, gcliLen, signLen;
+        if (S->longHdr) {
+            dataLen = ((long) (buf[p] & 0x7F) << 13) | ((long) buf[p + 1] << 5) | (buf[p + 2] >> 3);
+            gcliLen = ((long) (buf[p + 2] & 0x07) << 17) | ((long) buf[p + 3] << 9) | ((long) buf[p + 4] << 1)
+                    | (buf[p + 5] >> 7);
+            signLen = ((long) (buf[p + 5] & 0x7F) << 8) | buf[p + 6];
+        } else {
+            dataLen = ((long) (buf[p] & 0x7F) << 8) | buf[p + 1];
+            gcliLen = ((long) buf[p + 2] << 5) | (buf[p + 3] >> 3);
+            signLen = ((long) (buf[p + 3] & 0x07) << 8) | buf[p + 4];
+        }
+        p += hdrBytes;
+        if (dataLen + gcliLen + signLen > dataEnd - p) {
+            return ERR_FALLBACK;
+        }
+        if (raw != 0) { /* bit-plane counts as 4-bit values */
+            rd_seek(&rd, p, p + gcliLen);
+            for (int b = b0; b < b1; b++) {
+                if (line < lines_in(S, b, py)) {
+                    int gw = (width_in(S, b, px) + 3) >> 2;
+                    int32_t *gc = gcli_of(S, cur, b) + (long) line * GWMAX(b);
+                    for (int i = 0; i < gw; i++) {
+                        gc[i] = (int32_t) rd_read(&rd, 4);
+                    }
+                }
+            }
+        } else {
+            rd_seek(&rd, p, dataEnd);
+            for (int b = b0; b < b1; b++) {
+                if ((S->mode[b] & 2) != 0 && line < lines_in(S, b, py)) {
+                    int gw = (width_in(S, b, px) + 3) >> 2;
+                    int sw = (gw + 7) >> 3;
+                    int32_t *sg = S->sig + S->sigOff[b];
+                    for (int i = 0; i < sw; i++) {
+                        sg[i] = rd_bit(&rd);
+                    }
+                }
+            }
+            if (rd_overrun(&rd)) {
+                return ERR_FALLBACK;
+            }
+            p = rd_bytepos(&rd);
+            if (gcliLen + dataLen + signLen > dataEnd - p) {
+                return ERR_FALLBACK;
+            }
+            rd_seek(&rd, p, p + gcliLen);
+            for (int b = b0; b < b1; b++) {
+                if (line < lines_in(S, b, py) && decode_counts(S, &rd, b, line, px, cur, top) != 0) {
+                    return ERR_FALLBACK;
+                }
+            }
+        }
+        if (check_sub(&rd, p, gcliLen)) {
+            return ERR_FALLBACK;
+        }
+        p += gcliLen;
+        rd_seek(&rd, p, p + dataLen);
+        for (int b = b0; b < b1; b++) {
+            if (line < lines_in(S, b, py)) {
+                decode_data(S, &rd, b, line, py, px, cur, bmi2);
+            }
+        }
+        if (check_sub(&rd, p, dataLen)) {
+            return ERR_FALLBACK;
+        }
+        p += dataLen;
+        if (S->fs != 0) {
+            rd_seek(&rd, p, p + signLen);
+            for (int b = b0; b < b1; b++) {
+                if (line < lines_in(S, b, py)) {
+                    decode_signs(S, &rd, b, line, py, px);
+                }
+            }
+            if (check_sub(&rd, p, signLen)) {
+                return ERR_FALLBACK;
+            }
+            p += signLen;
+        }
+    }
+    if (p > dataEnd) {
+        return ERR_FALLBACK;
+    }
+    return dataEnd;
+}
+
+ALWAYS int slice(slice_t *S, const uint8_t *buf, long blen, long p, long end, int s, const int bmi2) {
+    const int rows = S->hsl < S->npy - s * S->hsl ? S->hsl : S->npy - s * S->hsl;
+    int topOf[S->npx];
+    for (int c = 0; c < S->npx; c++) {
+        topOf[c] = -1;
+    }
+    int spare = S->npx;
+    for (int r = 0; r < rows; r++) {
+        int py = s * S->hsl + r;
+        for (int px = 0; px < S->npx; px++) {
+            int top = topOf[px];
+            int cur = top < 0 ? px : spare;
+            long q = precinct(S, buf, blen, p, end, py, px, cur, top, bmi2);
+            if (q < 0) {
+                return ERR_FALLBACK;
+            }
+            p = q;
+            if (top >= 0) {
+                spare = top;
+            }
+            topOf[px] = cur;
+        }
+    }
+    return 0;
+}
+
+static int slice_scalar(slice_t *S, const uint8_t *buf, long blen, long p, long end, int s) {
+    return slice(S, buf, blen, p, end, s, 0);
+}
+
+__attribute__((target("sse4.1"))) static int slice_sse41(slice_t *S, const uint8_t *buf, long blen, long p, long end,
+        int s) {
+    return slice(S, buf, blen, p, end, s, 0);
+}
+
+__attribute__((target("avx2,bmi2"))) static int slice_avx2(slice_t *S, const uint8_t *buf, long blen, long p,
+        long end, int s) {
+    return slice(S, buf, blen, p, end, s, 1);
+}
+
+/* The plan against itself and the band arrays' lengths; the slice state's sizes. */
+static int check_plan(slice_t *S, const int32_t *plan, long planLen, const long *clen, int s) {
+    if (planLen < PH) {
+        return ERR_ARGS;
+    }
+    S->plan = plan;
+    S->bandsAll = plan[0];
+    S->npx = plan[1];
+    S->npy = plan[2];
+    S->hsl = plan[3];
+    S->nPackets = plan[4];
+    S->phb = plan[5];
+    S->fq = plan[6];
+    S->fs = plan[7];
+    S->qpih = plan[8];
+    S->rm = plan[9];
+    S->longHdr = plan[10];
+    int bandsExist = plan[11];
+    if (S->bandsAll < 1 || S->bandsAll > MAX_ALL || S->npx < 1 || S->npx > 4096 || S->npy < 1 || S->hsl < 1
+            || S->nPackets < 0 || bandsExist < 1 || bandsExist > S->bandsAll
+            || S->phb < 5 + (2 * bandsExist + 7) / 8) {
+        return ERR_ARGS;
+    }
+    if (planLen < PH + (long) S->bandsAll * PB + 3L * S->nPackets) {
+        return ERR_ARGS;
+    }
+    if (s < 0 || (long) s * S->hsl >= S->npy) {
+        return ERR_ARGS;
+    }
+    int exist = 0;
+    long off = 0, soff = 0;
+    for (int b = 0; b < S->bandsAll; b++) {
+        if (!EXISTS(b)) {
+            S->gcliOff[b] = 0;
+            S->sigOff[b] = 0;
+            continue;
+        }
+        exist++;
+        long bw = BW(b), bh = BH(b), bl = BLINES(b), wn = WNORM(b), wl = WLAST(b), gwm = GWMAX(b);
+        long wmax = wn > wl ? wn : wl;
+        if (bw < 0 || bh < 0 || bl < 1 || wn < 0 || wl < 0 || bw * bh > clen[b]
+                || (S->npx - 1) * wn + wl > bw || (S->npy - 1) * bl > bh || bh - (S->npy - 1) * bl > bl
+                || gwm < (wmax + 3) / 4 || gwm > (1L << 24)) {
+            return ERR_ARGS;
+        }
+        S->gcliOff[b] = off;
+        off += bl * gwm;
+        S->sigOff[b] = soff;
+        soff += (gwm + 7) / 8 + 1;
+    }
+    if (exist != bandsExist || off > (1L << 28)) {
+        return ERR_ARGS;
+    }
+    for (int k = 0; k < S->nPackets; k++) {
+        int line = PKT(k, 0), b0 = PKT(k, 1), b1 = PKT(k, 2);
+        if (line < 0 || b0 < 0 || b1 > S->bandsAll || b0 > b1) {
+            return ERR_ARGS;
+        }
+        for (int b = b0; b < b1; b++) {
+            if (!EXISTS(b)) {
+                return ERR_ARGS;
+            }
+        }
+    }
+    S->gcliPerState = off;
+    return soff > (1L << 24) ? ERR_ARGS : 0;
+}
+
+/*
+ * decodeSlice(isa, byte[] buf, p, end, s, int[] plan, int[][] coef) -> 0, ERR_FALLBACK (decode this slice in Java),
+ * or another negative ERR_*. p: the first precinct of slice s (after its SLH), end: the end of the codestream's
+ * precincts (the EOC marker's offset), both inside buf.
+ */
+JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_decodeSlice(JNIEnv *env, jclass cls, jint isa,
+        jbyteArray buf, jint p, jint end, jint s, jintArray plan, jobjectArray coef) {
+    (void) cls;
+    if (isa < ISA_SCALAR || isa > best_isa || buf == NULL || plan == NULL || coef == NULL) {
+        return ERR_ARGS;
+    }
+    long blen = (*env)->GetArrayLength(env, buf);
+    if (p < 0 || end < p || end > blen) {
+        return ERR_ARGS;
+    }
+    long planLen = (*env)->GetArrayLength(env, plan);
+    if (planLen < PH || planLen > (1L << 22)) {
+        return ERR_ARGS;
+    }
+    int32_t *pl = malloc((size_t) planLen * sizeof(int32_t));
+    if (pl == NULL) {
+        return ERR_NOMEM;
+    }
+    (*env)->GetIntArrayRegion(env, plan, 0, (jsize) planLen, pl);
+    slice_t *S = calloc(1, sizeof(slice_t));
+    if (S == NULL) {
+        free(pl);
+        return ERR_NOMEM;
+    }
+    int bandsAll = pl[0];
+    long clen[MAX_ALL];
+    jintArray arr[MAX_ALL];
+    int rc = 0;
+    if (bandsAll < 1 || bandsAll > MAX_ALL || (*env)->GetArrayLength(env, coef) < bandsAll) {
+        rc = ERR_ARGS;
+    }
+    int got = 0;
+    for (; rc == 0 && got < bandsAll; got++) {
+        arr[got] = (jintArray) (*env)->GetObjectArrayElement(env, coef, got);
+        clen[got] = arr[got] != NULL ? (*env)->GetArrayLength(env, arr[got]) : -1;
+    }
+    if (rc == 0) {
+        rc = check_plan(S, pl, planLen, clen, s);
+    }
+    for (int b = 0; rc == 0 && b < bandsAll; b++) {
+        if (EXISTS(b) && arr[b] == NULL) {
+            rc = ERR_ARGS;
+        }
+    }
+    int32_t *gcli = NULL, *gtli = NULL, *sig = NULL;
+    if (rc == 0) {
+        long sigLen = 0;
+        for (int b = 0; b < bandsAll; b++) {
+            if (EXISTS(b)) {
+                sigLen = S->sigOff[b] + (GWMAX(b) + 7) / 8 + 1;
+            }
+        }
+        gcli = calloc((size_t) (S->npx + 1) * (size_t) (S->gcliPerState > 0 ? S->gcliPerState : 1), sizeof(int32_t));
+        gtli = calloc((size_t) (S->npx + 1) * (size_t) bandsAll, sizeof(int32_t));
+        sig = calloc((size_t) (sigLen > 0 ? sigLen : 1), sizeof(int32_t));
+        if (gcli == NULL || gtli == NULL || sig == NULL) {
+            rc = ERR_NOMEM;
+        }
+        S->gcli = gcli;
+        S->gtli = gtli;
+        S->sig = sig;
+    }
+    if (rc == 0 && (S->qpih != 0)) {
+        rc = ERR_FALLBACK; /* uniform quantization: the Java path */
+    }
+    if (rc == 0) {
+        int pinned = 0, ok = 1;
+        for (; pinned < bandsAll; pinned++) {
+            if (!EXISTS(pinned)) {
+                S->coef[pinned] = NULL;
+                continue;
+            }
+            S->coef[pinned] = (*env)->GetPrimitiveArrayCritical(env, arr[pinned], NULL);
+            if (S->coef[pinned] == NULL) {
+                ok = 0;
+                break;
+            }
+        }
+        uint8_t *b = ok ? (*env)->GetPrimitiveArrayCritical(env, buf, NULL) : NULL;
+        if (ok && b != NULL) {
+            if (isa == ISA_AVX2) {
+                rc = slice_avx2(S, b, blen, p, end, s);
+            } else if (isa == ISA_SSE41) {
+                rc = slice_sse41(S, b, blen, p, end, s);
+            } else {
+                rc = slice_scalar(S, b, blen, p, end, s);
+            }
+        } else {
+            rc = ERR_PIN;
+        }
+        if (b != NULL) {
+            (*env)->ReleasePrimitiveArrayCritical(env, buf, b, JNI_ABORT);
+        }
+        for (int k = pinned - 1; k >= 0; k--) {
+            if (S->coef[k] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, arr[k], S->coef[k], 0);
+            }
+        }
+    }
+    for (int k = 0; k < got; k++) {
+        if (arr[k] != NULL) {
+            (*env)->DeleteLocalRef(env, arr[k]);
+        }
+    }
+    free(gcli);
+    free(gtli);
+    free(sig);
+    free(S);
+    free(pl);
+    return rc;
+}
