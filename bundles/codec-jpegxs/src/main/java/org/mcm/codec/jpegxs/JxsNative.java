@@ -105,17 +105,17 @@ final class JxsNative {
     static native int cpuIsa();
 
     /**
-     * The inverse wavelet of one component (see mcmjxs.c): bands = the lowest band, the horizontal-only levels'
-     * bands, then HL, LH, HH of each 2-D level; dims their widths and heights interleaved; the last level's rows
-     * scaled when scaleOn != 0. 0, or negative when the arguments do not add up (nothing written then).
-     */
-    /**
      * Entropy decoding of slice s (see mcmjxs.c, part 2) into the coefficient bands: p its first precinct, end the
      * EOC marker's offset, plan the decoder's nativePlan. 0; -4 when the Java path must decode this slice (a tool
      * the C code lacks, or a stream that does not add up); another negative value for bad arguments.
      */
     static native int decodeSlice(int isa, byte[] buf, int p, int end, int s, int[] plan, int[][] coef);
 
+    /**
+     * The inverse wavelet of one component (see mcmjxs.c): bands = the lowest band, the horizontal-only levels'
+     * bands, then HL, LH, HH of each 2-D level; dims their widths and heights interleaved; the last level's rows
+     * scaled when scaleOn != 0. 0, or negative when the arguments do not add up (nothing written then).
+     */
     static native int inverseComponent(int isa, int[][] bands, int[] dims, int nh, int nv, int[] img, int stride,
             int[] bufA, int[] bufB, int scaleOn, int add, int dz, int max);
 }
