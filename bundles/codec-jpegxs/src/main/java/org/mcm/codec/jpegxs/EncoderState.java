@@ -66,6 +66,14 @@ final class EncoderState {
     final int[] pktData, pktCnt, pktSign; // [py * nPackets + k]; pktData < 0: packet absent
     final boolean[] pktRaw;
     Picture rctPlanes; // colour transform: the scaled, transformed planes
+    // the native forward wavelet (JxsNative.forwardComponent): its instruction set or -1 (pure Java), the bands of
+    // every component in Geometry's local order, and how many components it transformed (tests)
+    int nativeIsa = JxsNative.defaultIsa();
+    final byte[][][] nGcli;
+    final int[][][] nGmax;
+    final Object[][] nCoef;
+    final int[][] nDims;
+    final AtomicInteger nativeComponents = new AtomicInteger();
 
     EncoderState(JpegXsEncoder.Config c) throws CodecException {
         this.cfg = c;
@@ -162,6 +170,27 @@ final class EncoderState {
         pktCnt = new int[g.npy * g.nPackets];
         pktSign = new int[g.npy * g.nPackets];
         pktRaw = new boolean[g.npy * g.nPackets];
+        nGcli = new byte[nc][][];
+        nGmax = new int[nc][][];
+        nCoef = new Object[nc][];
+        nDims = new int[nc][];
+        for (int k = 0; k < nc; k++) {
+            int n = g.nb[k];
+            nGcli[k] = new byte[n][];
+            nGmax[k] = new int[n][];
+            nCoef[k] = new Object[n];
+            nDims[k] = new int[4 * n];
+            for (int j = 0; j < n; j++) {
+                int b = g.global[k][j];
+                nGcli[k][j] = gcli[b];
+                nGmax[k][j] = gmax[b];
+                nCoef[k][j] = deadzone ? words[b] : mag[b];
+                nDims[k][4 * j] = g.bW[b];
+                nDims[k][4 * j + 1] = g.bH[b];
+                nDims[k][4 * j + 2] = g.bLines[b];
+                nDims[k][4 * j + 3] = statBase[b];
+            }
+        }
         long minimal = headerBytes + 6L * g.slices + 2 + (long) g.npy * g.precinctHeaderBytes;
         if (minimal > lcod) {
             throw new CodecException("JPEG XS encoder: " + c.bpp + " bpp is too low for " + c.width + "x" + c.height);

@@ -28,7 +28,21 @@ interface SampleSource {
 
     /** The planes of a picture. */
     static SampleSource of(Picture p) {
-        return (c, y, dst, dOff, w, s) -> System.arraycopy(p.planes[c], y * p.width[c], dst, dOff, w);
+        return new Planes(p);
+    }
+
+    /** The planes of a picture (the native wavelet reads them in place). */
+    final class Planes implements SampleSource {
+        final Picture pic;
+
+        Planes(Picture pic) {
+            this.pic = pic;
+        }
+
+        @Override
+        public void row(int c, int y, int[] dst, int dOff, int w, Scratch s) {
+            System.arraycopy(pic.planes[c], y * pic.width[c], dst, dOff, w);
+        }
     }
 
     /**
