@@ -10,6 +10,8 @@
  * arithmetic is the Java encoder's (Dwt53.forward / forwardLevel, EncoderTransform.forwardComponent / roundRow):
  * 32-bit two's complement that wraps (-fwrapv), arithmetic right shifts, so both give the same bytes.
  *
+ * Part 2 (at the end): the writing of planned precincts (PrecinctPacker.writePrecinct) with deadzone quantization.
+ *
  * Instruction sets as in mcmjxs.c: the same kernels compiled three times (scalar, SSE4.1, AVX2 with BMI2's pdep
  * for the bit-plane spreading), picked by the caller. Every array length and every dimension is checked before
  * anything is read or written; a call that does not add up returns a negative code, touches nothing, and the
@@ -416,6 +418,10 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_forwardComponent(JNIE
     jint d[4 * ENC_MAX_BANDS];
     (*env)->GetIntArrayRegion(env, dims, 0, 4 * nb, d);
     long stLen = (*env)->GetArrayLength(env, stats);
+    if ((*env)->EnsureLocalCapacity(env, 3 * nb + 16) != 0) {
+        (*env)->ExceptionClear(env);
+        return E_ERR_NOMEM;
+    }
     jarray ag[ENC_MAX_BANDS], am[ENC_MAX_BANDS], ac[ENC_MAX_BANDS];
     jclass byteArr = (*env)->FindClass(env, "[B");
     jclass intArr = (*env)->FindClass(env, "[I");
@@ -507,7 +513,13 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_forwardComponent(JNIE
             ok = pb != NULL;
         }
         if (ok) {
-            pst = (*env)->GetPrimitiveArrayCritical(env, stats, NULL);
+            /* other components' threads write other rows meanwhile: only in place */
+            jboolean copied = JNI_FALSE;
+            pst = (*env)->GetPrimitiveArrayCritical(env, stats, &copied);
+            if (pst != NULL && copied) {
+                (*env)->ReleasePrimitiveArrayCritical(env, stats, pst, JNI_ABORT);
+                pst = NULL;
+            }
             ok = pst != NULL;
         }
         if (ok) {
@@ -574,4 +586,589 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_forwardComponent(JNIE
     (*env)->DeleteLocalRef(env, longArr);
     free(scratch);
     return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * Part 2: the writing of planned precincts (PrecinctPacker.writePrecinct) with deadzone quantization: precinct
+ * header, packet headers, raw bit-plane counts, significance flags, counts coded from zero or vertically
+ * predicted, data sub-packets (signs interleaved or separate). Uniform quantization is left to the Java path.
+ *
+ * The packing plan (an int[] the encoder builds once, see EncoderState.nativePackPlan):
+ *   [0] bandsAll [1] nPackets [2] npy [3] precinct header bytes [4] long packet headers [5] Fs [6] Rm [7] vpred
+ *   then per band (PPB ints): exists, bH, lines per precinct, gw, sw, gain, priority
+ *   then per packet: line, first band, end band
+ */
+#define PPH 8
+#define PPB 7
+#define PMAX_BANDS 512
+#define PLANES_MASK ((1ULL << 60) - 1)
+
+/* MSB-first bit writer into buf[pos..limit): bits collect at the top of acc; never writes at or past limit. */
+typedef struct {
+    uint8_t *buf;
+    long pos, limit;
+    uint64_t acc;
+    int n;
+    int overflow;
+} bw_t;
+
+/* v has no bits at or above count; count 0..56 */
+ALWAYS void bw_put(bw_t *w, uint64_t v, int count) {
+    int k = w->n + count;
+    uint64_t a = w->acc | (k ? v << (64 - k) : 0);
+    int nbytes = k >> 3;
+    if (w->pos + 8 <= w->limit) {
+        uint64_t be = __builtin_bswap64(a);
+        memcpy(w->buf + w->pos, &be, 8);
+    } else {
+        if (w->pos + nbytes > w->limit) {
+            w->overflow = 1;
+            w->acc = 0;
+            w->n = 0;
+            return;
+        }
+        for (int i = 0; i < nbytes; i++) {
+            w->buf[w->pos + i] = (uint8_t) (a >> (56 - 8 * i));
+        }
+    }
+    w->pos += nbytes;
+    w->acc = nbytes == 8 ? 0 : a << (nbytes * 8);
+    w->n = k & 7;
+}
+
+/* the low count bits of v, count 0..32 */
+ALWAYS void bw_write(bw_t *w, uint32_t v, int count) {
+    bw_put(w, count == 0 ? 0 : (uint64_t) (v & (0xFFFFFFFFu >> (32 - count))), count);
+}
+
+/* the low count bits of v, count 0..64 */
+ALWAYS void bw_write_long(bw_t *w, uint64_t v, int count) {
+    if (count > 32) {
+        bw_write(w, (uint32_t) (v >> 32), count - 32);
+        bw_write(w, (uint32_t) v, 32);
+    } else {
+        bw_write(w, (uint32_t) v, count);
+    }
+}
+
+ALWAYS long bw_align(bw_t *w) {
+    if (w->n > 0) {
+        if (w->pos >= w->limit) {
+            w->overflow = 1;
+        } else {
+            w->buf[w->pos++] = (uint8_t) (w->acc >> 56);
+        }
+        w->acc = 0;
+        w->n = 0;
+    }
+    return w->pos;
+}
+
+/* The coefficients of a packing word left nonzero by the planes x: bit 3 - j for coefficient j. */
+ALWAYS int nonzero4(uint64_t x) {
+    x |= x >> 32;
+    x |= x >> 16;
+    x |= x >> 8;
+    x |= x >> 4;
+    return (int) x & 0xF;
+}
+
+ALWAYS int vpred_symbol(int delta, int thr) {
+    if (delta > thr) {
+        return delta + thr;
+    }
+    if (delta > 0) {
+        return 2 * delta;
+    }
+    return delta < 0 ? -2 * delta - 1 : 0;
+}
+
+typedef struct {
+    const int32_t *plan;
+    int bandsAll, nPackets, npy, phb, longHdr, signs, rm, vpred;
+    const int32_t *planQ, *planR, *planPadded, *planOffset, *planSize, *pktData, *pktCnt, *pktSign;
+    const int8_t *planMode;
+    const uint8_t *pktRaw;
+    const uint8_t *gcli[PMAX_BANDS];
+    const int32_t *gmax[PMAX_BANDS];
+    const uint64_t *words[PMAX_BANDS];
+    uint8_t *out;
+} pack_t;
+
+#define PB_(S, b, f) ((S)->plan[PPH + (b) * PPB + (f)])
+#define P_EXISTS(S, b) PB_(S, b, 0)
+#define P_BH(S, b) PB_(S, b, 1)
+#define P_LINES(S, b) PB_(S, b, 2)
+#define P_GW(S, b) PB_(S, b, 3)
+#define P_SW(S, b) PB_(S, b, 4)
+#define P_GAIN(S, b) PB_(S, b, 5)
+#define P_PRIO(S, b) PB_(S, b, 6)
+#define P_PKT(S, k, f) ((S)->plan[PPH + (S)->bandsAll * PPB + 3 * (k) + (f)])
+
+ALWAYS int lines_in(const pack_t *S, int b, int py) {
+    return py < S->npy - 1 ? P_LINES(S, b) : P_BH(S, b) - (S->npy - 1) * P_LINES(S, b);
+}
+
+static void truncations(const pack_t *S, int *t, int q, int r) {
+    for (int b = 0; b < S->bandsAll; b++) {
+        if (P_EXISTS(S, b)) {
+            int v = q - P_GAIN(S, b) - (P_PRIO(S, b) < r ? 1 : 0);
+            t[b] = v < 0 ? 0 : (v > 15 ? 15 : v);
+        }
+    }
+}
+
+ALWAYS int residuals_zero(const uint8_t *gc, int o, int n, int cnt, int t, int tt) {
+    for (int i = o; i < o + cnt; i++) {
+        int a = gc[i] > t ? gc[i] : t;
+        int b = gc[i - n] > tt ? gc[i - n] : tt;
+        if (a != b) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* unary codes: len - 1 ones and a zero, collected in a long (see PrecinctPacker.writeCounts) */
+ALWAYS void put_unary(bw_t *w, uint64_t *acc, int *na, int len) {
+    if (*na + len > 56) {
+        bw_put(w, *acc, *na);
+        *acc = 0;
+        *na = 0;
+    }
+    *acc = (*acc << len) | ((1ULL << len) - 2);
+    *na += len;
+}
+
+/* Writes precinct py as planned; returns the bytes written (without padding), or -1 if this code cannot. */
+ALWAYS long write_precinct(const pack_t *S, int py) {
+    int gtl[PMAX_BANDS], top[PMAX_BANDS];
+    truncations(S, gtl, S->planQ[py], S->planR[py]);
+    if (S->vpred != 0 && py > 0) {
+        truncations(S, top, S->planQ[py - 1], S->planR[py - 1]);
+    } else {
+        memset(top, 0, sizeof(int) * (size_t) S->bandsAll);
+    }
+    const long p = S->planOffset[py];
+    bw_t W = {S->out, p, p + S->planPadded[py], 0, 0, 0};
+    bw_t *w = &W;
+    const int sigAt = py * S->bandsAll;
+    bw_write(w, (uint32_t) (S->planPadded[py] - S->phb), 24);
+    bw_write(w, (uint32_t) S->planQ[py], 8);
+    bw_write(w, (uint32_t) S->planR[py], 8);
+    for (int b = 0; b < S->bandsAll; b++) {
+        if (P_EXISTS(S, b)) {
+            bw_write(w, (uint32_t) S->planMode[sigAt + b], 2);
+        }
+    }
+    bw_align(w);
+    for (int k = 0; k < S->nPackets; k++) {
+        const int pk = py * S->nPackets + k;
+        if (S->pktData[pk] < 0) {
+            continue;
+        }
+        const int line = P_PKT(S, k, 0), b0 = P_PKT(S, k, 1), b1 = P_PKT(S, k, 2);
+        const int raw = S->pktRaw[pk] != 0;
+        bw_write(w, raw, 1);
+        if (S->longHdr) {
+            bw_write(w, (uint32_t) S->pktData[pk], 20);
+            bw_write(w, (uint32_t) S->pktCnt[pk], 20);
+            bw_write(w, (uint32_t) S->pktSign[pk], 15);
+        } else {
+            bw_write(w, (uint32_t) S->pktData[pk], 15);
+            bw_write(w, (uint32_t) S->pktCnt[pk], 13);
+            bw_write(w, (uint32_t) S->pktSign[pk], 11);
+        }
+        if (raw) {
+            for (int b = b0; b < b1; b++) {
+                if (line < lines_in(S, b, py)) {
+                    const int n = P_GW(S, b);
+                    const uint8_t *gc = S->gcli[b] + (size_t) (py * P_LINES(S, b) + line) * n;
+                    int i = 0;
+                    for (; i + 8 <= n; i += 8) {
+                        uint32_t v = 0;
+                        for (int q = 0; q < 8; q++) {
+                            v = (v << 4) | (gc[i + q] & 0xF);
+                        }
+                        bw_write(w, v, 32);
+                    }
+                    for (; i < n; i++) {
+                        bw_write(w, gc[i], 4);
+                    }
+                }
+            }
+            bw_align(w);
+        } else {
+            for (int b = b0; b < b1; b++) {
+                const int d = S->planMode[sigAt + b];
+                if ((d & 2) != 0 && line < lines_in(S, b, py)) {
+                    const int n = P_GW(S, b);
+                    const int y = py * P_LINES(S, b) + line;
+                    const uint8_t *gc = S->gcli[b];
+                    const int t = gtl[b];
+                    if (d == 3 && S->rm == 0) {
+                        if (y == 0) {
+                            return -1;
+                        }
+                        const int tt = line == 0 ? (t > top[b] ? t : top[b]) : t;
+                        for (int j = 0; j < n; j += 8) {
+                            bw_write(w, (uint32_t) residuals_zero(gc, y * n + j, n, n - j < 8 ? n - j : 8, t, tt), 1);
+                        }
+                    } else {
+                        const int32_t *gm = S->gmax[b] + (size_t) y * P_SW(S, b);
+                        for (int j = 0; j < P_SW(S, b); j++) {
+                            bw_write(w, gm[j] > t ? 0 : 1, 1);
+                        }
+                    }
+                }
+            }
+            bw_align(w);
+            for (int b = b0; b < b1; b++) {
+                if (line >= lines_in(S, b, py)) {
+                    continue;
+                }
+                const int d = S->planMode[sigAt + b];
+                const int n = P_GW(S, b);
+                const int y = py * P_LINES(S, b) + line;
+                const uint8_t *gc = S->gcli[b] + (size_t) y * n;
+                const int32_t *gm = S->gmax[b] + (size_t) y * P_SW(S, b);
+                const int t = gtl[b];
+                uint64_t acc = 0;
+                int na = 0;
+                if ((d & 1) == 0) { /* from zero, insignificant 8-groups skipped with sig */
+                    const int sig = d != 0;
+                    for (int j = 0; j < n; j += 8) {
+                        if (sig && gm[j >> 3] <= t) {
+                            continue;
+                        }
+                        const int e = n < j + 8 ? n : j + 8;
+                        for (int i = j; i < e; i++) {
+                            int dd = gc[i] - t;
+                            put_unary(w, &acc, &na, (dd & ~(dd >> 31)) + 1);
+                        }
+                    }
+                } else { /* vertically predicted from the row above */
+                    if (y == 0) {
+                        return -1;
+                    }
+                    const int tt = line == 0 ? (t > top[b] ? t : top[b]) : t;
+                    const int sig = d == 3;
+                    const uint8_t *above = gc - n;
+                    for (int j = 0; j < n; j += 8) {
+                        const int e = n < j + 8 ? n : j + 8;
+                        if (sig && (S->rm == 0 ? residuals_zero(gc, j, n, e - j, t, tt) : gm[j >> 3] <= t)) {
+                            continue;
+                        }
+                        for (int i = j; i < e; i++) {
+                            int tp = above[i] > tt ? above[i] : tt;
+                            int cur = gc[i] > t ? gc[i] : t;
+                            put_unary(w, &acc, &na, vpred_symbol(cur - tp, tp - t) + 1);
+                        }
+                    }
+                }
+                bw_put(w, acc, na);
+            }
+            bw_align(w);
+        }
+        const int signsHere = S->signs == 0;
+        for (int b = b0; b < b1; b++) {
+            if (line >= lines_in(S, b, py)) {
+                continue;
+            }
+            const int n = P_GW(S, b);
+            const int y = py * P_LINES(S, b) + line;
+            const uint8_t *gc = S->gcli[b] + (size_t) y * n;
+            const uint64_t *wd = S->words[b] + (size_t) y * n;
+            const int32_t *gm = S->gmax[b] + (size_t) y * P_SW(S, b);
+            const int t = gtl[b];
+            for (int j = 0; j < n; j += 8) {
+                if (gm[j >> 3] <= t) {
+                    continue;
+                }
+                const int e = n < j + 8 ? n : j + 8;
+                for (int i = j; i < e; i++) {
+                    const int planes = gc[i] - t;
+                    if (planes <= 0) {
+                        continue;
+                    }
+                    const uint64_t word = wd[i];
+                    const uint64_t bits = (word & PLANES_MASK) >> (4 * t);
+                    if (signsHere) {
+                        uint64_t s = (word >> 60) & (uint64_t) nonzero4(bits);
+                        if (4 * planes + 4 <= 56) {
+                            bw_put(w, (s << (4 * planes)) | bits, 4 * planes + 4);
+                        } else {
+                            bw_put(w, s, 4);
+                            bw_write_long(w, bits, 4 * planes);
+                        }
+                    } else {
+                        bw_write_long(w, bits, 4 * planes);
+                    }
+                }
+            }
+        }
+        bw_align(w);
+        if (!signsHere) {
+            for (int b = b0; b < b1; b++) {
+                if (line >= lines_in(S, b, py)) {
+                    continue;
+                }
+                const int n = P_GW(S, b);
+                const int y = py * P_LINES(S, b) + line;
+                const uint8_t *gc = S->gcli[b] + (size_t) y * n;
+                const uint64_t *wd = S->words[b] + (size_t) y * n;
+                const int t = gtl[b];
+                for (int i = 0; i < n; i++) {
+                    if (gc[i] <= t) {
+                        continue;
+                    }
+                    const uint64_t word = wd[i];
+                    const int nz = nonzero4((word & PLANES_MASK) >> (4 * t));
+                    const int neg = (int) (word >> 60);
+                    for (int j = 0; j < 4; j++) {
+                        if (nz & (8 >> j)) {
+                            bw_write(w, (uint32_t) ((neg >> (3 - j)) & 1), 1);
+                        }
+                    }
+                }
+            }
+            bw_align(w);
+        }
+    }
+    long end = bw_align(w);
+    if (w->overflow) {
+        return -1;
+    }
+    return end - p;
+}
+
+/* precincts py0..py1-1; returns how many were written as planned (the caller writes the rest in Java) */
+ALWAYS int pack_range(const pack_t *S, int py0, int py1) {
+    for (int py = py0; py < py1; py++) {
+        long n = write_precinct(S, py);
+        if (n < 0 || n != S->planSize[py]) {
+            return py - py0;
+        }
+        memset(S->out + S->planOffset[py] + n, 0, (size_t) (S->planPadded[py] - n));
+    }
+    return py1 - py0;
+}
+
+static int pack_scalar(const pack_t *S, int py0, int py1) {
+    return pack_range(S, py0, py1);
+}
+
+__attribute__((target("sse4.1"))) static int pack_sse41(const pack_t *S, int py0, int py1) {
+    return pack_range(S, py0, py1);
+}
+
+__attribute__((target("avx2,bmi2"))) static int pack_avx2(const pack_t *S, int py0, int py1) {
+    return pack_range(S, py0, py1);
+}
+
+/*
+ * packPrecincts(isa, byte[] out, py0, py1, int[] plan, int[] planQ, int[] planR, int[] planPadded, int[] planOffset,
+ *               int[] planSize, byte[] planMode, int[] pktData, int[] pktCnt, int[] pktSign, boolean[] pktRaw,
+ *               byte[][] gcli, int[][] gmax, long[][] words)
+ *   -> how many of the precincts py0.. were written (each at planOffset, padded with zeros to planPadded; the
+ *      caller writes the others in Java), or a negative E_ERR_* (nothing written).
+ * gcli, gmax, words: per global band (null where the band does not exist).
+ */
+JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_packPrecincts(JNIEnv *env, jclass cls, jint isa,
+        jbyteArray out, jint py0, jint py1, jintArray plan, jintArray planQ, jintArray planR, jintArray planPadded,
+        jintArray planOffset, jintArray planSize, jbyteArray planMode, jintArray pktData, jintArray pktCnt,
+        jintArray pktSign, jbooleanArray pktRaw, jobjectArray gcli, jobjectArray gmax, jobjectArray words) {
+    (void) cls;
+    if (isa < E_ISA_SCALAR || isa > enc_best_isa || out == NULL || plan == NULL || planQ == NULL || planR == NULL
+            || planPadded == NULL || planOffset == NULL || planSize == NULL || planMode == NULL || pktData == NULL
+            || pktCnt == NULL || pktSign == NULL || pktRaw == NULL || gcli == NULL || gmax == NULL || words == NULL) {
+        return E_ERR_ARGS;
+    }
+    long planLen = (*env)->GetArrayLength(env, plan);
+    if (planLen < PPH) {
+        return E_ERR_ARGS;
+    }
+    jint hdr[PPH];
+    (*env)->GetIntArrayRegion(env, plan, 0, PPH, hdr);
+    const int bandsAll = hdr[0], nPackets = hdr[1], npy = hdr[2];
+    if (bandsAll < 1 || bandsAll > PMAX_BANDS || nPackets < 1 || nPackets > 4096 || npy < 1 || hdr[3] < 0
+            || py0 < 0 || py1 > npy || py0 > py1 || planLen < PPH + (long) bandsAll * PPB + 3L * nPackets) {
+        return E_ERR_ARGS;
+    }
+    if ((*env)->GetArrayLength(env, planQ) < npy || (*env)->GetArrayLength(env, planR) < npy
+            || (*env)->GetArrayLength(env, planPadded) < npy || (*env)->GetArrayLength(env, planOffset) < npy
+            || (*env)->GetArrayLength(env, planSize) < npy
+            || (*env)->GetArrayLength(env, planMode) < (long) npy * bandsAll
+            || (*env)->GetArrayLength(env, pktData) < (long) npy * nPackets
+            || (*env)->GetArrayLength(env, pktCnt) < (long) npy * nPackets
+            || (*env)->GetArrayLength(env, pktSign) < (long) npy * nPackets
+            || (*env)->GetArrayLength(env, pktRaw) < (long) npy * nPackets
+            || (*env)->GetArrayLength(env, gcli) < bandsAll || (*env)->GetArrayLength(env, gmax) < bandsAll
+            || (*env)->GetArrayLength(env, words) < bandsAll) {
+        return E_ERR_ARGS;
+    }
+    if ((*env)->EnsureLocalCapacity(env, 3 * bandsAll + 16) != 0) {
+        (*env)->ExceptionClear(env);
+        return E_ERR_NOMEM;
+    }
+    pack_t S;
+    memset(&S, 0, sizeof S);
+    int32_t *pl = malloc((size_t) planLen * sizeof(int32_t));
+    if (pl == NULL) {
+        return E_ERR_NOMEM;
+    }
+    (*env)->GetIntArrayRegion(env, plan, 0, (jsize) planLen, pl);
+    S.plan = pl;
+    S.bandsAll = bandsAll;
+    S.nPackets = nPackets;
+    S.npy = npy;
+    S.phb = hdr[3];
+    S.longHdr = hdr[4] != 0;
+    S.signs = hdr[5];
+    S.rm = hdr[6];
+    S.vpred = hdr[7];
+    int rc = 0;
+    /* the bands: sizes that add up, arrays that hold them */
+    jarray ag[PMAX_BANDS], am[PMAX_BANDS], aw[PMAX_BANDS];
+    memset(ag, 0, sizeof ag);
+    memset(am, 0, sizeof am);
+    memset(aw, 0, sizeof aw);
+    for (int b = 0; b < bandsAll && rc == 0; b++) {
+        if (!P_EXISTS(&S, b)) {
+            continue;
+        }
+        long bh = P_BH(&S, b), lines = P_LINES(&S, b), gw = P_GW(&S, b), sw = P_SW(&S, b);
+        if (bh < 1 || lines < 1 || gw < 1 || sw != (gw + 7) >> 3 || bh > (long) npy * lines
+                || bh < (long) (npy - 1) * lines) {
+            rc = E_ERR_ARGS;
+            break;
+        }
+        ag[b] = (*env)->GetObjectArrayElement(env, gcli, b);
+        am[b] = (*env)->GetObjectArrayElement(env, gmax, b);
+        aw[b] = (*env)->GetObjectArrayElement(env, words, b);
+        if (ag[b] == NULL || am[b] == NULL || aw[b] == NULL || (*env)->GetArrayLength(env, ag[b]) < gw * bh
+                || (*env)->GetArrayLength(env, am[b]) < sw * bh || (*env)->GetArrayLength(env, aw[b]) < gw * bh) {
+            rc = E_ERR_ARGS;
+        }
+    }
+    for (int k = 0; k < nPackets && rc == 0; k++) {
+        int line = P_PKT(&S, k, 0), b0 = P_PKT(&S, k, 1), b1 = P_PKT(&S, k, 2);
+        if (line < 0 || b0 < 0 || b1 > bandsAll || b0 > b1) {
+            rc = E_ERR_ARGS;
+            break;
+        }
+        for (int b = b0; b < b1; b++) {
+            if (!P_EXISTS(&S, b)) {
+                rc = E_ERR_ARGS;
+                break;
+            }
+        }
+    }
+    /* the precincts' ranges lie in out */
+    if (rc == 0 && py1 > py0) {
+        long outLen = (*env)->GetArrayLength(env, out);
+        jint off[1], pad[1];
+        for (int py = py0; py < py1 && rc == 0; py++) {
+            (*env)->GetIntArrayRegion(env, planOffset, py, 1, off);
+            (*env)->GetIntArrayRegion(env, planPadded, py, 1, pad);
+            if (off[0] < 0 || pad[0] < S.phb || pad[0] < 1 || (long) off[0] + pad[0] > outLen) {
+                rc = E_ERR_ARGS;
+            }
+        }
+    }
+    int done = 0;
+    if (rc == 0 && py1 > py0) {
+        void *pg[PMAX_BANDS], *pm[PMAX_BANDS], *pw[PMAX_BANDS];
+        memset(pg, 0, sizeof pg);
+        memset(pm, 0, sizeof pm);
+        memset(pw, 0, sizeof pw);
+        jarray small[10] = {planQ, planR, planPadded, planOffset, planSize, planMode, pktData, pktCnt, pktSign,
+                pktRaw};
+        void *ps[10];
+        memset(ps, 0, sizeof ps);
+        void *po = NULL;
+        int ok = 1;
+        for (int i = 0; i < 10 && ok; i++) {
+            ps[i] = (*env)->GetPrimitiveArrayCritical(env, small[i], NULL);
+            ok = ps[i] != NULL;
+        }
+        for (int b = 0; b < bandsAll && ok; b++) {
+            if (ag[b] == NULL) {
+                continue;
+            }
+            pg[b] = (*env)->GetPrimitiveArrayCritical(env, ag[b], NULL);
+            pm[b] = pg[b] != NULL ? (*env)->GetPrimitiveArrayCritical(env, am[b], NULL) : NULL;
+            pw[b] = pm[b] != NULL ? (*env)->GetPrimitiveArrayCritical(env, aw[b], NULL) : NULL;
+            ok = pw[b] != NULL;
+        }
+        if (ok) {
+            /* other threads write other parts of out meanwhile: only in place (a copy released would undo them) */
+            jboolean copied = JNI_FALSE;
+            po = (*env)->GetPrimitiveArrayCritical(env, out, &copied);
+            if (po != NULL && copied) {
+                (*env)->ReleasePrimitiveArrayCritical(env, out, po, JNI_ABORT);
+                po = NULL;
+            }
+            ok = po != NULL;
+        }
+        if (ok) {
+            S.planQ = ps[0];
+            S.planR = ps[1];
+            S.planPadded = ps[2];
+            S.planOffset = ps[3];
+            S.planSize = ps[4];
+            S.planMode = ps[5];
+            S.pktData = ps[6];
+            S.pktCnt = ps[7];
+            S.pktSign = ps[8];
+            S.pktRaw = ps[9];
+            for (int b = 0; b < bandsAll; b++) {
+                S.gcli[b] = pg[b];
+                S.gmax[b] = pm[b];
+                S.words[b] = pw[b];
+            }
+            S.out = po;
+            if (isa == E_ISA_AVX2) {
+                done = pack_avx2(&S, py0, py1);
+            } else if (isa == E_ISA_SSE41) {
+                done = pack_sse41(&S, py0, py1);
+            } else {
+                done = pack_scalar(&S, py0, py1);
+            }
+        } else {
+            rc = E_ERR_PIN;
+        }
+        if (po != NULL) {
+            (*env)->ReleasePrimitiveArrayCritical(env, out, po, 0);
+        }
+        for (int b = bandsAll - 1; b >= 0; b--) {
+            if (pw[b] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, aw[b], pw[b], JNI_ABORT);
+            }
+            if (pm[b] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, am[b], pm[b], JNI_ABORT);
+            }
+            if (pg[b] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, ag[b], pg[b], JNI_ABORT);
+            }
+        }
+        for (int i = 9; i >= 0; i--) {
+            if (ps[i] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, small[i], ps[i], JNI_ABORT);
+            }
+        }
+    }
+    for (int b = 0; b < bandsAll; b++) {
+        if (ag[b] != NULL) {
+            (*env)->DeleteLocalRef(env, ag[b]);
+        }
+        if (am[b] != NULL) {
+            (*env)->DeleteLocalRef(env, am[b]);
+        }
+        if (aw[b] != NULL) {
+            (*env)->DeleteLocalRef(env, aw[b]);
+        }
+    }
+    free(pl);
+    return rc != 0 ? rc : done;
 }

@@ -89,6 +89,11 @@ public final class JpegXsEncoder implements AutoCloseable {
         return s;
     }
 
+    /** Precincts written by the native code so far. */
+    int nativePrecincts() {
+        return s.nativePrecincts.get();
+    }
+
     /** Components transformed by the native code so far. */
     int nativeComponents() {
         return s.nativeComponents.get();

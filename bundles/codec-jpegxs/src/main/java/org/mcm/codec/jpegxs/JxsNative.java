@@ -134,4 +134,14 @@ final class JxsNative {
     static native int forwardComponent(int isa, int[] src, int srcOff, int srcStride, int w, int h, int depth,
             int nh, int nv, int[] bufA, int[] bufB, byte[][] gcli, int[][] gmax, Object[] coef, int[] dims,
             char[] stats, int statRows, int hSize, int flags);
+
+    /**
+     * Writes the planned precincts py0..py1-1 (deadzone quantization; see mcmjxsenc.c, part 2, and
+     * PrecinctPacker.writePrecinct), each at planOffset and padded with zeros to planPadded: plan is the encoder's
+     * nativePackPlan, the other arrays its plan and bands (per global band, null where none). Returns how many of
+     * them it wrote as planned (the caller writes the others in Java), or a negative value for bad arguments.
+     */
+    static native int packPrecincts(int isa, byte[] out, int py0, int py1, int[] plan, int[] planQ, int[] planR,
+            int[] planPadded, int[] planOffset, int[] planSize, byte[] planMode, int[] pktData, int[] pktCnt,
+            int[] pktSign, boolean[] pktRaw, byte[][] gcli, int[][] gmax, long[][] words);
 }

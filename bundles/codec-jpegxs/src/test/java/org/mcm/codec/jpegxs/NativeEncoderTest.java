@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.mcm.api.codec.CodecException;
 
 /**
- * The native forward wavelet with its rounding (the fragment's libmcmjxs, on the test class path) gives the same
+ * The native forward wavelet with its rounding and the native precinct writing (the fragment's libmcmjxs, on the
+ * test class path) give the same
  * codestream bytes as the pure-Java encoder, in each variant this CPU has (scalar C, SSE4.1, AVX2, each forced in
  * turn): with every reference vector's settings on its source (deadzone and uniform quantization, separate signs, no
  * significance flags, vertical prediction, 4:2:0, 4:4:4, 8-bit, odd sizes, v0h5, v1h3), the hd picture at 2 to 16 bpp
@@ -49,10 +50,14 @@ class NativeEncoderTest {
                 }
                 if (isa < 0) {
                     assertEquals(0, enc.nativeComponents(), what);
+                    assertEquals(0, enc.nativePrecincts(), what);
                     javaBytes = all;
                 } else {
                     assertEquals(frames * cfg.components(), enc.nativeComponents(),
                             what + ": variant " + isa + " transformed every component natively");
+                    // uniform quantization is packed in Java
+                    assertEquals(cfg.quantization == 0 ? frames * enc.state().g.npy : 0, enc.nativePrecincts(),
+                            what + ": variant " + isa + " wrote every precinct natively");
                     assertArrayEquals(javaBytes, all, what + ": variant " + isa);
                 }
             }
@@ -198,6 +203,13 @@ class NativeEncoderTest {
                     s.nGmax[c], s.nCoef[c], s.nDims[c], s.rowStats, s.statRows, s.hSize, flags) < 0);
             assertTrue(JxsNative.forwardComponent(isa, src, 0, 64, 64, 16, 10, nh, nv, bufA, bufB, s.nGcli[c],
                     s.nGmax[c], s.nCoef[c], s.nDims[c], s.rowStats, s.statRows, s.hSize, flags ^ 1) < 0);
+            // the packing: precincts beyond the picture's, a short plan
+            assertTrue(JxsNative.packPrecincts(isa, new byte[enc.codestreamSize()], 0, s.g.npy + 1,
+                    s.nativePackPlan, s.planQ, s.planR, s.planPadded, s.planOffset, s.planSize, s.planMode,
+                    s.pktData, s.pktCnt, s.pktSign, s.pktRaw, s.gcli, s.gmax, s.words) < 0);
+            assertTrue(JxsNative.packPrecincts(isa, new byte[enc.codestreamSize()], 0, 1,
+                    java.util.Arrays.copyOf(s.nativePackPlan, 20), s.planQ, s.planR, s.planPadded, s.planOffset,
+                    s.planSize, s.planMode, s.pktData, s.pktCnt, s.pktSign, s.pktRaw, s.gcli, s.gmax, s.words) < 0);
             assertThrows(IllegalArgumentException.class, () -> enc.nativeIsa(JxsNative.bestIsa() + 1));
         }
     }
