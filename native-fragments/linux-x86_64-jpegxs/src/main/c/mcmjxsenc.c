@@ -320,6 +320,32 @@ __attribute__((target("avx2,bmi2"))) static void enc_component_avx2(const eplan_
 }
 
 /*
+ * An array that other threads write elsewhere at the same time, pinned in place; NULL if the JVM would hand out a copy
+ * (releasing it would undo their writes).
+ */
+static void *pin_in_place(JNIEnv *env, jarray a) {
+    jboolean copied = JNI_FALSE;
+    void *p = (*env)->GetPrimitiveArrayCritical(env, a, &copied);
+    if (p != NULL && copied) {
+        (*env)->ReleasePrimitiveArrayCritical(env, a, p, JNI_ABORT);
+        p = NULL;
+    }
+    return p;
+}
+
+/* The local references to the first n bands' arrays (NULL where none) let go. */
+static void delete_refs(JNIEnv *env, jarray *a, jarray *b, jarray *c, int n) {
+    for (int i = 0; i < n; i++) {
+        jarray r[3] = {a[i], b[i], c[i]};
+        for (int k = 0; k < 3; k++) {
+            if (r[k] != NULL) {
+                (*env)->DeleteLocalRef(env, r[k]);
+            }
+        }
+    }
+}
+
+/*
  * The band sizes the wavelet makes of a w x h component with nv 2-D and nh horizontal-only levels, in the local
  * order of Geometry (0 the lowest band, then the horizontal-only levels' bands from the smallest, then HL, LH, HH of
  * each 2-D level from the smallest), as Geometry computes them.
@@ -513,13 +539,8 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_forwardComponent(JNIE
             ok = pb != NULL;
         }
         if (ok) {
-            /* other components' threads write other rows meanwhile: only in place */
-            jboolean copied = JNI_FALSE;
-            pst = (*env)->GetPrimitiveArrayCritical(env, stats, &copied);
-            if (pst != NULL && copied) {
-                (*env)->ReleasePrimitiveArrayCritical(env, stats, pst, JNI_ABORT);
-                pst = NULL;
-            }
+            /* other components' threads write other rows meanwhile */
+            pst = pin_in_place(env, stats);
             ok = pst != NULL;
         }
         if (ok) {
@@ -570,17 +591,7 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_forwardComponent(JNIE
             }
         }
     }
-    for (int b = 0; b < got; b++) {
-        if (ag[b] != NULL) {
-            (*env)->DeleteLocalRef(env, ag[b]);
-        }
-        if (am[b] != NULL) {
-            (*env)->DeleteLocalRef(env, am[b]);
-        }
-        if (ac[b] != NULL) {
-            (*env)->DeleteLocalRef(env, ac[b]);
-        }
-    }
+    delete_refs(env, ag, am, ac, got);
     (*env)->DeleteLocalRef(env, byteArr);
     (*env)->DeleteLocalRef(env, intArr);
     (*env)->DeleteLocalRef(env, longArr);
@@ -1102,13 +1113,8 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_packPrecincts(JNIEnv 
             ok = pw[b] != NULL;
         }
         if (ok) {
-            /* other threads write other parts of out meanwhile: only in place (a copy released would undo them) */
-            jboolean copied = JNI_FALSE;
-            po = (*env)->GetPrimitiveArrayCritical(env, out, &copied);
-            if (po != NULL && copied) {
-                (*env)->ReleasePrimitiveArrayCritical(env, out, po, JNI_ABORT);
-                po = NULL;
-            }
+            /* other threads write other parts of out meanwhile */
+            po = pin_in_place(env, out);
             ok = po != NULL;
         }
         if (ok) {
@@ -1158,17 +1164,7 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_packPrecincts(JNIEnv 
             }
         }
     }
-    for (int b = 0; b < bandsAll; b++) {
-        if (ag[b] != NULL) {
-            (*env)->DeleteLocalRef(env, ag[b]);
-        }
-        if (am[b] != NULL) {
-            (*env)->DeleteLocalRef(env, am[b]);
-        }
-        if (aw[b] != NULL) {
-            (*env)->DeleteLocalRef(env, aw[b]);
-        }
-    }
+    delete_refs(env, ag, am, aw, bandsAll);
     free(pl);
     return rc != 0 ? rc : done;
 }

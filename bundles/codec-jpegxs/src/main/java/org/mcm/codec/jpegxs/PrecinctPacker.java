@@ -77,25 +77,38 @@ final class PrecinctPacker {
         }
         final int n = es.g.npy;
         for (int py = es.nextPack.getAndIncrement(); py < n; py = es.nextPack.getAndIncrement()) {
-            int spins = 0;
-            while (es.planned.get() <= py) {
-                if (es.abortPack) {
-                    return;
-                }
-                if (++spins < 200) {
-                    Thread.onSpinWait();
-                } else { // a precinct is planned in ~8 us: poll without burning a core that others may need
-                    LockSupport.parkNanos(20_000);
-                }
+            if (!awaitPlanned(py)) {
+                return;
             }
-            int at = es.planOffset[py];
-            int written = writePrecinct(py, w, out, at);
-            if (written != es.planSize[py]) {
-                throw new IllegalStateException("JPEG XS encoder: size model " + es.planSize[py] + " != written "
-                        + written);
-            }
-            Arrays.fill(out, at + written, at + es.planPadded[py], (byte) 0);
+            writePlanned(py, w, out);
         }
+    }
+
+    /** Waits until precinct py is planned; false if the planning failed meanwhile. */
+    private boolean awaitPlanned(int py) {
+        int spins = 0;
+        while (es.planned.get() <= py) {
+            if (es.abortPack) {
+                return false;
+            }
+            if (++spins < 200) {
+                Thread.onSpinWait();
+            } else { // a precinct is planned in ~8 us: poll without burning a core that others may need
+                LockSupport.parkNanos(20_000);
+            }
+        }
+        return true;
+    }
+
+    /** Writes planned precinct py in Java, checks its size against the plan and pads it. */
+    private void writePlanned(int py, EncoderWorker w, byte[] out) {
+        int at = es.planOffset[py];
+        int written = writePrecinct(py, w, out, at);
+        if (written != es.planSize[py]) {
+            throw new IllegalStateException("JPEG XS encoder: size model " + es.planSize[py] + " != written "
+                    + written);
+        }
+        Arrays.fill(out, at + written, at + es.planPadded[py], (byte) 0);
     }
 
     /** Precincts a native call writes at most: few calls, and the threads still share the precincts out. */
@@ -112,16 +125,8 @@ final class PrecinctPacker {
             if (py >= n) {
                 return;
             }
-            int spins = 0;
-            while (es.planned.get() <= py) {
-                if (es.abortPack) {
-                    return;
-                }
-                if (++spins < 200) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.parkNanos(20_000);
-                }
+            if (!awaitPlanned(py)) {
+                return;
             }
             final int end = Math.min(es.planned.get(), py + NATIVE_CHUNK);
             if (!es.nextPack.compareAndSet(py, end)) {
@@ -139,13 +144,7 @@ final class PrecinctPacker {
             done = Math.max(0, done);
             es.nativePrecincts.addAndGet(done);
             for (int q = py + done; q < end; q++) {
-                int at = es.planOffset[q];
-                int written = writePrecinct(q, w, out, at);
-                if (written != es.planSize[q]) {
-                    throw new IllegalStateException("JPEG XS encoder: size model " + es.planSize[q] + " != written "
-                            + written);
-                }
-                Arrays.fill(out, at + written, at + es.planPadded[q], (byte) 0);
+                writePlanned(q, w, out);
             }
         }
     }
