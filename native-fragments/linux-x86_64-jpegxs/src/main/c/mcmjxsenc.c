@@ -63,8 +63,10 @@ typedef struct {
 
 typedef struct {
     int w, h, nh, nv, nb;
-    const int32_t *src;
-    int srcStride;
+    const int32_t *src;  /* srcBytes 4: int samples */
+    const uint8_t *src8; /* srcBytes 2: 16-bit little-endian samples; 1: bytes */
+    int srcBytes;
+    int srcStride;       /* in samples */
     int scaleOn;
     int32_t mask, shift, offset;
     int32_t *bufA, *bufB;
@@ -215,12 +217,27 @@ ALWAYS const int32_t *load_row(const eplan_t *P, int level0, const int32_t *cur,
     if (!level0) {
         return cur + (size_t) y * stride;
     }
+    const int32_t mask = P->mask, offset = P->offset;
+    const int shift = P->shift;
+    if (P->srcBytes == 2) { /* raw planes are always scaled */
+        const uint8_t *s = P->src8 + (size_t) y * P->srcStride * 2;
+        for (int x = 0; x < w; x++) {
+            int32_t v = s[2 * x] | (s[2 * x + 1] << 8);
+            buf[x] = ((v & mask) << shift) - offset;
+        }
+        return buf;
+    }
+    if (P->srcBytes == 1) {
+        const uint8_t *s = P->src8 + (size_t) y * P->srcStride;
+        for (int x = 0; x < w; x++) {
+            buf[x] = ((s[x] & mask) << shift) - offset;
+        }
+        return buf;
+    }
     const int32_t *s = P->src + (size_t) y * P->srcStride;
     if (!P->scaleOn) {
         return s;
     }
-    const int32_t mask = P->mask, offset = P->offset;
-    const int shift = P->shift;
     for (int x = 0; x < w; x++) {
         buf[x] = ((s[x] & mask) << shift) - offset;
     }
@@ -377,16 +394,18 @@ static void expected_sizes(int w, int h, int nh, int nv, int *bw, int *bh) {
 }
 
 /*
- * forwardComponent(isa, int[] src, srcOff, srcStride, w, h, depth (0: no scaling), nh, nv, int[] bufA, int[] bufB,
- *                  byte[][] gcli, int[][] gmax, Object[] coef, int[] dims, char[] stats, statRows, hSize, flags)
- *   -> 0, or a negative E_ERR_* (nothing written then).
+ * forwardComponent(isa, Object src, long srcOff, srcStride, srcBytes, w, h, depth (0: no scaling), nh, nv,
+ *                  int[] bufA, int[] bufB, byte[][] gcli, int[][] gmax, Object[] coef, int[] dims, char[] stats,
+ *                  statRows, hSize, flags) -> 0, or a negative E_ERR_* (nothing written then).
+ * src: srcBytes 4: an int[] (srcOff in ints); 2: 16-bit little-endian samples, 1: 8-bit samples, in a byte[] or a
+ * direct ByteBuffer (srcOff in bytes; always scaled: depth != 0). srcStride: the rows' distance in samples.
  * The component's bands in Geometry's local order: gcli, gmax, coef (long[] packing words with deadzone
  * quantization, flags bit 0, else int[] rounded values) and dims (per band: width, height, lines per precinct,
  * first statistics row within a precinct's); stats: statRows rows of hSize chars per precinct; flags bit 1: the
  * statistics hold the bit lengths. bufA holds ceil(h/2) rows of w, bufB the second level's (may be null below 2).
  */
 JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_forwardComponent(JNIEnv *env, jclass cls, jint isa,
-        jintArray src, jint srcOff, jint srcStride, jint w, jint h, jint depth, jint nh, jint nv, jintArray bufA,
+        jobject src, jlong srcOff, jint srcStride, jint srcBytes, jint w, jint h, jint depth, jint nh, jint nv, jintArray bufA,
         jintArray bufB, jobjectArray gcli, jobjectArray gmax, jobjectArray coef, jintArray dims, jcharArray stats,
         jint statRows, jint hSize, jint flags) {
     (void) cls;
@@ -396,6 +415,9 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_forwardComponent(JNIE
     }
     if (w < 1 || h < 1 || w > 65536 || h > 65536 || nh < 0 || nv < 0 || nv > 2 || nh > 8 || depth < 0 || depth > 16
             || srcOff < 0 || srcStride < w || statRows < 1 || (hSize != 32 && hSize != 48)) {
+        return E_ERR_ARGS;
+    }
+    if (!(srcBytes == 4 || ((srcBytes == 2 || srcBytes == 1) && depth != 0))) {
         return E_ERR_ARGS;
     }
     const int deadzone = flags & 1, statsBits = (flags >> 1) & 1;
@@ -429,9 +451,28 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_forwardComponent(JNIE
     if (P.shift < 0) {
         return E_ERR_ARGS;
     }
-    /* the source holds h rows of w from srcOff */
-    if ((long) srcOff + (long) (h - 1) * srcStride + w > (*env)->GetArrayLength(env, src)) {
-        return E_ERR_ARGS;
+    /* the source: an array of the right type, or a direct buffer, holding h rows of w from srcOff */
+    uint8_t *direct = NULL;
+    long srcLen;
+    {
+        jclass want = (*env)->FindClass(env, srcBytes == 4 ? "[I" : "[B");
+        if (want == NULL) {
+            (*env)->ExceptionClear(env);
+            return E_ERR_ARGS;
+        }
+        int isArray = (*env)->IsInstanceOf(env, src, want);
+        (*env)->DeleteLocalRef(env, want);
+        if (isArray) {
+            srcLen = (*env)->GetArrayLength(env, (jarray) src);
+        } else if (srcBytes != 4 && (direct = (*env)->GetDirectBufferAddress(env, src)) != NULL) {
+            srcLen = (long) (*env)->GetDirectBufferCapacity(env, src);
+        } else {
+            return E_ERR_ARGS;
+        }
+        long unit = srcBytes == 4 ? 1 : srcBytes;
+        if (srcLen < 0 || srcOff + ((long) (h - 1) * srcStride + w) * unit > srcLen) {
+            return E_ERR_ARGS;
+        }
     }
     if (nv > 0 && (long) ((h + 1) >> 1) * w > (*env)->GetArrayLength(env, bufA)) {
         return E_ERR_ARGS;
@@ -527,8 +568,8 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_forwardComponent(JNIE
             ok = pc[b] != NULL;
         }
         if (ok) {
-            psrc = (*env)->GetPrimitiveArrayCritical(env, src, NULL);
-            ok = psrc != NULL;
+            psrc = direct != NULL ? NULL : (*env)->GetPrimitiveArrayCritical(env, (jarray) src, NULL);
+            ok = direct != NULL || psrc != NULL;
         }
         if (ok && nv > 0) {
             pa = (*env)->GetPrimitiveArrayCritical(env, bufA, NULL);
@@ -544,7 +585,12 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_forwardComponent(JNIE
             ok = pst != NULL;
         }
         if (ok) {
-            P.src = (const int32_t *) psrc + srcOff;
+            P.srcBytes = srcBytes;
+            if (srcBytes == 4) {
+                P.src = (const int32_t *) psrc + srcOff;
+            } else {
+                P.src8 = (direct != NULL ? direct : (const uint8_t *) psrc) + srcOff;
+            }
             P.bufA = pa;
             P.bufB = pb;
             P.stats = pst;
@@ -577,7 +623,7 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_forwardComponent(JNIE
             (*env)->ReleasePrimitiveArrayCritical(env, bufA, pa, 0);
         }
         if (psrc != NULL) {
-            (*env)->ReleasePrimitiveArrayCritical(env, src, psrc, JNI_ABORT);
+            (*env)->ReleasePrimitiveArrayCritical(env, (jarray) src, psrc, JNI_ABORT);
         }
         for (int b = nb - 1; b >= 0; b--) {
             if (pc[b] != NULL) {

@@ -74,6 +74,7 @@ final class EncoderState {
     final Object[][] nCoef;
     final int[][] nDims;
     final AtomicInteger nativeComponents = new AtomicInteger();
+    final AtomicInteger nativeRawInPlace = new AtomicInteger(); // of them, read from a raw frame in place
     // the native packing (JxsNative.packPrecincts; deadzone quantization only): its plan (null: Java only) and how
     // many precincts it wrote (tests)
     final int[] nativePackPlan;

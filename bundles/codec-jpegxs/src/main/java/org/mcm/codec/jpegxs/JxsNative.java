@@ -124,14 +124,17 @@ final class JxsNative {
     /**
      * The forward wavelet of one component with every band row rounded as it is made (see mcmjxsenc.c,
      * EncoderTransform.forwardComponent and roundRow): src holds h rows of w samples from srcOff (row stride
-     * srcStride), scaled to the wavelet domain on the way when depth != 0; nh horizontal-only and nv 2-D levels;
+     * srcStride samples), scaled to the wavelet domain on the way when depth != 0; srcBytes 4: src is an int[],
+     * srcOff in ints; 2 (16-bit little-endian) or 1 (8-bit): src is a byte[] or a direct ByteBuffer, srcOff in
+     * bytes, always scaled; nh horizontal-only and nv 2-D levels;
      * bufA/bufB the low bands between the 2-D levels (stride w). The component's bands in Geometry's local order:
      * gcli (byte[]), gmax (int[]), coef (long[] packing words with deadzone quantization, flags bit 0, else int[]
      * rounded values), dims (per band: width, height, lines per precinct, first statistics row in a precinct);
      * stats the rate control's row statistics (statRows rows of hSize chars per precinct; flags bit 1: with the
      * bit lengths). 0, or negative when the arguments do not add up (nothing written then).
      */
-    static native int forwardComponent(int isa, int[] src, int srcOff, int srcStride, int w, int h, int depth,
+    static native int forwardComponent(int isa, Object src, long srcOff, int srcStride, int srcBytes, int w, int h,
+            int depth,
             int nh, int nv, int[] bufA, int[] bufB, byte[][] gcli, int[][] gmax, Object[] coef, int[] dims,
             char[] stats, int statRows, int hSize, int flags);
 
