@@ -78,6 +78,10 @@ final class VideoTxSession implements TransportSession {
     private final int groupBatches;
     /** Batches due within this time of a group's first go out with it (setting txPaceGranularityUs; 0: each alone). */
     private final long paceGranularityNanos;
+    /** How much sooner than the end of the active period an on-time frame's last packet leaves (tx_lead_us). */
+    private final long leadNanos;
+    /** What the last frame's packets were spread over (the active period less the lead; shorter for a late frame). */
+    private volatile long spanNanosLast;
     /** SCHED_FIFO priority asked for the sending thread (0: none), how to ask, and the outcome. */
     private final int realtimePriority;
     private final RealtimeScheduling.Policy realtimePolicy;
@@ -160,7 +164,8 @@ final class VideoTxSession implements TransportSession {
             this.paced = !"none".equalsIgnoreCase(s.pacing());
             this.framePeriodNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
             try {
-                this.schedule = new TxSchedule(framePeriodNanos, framePeriodNanos * 1080 / 1125,
+                this.leadNanos = 1000L * leadUs(spec.options().get("tx_lead_us"), s.txLeadUs());
+                this.schedule = new TxSchedule(framePeriodNanos, framePeriodNanos * 1080 / 1125 - leadNanos,
                         TxSchedule.mode(spec.options().getOrDefault("tx_late", s.txLate())),
                         TxSchedule.speedup(spec.options().get("tx_catchup"), s.txCatchupSpeedup()));
             } catch (IllegalArgumentException e) {
@@ -169,6 +174,9 @@ final class VideoTxSession implements TransportSession {
             int perPacket = (s.maxUdpPayload() - Rtp.HEADER - Rfc4175Packetizer.EXT_SEQ - Rfc4175Packetizer.SRD) / pg.bytes() * pg.bytes();
             this.packetsPerFrame = gso != null ? (long) chunksPerLine * format.height()
                     : (packetizer.frameBytes() + perPacket - 1) / perPacket;
+            if (paced && leadNanos > 0) {
+                checkAhead(leadNanos, paceGranularityNanos, packetsPerFrame, g == null ? 1 : g.batch(), framePeriodNanos);
+            }
             String src = spec.local().host().isEmpty() ? s.ip() : spec.local().host();
             this.sdp = Sdp.video(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, format, pg, s.maxUdpPayload());
         } catch (TransportException | RuntimeException e) {
@@ -233,6 +241,7 @@ final class VideoTxSession implements TransportSession {
             }
             // a late frame is spread over less than the active period so that it ends on time (at most 2x faster)
             long span = paced ? schedule.lastSpan() : framePeriodNanos * 1080 / 1125;
+            spanNanosLast = span;
             waitNanos = start - p.handedOver();
             Frame f = p.frame();
             try {
@@ -370,6 +379,55 @@ final class VideoTxSession implements TransportSession {
         return us;
     }
 
+    /** Largest {@code txLeadUs}: 2 ms (~540 packets at 1080p60, within a wide receiver's 720-packet buffer). */
+    static final int MAX_LEAD_US = 2000;
+
+    /** The {@code tx_lead_us} connection option if given, else the {@code txLeadUs} setting; 0 to {@link #MAX_LEAD_US}. */
+    static int leadUs(String option, int setting) {
+        int us = setting;
+        String name = "txLeadUs";
+        if (option != null && !option.isBlank()) {
+            name = "tx_lead_us";
+            try {
+                us = Integer.parseInt(option.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("tx_lead_us must be a whole number of microseconds from 0 to "
+                        + MAX_LEAD_US + ", got '" + option + "'");
+            }
+        }
+        if (us < 0 || us > MAX_LEAD_US) {
+            throw new IllegalArgumentException(name + " must be 0 to " + MAX_LEAD_US + " (microseconds), got " + us);
+        }
+        return us;
+    }
+
+    /**
+     * ST 2110-21's virtual receive buffer of a wide (TPW) receiver, in packets: max(720, N / (300 T)) for N packets a
+     * frame and a frame period of T seconds.
+     */
+    static long wideReceiverBuffer(long packetsPerFrame, long framePeriodNanos) {
+        return Math.max(720, packetsPerFrame * 1_000_000_000L / (300 * framePeriodNanos));
+    }
+
+    /**
+     * Refuses a lead that, with the pacing granularity (groups leave when their first batch is due) and one
+     * segmentation batch sent at once, would put the sender more packets ahead of the gapped schedule than a wide
+     * receiver buffers for this format, or that would leave less than half the active period to spread a frame over.
+     */
+    static void checkAhead(long leadNanos, long granularityNanos, long packetsPerFrame, int batch, long framePeriodNanos)
+            throws TransportException {
+        long active = framePeriodNanos * 1080 / 1125;
+        long ahead = ((leadNanos + granularityNanos) * packetsPerFrame + active - 1) / active + batch;
+        long buffer = wideReceiverBuffer(packetsPerFrame, framePeriodNanos);
+        if (leadNanos > active / 2 || ahead > buffer) {
+            throw new TransportException(String.format(java.util.Locale.ROOT,
+                    "tx_lead_us %d with a pacing granularity of %d us would put this sender up to %d packets ahead of the"
+                            + " ST 2110-21 schedule (%d packets a frame, %.1f ms active period), more than a wide receiver"
+                            + " buffers (%d packets); use a smaller lead or granularity",
+                    leadNanos / 1000, granularityNanos / 1000, ahead, packetsPerFrame, active / 1e6, buffer));
+        }
+    }
+
     static boolean isIpv4Literal(String s) {
         return s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
     }
@@ -401,6 +459,8 @@ final class VideoTxSession implements TransportSession {
         m.put("wait_us_last", waitNanos / 1000);
         m.put("gso_sends", gsoSends); // system calls sending batches (one per group of batches)
         m.put("pace_granularity_us", paceGranularityNanos / 1000);
+        m.put("tx_lead_us", leadNanos / 1000);
+        m.put("span_us_last", spanNanosLast / 1000);
         m.put("tx_realtime_priority", (long) realtimeGranted); // the SCHED_FIFO priority the thread got, 0: none
         m.put("tx_realtime_refused", realtimeRefused ? 1L : 0L); // asked for and not permitted
         m.put("queued", (long) queue.size());

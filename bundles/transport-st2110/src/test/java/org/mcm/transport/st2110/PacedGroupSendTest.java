@@ -53,9 +53,13 @@ class PacedGroupSendTest {
         return ConnectionSpec.builder(Direction.TX, "st2110-20", VF).remote(new Endpoint("127.0.0.1", port)).build();
     }
 
+    static Map<String, Long> sendAndCheck(Settings s, RealtimeScheduling.Policy policy, int frames) throws Exception {
+        return sendAndCheck(s, policy, frames, Map.of());
+    }
+
     /** What a paced sender put on the wire for {@code frames}, checked packet by packet; returns the sender's stats. */
     static Map<String, Long> sendAndCheck(Settings s, RealtimeScheduling.Policy policy,
-            int frames) throws Exception {
+            int frames, Map<String, String> options) throws Exception {
         assumeTrue(NetNative.available(), "native UDP helpers: " + NetNative.unavailableReason());
         int size = (int) VF.bufferSize();
         List<byte[]> sent = new ArrayList<>();
@@ -69,7 +73,9 @@ class PacedGroupSendTest {
             rx.setOption(StandardSocketOptions.SO_RCVBUF, 64 << 20);
             rx.bind(new InetSocketAddress("127.0.0.1", 0));
             int port = ((InetSocketAddress) rx.getLocalAddress()).getPort();
-            VideoTxSession tx = new VideoTxSession(txSpec(port), TestSupport.txContext(), s, policy);
+            ConnectionSpec.Builder spec = ConnectionSpec.builder(Direction.TX, "st2110-20", VF).remote(new Endpoint("127.0.0.1", port));
+            options.forEach(spec::option);
+            VideoTxSession tx = new VideoTxSession(spec.build(), TestSupport.txContext(), s, policy);
             try {
                 assertEquals(1L, tx.stats().get("fast_path"), "the kernel fast path is in use");
                 for (byte[] b : sent) {
@@ -220,6 +226,65 @@ class PacedGroupSendTest {
         assertEquals(-1, asked.get(), "0 (the default) asks for nothing");
         assertEquals(0L, st.get("tx_realtime_priority"), st.toString());
         assertEquals(0L, st.get("tx_realtime_refused"), st.toString());
+    }
+
+    /** A 1080p60 frame's active period (1080/1125 of 1/60 s) in microseconds. */
+    static final long ACTIVE_US = 1_000_000L / 60 * 1080 / 1125;
+
+    @Test
+    void aLeadSpreadsEachFrameOverThatMuchLessThanTheActivePeriod() throws Exception {
+        int batch = Math.min(60, 65_000 / (20 + CHUNK));
+        for (int leadUs : new int[] {0, 2000}) {
+            Map<String, Long> st = leadUs == 0 ? sendAndCheck(TestSupport.settings("wide"), RealtimeScheduling.NATIVE, 3)
+                    : sendAndCheck(TestSupport.settings("wide"), RealtimeScheduling.NATIVE, 3, Map.of("tx_lead_us", "" + leadUs));
+            assertEquals((long) 3 * PACKETS, st.get("packets"), st.toString());
+            assertEquals(leadUs, st.get("tx_lead_us"), st.toString());
+            // the last batch is not sent before it is due: (active - lead) * (packets - batch) / packets after the start
+            long lastDue = (ACTIVE_US - leadUs) * (PACKETS - batch) / PACKETS;
+            assertTrue(st.get("send_us_p50") >= lastDue - 50, "lead " + leadUs + ": a frame's packets take at least "
+                    + lastDue + " us: " + st);
+            // the frames (queued at once: late, at the default speed-up 1 still spread over the whole span) were
+            // spread over the active period less the lead
+            assertEquals(ACTIVE_US - leadUs, st.get("span_us_last"), 1, st.toString());
+        }
+        // the setting is used when no option is given
+        Map<String, Long> st = sendAndCheck(TestSupport.with(TestSupport.settings("wide"), "txLeadUs", 700),
+                RealtimeScheduling.NATIVE, 1);
+        assertEquals(700L, st.get("tx_lead_us"), st.toString());
+    }
+
+    @Test
+    void theLeadIsBoundedByWhatAWideReceiverBuffers() throws Exception {
+        assumeTrue(NetNative.available(), "native UDP helpers: " + NetNative.unavailableReason());
+        Settings base = TestSupport.settings("wide");
+        for (int bad : new int[] {-1, VideoTxSession.MAX_LEAD_US + 1}) {
+            TransportException e = assertThrows(TransportException.class, () -> new VideoTxSession(txSpec(9),
+                    TestSupport.txContext(), TestSupport.with(base, "txLeadUs", bad)));
+            assertTrue(e.getMessage().contains("txLeadUs must be 0 to 2000"), e.getMessage());
+        }
+        for (String bad : new String[] {"-5", "2001", "1.5", "soon"}) {
+            ConnectionSpec spec = ConnectionSpec.builder(Direction.TX, "st2110-20", VF).remote(new Endpoint("127.0.0.1", 9))
+                    .option("tx_lead_us", bad).build();
+            TransportException e = assertThrows(TransportException.class,
+                    () -> new VideoTxSession(spec, TestSupport.txContext(), base));
+            assertTrue(e.getMessage().contains("tx_lead_us"), e.getMessage());
+        }
+        // 2 ms of lead and 2 ms of grouping: ~1,080 packets + a batch ahead at 1080p60, a wide receiver holds 864
+        TransportException e = assertThrows(TransportException.class, () -> new VideoTxSession(txSpec(9), TestSupport.txContext(),
+                TestSupport.with(TestSupport.with(base, "txLeadUs", 2000), "txPaceGranularityUs", 2000)));
+        assertTrue(e.getMessage().contains("more than a wide receiver buffers (864 packets)"), e.getMessage());
+        assertEquals(864, VideoTxSession.wideReceiverBuffer(PACKETS, 1_000_000_000L / 60));
+        assertEquals(720, VideoTxSession.wideReceiverBuffer(PACKETS, 1_000_000_000L / 50), "at least 720");
+        // each alone is within it, and 1 ms of each
+        VideoTxSession.checkAhead(2_000_000, 0, PACKETS, batch(), 1_000_000_000L / 60);
+        VideoTxSession.checkAhead(1_000_000, 1_000_000, PACKETS, batch(), 1_000_000_000L / 60);
+        // a lead over half the active period is refused whatever the buffer (a 300 fps frame: 3.2 ms active)
+        assertThrows(TransportException.class, () -> VideoTxSession.checkAhead(2_000_000, 0, 100, 1, 1_000_000_000L / 300));
+        assertEquals(0, Settings.class.getMethod("txLeadUs").getDefaultValue(), "the gapped schedule by default");
+    }
+
+    static int batch() {
+        return Math.min(60, 65_000 / (20 + CHUNK));
     }
 
     /** The kernel's scheduling policy of the calling thread (field 41 of /proc/thread-self/stat; 1 = SCHED_FIFO). */

@@ -88,6 +88,11 @@ final class TestSupport {
             }
 
             @Override
+            public int txLeadUs() {
+                return 0;
+            }
+
+            @Override
             public int txPaceGranularityUs() {
                 return 0;
             }
