@@ -75,7 +75,8 @@ final class Bench {
         out.println("content: " + content + ", 1920x1080 yuv422p10le, " + bpp + " bpp, " + cs.length + " bytes/frame, "
                 + frames + " frames per run, Java " + System.getProperty("java.version") + ", "
                 + Runtime.getRuntime().availableProcessors() + " CPUs");
-        out.println("decoder's slice decoding and inverse wavelet: " + (JxsNative.available()
+        out.println("decoder's slice decoding and inverse wavelet, encoder's wavelet, rounding and precinct writing: "
+                + (JxsNative.available()
                 ? "native (libmcmjxs, " + new String[] {"scalar C", "SSE4.1", "AVX2"}[JxsNative.bestIsa()] + ")"
                 : "pure Java (" + JxsNative.unavailableReason() + ")"));
         if (pipeline) {

@@ -66,6 +66,19 @@ final class EncoderState {
     final int[] pktData, pktCnt, pktSign; // [py * nPackets + k]; pktData < 0: packet absent
     final boolean[] pktRaw;
     Picture rctPlanes; // colour transform: the scaled, transformed planes
+    // the native forward wavelet (JxsNative.forwardComponent): its instruction set or -1 (pure Java), the bands of
+    // every component in Geometry's local order, and how many components it transformed (tests)
+    int nativeIsa = JxsNative.defaultIsa();
+    final byte[][][] nGcli;
+    final int[][][] nGmax;
+    final Object[][] nCoef;
+    final int[][] nDims;
+    final AtomicInteger nativeComponents = new AtomicInteger();
+    final AtomicInteger nativeRawInPlace = new AtomicInteger(); // of them, read from a raw frame in place
+    // the native packing (JxsNative.packPrecincts; deadzone quantization only): its plan (null: Java only) and how
+    // many precincts it wrote (tests)
+    final int[] nativePackPlan;
+    final AtomicInteger nativePrecincts = new AtomicInteger();
 
     EncoderState(JpegXsEncoder.Config c) throws CodecException {
         this.cfg = c;
@@ -162,10 +175,69 @@ final class EncoderState {
         pktCnt = new int[g.npy * g.nPackets];
         pktSign = new int[g.npy * g.nPackets];
         pktRaw = new boolean[g.npy * g.nPackets];
+        nGcli = new byte[nc][][];
+        nGmax = new int[nc][][];
+        nCoef = new Object[nc][];
+        nDims = new int[nc][];
+        for (int k = 0; k < nc; k++) {
+            int n = g.nb[k];
+            nGcli[k] = new byte[n][];
+            nGmax[k] = new int[n][];
+            nCoef[k] = new Object[n];
+            nDims[k] = new int[4 * n];
+            for (int j = 0; j < n; j++) {
+                int b = g.global[k][j];
+                nGcli[k][j] = gcli[b];
+                nGmax[k][j] = gmax[b];
+                nCoef[k][j] = deadzone ? words[b] : mag[b];
+                nDims[k][4 * j] = g.bW[b];
+                nDims[k][4 * j + 1] = g.bH[b];
+                nDims[k][4 * j + 2] = g.bLines[b];
+                nDims[k][4 * j + 3] = statBase[b];
+            }
+        }
+        nativePackPlan = deadzone ? packPlan() : null;
         long minimal = headerBytes + 6L * g.slices + 2 + (long) g.npy * g.precinctHeaderBytes;
         if (minimal > lcod) {
             throw new CodecException("JPEG XS encoder: " + c.bpp + " bpp is too low for " + c.width + "x" + c.height);
         }
+    }
+
+    /**
+     * The packing plan of mcmjxsenc.c (part 2): bandsAll, nPackets, npy, precinct header bytes, long packet headers,
+     * Fs, Rm, vpred; per band exists, height, lines per precinct, gw, sw, gain, priority; per packet its line, first
+     * and end band.
+     */
+    private int[] packPlan() {
+        final int ph = 8, pb = 7;
+        int[] p = new int[ph + pb * g.bandsAll + 3 * g.nPackets];
+        p[0] = g.bandsAll;
+        p[1] = g.nPackets;
+        p[2] = g.npy;
+        p[3] = g.precinctHeaderBytes;
+        p[4] = longHdr ? 1 : 0;
+        p[5] = cfg.signs;
+        p[6] = rm;
+        p[7] = cfg.vpred;
+        for (int b = 0; b < g.bandsAll; b++) {
+            if (g.exists[b]) {
+                int o = ph + pb * b;
+                p[o] = 1;
+                p[o + 1] = g.bH[b];
+                p[o + 2] = g.bLines[b];
+                p[o + 3] = gw[b];
+                p[o + 4] = sw[b];
+                p[o + 5] = gain[b];
+                p[o + 6] = prio[b];
+            }
+        }
+        for (int k = 0; k < g.nPackets; k++) {
+            int o = ph + pb * g.bandsAll + 3 * k;
+            p[o] = g.pktLine[k];
+            p[o + 1] = g.pktStart[k];
+            p[o + 2] = g.pktStop[k];
+        }
+        return p;
     }
 
     /** A picture of the encoder's shape to fill with samples. */

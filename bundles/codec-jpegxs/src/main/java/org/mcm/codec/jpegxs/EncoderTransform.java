@@ -207,6 +207,9 @@ final class EncoderTransform {
      * buffers, stride compW), then the horizontal-only levels in place, then the lowest band.
      */
     void forwardComponent(int c, EncoderWorker wk, SampleSource source, boolean scale) {
+        if (es.nativeIsa >= 0 && forwardNative(c, wk, source, scale)) {
+            return;
+        }
         final int stride = es.g.compW[c];
         int curW = es.g.compW[c], curH = es.g.compH[c];
         int[] gl = es.g.global[c];
@@ -276,5 +279,65 @@ final class EncoderTransform {
             System.arraycopy(cur, y * stride, wk.rowHl, 0, curW);
             roundRow(gl[0], y, wk.rowHl, wk);
         }
+    }
+
+    /**
+     * forwardComponent in C (the native fragment): the whole component in one call, reading a picture's plane or a
+     * raw planar frame's in place (any other source, e.g. pgroup, is first read into the worker's plane). False, with nothing written, when the
+     * library does not take the call: then the Java path runs.
+     */
+    private boolean forwardNative(int c, EncoderWorker wk, SampleSource source, boolean scale) {
+        final int w = es.g.compW[c], h = es.g.compH[c];
+        final Object src;
+        long srcOff = 0;
+        int srcBytes = 4;
+        if (source instanceof SampleSource.Planes) {
+            src = ((SampleSource.Planes) source).pic.planes[c];
+        } else if (source instanceof SampleSource.Planar && scale && readInPlace((SampleSource.Planar) source)) {
+            // a raw planar frame, read in place: a direct buffer, or the array behind a heap buffer
+            final SampleSource.Planar p = (SampleSource.Planar) source;
+            srcBytes = p.bps;
+            srcOff = (long) p.planeStart[c] * p.bps;
+            if (p.bytes.isDirect()) {
+                src = p.bytes;
+            } else {
+                src = p.bytes.array();
+                srcOff += p.bytes.arrayOffset();
+            }
+        } else {
+            if (wk.work == null) {
+                wk.work = new int[es.maxW * es.maxH];
+            }
+            if (wk.scratch == null) {
+                wk.scratch = new SampleSource.Scratch(es.maxW);
+            }
+            src = wk.work;
+            for (int y = 0; y < h; y++) {
+                source.row(c, y, wk.work, y * w, w, wk.scratch);
+            }
+        }
+        final int dv = es.g.dv[c];
+        int rc;
+        try {
+            rc = JxsNative.forwardComponent(es.nativeIsa, src, srcOff, w, srcBytes, w, h, scale ? es.cfg.depth : 0,
+                    es.g.dh[c] - dv, dv, dv > 0 ? wk.bufA : null, dv > 1 ? wk.bufB : null, es.nGcli[c], es.nGmax[c],
+                    es.nCoef[c], es.nDims[c], es.rowStats, es.statRows, es.hSize,
+                    (es.deadzone ? 1 : 0) | (es.statsBits ? 2 : 0));
+        } catch (UnsatisfiedLinkError older) { // a library without the encoder's functions: Java from now on
+            es.nativeIsa = -1;
+            return false;
+        }
+        if (rc != 0) {
+            return false;
+        }
+        es.nativeComponents.incrementAndGet();
+        if (srcBytes != 4) {
+            es.nativeRawInPlace.incrementAndGet();
+        }
+        return true;
+    }
+
+    private static boolean readInPlace(SampleSource.Planar p) {
+        return p.bytes.isDirect() || p.bytes.hasArray();
     }
 }

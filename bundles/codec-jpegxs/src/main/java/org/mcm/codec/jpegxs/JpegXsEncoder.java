@@ -66,6 +66,39 @@ public final class JpegXsEncoder implements AutoCloseable {
         packer = new PrecinctPacker(s);
     }
 
+    /**
+     * Chooses the native fragment's instruction set for the forward wavelet (JxsNative.ISA_*), or -1 for the pure-Java
+     * path; the default is the best the CPU has (or -1 without the library). Both give the same codestream.
+     */
+    JpegXsEncoder nativeIsa(int isa) {
+        if (isa >= 0 && isa > JxsNative.bestIsa()) {
+            throw new IllegalArgumentException("native instruction set " + isa + " not available here ("
+                    + (JxsNative.available() ? "best " + JxsNative.bestIsa() : JxsNative.unavailableReason()) + ")");
+        }
+        s.nativeIsa = isa;
+        return this;
+    }
+
+    /** The instruction set of the native forward wavelet, or -1 (pure Java). */
+    int nativeIsa() {
+        return s.nativeIsa;
+    }
+
+    /** The shared state (tests). */
+    EncoderState state() {
+        return s;
+    }
+
+    /** Precincts written by the native code so far. */
+    int nativePrecincts() {
+        return s.nativePrecincts.get();
+    }
+
+    /** Components transformed by the native code so far. */
+    int nativeComponents() {
+        return s.nativeComponents.get();
+    }
+
     /** Exact size of every codestream (Lcod). */
     public int codestreamSize() {
         return s.lcod;

@@ -9,7 +9,7 @@ import java.util.Locale;
 
 /**
  * JNI binding of libmcmjxs, the decoder's hot loops in C from the native fragment
- * ({@code native-fragments/linux-x86_64-jpegxs}): the entropy decoding of a slice and the inverse wavelet of a component in SSE4.1, AVX2 or scalar C.
+ * ({@code native-fragments/linux-x86_64-jpegxs}): the entropy decoding of a slice and the inverse wavelet of a component in SSE4.1, AVX2 or scalar C; and the encoder's (mcmjxsenc.c): the forward wavelet of a component with the rounding of its band rows.
  * Optional: when the library is missing (another platform, no fragment, the CLI without it on the class path) or
  * the system property {@code org.mcm.codec.jpegxs.native} is {@code false}, {@link #available()} is false and the
  * decoder uses its pure-Java code, which gives the same samples.
@@ -118,4 +118,33 @@ final class JxsNative {
      */
     static native int inverseComponent(int isa, int[][] bands, int[] dims, int nh, int nv, int[] img, int stride,
             int[] bufA, int[] bufB, int scaleOn, int add, int dz, int max);
+
+    // ---- encoder (mcmjxsenc.c) ----
+
+    /**
+     * The forward wavelet of one component with every band row rounded as it is made (see mcmjxsenc.c,
+     * EncoderTransform.forwardComponent and roundRow): src holds h rows of w samples from srcOff (row stride
+     * srcStride samples), scaled to the wavelet domain on the way when depth != 0; srcBytes 4: src is an int[],
+     * srcOff in ints; 2 (16-bit little-endian) or 1 (8-bit): src is a byte[] or a direct ByteBuffer, srcOff in
+     * bytes, always scaled; nh horizontal-only and nv 2-D levels;
+     * bufA/bufB the low bands between the 2-D levels (stride w). The component's bands in Geometry's local order:
+     * gcli (byte[]), gmax (int[]), coef (long[] packing words with deadzone quantization, flags bit 0, else int[]
+     * rounded values), dims (per band: width, height, lines per precinct, first statistics row in a precinct);
+     * stats the rate control's row statistics (statRows rows of hSize chars per precinct; flags bit 1: with the
+     * bit lengths). 0, or negative when the arguments do not add up (nothing written then).
+     */
+    static native int forwardComponent(int isa, Object src, long srcOff, int srcStride, int srcBytes, int w, int h,
+            int depth,
+            int nh, int nv, int[] bufA, int[] bufB, byte[][] gcli, int[][] gmax, Object[] coef, int[] dims,
+            char[] stats, int statRows, int hSize, int flags);
+
+    /**
+     * Writes the planned precincts py0..py1-1 (deadzone quantization; see mcmjxsenc.c, part 2, and
+     * PrecinctPacker.writePrecinct), each at planOffset and padded with zeros to planPadded: plan is the encoder's
+     * nativePackPlan, the other arrays its plan and bands (per global band, null where none). Returns how many of
+     * them it wrote as planned (the caller writes the others in Java), or a negative value for bad arguments.
+     */
+    static native int packPrecincts(int isa, byte[] out, int py0, int py1, int[] plan, int[] planQ, int[] planR,
+            int[] planPadded, int[] planOffset, int[] planSize, byte[] planMode, int[] pktData, int[] pktCnt,
+            int[] pktSign, boolean[] pktRaw, byte[][] gcli, int[][] gmax, long[][] words);
 }

@@ -71,26 +71,81 @@ final class PrecinctPacker {
 
     /** Writes planned precincts, taking the next unwritten one each time, until all are taken. */
     void packLoop(EncoderWorker w, byte[] out) {
+        if (es.nativeIsa >= 0 && es.nativePackPlan != null) {
+            packLoopNative(w, out);
+            return;
+        }
         final int n = es.g.npy;
         for (int py = es.nextPack.getAndIncrement(); py < n; py = es.nextPack.getAndIncrement()) {
-            int spins = 0;
-            while (es.planned.get() <= py) {
-                if (es.abortPack) {
-                    return;
-                }
-                if (++spins < 200) {
-                    Thread.onSpinWait();
-                } else { // a precinct is planned in ~8 us: poll without burning a core that others may need
-                    LockSupport.parkNanos(20_000);
-                }
+            if (!awaitPlanned(py)) {
+                return;
             }
-            int at = es.planOffset[py];
-            int written = writePrecinct(py, w, out, at);
-            if (written != es.planSize[py]) {
-                throw new IllegalStateException("JPEG XS encoder: size model " + es.planSize[py] + " != written "
-                        + written);
+            writePlanned(py, w, out);
+        }
+    }
+
+    /** Waits until precinct py is planned; false if the planning failed meanwhile. */
+    private boolean awaitPlanned(int py) {
+        int spins = 0;
+        while (es.planned.get() <= py) {
+            if (es.abortPack) {
+                return false;
             }
-            Arrays.fill(out, at + written, at + es.planPadded[py], (byte) 0);
+            if (++spins < 200) {
+                Thread.onSpinWait();
+            } else { // a precinct is planned in ~8 us: poll without burning a core that others may need
+                LockSupport.parkNanos(20_000);
+            }
+        }
+        return true;
+    }
+
+    /** Writes planned precinct py in Java, checks its size against the plan and pads it. */
+    private void writePlanned(int py, EncoderWorker w, byte[] out) {
+        int at = es.planOffset[py];
+        int written = writePrecinct(py, w, out, at);
+        if (written != es.planSize[py]) {
+            throw new IllegalStateException("JPEG XS encoder: size model " + es.planSize[py] + " != written "
+                    + written);
+        }
+        Arrays.fill(out, at + written, at + es.planPadded[py], (byte) 0);
+    }
+
+    /** Precincts a native call writes at most: few calls, and the threads still share the precincts out. */
+    private static final int NATIVE_CHUNK = 8;
+
+    /**
+     * packLoop with the native packing: takes the next run of planned precincts (up to NATIVE_CHUNK) at a time and
+     * writes them in one call; any the C code does not write (it returns how many it did) are written in Java.
+     */
+    private void packLoopNative(EncoderWorker w, byte[] out) {
+        final int n = es.g.npy;
+        for (;;) {
+            final int py = es.nextPack.get();
+            if (py >= n) {
+                return;
+            }
+            if (!awaitPlanned(py)) {
+                return;
+            }
+            final int end = Math.min(es.planned.get(), py + NATIVE_CHUNK);
+            if (!es.nextPack.compareAndSet(py, end)) {
+                continue; // another thread took it
+            }
+            int done;
+            try {
+                done = JxsNative.packPrecincts(es.nativeIsa, out, py, end, es.nativePackPlan, es.planQ, es.planR,
+                        es.planPadded, es.planOffset, es.planSize, es.planMode, es.pktData, es.pktCnt, es.pktSign,
+                        es.pktRaw, es.gcli, es.gmax, es.words);
+            } catch (UnsatisfiedLinkError older) { // a library without the encoder's packing: Java from now on
+                es.nativeIsa = -1;
+                done = 0;
+            }
+            done = Math.max(0, done);
+            es.nativePrecincts.addAndGet(done);
+            for (int q = py + done; q < end; q++) {
+                writePlanned(q, w, out);
+            }
         }
     }
 

@@ -28,7 +28,21 @@ interface SampleSource {
 
     /** The planes of a picture. */
     static SampleSource of(Picture p) {
-        return (c, y, dst, dOff, w, s) -> System.arraycopy(p.planes[c], y * p.width[c], dst, dOff, w);
+        return new Planes(p);
+    }
+
+    /** The planes of a picture (the native wavelet reads them in place). */
+    final class Planes implements SampleSource {
+        final Picture pic;
+
+        Planes(Picture pic) {
+            this.pic = pic;
+        }
+
+        @Override
+        public void row(int c, int y, int[] dst, int dOff, int w, Scratch s) {
+            System.arraycopy(pic.planes[c], y * pic.width[c], dst, dOff, w);
+        }
     }
 
     /**
@@ -42,24 +56,39 @@ interface SampleSource {
         for (int c = 1; c < nc; c++) {
             planeStart[c] = planeStart[c - 1] + compW[c - 1] * compH[c - 1];
         }
-        final ByteBuffer bytes = raw.slice();
-        if (bps == 1) {
-            return (c, y, dst, dOff, w, s) -> {
+        return new Planar(raw.slice(), planeStart, bps);
+    }
+
+    /** A planar frame (see {@link #planar}); the native wavelet reads its planes in place. */
+    final class Planar implements SampleSource {
+        final ByteBuffer bytes; // the frame from its first sample, position 0
+        final int[] planeStart; // in samples
+        final int bps; // bytes per sample: 1 or 2 (little-endian)
+        private final ShortBuffer shorts;
+
+        Planar(ByteBuffer bytes, int[] planeStart, int bps) {
+            this.bytes = bytes;
+            this.planeStart = planeStart;
+            this.bps = bps;
+            this.shorts = bps == 2 ? bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer() : null;
+        }
+
+        @Override
+        public void row(int c, int y, int[] dst, int dOff, int w, Scratch s) {
+            if (bps == 1) {
                 final byte[] b = s.s8;
                 bytes.get(planeStart[c] + y * w, b, 0, w);
                 for (int x = 0; x < w; x++) {
                     dst[dOff + x] = b[x] & 0xFF;
                 }
-            };
-        }
-        final ShortBuffer shorts = bytes.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-        return (c, y, dst, dOff, w, s) -> {
+                return;
+            }
             final short[] v = s.s16;
             shorts.get(planeStart[c] + y * w, v, 0, w); // absolute: no shared position
             for (int x = 0; x < w; x++) {
                 dst[dOff + x] = v[x] & 0xFFFF;
             }
-        };
+        }
     }
 
     /**

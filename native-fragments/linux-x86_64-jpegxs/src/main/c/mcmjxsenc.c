@@ -1,0 +1,1216 @@
+/*
+ * libmcmjxs, encoder side: the hot loops of the JPEG XS encoder of org.mcm.codec.jpegxs in C, called through JNI
+ * (the decoder's are in mcmjxs.c; both files make one libmcmjxs.so).
+ *
+ * Part 1: the forward LeGall 5/3 wavelet of one component, all levels in one call, with the input scaling to the
+ * wavelet domain fused into the first level's row loads, and every band row rounded as soon as it is made, while
+ * it is in the cache (EncoderTransform.roundRow): Fq fractional bits dropped, the magnitude capped at 15 bits, the
+ * packing words (deadzone quantization) or the signed rounded values (uniform quantization), the bit-plane count
+ * of every group of 4, the largest count of every 8 groups and the row statistics the rate control reads. The
+ * arithmetic is the Java encoder's (Dwt53.forward / forwardLevel, EncoderTransform.forwardComponent / roundRow):
+ * 32-bit two's complement that wraps (-fwrapv), arithmetic right shifts, so both give the same bytes.
+ *
+ * Part 2 (at the end): the writing of planned precincts (PrecinctPacker.writePrecinct) with deadzone quantization.
+ *
+ * Instruction sets as in mcmjxs.c: the same kernels compiled three times (scalar, SSE4.1, AVX2 with BMI2's pdep
+ * for the bit-plane spreading), picked by the caller. Every array length and every dimension is checked before
+ * anything is read or written; a call that does not add up returns a negative code, touches nothing, and the
+ * caller runs the Java path.
+ */
+#include <jni.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <immintrin.h>
+
+#define ENC_MAX_BANDS 32
+#define BW_BITS 20
+#define FQ 8
+#define H_GCLI 0
+#define H_GMAX 16
+#define H_BITS 32
+
+enum { E_ISA_SCALAR = 0, E_ISA_SSE41 = 1, E_ISA_AVX2 = 2 };
+enum { E_ERR_ARGS = -1, E_ERR_NOMEM = -2, E_ERR_PIN = -3 };
+
+static int enc_best_isa = -1;
+/* SPREAD[q] (q < 256): bit i of q at bit 4i (BitPlanes.SPREAD) */
+static uint64_t spread8[256];
+
+__attribute__((constructor)) static void enc_init(void) {
+    __builtin_cpu_init();
+    enc_best_isa = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") ? E_ISA_AVX2
+            : __builtin_cpu_supports("sse4.1") ? E_ISA_SSE41 : E_ISA_SCALAR;
+    for (int q = 0; q < 256; q++) {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++) {
+            v |= (uint64_t) ((q >> i) & 1) << (4 * i);
+        }
+        spread8[q] = v;
+    }
+}
+
+#define ALWAYS static inline __attribute__((always_inline))
+
+/* One band of the component: its size, where its rounded rows go and where their statistics go. */
+typedef struct {
+    int w, h, gw, sw, lines, statBase;
+    uint8_t *gcli;   /* h * gw counts */
+    int32_t *gmax;   /* h * sw maxima of 8 groups */
+    uint64_t *words; /* deadzone: h * gw packing words */
+    int32_t *mag;    /* uniform: h * w rounded values */
+} eband_t;
+
+typedef struct {
+    int w, h, nh, nv, nb;
+    const int32_t *src;  /* srcBytes 4: int samples */
+    const uint8_t *src8; /* srcBytes 2: 16-bit little-endian samples; 1: bytes */
+    int srcBytes;
+    int srcStride;       /* in samples */
+    int scaleOn;
+    int32_t mask, shift, offset;
+    int32_t *bufA, *bufB;
+    eband_t band[ENC_MAX_BANDS];
+    uint16_t *stats;
+    int statRows, hSize, deadzone, statsBits;
+} eplan_t;
+
+/* bit length of a value below 2^16 (0 for 0) */
+ALWAYS int bitlen(uint32_t v) {
+    return v ? 32 - __builtin_clz(v) : 0;
+}
+
+/* bit i of x (16 bits) at bit 4i: BMI2's pdep (inlined into the AVX2 variant only) or two table lookups */
+static inline __attribute__((target("bmi2"))) uint64_t spread_pdep(uint32_t x) {
+    return _pdep_u64(x, 0x1111111111111111ULL);
+}
+
+ALWAYS uint64_t spread16(uint32_t x, int usePdep) {
+    if (usePdep) {
+        return spread_pdep(x);
+    }
+    return spread8[x & 0xFF] | (spread8[(x >> 8) & 0xFF] << 32);
+}
+
+/*
+ * Rounds row y of band B (wavelet values in in[0..w), overwritten) as EncoderTransform.roundRow does: into the
+ * band's words or rounded values, its counts and 8-group maxima and the row's statistics.
+ */
+ALWAYS void round_row(const eplan_t *P, const eband_t *B, int y, int32_t *restrict in, int32_t *restrict abs,
+        int usePdep) {
+    const int width = B->w, groups = B->gw;
+    const int32_t half = 1 << (FQ - 1);
+    uint8_t *restrict gc = B->gcli + (size_t) y * groups;
+    if (P->deadzone) {
+        for (int x = 0; x < width; x++) {
+            int32_t v = in[x];
+            int32_t s = v >> 31;
+            int32_t d = (((v ^ s) - s + half) >> FQ) - 0x7FFF;
+            in[x] = (0x7FFF + (d & (d >> 31))) | (int32_t) (((uint32_t) v >> 31) << 15);
+        }
+        uint64_t *restrict wd = B->words + (size_t) y * groups;
+        const int full = width >> 2;
+        for (int k = 0; k < full; k++) {
+            const int32_t *q = in + 4 * k;
+            uint64_t word = (spread16((uint32_t) q[0] & 0xFFFF, usePdep) << 3)
+                    | (spread16((uint32_t) q[1] & 0xFFFF, usePdep) << 2)
+                    | (spread16((uint32_t) q[2] & 0xFFFF, usePdep) << 1) | spread16((uint32_t) q[3] & 0xFFFF, usePdep);
+            wd[k] = word;
+            gc[k] = (uint8_t) bitlen((uint32_t) (q[0] | q[1] | q[2] | q[3]) & 0x7FFF);
+        }
+        if (full < groups) { /* a partial last group: the missing coefficients are 0 */
+            uint64_t word = 0;
+            uint32_t or = 0;
+            for (int x = 4 * full; x < width; x++) {
+                word |= spread16((uint32_t) in[x] & 0xFFFF, usePdep) << (3 - (x & 3));
+                or |= (uint32_t) in[x];
+            }
+            wd[full] = word;
+            gc[full] = (uint8_t) bitlen(or & 0x7FFF);
+        }
+    } else {
+        for (int x = 0; x < width; x++) {
+            int32_t v = in[x];
+            int32_t s = v >> 31;
+            int32_t d = (((v ^ s) - s + half) >> FQ) - 0x7FFF;
+            abs[x] = 0x7FFF + (d & (d >> 31));
+        }
+        int32_t *restrict m = B->mag + (size_t) y * width;
+        for (int x = 0; x < width; x++) {
+            int32_t s = in[x] >> 31;
+            int32_t v = (abs[x] ^ s) - s;
+            in[x] = v;
+            m[x] = v;
+        }
+        const int full = width >> 2;
+        for (int k = 0; k < full; k++) {
+            gc[k] = (uint8_t) bitlen((uint32_t) (abs[4 * k] | abs[4 * k + 1] | abs[4 * k + 2] | abs[4 * k + 3]));
+        }
+        if (full < groups) {
+            uint32_t or = 0;
+            for (int x = 4 * full; x < width; x++) {
+                or |= (uint32_t) abs[x];
+            }
+            gc[full] = (uint8_t) bitlen(or);
+        }
+    }
+    /* the row's statistics (chars in Java: 16 bits that wrap) */
+    const int l = B->lines;
+    const int py = y / l;
+    uint16_t *restrict st = P->stats + ((size_t) py * P->statRows + B->statBase + (y - py * l)) * P->hSize;
+    memset(st, 0, (size_t) P->hSize * sizeof(uint16_t));
+    uint32_t hist[4][16];
+    memset(hist, 0, sizeof hist);
+    int32_t *restrict gm = B->gmax + (size_t) y * B->sw;
+    for (int j = 0; j < groups; j += 8) {
+        const int e = j + 8 < groups ? j + 8 : groups;
+        int max = 0;
+        for (int k = j; k < e; k++) {
+            int v = gc[k];
+            hist[k & 3][v]++;
+            max = v > max ? v : max;
+        }
+        st[H_GMAX + max] = (uint16_t) (st[H_GMAX + max] + (e - j));
+        gm[j >> 3] = max;
+    }
+    for (int v = 0; v < 16; v++) {
+        st[H_GCLI + v] = (uint16_t) (hist[0][v] + hist[1][v] + hist[2][v] + hist[3][v]);
+    }
+    if (P->statsBits) {
+        for (int x = 0; x < width; x++) {
+            int b = bitlen((uint32_t) in[x] & 0x7FFF);
+            st[H_BITS + b] = (uint16_t) (st[H_BITS + b] + 1);
+        }
+    }
+}
+
+/*
+ * Forward 1-D (Dwt53.forward): in[0..len) into l (ceil(len/2)) and h (floor(len/2)). h[k] = x[2k+1] -
+ * ((x[2k] + x[2k+2]) >> 1) with x[len] = x[len-2]; l[k] = x[2k] + ((h[k-1] + h[k] + 2) >> 2) with h[-1] = h[0],
+ * h[nH] = h[nH-1]. Two passes, each one vectorisable loop with the edges apart.
+ */
+ALWAYS void fwd1d(const int32_t *restrict x, int32_t *restrict l, int32_t *restrict h, int len) {
+    if (len == 1) {
+        l[0] = x[0];
+        return;
+    }
+    const int nH = len >> 1;
+    const int kn = (len - 1) >> 1; /* k < kn: x[2k+2] exists */
+    for (int k = 0; k < kn; k++) {
+        h[k] = x[2 * k + 1] - ((x[2 * k] + x[2 * k + 2]) >> 1);
+    }
+    if (kn < nH) { /* even length: the last odd sample mirrors */
+        h[nH - 1] = x[2 * nH - 1] - x[2 * nH - 2];
+    }
+    l[0] = x[0] + ((h[0] + h[0] + 2) >> 2);
+    for (int k = 1; k < nH; k++) {
+        l[k] = x[2 * k] + ((h[k - 1] + h[k] + 2) >> 2);
+    }
+    if (len & 1) {
+        l[nH] = x[2 * nH] + ((h[nH - 1] + h[nH - 1] + 2) >> 2);
+    }
+}
+
+/* Row y of a level's input: the source (scaled into buf when the plan says so) or a row of the previous level. */
+ALWAYS const int32_t *load_row(const eplan_t *P, int level0, const int32_t *cur, int stride, int y, int w,
+        int32_t *restrict buf) {
+    if (!level0) {
+        return cur + (size_t) y * stride;
+    }
+    const int32_t mask = P->mask, offset = P->offset;
+    const int shift = P->shift;
+    if (P->srcBytes == 2) { /* raw planes are always scaled */
+        const uint8_t *s = P->src8 + (size_t) y * P->srcStride * 2;
+        for (int x = 0; x < w; x++) {
+            int32_t v = s[2 * x] | (s[2 * x + 1] << 8);
+            buf[x] = ((v & mask) << shift) - offset;
+        }
+        return buf;
+    }
+    if (P->srcBytes == 1) {
+        const uint8_t *s = P->src8 + (size_t) y * P->srcStride;
+        for (int x = 0; x < w; x++) {
+            buf[x] = ((s[x] & mask) << shift) - offset;
+        }
+        return buf;
+    }
+    const int32_t *s = P->src + (size_t) y * P->srcStride;
+    if (!P->scaleOn) {
+        return s;
+    }
+    for (int x = 0; x < w; x++) {
+        buf[x] = ((s[x] & mask) << shift) - offset;
+    }
+    return buf;
+}
+
+/*
+ * The whole component: the 2-D levels (Dwt53.forwardLevel) from the full resolution down, low bands ping-ponging
+ * between bufA and bufB (stride w), every band row rounded as it is made; then row by row the horizontal-only
+ * levels and the lowest band (rows are independent there). scratch: 11 rows of w + 8 ints.
+ */
+ALWAYS void enc_component(const eplan_t *P, int32_t *scratch, int usePdep) {
+    const int stride = P->w;
+    const size_t rs = (size_t) P->w + 8;
+    int32_t *rows[3] = {scratch, scratch + rs, scratch + 2 * rs};
+    int32_t *hRows[2] = {scratch + 3 * rs, scratch + 4 * rs};
+    int32_t *lRow = scratch + 5 * rs, *rHl = scratch + 6 * rs, *rLh = scratch + 7 * rs, *rHh = scratch + 8 * rs;
+    int32_t *abs = scratch + 9 * rs, *tmp = scratch + 10 * rs;
+    int curW = P->w, curH = P->h;
+    const int32_t *cur = NULL; /* NULL: the source */
+    int i = P->nb - 1;
+    for (int k = 0; k < P->nv; k++, i -= 3) {
+        const eband_t *bHl = &P->band[i - 2], *bLh = &P->band[i - 1], *bHh = &P->band[i];
+        const int level0 = cur == NULL;
+        int32_t *out = (k & 1) == 0 ? P->bufA : P->bufB;
+        const int w = curW, h = curH;
+        const int nL = (h + 1) >> 1, nH = h >> 1;
+        if (h == 1) {
+            const int32_t *r = load_row(P, level0, cur, stride, 0, w, lRow);
+            memcpy(tmp, r, (size_t) w * 4);
+            fwd1d(tmp, out, rHl, w);
+            round_row(P, bHl, 0, rHl, abs, usePdep);
+        } else {
+            const int32_t *x0 = load_row(P, level0, cur, stride, 0, w, rows[0]);
+            for (int kk = 0; kk < nL; kk++) {
+                const int32_t *x2 = x0;
+                if (kk < nH) {
+                    const int32_t *restrict x1 = load_row(P, level0, cur, stride, 2 * kk + 1, w, rows[(2 * kk + 1) % 3]);
+                    if (2 * kk + 2 < h) {
+                        x2 = load_row(P, level0, cur, stride, 2 * kk + 2, w, rows[(2 * kk + 2) % 3]);
+                    }
+                    int32_t *restrict hk = hRows[kk & 1];
+                    const int32_t *restrict a = x0, *restrict c = x2;
+                    for (int x = 0; x < w; x++) {
+                        hk[x] = x1[x] - ((a[x] + c[x]) >> 1);
+                    }
+                }
+                const int32_t *restrict hp = hRows[(kk > 0 ? kk - 1 : 0) & 1];
+                const int32_t *restrict hc = hRows[(kk < nH ? kk : nH - 1) & 1];
+                const int32_t *restrict a = x0;
+                for (int x = 0; x < w; x++) {
+                    lRow[x] = a[x] + ((hp[x] + hc[x] + 2) >> 2);
+                }
+                fwd1d(lRow, out + (size_t) kk * stride, rHl, w);
+                round_row(P, bHl, kk, rHl, abs, usePdep);
+                if (kk < nH) {
+                    fwd1d(hRows[kk & 1], rLh, rHh, w);
+                    round_row(P, bLh, kk, rLh, abs, usePdep);
+                    round_row(P, bHh, kk, rHh, abs, usePdep);
+                }
+                x0 = x2;
+            }
+        }
+        cur = out;
+        curW = (curW + 1) >> 1;
+        curH = (curH + 1) >> 1;
+    }
+    /* horizontal-only levels and the lowest band, row by row (rHl/rLh ping-pong the low part) */
+    const int level0 = cur == NULL;
+    for (int y = 0; y < curH; y++) {
+        const int32_t *r = load_row(P, level0, cur, stride, y, curW, rows[0]);
+        int32_t *low = rLh;
+        memcpy(low, r, (size_t) curW * 4);
+        int w = curW;
+        int j = i;
+        for (int k = P->nv; k < P->nh + P->nv; k++, j--) {
+            int32_t *nl = low == rLh ? rHh : rLh;
+            fwd1d(low, nl, rHl, w);
+            round_row(P, &P->band[j], y, rHl, abs, usePdep);
+            low = nl;
+            w = (w + 1) >> 1;
+        }
+        round_row(P, &P->band[0], y, low, abs, usePdep);
+    }
+}
+
+static void enc_component_scalar(const eplan_t *P, int32_t *scratch) {
+    enc_component(P, scratch, 0);
+}
+
+__attribute__((target("sse4.1"))) static void enc_component_sse41(const eplan_t *P, int32_t *scratch) {
+    enc_component(P, scratch, 0);
+}
+
+__attribute__((target("avx2,bmi2"))) static void enc_component_avx2(const eplan_t *P, int32_t *scratch) {
+    enc_component(P, scratch, 1);
+}
+
+/*
+ * An array that other threads write elsewhere at the same time, pinned in place; NULL if the JVM would hand out a copy
+ * (releasing it would undo their writes).
+ */
+static void *pin_in_place(JNIEnv *env, jarray a) {
+    jboolean copied = JNI_FALSE;
+    void *p = (*env)->GetPrimitiveArrayCritical(env, a, &copied);
+    if (p != NULL && copied) {
+        (*env)->ReleasePrimitiveArrayCritical(env, a, p, JNI_ABORT);
+        p = NULL;
+    }
+    return p;
+}
+
+/* The local references to the first n bands' arrays (NULL where none) let go. */
+static void delete_refs(JNIEnv *env, jarray *a, jarray *b, jarray *c, int n) {
+    for (int i = 0; i < n; i++) {
+        jarray r[3] = {a[i], b[i], c[i]};
+        for (int k = 0; k < 3; k++) {
+            if (r[k] != NULL) {
+                (*env)->DeleteLocalRef(env, r[k]);
+            }
+        }
+    }
+}
+
+/*
+ * The band sizes the wavelet makes of a w x h component with nv 2-D and nh horizontal-only levels, in the local
+ * order of Geometry (0 the lowest band, then the horizontal-only levels' bands from the smallest, then HL, LH, HH of
+ * each 2-D level from the smallest), as Geometry computes them.
+ */
+static void expected_sizes(int w, int h, int nh, int nv, int *bw, int *bh) {
+    int lvl = 1 + nh + 3 * nv - 1;
+    int tw = w, th = h;
+    for (int k = 0; k < nv; k++) {
+        int w2 = tw / 2, w1 = tw - w2, h2 = th / 2, h1 = th - h2;
+        bw[lvl] = w2;
+        bh[lvl] = h2;
+        bw[lvl - 1] = w1;
+        bh[lvl - 1] = h2;
+        bw[lvl - 2] = w2;
+        bh[lvl - 2] = h1;
+        tw = w1;
+        th = h1;
+        lvl -= 3;
+    }
+    for (int k = 0; k < nh; k++) {
+        int w2 = tw / 2, w1 = tw - w2;
+        bw[lvl] = w2;
+        bh[lvl] = th;
+        tw = w1;
+        lvl -= 1;
+    }
+    bw[0] = tw;
+    bh[0] = th;
+}
+
+/*
+ * forwardComponent(isa, Object src, long srcOff, srcStride, srcBytes, w, h, depth (0: no scaling), nh, nv,
+ *                  int[] bufA, int[] bufB, byte[][] gcli, int[][] gmax, Object[] coef, int[] dims, char[] stats,
+ *                  statRows, hSize, flags) -> 0, or a negative E_ERR_* (nothing written then).
+ * src: srcBytes 4: an int[] (srcOff in ints); 2: 16-bit little-endian samples, 1: 8-bit samples, in a byte[] or a
+ * direct ByteBuffer (srcOff in bytes; always scaled: depth != 0). srcStride: the rows' distance in samples.
+ * The component's bands in Geometry's local order: gcli, gmax, coef (long[] packing words with deadzone
+ * quantization, flags bit 0, else int[] rounded values) and dims (per band: width, height, lines per precinct,
+ * first statistics row within a precinct's); stats: statRows rows of hSize chars per precinct; flags bit 1: the
+ * statistics hold the bit lengths. bufA holds ceil(h/2) rows of w, bufB the second level's (may be null below 2).
+ */
+JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_forwardComponent(JNIEnv *env, jclass cls, jint isa,
+        jobject src, jlong srcOff, jint srcStride, jint srcBytes, jint w, jint h, jint depth, jint nh, jint nv, jintArray bufA,
+        jintArray bufB, jobjectArray gcli, jobjectArray gmax, jobjectArray coef, jintArray dims, jcharArray stats,
+        jint statRows, jint hSize, jint flags) {
+    (void) cls;
+    if (isa < E_ISA_SCALAR || isa > enc_best_isa || src == NULL || gcli == NULL || gmax == NULL || coef == NULL
+            || dims == NULL || stats == NULL) {
+        return E_ERR_ARGS;
+    }
+    if (w < 1 || h < 1 || w > 65536 || h > 65536 || nh < 0 || nv < 0 || nv > 2 || nh > 8 || depth < 0 || depth > 16
+            || srcOff < 0 || srcStride < w || statRows < 1 || (hSize != 32 && hSize != 48)) {
+        return E_ERR_ARGS;
+    }
+    if (!(srcBytes == 4 || ((srcBytes == 2 || srcBytes == 1) && depth != 0))) {
+        return E_ERR_ARGS;
+    }
+    const int deadzone = flags & 1, statsBits = (flags >> 1) & 1;
+    if (statsBits && (!deadzone || hSize != 48)) {
+        return E_ERR_ARGS;
+    }
+    const int nb = 1 + nh + 3 * nv;
+    if ((*env)->GetArrayLength(env, gcli) < nb || (*env)->GetArrayLength(env, gmax) < nb
+            || (*env)->GetArrayLength(env, coef) < nb || (*env)->GetArrayLength(env, dims) < 4 * nb) {
+        return E_ERR_ARGS;
+    }
+    if ((nv > 0 && bufA == NULL) || (nv > 1 && bufB == NULL)) {
+        return E_ERR_ARGS;
+    }
+    eplan_t P;
+    memset(&P, 0, sizeof P);
+    P.w = w;
+    P.h = h;
+    P.nh = nh;
+    P.nv = nv;
+    P.nb = nb;
+    P.srcStride = srcStride;
+    P.scaleOn = depth != 0;
+    P.mask = depth != 0 ? (int32_t) ((1u << depth) - 1) : -1;
+    P.shift = depth != 0 ? BW_BITS - depth : 0;
+    P.offset = depth != 0 ? 1 << (BW_BITS - 1) : 0;
+    P.statRows = statRows;
+    P.hSize = hSize;
+    P.deadzone = deadzone;
+    P.statsBits = statsBits;
+    if (P.shift < 0) {
+        return E_ERR_ARGS;
+    }
+    /* the source: an array of the right type, or a direct buffer, holding h rows of w from srcOff */
+    uint8_t *direct = NULL;
+    long srcLen;
+    {
+        jclass want = (*env)->FindClass(env, srcBytes == 4 ? "[I" : "[B");
+        if (want == NULL) {
+            (*env)->ExceptionClear(env);
+            return E_ERR_ARGS;
+        }
+        int isArray = (*env)->IsInstanceOf(env, src, want);
+        (*env)->DeleteLocalRef(env, want);
+        if (isArray) {
+            srcLen = (*env)->GetArrayLength(env, (jarray) src);
+        } else if (srcBytes != 4 && (direct = (*env)->GetDirectBufferAddress(env, src)) != NULL) {
+            srcLen = (long) (*env)->GetDirectBufferCapacity(env, src);
+        } else {
+            return E_ERR_ARGS;
+        }
+        long unit = srcBytes == 4 ? 1 : srcBytes;
+        if (srcLen < 0 || srcOff + ((long) (h - 1) * srcStride + w) * unit > srcLen) {
+            return E_ERR_ARGS;
+        }
+    }
+    if (nv > 0 && (long) ((h + 1) >> 1) * w > (*env)->GetArrayLength(env, bufA)) {
+        return E_ERR_ARGS;
+    }
+    if (nv > 1 && (long) ((((h + 1) >> 1) + 1) >> 1) * w > (*env)->GetArrayLength(env, bufB)) {
+        return E_ERR_ARGS;
+    }
+    int ew[ENC_MAX_BANDS], eh[ENC_MAX_BANDS];
+    expected_sizes(w, h, nh, nv, ew, eh);
+    jint d[4 * ENC_MAX_BANDS];
+    (*env)->GetIntArrayRegion(env, dims, 0, 4 * nb, d);
+    long stLen = (*env)->GetArrayLength(env, stats);
+    if ((*env)->EnsureLocalCapacity(env, 3 * nb + 16) != 0) {
+        (*env)->ExceptionClear(env);
+        return E_ERR_NOMEM;
+    }
+    jarray ag[ENC_MAX_BANDS], am[ENC_MAX_BANDS], ac[ENC_MAX_BANDS];
+    jclass byteArr = (*env)->FindClass(env, "[B");
+    jclass intArr = (*env)->FindClass(env, "[I");
+    jclass longArr = (*env)->FindClass(env, "[J");
+    if (byteArr == NULL || intArr == NULL || longArr == NULL) {
+        (*env)->ExceptionClear(env);
+        return E_ERR_ARGS;
+    }
+    int got = 0;
+    int rc = 0;
+    for (; got < nb; got++) {
+        eband_t *B = &P.band[got];
+        B->w = d[4 * got];
+        B->h = d[4 * got + 1];
+        B->lines = d[4 * got + 2];
+        B->statBase = d[4 * got + 3];
+        ag[got] = (*env)->GetObjectArrayElement(env, gcli, got);
+        am[got] = (*env)->GetObjectArrayElement(env, gmax, got);
+        ac[got] = (*env)->GetObjectArrayElement(env, coef, got);
+        if (ag[got] == NULL || am[got] == NULL || ac[got] == NULL) {
+            got++;
+            rc = E_ERR_ARGS;
+            break;
+        }
+        if (B->w != ew[got] || B->h != eh[got] || B->w < 1 || B->h < 1 || B->lines < 1 || B->statBase < 0
+                || B->statBase + B->lines > statRows) {
+            got++;
+            rc = E_ERR_ARGS;
+            break;
+        }
+        B->gw = (B->w + 3) >> 2;
+        B->sw = (B->gw + 7) >> 3;
+        /* the arrays' types: a byte[] is no int[] (the lengths would mean something else) */
+        int typesOk = (*env)->IsInstanceOf(env, ag[got], byteArr) && (*env)->IsInstanceOf(env, am[got], intArr)
+                && (*env)->IsInstanceOf(env, ac[got], deadzone ? longArr : intArr);
+        if (!typesOk) {
+            got++;
+            rc = E_ERR_ARGS;
+            break;
+        }
+        long needC = deadzone ? (long) B->gw * B->h : (long) B->w * B->h;
+        if ((*env)->GetArrayLength(env, ag[got]) < (long) B->gw * B->h
+                || (*env)->GetArrayLength(env, am[got]) < (long) B->sw * B->h
+                || (*env)->GetArrayLength(env, ac[got]) < needC) {
+            got++;
+            rc = E_ERR_ARGS;
+            break;
+        }
+        /* the statistics row of the band's last row is the highest it writes (rows grow with y) */
+        int y = B->h - 1, py = y / B->lines;
+        long lastRow = (long) py * statRows + B->statBase + (y - (long) py * B->lines);
+        if ((lastRow + 1) * hSize > stLen) {
+            got++;
+            rc = E_ERR_ARGS;
+            break;
+        }
+    }
+    int32_t *scratch = NULL;
+    if (rc == 0) {
+        scratch = malloc((size_t) 11 * ((size_t) w + 8) * sizeof(int32_t));
+        if (scratch == NULL) {
+            rc = E_ERR_NOMEM;
+        }
+    }
+    if (rc == 0) {
+        /* pin everything (no JNI calls but the releases until all are released) */
+        void *pg[ENC_MAX_BANDS], *pm[ENC_MAX_BANDS], *pc[ENC_MAX_BANDS];
+        memset(pg, 0, sizeof pg);
+        memset(pm, 0, sizeof pm);
+        memset(pc, 0, sizeof pc);
+        void *psrc = NULL, *pa = NULL, *pb = NULL, *pst = NULL;
+        int ok = 1;
+        for (int b = 0; b < nb && ok; b++) {
+            pg[b] = (*env)->GetPrimitiveArrayCritical(env, ag[b], NULL);
+            pm[b] = pg[b] != NULL ? (*env)->GetPrimitiveArrayCritical(env, am[b], NULL) : NULL;
+            pc[b] = pm[b] != NULL ? (*env)->GetPrimitiveArrayCritical(env, ac[b], NULL) : NULL;
+            ok = pc[b] != NULL;
+        }
+        if (ok) {
+            psrc = direct != NULL ? NULL : (*env)->GetPrimitiveArrayCritical(env, (jarray) src, NULL);
+            ok = direct != NULL || psrc != NULL;
+        }
+        if (ok && nv > 0) {
+            pa = (*env)->GetPrimitiveArrayCritical(env, bufA, NULL);
+            ok = pa != NULL;
+        }
+        if (ok && nv > 1) {
+            pb = (*env)->GetPrimitiveArrayCritical(env, bufB, NULL);
+            ok = pb != NULL;
+        }
+        if (ok) {
+            /* other components' threads write other rows meanwhile */
+            pst = pin_in_place(env, stats);
+            ok = pst != NULL;
+        }
+        if (ok) {
+            P.srcBytes = srcBytes;
+            if (srcBytes == 4) {
+                P.src = (const int32_t *) psrc + srcOff;
+            } else {
+                P.src8 = (direct != NULL ? direct : (const uint8_t *) psrc) + srcOff;
+            }
+            P.bufA = pa;
+            P.bufB = pb;
+            P.stats = pst;
+            for (int b = 0; b < nb; b++) {
+                P.band[b].gcli = pg[b];
+                P.band[b].gmax = pm[b];
+                if (deadzone) {
+                    P.band[b].words = pc[b];
+                } else {
+                    P.band[b].mag = pc[b];
+                }
+            }
+            if (isa == E_ISA_AVX2) {
+                enc_component_avx2(&P, scratch);
+            } else if (isa == E_ISA_SSE41) {
+                enc_component_sse41(&P, scratch);
+            } else {
+                enc_component_scalar(&P, scratch);
+            }
+        } else {
+            rc = E_ERR_PIN;
+        }
+        if (pst != NULL) {
+            (*env)->ReleasePrimitiveArrayCritical(env, stats, pst, 0);
+        }
+        if (pb != NULL) {
+            (*env)->ReleasePrimitiveArrayCritical(env, bufB, pb, 0);
+        }
+        if (pa != NULL) {
+            (*env)->ReleasePrimitiveArrayCritical(env, bufA, pa, 0);
+        }
+        if (psrc != NULL) {
+            (*env)->ReleasePrimitiveArrayCritical(env, (jarray) src, psrc, JNI_ABORT);
+        }
+        for (int b = nb - 1; b >= 0; b--) {
+            if (pc[b] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, ac[b], pc[b], 0);
+            }
+            if (pm[b] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, am[b], pm[b], 0);
+            }
+            if (pg[b] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, ag[b], pg[b], 0);
+            }
+        }
+    }
+    delete_refs(env, ag, am, ac, got);
+    (*env)->DeleteLocalRef(env, byteArr);
+    (*env)->DeleteLocalRef(env, intArr);
+    (*env)->DeleteLocalRef(env, longArr);
+    free(scratch);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * Part 2: the writing of planned precincts (PrecinctPacker.writePrecinct) with deadzone quantization: precinct
+ * header, packet headers, raw bit-plane counts, significance flags, counts coded from zero or vertically
+ * predicted, data sub-packets (signs interleaved or separate). Uniform quantization is left to the Java path.
+ *
+ * The packing plan (an int[] the encoder builds once, see EncoderState.nativePackPlan):
+ *   [0] bandsAll [1] nPackets [2] npy [3] precinct header bytes [4] long packet headers [5] Fs [6] Rm [7] vpred
+ *   then per band (PPB ints): exists, bH, lines per precinct, gw, sw, gain, priority
+ *   then per packet: line, first band, end band
+ */
+#define PPH 8
+#define PPB 7
+#define PMAX_BANDS 512
+#define PLANES_MASK ((1ULL << 60) - 1)
+
+/* MSB-first bit writer into buf[pos..limit): bits collect at the top of acc; never writes at or past limit. */
+typedef struct {
+    uint8_t *buf;
+    long pos, limit;
+    uint64_t acc;
+    int n;
+    int overflow;
+} bw_t;
+
+/* v has no bits at or above count; count 0..56 */
+ALWAYS void bw_put(bw_t *w, uint64_t v, int count) {
+    int k = w->n + count;
+    uint64_t a = w->acc | (k ? v << (64 - k) : 0);
+    int nbytes = k >> 3;
+    if (w->pos + 8 <= w->limit) {
+        uint64_t be = __builtin_bswap64(a);
+        memcpy(w->buf + w->pos, &be, 8);
+    } else {
+        if (w->pos + nbytes > w->limit) {
+            w->overflow = 1;
+            w->acc = 0;
+            w->n = 0;
+            return;
+        }
+        for (int i = 0; i < nbytes; i++) {
+            w->buf[w->pos + i] = (uint8_t) (a >> (56 - 8 * i));
+        }
+    }
+    w->pos += nbytes;
+    w->acc = nbytes == 8 ? 0 : a << (nbytes * 8);
+    w->n = k & 7;
+}
+
+/* the low count bits of v, count 0..32 */
+ALWAYS void bw_write(bw_t *w, uint32_t v, int count) {
+    bw_put(w, count == 0 ? 0 : (uint64_t) (v & (0xFFFFFFFFu >> (32 - count))), count);
+}
+
+/* the low count bits of v, count 0..64 */
+ALWAYS void bw_write_long(bw_t *w, uint64_t v, int count) {
+    if (count > 32) {
+        bw_write(w, (uint32_t) (v >> 32), count - 32);
+        bw_write(w, (uint32_t) v, 32);
+    } else {
+        bw_write(w, (uint32_t) v, count);
+    }
+}
+
+ALWAYS long bw_align(bw_t *w) {
+    if (w->n > 0) {
+        if (w->pos >= w->limit) {
+            w->overflow = 1;
+        } else {
+            w->buf[w->pos++] = (uint8_t) (w->acc >> 56);
+        }
+        w->acc = 0;
+        w->n = 0;
+    }
+    return w->pos;
+}
+
+/* The coefficients of a packing word left nonzero by the planes x: bit 3 - j for coefficient j. */
+ALWAYS int nonzero4(uint64_t x) {
+    x |= x >> 32;
+    x |= x >> 16;
+    x |= x >> 8;
+    x |= x >> 4;
+    return (int) x & 0xF;
+}
+
+ALWAYS int vpred_symbol(int delta, int thr) {
+    if (delta > thr) {
+        return delta + thr;
+    }
+    if (delta > 0) {
+        return 2 * delta;
+    }
+    return delta < 0 ? -2 * delta - 1 : 0;
+}
+
+typedef struct {
+    const int32_t *plan;
+    int bandsAll, nPackets, npy, phb, longHdr, signs, rm, vpred;
+    const int32_t *planQ, *planR, *planPadded, *planOffset, *planSize, *pktData, *pktCnt, *pktSign;
+    const int8_t *planMode;
+    const uint8_t *pktRaw;
+    const uint8_t *gcli[PMAX_BANDS];
+    const int32_t *gmax[PMAX_BANDS];
+    const uint64_t *words[PMAX_BANDS];
+    uint8_t *out;
+} pack_t;
+
+#define PB_(S, b, f) ((S)->plan[PPH + (b) * PPB + (f)])
+#define P_EXISTS(S, b) PB_(S, b, 0)
+#define P_BH(S, b) PB_(S, b, 1)
+#define P_LINES(S, b) PB_(S, b, 2)
+#define P_GW(S, b) PB_(S, b, 3)
+#define P_SW(S, b) PB_(S, b, 4)
+#define P_GAIN(S, b) PB_(S, b, 5)
+#define P_PRIO(S, b) PB_(S, b, 6)
+#define P_PKT(S, k, f) ((S)->plan[PPH + (S)->bandsAll * PPB + 3 * (k) + (f)])
+
+ALWAYS int lines_in(const pack_t *S, int b, int py) {
+    return py < S->npy - 1 ? P_LINES(S, b) : P_BH(S, b) - (S->npy - 1) * P_LINES(S, b);
+}
+
+static void truncations(const pack_t *S, int *t, int q, int r) {
+    for (int b = 0; b < S->bandsAll; b++) {
+        if (P_EXISTS(S, b)) {
+            int v = q - P_GAIN(S, b) - (P_PRIO(S, b) < r ? 1 : 0);
+            t[b] = v < 0 ? 0 : (v > 15 ? 15 : v);
+        }
+    }
+}
+
+ALWAYS int residuals_zero(const uint8_t *gc, int o, int n, int cnt, int t, int tt) {
+    for (int i = o; i < o + cnt; i++) {
+        int a = gc[i] > t ? gc[i] : t;
+        int b = gc[i - n] > tt ? gc[i - n] : tt;
+        if (a != b) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* unary codes: len - 1 ones and a zero, collected in a long (see PrecinctPacker.writeCounts) */
+ALWAYS void put_unary(bw_t *w, uint64_t *acc, int *na, int len) {
+    if (*na + len > 56) {
+        bw_put(w, *acc, *na);
+        *acc = 0;
+        *na = 0;
+    }
+    *acc = (*acc << len) | ((1ULL << len) - 2);
+    *na += len;
+}
+
+/* Writes precinct py as planned; returns the bytes written (without padding), or -1 if this code cannot. */
+ALWAYS long write_precinct(const pack_t *S, int py) {
+    int gtl[PMAX_BANDS], top[PMAX_BANDS];
+    truncations(S, gtl, S->planQ[py], S->planR[py]);
+    if (S->vpred != 0 && py > 0) {
+        truncations(S, top, S->planQ[py - 1], S->planR[py - 1]);
+    } else {
+        memset(top, 0, sizeof(int) * (size_t) S->bandsAll);
+    }
+    const long p = S->planOffset[py];
+    bw_t W = {S->out, p, p + S->planPadded[py], 0, 0, 0};
+    bw_t *w = &W;
+    const int sigAt = py * S->bandsAll;
+    bw_write(w, (uint32_t) (S->planPadded[py] - S->phb), 24);
+    bw_write(w, (uint32_t) S->planQ[py], 8);
+    bw_write(w, (uint32_t) S->planR[py], 8);
+    for (int b = 0; b < S->bandsAll; b++) {
+        if (P_EXISTS(S, b)) {
+            bw_write(w, (uint32_t) S->planMode[sigAt + b], 2);
+        }
+    }
+    bw_align(w);
+    for (int k = 0; k < S->nPackets; k++) {
+        const int pk = py * S->nPackets + k;
+        if (S->pktData[pk] < 0) {
+            continue;
+        }
+        const int line = P_PKT(S, k, 0), b0 = P_PKT(S, k, 1), b1 = P_PKT(S, k, 2);
+        const int raw = S->pktRaw[pk] != 0;
+        bw_write(w, raw, 1);
+        if (S->longHdr) {
+            bw_write(w, (uint32_t) S->pktData[pk], 20);
+            bw_write(w, (uint32_t) S->pktCnt[pk], 20);
+            bw_write(w, (uint32_t) S->pktSign[pk], 15);
+        } else {
+            bw_write(w, (uint32_t) S->pktData[pk], 15);
+            bw_write(w, (uint32_t) S->pktCnt[pk], 13);
+            bw_write(w, (uint32_t) S->pktSign[pk], 11);
+        }
+        if (raw) {
+            for (int b = b0; b < b1; b++) {
+                if (line < lines_in(S, b, py)) {
+                    const int n = P_GW(S, b);
+                    const uint8_t *gc = S->gcli[b] + (size_t) (py * P_LINES(S, b) + line) * n;
+                    int i = 0;
+                    for (; i + 8 <= n; i += 8) {
+                        uint32_t v = 0;
+                        for (int q = 0; q < 8; q++) {
+                            v = (v << 4) | (gc[i + q] & 0xF);
+                        }
+                        bw_write(w, v, 32);
+                    }
+                    for (; i < n; i++) {
+                        bw_write(w, gc[i], 4);
+                    }
+                }
+            }
+            bw_align(w);
+        } else {
+            for (int b = b0; b < b1; b++) {
+                const int d = S->planMode[sigAt + b];
+                if ((d & 2) != 0 && line < lines_in(S, b, py)) {
+                    const int n = P_GW(S, b);
+                    const int y = py * P_LINES(S, b) + line;
+                    const uint8_t *gc = S->gcli[b];
+                    const int t = gtl[b];
+                    if (d == 3 && S->rm == 0) {
+                        if (y == 0) {
+                            return -1;
+                        }
+                        const int tt = line == 0 ? (t > top[b] ? t : top[b]) : t;
+                        for (int j = 0; j < n; j += 8) {
+                            bw_write(w, (uint32_t) residuals_zero(gc, y * n + j, n, n - j < 8 ? n - j : 8, t, tt), 1);
+                        }
+                    } else {
+                        const int32_t *gm = S->gmax[b] + (size_t) y * P_SW(S, b);
+                        for (int j = 0; j < P_SW(S, b); j++) {
+                            bw_write(w, gm[j] > t ? 0 : 1, 1);
+                        }
+                    }
+                }
+            }
+            bw_align(w);
+            for (int b = b0; b < b1; b++) {
+                if (line >= lines_in(S, b, py)) {
+                    continue;
+                }
+                const int d = S->planMode[sigAt + b];
+                const int n = P_GW(S, b);
+                const int y = py * P_LINES(S, b) + line;
+                const uint8_t *gc = S->gcli[b] + (size_t) y * n;
+                const int32_t *gm = S->gmax[b] + (size_t) y * P_SW(S, b);
+                const int t = gtl[b];
+                uint64_t acc = 0;
+                int na = 0;
+                if ((d & 1) == 0) { /* from zero, insignificant 8-groups skipped with sig */
+                    const int sig = d != 0;
+                    for (int j = 0; j < n; j += 8) {
+                        if (sig && gm[j >> 3] <= t) {
+                            continue;
+                        }
+                        const int e = n < j + 8 ? n : j + 8;
+                        for (int i = j; i < e; i++) {
+                            int dd = gc[i] - t;
+                            put_unary(w, &acc, &na, (dd & ~(dd >> 31)) + 1);
+                        }
+                    }
+                } else { /* vertically predicted from the row above */
+                    if (y == 0) {
+                        return -1;
+                    }
+                    const int tt = line == 0 ? (t > top[b] ? t : top[b]) : t;
+                    const int sig = d == 3;
+                    const uint8_t *above = gc - n;
+                    for (int j = 0; j < n; j += 8) {
+                        const int e = n < j + 8 ? n : j + 8;
+                        if (sig && (S->rm == 0 ? residuals_zero(gc, j, n, e - j, t, tt) : gm[j >> 3] <= t)) {
+                            continue;
+                        }
+                        for (int i = j; i < e; i++) {
+                            int tp = above[i] > tt ? above[i] : tt;
+                            int cur = gc[i] > t ? gc[i] : t;
+                            put_unary(w, &acc, &na, vpred_symbol(cur - tp, tp - t) + 1);
+                        }
+                    }
+                }
+                bw_put(w, acc, na);
+            }
+            bw_align(w);
+        }
+        const int signsHere = S->signs == 0;
+        for (int b = b0; b < b1; b++) {
+            if (line >= lines_in(S, b, py)) {
+                continue;
+            }
+            const int n = P_GW(S, b);
+            const int y = py * P_LINES(S, b) + line;
+            const uint8_t *gc = S->gcli[b] + (size_t) y * n;
+            const uint64_t *wd = S->words[b] + (size_t) y * n;
+            const int32_t *gm = S->gmax[b] + (size_t) y * P_SW(S, b);
+            const int t = gtl[b];
+            for (int j = 0; j < n; j += 8) {
+                if (gm[j >> 3] <= t) {
+                    continue;
+                }
+                const int e = n < j + 8 ? n : j + 8;
+                for (int i = j; i < e; i++) {
+                    const int planes = gc[i] - t;
+                    if (planes <= 0) {
+                        continue;
+                    }
+                    const uint64_t word = wd[i];
+                    const uint64_t bits = (word & PLANES_MASK) >> (4 * t);
+                    if (signsHere) {
+                        uint64_t s = (word >> 60) & (uint64_t) nonzero4(bits);
+                        if (4 * planes + 4 <= 56) {
+                            bw_put(w, (s << (4 * planes)) | bits, 4 * planes + 4);
+                        } else {
+                            bw_put(w, s, 4);
+                            bw_write_long(w, bits, 4 * planes);
+                        }
+                    } else {
+                        bw_write_long(w, bits, 4 * planes);
+                    }
+                }
+            }
+        }
+        bw_align(w);
+        if (!signsHere) {
+            for (int b = b0; b < b1; b++) {
+                if (line >= lines_in(S, b, py)) {
+                    continue;
+                }
+                const int n = P_GW(S, b);
+                const int y = py * P_LINES(S, b) + line;
+                const uint8_t *gc = S->gcli[b] + (size_t) y * n;
+                const uint64_t *wd = S->words[b] + (size_t) y * n;
+                const int t = gtl[b];
+                for (int i = 0; i < n; i++) {
+                    if (gc[i] <= t) {
+                        continue;
+                    }
+                    const uint64_t word = wd[i];
+                    const int nz = nonzero4((word & PLANES_MASK) >> (4 * t));
+                    const int neg = (int) (word >> 60);
+                    for (int j = 0; j < 4; j++) {
+                        if (nz & (8 >> j)) {
+                            bw_write(w, (uint32_t) ((neg >> (3 - j)) & 1), 1);
+                        }
+                    }
+                }
+            }
+            bw_align(w);
+        }
+    }
+    long end = bw_align(w);
+    if (w->overflow) {
+        return -1;
+    }
+    return end - p;
+}
+
+/* precincts py0..py1-1; returns how many were written as planned (the caller writes the rest in Java) */
+ALWAYS int pack_range(const pack_t *S, int py0, int py1) {
+    for (int py = py0; py < py1; py++) {
+        long n = write_precinct(S, py);
+        if (n < 0 || n != S->planSize[py]) {
+            return py - py0;
+        }
+        memset(S->out + S->planOffset[py] + n, 0, (size_t) (S->planPadded[py] - n));
+    }
+    return py1 - py0;
+}
+
+static int pack_scalar(const pack_t *S, int py0, int py1) {
+    return pack_range(S, py0, py1);
+}
+
+__attribute__((target("sse4.1"))) static int pack_sse41(const pack_t *S, int py0, int py1) {
+    return pack_range(S, py0, py1);
+}
+
+__attribute__((target("avx2,bmi2"))) static int pack_avx2(const pack_t *S, int py0, int py1) {
+    return pack_range(S, py0, py1);
+}
+
+/*
+ * packPrecincts(isa, byte[] out, py0, py1, int[] plan, int[] planQ, int[] planR, int[] planPadded, int[] planOffset,
+ *               int[] planSize, byte[] planMode, int[] pktData, int[] pktCnt, int[] pktSign, boolean[] pktRaw,
+ *               byte[][] gcli, int[][] gmax, long[][] words)
+ *   -> how many of the precincts py0.. were written (each at planOffset, padded with zeros to planPadded; the
+ *      caller writes the others in Java), or a negative E_ERR_* (nothing written).
+ * gcli, gmax, words: per global band (null where the band does not exist).
+ */
+JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_packPrecincts(JNIEnv *env, jclass cls, jint isa,
+        jbyteArray out, jint py0, jint py1, jintArray plan, jintArray planQ, jintArray planR, jintArray planPadded,
+        jintArray planOffset, jintArray planSize, jbyteArray planMode, jintArray pktData, jintArray pktCnt,
+        jintArray pktSign, jbooleanArray pktRaw, jobjectArray gcli, jobjectArray gmax, jobjectArray words) {
+    (void) cls;
+    if (isa < E_ISA_SCALAR || isa > enc_best_isa || out == NULL || plan == NULL || planQ == NULL || planR == NULL
+            || planPadded == NULL || planOffset == NULL || planSize == NULL || planMode == NULL || pktData == NULL
+            || pktCnt == NULL || pktSign == NULL || pktRaw == NULL || gcli == NULL || gmax == NULL || words == NULL) {
+        return E_ERR_ARGS;
+    }
+    long planLen = (*env)->GetArrayLength(env, plan);
+    if (planLen < PPH) {
+        return E_ERR_ARGS;
+    }
+    jint hdr[PPH];
+    (*env)->GetIntArrayRegion(env, plan, 0, PPH, hdr);
+    const int bandsAll = hdr[0], nPackets = hdr[1], npy = hdr[2];
+    if (bandsAll < 1 || bandsAll > PMAX_BANDS || nPackets < 1 || nPackets > 4096 || npy < 1 || hdr[3] < 0
+            || py0 < 0 || py1 > npy || py0 > py1 || planLen < PPH + (long) bandsAll * PPB + 3L * nPackets) {
+        return E_ERR_ARGS;
+    }
+    if ((*env)->GetArrayLength(env, planQ) < npy || (*env)->GetArrayLength(env, planR) < npy
+            || (*env)->GetArrayLength(env, planPadded) < npy || (*env)->GetArrayLength(env, planOffset) < npy
+            || (*env)->GetArrayLength(env, planSize) < npy
+            || (*env)->GetArrayLength(env, planMode) < (long) npy * bandsAll
+            || (*env)->GetArrayLength(env, pktData) < (long) npy * nPackets
+            || (*env)->GetArrayLength(env, pktCnt) < (long) npy * nPackets
+            || (*env)->GetArrayLength(env, pktSign) < (long) npy * nPackets
+            || (*env)->GetArrayLength(env, pktRaw) < (long) npy * nPackets
+            || (*env)->GetArrayLength(env, gcli) < bandsAll || (*env)->GetArrayLength(env, gmax) < bandsAll
+            || (*env)->GetArrayLength(env, words) < bandsAll) {
+        return E_ERR_ARGS;
+    }
+    if ((*env)->EnsureLocalCapacity(env, 3 * bandsAll + 16) != 0) {
+        (*env)->ExceptionClear(env);
+        return E_ERR_NOMEM;
+    }
+    pack_t S;
+    memset(&S, 0, sizeof S);
+    int32_t *pl = malloc((size_t) planLen * sizeof(int32_t));
+    if (pl == NULL) {
+        return E_ERR_NOMEM;
+    }
+    (*env)->GetIntArrayRegion(env, plan, 0, (jsize) planLen, pl);
+    S.plan = pl;
+    S.bandsAll = bandsAll;
+    S.nPackets = nPackets;
+    S.npy = npy;
+    S.phb = hdr[3];
+    S.longHdr = hdr[4] != 0;
+    S.signs = hdr[5];
+    S.rm = hdr[6];
+    S.vpred = hdr[7];
+    int rc = 0;
+    /* the bands: sizes that add up, arrays that hold them */
+    jarray ag[PMAX_BANDS], am[PMAX_BANDS], aw[PMAX_BANDS];
+    memset(ag, 0, sizeof ag);
+    memset(am, 0, sizeof am);
+    memset(aw, 0, sizeof aw);
+    for (int b = 0; b < bandsAll && rc == 0; b++) {
+        if (!P_EXISTS(&S, b)) {
+            continue;
+        }
+        long bh = P_BH(&S, b), lines = P_LINES(&S, b), gw = P_GW(&S, b), sw = P_SW(&S, b);
+        if (bh < 1 || lines < 1 || gw < 1 || sw != (gw + 7) >> 3 || bh > (long) npy * lines
+                || bh < (long) (npy - 1) * lines) {
+            rc = E_ERR_ARGS;
+            break;
+        }
+        ag[b] = (*env)->GetObjectArrayElement(env, gcli, b);
+        am[b] = (*env)->GetObjectArrayElement(env, gmax, b);
+        aw[b] = (*env)->GetObjectArrayElement(env, words, b);
+        if (ag[b] == NULL || am[b] == NULL || aw[b] == NULL || (*env)->GetArrayLength(env, ag[b]) < gw * bh
+                || (*env)->GetArrayLength(env, am[b]) < sw * bh || (*env)->GetArrayLength(env, aw[b]) < gw * bh) {
+            rc = E_ERR_ARGS;
+        }
+    }
+    for (int k = 0; k < nPackets && rc == 0; k++) {
+        int line = P_PKT(&S, k, 0), b0 = P_PKT(&S, k, 1), b1 = P_PKT(&S, k, 2);
+        if (line < 0 || b0 < 0 || b1 > bandsAll || b0 > b1) {
+            rc = E_ERR_ARGS;
+            break;
+        }
+        for (int b = b0; b < b1; b++) {
+            if (!P_EXISTS(&S, b)) {
+                rc = E_ERR_ARGS;
+                break;
+            }
+        }
+    }
+    /* the precincts' ranges lie in out */
+    if (rc == 0 && py1 > py0) {
+        long outLen = (*env)->GetArrayLength(env, out);
+        jint off[1], pad[1];
+        for (int py = py0; py < py1 && rc == 0; py++) {
+            (*env)->GetIntArrayRegion(env, planOffset, py, 1, off);
+            (*env)->GetIntArrayRegion(env, planPadded, py, 1, pad);
+            if (off[0] < 0 || pad[0] < S.phb || pad[0] < 1 || (long) off[0] + pad[0] > outLen) {
+                rc = E_ERR_ARGS;
+            }
+        }
+    }
+    int done = 0;
+    if (rc == 0 && py1 > py0) {
+        void *pg[PMAX_BANDS], *pm[PMAX_BANDS], *pw[PMAX_BANDS];
+        memset(pg, 0, sizeof pg);
+        memset(pm, 0, sizeof pm);
+        memset(pw, 0, sizeof pw);
+        jarray small[10] = {planQ, planR, planPadded, planOffset, planSize, planMode, pktData, pktCnt, pktSign,
+                pktRaw};
+        void *ps[10];
+        memset(ps, 0, sizeof ps);
+        void *po = NULL;
+        int ok = 1;
+        for (int i = 0; i < 10 && ok; i++) {
+            ps[i] = (*env)->GetPrimitiveArrayCritical(env, small[i], NULL);
+            ok = ps[i] != NULL;
+        }
+        for (int b = 0; b < bandsAll && ok; b++) {
+            if (ag[b] == NULL) {
+                continue;
+            }
+            pg[b] = (*env)->GetPrimitiveArrayCritical(env, ag[b], NULL);
+            pm[b] = pg[b] != NULL ? (*env)->GetPrimitiveArrayCritical(env, am[b], NULL) : NULL;
+            pw[b] = pm[b] != NULL ? (*env)->GetPrimitiveArrayCritical(env, aw[b], NULL) : NULL;
+            ok = pw[b] != NULL;
+        }
+        if (ok) {
+            /* other threads write other parts of out meanwhile */
+            po = pin_in_place(env, out);
+            ok = po != NULL;
+        }
+        if (ok) {
+            S.planQ = ps[0];
+            S.planR = ps[1];
+            S.planPadded = ps[2];
+            S.planOffset = ps[3];
+            S.planSize = ps[4];
+            S.planMode = ps[5];
+            S.pktData = ps[6];
+            S.pktCnt = ps[7];
+            S.pktSign = ps[8];
+            S.pktRaw = ps[9];
+            for (int b = 0; b < bandsAll; b++) {
+                S.gcli[b] = pg[b];
+                S.gmax[b] = pm[b];
+                S.words[b] = pw[b];
+            }
+            S.out = po;
+            if (isa == E_ISA_AVX2) {
+                done = pack_avx2(&S, py0, py1);
+            } else if (isa == E_ISA_SSE41) {
+                done = pack_sse41(&S, py0, py1);
+            } else {
+                done = pack_scalar(&S, py0, py1);
+            }
+        } else {
+            rc = E_ERR_PIN;
+        }
+        if (po != NULL) {
+            (*env)->ReleasePrimitiveArrayCritical(env, out, po, 0);
+        }
+        for (int b = bandsAll - 1; b >= 0; b--) {
+            if (pw[b] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, aw[b], pw[b], JNI_ABORT);
+            }
+            if (pm[b] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, am[b], pm[b], JNI_ABORT);
+            }
+            if (pg[b] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, ag[b], pg[b], JNI_ABORT);
+            }
+        }
+        for (int i = 9; i >= 0; i--) {
+            if (ps[i] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, small[i], ps[i], JNI_ABORT);
+            }
+        }
+    }
+    delete_refs(env, ag, am, aw, bandsAll);
+    free(pl);
+    return rc != 0 ? rc : done;
+}
