@@ -55,8 +55,20 @@ public final class Header {
     /** Offset of SOC. */
     public int start;
 
+    /**
+     * Markers seen, for the {@code info} command, described on demand (the decoder parses a header every frame and
+     * should not format strings for it): see {@link #markers()}.
+     */
+    private final List<java.util.function.Supplier<String>> marks = new ArrayList<>();
+
     /** Markers seen, for the {@code info} command: "offset marker length". */
-    public final List<String> markers = new ArrayList<>();
+    public List<String> markers() {
+        List<String> out = new ArrayList<>(marks.size());
+        for (java.util.function.Supplier<String> m : marks) {
+            out.add(m.get());
+        }
+        return out;
+    }
 
     static String hex(int marker) {
         return String.format("%04X", marker);
@@ -105,7 +117,8 @@ public final class Header {
         if (u16(buf, p) != SOC) {
             throw err("SOC", p, "expected marker FF10, found " + hex(u16(buf, p)));
         }
-        h.markers.add(p + " SOC");
+        final int soc = p;
+        h.marks.add(() -> soc + " SOC");
         p += 2;
         // CAP must follow SOC
         if (end - p < 4 || u16(buf, p) != CAP) {
@@ -122,7 +135,8 @@ public final class Header {
             bits |= (buf[p + 4 + i] & 0xFF) << (8 * (1 - i));
         }
         h.capBits = bits;
-        h.markers.add(p + " CAP Lcap=" + lcap + " bits=" + String.format("0x%04X", bits));
+        final int capAt = p;
+        h.marks.add(() -> capAt + " CAP Lcap=" + h.capLength + " bits=" + String.format("0x%04X", h.capBits));
         p += 2 + lcap;
         // PIH must follow CAP
         if (end - p < 28 || u16(buf, p) != PIH) {
@@ -157,7 +171,8 @@ public final class Header {
         h.qpih = (f >> 4) & 3;
         h.fs = (f >> 2) & 3;
         h.rm = f & 3;
-        h.markers.add(p + " PIH Lpih=26 Lcod=" + h.lcod + " Ppih=" + String.format("0x%04X", h.ppih) + " Plev="
+        final int pihAt = p;
+        h.marks.add(() -> pihAt + " PIH Lpih=26 Lcod=" + h.lcod + " Ppih=" + String.format("0x%04X", h.ppih) + " Plev="
                 + String.format("0x%04X", h.plev) + " Wf=" + h.wf + " Hf=" + h.hf + " Cw=" + h.cw + " Hsl=" + h.hsl
                 + " Nc=" + h.nc + " Ng=" + h.ng + " Ss=" + h.ss + " Bw=" + h.bw + " Fq=" + h.fq + " Br=" + h.br
                 + " Fslc=" + h.fslc + " Ppoc=" + h.ppoc + " Cpih=" + h.cpih + " Nlx=" + h.nlx + " Nly=" + h.nly
@@ -195,13 +210,10 @@ public final class Header {
                     h.depth = new int[h.nc];
                     h.sx = new int[h.nc];
                     h.sy = new int[h.nc];
-                    StringBuilder sb = new StringBuilder(p + " CDT Lcdt=" + len);
                     for (int c = 0; c < h.nc; c++) {
                         h.depth[c] = buf[body + 2 * c] & 0xFF;
                         h.sx[c] = (buf[body + 2 * c + 1] & 0xFF) >> 4;
                         h.sy[c] = buf[body + 2 * c + 1] & 0x0F;
-                        sb.append(" c").append(c).append("=(B=").append(h.depth[c]).append(",sx=").append(h.sx[c])
-                                .append(",sy=").append(h.sy[c]).append(')');
                         if (h.depth[c] < 8 || h.depth[c] > 16) {
                             throw err("CDT", p, "component " + c + " bit depth " + h.depth[c] + " outside 8..16");
                         }
@@ -210,7 +222,15 @@ public final class Header {
                                     + " unsupported");
                         }
                     }
-                    h.markers.add(sb.toString());
+                    final int cdtAt = p, cdtLen = len;
+                    h.marks.add(() -> {
+                        StringBuilder sb = new StringBuilder(cdtAt + " CDT Lcdt=" + cdtLen);
+                        for (int c = 0; c < h.nc; c++) {
+                            sb.append(" c").append(c).append("=(B=").append(h.depth[c]).append(",sx=").append(h.sx[c])
+                                    .append(",sy=").append(h.sy[c]).append(')');
+                        }
+                        return sb.toString();
+                    });
                     break;
                 case WGT:
                     if (wgt) {
@@ -223,17 +243,23 @@ public final class Header {
                     int n = blen / 2;
                     h.gain = new int[n];
                     h.priority = new int[n];
-                    StringBuilder w = new StringBuilder(p + " WGT Lwgt=" + len + " (G,P):");
                     for (int i = 0; i < n; i++) {
                         h.gain[i] = buf[body + 2 * i] & 0xFF;
                         h.priority[i] = buf[body + 2 * i + 1] & 0xFF;
-                        w.append(' ').append(h.gain[i]).append(',').append(h.priority[i]);
                     }
-                    h.markers.add(w.toString());
+                    final int wgtAt = p, wgtLen = len;
+                    h.marks.add(() -> {
+                        StringBuilder w = new StringBuilder(wgtAt + " WGT Lwgt=" + wgtLen + " (G,P):");
+                        for (int i = 0; i < h.gain.length; i++) {
+                            w.append(' ').append(h.gain[i]).append(',').append(h.priority[i]);
+                        }
+                        return w.toString();
+                    });
                     break;
                 case COM:
                     h.comCount++;
-                    h.markers.add(p + " COM Lcom=" + len + (blen >= 2 ? " Tcom=" + u16(buf, body) : ""));
+                    final int comAt = p, comLen = len, tcom = blen >= 2 ? u16(buf, body) : -1;
+                    h.marks.add(() -> comAt + " COM Lcom=" + comLen + (tcom >= 0 ? " Tcom=" + tcom : ""));
                     break;
                 case NLT:
                     h.parseNlt(buf, p, body, blen);
@@ -244,7 +270,8 @@ public final class Header {
                     }
                     h.hasCwd = true;
                     h.sd = buf[body] & 0xFF;
-                    h.markers.add(p + " CWD Sd=" + h.sd);
+                    final int cwdAt = p;
+                    h.marks.add(() -> cwdAt + " CWD Sd=" + h.sd);
                     break;
                 case CTS:
                     if (h.hasCts) {
@@ -257,7 +284,8 @@ public final class Header {
                     h.ctsCf = buf[body] & 0x0F;
                     h.ctsE1 = (buf[body + 1] & 0xFF) >> 4;
                     h.ctsE2 = buf[body + 1] & 0x0F;
-                    h.markers.add(p + " CTS Cf=" + h.ctsCf + " e1=" + h.ctsE1 + " e2=" + h.ctsE2);
+                    final int ctsAt = p;
+                    h.marks.add(() -> ctsAt + " CTS Cf=" + h.ctsCf + " e1=" + h.ctsE1 + " e2=" + h.ctsE2);
                     break;
                 case CRG:
                     if (h.hasCrg) {
@@ -273,7 +301,8 @@ public final class Header {
                         h.xcrg[c] = u16(buf, body + 4 * c);
                         h.ycrg[c] = u16(buf, body + 4 * c + 2);
                     }
-                    h.markers.add(p + " CRG Lcrg=" + len);
+                    final int crgAt = p, crgLen = len;
+                    h.marks.add(() -> crgAt + " CRG Lcrg=" + crgLen);
                     break;
                 case CAP:
                 case PIH:
@@ -307,7 +336,7 @@ public final class Header {
             int v = u16(buf, body + 1);
             tnltSigma = v >> 15;
             tnltAlpha = v & 0x7FFF;
-            markers.add(p + " NLT quadratic sigma=" + tnltSigma + " alpha=" + tnltAlpha);
+            marks.add(() -> p + " NLT quadratic sigma=" + tnltSigma + " alpha=" + tnltAlpha);
         } else if (tnlt == 2) {
             if (blen != 10) {
                 throw err("NLT", p, "extended NLT needs Lnlt=12");
@@ -315,7 +344,7 @@ public final class Header {
             tnltT1 = u32(buf, body + 1);
             tnltT2 = u32(buf, body + 5);
             tnltE = buf[body + 9] & 0xFF;
-            markers.add(p + " NLT extended T1=" + tnltT1 + " T2=" + tnltT2 + " E=" + tnltE);
+            marks.add(() -> p + " NLT extended T1=" + tnltT1 + " T2=" + tnltT2 + " E=" + tnltE);
         } else {
             throw err("NLT", p, "unknown non-linearity type " + tnlt);
         }

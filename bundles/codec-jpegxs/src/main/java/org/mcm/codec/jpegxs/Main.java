@@ -178,7 +178,7 @@ public final class Main {
                 Geometry g = new Geometry(h);
                 out.println("codestream " + frame + " at offset " + p + ", " + pic.consumed + " bytes"
                         + (h.lcod == pic.consumed ? " (= Lcod)" : " (Lcod=" + h.lcod + ")"));
-                for (String m : h.markers) {
+                for (String m : h.markers()) {
                     String[] parts = m.split(" ", 2);
                     out.println("  " + (Integer.parseInt(parts[0]) - p) + " " + parts[1]);
                 }
