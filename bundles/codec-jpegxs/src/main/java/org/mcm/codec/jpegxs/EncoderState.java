@@ -231,12 +231,7 @@ final class EncoderState {
                 p[o + 6] = prio[b];
             }
         }
-        for (int k = 0; k < g.nPackets; k++) {
-            int o = ph + pb * g.bandsAll + 3 * k;
-            p[o] = g.pktLine[k];
-            p[o + 1] = g.pktStart[k];
-            p[o + 2] = g.pktStop[k];
-        }
+        g.writePacketTable(p, ph + pb * g.bandsAll);
         return p;
     }
 

@@ -251,4 +251,14 @@ final class Geometry {
     int widthIn(int g, int px) {
         return px < npx - 1 ? wNorm[g] : wLast[g];
     }
+
+    /** Writes the packet table the native code reads at {@code at}: each packet's line, first band and band after its last. */
+    void writePacketTable(int[] p, int at) {
+        for (int k = 0; k < nPackets; k++) {
+            int o = at + 3 * k;
+            p[o] = pktLine[k];
+            p[o + 1] = pktStart[k];
+            p[o + 2] = pktStop[k];
+        }
+    }
 }

@@ -482,12 +482,7 @@ public final class JpegXsDecoder implements AutoCloseable {
             p[o + 7] = prioOf[b];
             p[o + 8] = gwMax[0][b];
         }
-        for (int k = 0; k < g.nPackets; k++) {
-            int o = ph + pb * g.bandsAll + 3 * k;
-            p[o] = g.pktLine[k];
-            p[o + 1] = g.pktStart[k];
-            p[o + 2] = g.pktStop[k];
-        }
+        g.writePacketTable(p, ph + pb * g.bandsAll);
         return p;
     }
 
