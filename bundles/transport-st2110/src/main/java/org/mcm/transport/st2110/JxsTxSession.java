@@ -235,7 +235,7 @@ final class JxsTxSession implements TransportSession {
         for (int u = 0; u < nu; u++) {
             packets += Math.max(1, (units[u + 1] - units[u] + maxData - 1) / maxData);
         }
-        long active = framePeriodNanos * 1080 / 1125;
+        long active = TxSchedule.activeOf(framePeriodNanos);
         int i = 0;
         for (int u = 0; u < nu; u++) {
             int unitLen = units[u + 1] - units[u];

@@ -33,6 +33,11 @@ final class TxSchedule {
         CATCHUP, DROP, KEEP
     }
 
+    /** The active period of a frame period: 1080/1125 of it, ST 2110-21's gapped read schedule. */
+    static long activeOf(long periodNanos) {
+        return periodNanos * 1080 / 1125;
+    }
+
     /** Largest {@code txCatchupSpeedup} accepted: a late frame spread over a quarter of the active period. */
     static final double MAX_SPEEDUP = 4;
 

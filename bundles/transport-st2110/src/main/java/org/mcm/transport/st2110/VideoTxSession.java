@@ -165,7 +165,7 @@ final class VideoTxSession implements TransportSession {
             this.framePeriodNanos = format.frameRate().denominator() * 1_000_000_000L / format.frameRate().numerator();
             try {
                 this.leadNanos = 1000L * leadUs(spec.options().get("tx_lead_us"), s.txLeadUs());
-                this.schedule = new TxSchedule(framePeriodNanos, framePeriodNanos * 1080 / 1125 - leadNanos,
+                this.schedule = new TxSchedule(framePeriodNanos, TxSchedule.activeOf(framePeriodNanos) - leadNanos,
                         TxSchedule.mode(spec.options().getOrDefault("tx_late", s.txLate())),
                         TxSchedule.speedup(spec.options().get("tx_catchup"), s.txCatchupSpeedup()));
             } catch (IllegalArgumentException e) {
@@ -240,7 +240,7 @@ final class VideoTxSession implements TransportSession {
                 counters.framesCaughtUp.increment();
             }
             // a late frame is spread over less than the active period so that it ends on time (at most 2x faster)
-            long span = paced ? schedule.lastSpan() : framePeriodNanos * 1080 / 1125;
+            long span = paced ? schedule.lastSpan() : TxSchedule.activeOf(framePeriodNanos);
             spanNanosLast = span;
             waitNanos = start - p.handedOver();
             Frame f = p.frame();
@@ -416,7 +416,7 @@ final class VideoTxSession implements TransportSession {
      */
     static void checkAhead(long leadNanos, long granularityNanos, long packetsPerFrame, int batch, long framePeriodNanos)
             throws TransportException {
-        long active = framePeriodNanos * 1080 / 1125;
+        long active = TxSchedule.activeOf(framePeriodNanos);
         long ahead = ((leadNanos + granularityNanos) * packetsPerFrame + active - 1) / active + batch;
         long buffer = wideReceiverBuffer(packetsPerFrame, framePeriodNanos);
         if (leadNanos > active / 2 || ahead > buffer) {
