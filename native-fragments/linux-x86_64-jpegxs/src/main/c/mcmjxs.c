@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ABI_VERSION 1
+#define ABI_VERSION 2
 #define MAX_BANDS 64
 
 enum { ISA_SCALAR = 0, ISA_SSE41 = 1, ISA_AVX2 = 2 };
@@ -243,7 +243,7 @@ __attribute__((target("avx2"))) static void component_avx2(const plan_t *p, int3
  * Checks the plan against the array lengths (in ints) before anything runs: every band holds its w x h, every row
  * fits the stride, the buffers hold the rows each level writes, the level sizes chain as the wavelet needs.
  */
-static int check(const plan_t *p, const long *blen, long imgLen, long aLen, long bLen, int *maxW) {
+static int check(const plan_t *p, const long *blen, const int *stored, long imgLen, long aLen, long bLen, int *maxW) {
     if (p->stride <= 0 || p->nh < 0 || p->nv < 0 || 1 + p->nh + 3 * p->nv > MAX_BANDS) {
         return ERR_ARGS;
     }
@@ -252,7 +252,8 @@ static int check(const plan_t *p, const long *blen, long imgLen, long aLen, long
     }
     int n = 1 + p->nh + 3 * p->nv;
     for (int b = 0; b < n; b++) {
-        if (p->bw[b] < 0 || p->bh[b] < 0 || (long) p->bw[b] * p->bh[b] > blen[b]) {
+        long rows = stored != NULL && stored[b] > 0 && stored[b] < p->bh[b] ? stored[b] : p->bh[b];
+        if (p->bw[b] < 0 || p->bh[b] < 0 || (stored != NULL && stored[b] < 0) || (long) p->bw[b] * rows > blen[b]) {
             return ERR_ARGS;
         }
     }
@@ -316,16 +317,216 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_cpuIsa(JNIEnv *env, j
 }
 
 /*
- * inverseComponent(isa, int[][] bands, int[] dims, nh, nv, int[] img, stride, int[] bufA, int[] bufB,
- *                  scaleOn, add, dz, max) -> 0, or a negative ERR_*.
- * bands: 1 + nh + 3 * nv arrays (the lowest band, the horizontal-only levels' bands, then HL, LH, HH of each 2-D
- * level from the smallest); dims: their widths and heights, interleaved. bufA/bufB may be null without 2-D
- * levels (bufB also with only one).
+ * Part 1b: the same inverse wavelet run row by row behind the slice decoding (inverseRows). Each call advances one
+ * component as far as the band rows decoded so far allow: the lowest band and the horizontal-only levels row by
+ * row into the low buffer, then each 2-D level's lifting iterations as their input rows are there, the last level
+ * into img. Called after every slice, it reads the rows of the bands that slice has just written while they are
+ * still in the cache, instead of reading all the bands back from memory after the last slice. The vertical
+ * lifting's state (two H rows, two even rows and three counters per level, and the low rows done) stays in a
+ * caller-owned int[] between calls; the caller zeroes its header at the start of each frame. At most two 2-D
+ * levels: the low rows go to bufA, the first level's rows to bufB, the last level's to img, so no level writes
+ * rows a lower one still has to read. Every row is made by the same operations in the same order as in
+ * component(): the same samples.
  */
-JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_inverseComponent(JNIEnv *env, jclass cls, jint isa,
-        jobjectArray bands, jintArray dims, jint nh, jint nv, jintArray img, jint stride, jintArray bufA,
-        jintArray bufB, jint scaleOn, jint add, jint dz, jint max) {
-    (void) cls;
+#define ST_HDR 16
+
+/* Row r of a band of width w kept in a ring of R rows (R = 0: the whole band). */
+ALWAYS const int32_t *brow(const int32_t *band, int r, int w, int R) {
+    return band + (size_t) (R > 0 ? r % R : r) * w;
+}
+
+/* the state's ints for a component of stride `stride` with nv 2-D levels */
+static long state_len(int stride, int nv) {
+    return ST_HDR + (long) (4 * nv + 1) * (stride + 8);
+}
+
+/* The low rows (lowest band and horizontal-only levels) up to row `avail`; *done: rows made so far. */
+ALWAYS void low_rows(const plan_t *p, const int *ring, int32_t *cur, int avail, int32_t *done, int32_t *tmp) {
+    const int stride = p->stride;
+    for (int y = *done; y < avail; y++) {
+        int curW = p->bw[0];
+        int32_t *row = cur + (size_t) y * stride;
+        memcpy(row, brow(p->band[0], y, curW, ring[0]), (size_t) curW * 4);
+        for (int k = 0, i = 1; k < p->nh; k++, i++) {
+            const int hw = p->bw[i];
+            const int nw = curW + hw;
+            inv1d(row, brow(p->band[i], y, hw, ring[i]), tmp, nw);
+            memcpy(row, tmp, (size_t) nw * 4);
+            curW = nw;
+        }
+    }
+    if (avail > *done) {
+        *done = avail;
+    }
+}
+
+/*
+ * One 2-D level as far as its inputs go (inv_level's loop, resumable): L rows from in (availL of nL made),
+ * hl rows availHL, lh and hh rows availH. st: [0] started (H row 0 and even row 0 made), [1] iterations done,
+ * [2] output rows written. rows: the level's two H rows and two even rows, rw ints apart; tmp: a spare row.
+ */
+ALWAYS void level_rows(const int32_t *in, int stride, const int32_t *hl, const int32_t *lh, const int32_t *hh,
+        int lw, int hw, int nL, int nH, int availL, int availHL, int availH, const int *ring, int32_t *out,
+        int32_t *st, int32_t *rows, int rw, int32_t *tmp, scale_t sc) {
+    const int w = lw + hw;
+    int32_t *hRows[2] = {rows, rows + rw};
+    int32_t *eRows[2] = {rows + 2 * rw, rows + 3 * rw};
+    const int aL = availL < availHL ? availL : availHL;
+    if (nL + nH == 1) {
+        if (st[2] == 0 && aL >= 1) {
+            inv1d(in, hl, tmp, w);
+            if (sc.on) {
+                scale_row(tmp, w, sc);
+            }
+            memcpy(out, tmp, (size_t) w * 4);
+            st[2] = 1;
+        }
+        return;
+    }
+    if (st[0] == 0) {
+        if (aL < 1 || availH < 1) {
+            return;
+        }
+        inv1d(lh, hh, hRows[0], w);
+        even_row(in, hl, w, hRows[0], hRows[0], eRows[0]);
+        st[0] = 1;
+    }
+    int k = st[1];
+    for (; k < nH; k++) {
+        if ((k + 1 < nH && availH < k + 2) || (k + 1 < nL && aL < k + 2)) {
+            break;
+        }
+        const int32_t *restrict hk = hRows[k & 1];
+        if (k + 1 < nH) {
+            inv1d(brow(lh, k + 1, lw, ring[1]), brow(hh, k + 1, hw, ring[2]), hRows[(k + 1) & 1], w);
+        }
+        int32_t *restrict e0 = eRows[k & 1];
+        const int32_t *restrict e1 = e0;
+        if (k + 1 < nL) {
+            int32_t *en = eRows[(k + 1) & 1];
+            even_row(in + (size_t) (k + 1) * stride, brow(hl, k + 1, hw, ring[0]), w, hk,
+                    hRows[(k + 1 < nH ? k + 1 : nH - 1) & 1], en);
+            e1 = en;
+        }
+        int32_t *restrict odd = out + (size_t) (2 * k + 1) * stride;
+        int32_t *restrict even = out + (size_t) (2 * k) * stride;
+        if (!sc.on) {
+            for (int x = 0; x < w; x++) {
+                odd[x] = hk[x] + ((e0[x] + e1[x]) >> 1);
+            }
+            memcpy(even, e0, (size_t) w * 4);
+        } else {
+            const int32_t add = sc.add, max = sc.max;
+            const int dz = sc.dz;
+            for (int x = 0; x < w; x++) {
+                odd[x] = scale1(hk[x] + ((e0[x] + e1[x]) >> 1), add, dz, max);
+            }
+            for (int x = 0; x < w; x++) {
+                even[x] = scale1(e0[x], add, dz, max);
+            }
+        }
+    }
+    st[1] = k;
+    int done = 2 * k;
+    if (k == nH && nL > nH) {
+        if (st[2] < nL + nH) {
+            int32_t *last = out + (size_t) (nL + nH - 1) * stride;
+            memcpy(last, eRows[nH & 1], (size_t) w * 4);
+            if (sc.on) {
+                scale_row(last, w, sc);
+            }
+        }
+        done = nL + nH;
+    }
+    st[2] = done;
+}
+
+/* A component as far as avail[] (rows of each band decoded) goes; the rows of the last stage made so far. */
+ALWAYS int component_rows(const plan_t *p, const int *avail, int32_t *state) {
+    const int stride = p->stride, rw = stride + 8;
+    const int *ring = avail + 1 + p->nh + 3 * p->nv;
+    int32_t *tmp = state + ST_HDR;
+    int aLow = avail[0];
+    for (int i = 1; i <= p->nh; i++) {
+        aLow = avail[i] < aLow ? avail[i] : aLow;
+    }
+    int32_t *cur = p->nv == 0 ? p->img : p->bufA;
+    low_rows(p, ring, cur, aLow, &state[0], tmp);
+    int made = state[0];
+    int curW = p->bw[0], curH = p->bh[0];
+    for (int i = 1; i <= p->nh; i++) {
+        curW += p->bw[i];
+    }
+    int i = 1 + p->nh;
+    for (int k = 0; k < p->nv; k++, i += 3) {
+        const int last = k == p->nv - 1;
+        int32_t *out = last ? p->img : p->bufB;
+        const int hw = p->bw[i], nH = p->bh[i + 1];
+        scale_t sc = p->sc;
+        sc.on = sc.on && last;
+        const int aH = avail[i + 1] < avail[i + 2] ? avail[i + 1] : avail[i + 2];
+        int32_t *st = state + 1 + 3 * k;
+        level_rows(cur, stride, p->band[i], p->band[i + 1], p->band[i + 2], curW, hw, curH, nH, made, avail[i], aH,
+                ring + i, out, st, state + ST_HDR + rw + (size_t) 4 * rw * k, rw, tmp, sc);
+        made = st[2];
+        cur = out;
+        curW += hw;
+        curH += nH;
+    }
+    return made;
+}
+
+static int component_rows_scalar(const plan_t *p, const int *avail, int32_t *state) {
+    return component_rows(p, avail, state);
+}
+
+__attribute__((target("sse4.1"))) static int component_rows_sse41(const plan_t *p, const int *avail, int32_t *state) {
+    return component_rows(p, avail, state);
+}
+
+__attribute__((target("avx2"))) static int component_rows_avx2(const plan_t *p, const int *avail, int32_t *state) {
+    return component_rows(p, avail, state);
+}
+
+/* The state's header against the plan: counters inside the sizes they count. */
+static int check_state(const plan_t *p, const int32_t *st, const int *avail) {
+    const int n = 1 + p->nh + 3 * p->nv;
+    const int *ring = avail + n;
+    if (st[0] < 0 || st[0] > p->bh[0]) {
+        return ERR_ARGS;
+    }
+    /* the rows still to be read must still be in the rings: band b's ring holds rows avail - ring .. avail - 1 */
+    for (int b = 0; b <= p->nh; b++) {
+        if (ring[b] > 0 && st[0] < avail[b] - ring[b]) {
+            return ERR_ARGS;
+        }
+    }
+    int curH = p->bh[0];
+    int i = 1 + p->nh;
+    for (int k = 0; k < p->nv; k++, i += 3) {
+        const int32_t *l = st + 1 + 3 * k;
+        const int nH = p->bh[i + 1];
+        if (l[0] < 0 || l[0] > 1 || l[1] < 0 || l[1] > nH || l[2] < 0 || l[2] > curH + nH) {
+            return ERR_ARGS;
+        }
+        const int next = l[0] == 0 ? 0 : l[1] + 1; /* the first band row not read yet */
+        for (int b = i; b < i + 3; b++) {
+            if (ring[b] > 0 && next < avail[b] - ring[b]) {
+                return ERR_ARGS;
+            }
+        }
+        curH += nH;
+    }
+    return 0;
+}
+
+/*
+ * The body of inverseComponent and inverseRows: avail and state null for the whole component at once, else rows
+ * as far as avail goes with the state carried between calls (returns the last stage's rows made).
+ */
+static jint component_call(JNIEnv *env, jint isa, jobjectArray bands, jintArray dims, jint nh, jint nv, jintArray img,
+        jint stride, jintArray bufA, jintArray bufB, jint scaleOn, jint add, jint dz, jint max, jintArray avail,
+        jintArray state) {
     if (isa < ISA_SCALAR || isa > best_isa || bands == NULL || dims == NULL || img == NULL || nh < 0 || nv < 0) {
         return ERR_ARGS;
     }
@@ -338,6 +539,16 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_inverseComponent(JNIE
     }
     if (nv > 1 && bufB == NULL) {
         return ERR_ARGS;
+    }
+    const int rows = state != NULL;
+    int av[2 * MAX_BANDS];
+    if (rows) {
+        /* at most two 2-D levels (see Part 1b), the state and the rows decoded of every band */
+        if (nv > 2 || avail == NULL || (*env)->GetArrayLength(env, avail) < 2 * n
+                || (*env)->GetArrayLength(env, state) < state_len(stride, nv)) {
+            return ERR_ARGS;
+        }
+        (*env)->GetIntArrayRegion(env, avail, 0, 2 * n, av);
     }
     plan_t p;
     memset(&p, 0, sizeof p);
@@ -355,6 +566,9 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_inverseComponent(JNIE
     for (int b = 0; b < n; b++) {
         arr[b] = (jintArray) (*env)->GetObjectArrayElement(env, bands, b);
         if (arr[b] == NULL) {
+            for (int j = 0; j < b; j++) {
+                (*env)->DeleteLocalRef(env, arr[j]);
+            }
             return ERR_ARGS;
         }
         blen[b] = (*env)->GetArrayLength(env, arr[b]);
@@ -365,13 +579,24 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_inverseComponent(JNIE
     long aLen = bufA != NULL ? (*env)->GetArrayLength(env, bufA) : 0;
     long bLen = bufB != NULL ? (*env)->GetArrayLength(env, bufB) : 0;
     int maxW = 0;
-    int rc = check(&p, blen, imgLen, aLen, bLen, &maxW);
-    if (rc != 0) {
-        return rc;
+    int rc = check(&p, blen, rows ? av + n : NULL, imgLen, aLen, bLen, &maxW);
+    for (int b = 0; rc == 0 && rows && b < n; b++) {
+        if (av[b] < 0 || av[b] > p.bh[b]) {
+            rc = ERR_ARGS;
+        }
     }
-    int32_t *scratch = malloc((size_t) 5 * (maxW + 8) * sizeof(int32_t));
-    if (scratch == NULL) {
-        return ERR_NOMEM;
+    int32_t *scratch = NULL;
+    if (rc == 0 && !rows) {
+        scratch = malloc((size_t) 5 * (maxW + 8) * sizeof(int32_t));
+        if (scratch == NULL) {
+            rc = ERR_NOMEM;
+        }
+    }
+    if (rc != 0) {
+        for (int b = 0; b < n; b++) {
+            (*env)->DeleteLocalRef(env, arr[b]);
+        }
+        return rc;
     }
     /* pin everything (no JNI calls but the releases until all are released) */
     int pinned = 0;
@@ -389,7 +614,20 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_inverseComponent(JNIE
     ok = ok && (bufA == NULL || p.bufA != NULL);
     p.bufB = ok && bufB != NULL ? (*env)->GetPrimitiveArrayCritical(env, bufB, NULL) : NULL;
     ok = ok && (bufB == NULL || p.bufB != NULL);
-    if (ok) {
+    int32_t *st = ok && rows ? (*env)->GetPrimitiveArrayCritical(env, state, NULL) : NULL;
+    ok = ok && (!rows || st != NULL);
+    jint result = ok ? 0 : ERR_PIN;
+    if (ok && rows) {
+        if (check_state(&p, st, av) != 0) {
+            result = ERR_ARGS;
+        } else if (isa == ISA_AVX2) {
+            result = component_rows_avx2(&p, av, st);
+        } else if (isa == ISA_SSE41) {
+            result = component_rows_sse41(&p, av, st);
+        } else {
+            result = component_rows_scalar(&p, av, st);
+        }
+    } else if (ok) {
         if (isa == ISA_AVX2) {
             component_avx2(&p, scratch);
         } else if (isa == ISA_SSE41) {
@@ -397,6 +635,9 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_inverseComponent(JNIE
         } else {
             component_scalar(&p, scratch);
         }
+    }
+    if (st != NULL) {
+        (*env)->ReleasePrimitiveArrayCritical(env, state, st, 0);
     }
     if (p.bufB != NULL) {
         (*env)->ReleasePrimitiveArrayCritical(env, bufB, p.bufB, 0);
@@ -414,7 +655,38 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_inverseComponent(JNIE
         (*env)->DeleteLocalRef(env, arr[b]);
     }
     free(scratch);
-    return ok ? 0 : ERR_PIN;
+    return result;
+}
+
+/*
+ * inverseComponent(isa, int[][] bands, int[] dims, nh, nv, int[] img, stride, int[] bufA, int[] bufB,
+ *                  scaleOn, add, dz, max) -> 0, or a negative ERR_*.
+ * bands: 1 + nh + 3 * nv arrays (the lowest band, the horizontal-only levels' bands, then HL, LH, HH of each 2-D
+ * level from the smallest); dims: their widths and heights, interleaved. bufA/bufB may be null without 2-D
+ * levels (bufB also with only one).
+ */
+JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_inverseComponent(JNIEnv *env, jclass cls, jint isa,
+        jobjectArray bands, jintArray dims, jint nh, jint nv, jintArray img, jint stride, jintArray bufA,
+        jintArray bufB, jint scaleOn, jint add, jint dz, jint max) {
+    (void) cls;
+    return component_call(env, isa, bands, dims, nh, nv, img, stride, bufA, bufB, scaleOn, add, dz, max, NULL, NULL);
+}
+
+/*
+ * inverseRows(isa, bands, dims, nh, nv, img, stride, bufA, bufB, scaleOn, add, dz, max, int[] avail, int[] state)
+ * -> the rows of the component's last stage made so far (img's rows when they reach the component's height), or
+ * a negative ERR_*. As inverseComponent, as far as avail (rows decoded of each band, in the bands' order) goes;
+ * nv <= 2; state: at least 16 + (4 nv + 1) (stride + 8) ints, its first 16 zero at the start of a frame.
+ */
+JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_inverseRows(JNIEnv *env, jclass cls, jint isa,
+        jobjectArray bands, jintArray dims, jint nh, jint nv, jintArray img, jint stride, jintArray bufA,
+        jintArray bufB, jint scaleOn, jint add, jint dz, jint max, jintArray avail, jintArray state) {
+    (void) cls;
+    if (state == NULL) {
+        return ERR_ARGS;
+    }
+    return component_call(env, isa, bands, dims, nh, nv, img, stride, bufA, bufB, scaleOn, add, dz, max, avail,
+            state);
 }
 
 /* ---------------------------------------------------------------------------------------------------------------
@@ -423,11 +695,12 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_inverseComponent(JNIE
  * The plan (an int[] the Java decoder builds per codestream, see JpegXsDecoder.nativePlan):
  *   [0] bandsAll [1] npx [2] npy [3] hsl [4] nPackets [5] precinct header bytes [6] Fq [7] Fs [8] Qpih [9] Rm
  *   [10] long packet headers [11] bandsExist
- *   then per band (PB ints): exists, bW, bH, bLines, wNorm, wLast, gain, priority, gwMax
+ *   then per band (PB ints): exists, bW, bH, bLines, wNorm, wLast, gain, priority, gwMax, ring (rows kept: the
+ *   band's row r goes to row r % ring of its array, which holds ring rows; 0: all rows, r to row r)
  *   then per packet: line, first band, end band
  */
 #define PH 12
-#define PB 9
+#define PB 10
 #define MAX_ALL 512
 
 typedef struct {
@@ -558,6 +831,7 @@ typedef struct {
     long sigOff[MAX_ALL];
     int mode[MAX_ALL];
     int leftover[MAX_ALL];
+    int32_t *idx;         /* the groups with bit-planes of a band line (decode_band) */
 } slice_t;
 
 #define BAND(b, f) (S->plan[PH + (b) * PB + (f)])
@@ -570,10 +844,16 @@ typedef struct {
 #define GAIN(b) BAND(b, 6)
 #define PRIO(b) BAND(b, 7)
 #define GWMAX(b) BAND(b, 8)
+#define RING(b) BAND(b, 9)
 #define PKT(k, f) (S->plan[PH + S->bandsAll * PB + 3 * (k) + (f)])
 
 ALWAYS int lines_in(const slice_t *S, int b, int py) {
     return py < S->npy - 1 ? BLINES(b) : BH(b) - (S->npy - 1) * BLINES(b);
+}
+
+/* the array row of band b's row r */
+ALWAYS long row_of(const slice_t *S, int b, long r) {
+    return RING(b) > 0 ? r % RING(b) : r;
 }
 
 ALWAYS int width_in(const slice_t *S, int b, int px) {
@@ -582,70 +862,6 @@ ALWAYS int width_in(const slice_t *S, int b, int px) {
 
 ALWAYS int32_t *gcli_of(slice_t *S, int state, int b) {
     return S->gcli + S->gcliOff[b] + state * S->gcliPerState;
-}
-
-ALWAYS int decode_counts(slice_t *S, rd_t *rd, int b, int line, int px, int cur, int top) {
-    const int gw = (width_in(S, b, px) + 3) >> 2;
-    const int stride = GWMAX(b);
-    int32_t *gc = gcli_of(S, cur, b) + (long) line * stride;
-    const int gtl = S->gtli[cur * S->bandsAll + b];
-    const int m = S->mode[b];
-    const int sigOn = (m & 2) != 0;
-    const int32_t *sg = S->sig + S->sigOff[b];
-    if ((m & 1) == 0) {
-        for (int i = 0; i < gw; i++) {
-            if (sigOn && sg[i >> 3] != 0) {
-                int e = (i | 7) + 1 < gw ? (i | 7) + 1 : gw;
-                for (; i < e; i++) {
-                    gc[i] = gtl;
-                }
-                i--;
-                continue;
-            }
-            int u = rd_unary(rd);
-            if (u < 0 || gtl + u > 15) {
-                return ERR_FALLBACK;
-            }
-            gc[i] = gtl + u;
-        }
-        return 0;
-    }
-    const int32_t *tg;
-    int gtlTop;
-    if (line == 0) {
-        tg = gcli_of(S, top, b) + (long) (BLINES(b) - 1) * stride;
-        gtlTop = S->gtli[top * S->bandsAll + b];
-    } else {
-        tg = gc - stride;
-        gtlTop = gtl;
-    }
-    const int t = gtlTop > gtl ? gtlTop : gtl;
-    for (int i = 0; i < gw; i++) {
-        int mTop = tg[i] > t ? tg[i] : t;
-        if (sigOn && sg[i >> 3] != 0) {
-            gc[i] = S->rm != 0 ? gtl : mTop;
-            continue;
-        }
-        int x = rd_unary(rd);
-        if (x < 0) {
-            return ERR_FALLBACK;
-        }
-        int thr = mTop - gtl > 0 ? mTop - gtl : 0;
-        int delta;
-        if (x > 2 * thr) {
-            delta = x - thr;
-        } else if (x > 0) {
-            delta = (x & 1) != 0 ? -((x + 1) >> 1) : x >> 1;
-        } else {
-            delta = 0;
-        }
-        int v = mTop + delta;
-        if (v > 15) {
-            return ERR_FALLBACK;
-        }
-        gc[i] = v;
-    }
-    return 0;
 }
 
 /* the data sub-packet's part of band b, line `line` (deadzone quantization only) */
@@ -687,7 +903,7 @@ ALWAYS void decode_data(slice_t *S, rd_t *rd, int b, int line, int py, int px, i
     const int full = w >> 2;
     const int32_t *gc = gcli_of(S, cur, b) + (long) line * GWMAX(b);
     const int gtl = S->gtli[cur * S->bandsAll + b];
-    int32_t *dst = S->coef[b] + ((long) py * BLINES(b) + line) * BW(b) + (long) px * WNORM(b);
+    int32_t *dst = S->coef[b] + row_of(S, b, (long) py * BLINES(b) + line) * BW(b) + (long) px * WNORM(b);
     const uint32_t shift = (uint32_t) S->fq & 31;
     const uint32_t half = gtl > 0 ? 1u << (gtl - 1) : 0;
     const int signBits = S->fs == 0 ? 4 : 0;
@@ -777,9 +993,192 @@ ALWAYS void decode_data(slice_t *S, rd_t *rd, int b, int line, int py, int px, i
     S->leftover[b] = left;
 }
 
+/*
+ * The counts and the data of band b, line `line` (counts as unary codes, not raw): first the counts from rc
+ * (as the Java decoder's, with significance flags and vertical prediction) with the list of the groups that
+ * have bit-planes, then the line's coefficients zeroed at once and the data of those groups only read from rd.
+ * The group loop then has no branch on zero groups, which come in runs of any length and were mispredicted
+ * often (round 11). The same bits, counts and coefficients as counting the whole line and then decode_data;
+ * ERR_FALLBACK where the counts do not add up (nothing of the data read then).
+ */
+ALWAYS int decode_band(slice_t *S, rd_t *rc, rd_t *rd, int b, int line, int py, int px, int cur, int top,
+        const int bmi2) {
+    const int w = width_in(S, b, px);
+    const int gw = (w + 3) >> 2;
+    const int full = w >> 2;
+    const int stride = GWMAX(b);
+    int32_t *gc = gcli_of(S, cur, b) + (long) line * stride;
+    const int gtl = S->gtli[cur * S->bandsAll + b];
+    const int m = S->mode[b];
+    const int sigOn = (m & 2) != 0;
+    const int vpred = (m & 1) != 0;
+    const int32_t *sg = S->sig + S->sigOff[b];
+    const int32_t *tg = gc;
+    int t = 0;
+    if (vpred) {
+        int gtlTop;
+        if (line == 0) {
+            tg = gcli_of(S, top, b) + (long) (BLINES(b) - 1) * stride;
+            gtlTop = S->gtli[top * S->bandsAll + b];
+        } else {
+            tg = gc - stride;
+            gtlTop = gtl;
+        }
+        t = gtlTop > gtl ? gtlTop : gtl;
+    }
+    const int sigRm = S->rm != 0;
+    int32_t *dst = S->coef[b] + row_of(S, b, (long) py * BLINES(b) + line) * BW(b) + (long) px * WNORM(b);
+    const uint32_t shift = (uint32_t) S->fq & 31;
+    const uint32_t half = gtl > 0 ? 1u << (gtl - 1) : 0;
+    const int signBits = S->fs == 0 ? 4 : 0;
+    uint64_t cache = rd->cache;
+    int bits = rd->bits;
+    long next = rd->next;
+    const uint8_t *buf = rd->buf;
+    const long safe = rd->blen - 8;
+    rd_t A = *rc;
+    int left = 0;
+    int32_t *idx = S->idx;
+    int nnz = 0;
+    for (int g = 0; g < gw; g++) {
+        /* the count */
+        int v;
+        if (!vpred) {
+            if (sigOn && sg[g >> 3] != 0) {
+                v = gtl;
+            } else {
+                int u = rd_unary(&A);
+                if (u < 0 || gtl + u > 15) {
+                    *rc = A;
+                    return ERR_FALLBACK;
+                }
+                v = gtl + u;
+            }
+        } else {
+            int mTop = tg[g] > t ? tg[g] : t;
+            if (sigOn && sg[g >> 3] != 0) {
+                v = sigRm ? gtl : mTop;
+            } else {
+                int x = rd_unary(&A);
+                if (x < 0) {
+                    *rc = A;
+                    return ERR_FALLBACK;
+                }
+                int thr = mTop - gtl > 0 ? mTop - gtl : 0;
+                int delta;
+                if (x > 2 * thr) {
+                    delta = x - thr;
+                } else if (x > 0) {
+                    delta = (x & 1) != 0 ? -((x + 1) >> 1) : x >> 1;
+                } else {
+                    delta = 0;
+                }
+                v = mTop + delta;
+                if (v > 15) {
+                    *rc = A;
+                    return ERR_FALLBACK;
+                }
+            }
+        }
+        gc[g] = v;
+        idx[nnz] = g;
+        nnz += v > gtl;
+    }
+    *rc = A;
+    memset(dst, 0, (size_t) full * 16);
+    if (nnz > 0 && idx[nnz - 1] >= full) {
+        nnz--; /* the partial group: below */
+    }
+    for (int i = 0; i < nnz; i++) {
+        const int g = idx[i];
+        int32_t *restrict d = dst + 4 * g;
+        const int planes = gc[g] - gtl;
+        {
+            const int ps = 4 * planes;
+            const int nb = ps + signBits;
+            uint64_t x;
+            if (nb <= 56 && (bits >= nb || (next >= 0 && next <= safe))) {
+                if (bits < nb) {
+                    uint64_t q;
+                    memcpy(&q, buf + next, 8);
+                    cache |= __builtin_bswap64(q) >> bits;
+                    next += (63 - bits) >> 3;
+                    bits |= 56;
+                }
+                x = (cache >> 1) >> (63 - nb);
+                cache <<= nb;
+                bits -= nb;
+            } else { /* near the end of the array, or 14+ planes */
+                rd->cache = cache;
+                rd->bits = bits;
+                rd->next = next;
+                if (nb <= 56) {
+                    x = rd_read(rd, nb);
+                } else {
+                    uint64_t hi = rd_read(rd, nb - 32);
+                    x = (hi << 32) | rd_read(rd, 32);
+                }
+                cache = rd->cache;
+                bits = rd->bits;
+                next = rd->next;
+            }
+            const uint32_t sgn = (uint32_t) (x >> ps);
+            uint32_t a0, a1, a2, a3;
+            magnitudes(x, ps, bmi2, &a0, &a1, &a2, &a3);
+            d[0] = dequant(a0, (sgn >> 3) & 1, gtl, half, shift);
+            d[1] = dequant(a1, (sgn >> 2) & 1, gtl, half, shift);
+            d[2] = dequant(a2, (sgn >> 1) & 1, gtl, half, shift);
+            d[3] = dequant(a3, sgn & 1, gtl, half, shift);
+        }
+    }
+    for (int g = full; g < gw; g++) { /* the last partial group */
+        int32_t *restrict d = dst + 4 * g;
+        const int planes = gc[g] - gtl;
+        {
+            const int n = w - 4 * g < 4 ? w - 4 * g : 4;
+            if (planes <= 0) {
+                for (int j = 0; j < n; j++) {
+                    d[j] = 0;
+                }
+                continue;
+            }
+            rd->cache = cache;
+            rd->bits = bits;
+            rd->next = next;
+            const int ps = 4 * planes;
+            const int nb = ps + signBits;
+            uint64_t x;
+            if (nb <= 56) {
+                x = rd_read(rd, nb);
+            } else {
+                uint64_t hi = rd_read(rd, nb - 32);
+                x = (hi << 32) | rd_read(rd, 32);
+            }
+            cache = rd->cache;
+            bits = rd->bits;
+            next = rd->next;
+            const uint32_t sgn = (uint32_t) (x >> ps);
+            uint32_t a[4];
+            magnitudes(x, ps, bmi2, &a[0], &a[1], &a[2], &a[3]);
+            for (int j = 0; j < 4; j++) {
+                if (j < n) {
+                    d[j] = dequant(a[j], (sgn >> (3 - j)) & 1, gtl, half, shift);
+                } else if (a[j] != 0) {
+                    left++;
+                }
+            }
+        }
+    }
+    rd->cache = cache;
+    rd->bits = bits;
+    rd->next = next;
+    S->leftover[b] = left;
+    return 0;
+}
+
 ALWAYS void decode_signs(slice_t *S, rd_t *rd, int b, int line, int py, int px) {
     const int w = width_in(S, b, px);
-    int32_t *dst = S->coef[b] + ((long) py * BLINES(b) + line) * BW(b) + (long) px * WNORM(b);
+    int32_t *dst = S->coef[b] + row_of(S, b, (long) py * BLINES(b) + line) * BW(b) + (long) px * WNORM(b);
     for (int i = 0; i < w; i++) {
         int32_t v = dst[i];
         if (v != 0 && rd_bit(rd) != 0) {
@@ -897,12 +1296,26 @@ ALWAYS long precinct(slice_t *S, const uint8_t *buf, long blen, long p, long end
             if (gcliLen + dataLen + signLen > dataEnd - p) {
                 return ERR_FALLBACK;
             }
+            /* counts and data band by band, two readers (see decode_band) */
             rd_seek(&rd, p, p + gcliLen);
+            rd_t rdd;
+            rdd.buf = buf;
+            rdd.blen = blen;
+            rd_seek(&rdd, p + gcliLen, p + gcliLen + dataLen);
             for (int b = b0; b < b1; b++) {
-                if (line < lines_in(S, b, py) && decode_counts(S, &rd, b, line, px, cur, top) != 0) {
+                if (line < lines_in(S, b, py) && decode_band(S, &rd, &rdd, b, line, py, px, cur, top, bmi2) != 0) {
                     return ERR_FALLBACK;
                 }
             }
+            if (check_sub(&rd, p, gcliLen)) {
+                return ERR_FALLBACK;
+            }
+            p += gcliLen;
+            if (check_sub(&rdd, p, dataLen)) {
+                return ERR_FALLBACK;
+            }
+            p += dataLen;
+            goto signs;
         }
         if (check_sub(&rd, p, gcliLen)) {
             return ERR_FALLBACK;
@@ -918,6 +1331,7 @@ ALWAYS long precinct(slice_t *S, const uint8_t *buf, long blen, long p, long end
             return ERR_FALLBACK;
         }
         p += dataLen;
+    signs:
         if (S->fs != 0) {
             rd_seek(&rd, p, p + signLen);
             for (int b = b0; b < b1; b++) {
@@ -1015,9 +1429,10 @@ static int check_plan(slice_t *S, const int32_t *plan, long planLen, const long 
             continue;
         }
         exist++;
-        long bw = BW(b), bh = BH(b), bl = BLINES(b), wn = WNORM(b), wl = WLAST(b), gwm = GWMAX(b);
+        long bw = BW(b), bh = BH(b), bl = BLINES(b), wn = WNORM(b), wl = WLAST(b), gwm = GWMAX(b), ring = RING(b);
         long wmax = wn > wl ? wn : wl;
-        if (bw < 0 || bh < 0 || bl < 1 || wn < 0 || wl < 0 || bw * bh > clen[b]
+        long kept = ring > 0 && ring < bh ? ring : bh;
+        if (bw < 0 || bh < 0 || bl < 1 || wn < 0 || wl < 0 || ring < 0 || bw * kept > clen[b]
                 || (S->npx - 1) * wn + wl > bw || (S->npy - 1) * bl > bh || bh - (S->npy - 1) * bl > bl
                 || gwm < (wmax + 3) / 4 || gwm > (1L << 24)) {
             return ERR_ARGS;
@@ -1105,7 +1520,14 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_decodeSlice(JNIEnv *e
         gcli = calloc((size_t) (S->npx + 1) * (size_t) (S->gcliPerState > 0 ? S->gcliPerState : 1), sizeof(int32_t));
         gtli = calloc((size_t) (S->npx + 1) * (size_t) bandsAll, sizeof(int32_t));
         sig = calloc((size_t) (sigLen > 0 ? sigLen : 1), sizeof(int32_t));
-        if (gcli == NULL || gtli == NULL || sig == NULL) {
+        long gwAll = 1;
+        for (int b = 0; b < bandsAll; b++) {
+            if (EXISTS(b) && GWMAX(b) > gwAll) {
+                gwAll = GWMAX(b);
+            }
+        }
+        S->idx = malloc((size_t) gwAll * sizeof(int32_t));
+        if (gcli == NULL || gtli == NULL || sig == NULL || S->idx == NULL) {
             rc = ERR_NOMEM;
         }
         S->gcli = gcli;
@@ -1157,6 +1579,7 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_decodeSlice(JNIEnv *e
     free(gcli);
     free(gtli);
     free(sig);
+    free(S->idx);
     free(S);
     free(pl);
     return rc;

@@ -34,7 +34,15 @@ public final class JpegXsDecoder implements AutoCloseable {
     private int isa = JxsNative.defaultIsa(); // the native fragment's instruction set, or -1: pure Java
     private final java.util.concurrent.atomic.AtomicLong nativeComponents = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong nativeSlices = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong streamedFrames = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong rowsAbandoned = new java.util.concurrent.atomic.AtomicLong();
+    private int[] ringRowsOf; // per global band: the rows of its ring
     private int[] nativePlan; // geometry and header for JxsNative.decodeSlice, per codestream
+    private RowStream[] streams; // per component, for the wavelet behind the slices; null until a frame needs them
+    private int[][] rings; // per global band: the rows the wavelet behind the slices has not read yet, as a ring
+    private int[] ringPlan; // nativePlan with each band's ring rows
+    private boolean streaming; // this frame's components go through the wavelet slice by slice
+    private int streamScale, streamAdd, streamDz, streamMax; // this frame's linear output scaling, for inverseRows
 
     public JpegXsDecoder() {
         this(1);
@@ -77,6 +85,16 @@ public final class JpegXsDecoder implements AutoCloseable {
     /** Components whose inverse wavelet ran in native code so far (tests). */
     long nativeComponents() {
         return nativeComponents.get();
+    }
+
+    /** Frames whose wavelet ran slice by slice behind the native slice decoding, bands in rings (tests). */
+    long streamedFrames() {
+        return streamedFrames.get();
+    }
+
+    /** Frames that began slice by slice and went the whole-band way at a slice the native code did not take (tests). */
+    long rowsAbandoned() {
+        return rowsAbandoned.get();
     }
 
     /** Slices entropy-decoded in native code so far (tests). */
@@ -159,9 +177,39 @@ public final class JpegXsDecoder implements AutoCloseable {
         }
         final int eocEnd = p + 2;
 
+        streaming = false;
         if (threads == 1 || g.slices == 1) {
+            // native: each slice's band rows go through the inverse wavelet right after the slice, while they are
+            // still in the cache (the lifting's state carried from slice to slice)
+            // and go through the inverse wavelet right after it, while they are still in the cache: the bands are
+            // kept as rings of a few rows (JxsNative.inverseRows), not written to memory and read back
+            boolean rows = streamStart();
             for (int s = 0; s < g.slices; s++) {
+                if (rows) {
+                    if (JxsNative.decodeSlice(isa, buf, sliceOffsets[s], p, s, ringPlan, rings) == 0
+                            && streamRows(Math.min(g.npy, (s + 1) * g.hsl))) {
+                        nativeSlices.incrementAndGet();
+                        continue;
+                    }
+                    // a slice the native code does not take: this frame the whole-band way, the slices before
+                    // this one decoded again into the bands
+                    rows = false;
+                    rowsAbandoned.incrementAndGet();
+                    for (int t = 0; t < s; t++) {
+                        contexts[0].decodeSlice(buf, t, sliceOffsets[t], p);
+                    }
+                }
                 contexts[0].decodeSlice(buf, s, sliceOffsets[s], p);
+            }
+            if (rows && !streamDone()) { // cannot happen with every slice's rows in; never left half done
+                rows = false;
+                for (int s = 0; s < g.slices; s++) {
+                    contexts[0].decodeSlice(buf, s, sliceOffsets[s], p);
+                }
+            }
+            streaming = rows;
+            if (rows) {
+                streamedFrames.incrementAndGet();
             }
         } else {
             // slices handed out one at a time (their cost varies with the content); the caller works too
@@ -291,6 +339,8 @@ public final class JpegXsDecoder implements AutoCloseable {
                 }
             }
             sliceOffsets = new int[g.slices];
+            streams = null;
+            rings = null;
             geo = g;
             geoHeader = h;
         }
@@ -313,6 +363,7 @@ public final class JpegXsDecoder implements AutoCloseable {
         picture.header = h;
         picture.depth = h.depth[0];
         nativePlan = isa >= 0 ? nativePlan(g, h) : null;
+        ringPlan = null;
         for (SliceContext c : contexts) {
             c.configure(h, gainOf, prioOf);
         }
@@ -386,6 +437,10 @@ public final class JpegXsDecoder implements AutoCloseable {
      * follows.
      */
     private void inverseComponent(int c, int worker) {
+        if (streaming) { // done behind the slices
+            afterNative(c, worker);
+            return;
+        }
         if (isa >= 0 && inverseNative(c, worker)) {
             return;
         }
@@ -453,7 +508,7 @@ public final class JpegXsDecoder implements AutoCloseable {
 
     /** The layout of the plan libmcmjxs's decodeSlice reads (see mcmjxs.c, part 2). */
     private int[] nativePlan(Geometry g, Header h) {
-        final int ph = 12, pb = 9;
+        final int ph = 12, pb = 10;
         int[] p = new int[ph + pb * g.bandsAll + 3 * g.nPackets];
         p[0] = g.bandsAll;
         p[1] = g.npx;
@@ -481,6 +536,7 @@ public final class JpegXsDecoder implements AutoCloseable {
             p[o + 6] = gainOf[b];
             p[o + 7] = prioOf[b];
             p[o + 8] = gwMax[0][b];
+            // p[o + 9]: 0, every row of the band in coef (ringPlan keeps a few)
         }
         g.writePacketTable(p, ph + pb * g.bandsAll);
         return p;
@@ -518,14 +574,155 @@ public final class JpegXsDecoder implements AutoCloseable {
         if (rc != 0) {
             return false;
         }
+        afterNative(c, worker);
+        return true;
+    }
+
+    /** After the native wavelet of component c: the scaling it did not fuse, the sink. */
+    private void afterNative(int c, int worker) {
+        final Geometry g = geo;
+        final Header h = header;
         nativeComponents.incrementAndGet();
-        if (scaleHere && (dv == 0 || !linear)) { // not fused: no 2-D level, or non-linear
-            OutputScaling.apply(h, img, 0, g.compW[c] * g.compH[c]);
+        final boolean scaleHere = h.cpih == 0;
+        final boolean linear = scaleHere && h.tnlt == 0;
+        if (scaleHere && (g.dv[c] == 0 || !linear)) { // not fused: no 2-D level, or non-linear
+            OutputScaling.apply(h, picture.planes[c], 0, g.compW[c] * g.compH[c]);
         }
         if (sink != null && scaleHere) {
             planeToSink(c, worker);
         }
+    }
+
+    /**
+     * One component's native inverse wavelet run slice by slice (JxsNative.inverseRows): its bands in the order
+     * the library takes them, their rows per precinct, the rows of each decoded so far, the lifting's state and
+     * its own low-band buffers (the components advance in turn, so they cannot share the workers' ones).
+     */
+    private static final class RowStream {
+        final int nh, nv;
+        final int[][] bands;
+        final int[] dims, lines, avail, state, bufA, bufB;
+        int made = -1; // rows of the last stage made (the component's height when done); -1: not run
+
+        RowStream(Geometry g, int[][] rings, int[] ringRows, int c) {
+            int[] gl = g.global[c];
+            nv = g.dv[c];
+            nh = g.dh[c] - nv;
+            int n = 1 + nh + 3 * nv;
+            bands = new int[n][];
+            dims = new int[2 * n];
+            lines = new int[n];
+            avail = new int[2 * n]; // then the ring rows of each band
+            for (int i = 0; i < n; i++) {
+                int b = gl[i];
+                bands[i] = rings[b];
+                avail[n + i] = ringRows[b];
+                dims[2 * i] = g.bW[b];
+                dims[2 * i + 1] = g.bH[b];
+                lines[i] = g.bLines[b];
+            }
+            int stride = g.compW[c];
+            state = new int[JxsNative.rowStateLength(stride, nv)];
+            int low = g.bH[gl[0]];
+            bufA = nv > 0 ? new int[low * stride] : null;
+            bufB = nv > 1 ? new int[(low + g.bH[gl[1 + nh + 1]]) * stride] : null;
+        }
+    }
+
+    /**
+     * Whether this frame's wavelet runs behind the slices (the native library, every component with at most two
+     * 2-D levels, as inverseRows takes them); if so, the components' states set to a new frame.
+     */
+    private boolean streamStart() {
+        final Geometry g = geo;
+        if (isa < 0 || bandListsShort(g)) {
+            return false;
+        }
+        for (int c = 0; c < g.nc; c++) {
+            if (g.dv[c] > 2) {
+                return false;
+            }
+        }
+        if (streams == null) {
+            // a band's ring: the rows of one slice and a few more (the finest level's lifting waits for a couple of
+            // rows of the level below); inverseRows refuses to read a row already overwritten, and the frame then
+            // goes the whole-band way
+            int[] ringRows = new int[g.bandsAll];
+            rings = new int[g.bandsAll][];
+            for (int b = 0; b < g.bandsAll; b++) {
+                if (g.exists[b]) {
+                    ringRows[b] = (int) Math.min(g.bH[b], (long) g.bLines[b] * (g.hsl + 4));
+                    rings[b] = new int[Math.max(1, ringRows[b] * g.bW[b])];
+                }
+            }
+            streams = new RowStream[g.nc];
+            for (int c = 0; c < g.nc; c++) {
+                streams[c] = new RowStream(g, rings, ringRows, c);
+            }
+            ringRowsOf = ringRows;
+        }
+        if (ringPlan == null) {
+            ringPlan = nativePlan.clone();
+            for (int b = 0; b < g.bandsAll; b++) {
+                ringPlan[12 + 10 * b + 9] = ringRowsOf[b];
+            }
+        }
+        for (RowStream r : streams) {
+            java.util.Arrays.fill(r.state, 0, 16, 0);
+            r.made = 0;
+        }
+        final Header h = header;
+        boolean linear = h.cpih == 0 && h.tnlt == 0;
+        Dwt53.Scale sc = linear ? OutputScaling.linear(h) : null;
+        streamScale = linear ? 1 : 0;
+        streamAdd = linear ? sc.add : 0;
+        streamDz = linear ? sc.dz : 0;
+        streamMax = linear ? sc.max : 0;
         return true;
+    }
+
+    /** Every component's band list as long as the library expects (as inverseNative checks). */
+    private static boolean bandListsShort(Geometry g) {
+        for (int c = 0; c < g.nc; c++) {
+            if (g.global[c].length < 1 + g.dh[c] + 2 * g.dv[c]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The inverse wavelet of every component as far as the first pyDone precinct rows allow; false when the
+     * library refuses a component (a ring row it would need is overwritten already, or a bug here): the caller
+     * then decodes the frame the whole-band way.
+     */
+    private boolean streamDone() {
+        for (int c = 0; c < geo.nc; c++) {
+            if (streams[c].made != geo.compH[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean streamRows(int pyDone) {
+        final Geometry g = geo;
+        boolean ok = true;
+        for (int c = 0; c < g.nc; c++) {
+            RowStream r = streams[c];
+            if (r.made < 0) {
+                ok = false;
+                continue;
+            }
+            for (int i = 0; i < r.bands.length; i++) {
+                r.avail[i] = (int) Math.min(r.dims[2 * i + 1], (long) pyDone * r.lines[i]);
+            }
+            int rc = JxsNative.inverseRows(isa, r.bands, r.dims, r.nh, r.nv, picture.planes[c], g.compW[c], r.bufA,
+                    r.bufB, streamScale, streamAdd, streamDz, streamMax, r.avail, r.state);
+            r.made = rc < 0 ? -1 : rc;
+            ok &= rc >= 0;
+        }
+        return ok;
     }
 
     @Override

@@ -29,7 +29,7 @@ final class JxsNative {
 
     static final String PROPERTY = "org.mcm.codec.jpegxs.native";
 
-    private static final int ABI = 1;
+    private static final int ABI = 2;
     private static final String FAILURE;
     private static final int BEST;
 
@@ -118,6 +118,21 @@ final class JxsNative {
      */
     static native int inverseComponent(int isa, int[][] bands, int[] dims, int nh, int nv, int[] img, int stride,
             int[] bufA, int[] bufB, int scaleOn, int add, int dz, int max);
+
+    /**
+     * The same inverse wavelet run row by row behind the slice decoding (see mcmjxs.c, part 1b): as far as avail
+     * (the rows decoded so far of each band, in the bands' order) allows, the vertical lifting's state kept in
+     * state between calls (at least {@link #rowStateLength} ints, the first 16 zeroed at the start of a frame).
+     * At most two 2-D levels; bufA holds the low rows, bufB the first 2-D level's rows. The rows of the last stage
+     * made so far (the component's height when done), or negative when the arguments do not add up.
+     */
+    static native int inverseRows(int isa, int[][] bands, int[] dims, int nh, int nv, int[] img, int stride,
+            int[] bufA, int[] bufB, int scaleOn, int add, int dz, int max, int[] avail, int[] state);
+
+    /** The ints inverseRows's state needs for a component of the given stride and 2-D levels. */
+    static int rowStateLength(int stride, int nv) {
+        return 16 + (4 * nv + 1) * (stride + 8);
+    }
 
     // ---- encoder (mcmjxsenc.c) ----
 

@@ -60,6 +60,9 @@ class NativeDecoderTest {
                     // uniform quantization is left to the Java path
                     assertEquals(!c.name.contains("uniformq"), dec.nativeSlices() > 0,
                             "variant " + isa + " decoded slices natively: " + dec.nativeSlices());
+                    // one thread: the wavelet behind the slices, the bands in rings, unless the Java path decodes
+                    assertEquals(!c.name.contains("uniformq"), dec.streamedFrames() > 0,
+                            "variant " + isa + " frames slice by slice: " + dec.streamedFrames());
                 } else {
                     assertEquals(0, dec.nativeComponents());
                     assertEquals(0, dec.nativeSlices());
@@ -114,14 +117,154 @@ class NativeDecoderTest {
                     rejected++;
                 }
             }
-            long natSlices = 0;
+            long natSlices = 0, streamed = 0, abandoned = 0;
             for (JpegXsDecoder d : nat) {
                 natSlices += d.nativeSlices();
+                streamed += d.streamedFrames();
+                abandoned += d.rowsAbandoned();
                 d.close();
             }
             assertTrue(natSlices > 30, "mutated slices the native code decoded itself: " + natSlices);
+            // frames decoded slice by slice to the end, and frames that went the whole-band way part-way through
+            assertTrue(streamed > 10 && abandoned > 10, "streamed " + streamed + ", abandoned " + abandoned);
         }
         assertTrue(decoded > 30 && rejected > 30, "decoded " + decoded + ", rejected " + rejected);
+    }
+
+    /**
+     * inverseRows, fed a few band rows at a time (as the slices come), makes the same samples as inverseComponent
+     * at once, scaled or not, for one and two 2-D levels, with the bands whole or in rings; it refuses what does not
+     * add up (a short state, rows beyond a band, more than two 2-D levels, counters out of range, a ring row
+     * already overwritten) without writing.
+     */
+    @Test
+    void theWaveletRowByRowMakesTheSameAsAtOnce() {
+        int isaMax = JxsNative.bestIsa();
+        SplittableRandom rnd = new SplittableRandom(11);
+        for (int isa = 0; isa <= isaMax; isa++) {
+            for (int nv = 1; nv <= 2; nv++) {
+                for (int scale = 0; scale <= 1; scale++) {
+                    for (int step = 1; step <= 3; step++) {
+                        rowsAgainstWhole(isa, nv, 1, scale, step, false, rnd);
+                        rowsAgainstWhole(isa, nv, 2, scale, step, true, rnd);
+                    }
+                }
+            }
+        }
+        // refusals
+        int isa = JxsNative.ISA_SCALAR;
+        int h = 12, stride = 20;
+        // nh = 1: bands 0 (5x6) and 1 (5x6) -> 10 wide; the 2-D level: HL 10x6, LH 10x6, HH 10x6 -> 20x12
+        int[][] bands = {new int[30], new int[30], new int[60], new int[60], new int[60]};
+        int[] dims = {5, 6, 5, 6, 10, 6, 10, 6, 10, 6};
+        int[] img = new int[stride * h], bufA = new int[stride * 6];
+        int[] avail = {6, 6, 6, 6, 6, 0, 0, 0, 0, 0};
+        int[] state = new int[JxsNative.rowStateLength(stride, 1)];
+        assertEquals(h, JxsNative.inverseRows(isa, bands, dims, 1, 1, img, stride, bufA, null, 0, 0, 0, 0, avail,
+                state.clone()));
+        assertTrue(JxsNative.inverseRows(isa, bands, dims, 1, 1, img, stride, bufA, null, 0, 0, 0, 0, avail,
+                new int[state.length - 1]) < 0, "short state");
+        assertTrue(JxsNative.inverseRows(isa, bands, dims, 1, 1, img, stride, bufA, null, 0, 0, 0, 0,
+                Arrays.copyOf(avail, 5), state.clone()) < 0, "no ring rows");
+        int[] beyond = avail.clone();
+        beyond[2] = 7;
+        assertTrue(JxsNative.inverseRows(isa, bands, dims, 1, 1, img, stride, bufA, null, 0, 0, 0, 0, beyond,
+                state.clone()) < 0, "rows beyond a band");
+        int[] bad = state.clone();
+        bad[1 + 1] = 7; // level 0's iterations beyond its 6 H rows
+        assertTrue(JxsNative.inverseRows(isa, bands, dims, 1, 1, img, stride, bufA, null, 0, 0, 0, 0, avail, bad) < 0,
+                "counter out of range");
+        int[] ring = avail.clone();
+        ring[5] = 2; // band 0 kept in 2 rows while 6 are in and none read: rows 0..3 overwritten
+        assertTrue(JxsNative.inverseRows(isa, bands, dims, 1, 1, img, stride, bufA, null, 0, 0, 0, 0, ring,
+                state.clone()) < 0, "ring row overwritten");
+        assertTrue(JxsNative.inverseRows(isa, new int[13][], new int[26], 0, 4, img, stride, bufA, bufA, 0, 0, 0, 0,
+                new int[26], new int[JxsNative.rowStateLength(stride, 4)]) < 0, "more than two 2-D levels");
+        assertTrue(JxsNative.inverseRows(isa, bands, dims, 1, 1, img, stride, bufA, null, 0, 0, 0, 0, avail, null) < 0,
+                "no state");
+    }
+
+    /**
+     * A random component of nv 2-D levels and nh = 2 horizontal-only ones: inverseComponent at once against
+     * inverseRows fed `step` rows of the lowest band (and the matching rows of the others) a call; rings of
+     * `ringSlack` slices' rows plus a few when rings is set.
+     */
+    private static void rowsAgainstWhole(int isa, int nv, int ringSlack, int scale, int step, boolean rings,
+            SplittableRandom rnd) {
+        int nh = 2;
+        int lowW = 3, lowH = 5 + rnd.nextInt(4);
+        int n = 1 + nh + 3 * nv;
+        int[] dims = new int[2 * n];
+        int[] lines = new int[n];
+        int curW = lowW, curH = lowH;
+        dims[0] = lowW;
+        dims[1] = lowH;
+        lines[0] = 1;
+        for (int i = 1; i <= nh; i++) {
+            int hw = curW - (i == 1 ? 1 : 0);
+            dims[2 * i] = hw;
+            dims[2 * i + 1] = curH;
+            lines[i] = 1;
+            curW += hw;
+        }
+        int i = 1 + nh;
+        for (int k = 0; k < nv; k++, i += 3) {
+            int hw = curW, nH = curH - (k == 0 ? 1 : 0);
+            dims[2 * i] = hw;
+            dims[2 * i + 1] = curH;
+            dims[2 * (i + 1)] = curW;
+            dims[2 * (i + 1) + 1] = nH;
+            dims[2 * (i + 2)] = hw;
+            dims[2 * (i + 2) + 1] = nH;
+            lines[i] = lines[i + 1] = lines[i + 2] = 1 << k;
+            curW += hw;
+            curH += nH;
+        }
+        int stride = curW, height = curH;
+        int[][] bands = new int[n][];
+        for (int b = 0; b < n; b++) {
+            bands[b] = new int[dims[2 * b] * dims[2 * b + 1]];
+            for (int j = 0; j < bands[b].length; j++) {
+                bands[b][j] = rnd.nextInt(8) == 0 ? rnd.nextInt() : rnd.nextInt(-600, 600);
+            }
+        }
+        int add = 512, dz = 2, max = 1023;
+        int[] whole = new int[stride * height];
+        int[] a = new int[stride * height], bb = new int[stride * height];
+        assertEquals(0, JxsNative.inverseComponent(isa, bands, dims, nh, nv, whole, stride, a, bb, scale, add, dz, max));
+        // rows: the bands as rings (or whole), filled as the "precinct rows" come
+        int pyAll = lowH;
+        int[] ringRows = new int[n];
+        int[][] kept = new int[n][];
+        for (int b = 0; b < n; b++) {
+            ringRows[b] = rings ? Math.min(dims[2 * b + 1], lines[b] * (step * ringSlack + 4)) : 0;
+            kept[b] = rings ? new int[ringRows[b] * dims[2 * b]] : bands[b];
+        }
+        int[] img = new int[stride * height];
+        int[] bufA = new int[stride * lowH], bufB = nv > 1 ? new int[stride * height] : null;
+        int[] state = new int[JxsNative.rowStateLength(stride, nv)];
+        int[] avail = new int[2 * n];
+        System.arraycopy(ringRows, 0, avail, n, n);
+        int made = 0;
+        for (int py = 0; py < pyAll; ) {
+            int to = Math.min(pyAll, py + step);
+            for (int b = 0; b < n && rings; b++) {
+                int bw = dims[2 * b], bh = dims[2 * b + 1];
+                for (int r = py * lines[b]; r < Math.min(bh, to * lines[b]); r++) {
+                    System.arraycopy(bands[b], r * bw, kept[b], (r % ringRows[b]) * bw, bw);
+                }
+            }
+            for (int b = 0; b < n; b++) {
+                avail[b] = Math.min(dims[2 * b + 1], to * lines[b]);
+            }
+            made = JxsNative.inverseRows(isa, kept, dims, nh, nv, img, stride, bufA, bufB, scale, add, dz, max, avail,
+                    state);
+            assertTrue(made >= 0, "inverseRows " + made);
+            py = to;
+        }
+        assertEquals(height, made, "every row made");
+        assertArrayEquals(whole, img, "isa " + isa + " nv " + nv + " scale " + scale + " step " + step + " rings "
+                + rings);
     }
 
     /** True when both decoded (to the same planes), false when both rejected (with the same message). */
