@@ -119,6 +119,26 @@ ALWAYS void even_row(const int32_t *l, const int32_t *hl, int w, const int32_t *
     }
 }
 
+/* Output rows 2k (e0) and 2k + 1 (hk + the mean of e0 and e1), scaled when sc.on. */
+ALWAYS void out_pair(const int32_t *restrict hk, const int32_t *restrict e0, const int32_t *restrict e1,
+        int32_t *restrict odd, int32_t *restrict even, int w, scale_t sc) {
+    if (!sc.on) {
+        for (int x = 0; x < w; x++) {
+            odd[x] = hk[x] + ((e0[x] + e1[x]) >> 1);
+        }
+        memcpy(even, e0, (size_t) w * 4);
+    } else {
+        const int32_t add = sc.add, max = sc.max;
+        const int dz = sc.dz;
+        for (int x = 0; x < w; x++) {
+            odd[x] = scale1(hk[x] + ((e0[x] + e1[x]) >> 1), add, dz, max);
+        }
+        for (int x = 0; x < w; x++) {
+            even[x] = scale1(e0[x], add, dz, max);
+        }
+    }
+}
+
 /*
  * One inverse 2-D level (Dwt53.inverseLevel): L rows from ll (stride llStride) with hl (stride hw), H rows from lh
  * (stride lw) and hh (stride hw); the nL + nH output rows of lw + hw samples to out (stride outStride). scratch:
@@ -155,21 +175,7 @@ ALWAYS void inv_level(const int32_t *ll, int llStride, const int32_t *hl, const 
         }
         int32_t *restrict odd = out + (size_t) (2 * k + 1) * outStride;
         int32_t *restrict even = out + (size_t) (2 * k) * outStride;
-        if (!sc.on) {
-            for (int x = 0; x < w; x++) {
-                odd[x] = hk[x] + ((e0[x] + e1[x]) >> 1);
-            }
-            memcpy(even, e0, (size_t) w * 4);
-        } else {
-            const int32_t add = sc.add, max = sc.max;
-            const int dz = sc.dz;
-            for (int x = 0; x < w; x++) {
-                odd[x] = scale1(hk[x] + ((e0[x] + e1[x]) >> 1), add, dz, max);
-            }
-            for (int x = 0; x < w; x++) {
-                even[x] = scale1(e0[x], add, dz, max);
-            }
-        }
+        out_pair(hk, e0, e1, odd, even, w, sc);
     }
     if (nL > nH) {
         int32_t *e = eRows[nH & 1];
@@ -410,21 +416,7 @@ ALWAYS void level_rows(const int32_t *in, int stride, const int32_t *hl, const i
         }
         int32_t *restrict odd = out + (size_t) (2 * k + 1) * stride;
         int32_t *restrict even = out + (size_t) (2 * k) * stride;
-        if (!sc.on) {
-            for (int x = 0; x < w; x++) {
-                odd[x] = hk[x] + ((e0[x] + e1[x]) >> 1);
-            }
-            memcpy(even, e0, (size_t) w * 4);
-        } else {
-            const int32_t add = sc.add, max = sc.max;
-            const int dz = sc.dz;
-            for (int x = 0; x < w; x++) {
-                odd[x] = scale1(hk[x] + ((e0[x] + e1[x]) >> 1), add, dz, max);
-            }
-            for (int x = 0; x < w; x++) {
-                even[x] = scale1(e0[x], add, dz, max);
-            }
-        }
+        out_pair(hk, e0, e1, odd, even, w, sc);
     }
     st[1] = k;
     int done = 2 * k;
@@ -864,6 +856,70 @@ ALWAYS int32_t *gcli_of(slice_t *S, int state, int b) {
     return S->gcli + S->gcliOff[b] + state * S->gcliPerState;
 }
 
+ALWAYS int decode_counts(slice_t *S, rd_t *rd, int b, int line, int px, int cur, int top) {
+    const int gw = (width_in(S, b, px) + 3) >> 2;
+    const int stride = GWMAX(b);
+    int32_t *gc = gcli_of(S, cur, b) + (long) line * stride;
+    const int gtl = S->gtli[cur * S->bandsAll + b];
+    const int m = S->mode[b];
+    const int sigOn = (m & 2) != 0;
+    const int32_t *sg = S->sig + S->sigOff[b];
+    if ((m & 1) == 0) {
+        for (int i = 0; i < gw; i++) {
+            if (sigOn && sg[i >> 3] != 0) {
+                int e = (i | 7) + 1 < gw ? (i | 7) + 1 : gw;
+                for (; i < e; i++) {
+                    gc[i] = gtl;
+                }
+                i--;
+                continue;
+            }
+            int u = rd_unary(rd);
+            if (u < 0 || gtl + u > 15) {
+                return ERR_FALLBACK;
+            }
+            gc[i] = gtl + u;
+        }
+        return 0;
+    }
+    const int32_t *tg;
+    int gtlTop;
+    if (line == 0) {
+        tg = gcli_of(S, top, b) + (long) (BLINES(b) - 1) * stride;
+        gtlTop = S->gtli[top * S->bandsAll + b];
+    } else {
+        tg = gc - stride;
+        gtlTop = gtl;
+    }
+    const int t = gtlTop > gtl ? gtlTop : gtl;
+    for (int i = 0; i < gw; i++) {
+        int mTop = tg[i] > t ? tg[i] : t;
+        if (sigOn && sg[i >> 3] != 0) {
+            gc[i] = S->rm != 0 ? gtl : mTop;
+            continue;
+        }
+        int x = rd_unary(rd);
+        if (x < 0) {
+            return ERR_FALLBACK;
+        }
+        int thr = mTop - gtl > 0 ? mTop - gtl : 0;
+        int delta;
+        if (x > 2 * thr) {
+            delta = x - thr;
+        } else if (x > 0) {
+            delta = (x & 1) != 0 ? -((x + 1) >> 1) : x >> 1;
+        } else {
+            delta = 0;
+        }
+        int v = mTop + delta;
+        if (v > 15) {
+            return ERR_FALLBACK;
+        }
+        gc[i] = v;
+    }
+    return 0;
+}
+
 /* the data sub-packet's part of band b, line `line` (deadzone quantization only) */
 /* BMI2 pext, as inline assembly so that only the AVX2 variant (which the run-time check guards) reaches it */
 ALWAYS uint64_t pext64(uint64_t x, uint64_t mask) {
@@ -913,14 +969,19 @@ ALWAYS void decode_data(slice_t *S, rd_t *rd, int b, int line, int py, int px, i
     long next = rd->next;
     const uint8_t *buf = rd->buf;
     const long safe = rd->blen - 8;
-    int g = 0;
-    for (; g < full; g++, dst += 4) {
-        const int planes = gc[g] - gtl;
-        if (planes <= 0) {
-            memset(dst, 0, 16);
-            continue;
-        }
-        const int ps = 4 * planes;
+    /* the whole groups with bit-planes listed without a branch, the line zeroed at once, then the data of those
+       groups only: zero groups come in runs of any length, and a branch on each was mispredicted often */
+    int32_t *idx = S->idx;
+    int nnz = 0;
+    for (int g = 0; g < full; g++) {
+        idx[nnz] = g;
+        nnz += gc[g] > gtl;
+    }
+    memset(dst, 0, (size_t) full * 16);
+    for (int i = 0; i < nnz; i++) {
+        const int g = idx[i];
+        int32_t *restrict d = dst + 4 * g;
+        const int ps = 4 * (gc[g] - gtl);
         const int nb = ps + signBits;
         uint64_t x;
         if (nb <= 56 && (bits >= nb || (next >= 0 && next <= safe))) {
@@ -951,17 +1012,18 @@ ALWAYS void decode_data(slice_t *S, rd_t *rd, int b, int line, int py, int px, i
         const uint32_t sgn = (uint32_t) (x >> ps);
         uint32_t a0, a1, a2, a3;
         magnitudes(x, ps, bmi2, &a0, &a1, &a2, &a3);
-        dst[0] = dequant(a0, (sgn >> 3) & 1, gtl, half, shift);
-        dst[1] = dequant(a1, (sgn >> 2) & 1, gtl, half, shift);
-        dst[2] = dequant(a2, (sgn >> 1) & 1, gtl, half, shift);
-        dst[3] = dequant(a3, sgn & 1, gtl, half, shift);
+        d[0] = dequant(a0, (sgn >> 3) & 1, gtl, half, shift);
+        d[1] = dequant(a1, (sgn >> 2) & 1, gtl, half, shift);
+        d[2] = dequant(a2, (sgn >> 1) & 1, gtl, half, shift);
+        d[3] = dequant(a3, sgn & 1, gtl, half, shift);
     }
     rd->cache = cache;
     rd->bits = bits;
     rd->next = next;
     /* the last partial group */
     int left = 0;
-    for (; g < gw; g++, dst += 4) {
+    dst += 4 * full;
+    for (int g = full; g < gw; g++, dst += 4) {
         const int n = w - 4 * g < 4 ? w - 4 * g : 4;
         const int planes = gc[g] - gtl;
         if (planes <= 0) {
@@ -991,189 +1053,6 @@ ALWAYS void decode_data(slice_t *S, rd_t *rd, int b, int line, int py, int px, i
         }
     }
     S->leftover[b] = left;
-}
-
-/*
- * The counts and the data of band b, line `line` (counts as unary codes, not raw): first the counts from rc
- * (as the Java decoder's, with significance flags and vertical prediction) with the list of the groups that
- * have bit-planes, then the line's coefficients zeroed at once and the data of those groups only read from rd.
- * The group loop then has no branch on zero groups, which come in runs of any length and were mispredicted
- * often (round 11). The same bits, counts and coefficients as counting the whole line and then decode_data;
- * ERR_FALLBACK where the counts do not add up (nothing of the data read then).
- */
-ALWAYS int decode_band(slice_t *S, rd_t *rc, rd_t *rd, int b, int line, int py, int px, int cur, int top,
-        const int bmi2) {
-    const int w = width_in(S, b, px);
-    const int gw = (w + 3) >> 2;
-    const int full = w >> 2;
-    const int stride = GWMAX(b);
-    int32_t *gc = gcli_of(S, cur, b) + (long) line * stride;
-    const int gtl = S->gtli[cur * S->bandsAll + b];
-    const int m = S->mode[b];
-    const int sigOn = (m & 2) != 0;
-    const int vpred = (m & 1) != 0;
-    const int32_t *sg = S->sig + S->sigOff[b];
-    const int32_t *tg = gc;
-    int t = 0;
-    if (vpred) {
-        int gtlTop;
-        if (line == 0) {
-            tg = gcli_of(S, top, b) + (long) (BLINES(b) - 1) * stride;
-            gtlTop = S->gtli[top * S->bandsAll + b];
-        } else {
-            tg = gc - stride;
-            gtlTop = gtl;
-        }
-        t = gtlTop > gtl ? gtlTop : gtl;
-    }
-    const int sigRm = S->rm != 0;
-    int32_t *dst = S->coef[b] + row_of(S, b, (long) py * BLINES(b) + line) * BW(b) + (long) px * WNORM(b);
-    const uint32_t shift = (uint32_t) S->fq & 31;
-    const uint32_t half = gtl > 0 ? 1u << (gtl - 1) : 0;
-    const int signBits = S->fs == 0 ? 4 : 0;
-    uint64_t cache = rd->cache;
-    int bits = rd->bits;
-    long next = rd->next;
-    const uint8_t *buf = rd->buf;
-    const long safe = rd->blen - 8;
-    rd_t A = *rc;
-    int left = 0;
-    int32_t *idx = S->idx;
-    int nnz = 0;
-    for (int g = 0; g < gw; g++) {
-        /* the count */
-        int v;
-        if (!vpred) {
-            if (sigOn && sg[g >> 3] != 0) {
-                v = gtl;
-            } else {
-                int u = rd_unary(&A);
-                if (u < 0 || gtl + u > 15) {
-                    *rc = A;
-                    return ERR_FALLBACK;
-                }
-                v = gtl + u;
-            }
-        } else {
-            int mTop = tg[g] > t ? tg[g] : t;
-            if (sigOn && sg[g >> 3] != 0) {
-                v = sigRm ? gtl : mTop;
-            } else {
-                int x = rd_unary(&A);
-                if (x < 0) {
-                    *rc = A;
-                    return ERR_FALLBACK;
-                }
-                int thr = mTop - gtl > 0 ? mTop - gtl : 0;
-                int delta;
-                if (x > 2 * thr) {
-                    delta = x - thr;
-                } else if (x > 0) {
-                    delta = (x & 1) != 0 ? -((x + 1) >> 1) : x >> 1;
-                } else {
-                    delta = 0;
-                }
-                v = mTop + delta;
-                if (v > 15) {
-                    *rc = A;
-                    return ERR_FALLBACK;
-                }
-            }
-        }
-        gc[g] = v;
-        idx[nnz] = g;
-        nnz += v > gtl;
-    }
-    *rc = A;
-    memset(dst, 0, (size_t) full * 16);
-    if (nnz > 0 && idx[nnz - 1] >= full) {
-        nnz--; /* the partial group: below */
-    }
-    for (int i = 0; i < nnz; i++) {
-        const int g = idx[i];
-        int32_t *restrict d = dst + 4 * g;
-        const int planes = gc[g] - gtl;
-        {
-            const int ps = 4 * planes;
-            const int nb = ps + signBits;
-            uint64_t x;
-            if (nb <= 56 && (bits >= nb || (next >= 0 && next <= safe))) {
-                if (bits < nb) {
-                    uint64_t q;
-                    memcpy(&q, buf + next, 8);
-                    cache |= __builtin_bswap64(q) >> bits;
-                    next += (63 - bits) >> 3;
-                    bits |= 56;
-                }
-                x = (cache >> 1) >> (63 - nb);
-                cache <<= nb;
-                bits -= nb;
-            } else { /* near the end of the array, or 14+ planes */
-                rd->cache = cache;
-                rd->bits = bits;
-                rd->next = next;
-                if (nb <= 56) {
-                    x = rd_read(rd, nb);
-                } else {
-                    uint64_t hi = rd_read(rd, nb - 32);
-                    x = (hi << 32) | rd_read(rd, 32);
-                }
-                cache = rd->cache;
-                bits = rd->bits;
-                next = rd->next;
-            }
-            const uint32_t sgn = (uint32_t) (x >> ps);
-            uint32_t a0, a1, a2, a3;
-            magnitudes(x, ps, bmi2, &a0, &a1, &a2, &a3);
-            d[0] = dequant(a0, (sgn >> 3) & 1, gtl, half, shift);
-            d[1] = dequant(a1, (sgn >> 2) & 1, gtl, half, shift);
-            d[2] = dequant(a2, (sgn >> 1) & 1, gtl, half, shift);
-            d[3] = dequant(a3, sgn & 1, gtl, half, shift);
-        }
-    }
-    for (int g = full; g < gw; g++) { /* the last partial group */
-        int32_t *restrict d = dst + 4 * g;
-        const int planes = gc[g] - gtl;
-        {
-            const int n = w - 4 * g < 4 ? w - 4 * g : 4;
-            if (planes <= 0) {
-                for (int j = 0; j < n; j++) {
-                    d[j] = 0;
-                }
-                continue;
-            }
-            rd->cache = cache;
-            rd->bits = bits;
-            rd->next = next;
-            const int ps = 4 * planes;
-            const int nb = ps + signBits;
-            uint64_t x;
-            if (nb <= 56) {
-                x = rd_read(rd, nb);
-            } else {
-                uint64_t hi = rd_read(rd, nb - 32);
-                x = (hi << 32) | rd_read(rd, 32);
-            }
-            cache = rd->cache;
-            bits = rd->bits;
-            next = rd->next;
-            const uint32_t sgn = (uint32_t) (x >> ps);
-            uint32_t a[4];
-            magnitudes(x, ps, bmi2, &a[0], &a[1], &a[2], &a[3]);
-            for (int j = 0; j < 4; j++) {
-                if (j < n) {
-                    d[j] = dequant(a[j], (sgn >> (3 - j)) & 1, gtl, half, shift);
-                } else if (a[j] != 0) {
-                    left++;
-                }
-            }
-        }
-    }
-    rd->cache = cache;
-    rd->bits = bits;
-    rd->next = next;
-    S->leftover[b] = left;
-    return 0;
 }
 
 ALWAYS void decode_signs(slice_t *S, rd_t *rd, int b, int line, int py, int px) {
@@ -1296,26 +1175,12 @@ ALWAYS long precinct(slice_t *S, const uint8_t *buf, long blen, long p, long end
             if (gcliLen + dataLen + signLen > dataEnd - p) {
                 return ERR_FALLBACK;
             }
-            /* counts and data band by band, two readers (see decode_band) */
             rd_seek(&rd, p, p + gcliLen);
-            rd_t rdd;
-            rdd.buf = buf;
-            rdd.blen = blen;
-            rd_seek(&rdd, p + gcliLen, p + gcliLen + dataLen);
             for (int b = b0; b < b1; b++) {
-                if (line < lines_in(S, b, py) && decode_band(S, &rd, &rdd, b, line, py, px, cur, top, bmi2) != 0) {
+                if (line < lines_in(S, b, py) && decode_counts(S, &rd, b, line, px, cur, top) != 0) {
                     return ERR_FALLBACK;
                 }
             }
-            if (check_sub(&rd, p, gcliLen)) {
-                return ERR_FALLBACK;
-            }
-            p += gcliLen;
-            if (check_sub(&rdd, p, dataLen)) {
-                return ERR_FALLBACK;
-            }
-            p += dataLen;
-            goto signs;
         }
         if (check_sub(&rd, p, gcliLen)) {
             return ERR_FALLBACK;
@@ -1331,7 +1196,6 @@ ALWAYS long precinct(slice_t *S, const uint8_t *buf, long blen, long p, long end
             return ERR_FALLBACK;
         }
         p += dataLen;
-    signs:
         if (S->fs != 0) {
             rd_seek(&rd, p, p + signLen);
             for (int b = b0; b < b1; b++) {
