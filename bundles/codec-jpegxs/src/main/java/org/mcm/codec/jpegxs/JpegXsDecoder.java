@@ -180,9 +180,8 @@ public final class JpegXsDecoder implements AutoCloseable {
         streaming = false;
         if (threads == 1 || g.slices == 1) {
             // native: each slice's band rows go through the inverse wavelet right after the slice, while they are
-            // still in the cache (the lifting's state carried from slice to slice)
-            // and go through the inverse wavelet right after it, while they are still in the cache: the bands are
-            // kept as rings of a few rows (JxsNative.inverseRows), not written to memory and read back
+            // still in the cache (JxsNative.inverseRows, the lifting's state carried from slice to slice); the bands
+            // are kept as rings of a few rows, not written to memory and read back
             boolean rows = streamStart();
             for (int s = 0; s < g.slices; s++) {
                 if (rows) {
