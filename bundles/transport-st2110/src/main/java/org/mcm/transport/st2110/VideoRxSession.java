@@ -100,7 +100,8 @@ final class VideoRxSession implements TransportSession {
         thread.start();
     }
 
-    private BatchReceiver openFastPath(ConnectionSpec spec, Settings s) throws TransportException {
+    /** The kernel fast path's receiver for spec (recvmmsg, with receive offload if set), or null (fast path off). */
+    static BatchReceiver openFastPath(ConnectionSpec spec, Settings s) throws TransportException {
         BatchReceiver fast = null;
         String group = spec.remote().host();
         boolean mcast = !group.isEmpty() && Udp.isMulticast(group);
