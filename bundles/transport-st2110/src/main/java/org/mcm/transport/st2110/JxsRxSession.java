@@ -138,18 +138,10 @@ final class JxsRxSession implements TransportSession {
     /** Kernel fast path: the datagrams of each batch reassembled straight from their slots. */
     private void receiveBatched() {
         JxsSessions.Reassembly r = new JxsSessions.Reassembly(pt, counters, freeSegments, fullSegments);
+        BatchReceiver.Datagrams each = (view, len, address) -> r.accept(view, len);
         try {
             while (running) {
-                int n = batch.receive(100);
-                for (int i = 0; i < n; i++) {
-                    int len = batch.length(i);
-                    if (len < 0) {
-                        counters.packets.increment();
-                        counters.badHeaders.increment(); // larger than any valid packet
-                        continue;
-                    }
-                    r.accept(batch.slot(i), len);
-                }
+                batch.receiveEach(100, counters, each);
             }
         } catch (ClosedChannelException e) {
             // closed
