@@ -211,6 +211,9 @@ ALWAYS void fwd1d(const int32_t *restrict x, int32_t *restrict l, int32_t *restr
     }
 }
 
+/* a 16-bit sample at any address (a raw frame's planes need not be aligned) */
+typedef uint16_t u16_any __attribute__((aligned(1), may_alias));
+
 /* Row y of a level's input: the source (scaled into buf when the plan says so) or a row of the previous level. */
 ALWAYS const int32_t *load_row(const eplan_t *P, int level0, const int32_t *cur, int stride, int y, int w,
         int32_t *restrict buf) {
@@ -220,10 +223,12 @@ ALWAYS const int32_t *load_row(const eplan_t *P, int level0, const int32_t *cur,
     const int32_t mask = P->mask, offset = P->offset;
     const int shift = P->shift;
     if (P->srcBytes == 2) { /* raw planes are always scaled */
-        const uint8_t *s = P->src8 + (size_t) y * P->srcStride * 2;
+        /* 16-bit little-endian samples read as such (x86-64 is little-endian; any alignment), so that
+           the loop vectorises (zero-extending loads); two byte loads a sample did not, and cost ~2 ms a 1080p
+           4:2:2 frame more than the int planes of a picture */
+        const u16_any *restrict s = (const u16_any *) (P->src8 + (size_t) y * P->srcStride * 2);
         for (int x = 0; x < w; x++) {
-            int32_t v = s[2 * x] | (s[2 * x + 1] << 8);
-            buf[x] = ((v & mask) << shift) - offset;
+            buf[x] = (((int32_t) s[x] & mask) << shift) - offset;
         }
         return buf;
     }

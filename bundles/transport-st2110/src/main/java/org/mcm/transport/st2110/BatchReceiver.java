@@ -169,6 +169,29 @@ final class BatchReceiver implements AutoCloseable {
         return d + 1;
     }
 
+    /** Takes the datagrams of a receive: a view from index 0 (valid up to len bytes) and its native address. */
+    interface Datagrams {
+        void accept(ByteBuffer view, int len, long address);
+    }
+
+    /**
+     * Waits up to timeoutMs and hands every datagram that arrived to d, in order; one larger than its slot is counted
+     * (a packet with a bad header) and skipped. Returns how many arrived.
+     */
+    int receiveEach(int timeoutMs, St2110Counters counters, Datagrams d) throws IOException {
+        int n = receive(timeoutMs);
+        for (int i = 0; i < n; i++) {
+            int len = dgLen[i];
+            if (len < 0) {
+                counters.packets.increment();
+                counters.badHeaders.increment(); // larger than any valid packet
+                continue;
+            }
+            d.accept(dgView[i], len, dgAddr[i]);
+        }
+        return n;
+    }
+
     /** Datagram i of the last receive, from index 0 (valid up to {@link #length}). */
     ByteBuffer slot(int i) {
         return dgView[i];

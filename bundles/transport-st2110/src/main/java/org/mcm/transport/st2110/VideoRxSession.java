@@ -100,7 +100,8 @@ final class VideoRxSession implements TransportSession {
         thread.start();
     }
 
-    private BatchReceiver openFastPath(ConnectionSpec spec, Settings s) throws TransportException {
+    /** The kernel fast path's receiver for spec (recvmmsg, with receive offload if set), or null (fast path off). */
+    static BatchReceiver openFastPath(ConnectionSpec spec, Settings s) throws TransportException {
         BatchReceiver fast = null;
         String group = spec.remote().host();
         boolean mcast = !group.isEmpty() && Udp.isMulticast(group);
@@ -151,19 +152,13 @@ final class VideoRxSession implements TransportSession {
 
     /** Kernel fast path: up to 64 datagrams per system call, depacketized straight from their slots. */
     private void runBatched() {
+        BatchReceiver.Datagrams each = (view, len, address) -> {
+            counters.bytes.add(len);
+            depacketizer.accept(view, len, address);
+        };
         try {
             while (running) {
-                int n = batch.receive(100);
-                for (int i = 0; i < n; i++) {
-                    int len = batch.length(i);
-                    if (len < 0) {
-                        counters.packets.increment();
-                        counters.badHeaders.increment(); // larger than any valid packet
-                        continue;
-                    }
-                    counters.bytes.add(len);
-                    depacketizer.accept(batch.slot(i), len, batch.address(i));
-                }
+                batch.receiveEach(100, counters, each);
                 depacketizer.flush(); // the slots are reused by the next receive
             }
         } catch (java.nio.channels.ClosedChannelException e) {

@@ -36,10 +36,21 @@ import org.mcm.codec.jpegxs.JpegXsCodec;
  * rewritten) and decodes it into app buffers. Rows for codec_threads 1 and 2. Prints a Markdown table. With a
  * third argument {@code both}, the sender and the receiver run at the same time on the same cores (as one proxy
  * carrying a -22 sender and a -22 receiver would), each measured by the CPU of its own threads.
+ * <p>fps: the sender's frames sent from the first after the warm-up to the last, over the time between them (its
+ * pacing holds it at 60.0 at most; the app offers frames as fast as they are taken); the receiver's frames delivered to the app from the first after the warm-up to the
+ * last, over the time between them (60.0 when it keeps the replay's pace and drops nothing). The replay sends UDP
+ * GSO batches as the -22 sender does ({@code -Djxsbench.replay=packets}: one send a packet, as before session 10).
  * Run: see README "Measurements"; arguments: [frames] [raw yuv422p10le 1080p picture, e.g. the hd test vector]
  * [both].
  */
 public final class JxsBench {
+
+    /**
+     * Frames before the measurement, each side: 2 s, so that the JIT's compilations of the codec's and the session's
+     * code (still ~20 a second after 30 frames) and the first collections are behind, as in a proxy that has run a
+     * while.
+     */
+    static final int WARM = 120;
 
     static final VideoFormat FMT = new VideoFormat(1920, 1080, Rational.of(60, 1), PixelFormat.YUV422P10LE);
 
@@ -166,33 +177,64 @@ public final class JxsBench {
                     .option("codec_threads", Integer.toString(threads)).build(), TestSupport.txContext());
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();
             // the polls below run inside the measurement: plain sleeps (Awaitility's own thread would be measured too)
-            for (int i = 0; i < 30; i++) { // warm-up: the encoder's code compiled
+            for (int i = 0; i < WARM; i++) { // warm-up: the encoder's code compiled
                 while (!tx.input().accept(frame(content))) {
                     Thread.sleep(1);
                 }
             }
-            while (tx.stats().get("frames") < 30) {
+            while (tx.stats().get("frames") < WARM) {
                 Thread.sleep(2);
             }
             long cpu0 = txCpu(mx);
             long t0 = System.nanoTime();
+            // when the measured frames went out: the sent-frames counter polled every millisecond on a thread of its
+            // own (its CPU is not the session's), its first and last change after the warm-up
+            long[] sentAt = new long[4]; // first count and its time, last count and its time
+            AtomicBoolean done = new AtomicBoolean();
+            Thread watch = new Thread(() -> {
+                long last = WARM;
+                while (!done.get()) {
+                    long f = tx.stats().get("frames");
+                    if (f > last) {
+                        long now = System.nanoTime();
+                        if (sentAt[1] == 0) {
+                            sentAt[0] = f;
+                            sentAt[1] = now;
+                        }
+                        sentAt[2] = f;
+                        sentAt[3] = now;
+                        last = f;
+                    }
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "bench-sent-watch");
+            watch.start();
             int n = 0;
             for (; n < frames && !stop.get(); n++) {
                 while (!tx.input().accept(frame(content))) {
                     Thread.sleep(1);
                 }
             }
-            while (tx.stats().get("frames") < 30 + n) {
+            while (tx.stats().get("frames") < WARM + n) {
                 Thread.sleep(2);
             }
+            Thread.sleep(5); // the watch sees the last frame
+            done.set(true);
+            watch.join();
             double secs = (System.nanoTime() - t0) / 1e9;
             long cpu = txCpu(mx) - cpu0;
+            // 60.0 when every frame goes out on its period (the pacing holds it there)
+            double fps = sentAt[2] > sentAt[0] ? (sentAt[2] - sentAt[0]) / ((sentAt[3] - sentAt[1]) / 1e9) : 0;
 
             Map<String, Long> s = tx.stats();
             t.deactivate();
             return String.format(Locale.ROOT, "| sender (encode + paced send) | %d | %d | %.2f | %.1f | %.2f | 0 (kernel"
-                    + " drops) | %d sent | - | %d |", threads, n, secs, n / secs, cpu / 1e9 / secs,
-                    s.get("frames") - 30, s.get("encode_errors"));
+                    + " drops) | %d sent | - | %d |", threads, n, secs, fps, cpu / 1e9 / secs,
+                    s.get("frames") - WARM, s.get("encode_errors"));
         }
     }
 
@@ -261,12 +303,17 @@ public final class JxsBench {
                 .local(new Endpoint("127.0.0.1", port)).payloadType(114)
                 .option("codec_threads", Integer.toString(threads)).build(), app);
         AtomicLong delivered = new AtomicLong();
+        int warm = WARM;
+        long[] at = new long[warm + frames + 64]; // when each frame reached the app (drain thread; read after join)
         Thread drain = new Thread(() -> {
             try {
                 while (!Thread.currentThread().isInterrupted()) {
                     Frame f = app.received.poll(100, TimeUnit.MILLISECONDS);
                     if (f != null) {
-                        delivered.incrementAndGet();
+                        long k = delivered.getAndIncrement();
+                        if (k < at.length) {
+                            at[(int) k] = System.nanoTime();
+                        }
                         f.release();
                     }
                 }
@@ -276,27 +323,17 @@ public final class JxsBench {
         });
         drain.start();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        int warm = 30;
-        long cpu0 = 0, t0 = 0, deliveredAtWarm = 0, peer0 = 0, peer = 0;
-        try (DatagramChannel out = DatagramChannel.open()) {
-            out.connect(new InetSocketAddress("127.0.0.1", port));
-            ByteBuffer b = ByteBuffer.allocateDirect(65536);
-            int seq = 0;
+        long cpu0 = 0, t0 = 0, peer0 = 0, peer = 0;
+        Replay replay = Replay.of(recorded, port);
+        try (replay) {
             long start = System.nanoTime();
             for (int i = 0; i < warm + frames; i++) {
                 if (i == warm) {
                     cpu0 = rxCpu(mx);
                     peer0 = mx.getCurrentThreadCpuTime();
                     t0 = System.nanoTime();
-                    deliveredAtWarm = delivered.get();
                 }
-                for (byte[] p : recorded.get(i % recorded.size())) {
-                    b.clear();
-                    b.put(p).flip();
-                    b.putShort(2, (short) seq++);
-                    b.putInt(4, i * 1500); // 90 kHz at 60 fps
-                    out.write(b);
-                }
+                replay.frame(i);
                 if (i == warm + frames - 1) {
                     peer = mx.getCurrentThreadCpuTime() - peer0;
                 }
@@ -307,16 +344,126 @@ public final class JxsBench {
                 }
             }
         }
-        Thread.sleep(100); // the last frame's decode, inside the measured time on purpose (as in the README's figures)
-        double secs = (System.nanoTime() - t0) / 1e9;
+        // the frames still decoding: until all arrived or none came for 300 ms
+        long seen = -1;
+        while (delivered.get() != seen && delivered.get() < warm + frames) {
+            seen = delivered.get();
+            Thread.sleep(300);
+        }
         long cpu = rxCpu(mx) - cpu0;
         Map<String, Long> s = rx.stats();
         drain.interrupt();
+        drain.join();
         t.deactivate();
-        return String.format(Locale.ROOT, "| receiver (receive + decode) | %d | %d | %.2f | %.1f | %.2f | %.2f (replay)"
-                + " | %d of %d | %d | %d |", threads, frames, secs, (delivered.get() - deliveredAtWarm) / secs,
-                cpu / 1e9 / secs, peer / 1e9 / secs, s.get("frames"), warm + frames, s.get("lost"),
-                s.get("decode_errors"));
+        // the rate at which frames reached the app from the first delivered after the warm-up to the last one: 60.0
+        // when the receiver keeps the replay's pace and loses none (a frame dropped or delivered late lowers it)
+        int n = (int) Math.min(delivered.get(), at.length);
+        int first = 0;
+        while (first < n && at[first] < t0) {
+            first++;
+        }
+        int got = n - first;
+        double span = got > 1 ? (at[n - 1] - at[first]) / 1e9 : Double.NaN;
+        double fps = got > 1 ? (got - 1) / span : 0;
+        double secs = got > 1 ? (at[n - 1] - t0) / 1e9 : (System.nanoTime() - t0) / 1e9;
+        return String.format(Locale.ROOT, "| receiver (receive + decode) | %d | %d | %.2f | %.1f | %.2f | %.2f (replay"
+                + replay.how() + ") | %d of %d | %d | %d |", threads, frames, secs, fps, cpu / 1e9 / secs,
+                peer / 1e9 / secs, s.get("frames"), warm + frames, s.get("lost"), s.get("decode_errors"));
+    }
+
+    /**
+     * The replay of a recorded stream, as the remote sender would put it on the wire: by default in UDP GSO batches
+     * (what the -22 sender itself sends with the fast path, one system call for up to ~50 packets), with
+     * {@code -Djxsbench.replay=packets} (or without the native helpers) one send a packet. Each frame's packets go
+     * out at once; sequence numbers and timestamps are rewritten as a continuous stream.
+     */
+    static final class Replay implements AutoCloseable {
+        private final List<byte[][]> recorded;
+        private final DatagramChannel out;
+        private final GsoSender gso;
+        private final ByteBuffer b = ByteBuffer.allocateDirect(65536);
+        private final ByteBuffer[] payloads; // gso: each recorded frame's payloads, packet k at k * dataLen
+        private final long[] addrs;
+        private final int hdr = Rtp.HEADER + Rfc9134.PAYLOAD_HEADER;
+        private int seq;
+
+        private Replay(List<byte[][]> recorded, DatagramChannel out, GsoSender gso) {
+            this.recorded = recorded;
+            this.out = out;
+            this.gso = gso;
+            this.payloads = new ByteBuffer[recorded.size()];
+            this.addrs = new long[gso == null ? 1 : gso.batch()];
+            if (gso != null) {
+                int dataLen = recorded.get(0)[0].length - hdr;
+                for (int f = 0; f < recorded.size(); f++) {
+                    byte[][] p = recorded.get(f);
+                    payloads[f] = ByteBuffer.allocateDirect(p.length * dataLen);
+                    for (int k = 0; k < p.length; k++) {
+                        if (k < p.length - 1 && p[k].length != hdr + dataLen) {
+                            throw new IllegalStateException("recorded packets of unequal sizes: the GSO replay needs"
+                                    + " codestream mode");
+                        }
+                        payloads[f].put(k * dataLen, p[k], hdr, p[k].length - hdr);
+                    }
+                }
+            }
+        }
+
+        static Replay of(List<byte[][]> recorded, int port) throws java.io.IOException {
+            int segment = recorded.get(0)[0].length;
+            GsoSender g = "packets".equals(System.getProperty("jxsbench.replay")) ? null
+                    : GsoSender.open("127.0.0.1", 0, "127.0.0.1", port, 1, 4 << 20, Rtp.HEADER + Rfc9134.PAYLOAD_HEADER,
+                            segment);
+            if (g != null) {
+                return new Replay(recorded, null, g);
+            }
+            DatagramChannel ch = DatagramChannel.open();
+            ch.connect(new InetSocketAddress("127.0.0.1", port));
+            return new Replay(recorded, ch, null);
+        }
+
+        String how() {
+            return gso != null ? ", GSO batches" : ", one send a packet";
+        }
+
+        /** Sends frame i (recorded frame i mod their number) at once. */
+        void frame(int i) throws java.io.IOException {
+            byte[][] packets = recorded.get(i % recorded.size());
+            if (gso == null) {
+                for (byte[] p : packets) {
+                    b.clear();
+                    b.put(p).flip();
+                    b.putShort(2, (short) seq++);
+                    b.putInt(4, i * 1500); // 90 kHz at 60 fps
+                    out.write(b);
+                }
+                return;
+            }
+            ByteBuffer data = payloads[i % recorded.size()];
+            long base = NetNative.address(data);
+            int dataLen = packets[0].length - hdr;
+            ByteBuffer h = gso.headers();
+            for (int k = 0; k < packets.length;) {
+                int n = Math.min(gso.batch(), packets.length - k);
+                for (int j = 0; j < n; j++) {
+                    h.put(j * hdr, packets[k + j], 0, hdr);
+                    h.putShort(j * hdr + 2, (short) seq++);
+                    h.putInt(j * hdr + 4, i * 1500);
+                    addrs[j] = base + (long) (k + j) * dataLen;
+                }
+                k += n;
+                gso.send(addrs, n, packets[k - 1].length - hdr);
+            }
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            if (gso != null) {
+                gso.close();
+            } else {
+                out.close();
+            }
+        }
     }
 
     static long txCpu(ThreadMXBean mx) {

@@ -140,11 +140,11 @@ class JxsTransportTest {
         }
     }
 
-    @org.junit.jupiter.params.ParameterizedTest(name = "packetmode={0}")
-    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1})
-    void senderToReceiverDeliversWhatTheCodecDecodes(int packetmode) throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "packetmode={0}, fast path {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"0, auto", "1, auto", "0, off", "1, off"})
+    void senderToReceiverDeliversWhatTheCodecDecodes(int packetmode, String fastPath) throws Exception {
         int port = GStreamerInteropTest.freeUdpPort();
-        St2110Transports.Jxs t = transport();
+        St2110Transports.Jxs t = transport(fastPath);
         TestApp app = new TestApp(8, (int) FMT.bufferSize());
         // the receiver as an SDP of this packetization mode configures it
         String sdp = Sdp.jxs(1, "127.0.0.1", "127.0.0.1", port, 114, FMT, 3, packetmode == 1);
@@ -176,6 +176,10 @@ class JxsTransportTest {
         assertEquals(0L, rx.stats().get("decode_errors"));
         assertEquals(0L, tx.stats().get("slices_undelimited"));
         assertEquals(packetmode == 1, tx.stats().get("packetization_units_last") > 2, tx.stats().toString());
+        assertFastPath(fastPath, tx);
+        // the receiver's batches (recvmmsg, with GRO the sender's GSO batches whole) or one receive a datagram
+        assertEquals("off".equals(fastPath) || !NetNative.available() ? 0L : 1L, rx.stats().get("fast_path"),
+                rx.stats().toString());
         t.deactivate();
     }
 

@@ -30,7 +30,7 @@ import org.mcm.api.transport.TransportSession;
 class ReceiverBackTest {
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"st2110-20 auto", "st2110-20 off", "st2110-22 off", "st2110-30 off"})
+    @ValueSource(strings = {"st2110-20 auto", "st2110-20 off", "st2110-22 auto", "st2110-22 off", "st2110-30 off"})
     void aNewReceiverOnTheSamePortGetsCompleteFramesAgain(String path) throws Exception {
         String kind = path.split(" ")[0];
         Transport t = ReceiverLeavesTest.transport(kind, path.split(" ")[1]);
