@@ -154,6 +154,9 @@ final class VideoRxSession implements TransportSession {
         try {
             while (running) {
                 int n = batch.receive(100);
+                if (n > 0) {
+                    depacketizer.arrivedAt(System.nanoTime());
+                }
                 for (int i = 0; i < n; i++) {
                     int len = batch.length(i);
                     if (len < 0) {
