@@ -235,14 +235,6 @@ static int recv_slots(int fd, int64_t base, int slot, int n, int32_t *lens, int3
     if (n <= 0 || n > 64 || slot <= 0) {
         return -EINVAL;
     }
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int r = poll(&p, 1, timeout_ms);
-    if (r < 0) {
-        return errno == EINTR ? 0 : -errno;
-    }
-    if (r == 0) {
-        return 0;
-    }
     memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)n);
     for (int i = 0; i < n; i++) {
         iov[i].iov_base = (void *)(intptr_t)(base + (int64_t)i * slot);
@@ -254,7 +246,19 @@ static int recv_slots(int fd, int64_t base, int slot, int n, int32_t *lens, int3
             msgs[i].msg_hdr.msg_controllen = sizeof control[i];
         }
     }
+    /* what is queued already is taken without a poll; only when nothing is does it wait for the next */
     int got = recvmmsg(fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
+    if (got < 0 && errno == EAGAIN) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, timeout_ms);
+        if (r < 0) {
+            return errno == EINTR ? 0 : -errno;
+        }
+        if (r == 0) {
+            return 0;
+        }
+        got = recvmmsg(fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
+    }
     if (got < 0) {
         return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
     }

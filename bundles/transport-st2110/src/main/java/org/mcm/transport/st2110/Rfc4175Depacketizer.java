@@ -58,6 +58,8 @@ final class Rfc4175Depacketizer {
     private long frameSeq;
     private long firstArrival;
     private long lastArrival;
+    /** When the receive batch being handled arrived (0: none given, each packet reads the clock). */
+    private long batchArrival;
     /** Complete frames: first packet in to frame handed on (mostly the sender's spread over the frame period). */
     final StageTimes frameTimes = new StageTimes();
     /** Complete frames: last packet in to frame handed on (the receiver's own delay: the last segment, the hand-over). */
@@ -169,7 +171,7 @@ final class Rfc4175Depacketizer {
         if (currentTs < 0) {
             startFrame(ts);
         }
-        lastArrival = System.nanoTime();
+        lastArrival = arrivalNow();
         if (!skipping && inline) {
             for (int i = 0; i < n; i++) {
                 if (addr == 0 || !planar.queueFromWire(addr + off, srdLen[i], planarView, srdRow[i], srdPixel[i])) {
@@ -223,7 +225,7 @@ final class Rfc4175Depacketizer {
 
     private void startFrame(long ts) {
         currentTs = ts;
-        firstArrival = System.nanoTime();
+        firstArrival = arrivalNow();
         bytesInFrame = 0;
         java.util.Arrays.fill(covered, 0L);
         inline = false;
@@ -256,6 +258,18 @@ final class Rfc4175Depacketizer {
         } else if (inline) {
             planarView = current.data().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
         }
+    }
+
+    /**
+     * The packets accepted from now on arrived at this System.nanoTime() (a receive batch: one clock read for all of
+     * it instead of one per packet); 0: each packet reads the clock.
+     */
+    void arrivedAt(long nanos) {
+        batchArrival = nanos;
+    }
+
+    private long arrivalNow() {
+        return batchArrival != 0 ? batchArrival : System.nanoTime();
     }
 
     /** Converts the segments still queued (call before the memory of the datagrams given to accept is reused). */

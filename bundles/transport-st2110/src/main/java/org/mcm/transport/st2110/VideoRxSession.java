@@ -150,14 +150,22 @@ final class VideoRxSession implements TransportSession {
         }
     }
 
+    /** Set before each receive batch: its first datagram reads the clock for all of them (receive thread only). */
+    private boolean batchStart;
+
     /** Kernel fast path: up to 64 datagrams per system call, depacketized straight from their slots. */
     private void runBatched() {
         BatchReceiver.Datagrams each = (view, len, address) -> {
+            if (batchStart) { // one clock read for the whole receive batch
+                batchStart = false;
+                depacketizer.arrivedAt(System.nanoTime());
+            }
             counters.bytes.add(len);
             depacketizer.accept(view, len, address);
         };
         try {
             while (running) {
+                batchStart = true;
                 batch.receiveEach(100, counters, each);
                 depacketizer.flush(); // the slots are reused by the next receive
             }

@@ -89,6 +89,12 @@ final class VideoTxSession implements TransportSession {
     private volatile boolean realtimeRefused;
     private final PGroup pg;
     private final int lineBytes;
+    /**
+     * Lines of the staging buffer that the line-by-line conversion cycles through (line y at y % ringLines): about
+     * two groups' worth, so what the kernel copies from stays in the cache instead of a whole wire frame
+     * going through memory; a group that would outgrow it is sent early.
+     */
+    private volatile int ringLines;
     private final int pt;
     private final int ssrc;
     private long gsoSends;
@@ -174,6 +180,8 @@ final class VideoTxSession implements TransportSession {
             int perPacket = (s.maxUdpPayload() - Rtp.HEADER - Rfc4175Packetizer.EXT_SEQ - Rfc4175Packetizer.SRD) / pg.bytes() * pg.bytes();
             this.packetsPerFrame = gso != null ? (long) chunksPerLine * format.height()
                     : (packetizer.frameBytes() + perPacket - 1) / perPacket;
+            this.ringLines = ringLines(format.height(), chunksPerLine, g == null ? 1 : g.batch(), packetsPerFrame,
+                    paceGranularityNanos, TxSchedule.activeOf(framePeriodNanos));
             if (paced && leadNanos > 0) {
                 checkAhead(leadNanos, paceGranularityNanos, packetsPerFrame, g == null ? 1 : g.batch(), framePeriodNanos);
             }
@@ -319,17 +327,37 @@ final class VideoTxSession implements TransportSession {
         ByteBuffer h = gso.headers();
         int batch = gso.batch();
         int h2 = format.height();
+        int ring = planar != null ? ringLines : h2; // the app's pgroup frame is sent from where it is
         long total = packetsPerFrame;
         int inGroup = 0; // packets in the group so far
         int inBatch = 0; // of which in its last, unfinished batch
         int batches = 0; // finished batches in the group
+        int groupLine = 0; // line of the group's first packet
         long groupDue = 0;
         long i = 0;
         for (int y = 0; y < h2; y++) {
+            int slot = y % ring;
             if (planar != null) {
-                lines.lineToWire(planar, y, data, y * lineBytes);
+                if (inGroup > 0 && y - ring >= groupLine) {
+                    // the line would overwrite one the group still needs: the group goes now, when it is due
+                    if (inBatch > 0) {
+                        long due = start + active * (i - inBatch) / total;
+                        if (batches == 0) {
+                            groupDue = due;
+                        }
+                        groupPackets[batches++] = inBatch;
+                        inBatch = 0;
+                    }
+                    sendGroup(batches, groupDue, paced);
+                    inGroup = 0;
+                    batches = 0;
+                }
+                lines.lineToWire(planar, y, data, slot * lineBytes);
             }
             for (int c = 0; c < chunksPerLine; c++, i++) {
+                if (inGroup == 0) {
+                    groupLine = y;
+                }
                 int off = inGroup * GsoSender.HEADER;
                 boolean last = i == total - 1;
                 Rtp.write(h, off, last, pt, (int) extSeq, rtpTs, ssrc);
@@ -337,7 +365,7 @@ final class VideoTxSession implements TransportSession {
                 h.putShort(off + 14, (short) chunkBytes);
                 h.putShort(off + 16, (short) (y & 0x7FFF));
                 h.putShort(off + 18, (short) ((c * chunkBytes / pg.bytes() * pg.pixels()) & 0x7FFF));
-                batchAddrs[inGroup] = base + (long) y * lineBytes + (long) c * chunkBytes;
+                batchAddrs[inGroup] = base + (long) slot * lineBytes + (long) c * chunkBytes;
                 extSeq = (extSeq + 1) & 0xFFFF_FFFFL;
                 inGroup++;
                 inBatch++;
@@ -352,19 +380,46 @@ final class VideoTxSession implements TransportSession {
                     long nextDue = start + active * (i + 1) / total;
                     if (last || batches == groupBatches || nextDue - groupDue >= paceGranularityNanos) {
                         // as before groups: the frame's last batch alone goes out right after the one before it
-                        if (paced && !(last && batches == 1)) {
-                            pace(groupDue);
-                        }
-                        gsoSends++;
-                        int sent = gso.sendGroup(batchAddrs, groupPackets, batches, chunkBytes);
-                        counters.packets.add(sent);
-                        counters.bytes.add((long) sent * (GsoSender.HEADER + chunkBytes));
+                        sendGroup(batches, groupDue, paced && !(last && batches == 1));
                         inGroup = 0;
                         batches = 0;
                     }
                 }
             }
         }
+    }
+
+    /** Tests: a ring of this many lines from the next frame on (1 or more; smaller than a group: sent in parts). */
+    void ringLines(int lines) {
+        if (lines < 1) {
+            throw new IllegalArgumentException("a ring needs a line");
+        }
+        ringLines = lines;
+    }
+
+    /** Sends the group's batches (their packets at batchAddrs, counts in groupPackets) when due if paceIt. */
+    private void sendGroup(int batches, long groupDue, boolean paceIt) throws IOException {
+        if (paceIt) {
+            pace(groupDue);
+        }
+        gsoSends++;
+        int sent = gso.sendGroup(batchAddrs, groupPackets, batches, chunkBytes);
+        counters.packets.add(sent);
+        counters.bytes.add((long) sent * (GsoSender.HEADER + chunkBytes));
+    }
+
+    /**
+     * Lines of the conversion ring: twice a group's packets at the on-time rate (one segmentation batch, or the
+     * pacing granularity's worth and a batch) and two lines, at most the frame's height.
+     */
+    static int ringLines(int height, int chunksPerLine, int batch, long packetsPerFrame, long granularityNanos,
+            long activeNanos) {
+        if (chunksPerLine <= 0) {
+            return height;
+        }
+        long group = batch + (granularityNanos > 0 ? (packetsPerFrame * granularityNanos + activeNanos - 1) / activeNanos : 0);
+        long lines = (2 * group + chunksPerLine - 1) / chunksPerLine + 2;
+        return (int) Math.min(height, lines);
     }
 
     /** Largest {@code txPaceGranularityUs}: 2 ms of packets in one burst (~560 at 1080p60, ~2,250 at 2160p60). */
@@ -460,6 +515,7 @@ final class VideoTxSession implements TransportSession {
         m.put("gso_sends", gsoSends); // system calls sending batches (one per group of batches)
         m.put("pace_granularity_us", paceGranularityNanos / 1000);
         m.put("tx_lead_us", leadNanos / 1000);
+        m.put("tx_ring_lines", (long) ringLines);
         m.put("span_us_last", spanNanosLast / 1000);
         m.put("tx_realtime_priority", (long) realtimeGranted); // the SCHED_FIFO priority the thread got, 0: none
         m.put("tx_realtime_refused", realtimeRefused ? 1L : 0L); // asked for and not permitted

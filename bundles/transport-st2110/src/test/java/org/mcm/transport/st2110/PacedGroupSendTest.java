@@ -146,6 +146,68 @@ class PacedGroupSendTest {
         }
     }
 
+    /**
+     * Planar yuv422p10le frames, converted line by line into the sender's ring of wire lines as their packets go
+     * out: every packet carries what the scalar conversion makes of its line, with the ring the session sizes for
+     * its grouping (ringLines 0) or one forced smaller than a group, which then goes out in parts.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"0,0", "500,0", "2000,0", "2000,3", "0,1", "500,40"})
+    void planarFramesGoOutConvertedLineByLineThroughTheRing(int granularityUs, int ringLines) throws Exception {
+        assumeTrue(NetNative.available(), "native UDP helpers: " + NetNative.unavailableReason());
+        VideoFormat planar = new VideoFormat(1920, 1080, Rational.of(60, 1), PixelFormat.YUV422P10LE);
+        Settings s = TestSupport.with(TestSupport.settings("wide"), "txPaceGranularityUs", granularityUs);
+        List<byte[]> sent = new ArrayList<>();
+        List<byte[]> wire = new ArrayList<>();
+        Random r = new Random(granularityUs + 31L * ringLines);
+        for (int i = 0; i < 3; i++) {
+            byte[] b = new byte[(int) planar.bufferSize()];
+            r.nextBytes(b); // the 6 high bits of each 16-bit sample too: the conversion keeps the low 10
+            sent.add(b);
+            ByteBuffer w = ByteBuffer.allocate(PACKETS * CHUNK);
+            Pack422.toWire(PixelFormat.YUV422P10LE, ByteBuffer.wrap(b), w, 1920, 1080);
+            wire.add(w.array());
+        }
+        try (DatagramChannel rx = DatagramChannel.open()) {
+            rx.setOption(StandardSocketOptions.SO_RCVBUF, 64 << 20);
+            rx.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = ((InetSocketAddress) rx.getLocalAddress()).getPort();
+            ConnectionSpec spec = ConnectionSpec.builder(Direction.TX, "st2110-20", planar)
+                    .remote(new Endpoint("127.0.0.1", port)).build();
+            VideoTxSession tx = new VideoTxSession(spec, TestSupport.txContext(), s, RealtimeScheduling.NATIVE);
+            try {
+                long sized = tx.stats().get("tx_ring_lines");
+                assertTrue(sized >= 2 && sized < 1080, "a ring of a few groups' lines, not a whole frame: " + sized);
+                if (ringLines > 0) {
+                    tx.ringLines(ringLines);
+                }
+                for (byte[] b : sent) {
+                    TestSupport.offer(tx, b);
+                }
+                checkPackets(rx, wire);
+                Map<String, Long> st = tx.stats();
+                assertEquals(3L * PACKETS, st.get("packets"), st.toString());
+                if (ringLines > 0 && ringLines * PER_LINE < 53) {
+                    // a ring smaller than one segmentation batch: every group goes out in parts
+                    assertTrue(st.get("gso_sends") >= 3L * 1080 / ringLines, st.toString());
+                }
+            } finally {
+                tx.close();
+            }
+        }
+    }
+
+    @Test
+    void theRingHoldsTwoGroupsAtTheOnTimeRate() {
+        long active = TxSchedule.activeOf(1_000_000_000L / 60);
+        // 1080p60 10-bit: 4 packets a line, 4,320 a frame, 53-packet batches
+        assertEquals((2 * 53 + 3) / 4 + 2, VideoTxSession.ringLines(1080, 4, 53, 4320, 0, active));
+        long group = 53 + (4320L * 500_000 + active - 1) / active; // a batch and 500 us of packets
+        assertEquals((2 * group + 3) / 4 + 2, VideoTxSession.ringLines(1080, 4, 53, 4320, 500_000, active));
+        assertEquals(1080, VideoTxSession.ringLines(1080, 4, 53, 4320, 2_000_000_000L, active), "never over the frame");
+        assertEquals(16, VideoTxSession.ringLines(16, 1, 53, 16, 0, active), "a small picture: the whole frame");
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 500, 2000})
     void everyPacketGoesOutOnceInOrderWhateverTheGrouping(int granularityUs) throws Exception {

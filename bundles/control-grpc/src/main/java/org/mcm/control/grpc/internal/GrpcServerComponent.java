@@ -136,6 +136,7 @@ public class GrpcServerComponent {
         if (launchFlags != null) {
             config = launchFlags.overlay(PID, config, Config.class); // -g of this run
         }
+        skipNativeTransport();
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         t.setContextClassLoader(GrpcServerComponent.class.getClassLoader());
@@ -273,6 +274,21 @@ public class GrpcServerComponent {
         threads = null;
         if (th != null) {
             th.close();
+        }
+    }
+
+    /** The shaded Netty's switch for its native (epoll) transport. */
+    static final String NO_NATIVE = "io.grpc.netty.shaded.io.netty.transport.noNative";
+
+    /**
+     * This server runs on NIO (its channel type and event loops say so), yet gRPC's Netty checks at class
+     * initialisation whether epoll is there, which copies Netty's native library out of the bundle to the temporary
+     * directory and loads it, at every start: ~5 % of the start's critical path for something never used. Unless
+     * the operator set the switch (either way), it is turned off before the first Netty class initialises.
+     */
+    static void skipNativeTransport() {
+        if (System.getProperty(NO_NATIVE) == null) {
+            System.setProperty(NO_NATIVE, "true");
         }
     }
 
