@@ -505,9 +505,12 @@ public final class JpegXsDecoder implements AutoCloseable {
         }
     }
 
+    /** The plan's header entries, and the entries per band, of which the last is the band's ring rows (mcmjxs.c). */
+    private static final int PLAN_HEAD = 12, PLAN_BAND = 10, PLAN_RING_ROWS = 9;
+
     /** The layout of the plan libmcmjxs's decodeSlice reads (see mcmjxs.c, part 2). */
     private int[] nativePlan(Geometry g, Header h) {
-        final int ph = 12, pb = 10;
+        final int ph = PLAN_HEAD, pb = PLAN_BAND;
         int[] p = new int[ph + pb * g.bandsAll + 3 * g.nPackets];
         p[0] = g.bandsAll;
         p[1] = g.npx;
@@ -535,7 +538,7 @@ public final class JpegXsDecoder implements AutoCloseable {
             p[o + 6] = gainOf[b];
             p[o + 7] = prioOf[b];
             p[o + 8] = gwMax[0][b];
-            // p[o + 9]: 0, every row of the band in coef (ringPlan keeps a few)
+            // p[o + PLAN_RING_ROWS]: 0, every row of the band in coef (ringPlan keeps a few)
         }
         g.writePacketTable(p, ph + pb * g.bandsAll);
         return p;
@@ -663,7 +666,7 @@ public final class JpegXsDecoder implements AutoCloseable {
         if (ringPlan == null) {
             ringPlan = nativePlan.clone();
             for (int b = 0; b < g.bandsAll; b++) {
-                ringPlan[12 + 10 * b + 9] = ringRowsOf[b];
+                ringPlan[PLAN_HEAD + PLAN_BAND * b + PLAN_RING_ROWS] = ringRowsOf[b];
             }
         }
         for (RowStream r : streams) {
@@ -690,11 +693,7 @@ public final class JpegXsDecoder implements AutoCloseable {
         return false;
     }
 
-    /**
-     * The inverse wavelet of every component as far as the first pyDone precinct rows allow; false when the
-     * library refuses a component (a ring row it would need is overwritten already, or a bug here): the caller
-     * then decodes the frame the whole-band way.
-     */
+    /** Whether every component's wavelet has made all its rows. */
     private boolean streamDone() {
         for (int c = 0; c < geo.nc; c++) {
             if (streams[c].made != geo.compH[c]) {
@@ -704,6 +703,11 @@ public final class JpegXsDecoder implements AutoCloseable {
         return true;
     }
 
+    /**
+     * The inverse wavelet of every component as far as the first pyDone precinct rows allow; false when the
+     * library refuses a component (a ring row it would need is overwritten already, or a bug here): the caller
+     * then decodes the frame the whole-band way.
+     */
     private boolean streamRows(int pyDone) {
         final Geometry g = geo;
         boolean ok = true;
