@@ -101,6 +101,26 @@ final class Rfc4175Depacketizer {
         this.covered = new long[(int) ((frameBytes / pg.bytes() + 63) >>> 6)];
     }
 
+    /**
+     * Receive batches (one thread): packets are added to the session's counter once per batch by
+     * {@link #publishCounts} instead of one atomic update each.
+     */
+    private boolean deferCounts;
+    private long packetsUncounted;
+
+    /** From now on packets are counted by {@link #publishCounts}, which the receiving thread calls after each batch. */
+    void deferCounts() {
+        deferCounts = true;
+    }
+
+    /** Adds the packets handled since the last call to the session's counter (receiving thread). */
+    void publishCounts() {
+        if (packetsUncounted != 0) {
+            counters.packets.add(packetsUncounted);
+            packetsUncounted = 0;
+        }
+    }
+
     /** Handles one UDP payload held in {@code p} from 0 to {@code len}. */
     void accept(ByteBuffer p, int len) {
         accept(p, len, 0);
@@ -111,7 +131,11 @@ final class Rfc4175Depacketizer {
      * valid until {@link #flush}: planar conversion of its segments may wait for one native call per batch.
      */
     void accept(ByteBuffer p, int len, long addr) {
-        counters.packets.increment();
+        if (deferCounts) {
+            packetsUncounted++;
+        } else {
+            counters.packets.increment();
+        }
         int h = Rtp.headerLength(p, len);
         if (h < 0 || Rtp.version(p, 0) != 2 || (payloadType > 0 && Rtp.payloadType(p, 0) != payloadType)) {
             counters.badHeaders.increment();

@@ -152,6 +152,8 @@ final class VideoRxSession implements TransportSession {
 
     /** Set before each receive batch: its first datagram reads the clock for all of them (receive thread only). */
     private boolean batchStart;
+    /** Bytes of the current receive batch, added to the counter after it (receive thread only). */
+    private long batchBytes;
 
     /** Kernel fast path: up to 64 datagrams per system call, depacketized straight from their slots. */
     private void runBatched() {
@@ -160,14 +162,20 @@ final class VideoRxSession implements TransportSession {
                 batchStart = false;
                 depacketizer.arrivedAt(System.nanoTime());
             }
-            counters.bytes.add(len);
+            batchBytes += len;
             depacketizer.accept(view, len, address);
         };
+        depacketizer.deferCounts(); // packets and bytes go to the counters once per batch, not one atomic add each
         try {
             while (running) {
                 batchStart = true;
                 batch.receiveEach(100, counters, each);
                 depacketizer.flush(); // the slots are reused by the next receive
+                depacketizer.publishCounts();
+                if (batchBytes != 0) {
+                    counters.bytes.add(batchBytes);
+                    batchBytes = 0;
+                }
             }
         } catch (java.nio.channels.ClosedChannelException e) {
             // closed
@@ -176,6 +184,9 @@ final class VideoRxSession implements TransportSession {
                 ctx.failed("ST 2110-20 receive failed: " + e); // a bug must not leave a silent, dead session
             }
         } finally {
+            depacketizer.publishCounts(); // what a failed batch had handled still shows
+            counters.bytes.add(batchBytes);
+            batchBytes = 0;
             depacketizer.abort();
         }
     }

@@ -248,8 +248,8 @@ class PacedGroupSendTest {
         assertEquals(2000, VideoTxSession.paceGranularityUs(2000));
         assertEquals(0, RealtimeScheduling.priority(0));
         assertEquals(49, RealtimeScheduling.priority(49));
-        assertEquals(0, TestSupport.settings("wide").txPaceGranularityUs(), "the test settings use the default");
-        assertEquals(0, Settings.class.getMethod("txPaceGranularityUs").getDefaultValue(), "one wake-up per batch by default");
+        assertEquals(500, TestSupport.settings("wide").txPaceGranularityUs(), "the test settings use the default");
+        assertEquals(500, Settings.class.getMethod("txPaceGranularityUs").getDefaultValue(), "grouped sends by default");
         assertEquals(0, Settings.class.getMethod("txRealtimePriority").getDefaultValue(), "off by default");
     }
 

@@ -180,6 +180,36 @@ class Rfc4175Test {
         assertEquals(1, c.reordered.sum());
     }
 
+
+    @Test
+    void packetsCountedPerBatchShowAfterEachBatch() {
+        byte[] frame = random(320 * 240 * 2, 5);
+        PGroup pg = PGroup.of(PixelFormat.UYVY);
+        Pool pool = new Pool(frame.length);
+        St2110Counters c = new St2110Counters();
+        Rfc4175Depacketizer d = depacketizer(320, 240, pg, pool, c);
+        List<ByteBuffer> a = packetize(frame, 320, 240, pg, 1400, 100, 0);
+        feed(d, a.get(0));
+        assertEquals(1, c.packets.sum(), "counted at once until told otherwise");
+        d.deferCounts();
+        int batch = a.size() / 2;
+        for (int i = 1; i < batch; i++) {
+            feed(d, a.get(i));
+        }
+        assertEquals(1, c.packets.sum(), "not yet: the batch is not over");
+        d.publishCounts();
+        assertEquals(batch, c.packets.sum());
+        for (int i = batch; i < a.size(); i++) {
+            feed(d, a.get(i));
+        }
+        feed(d, ByteBuffer.wrap(new byte[] {1, 2, 3})); // a bad header is a packet too
+        d.publishCounts();
+        d.publishCounts(); // nothing new: no change
+        assertEquals(a.size() + 1, c.packets.sum());
+        assertEquals(1, c.badHeaders.sum());
+        assertEquals(1, pool.delivered.size());
+        assertArrayEquals(frame, pool.delivered.get(0).data().array());
+    }
     @Test
     void hostilePacketsAreDroppedCountedAndNeverWriteOutsideTheFrame() {
         int w = 64;

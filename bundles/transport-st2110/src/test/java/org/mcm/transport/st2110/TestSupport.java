@@ -94,7 +94,7 @@ final class TestSupport {
 
             @Override
             public int txPaceGranularityUs() {
-                return 0;
+                return 500;
             }
 
             @Override
