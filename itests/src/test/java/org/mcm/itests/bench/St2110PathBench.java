@@ -271,11 +271,23 @@ public final class St2110PathBench {
                 throw new IllegalStateException("frames did not take the network: " + c.connectionStats("RX"));
             }
             sending.set(false);
-            Thread.sleep(500); // the last frames arrive (after the window; a frame or two in flight, not measured)
+            // the last frames arrive (after the window, not measured): those in flight, up to 3 s for a backlog
+            long until = System.nanoTime() + 3_000_000_000L;
+            Thread.sleep(100);
+            while (System.nanoTime() < until && Arrays.stream(got).mapToLong(AtomicLong::get).sum()
+                    < Arrays.stream(sent).mapToLong(AtomicLong::get).sum()) {
+                Thread.sleep(20);
+            }
             stop.set(true);
             for (Thread t : threads) {
                 t.join(5000);
             }
+            // where any frame that did not arrive went, over every session of each side
+            System.out.println("  all sessions at the end: TX frames=" + sum(c.connectionStats("TX"), "frames")
+                    + " dropped=" + sum(c.connectionStats("TX"), "frames_dropped") + " queued=" + sum(c.connectionStats("TX"), "queued")
+                    + "; RX frames=" + sum(c.connectionStats("RX"), "frames") + " incomplete=" + sum(c.connectionStats("RX"), "frames_incomplete")
+                    + " app_frames_dropped=" + sum(c.connectionStats("RX"), "app_frames_dropped")
+                    + " no_buffer=" + sum(c.connectionStats("RX"), "no_buffer") + " late=" + sum(c.connectionStats("RX"), "late"));
             long sentAll = Arrays.stream(sent).mapToLong(AtomicLong::get).sum();
             long gotAll = Arrays.stream(got).mapToLong(AtomicLong::get).sum();
             double secs = (t1 - t0) / 1e9;
