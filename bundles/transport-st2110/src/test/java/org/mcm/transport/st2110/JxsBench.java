@@ -233,8 +233,9 @@ public final class JxsBench {
             Map<String, Long> s = tx.stats();
             t.deactivate();
             return String.format(Locale.ROOT, "| sender (encode + paced send) | %d | %d | %.2f | %.1f | %.2f | 0 (kernel"
-                    + " drops) | %d sent | - | %d |", threads, n, secs, fps, cpu / 1e9 / secs,
-                    s.get("frames") - WARM, s.get("encode_errors"));
+                    + " drops) | %d sent (%s late, %s restarts) | - | %d |", threads, n, secs, fps, cpu / 1e9 / secs,
+                    s.get("frames") - WARM, s.get("frames_started_late"), s.get("schedule_restarts"),
+                    s.get("encode_errors"));
         }
     }
 
