@@ -277,7 +277,7 @@ final class JxsTxSession implements TransportSession {
         int k = 0;
         while (k < inUnit) {
             int n = Math.min(gso.batch(), inUnit - k);
-            if (paced && i > 0) {
+            if (paced) { // the first batch too: not before the frame's slot (the sender may be a frame ahead)
                 VideoTxSession.parkUntil(start + active * i / packets);
             }
             long bytes = 0;
@@ -305,7 +305,7 @@ final class JxsTxSession implements TransportSession {
     private void sendPacket(int unitOff, int unitLen, int unit, int k, int inUnit, int i, int packets, int fc,
             long rtpTs, long start, long active) throws IOException {
         {
-            if (paced && i > 0 && i % 32 == 0) {
+            if (paced && i % 32 == 0) {
                 VideoTxSession.parkUntil(start + active * i / packets);
             }
             int off = unitOff + k * maxData;
