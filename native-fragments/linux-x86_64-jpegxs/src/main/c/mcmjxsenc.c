@@ -802,6 +802,70 @@ ALWAYS void put_unary(bw_t *w, uint64_t *acc, int *na, int len) {
     *na += len;
 }
 
+/*
+ * The data sub-packet of one packet line (signs interleaved when signsHere, a constant at each call). The groups'
+ * bits collect in a local accumulator that goes to the writer when the next group's would not fit in 56 bits (a
+ * few groups a put at low rates instead of one), and a group without planes above t adds no bits without a branch:
+ * its length is 0 and its bits and signs are masked to 0 (whether a group has planes changes from group to group
+ * in runs of any length, and a branch on it was mispredicted often).
+ */
+ALWAYS void write_data(const pack_t *S, bw_t *w, int py, int line, int b0, int b1, const int *gtl, const int signsHere) {
+    uint64_t dacc = 0;
+    int dn = 0;
+    for (int b = b0; b < b1; b++) {
+        if (line >= lines_in(S, b, py)) {
+            continue;
+        }
+        const int n = P_GW(S, b);
+        const int y = py * P_LINES(S, b) + line;
+        const uint8_t *gc = S->gcli[b] + (size_t) y * n;
+        const uint64_t *wd = S->words[b] + (size_t) y * n;
+        const int32_t *gm = S->gmax[b] + (size_t) y * P_SW(S, b);
+        const int t = gtl[b];
+        for (int j = 0; j < n; j += 8) {
+            if (gm[j >> 3] <= t) {
+                continue;
+            }
+            const int e = n < j + 8 ? n : j + 8;
+            for (int i = j; i < e; i++) {
+                const int planes = gc[i] - t;
+                const int pl = planes & ~(planes >> 31); /* max(planes, 0) */
+                const uint64_t keep = (uint64_t) 0 - (uint64_t) (pl != 0);
+                const uint64_t word = wd[i];
+                const uint64_t bits = ((word & PLANES_MASK) >> (4 * t)) & keep;
+                uint64_t v;
+                int len;
+                if (signsHere) {
+                    const uint64_t sg = (word >> 60) & (uint64_t) nonzero4(bits);
+                    len = (4 * pl + 4) & (int) keep;
+                    v = (sg << ((len - 4) & 63)) | bits; /* sg << 4 * planes; 0 when len is 0 */
+                } else {
+                    len = 4 * pl;
+                    v = bits;
+                }
+                if (__builtin_expect(len > 56, 0)) {
+                    bw_put(w, dacc, dn);
+                    dacc = 0;
+                    dn = 0;
+                    if (signsHere) {
+                        bw_put(w, v >> (4 * pl), 4);
+                    }
+                    bw_write_long(w, bits, 4 * pl);
+                    continue;
+                }
+                if (dn + len > 56) {
+                    bw_put(w, dacc, dn);
+                    dacc = 0;
+                    dn = 0;
+                }
+                dacc = (dacc << len) | v;
+                dn += len;
+            }
+        }
+    }
+    bw_put(w, dacc, dn);
+}
+
 /* Writes precinct py as planned; returns the bytes written (without padding), or -1 if this code cannot. */
 ALWAYS long write_precinct(const pack_t *S, int py) {
     int gtl[PMAX_BANDS], top[PMAX_BANDS];
@@ -933,41 +997,10 @@ ALWAYS long write_precinct(const pack_t *S, int py) {
             bw_align(w);
         }
         const int signsHere = S->signs == 0;
-        for (int b = b0; b < b1; b++) {
-            if (line >= lines_in(S, b, py)) {
-                continue;
-            }
-            const int n = P_GW(S, b);
-            const int y = py * P_LINES(S, b) + line;
-            const uint8_t *gc = S->gcli[b] + (size_t) y * n;
-            const uint64_t *wd = S->words[b] + (size_t) y * n;
-            const int32_t *gm = S->gmax[b] + (size_t) y * P_SW(S, b);
-            const int t = gtl[b];
-            for (int j = 0; j < n; j += 8) {
-                if (gm[j >> 3] <= t) {
-                    continue;
-                }
-                const int e = n < j + 8 ? n : j + 8;
-                for (int i = j; i < e; i++) {
-                    const int planes = gc[i] - t;
-                    if (planes <= 0) {
-                        continue;
-                    }
-                    const uint64_t word = wd[i];
-                    const uint64_t bits = (word & PLANES_MASK) >> (4 * t);
-                    if (signsHere) {
-                        uint64_t s = (word >> 60) & (uint64_t) nonzero4(bits);
-                        if (4 * planes + 4 <= 56) {
-                            bw_put(w, (s << (4 * planes)) | bits, 4 * planes + 4);
-                        } else {
-                            bw_put(w, s, 4);
-                            bw_write_long(w, bits, 4 * planes);
-                        }
-                    } else {
-                        bw_write_long(w, bits, 4 * planes);
-                    }
-                }
-            }
+        if (signsHere) {
+            write_data(S, w, py, line, b0, b1, gtl, 1);
+        } else {
+            write_data(S, w, py, line, b0, b1, gtl, 0);
         }
         bw_align(w);
         if (!signsHere) {

@@ -46,6 +46,8 @@ final class JxsTxSession implements TransportSession {
     private final St2110Counters counters = new St2110Counters();
     private final LongAdder encodeErrors = new LongAdder();
     private final LongAdder unitsUndelimited = new LongAdder();
+    private final LongAdder framesLate = new LongAdder(); // ready after the start of their slot
+    private final LongAdder scheduleRestarts = new LongAdder(); // ready more than a frame period late
     private final boolean sliceMode;
     private final int codecThreads;
     private volatile long lastUnits;
@@ -174,7 +176,8 @@ final class JxsTxSession implements TransportSession {
 
     /** Sends encoded segments, each spread over a frame period when paced. */
     private void sendLoop() {
-        long nextStart = System.nanoTime();
+        long nextStart = 0;
+        boolean first = true; // the first frame starts the schedule
         while (running) {
             ByteBuffer seg;
             try {
@@ -186,7 +189,19 @@ final class JxsTxSession implements TransportSession {
                 continue;
             }
             long now = System.nanoTime();
+            if (first) {
+                nextStart = now;
+                first = false;
+            } else if (paced && now - nextStart > 0) {
+                // ready after its slot began (a slow encode, or the app handed it over late): its packets catch up
+                // (those due already go at once) and it still ends on its slot; more than a period late, its slot
+                // is gone and the schedule restarts from now
+                framesLate.increment();
+            }
             if (now - nextStart > framePeriodNanos || !paced) {
+                if (paced) {
+                    scheduleRestarts.increment();
+                }
                 nextStart = now;
             }
             try {
@@ -262,7 +277,7 @@ final class JxsTxSession implements TransportSession {
         int k = 0;
         while (k < inUnit) {
             int n = Math.min(gso.batch(), inUnit - k);
-            if (paced && i > 0) {
+            if (paced) { // the first batch too: not before the frame's slot (the sender may be a frame ahead)
                 VideoTxSession.parkUntil(start + active * i / packets);
             }
             long bytes = 0;
@@ -290,7 +305,7 @@ final class JxsTxSession implements TransportSession {
     private void sendPacket(int unitOff, int unitLen, int unit, int k, int inUnit, int i, int packets, int fc,
             long rtpTs, long start, long active) throws IOException {
         {
-            if (paced && i > 0 && i % 32 == 0) {
+            if (paced && i % 32 == 0) {
                 VideoTxSession.parkUntil(start + active * i / packets);
             }
             int off = unitOff + k * maxData;
@@ -329,6 +344,8 @@ final class JxsTxSession implements TransportSession {
         m.put("codec_threads", (long) codecThreads);
         m.put("fast_path", gso == null ? 0L : 1L);
         m.put("gso_sends", gsoSends);
+        m.put("frames_started_late", framesLate.sum());
+        m.put("schedule_restarts", scheduleRestarts.sum());
         return m;
     }
 

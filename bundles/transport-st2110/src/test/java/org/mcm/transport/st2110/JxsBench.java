@@ -186,11 +186,13 @@ public final class JxsBench {
                 Thread.sleep(2);
             }
             long cpu0 = txCpu(mx);
+            Map<String, Long> s0 = tx.stats(); // the lateness counters from here on: the measured frames'
             long t0 = System.nanoTime();
             // when the measured frames went out: the sent-frames counter polled every millisecond on a thread of its
             // own (its CPU is not the session's), its first and last change after the warm-up
             long[] sentAt = new long[4]; // first count and its time, last count and its time
             AtomicBoolean done = new AtomicBoolean();
+            AtomicBoolean offered = new AtomicBoolean(); // the app gave its last frame: the last one goes out next
             Thread watch = new Thread(() -> {
                 long last = WARM;
                 while (!done.get()) {
@@ -206,7 +208,10 @@ public final class JxsBench {
                         last = f;
                     }
                     try {
-                        Thread.sleep(1);
+                        // every millisecond around the first and the last measured frame; 50 ms in between, as
+                        // each stats() snapshot is garbage (at 1 ms ~1 kB a poll, the bench's own collections, whose
+                        // pauses held up the encoder, were most of the young generation's work)
+                        Thread.sleep(sentAt[1] != 0 && !offered.get() ? 50 : 1);
                     } catch (InterruptedException e) {
                         return;
                     }
@@ -219,6 +224,7 @@ public final class JxsBench {
                     Thread.sleep(1);
                 }
             }
+            offered.set(true);
             while (tx.stats().get("frames") < WARM + n) {
                 Thread.sleep(2);
             }
@@ -233,9 +239,16 @@ public final class JxsBench {
             Map<String, Long> s = tx.stats();
             t.deactivate();
             return String.format(Locale.ROOT, "| sender (encode + paced send) | %d | %d | %.2f | %.1f | %.2f | 0 (kernel"
-                    + " drops) | %d sent | - | %d |", threads, n, secs, fps, cpu / 1e9 / secs,
-                    s.get("frames") - WARM, s.get("encode_errors"));
+                    + " drops) | %d sent (%s late, %s restarts) | - | %d |", threads, n, secs, fps, cpu / 1e9 / secs,
+                    s.get("frames") - WARM, since(s0, s, "frames_started_late"), since(s0, s, "schedule_restarts"),
+                    s.get("encode_errors"));
         }
+    }
+
+    /** A counter's growth between two stats snapshots, or "-" where the session has no such counter. */
+    static String since(Map<String, Long> before, Map<String, Long> after, String key) {
+        Long a = before.get(key), b = after.get(key);
+        return a == null || b == null ? "-" : Long.toString(b - a);
     }
 
     /**

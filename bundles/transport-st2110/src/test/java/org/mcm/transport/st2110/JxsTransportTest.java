@@ -176,6 +176,11 @@ class JxsTransportTest {
         assertEquals(0L, rx.stats().get("decode_errors"));
         assertEquals(0L, tx.stats().get("slices_undelimited"));
         assertEquals(packetmode == 1, tx.stats().get("packetization_units_last") > 2, tx.stats().toString());
+        // each frame was handed over after the previous one came back: the first starts the schedule (never late),
+        // a later one may start late (its slot began before the app gave it), and only a late one restarts it
+        long late = tx.stats().get("frames_started_late");
+        long restarts = tx.stats().get("schedule_restarts");
+        assertTrue(restarts >= 0 && restarts <= late && late <= 4, tx.stats().toString());
         assertFastPath(fastPath, tx);
         // the receiver's batches (recvmmsg, with GRO the sender's GSO batches whole) or one receive a datagram
         assertEquals("off".equals(fastPath) || !NetNative.available() ? 0L : 1L, rx.stats().get("fast_path"),
