@@ -8,9 +8,11 @@
 #   AGAINST=<image dir> (e.g. another checkout's appliance/target/media-proxy) runs that image too, alternating
 #         with this one run by run (paired A/B), and prints its figures and the ratio of the medians.
 #   IMAGE=<image dir> measures that image instead of this checkout's appliance/target/media-proxy.
+#   JAVA or JAVA_HOME (as for media_proxy) picks the JDK of both images; AGAINST_JAVA=<java binary> runs the AGAINST
+#         image (its archive included) on another one, e.g. this image on JDK 25 against main's on JDK 17.
 #   CDS=0 measures without the class-data-sharing archive (the copies made here get their own archive otherwise,
 #         as an install does); PORT_BASE (default 18000): the SDK port is PORT_BASE+2, gRPC +1, NMOS +12,
-#         RTSP +554, console +80.
+#         RTSP +554 (RTSP_PORT sets it apart), console +80.
 # Prints each run, then the median, min and max of each figure.
 set -eu
 runs=${1:-3}
@@ -20,14 +22,19 @@ case "$mode" in fresh | restart) ;; *) echo "START must be fresh or restart" >&2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# the java of image copy $1: AGAINST_JAVA for the AGAINST copy, else JAVA (media_proxy's default: JAVA_HOME, java)
+java_of() {
+  if [ "$1" = "$work/b" ] && [ -n "${AGAINST_JAVA:-}" ]; then echo "$AGAINST_JAVA"; else echo "${JAVA:-java}"; fi
+}
+
 prepare() { # prepare <source image> <copy>
   mkdir -p "$2"
   cp -r "$1/." "$2/"
   rm -rf "$2/var" "$2/conf/cm" "$2/conf/console.properties" "$2"/lib/media-proxy.jsa* "$2/out.log"
   printf 'port=%d\n' $((base + 12)) >"$2/deploy/org.mcm.nmos.cfg"
-  printf 'rtspPort=%d\n' $((base + 554)) >"$2/deploy/org.mcm.transport.rtsp.cfg"
+  printf 'rtspPort=%d\n' "${RTSP_PORT:-$((base + 554))}" >"$2/deploy/org.mcm.transport.rtsp.cfg"
   if [ "${CDS:-1}" != 0 ]; then
-    "$2/bin/media_proxy" --cds-archive >/dev/null
+    JAVA=$(java_of "$2") "$2/bin/media_proxy" --cds-archive >/dev/null
   fi
 }
 
@@ -37,7 +44,7 @@ one() {
   log="$img/out.log"
   [ "$mode" = restart ] || rm -rf "$img/var"
   s=$(date +%s%N)
-  "$img/bin/media_proxy" -t $((base + 2)) -g $((base + 1)) --console-port $((base + 80)) >"$log" 2>&1 &
+  JAVA=$(java_of "$img") "$img/bin/media_proxy" -t $((base + 2)) -g $((base + 1)) --console-port $((base + 80)) >"$log" 2>&1 &
   pid=$!
   until grep -q "TCP Server listening" "$log" && grep -q "gRPC Server listening" "$log"; do
     kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }

@@ -399,47 +399,105 @@ public class ApplianceProcessIT {
      * {@code media_proxy --cds-archive} makes the class-data-sharing archive of this image (one training start on
      * free ports, nothing of it left in the image's conf, var or deploy); starts then take the JVM's, Felix's and
      * the bundles' classes from it; an archive made for another directory or JDK (its .id differs) is not used.
+     * On the JDK the tests run on: a dynamic CDS archive on 17 (an AOT cache when they run on 25+).
      */
     @Test
     public void classDataSharingArchiveIsMadeForThisImageAndUsed() throws Exception {
         Path image = copyOfImage();
         try {
-            try (Proxy p = new Proxy(image, "media_proxy", "--cds-archive")) {
-                assertEquals("stdout " + p.out + " stderr " + p.err, 0, p.exit(180));
-                assertTrue(String.join("\n", p.out), String.join("\n", p.out).contains("class-data-sharing archive written"));
-            }
-            assertTrue(Files.size(image.resolve("lib/media-proxy.jsa")) > 1_000_000);
-            assertTrue(Files.readString(image.resolve("lib/media-proxy.jsa.id")).startsWith(image.toRealPath() + "|")
-                    || Files.readString(image.resolve("lib/media-proxy.jsa.id")).startsWith(image + "|"));
-            assertFalse("the training run kept nothing in the image", Files.exists(image.resolve("var"))
-                    || Files.exists(image.resolve("conf/console.properties")));
-
-            Path classes = image.resolve("classes.log");
-            assertTrue(startAndCountArchived(image, classes) > 1000);
-            String log = Files.readString(classes);
-            assertTrue("bundle classes come from the archive", log.lines()
-                    .anyMatch(l -> l.contains("org.mcm.control.") && l.contains("shared objects file (top)")));
+            makeArchive(image, java.util.Map.of());
             assertTrue("the archive's JVM options of this JVM", Files.readAllLines(image.resolve("lib/media-proxy.jsa.id"))
                     .get(1).contains("-XX:TrimNativeHeapInterval="));
 
+            Path classes = image.resolve("classes.log");
+            assertTrue(startAndCountArchived(image, java.util.Map.of(), classes).archived > 300);
+            assertTrue("bundle classes come from the archive", Files.readString(classes).lines()
+                    .anyMatch(l -> l.contains("org.mcm.control.") && l.contains("source: shared objects file")));
+
             Files.writeString(image.resolve("lib/media-proxy.jsa.id"), "another image|another java|0\n");
-            assertEquals("an archive that is not this image's is not used", 0, startAndCountArchived(image, classes));
+            assertEquals("an archive that is not this image's is not used", 0,
+                    startAndCountArchived(image, java.util.Map.of(), classes).archived);
         } finally {
             delete(image);
         }
     }
 
-    /** Starts the image until it listens and returns how many classes came from the top (application) archive. */
-    private static long startAndCountArchived(Path image, Path classes) throws Exception {
+    /**
+     * On JDK 25+ (Temurin's at {@code /usr/lib/jvm/temurin-25-jdk-amd64}, or the java binary in {@code MCM_AOT_JAVA};
+     * skipped when there is none) {@code --cds-archive} makes an ahead-of-time cache (third line of the .id: aot) and
+     * starts use it: Felix's and the bundles' classes come from it, and the JDK's warnings about JNA's native access and
+     * Felix's sun.misc.Unsafe calls stay away (the options in the .id), so the output is the same as on JDK 17.
+     */
+    @Test
+    public void aheadOfTimeCacheOnJdk25() throws Exception {
+        String j = System.getenv().getOrDefault("MCM_AOT_JAVA", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+        org.junit.Assume.assumeTrue("no JDK 25+ at " + j + " (MCM_AOT_JAVA)", Files.isExecutable(Path.of(j)));
+        java.util.Map<String, String> env = java.util.Map.of("JAVA", j);
+        Path image = copyOfImage();
+        try {
+            makeArchive(image, env);
+            List<String> id = Files.readAllLines(image.resolve("lib/media-proxy.jsa.id"));
+            assertEquals("an AOT cache: " + id, "aot", id.size() > 2 ? id.get(2) : "");
+            assertTrue(id.get(0).contains("|" + Path.of(j).toRealPath() + "|"));
+            assertTrue(id.get(1), id.get(1).contains("--enable-native-access=ALL-UNNAMED")
+                    && id.get(1).contains("--sun-misc-unsafe-memory-access=allow"));
+
+            Path classes = image.resolve("classes.log");
+            Started s = startAndCountArchived(image, env, classes);
+            assertTrue(s.archived + " of the image's classes from the cache", s.archived > 300);
+            assertTrue("bundle classes come from the cache", Files.readString(classes).lines()
+                    .anyMatch(l -> l.contains("org.mcm.control.") && l.contains("source: shared objects file")));
+            assertTrue("no JDK warnings: " + s.output, s.output.stream().noneMatch(l -> l.startsWith("WARNING")));
+        } finally {
+            delete(image);
+        }
+    }
+
+    /** {@code media_proxy --cds-archive} of {@code image} (with {@code env}): written, for this image, nothing left behind. */
+    private static void makeArchive(Path image, java.util.Map<String, String> env) throws Exception {
+        try (Proxy p = new Proxy(image, env, "media_proxy", "--cds-archive")) {
+            assertEquals("stdout " + p.out + " stderr " + p.err, 0, p.exit(180));
+            assertTrue(String.join("\n", p.out), String.join("\n", p.out).contains("class-data-sharing archive written"));
+        }
+        assertTrue(Files.size(image.resolve("lib/media-proxy.jsa")) > 1_000_000);
+        assertTrue(Files.readString(image.resolve("lib/media-proxy.jsa.id")).startsWith(image.toRealPath() + "|")
+                || Files.readString(image.resolve("lib/media-proxy.jsa.id")).startsWith(image + "|"));
+        assertFalse("the training run kept nothing in the image", Files.exists(image.resolve("var"))
+                || Files.exists(image.resolve("conf/console.properties")) || Files.exists(image.resolve("lib/media-proxy.jsa.tmp")));
+    }
+
+    /** What {@link #startAndCountArchived} saw: the image's classes from an archive, and stdout and stderr so far. */
+    private static final class Started {
+        final long archived;
+        final List<String> output;
+
+        Started(long archived, List<String> output) {
+            this.archived = archived;
+            this.output = output;
+        }
+    }
+
+    /**
+     * Starts the image (with {@code env}) until it listens; counts the launcher's, Felix's and the bundles' classes
+     * that came from an archive of the image (the JDK's own come from the JDK's archive either way).
+     */
+    private static Started startAndCountArchived(Path image, java.util.Map<String, String> env, Path classes) throws Exception {
         Files.deleteIfExists(classes);
         String[] args = {"-t", Integer.toString(Provisioning.freePort()), "-g", Integer.toString(Provisioning.freePort()),
                 "--console-port", Integer.toString(Provisioning.freePort())};
-        try (Proxy p = new Proxy(image, java.util.Map.of("MCM_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes), "media_proxy", args)) {
+        java.util.Map<String, String> e = new java.util.HashMap<>(env);
+        e.put("MCM_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
+        List<String> output = new ArrayList<>();
+        try (Proxy p = new Proxy(image, e, "media_proxy", args)) {
             p.line("INFO: TCP Server listening on", 60_000);
             p.line("INFO: gRPC Server listening on", 60_000);
+            p.line("INFO: media proxy started", 60_000);
+            output.addAll(p.out);
+            output.addAll(p.err);
         }
+        Pattern ours = Pattern.compile(".*\\] (org\\.mcm\\.|org\\.apache\\.felix\\.)\\S+ source: shared objects file.*");
         try (Stream<String> lines = Files.lines(classes)) {
-            return lines.filter(l -> l.contains("source: shared objects file (top)")).count();
+            return new Started(lines.filter(l -> ours.matcher(l).matches()).count(), output);
         }
     }
 
