@@ -296,18 +296,26 @@ class PacedGroupSendTest {
     @Test
     void aLeadSpreadsEachFrameOverThatMuchLessThanTheActivePeriod() throws Exception {
         int batch = Math.min(60, 65_000 / (20 + CHUNK));
-        for (int leadUs : new int[] {0, 2000}) {
-            Map<String, Long> st = leadUs == 0 ? sendAndCheck(TestSupport.settings("wide"), RealtimeScheduling.NATIVE, 3)
-                    : sendAndCheck(TestSupport.settings("wide"), RealtimeScheduling.NATIVE, 3, Map.of("tx_lead_us", "" + leadUs));
-            assertEquals((long) 3 * PACKETS, st.get("packets"), st.toString());
-            assertEquals(leadUs, st.get("tx_lead_us"), st.toString());
-            // the last batch is not sent before it is due: (active - lead) * (packets - batch) / packets after the start
-            long lastDue = (ACTIVE_US - leadUs) * (PACKETS - batch) / PACKETS;
-            assertTrue(st.get("send_us_p50") >= lastDue - 50, "lead " + leadUs + ": a frame's packets take at least "
-                    + lastDue + " us: " + st);
-            // the frames (queued at once: late, at the default speed-up 1 still spread over the whole span) were
-            // spread over the active period less the lead
-            assertEquals(ACTIVE_US - leadUs, st.get("span_us_last"), 1, st.toString());
+        for (int granularityUs : new int[] {0, 500}) {
+            Settings s = TestSupport.with(TestSupport.settings("wide"), "txPaceGranularityUs", granularityUs);
+            for (int leadUs : new int[] {0, 2000}) {
+                Map<String, Long> st = leadUs == 0 ? sendAndCheck(s, RealtimeScheduling.NATIVE, 3)
+                        : sendAndCheck(s, RealtimeScheduling.NATIVE, 3, Map.of("tx_lead_us", "" + leadUs));
+                String at = "granularity " + granularityUs + " us, lead " + leadUs + " us: ";
+                assertEquals((long) 3 * PACKETS, st.get("packets"), at + st);
+                assertEquals(leadUs, st.get("tx_lead_us"), at + st);
+                assertEquals(granularityUs, st.get("pace_granularity_us"), at + st);
+                // the last batch is not sent before it is due: (active - lead) * (packets - batch) / packets after
+                // the start. Grouped, it may go with the group due up to the granularity and a batch before it.
+                long lastDue = (ACTIVE_US - leadUs) * (PACKETS - batch) / PACKETS;
+                long batchUs = (ACTIVE_US - leadUs) * batch / PACKETS;
+                long earliest = granularityUs == 0 ? lastDue : lastDue - granularityUs - batchUs;
+                assertTrue(st.get("send_us_p50") >= earliest - 50, at + "a frame's packets take at least "
+                        + earliest + " us: " + st);
+                // the frames (queued at once: late, at the default speed-up 1 still spread over the whole span) were
+                // spread over the active period less the lead
+                assertEquals(ACTIVE_US - leadUs, st.get("span_us_last"), 1, at + st);
+            }
         }
         // the setting is used when no option is given
         Map<String, Long> st = sendAndCheck(TestSupport.with(TestSupport.settings("wide"), "txLeadUs", 700),
