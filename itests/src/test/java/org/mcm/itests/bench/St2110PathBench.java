@@ -287,7 +287,13 @@ public final class St2110PathBench {
                     + " dropped=" + sum(c.connectionStats("TX"), "frames_dropped") + " queued=" + sum(c.connectionStats("TX"), "queued")
                     + "; RX frames=" + sum(c.connectionStats("RX"), "frames") + " incomplete=" + sum(c.connectionStats("RX"), "frames_incomplete")
                     + " app_frames_dropped=" + sum(c.connectionStats("RX"), "app_frames_dropped")
-                    + " no_buffer=" + sum(c.connectionStats("RX"), "no_buffer") + " late=" + sum(c.connectionStats("RX"), "late"));
+                    + " no_buffer=" + sum(c.connectionStats("RX"), "no_buffer") + " late=" + sum(c.connectionStats("RX"), "late")
+                    + " packets lost=" + sum(c.connectionStats("RX"), "lost") + " (" + lost0 + " before the window)"
+                    + " incomplete by session=" + c.connectionStats("RX").values().stream()
+                            .map(m -> m.getOrDefault("frames_incomplete", 0L) + (m.getOrDefault("frames_incomplete", 0L) == 0 ? ""
+                                    : " (last: " + m.get("incomplete_missing_bytes_last") + " bytes missing, after "
+                                    + m.get("incomplete_after_frames_last") + " frames; without marker: " + m.get("incomplete_no_marker") + ")"))
+                            .toList());
             long sentAll = Arrays.stream(sent).mapToLong(AtomicLong::get).sum();
             long gotAll = Arrays.stream(got).mapToLong(AtomicLong::get).sum();
             double secs = (t1 - t0) / 1e9;

@@ -332,6 +332,11 @@ final class Rfc4175Depacketizer {
             frameTimes.record(handed - firstArrival);
             handOverTimes.record(handed - lastArrival);
         } else {
+            counters.incompleteMissingLast = frameBytes - bytesInFrame;
+            counters.incompleteAfterFramesLast = counters.framesComplete.sum();
+            if (!marker) {
+                counters.incompleteNoMarker.increment();
+            }
             counters.framesIncomplete.increment();
             f.release();
         }

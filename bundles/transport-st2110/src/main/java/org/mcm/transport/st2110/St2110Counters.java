@@ -15,6 +15,11 @@ final class St2110Counters {
     final LongAdder framesDroppedLate = new LongAdder();
     /** Sender: frames started sooner than a frame period after the previous one to work off a backlog. */
     final LongAdder framesCaughtUp = new LongAdder();
+    /** Receiver: incomplete frames that ended with the next frame's first packet, their marker not seen. */
+    final LongAdder incompleteNoMarker = new LongAdder();
+    /** Receiver, the last incomplete frame: bytes of it not received, and complete frames delivered before it. */
+    volatile long incompleteMissingLast;
+    volatile long incompleteAfterFramesLast;
     final LongAdder lost = new LongAdder();
     final LongAdder reordered = new LongAdder();
     final LongAdder duplicates = new LongAdder();
@@ -43,6 +48,12 @@ final class St2110Counters {
         m.put("bytes", bytes.sum());
         m.put("frames", framesComplete.sum());
         m.put("frames_incomplete", framesIncomplete.sum());
+        long incomplete = framesIncomplete.sum();
+        if (incomplete > 0) { // where the last one was: enough to tell a start-up partial frame from a loss
+            m.put("incomplete_no_marker", incompleteNoMarker.sum());
+            m.put("incomplete_missing_bytes_last", incompleteMissingLast);
+            m.put("incomplete_after_frames_last", incompleteAfterFramesLast);
+        }
         m.put("frames_dropped", framesDropped.sum());
         m.put("frames_dropped_late", framesDroppedLate.sum());
         m.put("frames_caught_up", framesCaughtUp.sum());

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -163,6 +164,42 @@ class Rfc4175Test {
         assertEquals(1, c.framesIncomplete.sum());
         assertEquals(1, c.lost.sum());
         assertEquals(1, pool.released, "the incomplete frame's buffer went back");
+        // what the stats say about it: the bytes of the lost packet missing, its marker seen, no frame before it
+        Map<String, Long> st = c.snapshot();
+        assertEquals(dataBytes(a.get(7)), st.get("incomplete_missing_bytes_last"), st.toString());
+        assertEquals(0L, st.get("incomplete_no_marker"), st.toString());
+        assertEquals(0L, st.get("incomplete_after_frames_last"), st.toString());
+        // a frame whose last packet (its marker) is lost ends with the next frame's first packet
+        List<ByteBuffer> c3 = packetize(frame, 320, 240, pg, 1400, 300, a.size() + b.size());
+        List<ByteBuffer> c4 = packetize(frame, 320, 240, pg, 1400, 400, a.size() + b.size() + c3.size());
+        c3.subList(0, c3.size() - 1).forEach(p -> feed(d, p));
+        c4.forEach(p -> feed(d, p));
+        st = c.snapshot();
+        assertEquals(2L, st.get("frames_incomplete"), st.toString());
+        assertEquals(1L, st.get("incomplete_no_marker"), st.toString());
+        assertEquals(dataBytes(c3.get(c3.size() - 1)), st.get("incomplete_missing_bytes_last"), st.toString());
+        assertEquals(1L, st.get("incomplete_after_frames_last"), "one complete frame came before it: " + st);
+        assertEquals(2, pool.delivered.size());
+    }
+
+    @Test
+    void noIncompleteDetailsWithoutAnIncompleteFrame() {
+        Map<String, Long> st = new St2110Counters().snapshot();
+        assertEquals(0L, st.get("frames_incomplete"));
+        assertFalse(st.containsKey("incomplete_missing_bytes_last"), st.toString());
+    }
+
+    /** The pixel data bytes of an RFC 4175 packet: the lengths of its sample row data headers. */
+    static long dataBytes(ByteBuffer p) {
+        long sum = 0;
+        int off = Rtp.HEADER + Rfc4175Packetizer.EXT_SEQ;
+        boolean more = true;
+        while (more) {
+            sum += Short.toUnsignedInt(p.getShort(off));
+            more = (p.getShort(off + 4) & 0x8000) != 0;
+            off += Rfc4175Packetizer.SRD;
+        }
+        return sum;
     }
 
     @Test
