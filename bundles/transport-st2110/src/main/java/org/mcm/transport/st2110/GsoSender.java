@@ -36,6 +36,10 @@ final class GsoSender implements AutoCloseable {
     private final int lensAt;
     private final Pointer addrs;
     private final Pointer lens;
+    /** The group's per-message counts, segment sizes and the count sent, made once (a group's send allocates nothing). */
+    private final Pointer counts;
+    private final Pointer segs;
+    private final Pointer sent;
     /** Messages (GSO batches) one {@link #sendGroup} call may carry, each of up to {@link #batch()} packets. */
     private final int groupMessages;
     /** Per message of a group: its buffer count and its segment size (int32), then the count the kernel took. */
@@ -65,6 +69,9 @@ final class GsoSender implements AutoCloseable {
         this.iovAddr = NetNative.address(iov);
         this.addrs = new Pointer(iovAddr);
         this.lens = new Pointer(iovAddr + lensAt);
+        this.counts = new Pointer(iovAddr + countsAt);
+        this.segs = new Pointer(iovAddr + segsAt);
+        this.sent = new Pointer(iovAddr + sentAt);
     }
 
     /** An RFC 4175 GSO sender (20-byte headers) to dst, or null (see the other open). */
@@ -196,12 +203,11 @@ final class GsoSender implements AutoCloseable {
         for (int attempt = 0;; attempt++) {
             int r;
             if (firstMsg == 0) {
-                r = NetNative.mcmnet_send_multi(fd, addrs, lens, new Pointer(iovAddr + countsAt),
-                        new Pointer(iovAddr + segsAt), nmsg, new Pointer(iovAddr + sentAt));
+                r = NetNative.mcmnet_send_multi(fd, addrs, lens, counts, segs, nmsg, sent);
             } else { // after a refusal: the rest of the group
                 r = NetNative.mcmnet_send_multi(fd, new Pointer(iovAddr + 16L * firstPacket),
                         new Pointer(iovAddr + lensAt + 8L * firstPacket), new Pointer(iovAddr + countsAt + 4L * firstMsg),
-                        new Pointer(iovAddr + segsAt + 4L * firstMsg), nmsg - firstMsg, new Pointer(iovAddr + sentAt));
+                        new Pointer(iovAddr + segsAt + 4L * firstMsg), nmsg - firstMsg, sent);
             }
             if (r >= 0) {
                 return total;
