@@ -17,6 +17,17 @@ final class EncoderTransform {
     EncoderTransform(EncoderState es, EncoderThreads t) {
         this.es = es;
         this.t = t;
+        this.parts = Math.min(t.threads, es.g.nc);
+        this.owner = Tasks.byComponent(es.g, parts);
+        task = (part, w) -> {
+            w.dwtBuffers();
+            for (int c = 0; c < es.g.nc; c++) {
+                if (owner[c] != part) {
+                    continue;
+                }
+                forwardComponent(c, w, source, es.cfg.colourTransform == 0);
+            }
+        };
     }
 
     void transform(SampleSource source) throws CodecException {
@@ -39,19 +50,20 @@ final class EncoderTransform {
             Rct.forward(planes[0], planes[1], planes[2], n);
             in = SampleSource.of(es.rctPlanes);
         }
-        final SampleSource src = in;
-        final int parts = Math.min(t.threads, nc);
-        final int[] owner = Tasks.byComponent(es.g, parts);
-        t.parallel(parts, (part, w) -> {
-            w.dwtBuffers();
-            for (int c = 0; c < nc; c++) {
-                if (owner[c] != part) {
-                    continue;
-                }
-                forwardComponent(c, w, src, es.cfg.colourTransform == 0);
-            }
-        });
+        this.source = in;
+        try {
+            t.parallel(parts, task);
+        } finally {
+            this.source = null;
+        }
     }
+
+    // made once: the parts, who does which component and the task; source is the frame being transformed (set
+    // around parallel, which publishes it to the helpers), so that a frame allocates nothing here
+    private final int parts;
+    private final int[] owner;
+    private SampleSource source;
+    private final EncoderThreads.Task task;
 
     /**
      * Rounds row y of band b, given as wavelet values in in[0..] (overwritten), to integers (Fq fractional bits dropped, magnitude

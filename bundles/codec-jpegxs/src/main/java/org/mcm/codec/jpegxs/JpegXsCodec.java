@@ -121,6 +121,11 @@ public final class JpegXsCodec implements Codec {
         }
         return new VideoEncoder() {
             private final byte[] cs = new byte[enc.codestreamSize()];
+            // the source made for the last raw buffer: the same buffer at the same position (an app's pooled
+            // frames, a session's segment) reuses it, so that a frame allocates nothing
+            private ByteBuffer sourceOf;
+            private int sourceAt = -1;
+            private SampleSource source;
 
             @Override
             public int maxEncodedSize() {
@@ -136,13 +141,18 @@ public final class JpegXsCodec implements Codec {
                     throw new CodecException("jpegxs: output buffer has " + out.remaining() + " bytes, needs " + cs.length);
                 }
                 // the wavelet reads the frame's rows where they are (heap or shared memory), no intermediate copy
-                SampleSource src = pf == PixelFormat.YUV422_10_PGROUP ? SampleSource.pgroup422(raw, format.width())
-                        : SampleSource.planar(raw, compW, compH, c.depth);
+                if (raw != sourceOf || raw.position() != sourceAt) {
+                    source = pf == PixelFormat.YUV422_10_PGROUP ? SampleSource.pgroup422(raw, format.width())
+                            : SampleSource.planar(raw, compW, compH, c.depth);
+                    sourceOf = raw;
+                    sourceAt = raw.position();
+                }
+                SampleSource src = source;
                 if (out.hasArray()) {
                     return enc.encode(src, out.array(), out.arrayOffset() + out.position());
                 }
                 int n = enc.encode(src, cs, 0);
-                out.duplicate().put(cs, 0, n);
+                out.put(out.position(), cs, 0, n); // absolute: out's position stays
                 return n;
             }
 
@@ -169,6 +179,9 @@ public final class JpegXsCodec implements Codec {
         return new VideoDecoder() {
             private byte[] in = new byte[0];
             private byte[] outTmp = new byte[0];
+            private ByteBuffer sinkOf; // as the encoder's source: the sink of the last raw buffer, reused for it
+            private int sinkAt = -1;
+            private SampleSink sink;
 
             @Override
             public int decode(ByteBuffer encoded, ByteBuffer raw) throws CodecException {
@@ -186,13 +199,14 @@ public final class JpegXsCodec implements Codec {
                     if (in.length < n) {
                         in = new byte[n];
                     }
-                    encoded.duplicate().get(in, 0, n);
+                    encoded.get(encoded.position(), in, 0, n); // absolute: encoded's position stays
                     src = in;
                     off = 0;
                     end = n;
                 }
-                // the stream must fit the session before anything is written into its buffer
-                Header h = Header.parse(src, off, end);
+                // the stream must fit the session before anything is written into its buffer (a header whose bytes
+                // repeat the last frame's is not parsed again)
+                Header h = dec.parse(src, off, end);
                 if (h.wf != format.width() || h.hf != format.height() || h.nc != 3 || h.sx[1] != wantSx[1]
                         || h.sx[2] != wantSx[2] || h.sy[1] != 1 || h.sy[2] != 1 || h.depth[0] != wantDepth) {
                     throw new CodecException("jpegxs: codestream is " + h.wf + "x" + h.hf + " Nc=" + h.nc + " depth "
@@ -208,10 +222,15 @@ public final class JpegXsCodec implements Codec {
                             outTmp = new byte[rawSize];
                         }
                         RawLayout.writePgroup422(pic, outTmp, 0);
-                        raw.duplicate().put(outTmp, 0, rawSize);
+                        raw.put(raw.position(), outTmp, 0, rawSize);
                     }
                 } else { // planar: the last wavelet level writes the rows straight into raw (heap or shared memory)
-                    pic = dec.decode(src, off, end, SampleSink.planar(raw, compW, compH, wantDepth));
+                    if (raw != sinkOf || raw.position() != sinkAt) {
+                        sink = SampleSink.planar(raw, compW, compH, wantDepth);
+                        sinkOf = raw;
+                        sinkAt = raw.position();
+                    }
+                    pic = dec.decode(src, off, end, sink);
                 }
                 encoded.position(encoded.position() + pic.consumed);
                 return rawSize;

@@ -42,6 +42,15 @@ public final class JpegXsDecoder implements AutoCloseable {
     private int[][] rings; // per global band: the rows the wavelet behind the slices has not read yet, as a ring
     private int[] ringPlan; // nativePlan with each band's ring rows
     private boolean streaming; // this frame's components go through the wavelet slice by slice
+    // the last header parsed and its bytes (from its SOC to the first SLH's first four bytes): a stream's frames
+    // repeat them, so a frame whose bytes are the same reuses the header and what setup made from it (no
+    // allocation per frame); planIsa: the instruction set nativePlan was made for
+    private Header parsed;
+    private Header scaleOf; // the header scale was made for
+    private Dwt53.Scale scale;
+    private byte[] parsedBytes = new byte[0];
+    private int parsedLen;
+    private int planIsa = Integer.MIN_VALUE;
     private int streamScale, streamAdd, streamDz, streamMax; // this frame's linear output scaling, for inverseRows
 
     public JpegXsDecoder() {
@@ -133,7 +142,7 @@ public final class JpegXsDecoder implements AutoCloseable {
         if (off < 0 || end > buf.length || off > end) {
             throw new IllegalArgumentException("bad range");
         }
-        Header h = Header.parse(buf, off, end);
+        Header h = parse(buf, off, end);
         setup(h, end);
         Geometry g = geo;
         // locate the slices (cheap walk over the precinct headers)
@@ -286,7 +295,41 @@ public final class JpegXsDecoder implements AutoCloseable {
                 && java.util.Arrays.equals(a.sy, b.sy);
     }
 
+    /**
+     * {@link Header#parse}, or the header parsed last when this codestream's header bytes (SOC up to and including
+     * the first SLH's marker and length, at the same offset) are the same as its: then the result would be the same.
+     */
+    Header parse(byte[] buf, int off, int end) throws CodecException {
+        Header c = parsed;
+        if (c != null && off == c.start && end - c.sliceStart >= 4
+                && java.util.Arrays.equals(buf, off, c.sliceStart + 4, parsedBytes, 0, parsedLen)) {
+            return c;
+        }
+        parsed = null;
+        Header h = Header.parse(buf, off, end);
+        if (end - h.sliceStart >= 4) {
+            int n = h.sliceStart + 4 - off;
+            if (parsedBytes.length < n) {
+                parsedBytes = new byte[n];
+            }
+            System.arraycopy(buf, off, parsedBytes, 0, n);
+            parsedLen = n;
+            parsed = h;
+        }
+        return h;
+    }
+
     private void setup(Header h, int end) throws CodecException {
+        if (h == header && planIsa == isa) { // the same header as the last frame: only the bounds of this one
+            Geometry g = geo;
+            long minBytes = (long) g.npy * g.npx * g.precinctHeaderBytes + 6L * g.slices + 2;
+            if (minBytes > end - h.sliceStart) {
+                throw new CodecException("JPEG XS SLH at offset " + h.sliceStart + ": " + (end - h.sliceStart)
+                        + " bytes left, a " + h.wf + "x" + h.hf + " picture needs at least " + minBytes);
+            }
+            return;
+        }
+        planIsa = Integer.MIN_VALUE; // until this setup is through
         if ((long) h.wf * h.hf > maxPixels) {
             throw new CodecException("JPEG XS PIH at offset " + (h.start + 8) + ": picture " + h.wf + "x" + h.hf
                     + " larger than this decoder's limit of " + maxPixels + " pixels");
@@ -362,6 +405,7 @@ public final class JpegXsDecoder implements AutoCloseable {
         picture.header = h;
         picture.depth = h.depth[0];
         nativePlan = isa >= 0 ? nativePlan(g, h) : null;
+        planIsa = isa;
         ringPlan = null;
         for (SliceContext c : contexts) {
             c.configure(h, gainOf, prioOf);
@@ -480,7 +524,7 @@ public final class JpegXsDecoder implements AutoCloseable {
             int nH = g.bH[blh];
             boolean last = k == dv - 1;
             int[] out = last ? img : (cur == bufA ? bufB : bufA);
-            Dwt53.Scale scale = last && scaleHere && h.tnlt == 0 ? OutputScaling.linear(h) : null;
+            Dwt53.Scale scale = last && scaleHere && h.tnlt == 0 ? linearScale(h) : null;
             Dwt53.RowOut to = Dwt53.into(out, stride, curW + hw);
             if (scale != null && sink != null) { // final samples: straight to the sink, the plane is not written
                 final SampleSource.Scratch s = scratch[worker];
@@ -570,7 +614,7 @@ public final class JpegXsDecoder implements AutoCloseable {
         final int[] img = picture.planes[c];
         final boolean scaleHere = h.cpih == 0;
         final boolean linear = scaleHere && h.tnlt == 0;
-        Dwt53.Scale s = linear ? OutputScaling.linear(h) : null;
+        Dwt53.Scale s = linear ? linearScale(h) : null;
         int rc = JxsNative.inverseComponent(isa, bands, dims, nh, dv, img, g.compW[c], idwtTmp[7 * worker],
                 idwtTmp[7 * worker + 1], linear ? 1 : 0, linear ? s.add : 0, linear ? s.dz : 0, linear ? s.max : 0);
         if (rc != 0) {
@@ -675,12 +719,21 @@ public final class JpegXsDecoder implements AutoCloseable {
         }
         final Header h = header;
         boolean linear = h.cpih == 0 && h.tnlt == 0;
-        Dwt53.Scale sc = linear ? OutputScaling.linear(h) : null;
+        Dwt53.Scale sc = linear ? linearScale(h) : null;
         streamScale = linear ? 1 : 0;
         streamAdd = linear ? sc.add : 0;
         streamDz = linear ? sc.dz : 0;
         streamMax = linear ? sc.max : 0;
         return true;
+    }
+
+    /** OutputScaling.linear(h), made once a header. */
+    private Dwt53.Scale linearScale(Header h) {
+        if (scaleOf != h) {
+            scale = OutputScaling.linear(h);
+            scaleOf = h;
+        }
+        return scale;
     }
 
     /** Every component's band list as long as the library expects (as inverseNative checks). */

@@ -1,9 +1,5 @@
 package org.mcm.codec.jpegxs;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Future;
-
 import org.mcm.api.codec.CodecException;
 
 /**
@@ -57,6 +53,9 @@ public final class JpegXsEncoder implements AutoCloseable {
     private final EncoderTransform transform;
     private final RateControl rate;
     private final PrecinctPacker packer;
+    // the packing helpers' part of a frame (threads > 1): the precincts planned so far into packOut
+    private byte[] packOut;
+    private final EncoderThreads.Task packTask;
 
     public JpegXsEncoder(Config c) throws CodecException {
         s = new EncoderState(c);
@@ -64,6 +63,7 @@ public final class JpegXsEncoder implements AutoCloseable {
         transform = new EncoderTransform(s, threads);
         rate = new RateControl(s);
         packer = new PrecinctPacker(s);
+        packTask = (index, w) -> packer.packLoop(w, packOut);
     }
 
     /**
@@ -162,16 +162,11 @@ public final class JpegXsEncoder implements AutoCloseable {
         s.planned.set(0);
         s.nextPack.set(0);
         s.abortPack = false;
-        List<Future<?>> fs = new ArrayList<>();
         int npy = s.g.npy;
-        if (threads.threads > 1 && npy > 1) {
-            for (int t = 1; t < Math.min(threads.threads, npy); t++) {
-                final EncoderWorker w = threads.workers[t];
-                fs.add(threads.submit(() -> {
-                    packer.packLoop(w, out);
-                    return null;
-                }));
-            }
+        int helpers = threads.threads > 1 && npy > 1 ? Math.min(threads.threads, npy) : 1;
+        if (helpers > 1) {
+            packOut = out;
+            threads.start(helpers, packTask);
         }
         try {
             p = rate.planAll(out, off, p);
@@ -184,14 +179,18 @@ public final class JpegXsEncoder implements AutoCloseable {
             packer.packLoop(threads.workers[0], out);
         } catch (CodecException | RuntimeException | Error e) {
             s.abortPack = true;
-            try {
-                EncoderThreads.join(fs);
-            } catch (CodecException | RuntimeException | Error ignored) {
-                // the first failure is reported
+            if (helpers > 1) {
+                try {
+                    threads.join(null);
+                } catch (CodecException | RuntimeException | Error ignored) {
+                    // the first failure is reported
+                }
             }
             throw e;
         }
-        EncoderThreads.join(fs);
+        if (helpers > 1) {
+            threads.join(null);
+        }
         return lcod;
     }
 }

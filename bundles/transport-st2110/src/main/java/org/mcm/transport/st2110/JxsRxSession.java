@@ -165,6 +165,7 @@ final class JxsRxSession implements TransportSession {
                 continue;
             }
             ByteBuffer seg = u.seg();
+            long n = u.n(); // before the segment (and its unit) goes back
             Frame out = null;
             try {
                 int start = Rfc9134.codestreamStart(seg, seg.limit());
@@ -173,12 +174,15 @@ final class JxsRxSession implements TransportSession {
                 } else if ((out = source.acquire(0, TimeUnit.NANOSECONDS)) == null) {
                     counters.noBuffer.increment();
                 } else {
-                    ByteBuffer cs = seg.duplicate();
-                    cs.position(start);
+                    seg.position(start); // the codestream (the decoder moves the position past it)
                     try {
-                        ByteBuffer raw = out.data().duplicate();
-                        raw.clear();
-                        out.length(decoder.decode(cs, raw));
+                        // the app buffer's own view when it starts at 0 (as pooled buffers do): the codec then
+                        // keeps its sink for it from frame to frame; otherwise a view of the whole buffer
+                        ByteBuffer raw = out.data();
+                        if (raw.position() != 0 || raw.limit() != raw.capacity()) {
+                            raw = raw.duplicate().clear();
+                        }
+                        out.length(decoder.decode(seg, raw));
                     } catch (CodecException e) {
                         decodeErrors.increment();
                         out.release();
@@ -190,7 +194,7 @@ final class JxsRxSession implements TransportSession {
             } finally {
                 seg.clear();
                 freeSegments.offer(seg);
-                if (!deliverInTurn(u.n(), out) && out != null) {
+                if (!deliverInTurn(n, out) && out != null) {
                     out.release();
                 }
             }

@@ -91,6 +91,8 @@ final class JxsSessions {
         /** Slice mode: the packetization unit expected next (0 the header unit, then one per slice). */
         private int unit;
         private int lastSeq = -1;
+        // one unit per picture segment, made when the segment first completes and reused (no allocation a frame)
+        private final java.util.IdentityHashMap<ByteBuffer, Unit> unitOf = new java.util.IdentityHashMap<>();
 
         Reassembly(int pt, St2110Counters counters, BlockingQueue<ByteBuffer> freeSegments, BlockingQueue<Unit> fullSegments) {
             this.pt = pt;
@@ -165,7 +167,9 @@ final class JxsSessions {
                     freeSegments.offer(seg);
                 } else {
                     seg.limit(segLen).position(0);
-                    fullSegments.offer(new Unit(seg, units++)); // room: every segment fits the queue
+                    Unit u = unitOf.computeIfAbsent(seg, Unit::new);
+                    u.n = units++;
+                    fullSegments.offer(u); // room: every segment fits the queue
                 }
                 seg = null;
                 ts = pts; // later packets of this timestamp are ignored until the next frame
@@ -173,7 +177,24 @@ final class JxsSessions {
         }
     }
 
-    /** A complete picture segment and its place in arrival order. */
-    record Unit(ByteBuffer seg, long n) {
+    /**
+     * A complete picture segment and its place in arrival order; one per segment, reused: read {@link #n} before
+     * the segment goes back to the free ones.
+     */
+    static final class Unit {
+        private final ByteBuffer seg;
+        private long n;
+
+        Unit(ByteBuffer seg) {
+            this.seg = seg;
+        }
+
+        ByteBuffer seg() {
+            return seg;
+        }
+
+        long n() {
+            return n;
+        }
     }
 }

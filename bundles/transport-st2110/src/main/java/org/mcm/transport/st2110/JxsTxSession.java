@@ -37,9 +37,14 @@ final class JxsTxSession implements TransportSession {
     private final VideoEncoder encoder;
     // two picture segments: the encoder fills one while the sender paces the other out (encoding and sending
     // in turn on one thread could not reach 60 fps at 1080p: sending alone spreads over the frame period)
-    private final BlockingQueue<ByteBuffer> freeSegments = new ArrayBlockingQueue<>(2);
-    private final BlockingQueue<ByteBuffer> fullSegments = new ArrayBlockingQueue<>(2);
+    private final BlockingQueue<Segment> freeSegments = new ArrayBlockingQueue<>(2);
+    private final BlockingQueue<Segment> fullSegments = new ArrayBlockingQueue<>(2);
     private ByteBuffer segment; // the one being sent (sender thread only)
+    private Segment sending; // its views
+    // the packetization units of the frame being sent: codestream mode one, slice mode as many as the stream's
+    // slices (the array reused from frame to frame)
+    private final int[] wholeUnit = new int[2];
+    private int[] sliceUnits;
     private final ByteBuffer header = ByteBuffer.allocateDirect(Rtp.HEADER + Rfc9134.PAYLOAD_HEADER).order(ByteOrder.BIG_ENDIAN);
     private final ByteBuffer[] gather = new ByteBuffer[2];
     private final BlockingQueue<Frame> queue;
@@ -83,8 +88,8 @@ final class JxsTxSession implements TransportSession {
         GsoSender g = null;
         try { // a constructor that fails gives back what it took
         for (int i = 0; i < 2; i++) {
-            freeSegments.add(arena.allocate(Rfc9134.BOXES + encoder.maxEncodedSize())
-                    .order(ByteOrder.BIG_ENDIAN));
+            freeSegments.add(new Segment(arena.allocate(Rfc9134.BOXES + encoder.maxEncodedSize())
+                    .order(ByteOrder.BIG_ENDIAN)));
         }
         this.pt = spec.payloadType() == 0 ? 114 : spec.payloadType();
         this.maxData = s.maxUdpPayload() - Rtp.HEADER - Rfc9134.PAYLOAD_HEADER;
@@ -140,7 +145,7 @@ final class JxsTxSession implements TransportSession {
             if (f == null) {
                 continue;
             }
-            ByteBuffer seg = null;
+            Segment seg = null;
             try {
                 while (running && seg == null) {
                     seg = freeSegments.poll(100, TimeUnit.MILLISECONDS);
@@ -148,16 +153,19 @@ final class JxsTxSession implements TransportSession {
                 if (seg == null) {
                     break;
                 }
-                ByteBuffer raw = f.data().duplicate();
-                raw.position(0).limit((int) format.bufferSize());
-                ByteBuffer out = seg.duplicate();
-                out.clear().position(Rfc9134.BOXES);
+                // the frame's own buffer when it starts at 0 (as the app's pooled buffers do): the codec then keeps
+                // its view of it from frame to frame; otherwise a view from 0
+                ByteBuffer raw = f.data();
+                if (raw.position() != 0 || raw.remaining() < format.bufferSize()) {
+                    raw = raw.duplicate();
+                    raw.position(0).limit((int) format.bufferSize());
+                }
                 long t0 = System.nanoTime();
-                int n = encoder.encode(raw, out);
+                int n = encoder.encode(raw, seg.out);
                 lastEncodeNanos = System.nanoTime() - t0;
                 lastCodestream = n;
-                Rfc9134.writeBoxes(seg, 0, format, n);
-                seg.limit(Rfc9134.BOXES + n);
+                Rfc9134.writeBoxes(seg.buf, 0, format, n);
+                seg.buf.limit(Rfc9134.BOXES + n);
                 fullSegments.put(seg); // room: there are only two segments
                 seg = null;
             } catch (CodecException e) {
@@ -167,7 +175,7 @@ final class JxsTxSession implements TransportSession {
             } finally {
                 f.release();
                 if (seg != null) {
-                    seg.clear();
+                    seg.buf.clear();
                     freeSegments.offer(seg);
                 }
             }
@@ -179,7 +187,7 @@ final class JxsTxSession implements TransportSession {
         long nextStart = 0;
         boolean first = true; // the first frame starts the schedule
         while (running) {
-            ByteBuffer seg;
+            Segment seg;
             try {
                 seg = fullSegments.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
@@ -205,8 +213,9 @@ final class JxsTxSession implements TransportSession {
                 nextStart = now;
             }
             try {
-                segment = seg;
-                send(seg.limit(), nextStart);
+                segment = seg.buf;
+                sending = seg;
+                send(seg.buf.limit(), nextStart);
                 counters.framesComplete.increment();
             } catch (ClosedChannelException e) {
                 break;
@@ -215,7 +224,7 @@ final class JxsTxSession implements TransportSession {
                 ctx.failed("ST 2110-22 send failed: " + e.getMessage());
                 break;
             } finally {
-                seg.clear();
+                seg.buf.clear();
                 freeSegments.offer(seg);
             }
             nextStart += framePeriodNanos;
@@ -227,16 +236,20 @@ final class JxsTxSession implements TransportSession {
      * header segment then one per slice (undelimitable codestreams go as header plus one unit, counted).
      */
     private int[] units(int total) {
-        if (!sliceMode) {
-            return new int[] {0, total};
-        }
-        int[] u = Rfc9134.sliceUnits(segment, total);
-        if (u == null) {
+        if (sliceMode) {
+            int[] u = Rfc9134.sliceUnits(segment, total, sliceUnits);
+            if (u != null) {
+                sliceUnits = u;
+                return u;
+            }
             unitsUndelimited.increment();
             int soc = Math.max(0, Rfc9134.codestreamStart(segment, total));
-            u = soc > 0 ? new int[] {0, soc, total} : new int[] {0, total};
+            if (soc > 0) {
+                return new int[] {0, soc, total}; // (a stream that cannot be delimited: not the steady path)
+            }
         }
-        return u;
+        wholeUnit[1] = total;
+        return wholeUnit;
     }
 
     private void send(int total, long start) throws IOException {
@@ -272,7 +285,7 @@ final class JxsTxSession implements TransportSession {
     private int sendUnitGso(int unitOff, int unitLen, int unit, int inUnit, int i, int packets, int fc,
             long rtpTs, long start, long active) throws IOException {
         final int hdr = Rtp.HEADER + Rfc9134.PAYLOAD_HEADER;
-        final long base = NetNative.address(segment);
+        final long base = sending.address();
         final ByteBuffer h = gso.headers();
         int k = 0;
         while (k < inUnit) {
@@ -316,7 +329,7 @@ final class JxsTxSession implements TransportSession {
             Rtp.write(header, 0, last, pt, seq, rtpTs, ssrc);
             header.putInt(Rtp.HEADER, sliceMode ? Rfc9134.sliceHeader(lastOfUnit, fc, Rfc9134.unitSep(unit), k)
                     : Rfc9134.header(last, fc, i));
-            ByteBuffer data = segment.duplicate();
+            ByteBuffer data = sending.packet;
             data.limit(off + len).position(off);
             gather[1] = data;
             boolean sent = Udp.write(channel, gather, counters) >= 0;
@@ -374,6 +387,31 @@ final class JxsTxSession implements TransportSession {
             arena.release(); // a thread may still hold a segment: the collector frees them
         } else {
             arena.close();
+        }
+    }
+
+    /**
+     * A picture segment and the views made of it once: the encoder's output from the boxes on, the packets' payload
+     * (without the fast path) and its address (with it).
+     */
+    private static final class Segment {
+        final ByteBuffer buf;
+        final ByteBuffer out;
+        final ByteBuffer packet;
+        private long address;
+
+        Segment(ByteBuffer buf) {
+            this.buf = buf;
+            this.out = buf.duplicate();
+            out.position(Rfc9134.BOXES);
+            this.packet = buf.duplicate();
+        }
+
+        long address() {
+            if (address == 0) {
+                address = NetNative.address(buf);
+            }
+            return address;
         }
     }
 }

@@ -69,6 +69,11 @@ final class Rfc9134 {
      * implies, and the segment must end with EOC.
      */
     static int[] sliceUnits(ByteBuffer b, int len) {
+        return sliceUnits(b, len, null);
+    }
+
+    /** As {@link #sliceUnits(ByteBuffer, int)}, filling {@code reuse} when it has the right length (no allocation). */
+    static int[] sliceUnits(ByteBuffer b, int len, int[] reuse) {
         int soc = codestreamStart(b, len);
         if (soc < 0 || len - soc < 4) {
             return null;
@@ -95,7 +100,7 @@ final class Rfc9134 {
         }
         int precinctRows = (hf + (1 << nly) - 1) >> nly;
         int slices = (precinctRows + hsl - 1) / hsl;
-        int[] units = new int[slices + 2];
+        int[] units = reuse != null && reuse.length == slices + 2 ? reuse : new int[slices + 2];
         units[0] = 0;
         int at = off;
         for (int s = 0; s < slices; s++) {
@@ -146,6 +151,9 @@ final class Rfc9134 {
         return ((h >>> 11) & 0x7FF) << 11 | (h & 0x7FF);
     }
 
+    /** colr: primaries, transfer, matrix BT.709; video range. */
+    private static final byte[] BT709 = {0, 1, 0, 1, 0, 1, (byte) 0x80};
+
     /** Writes the 60-byte jpvs + colr boxes for a 4:2:2 10-bit stream (Main 4:2:2.10 profile, BT.709). */
     static void writeBoxes(ByteBuffer b, int off, VideoFormat f, long codestreamBytes) {
         b.putInt(off, 42).put(off + 4, (byte) 'j').put(off + 5, (byte) 'p').put(off + 6, (byte) 'v').put(off + 7, (byte) 's');
@@ -166,9 +174,8 @@ final class Rfc9134 {
         i += 12;
         b.putInt(i, 18).put(i + 4, (byte) 'c').put(i + 5, (byte) 'o').put(i + 6, (byte) 'l').put(i + 7, (byte) 'r');
         b.put(i + 8, (byte) 5).put(i + 9, (byte) 0).put(i + 10, (byte) 0); // meth 5, prec, approx
-        byte[] bt709 = {0, 1, 0, 1, 0, 1, (byte) 0x80};                  // primaries, transfer, matrix BT.709; video range
         for (int k = 0; k < 7; k++) {
-            b.put(i + 11 + k, bt709[k]);
+            b.put(i + 11 + k, BT709[k]);
         }
     }
 

@@ -63,8 +63,10 @@ public final class JxsBench {
         }
         List<String> rows = new ArrayList<>();
         rows.add("| side | codec_threads | frames | wall s | fps | CPU (cores): session threads + codec helpers |"
-                + " peer CPU (cores) | frames complete | lost pkts | encode/decode errors |");
-        rows.add("|---|---|---|---|---|---|---|---|---|---|");
+                + " peer CPU (cores) | frames complete | lost pkts | encode/decode errors |"
+                + " bytes allocated a frame: TX encode / send / jpegxs-enc threads, RX receive / decode / jpegxs-dec | collections (any"
+                + " thread): count, longest pause |");
+        rows.add("|---|---|---|---|---|---|---|---|---|---|---|---|");
         List<byte[][]> recorded = record(picture, 4);
         boolean both = args.length > 2 && args[2].equals("both");
         for (int threads : new int[] {1, 2}) {
@@ -176,9 +178,12 @@ public final class JxsBench {
                     .remote(new Endpoint("127.0.0.1", port)).option("bpp", "3")
                     .option("codec_threads", Integer.toString(threads)).build(), TestSupport.txContext());
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            // one frame object offered again and again (its release does nothing), as an app's pooled buffers are:
+            // a new one at every try of a full queue was the bench's own steady garbage
+            HeapFrame app = frame(content);
             // the polls below run inside the measurement: plain sleeps (Awaitility's own thread would be measured too)
             for (int i = 0; i < WARM; i++) { // warm-up: the encoder's code compiled
-                while (!tx.input().accept(frame(content))) {
+                while (!tx.input().accept(app)) {
                     Thread.sleep(1);
                 }
             }
@@ -187,6 +192,8 @@ public final class JxsBench {
             }
             long cpu0 = txCpu(mx);
             Map<String, Long> s0 = tx.stats(); // the lateness counters from here on: the measured frames'
+            long[] alloc0 = allocated(TX_THREADS);
+            long gc0 = GcPauses.now();
             long t0 = System.nanoTime();
             // when the measured frames went out: the sent-frames counter polled every millisecond on a thread of its
             // own (its CPU is not the session's), its first and last change after the warm-up
@@ -220,7 +227,7 @@ public final class JxsBench {
             watch.start();
             int n = 0;
             for (; n < frames && !stop.get(); n++) {
-                while (!tx.input().accept(frame(content))) {
+                while (!tx.input().accept(app)) {
                     Thread.sleep(1);
                 }
             }
@@ -233,15 +240,17 @@ public final class JxsBench {
             watch.join();
             double secs = (System.nanoTime() - t0) / 1e9;
             long cpu = txCpu(mx) - cpu0;
+            long[] alloc1 = allocated(TX_THREADS);
+            String gcs = GcPauses.between(gc0, GcPauses.now());
             // 60.0 when every frame goes out on its period (the pacing holds it there)
             double fps = sentAt[2] > sentAt[0] ? (sentAt[2] - sentAt[0]) / ((sentAt[3] - sentAt[1]) / 1e9) : 0;
 
             Map<String, Long> s = tx.stats();
             t.deactivate();
             return String.format(Locale.ROOT, "| sender (encode + paced send) | %d | %d | %.2f | %.1f | %.2f | 0 (kernel"
-                    + " drops) | %d sent (%s late, %s restarts) | - | %d |", threads, n, secs, fps, cpu / 1e9 / secs,
-                    s.get("frames") - WARM, since(s0, s, "frames_started_late"), since(s0, s, "schedule_restarts"),
-                    s.get("encode_errors"));
+                    + " drops) | %d sent (%s late, %s restarts) | - | %d | %s | %s |", threads, n, secs, fps,
+                    cpu / 1e9 / secs, s.get("frames") - WARM, since(s0, s, "frames_started_late"),
+                    since(s0, s, "schedule_restarts"), s.get("encode_errors"), perFrame(alloc0, alloc1, n), gcs);
         }
     }
 
@@ -336,12 +345,15 @@ public final class JxsBench {
         });
         drain.start();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        long cpu0 = 0, t0 = 0, peer0 = 0, peer = 0;
+        long cpu0 = 0, t0 = 0, peer0 = 0, peer = 0, gc0 = 0;
+        long[] alloc0 = null;
         Replay replay = Replay.of(recorded, port);
         try (replay) {
             long start = System.nanoTime();
             for (int i = 0; i < warm + frames; i++) {
                 if (i == warm) {
+                    alloc0 = allocated(RX_THREADS);
+                    gc0 = GcPauses.now();
                     cpu0 = rxCpu(mx);
                     peer0 = mx.getCurrentThreadCpuTime();
                     t0 = System.nanoTime();
@@ -364,6 +376,8 @@ public final class JxsBench {
             Thread.sleep(300);
         }
         long cpu = rxCpu(mx) - cpu0;
+        long[] alloc1 = allocated(RX_THREADS);
+        String gcs = GcPauses.between(gc0, GcPauses.now());
         Map<String, Long> s = rx.stats();
         drain.interrupt();
         drain.join();
@@ -380,8 +394,9 @@ public final class JxsBench {
         double fps = got > 1 ? (got - 1) / span : 0;
         double secs = got > 1 ? (at[n - 1] - t0) / 1e9 : (System.nanoTime() - t0) / 1e9;
         return String.format(Locale.ROOT, "| receiver (receive + decode) | %d | %d | %.2f | %.1f | %.2f | %.2f (replay"
-                + replay.how() + ") | %d of %d | %d | %d |", threads, frames, secs, fps, cpu / 1e9 / secs,
-                peer / 1e9 / secs, s.get("frames"), warm + frames, s.get("lost"), s.get("decode_errors"));
+                + replay.how() + ") | %d of %d | %d | %d | %s | %s |", threads, frames, secs, fps, cpu / 1e9 / secs,
+                peer / 1e9 / secs, s.get("frames"), warm + frames, s.get("lost"), s.get("decode_errors"),
+                perFrame(alloc0, alloc1, frames), gcs);
     }
 
     /**
@@ -487,5 +502,73 @@ public final class JxsBench {
     static long rxCpu(ThreadMXBean mx) {
         return St2110Bench.cpuOf(mx, "st2110-22-rx-") + St2110Bench.cpuOf(mx, "st2110-22-decode-")
                 + St2110Bench.cpuOf(mx, "jpegxs-dec");
+    }
+
+    /**
+     * The collections of this JVM as they end (JMX notifications): start (JVM uptime, ms) and duration (ms) of each,
+     * to report the pauses that fell inside a measured window.
+     */
+    static final class GcPauses {
+        private static final List<long[]> SEEN = java.util.Collections.synchronizedList(new ArrayList<>());
+        static {
+            for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                ((javax.management.NotificationEmitter) gc).addNotificationListener((n, hb) -> {
+                    if (com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION
+                            .equals(n.getType())) {
+                        com.sun.management.GcInfo i = com.sun.management.GarbageCollectionNotificationInfo
+                                .from((javax.management.openmbean.CompositeData) n.getUserData()).getGcInfo();
+                        SEEN.add(new long[] {i.getStartTime(), i.getDuration()});
+                    }
+                }, null, null);
+            }
+        }
+
+        static long now() {
+            return ManagementFactory.getRuntimeMXBean().getUptime();
+        }
+
+        /** "count, max ms" of the collections that started in [from, to] (uptime ms). */
+        static String between(long from, long to) {
+            int n = 0;
+            long max = 0;
+            synchronized (SEEN) {
+                for (long[] c : SEEN) {
+                    if (c[0] >= from && c[0] <= to) {
+                        n++;
+                        max = Math.max(max, c[1]);
+                    }
+                }
+            }
+            return n + ", " + max + " ms";
+        }
+    }
+
+    static final String[] TX_THREADS = {"st2110-22-tx-", "st2110-22-send-", "jpegxs-enc"};
+    static final String[] RX_THREADS = {"st2110-22-rx-", "st2110-22-decode-", "jpegxs-dec"};
+
+    /** Heap bytes allocated so far by the live threads whose names start with one of the prefixes, per prefix. */
+    static long[] allocated(String... prefixes) {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long[] sum = new long[prefixes.length];
+        for (Thread th : Thread.getAllStackTraces().keySet()) {
+            for (int i = 0; i < prefixes.length; i++) {
+                if (th.getName().startsWith(prefixes[i])) {
+                    long a = mx.getThreadAllocatedBytes(th.getId());
+                    if (a > 0) {
+                        sum[i] += a;
+                    }
+                }
+            }
+        }
+        return sum;
+    }
+
+    /** Bytes a frame allocated by each group of threads between two {@link #allocated} readings: "a / b / c". */
+    static String perFrame(long[] before, long[] after, long frames) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < before.length; i++) {
+            b.append(i == 0 ? "" : " / ").append(frames > 0 ? (after[i] - before[i]) / frames : 0);
+        }
+        return b.toString();
     }
 }

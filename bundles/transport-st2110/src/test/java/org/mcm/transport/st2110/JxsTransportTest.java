@@ -63,8 +63,12 @@ class JxsTransportTest {
     }
 
     static byte[] picture(long seed) {
+        return picture(seed, FMT);
+    }
+
+    static byte[] picture(long seed, VideoFormat format) {
         // a smooth picture with some texture: 10-bit samples in 16-bit little-endian words
-        byte[] b = new byte[(int) FMT.bufferSize()];
+        byte[] b = new byte[(int) format.bufferSize()];
         ByteBuffer w = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
         Random r = new Random(seed);
         for (int i = 0; i < b.length / 2; i++) {
