@@ -63,7 +63,7 @@ class JxsSteadyGarbageTest {
             picture.put(0, JxsTransportTest.picture(7, FMT));
             HeapFrame frame = new HeapFrame(picture, null); // offered again and again, as a pooled app buffer
             frame.length(picture.capacity());
-            send(tx, app, frame, WARM);
+            send(tx, app.delivered, frame, WARM);
             // the sessions' threads (the codec's helpers start with the first frames)
             Set<Thread> mine = new HashSet<>(Thread.getAllStackTraces().keySet());
             mine.removeAll(before);
@@ -72,7 +72,7 @@ class JxsSteadyGarbageTest {
             assertTrue(mine.stream().anyMatch(th -> th.getName().startsWith("st2110-22-tx-")), mine.toString());
             long a0 = allocated(mine);
             long n0 = app.delivered.get();
-            send(tx, app, frame, MEASURED);
+            send(tx, app.delivered, frame, MEASURED);
             long a1 = allocated(mine);
             long frames = app.delivered.get() - n0;
             assertTrue(frames >= MEASURED / 2, frames + " frames delivered");
@@ -89,11 +89,12 @@ class JxsSteadyGarbageTest {
         }
     }
 
-    /** Offers frame until n more frames reached the app (10 s at most). */
-    static void send(TransportSession tx, PooledApp app, HeapFrame frame, int n) throws InterruptedException {
-        long until = app.delivered.get() + n;
+    /** Offers frame until n more frames reached the app (its count of delivered frames; 10 s at most). */
+    static void send(TransportSession tx, java.util.concurrent.atomic.AtomicLong delivered, HeapFrame frame, int n)
+            throws InterruptedException {
+        long until = delivered.get() + n;
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (app.delivered.get() < until && System.nanoTime() < deadline) {
+        while (delivered.get() < until && System.nanoTime() < deadline) {
             if (!tx.input().accept(frame)) {
                 Thread.sleep(1); // the sender's queue is full
             }
