@@ -5,98 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.connection.Direction;
 import org.mcm.api.connection.Endpoint;
-import org.mcm.api.frame.Frame;
-import org.mcm.api.frame.FrameSink;
-import org.mcm.api.frame.FrameSource;
 import org.mcm.api.frame.HeapFrame;
-import org.mcm.api.transport.TransportContext;
 import org.mcm.api.transport.TransportSession;
 
 /**
  * A -22 receiver with two decoders and an app that lends one frame at a time, as an app's memif queue does (a
  * second acquire while one frame is out is refused with an exception, as {@code TxQueue} refuses it): every frame
  * still reaches the app, in order, and the session does not fail. (Each decoder taking an app frame of its own failed
- * the session at its second frame in the appliance.)
+ * the session at its second frame in the appliance.) The app: {@link PooledApp} lending one frame at a time.
  */
 class JxsOneFrameAppTest {
-
-    /** The app: a few frames, one out at a time; delivered frames counted, their sequence checked, then released. */
-    static final class OneAtATime implements TransportContext {
-        final AtomicLong delivered = new AtomicLong();
-        volatile String failure;
-        volatile String misuse;
-        private final HeapFrame[] frames;
-        private int next;
-        private boolean out; // a frame is lent (guarded by this)
-
-        OneAtATime(int n, int capacity) {
-            frames = new HeapFrame[n];
-            for (int i = 0; i < n; i++) {
-                frames[i] = new HeapFrame(ByteBuffer.allocateDirect(capacity), f -> back());
-            }
-        }
-
-        private synchronized void back() {
-            out = false;
-        }
-
-        @Override
-        public long sessionId() {
-            return 1;
-        }
-
-        @Override
-        public FrameSource frameSource() {
-            return new FrameSource() {
-                @Override
-                public Frame acquire(long timeout, TimeUnit unit) {
-                    synchronized (OneAtATime.this) {
-                        if (out) {
-                            misuse = "a second frame acquired while one is out";
-                            throw new IllegalStateException(misuse);
-                        }
-                        out = true;
-                        HeapFrame f = frames[next];
-                        next = (next + 1) % frames.length;
-                        return f;
-                    }
-                }
-
-                @Override
-                public int frameCapacity() {
-                    return frames[0].data().capacity();
-                }
-            };
-        }
-
-        @Override
-        public FrameSink output() {
-            return f -> {
-                if (f.sequence() != delivered.getAndIncrement()) {
-                    misuse = "frame " + f.sequence() + " out of order";
-                }
-                f.release(); // (as a memif send gives the queue's turn back)
-                return true;
-            };
-        }
-
-        @Override
-        public void failed(String reason) {
-            failure = reason;
-        }
-    }
 
     @Test
     void twoDecodersShareAnAppThatLendsOneFrameAtATime() throws Exception {
         St2110Transports.Jxs t = JxsTransportTest.transport();
-        OneAtATime app = new OneAtATime(3, (int) JxsSteadyGarbageTest.FMT.bufferSize());
+        PooledApp app = new PooledApp(3, (int) JxsSteadyGarbageTest.FMT.bufferSize(), true);
         int port = St2110Bench.freeUdpPort();
         try {
             TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-22", JxsSteadyGarbageTest.FMT)

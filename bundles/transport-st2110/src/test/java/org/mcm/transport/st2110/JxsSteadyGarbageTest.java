@@ -50,7 +50,7 @@ class JxsSteadyGarbageTest {
     void aFrameAllocatesNothingOnTheSessionsThreads(int codecThreads) throws Exception {
         St2110Transports.Jxs t = JxsTransportTest.transport();
         Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
-        PooledApp app = new PooledApp(4, (int) FMT.bufferSize(), 0);
+        PooledApp app = new PooledApp(4, (int) FMT.bufferSize(), false);
         int port = St2110Bench.freeUdpPort();
         TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-22", FMT)
                 .local(new Endpoint("127.0.0.1", port)).payloadType(114)
@@ -84,6 +84,7 @@ class JxsSteadyGarbageTest {
             assertEquals(0L, rx.stats().get("decode_errors"));
             assertEquals(0L, tx.stats().get("encode_errors"));
             assertNull(app.failure);
+            assertNull(app.misuse);
         } finally {
             t.deactivate();
         }
