@@ -38,7 +38,7 @@ import org.mcm.sdk.McmClient;
  * pipeline pairs in the same run, as a ratio of CPU per delivered frame.
  *
  * <p>Usage (after {@code mvn install -DskipTests}): see README "Measurements". Arguments: seconds measured per
- * row (default 10), the pair counts (default 1,2,4,6).
+ * row (default 10), the pair counts (default 1,2,4,6). {@code -Dbench.transport=st2110-22}: JPEG XS pairs instead.
  */
 public final class St2110PathBench {
 
@@ -51,7 +51,8 @@ public final class St2110PathBench {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         int[] counts = args.length > 1 ? Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray()
                 : new int[] {1, 2, 4, 6};
-        boolean gst = Files.isExecutable(Path.of("/usr/bin/gst-launch-1.0")) && !Boolean.getBoolean("bench.noGst");
+        // GStreamer's side by side is the -20 job; -22 has no GStreamer peer in Debian 12
+        boolean gst = Files.isExecutable(Path.of("/usr/bin/gst-launch-1.0")) && !Boolean.getBoolean("bench.noGst") && !JXS;
         int tcp = BASE_PORT + 90;
         int grpc = BASE_PORT + 91;
         // the real path: no same-proxy bypass (a sender and a receiver on one proxy would otherwise share memory)
@@ -113,6 +114,14 @@ public final class St2110PathBench {
     /** The apps' pixel format: -Dbench.pixfmt=yuv422p for 8 bit (default yuv422p10le). */
     static final PixelFormat PIXFMT = PixelFormat.byId(System.getProperty("bench.pixfmt", "yuv422p10le"));
 
+    /**
+     * -Dbench.transport=st2110-22: the pairs are ST 2110-22 (JPEG XS at the transport's default 3 bpp, the sessions'
+     * default codec threads) instead of -20, the same apps and proxy. The latency is not measured then (the codec does
+     * not keep the stamp's samples exactly): -1.
+     */
+    static final String TRANSPORT = System.getProperty("bench.transport", "st2110-20");
+    static final boolean JXS = TRANSPORT.equals("st2110-22");
+
     /** -Dbench.trace=true: print every frame over 25 ms end to end, with when it came. */
     static final boolean TRACE = Boolean.getBoolean("bench.trace");
     static final long T0 = System.nanoTime();
@@ -160,8 +169,8 @@ public final class St2110PathBench {
         try (McmClient client = McmClient.connect("127.0.0.1", tcp)) {
             for (int i = 0; i < n; i++) {
                 int port = BASE_PORT + 2 * i;
-                Connection rx = client.createRx(ConnectionOptions.builder(fmt).transport("st2110-20").local("127.0.0.1", port).build());
-                Connection tx = client.createTx(ConnectionOptions.builder(fmt).transport("st2110-20").remote("127.0.0.1", port).build());
+                Connection rx = client.createRx(ConnectionOptions.builder(fmt).transport(TRANSPORT).local("127.0.0.1", port).build());
+                Connection tx = client.createTx(ConnectionOptions.builder(fmt).transport(TRANSPORT).remote("127.0.0.1", port).build());
                 conns.add(rx);
                 conns.add(tx);
                 rx.awaitConnected(Duration.ofSeconds(10));
@@ -184,7 +193,7 @@ public final class St2110PathBench {
                             got[k].incrementAndGet();
                             if (measuring.get()) {
                                 gotInWindow[k].incrementAndGet();
-                                if (latN[k] < lat[k].length) {
+                                if (!JXS && latN[k] < lat[k].length) {
                                     lat[k][latN[k]++] = now - t;
                                 }
                                 if (TRACE && now - t > 25_000_000L) {
@@ -260,7 +269,8 @@ public final class St2110PathBench {
                         if (key.contains("latency") || key.contains("queued") || key.contains("no_buffer") || key.contains("dropped")
                                 || key.contains("caught_up") || key.contains("wait") || key.contains("staged")
                                 || key.contains("spread") || key.contains("incomplete") || key.contains("_us_")
-                                || key.contains("gso_sends") || key.contains("granularity") || key.contains("realtime") || key.equals("frames")) {
+                                || key.contains("gso_sends") || key.contains("granularity") || key.contains("realtime") || key.equals("frames")
+                                || key.contains("restarts") || key.contains("started_late") || key.contains("codec")) {
                             b.append(' ').append(key).append('=').append(v);
                         }
                     });

@@ -121,11 +121,9 @@ public final class JpegXsCodec implements Codec {
         }
         return new VideoEncoder() {
             private final byte[] cs = new byte[enc.codestreamSize()];
-            // the source made for the last raw buffer: the same buffer at the same position (an app's pooled
-            // frames, a session's segment) reuses it, so that a frame allocates nothing
-            private ByteBuffer sourceOf;
-            private int sourceAt = -1;
-            private SampleSource source;
+            // the sources made for the last raw buffers: the same buffer at the same position (an app's pooled
+            // frames, a session's segment) reuses its source, so that a frame allocates nothing
+            private final Views<SampleSource> sources = new Views<>();
 
             @Override
             public int maxEncodedSize() {
@@ -141,13 +139,11 @@ public final class JpegXsCodec implements Codec {
                     throw new CodecException("jpegxs: output buffer has " + out.remaining() + " bytes, needs " + cs.length);
                 }
                 // the wavelet reads the frame's rows where they are (heap or shared memory), no intermediate copy
-                if (raw != sourceOf || raw.position() != sourceAt) {
-                    source = pf == PixelFormat.YUV422_10_PGROUP ? SampleSource.pgroup422(raw, format.width())
-                            : SampleSource.planar(raw, compW, compH, c.depth);
-                    sourceOf = raw;
-                    sourceAt = raw.position();
+                SampleSource src = sources.of(raw);
+                if (src == null) {
+                    src = sources.put(raw, pf == PixelFormat.YUV422_10_PGROUP ? SampleSource.pgroup422(raw,
+                            format.width()) : SampleSource.planar(raw, compW, compH, c.depth));
                 }
-                SampleSource src = source;
                 if (out.hasArray()) {
                     return enc.encode(src, out.array(), out.arrayOffset() + out.position());
                 }
@@ -179,9 +175,7 @@ public final class JpegXsCodec implements Codec {
         return new VideoDecoder() {
             private byte[] in = new byte[0];
             private byte[] outTmp = new byte[0];
-            private ByteBuffer sinkOf; // as the encoder's source: the sink of the last raw buffer, reused for it
-            private int sinkAt = -1;
-            private SampleSink sink;
+            private final Views<SampleSink> sinks = new Views<>(); // as the encoder's sources
 
             @Override
             public int decode(ByteBuffer encoded, ByteBuffer raw) throws CodecException {
@@ -225,10 +219,9 @@ public final class JpegXsCodec implements Codec {
                         raw.put(raw.position(), outTmp, 0, rawSize);
                     }
                 } else { // planar: the last wavelet level writes the rows straight into raw (heap or shared memory)
-                    if (raw != sinkOf || raw.position() != sinkAt) {
-                        sink = SampleSink.planar(raw, compW, compH, wantDepth);
-                        sinkOf = raw;
-                        sinkAt = raw.position();
+                    SampleSink sink = sinks.of(raw);
+                    if (sink == null) {
+                        sink = sinks.put(raw, SampleSink.planar(raw, compW, compH, wantDepth));
                     }
                     pic = dec.decode(src, off, end, sink);
                 }
@@ -241,5 +234,37 @@ public final class JpegXsCodec implements Codec {
                 dec.close();
             }
         };
+    }
+
+    /**
+     * What was made for the last few raw buffers (a source or a sink reading or writing a frame in place), by the
+     * buffer object and its position: an app's pool of frames comes round again and again, so that its frames
+     * allocate nothing. Round-robin over {@link #SIZE} entries; a buffer that is not the same object is a new entry.
+     */
+    static final class Views<T> {
+        static final int SIZE = 16;
+        private final ByteBuffer[] of = new ByteBuffer[SIZE];
+        private final int[] at = new int[SIZE];
+        private final Object[] made = new Object[SIZE];
+        private int next;
+
+        @SuppressWarnings("unchecked")
+        T of(ByteBuffer raw) {
+            int pos = raw.position();
+            for (int i = 0; i < SIZE; i++) {
+                if (of[i] == raw && at[i] == pos) {
+                    return (T) made[i];
+                }
+            }
+            return null;
+        }
+
+        T put(ByteBuffer raw, T view) {
+            of[next] = raw;
+            at[next] = raw.position();
+            made[next] = view;
+            next = (next + 1) % SIZE;
+            return view;
+        }
     }
 }

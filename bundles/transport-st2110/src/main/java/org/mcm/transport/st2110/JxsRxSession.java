@@ -18,6 +18,7 @@ import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.frame.Frame;
 import org.mcm.api.frame.FrameSink;
 import org.mcm.api.frame.FrameSource;
+import org.mcm.api.frame.HeapFrame;
 import org.mcm.api.media.VideoFormat;
 import org.mcm.api.transport.TransportContext;
 import org.mcm.api.transport.TransportException;
@@ -52,6 +53,7 @@ final class JxsRxSession implements TransportSession {
     private final FrameSource source;
     private final DirectArena arena;
     private final FrameSink sink;
+    private final HeapFrame[] stagings; // per decoder when there are several (see the constructor), else none
 
     JxsRxSession(ConnectionSpec spec, TransportContext ctx, Settings s, Codec codec) throws TransportException {
         this.ctx = ctx;
@@ -77,10 +79,14 @@ final class JxsRxSession implements TransportSession {
         freeSegments = new ArrayBlockingQueue<>(segments);
         fullSegments = new ArrayBlockingQueue<>(segments);
         this.arena = DirectArena.of("st2110-22 session " + ctx.sessionId(), s);
+        this.stagings = new HeapFrame[codecThreads > 1 ? codecThreads : 0];
         BatchReceiver fast = null;
         try { // a constructor that fails gives back what it took
             for (int i = 0; i < segments; i++) {
                 freeSegments.add(arena.allocate(capacity).order(ByteOrder.BIG_ENDIAN));
+            }
+            for (int i = 0; i < stagings.length; i++) {
+                stagings[i] = new HeapFrame(arena.allocate((int) format.bufferSize()), null);
             }
             // ~650 datagrams a 1080p60 frame at 3 bpp: up to 64 a system call, or the sender's whole GSO batches
             // with receive offload, instead of one receive (and often one wake-up) each
@@ -104,8 +110,12 @@ final class JxsRxSession implements TransportSession {
         decoderThreads = new Thread[codecThreads];
         for (int i = 0; i < codecThreads; i++) {
             final VideoDecoder d = decoders[i];
+            // with more than one decoder, each decodes into a frame of its own and the app's frame is taken in turn
+            // (the frame is copied): an app's memif queue lends one frame at a time, so decoders side by side cannot
+            // each hold one of its frames (the second acquire failed the session)
+            final HeapFrame staging = stagings.length > 0 ? stagings[i] : null;
             decoderThreads[i] = SessionThread.of("st2110-22-decode-" + ctx.sessionId() + "-" + i, ctx, () -> running,
-                    () -> decode(d));
+                    () -> decode(d, staging));
         }
         receiver.start();
         for (Thread t : decoderThreads) {
@@ -152,8 +162,11 @@ final class JxsRxSession implements TransportSession {
         }
     }
 
-    /** One decoder's loop: the next complete segment into an app frame, handed over in arrival order. */
-    private void decode(VideoDecoder decoder) {
+    /**
+     * One decoder's loop: the next complete segment into an app frame (or, with staging, into the decoder's own
+     * frame, copied into an app frame in turn), handed over in arrival order.
+     */
+    private void decode(VideoDecoder decoder, HeapFrame staging) {
         while (running) {
             JxsSessions.Unit u;
             try {
@@ -171,7 +184,7 @@ final class JxsRxSession implements TransportSession {
                 int start = Rfc9134.codestreamStart(seg, seg.limit());
                 if (start < 0) {
                     counters.badHeaders.increment();
-                } else if ((out = source.acquire(0, TimeUnit.NANOSECONDS)) == null) {
+                } else if ((out = staging != null ? staging : source.acquire(0, TimeUnit.NANOSECONDS)) == null) {
                     counters.noBuffer.increment();
                 } else {
                     seg.position(start); // the codestream (the decoder moves the position past it)
@@ -194,15 +207,18 @@ final class JxsRxSession implements TransportSession {
             } finally {
                 seg.clear();
                 freeSegments.offer(seg);
-                if (!deliverInTurn(n, out) && out != null) {
+                if (!deliverInTurn(n, out, staging != null) && out != null) {
                     out.release();
                 }
             }
         }
     }
 
-    /** Waits for unit n's turn, then hands its frame (or nothing) to the app; false if the session stopped. */
-    private boolean deliverInTurn(long n, Frame out) {
+    /**
+     * Waits for unit n's turn, then hands its frame (or nothing) to the app, a staged frame copied into an app frame
+     * taken now; false if the session stopped.
+     */
+    private boolean deliverInTurn(long n, Frame out, boolean staged) {
         synchronized (turn) {
             while (nextTurn != n) {
                 if (!running) {
@@ -215,6 +231,9 @@ final class JxsRxSession implements TransportSession {
                     return false;
                 }
             }
+            if (out != null && staged) {
+                out = copyToApp(out);
+            }
             if (out != null) {
                 out.sequence(frames++);
                 counters.framesComplete.increment();
@@ -224,6 +243,28 @@ final class JxsRxSession implements TransportSession {
             turn.notifyAll();
             return true;
         }
+    }
+
+    /** An app frame holding the staged frame's bytes, or null (counted) when the app has none free or too small. */
+    private Frame copyToApp(Frame staged) {
+        Frame app;
+        try {
+            app = source.acquire(0, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        int len = staged.length();
+        if (app == null || app.data().capacity() < len) {
+            counters.noBuffer.increment();
+            if (app != null) {
+                app.release();
+            }
+            return null;
+        }
+        app.data().put(0, staged.data(), 0, len); // absolute: no position moves
+        app.length(len);
+        return app;
     }
 
     @Override

@@ -40,6 +40,9 @@ import org.mcm.codec.jpegxs.JpegXsCodec;
  * pacing holds it at 60.0 at most; the app offers frames as fast as they are taken); the receiver's frames delivered to the app from the first after the warm-up to the
  * last, over the time between them (60.0 when it keeps the replay's pace and drops nothing). The replay sends UDP
  * GSO batches as the -22 sender does ({@code -Djxsbench.replay=packets}: one send a packet, as before session 10).
+ * Each row also gives the heap bytes a measured frame allocated by each group of the session's threads (TX: encoding,
+ * send, {@code jpegxs-enc} helpers; RX: receive, decode, {@code jpegxs-dec}) and the collections that started in the
+ * measured window (count, longest pause): run it with the appliance's JVM flags to see the product's collector.
  * Run: see README "Measurements"; arguments: [frames] [raw yuv422p10le 1080p picture, e.g. the hd test vector]
  * [both].
  */

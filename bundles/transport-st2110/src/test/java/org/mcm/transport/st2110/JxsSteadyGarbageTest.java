@@ -50,7 +50,7 @@ class JxsSteadyGarbageTest {
     void aFrameAllocatesNothingOnTheSessionsThreads(int codecThreads) throws Exception {
         St2110Transports.Jxs t = JxsTransportTest.transport();
         Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
-        PooledApp app = new PooledApp(4, (int) FMT.bufferSize(), 0);
+        PooledApp app = new PooledApp(4, (int) FMT.bufferSize(), false);
         int port = St2110Bench.freeUdpPort();
         TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-22", FMT)
                 .local(new Endpoint("127.0.0.1", port)).payloadType(114)
@@ -63,7 +63,7 @@ class JxsSteadyGarbageTest {
             picture.put(0, JxsTransportTest.picture(7, FMT));
             HeapFrame frame = new HeapFrame(picture, null); // offered again and again, as a pooled app buffer
             frame.length(picture.capacity());
-            send(tx, app, frame, WARM);
+            send(tx, app.delivered, frame, WARM);
             // the sessions' threads (the codec's helpers start with the first frames)
             Set<Thread> mine = new HashSet<>(Thread.getAllStackTraces().keySet());
             mine.removeAll(before);
@@ -72,7 +72,7 @@ class JxsSteadyGarbageTest {
             assertTrue(mine.stream().anyMatch(th -> th.getName().startsWith("st2110-22-tx-")), mine.toString());
             long a0 = allocated(mine);
             long n0 = app.delivered.get();
-            send(tx, app, frame, MEASURED);
+            send(tx, app.delivered, frame, MEASURED);
             long a1 = allocated(mine);
             long frames = app.delivered.get() - n0;
             assertTrue(frames >= MEASURED / 2, frames + " frames delivered");
@@ -84,16 +84,18 @@ class JxsSteadyGarbageTest {
             assertEquals(0L, rx.stats().get("decode_errors"));
             assertEquals(0L, tx.stats().get("encode_errors"));
             assertNull(app.failure);
+            assertNull(app.misuse);
         } finally {
             t.deactivate();
         }
     }
 
-    /** Offers frame until n more frames reached the app (10 s at most). */
-    static void send(TransportSession tx, PooledApp app, HeapFrame frame, int n) throws InterruptedException {
-        long until = app.delivered.get() + n;
+    /** Offers frame until n more frames reached the app (its count of delivered frames; 10 s at most). */
+    static void send(TransportSession tx, java.util.concurrent.atomic.AtomicLong delivered, HeapFrame frame, int n)
+            throws InterruptedException {
+        long until = delivered.get() + n;
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (app.delivered.get() < until && System.nanoTime() < deadline) {
+        while (delivered.get() < until && System.nanoTime() < deadline) {
             if (!tx.input().accept(frame)) {
                 Thread.sleep(1); // the sender's queue is full
             }

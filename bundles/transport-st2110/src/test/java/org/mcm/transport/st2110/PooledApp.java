@@ -14,26 +14,36 @@ import org.mcm.api.transport.TransportContext;
 
 /**
  * A receiving app whose buffers are the same objects from frame to frame, as an app's pooled buffers (memif slots)
- * are: {@code frames} direct buffers the transport acquires; each frame delivered is counted (and when it arrived)
+ * are: {@code frames} direct buffers the transport acquires; each frame delivered is counted (its sequence checked)
  * and released at once, without allocating, so that what the session's threads allocate is the session's own.
  * ({@code TestApp} wraps a buffer in a new frame at every release, which is the app's garbage on whichever thread
- * releases.)
+ * releases.) {@link #oneAtATime}: the app lends one frame at a time, as an app's memif queue does: a second acquire
+ * while one frame is out is refused with an exception (as {@code TxQueue} refuses it) and noted in {@link #misuse}.
  */
 final class PooledApp implements TransportContext {
     final AtomicLong delivered = new AtomicLong();
-    /** When each of the first frames reached the app (System.nanoTime), in delivery order. */
-    final long[] at;
+    volatile String failure;
+    /** What the transport did that an app does not allow (a second frame out, a frame out of order), or null. */
+    volatile String misuse;
     private final BlockingQueue<Frame> free;
     private final int capacity;
-    volatile String failure;
+    private final boolean oneAtATime;
+    private boolean out; // oneAtATime: a frame is lent (guarded by this)
 
-    PooledApp(int frames, int capacity, int timesKept) {
+    PooledApp(int frames, int capacity, boolean oneAtATime) {
         this.capacity = capacity;
-        this.at = new long[timesKept];
+        this.oneAtATime = oneAtATime;
         free = new ArrayBlockingQueue<>(frames);
         for (int i = 0; i < frames; i++) {
-            free.add(new HeapFrame(ByteBuffer.allocateDirect(capacity), free::add));
+            free.add(new HeapFrame(ByteBuffer.allocateDirect(capacity), this::back));
         }
+    }
+
+    private void back(HeapFrame f) {
+        synchronized (this) {
+            out = false;
+        }
+        free.add(f);
     }
 
     @Override
@@ -46,6 +56,17 @@ final class PooledApp implements TransportContext {
         return new FrameSource() {
             @Override
             public Frame acquire(long timeout, TimeUnit unit) throws InterruptedException {
+                if (oneAtATime) {
+                    synchronized (PooledApp.this) {
+                        if (out) {
+                            misuse = "a second frame acquired while one is out";
+                            throw new IllegalStateException(misuse);
+                        }
+                        Frame f = free.poll();
+                        out = f != null;
+                        return f;
+                    }
+                }
                 return free.poll(timeout, unit);
             }
 
@@ -60,8 +81,8 @@ final class PooledApp implements TransportContext {
     public FrameSink output() {
         return f -> {
             long k = delivered.getAndIncrement();
-            if (k < at.length) {
-                at[(int) k] = System.nanoTime();
+            if (f.sequence() != k) {
+                misuse = "frame " + f.sequence() + " delivered as the " + k + "th";
             }
             f.release();
             return true;
