@@ -49,7 +49,7 @@ class VideoSteadyGarbageTest {
         St2110Transports.Video t = new St2110Transports.Video();
         t.activate(TestSupport.settings("wide"));
         Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
-        PooledApp app = new PooledApp(4, (int) FMT.bufferSize(), 0);
+        PooledApp app = new PooledApp(4, (int) FMT.bufferSize(), false);
         int port = St2110Bench.freeUdpPort();
         try {
             TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-20", FMT)
@@ -67,7 +67,7 @@ class VideoSteadyGarbageTest {
             picture.put(0, content);
             HeapFrame frame = new HeapFrame(picture, null); // offered again and again, as a pooled app buffer
             frame.length(picture.capacity());
-            JxsSteadyGarbageTest.send(tx, app, frame, WARM);
+            JxsSteadyGarbageTest.send(tx, app.delivered, frame, WARM);
             Set<Thread> mine = new HashSet<>(Thread.getAllStackTraces().keySet());
             mine.removeAll(before);
             mine.removeIf(th -> !th.getName().startsWith("st2110-20-"));
@@ -75,7 +75,7 @@ class VideoSteadyGarbageTest {
             assertTrue(mine.stream().anyMatch(th -> th.getName().startsWith("st2110-20-rx-")), mine.toString());
             long a0 = JxsSteadyGarbageTest.allocated(mine);
             long n0 = app.delivered.get();
-            JxsSteadyGarbageTest.send(tx, app, frame, MEASURED);
+            JxsSteadyGarbageTest.send(tx, app.delivered, frame, MEASURED);
             long a1 = JxsSteadyGarbageTest.allocated(mine);
             long frames = app.delivered.get() - n0;
             assertTrue(frames >= MEASURED / 2, frames + " frames delivered");
