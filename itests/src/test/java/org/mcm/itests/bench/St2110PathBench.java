@@ -296,6 +296,7 @@ public final class St2110PathBench {
             System.out.println("  all sessions at the end: TX frames=" + sum(c.connectionStats("TX"), "frames")
                     + " dropped=" + sum(c.connectionStats("TX"), "frames_dropped") + " queued=" + sum(c.connectionStats("TX"), "queued")
                     + "; RX frames=" + sum(c.connectionStats("RX"), "frames") + " incomplete=" + sum(c.connectionStats("RX"), "frames_incomplete")
+                    + " dropped=" + sum(c.connectionStats("RX"), "frames_dropped")
                     + " app_frames_dropped=" + sum(c.connectionStats("RX"), "app_frames_dropped")
                     + " no_buffer=" + sum(c.connectionStats("RX"), "no_buffer") + " late=" + sum(c.connectionStats("RX"), "late")
                     + " packets lost=" + sum(c.connectionStats("RX"), "lost") + " (" + lost0 + " before the window)"
