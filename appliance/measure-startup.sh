@@ -13,7 +13,8 @@
 #   CDS=0 measures without the class-data-sharing archive (the copies made here get their own archive otherwise,
 #         as an install does); PORT_BASE (default 18000): the SDK port is PORT_BASE+2, gRPC +1, NMOS +12,
 #         RTSP +554 (RTSP_PORT sets it apart), console +80.
-# Prints each run, then the median, min and max of each figure.
+# Prints each run (start time, the process's CPU time when both lines were out), then the median, min and max of each
+# figure.
 set -eu
 runs=${1:-3}
 base=${PORT_BASE:-18000}
@@ -51,6 +52,8 @@ one() {
     sleep 0.02
   done
   e=$(date +%s%N)
+  # the process's CPU time (user + system, all threads) when both lines were out: less noisy on a shared VM than wall
+  cpu=$(awk -v t="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / t)}' "/proc/$pid/stat")
   ms=$(( (e - s) / 1000000 ))
   rss=0
   if [ "$2" = 1 ] && [ "${RSS:-1}" != 0 ]; then
@@ -66,26 +69,26 @@ one() {
   kill "$pid"
   wait "$pid" || true
   if [ "$2" = 1 ]; then
-    echo "$ms $rss" >>"$img/runs"
+    echo "$ms $rss $cpu" >>"$img/runs"
     if [ "${RSS:-1}" != 0 ]; then
-      echo "$3 run $i: start $ms ms, idle RSS $rss MiB"
+      echo "$3 run $i: start $ms ms (CPU $cpu ms), idle RSS $rss MiB"
     else
-      echo "$3 run $i: start $ms ms"
+      echo "$3 run $i: start $ms ms (CPU $cpu ms)"
     fi
   fi
 }
 
 summary() { # summary <image copy> <label>
-  cols=1
-  [ "${RSS:-1}" = 0 ] || cols="1 2"
+  cols="1 3"
+  [ "${RSS:-1}" = 0 ] || cols="1 3 2"
   for col in $cols; do
-    sort -n -k$col "$1/runs" | awk -v c=$col -v what="$2$( [ $col = 1 ] && echo 'start ms' || echo 'idle RSS MiB')" \
+    sort -n -k$col "$1/runs" | awk -v c=$col -v what="$2$(case $col in 1) echo 'start ms' ;; 2) echo 'idle RSS MiB' ;; 3) echo 'CPU ms at the lines' ;; esac)" \
       '{v[NR]=$c} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%s: median %s, min %s, max %s (%d runs)\n", what, m, v[1], v[NR], NR}'
   done
 }
 
-median() {
-  sort -n -k1 "$1/runs" | awk '{v[NR]=$1} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'
+median() { # median <image copy> <column>
+  sort -n -k"$2" "$1/runs" | awk -v c="$2" '{v[NR]=$c} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'
 }
 
 prepare "${IMAGE:-$(dirname "$0")/target/media-proxy}" "$work/a"
@@ -115,7 +118,8 @@ echo "($mode starts)"
 if [ -n "${AGAINST:-}" ]; then
   summary "$work/a" "this image, "
   summary "$work/b" "against $AGAINST, "
-  echo "ratio of the start medians (this / against): $(awk -v a="$(median "$work/a")" -v b="$(median "$work/b")" 'BEGIN {printf "%.2f", a / b}')"
+  echo "ratio of the start medians (this / against): $(awk -v a="$(median "$work/a" 1)" -v b="$(median "$work/b" 1)" 'BEGIN {printf "%.2f", a / b}')"
+  echo "ratio of the CPU medians (this / against): $(awk -v a="$(median "$work/a" 3)" -v b="$(median "$work/b" 3)" 'BEGIN {printf "%.2f", a / b}')"
 else
   summary "$work/a" ""
 fi

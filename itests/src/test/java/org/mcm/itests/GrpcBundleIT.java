@@ -182,8 +182,10 @@ public class GrpcBundleIT {
         Bundle grpc = bundle(GRPC_BSN);
         assertNotNull(GRPC_BSN + " installed", grpc);
         Bundle control = bundle("org.mcm.control");
-        assertNotNull("gRPC is embedded in its own bundle", grpc.getEntry("lib/grpc-netty-shaded.jar"));
-        assertNull("and not in control", control.getEntry("lib/grpc-netty-shaded.jar"));
+        String nettyServer = "io/grpc/netty/shaded/io/grpc/netty/NettyServerBuilder.class";
+        assertNotNull("gRPC is embedded (inlined) in its own bundle", grpc.getEntry(nettyServer));
+        assertNull("and not in control", control.getEntry(nettyServer));
+        assertNull("inlined, not on an embedded class path", grpc.getHeaders().get(Constants.BUNDLE_CLASSPATH));
         assertTrue("control imports no gRPC", !String.valueOf(control.getHeaders().get(Constants.IMPORT_PACKAGE)).contains("io.grpc"));
         long manager = serviceId(SessionManager.class);
         waitFor("gRPC answers", () -> "OK".equals(grpcStatus()), 20_000);
