@@ -9,7 +9,7 @@ import java.util.Locale;
 
 /**
  * JNI binding of libmcmjxs, the decoder's hot loops in C from the native fragment
- * ({@code native-fragments/linux-x86_64-jpegxs}): the entropy decoding of a slice and the inverse wavelet of a component in SSE4.1, AVX2 or scalar C; and the encoder's (mcmjxsenc.c): the forward wavelet of a component with the rounding of its band rows.
+ * ({@code native-fragments/linux-x86_64-jpegxs}): the entropy decoding of a slice and the inverse wavelet of a component in SSE4.1, AVX2 or scalar C; and the encoder's (mcmjxsenc.c): the forward wavelet of a component with the rounding of its band rows, the rate control and the precinct writing.
  * Optional: when the library is missing (another platform, no fragment, the CLI without it on the class path) or
  * the system property {@code org.mcm.codec.jpegxs.native} is {@code false}, {@link #available()} is false and the
  * decoder uses its pure-Java code, which gives the same samples.
@@ -159,6 +159,18 @@ final class JxsNative {
      * nativePackPlan, the other arrays its plan and bands (per global band, null where none). Returns how many of
      * them it wrote as planned (the caller writes the others in Java), or a negative value for bad arguments.
      */
+    /**
+     * The rate control of precincts py0..py1-1 (see mcmjxsenc.c, part 3, and RateControl.planAll): plan is the rate
+     * control's nativePlan, state its running state (next byte, bytes used, last Q, bytes available, off, Lcod; the
+     * first three updated), the other arrays the encoder's statistics, bands (read with vertical prediction only)
+     * and plan. Writes the SLH marker of every slice it starts. Returns how many precincts it planned (the caller
+     * plans the others in Java, which throws where the C code stopped early), or a negative value for bad
+     * arguments.
+     */
+    static native int planPrecincts(int isa, int[] plan, long[] state, int py0, int py1, byte[] out, char[] stats,
+            byte[][] gcli, int[][] gmax, int[] prevGtl, int[] planQ, int[] planR, int[] planSize, int[] planPadded,
+            int[] planOffset, byte[] planMode, int[] pktData, int[] pktCnt, int[] pktSign, boolean[] pktRaw);
+
     static native int packPrecincts(int isa, byte[] out, int py0, int py1, int[] plan, int[] planQ, int[] planR,
             int[] planPadded, int[] planOffset, int[] planSize, byte[] planMode, int[] pktData, int[] pktCnt,
             int[] pktSign, boolean[] pktRaw, byte[][] gcli, int[][] gmax, long[][] words);
