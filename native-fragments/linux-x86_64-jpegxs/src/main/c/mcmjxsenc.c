@@ -1288,6 +1288,17 @@ typedef struct {
     int32_t *costs;
     int costAt[PMAX_BANDS];
     int gtl[PMAX_BANDS], prevGtl[PMAX_BANDS], modeOf[PMAX_BANDS], vpOk[PMAX_BANDS], lines[PMAX_BANDS];
+    /*
+     * The size of the precinct for the current gtl kept up to date band by band (a probe that changes a few bands'
+     * truncation, as most of the search for R does, costs those bands only): every band line's part of its packet
+     * (lineAt, by the band line's index in costs), the packet of every band line (pktOf, -1: none), every packet's
+     * sums (pktSum: significance flags, count, data and sign bits, 5 a packet with the raw counts' bits) and
+     * whether it has lines in this precinct (pktAny).
+     */
+    int32_t *lineAt;
+    int32_t *pktOf;
+    int64_t *pktSum;
+    uint8_t *pktAny;
 } rc_t;
 
 #define RB_(R, b, f) ((R)->plan[RPH + (b) * RPB + (f)])
@@ -1303,16 +1314,6 @@ typedef struct {
 
 ALWAYS int rc_lines_in(const rc_t *R, int b, int py) {
     return py < R->npy - 1 ? R_LINES(R, b) : R_BH(R, b) - (R->npy - 1) * R_LINES(R, b);
-}
-
-/* EncoderState.setTruncation */
-ALWAYS void rc_truncation(rc_t *R, int q, int r) {
-    for (int b = 0; b < R->bandsAll; b++) {
-        if (R_EXISTS(R, b)) {
-            int v = q - R_GAIN(R, b) - (R_PRIO(R, b) < r ? 1 : 0);
-            R->gtl[b] = v < 0 ? 0 : (v > 15 ? 15 : v);
-        }
-    }
 }
 
 /* RateControl.fillCosts: the costs of a band row for all 16 truncations from its statistics row st */
@@ -1402,89 +1403,137 @@ ALWAYS int rc_count_bits(const rc_t *R, int b, int py, int l, int d, int t) {
     return m[k];
 }
 
-/* RateControl.precinctSize for the current gtl: bytes, or -1 if a field overflows; the packets recorded when record */
-ALWAYS int64_t rc_precinct_size(rc_t *R, int py, int record) {
-    int64_t total = R->phb;
+/* RateControl.precinctSize's choice of the coding mode of band b for its current truncation */
+ALWAYS int rc_band_mode(const rc_t *R, int b, int py) {
+    const int lines = R->lines[b];
+    int mode = 0;
+    if (lines > 0 && (R->sig || R->vpOk[b])) {
+        int64_t a = 0, s = 0;
+        const int t = R->gtl[b];
+        for (int l = 0; l < lines; l++) {
+            const int32_t *m = R->costs + (size_t) (R->costAt[b] + l) * RC_COSTS;
+            a += m[t];
+            s += m[16 + t];
+        }
+        int64_t best = a;
+        if (R->sig && s < a) {
+            mode = 2;
+            best = s;
+        }
+        if (R->vpOk[b]) {
+            int64_t va = 0, vs = 0;
+            for (int l = 0; l < lines; l++) {
+                va += rc_count_bits(R, b, py, l, 1, t);
+                if (R->sig) {
+                    vs += rc_count_bits(R, b, py, l, 3, t);
+                }
+            }
+            if (va < best) {
+                mode = 1;
+                best = va;
+            }
+            if (R->sig && vs < best) {
+                mode = 3;
+            }
+        }
+    }
+    return mode;
+}
+
+/* adds (sign 1) or takes away (-1) the parts of band b's lines in their packets' sums */
+ALWAYS void rc_band_sums(rc_t *R, int b, int sign) {
+    for (int l = 0; l < R->lines[b]; l++) {
+        const int i = R->costAt[b] + l;
+        const int k = R->pktOf[i];
+        if (k >= 0) {
+            const int32_t *c = R->lineAt + 4 * (size_t) i;
+            int64_t *ps = R->pktSum + 5 * (size_t) k;
+            ps[0] += sign * c[0];
+            ps[1] += sign * c[1];
+            ps[2] += sign * c[2];
+            ps[3] += sign * c[3];
+        }
+    }
+}
+
+/* band b's mode and its lines' parts (significance flags, count, data and sign bits) for its current truncation */
+ALWAYS void rc_band_eval(rc_t *R, int b, int py) {
+    const int d = rc_band_mode(R, b, py);
+    R->modeOf[b] = d;
+    const int t = R->gtl[b], sw = R_SW(R, b);
+    for (int l = 0; l < R->lines[b]; l++) {
+        const int i = R->costAt[b] + l;
+        const int32_t *m = R->costs + (size_t) i * RC_COSTS;
+        int32_t *c = R->lineAt + 4 * (size_t) i;
+        const int cnt = rc_count_bits(R, b, py, l, d, t);
+        c[0] = (d & 2) != 0 ? sw : 0;
+        c[1] = (d & 2) != 0 ? cnt - sw : cnt;
+        c[2] = m[32 + t];
+        c[3] = R->signs != 0 ? m[48 + t] : 0;
+    }
+}
+
+/* the truncations of (q, r); only the bands whose truncation changes are evaluated again (all when full) */
+ALWAYS void rc_set(rc_t *R, int py, int q, int r, int full) {
+    if (full) {
+        memset(R->pktSum, 0, sizeof(int64_t) * 5 * (size_t) R->nPackets);
+        for (int k = 0; k < R->nPackets; k++) {
+            int64_t raw = 0;
+            int any = 0;
+            const int line = R_PKT(R, k, 0);
+            for (int b = R_PKT(R, k, 1); b < R_PKT(R, k, 2); b++) {
+                if (line < R->lines[b]) {
+                    any = 1;
+                    raw += 4LL * R_GW(R, b);
+                }
+            }
+            R->pktAny[k] = (uint8_t) any;
+            R->pktSum[5 * (size_t) k + 4] = raw;
+        }
+    }
     for (int b = 0; b < R->bandsAll; b++) {
         if (!R_EXISTS(R, b)) {
             continue;
         }
-        const int lines = R->lines[b];
-        int mode = 0;
-        if (lines > 0 && (R->sig || R->vpOk[b])) {
-            int64_t a = 0, s = 0;
-            const int t = R->gtl[b];
-            for (int l = 0; l < lines; l++) {
-                const int32_t *m = R->costs + (size_t) (R->costAt[b] + l) * RC_COSTS;
-                a += m[t];
-                s += m[16 + t];
+        int v = q - R_GAIN(R, b) - (R_PRIO(R, b) < r ? 1 : 0);
+        v = v < 0 ? 0 : (v > 15 ? 15 : v);
+        if (full || v != R->gtl[b]) {
+            if (!full) {
+                rc_band_sums(R, b, -1);
             }
-            int64_t best = a;
-            if (R->sig && s < a) {
-                mode = 2;
-                best = s;
-            }
-            if (R->vpOk[b]) {
-                int64_t va = 0, vs = 0;
-                for (int l = 0; l < lines; l++) {
-                    va += rc_count_bits(R, b, py, l, 1, t);
-                    if (R->sig) {
-                        vs += rc_count_bits(R, b, py, l, 3, t);
-                    }
-                }
-                if (va < best) {
-                    mode = 1;
-                    best = va;
-                }
-                if (R->sig && vs < best) {
-                    mode = 3;
-                }
-            }
+            R->gtl[b] = v;
+            rc_band_eval(R, b, py);
+            rc_band_sums(R, b, 1);
         }
-        R->modeOf[b] = mode;
     }
+}
+
+/*
+ * RateControl.precinctSize for the current truncations, from the packets' sums: bytes, or -1 if a field overflows;
+ * the packets recorded when record
+ */
+ALWAYS int64_t rc_size(rc_t *R, int py, int record) {
+    int64_t total = R->phb;
     const int hdr = R->longHdr ? 7 : 5;
     const int64_t maxData = R->longHdr ? (1 << 20) - 1 : (1 << 15) - 1;
     const int64_t maxGcli = R->longHdr ? (1 << 20) - 1 : (1 << 13) - 1;
     const int64_t maxSign = R->longHdr ? (1 << 15) - 1 : (1 << 11) - 1;
     const int pk = py * R->nPackets;
     for (int k = 0; k < R->nPackets; k++) {
-        const int line = R_PKT(R, k, 0), b0 = R_PKT(R, k, 1), b1 = R_PKT(R, k, 2);
-        int64_t sigBits = 0, cntBits = 0, rawBits = 0, dataBits = 0, signBits = 0;
-        int any = 0;
-        for (int b = b0; b < b1; b++) {
-            if (line >= R->lines[b]) {
-                continue;
-            }
-            any = 1;
-            const int t = R->gtl[b];
-            const int32_t *m = R->costs + (size_t) (R->costAt[b] + line) * RC_COSTS;
-            const int d = R->modeOf[b];
-            if ((d & 2) != 0) {
-                sigBits += R_SW(R, b);
-                cntBits += rc_count_bits(R, b, py, line, d, t) - R_SW(R, b);
-            } else {
-                cntBits += rc_count_bits(R, b, py, line, d, t);
-            }
-            rawBits += 4LL * R_GW(R, b);
-            dataBits += m[32 + t];
-            if (R->signs != 0) {
-                signBits += m[48 + t];
-            }
-        }
-        if (!any) {
+        if (!R->pktAny[k]) {
             if (record) {
                 R->pktData[pk + k] = -1;
             }
             continue;
         }
-        const int64_t coded = ((sigBits + 7) >> 3) + ((cntBits + 7) >> 3);
-        const int64_t raw = (rawBits + 7) >> 3;
+        const int64_t *ps = R->pktSum + 5 * (size_t) k;
+        const int64_t coded = ((ps[0] + 7) >> 3) + ((ps[1] + 7) >> 3);
+        const int64_t raw = (ps[4] + 7) >> 3;
         const int useRaw = raw < coded;
         const int64_t counts = useRaw ? raw : coded;
-        const int64_t cntField = useRaw ? raw : (cntBits + 7) >> 3;
-        const int64_t data = (dataBits + 7) >> 3;
-        const int64_t sign = (signBits + 7) >> 3;
+        const int64_t cntField = useRaw ? raw : (ps[1] + 7) >> 3;
+        const int64_t data = (ps[2] + 7) >> 3;
+        const int64_t sign = (ps[3] + 7) >> 3;
         if (data > maxData || cntField > maxGcli || sign > maxSign) {
             return -1;
         }
@@ -1499,6 +1548,11 @@ ALWAYS int64_t rc_precinct_size(rc_t *R, int py, int record) {
     return total;
 }
 
+ALWAYS int64_t rc_probe(rc_t *R, int py, int q, int r) {
+    rc_set(R, py, q, r, 0);
+    return rc_size(R, py, 0);
+}
+
 /*
  * RateControl.planPrecinct: Q and R of precinct py for the budget, its plan recorded (sizes, modes, packets); 0,
  * or -1 where the Java code throws (the precinct does not fit the packet fields or Lprc): the caller stops there.
@@ -1506,12 +1560,11 @@ ALWAYS int64_t rc_precinct_size(rc_t *R, int py, int record) {
 ALWAYS int rc_plan_precinct(rc_t *R, int py, int64_t budget, int last, int lastQ) {
     rc_build_costs(R, py);
     int q = lastQ < 0 ? 0 : (lastQ > R->maxQ ? R->maxQ : lastQ);
-    rc_truncation(R, q, 0);
-    int64_t size = rc_precinct_size(R, py, 0);
+    rc_set(R, py, q, 0, 1);
+    int64_t size = rc_size(R, py, 0);
     if (size >= 0 && size <= budget) {
         while (q > 0) {
-            rc_truncation(R, q - 1, 0);
-            int64_t s = rc_precinct_size(R, py, 0);
+            int64_t s = rc_probe(R, py, q - 1, 0);
             if (s < 0 || s > budget) {
                 break;
             }
@@ -1520,8 +1573,7 @@ ALWAYS int rc_plan_precinct(rc_t *R, int py, int64_t budget, int last, int lastQ
         }
     } else {
         for (q++; q <= R->maxQ; q++) {
-            rc_truncation(R, q, 0);
-            size = rc_precinct_size(R, py, 0);
+            size = rc_probe(R, py, q, 0);
             if (size >= 0 && size <= budget) {
                 break;
             }
@@ -1529,8 +1581,7 @@ ALWAYS int rc_plan_precinct(rc_t *R, int py, int64_t budget, int last, int lastQ
     }
     if (q > R->maxQ) {
         q = R->maxQ;
-        rc_truncation(R, q, 0);
-        size = rc_precinct_size(R, py, 0);
+        size = rc_probe(R, py, q, 0);
         if (size < 0) {
             return -1;
         }
@@ -1540,8 +1591,7 @@ ALWAYS int rc_plan_precinct(rc_t *R, int py, int64_t budget, int last, int lastQ
         int lo = 0, hi = R->maxR + 1;
         while (hi - lo > 1) {
             int mid = (int) (((unsigned) lo + (unsigned) hi) >> 1);
-            rc_truncation(R, q, mid);
-            int64_t s = rc_precinct_size(R, py, 0);
+            int64_t s = rc_probe(R, py, q, mid);
             if (s >= 0 && s <= budget) {
                 lo = mid;
             } else {
@@ -1550,8 +1600,8 @@ ALWAYS int rc_plan_precinct(rc_t *R, int py, int64_t budget, int last, int lastQ
         }
         r = lo;
     }
-    rc_truncation(R, q, r);
-    size = rc_precinct_size(R, py, 1);
+    rc_set(R, py, q, r, 0);
+    size = rc_size(R, py, 1);
     if (size < 0) {
         return -1;
     }
@@ -1756,9 +1806,30 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_planPrecincts(JNIEnv 
         for (int b = 0; b < bandsAll; b++) {
             R->prevGtl[b] = pg[b] < 0 ? 0 : (pg[b] > 15 ? 15 : pg[b]);
         }
-        R->costs = malloc((size_t) (costLines > 0 ? costLines : 1) * RC_COSTS * sizeof(int32_t));
-        if (R->costs == NULL) {
+        const size_t cl = (size_t) (costLines > 0 ? costLines : 1);
+        R->costs = malloc(cl * RC_COSTS * sizeof(int32_t));
+        R->lineAt = malloc(cl * 4 * sizeof(int32_t));
+        R->pktOf = malloc(cl * sizeof(int32_t));
+        R->pktSum = malloc((size_t) nPackets * 5 * sizeof(int64_t));
+        R->pktAny = malloc((size_t) nPackets);
+        if (R->costs == NULL || R->lineAt == NULL || R->pktOf == NULL || R->pktSum == NULL || R->pktAny == NULL) {
             rc = E_ERR_NOMEM;
+        } else {
+            /* the packet of every band line (a band line in no packet counts in no size, as in the Java code) */
+            for (size_t i = 0; i < cl; i++) {
+                R->pktOf[i] = -1;
+            }
+            for (int k = 0; k < nPackets; k++) {
+                const int line = R_PKT(R, k, 0);
+                for (int b = R_PKT(R, k, 1); b < R_PKT(R, k, 2); b++) {
+                    if (line < R_LINES(R, b)) {
+                        if (R->pktOf[R->costAt[b] + line] >= 0) {
+                            rc = E_ERR_ARGS; /* a band line in two packets */
+                        }
+                        R->pktOf[R->costAt[b] + line] = k;
+                    }
+                }
+            }
         }
     }
     int done = 0;
@@ -1864,6 +1935,10 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_planPrecincts(JNIEnv 
         }
     }
     free(R->costs);
+    free(R->lineAt);
+    free(R->pktOf);
+    free(R->pktSum);
+    free(R->pktAny);
     free(R);
     free(pl);
     return rc != 0 ? rc : done;
