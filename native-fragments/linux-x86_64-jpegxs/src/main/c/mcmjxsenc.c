@@ -10,7 +10,9 @@
  * arithmetic is the Java encoder's (Dwt53.forward / forwardLevel, EncoderTransform.forwardComponent / roundRow):
  * 32-bit two's complement that wraps (-fwrapv), arithmetic right shifts, so both give the same bytes.
  *
- * Part 2 (at the end): the writing of planned precincts (PrecinctPacker.writePrecinct) with deadzone quantization.
+ * Part 2: the writing of planned precincts (PrecinctPacker.writePrecinct) with deadzone quantization.
+ *
+ * Part 3 (at the end): the rate control (RateControl.planAll), sizes updated band by band.
  *
  * Instruction sets as in mcmjxs.c: the same kernels compiled three times (scalar, SSE4.1, AVX2 with BMI2's pdep
  * for the bit-plane spreading), picked by the caller. Every array length and every dimension is checked before

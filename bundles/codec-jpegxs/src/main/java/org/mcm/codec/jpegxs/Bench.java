@@ -204,33 +204,36 @@ final class Bench {
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         boolean canC = rc.nativePlan != null && st.nativeIsa >= 0;
         out.println("rate control alone (planAll of the frame's " + st.g.npy + " precincts), CPU ms a frame, "
-                + frames + " frames a round" + (canC ? "" : "; no native rate control here: Java only"));
-        out.println("| round | C | Java |");
-        out.println("|---|---|---|");
+                + frames + " frames a round; C in one call a frame, C in one call a slice (as with the encoder's"
+                + " helper threads), Java" + (canC ? "" : "; no native rate control here: Java only"));
+        out.println("| round | C, a frame a call | C, a slice a call | Java |");
+        out.println("|---|---|---|---|");
         int rounds = 5;
-        double[][] ms = new double[2][rounds];
+        double[][] ms = new double[3][rounds];
         for (int r = -1; r < rounds; r++) { // round -1: warm-up
-            for (int k = 0; k < 2; k++) {
-                rc.nativeOn = k == 0;
-                if (k == 0 && !canC) {
+            for (int k = 0; k < 3; k++) {
+                rc.nativeOn = k < 2;
+                if (k < 2 && !canC) {
                     continue;
                 }
+                int chunk = k == 1 ? st.g.hsl : st.g.npy;
                 long c0 = mx.getCurrentThreadCpuTime();
                 for (int i = 0; i < frames; i++) {
                     st.planned.set(0);
-                    rc.planAll(o, 0, p0, st.g.npy);
+                    rc.planAll(o, 0, p0, chunk);
                 }
                 if (r >= 0) {
                     ms[k][r] = (mx.getCurrentThreadCpuTime() - c0) / 1e6 / frames;
                 }
             }
             if (r >= 0) {
-                out.printf("| %d | %.3f | %.3f |%n", r + 1, ms[0][r], ms[1][r]);
+                out.printf("| %d | %.3f | %.3f | %.3f |%n", r + 1, ms[0][r], ms[1][r], ms[2][r]);
             }
         }
-        java.util.Arrays.sort(ms[0]);
-        java.util.Arrays.sort(ms[1]);
-        out.printf("| median | %.3f | %.3f |%n", ms[0][rounds / 2], ms[1][rounds / 2]);
+        for (double[] m : ms) {
+            java.util.Arrays.sort(m);
+        }
+        out.printf("| median | %.3f | %.3f | %.3f |%n", ms[0][rounds / 2], ms[1][rounds / 2], ms[2][rounds / 2]);
     }
 
     /** A unit of timed work: one frame. */
