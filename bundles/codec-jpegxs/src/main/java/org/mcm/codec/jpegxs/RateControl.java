@@ -8,7 +8,9 @@ import org.mcm.api.codec.CodecException;
 /**
  * The JPEG XS encoder's rate control: plans every precinct (quantization Q, refinement R, coding mode per band)
  * against a running byte budget so that the codestream is exactly Lcod bytes, from the statistics of the transform,
- * and publishes each plan to the packers as soon as it is made.
+ * and publishes each plan to the packers as soon as it is made. With the native fragment the same plans are made in C
+ * (mcmjxsenc.c, part 3), which updates the precinct's size band by band; this Java code is the reference and the
+ * fallback, and NativeRateControlTest checks that both make every decision the same.
  */
 final class RateControl {
 
