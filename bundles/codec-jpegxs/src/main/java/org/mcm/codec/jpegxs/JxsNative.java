@@ -154,12 +154,6 @@ final class JxsNative {
             char[] stats, int statRows, int hSize, int flags);
 
     /**
-     * Writes the planned precincts py0..py1-1 (deadzone quantization; see mcmjxsenc.c, part 2, and
-     * PrecinctPacker.writePrecinct), each at planOffset and padded with zeros to planPadded: plan is the encoder's
-     * nativePackPlan, the other arrays its plan and bands (per global band, null where none). Returns how many of
-     * them it wrote as planned (the caller writes the others in Java), or a negative value for bad arguments.
-     */
-    /**
      * The rate control of precincts py0..py1-1 (see mcmjxsenc.c, part 3, and RateControl.planAll): plan is the rate
      * control's nativePlan, state its running state (next byte, bytes used, last Q, bytes available, off, Lcod; the
      * first three updated), the other arrays the encoder's statistics, bands (read with vertical prediction only)
@@ -171,6 +165,12 @@ final class JxsNative {
             byte[][] gcli, int[][] gmax, int[] prevGtl, int[] planQ, int[] planR, int[] planSize, int[] planPadded,
             int[] planOffset, byte[] planMode, int[] pktData, int[] pktCnt, int[] pktSign, boolean[] pktRaw);
 
+    /**
+     * Writes the planned precincts py0..py1-1 (deadzone quantization; see mcmjxsenc.c, part 2, and
+     * PrecinctPacker.writePrecinct), each at planOffset and padded with zeros to planPadded: plan is the encoder's
+     * nativePackPlan, the other arrays its plan and bands (per global band, null where none). Returns how many of
+     * them it wrote as planned (the caller writes the others in Java), or a negative value for bad arguments.
+     */
     static native int packPrecincts(int isa, byte[] out, int py0, int py1, int[] plan, int[] planQ, int[] planR,
             int[] planPadded, int[] planOffset, int[] planSize, byte[] planMode, int[] pktData, int[] pktCnt,
             int[] pktSign, boolean[] pktRaw, byte[][] gcli, int[][] gmax, long[][] words);
