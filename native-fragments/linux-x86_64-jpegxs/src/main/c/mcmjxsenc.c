@@ -10,7 +10,9 @@
  * arithmetic is the Java encoder's (Dwt53.forward / forwardLevel, EncoderTransform.forwardComponent / roundRow):
  * 32-bit two's complement that wraps (-fwrapv), arithmetic right shifts, so both give the same bytes.
  *
- * Part 2 (at the end): the writing of planned precincts (PrecinctPacker.writePrecinct) with deadzone quantization.
+ * Part 2: the writing of planned precincts (PrecinctPacker.writePrecinct) with deadzone quantization.
+ *
+ * Part 3 (at the end): the rate control (RateControl.planAll), sizes updated band by band.
  *
  * Instruction sets as in mcmjxs.c: the same kernels compiled three times (scalar, SSE4.1, AVX2 with BMI2's pdep
  * for the bit-plane spreading), picked by the caller. Every array length and every dimension is checked before
@@ -1249,6 +1251,697 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_packPrecincts(JNIEnv 
         }
     }
     delete_refs(env, ag, am, aw, bandsAll);
+    free(pl);
+    return rc != 0 ? rc : done;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * Part 3: the rate control (RateControl.planAll / planPrecinct / precinctSize / buildCosts / fillCosts /
+ * vpredCosts): for each precinct the smallest quantization Q that fits its byte budget (searched from the previous
+ * precinct's Q), then the largest refinement R that still fits, the coding mode of every band and the packets'
+ * sizes, from the row statistics the wavelet wrote; the SLH markers of the slices it starts. The same integer
+ * arithmetic and the same search as the Java code, so the same decisions. Uniform quantization with separate signs
+ * (the sign costs need the coefficients) is left to the Java path.
+ *
+ * The rate-control plan (an int[] the encoder builds once, see RateControl.nativePlan):
+ *   [0] bandsAll [1] nPackets [2] npy [3] precinct header bytes [4] long packet headers [5] Fs [6] Rm [7] vpred
+ *   [8] significance coding allowed [9] statistics hold the bit lengths [10] hSize [11] statRows [12] maxQ [13] maxR
+ *   [14] precincts per slice (hsl) [15] 0
+ *   then per band (RPB ints): exists, bH, lines per precinct, gw, sw, gain, priority, first statistics row
+ *   then per packet: line, first band, end band
+ * The running state (a long[]): [0] p, the next byte of out [1] bytes used by the precincts so far [2] Q of the last
+ * precinct [3] bytes available to all precincts [4] off, the codestream's first byte in out [5] Lcod.
+ */
+#define RPH 16
+#define RPB 8
+#define RC_COSTS 96
+
+typedef struct {
+    const int32_t *plan;
+    int bandsAll, nPackets, npy, phb, longHdr, signs, rm, vpred, sig, statsBits, hSize, statRows, maxQ, maxR, hsl;
+    const uint16_t *stats;
+    const uint8_t *gcli[PMAX_BANDS];
+    const int32_t *gmax[PMAX_BANDS];
+    int32_t *planQ, *planR, *planSize, *planPadded, *planOffset, *pktData, *pktCnt, *pktSign;
+    int8_t *planMode;
+    uint8_t *pktRaw;
+    uint8_t *out;
+    /* working state: the cost tables of the precinct's band lines (RC_COSTS ints each, as RateControl's costs) */
+    int32_t *costs;
+    int costAt[PMAX_BANDS];
+    int gtl[PMAX_BANDS], prevGtl[PMAX_BANDS], modeOf[PMAX_BANDS], vpOk[PMAX_BANDS], lines[PMAX_BANDS];
+    /*
+     * The size of the precinct for the current gtl kept up to date band by band (a probe that changes a few bands'
+     * truncation, as most of the search for R does, costs those bands only): every band line's part of its packet
+     * (lineAt, by the band line's index in costs), the packet of every band line (pktOf, -1: none), every packet's
+     * sums (pktSum: significance flags, count, data and sign bits, 5 a packet with the raw counts' bits) and
+     * whether it has lines in this precinct (pktAny).
+     */
+    int32_t *lineAt;
+    int32_t *pktOf;
+    int64_t *pktSum;
+    uint8_t *pktAny;
+} rc_t;
+
+#define RB_(R, b, f) ((R)->plan[RPH + (b) * RPB + (f)])
+#define R_EXISTS(R, b) RB_(R, b, 0)
+#define R_BH(R, b) RB_(R, b, 1)
+#define R_LINES(R, b) RB_(R, b, 2)
+#define R_GW(R, b) RB_(R, b, 3)
+#define R_SW(R, b) RB_(R, b, 4)
+#define R_GAIN(R, b) RB_(R, b, 5)
+#define R_PRIO(R, b) RB_(R, b, 6)
+#define R_STATBASE(R, b) RB_(R, b, 7)
+#define R_PKT(R, k, f) ((R)->plan[RPH + (R)->bandsAll * RPB + 3 * (k) + (f)])
+
+ALWAYS int rc_lines_in(const rc_t *R, int b, int py) {
+    return py < R->npy - 1 ? R_LINES(R, b) : R_BH(R, b) - (R->npy - 1) * R_LINES(R, b);
+}
+
+/* RateControl.fillCosts: the costs of a band row for all 16 truncations from its statistics row st */
+ALWAYS void rc_fill_costs(const rc_t *R, int b, const uint16_t *st, int32_t *m) {
+    const int n = R_GW(R, b), sw = R_SW(R, b);
+    const int signBits = R->signs == 0 ? 4 : 0;
+    int above = 0, excess = 0, sigGroups = 0, signs = 0;
+    for (int t = 15; t >= 0; t--) {
+        if (t < 15) {
+            above += st[H_GCLI + t + 1];
+            sigGroups += st[H_GMAX + t + 1];
+            if (R->statsBits) {
+                signs += st[H_BITS + t + 1];
+            }
+        }
+        excess += above;
+        m[t] = n + excess;
+        m[16 + t] = sw + excess + sigGroups;
+        m[32 + t] = 4 * excess + signBits * above;
+        m[48 + t] = signs;
+    }
+}
+
+/* RateControl.buildCosts */
+ALWAYS void rc_build_costs(rc_t *R, int py) {
+    const int vp = R->vpred != 0 && py % R->hsl != 0;
+    for (int b = 0; b < R->bandsAll; b++) {
+        if (!R_EXISTS(R, b)) {
+            R->lines[b] = 0;
+            continue;
+        }
+        const int lines = rc_lines_in(R, b, py);
+        R->lines[b] = lines;
+        R->vpOk[b] = vp;
+        for (int l = 0; l < lines; l++) {
+            int32_t *m = R->costs + (size_t) (R->costAt[b] + l) * RC_COSTS;
+            const uint16_t *st = R->stats + ((size_t) py * R->statRows + R_STATBASE(R, b) + l) * R->hSize;
+            rc_fill_costs(R, b, st, m);
+            if (vp) {
+                for (int i = 64; i < 96; i++) {
+                    m[i] = -1;
+                }
+            }
+        }
+    }
+}
+
+/* RateControl.vpredCosts: the counts' bits of band row y predicted from the row above (truncation tTop) */
+static void rc_vpred_costs(const rc_t *R, int b, int y, int t, int tTop, int32_t *m) {
+    const uint8_t *gc = R->gcli[b];
+    const int n = R_GW(R, b);
+    const int base = y * n, up = base - n;
+    const int tt = t > tTop ? t : tTop;
+    const int32_t *gm = R->gmax[b];
+    const int mo = y * R_SW(R, b);
+    int plain = 0, sig = R_SW(R, b);
+    for (int j = 0; j < n; j += 8) {
+        const int e = n < j + 8 ? n : j + 8;
+        int bits = 0, any = 0;
+        for (int i = j; i < e; i++) {
+            int top = gc[up + i] > tt ? gc[up + i] : tt;
+            int thr = top - t;
+            int d = (gc[base + i] > t ? gc[base + i] : t) - top;
+            int x = d > thr ? d + thr : (d << 1) ^ (d >> 31);
+            bits += x + 1;
+            any |= x;
+        }
+        plain += bits;
+        if (R->rm == 0 ? any != 0 : gm[mo + (j >> 3)] > t) {
+            sig += bits;
+        }
+    }
+    m[64 + t] = plain;
+    m[80 + t] = sig;
+}
+
+/* RateControl.countBits */
+ALWAYS int rc_count_bits(const rc_t *R, int b, int py, int l, int d, int t) {
+    int32_t *m = R->costs + (size_t) (R->costAt[b] + l) * RC_COSTS;
+    if ((d & 1) == 0) {
+        return m[((d & 2) << 3) + t];
+    }
+    const int k = 64 + ((d & 2) << 3) + t;
+    if (m[k] < 0) {
+        rc_vpred_costs(R, b, py * R_LINES(R, b) + l, t, l == 0 ? R->prevGtl[b] : t, m);
+    }
+    return m[k];
+}
+
+/* RateControl.precinctSize's choice of the coding mode of band b for its current truncation */
+ALWAYS int rc_band_mode(const rc_t *R, int b, int py) {
+    const int lines = R->lines[b];
+    int mode = 0;
+    if (lines > 0 && (R->sig || R->vpOk[b])) {
+        int64_t a = 0, s = 0;
+        const int t = R->gtl[b];
+        for (int l = 0; l < lines; l++) {
+            const int32_t *m = R->costs + (size_t) (R->costAt[b] + l) * RC_COSTS;
+            a += m[t];
+            s += m[16 + t];
+        }
+        int64_t best = a;
+        if (R->sig && s < a) {
+            mode = 2;
+            best = s;
+        }
+        if (R->vpOk[b]) {
+            int64_t va = 0, vs = 0;
+            for (int l = 0; l < lines; l++) {
+                va += rc_count_bits(R, b, py, l, 1, t);
+                if (R->sig) {
+                    vs += rc_count_bits(R, b, py, l, 3, t);
+                }
+            }
+            if (va < best) {
+                mode = 1;
+                best = va;
+            }
+            if (R->sig && vs < best) {
+                mode = 3;
+            }
+        }
+    }
+    return mode;
+}
+
+/* adds (sign 1) or takes away (-1) the parts of band b's lines in their packets' sums */
+ALWAYS void rc_band_sums(rc_t *R, int b, int sign) {
+    for (int l = 0; l < R->lines[b]; l++) {
+        const int i = R->costAt[b] + l;
+        const int k = R->pktOf[i];
+        if (k >= 0) {
+            const int32_t *c = R->lineAt + 4 * (size_t) i;
+            int64_t *ps = R->pktSum + 5 * (size_t) k;
+            ps[0] += sign * c[0];
+            ps[1] += sign * c[1];
+            ps[2] += sign * c[2];
+            ps[3] += sign * c[3];
+        }
+    }
+}
+
+/* band b's mode and its lines' parts (significance flags, count, data and sign bits) for its current truncation */
+ALWAYS void rc_band_eval(rc_t *R, int b, int py) {
+    const int d = rc_band_mode(R, b, py);
+    R->modeOf[b] = d;
+    const int t = R->gtl[b], sw = R_SW(R, b);
+    for (int l = 0; l < R->lines[b]; l++) {
+        const int i = R->costAt[b] + l;
+        const int32_t *m = R->costs + (size_t) i * RC_COSTS;
+        int32_t *c = R->lineAt + 4 * (size_t) i;
+        const int cnt = rc_count_bits(R, b, py, l, d, t);
+        c[0] = (d & 2) != 0 ? sw : 0;
+        c[1] = (d & 2) != 0 ? cnt - sw : cnt;
+        c[2] = m[32 + t];
+        c[3] = R->signs != 0 ? m[48 + t] : 0;
+    }
+}
+
+/* the truncations of (q, r); only the bands whose truncation changes are evaluated again (all when full) */
+ALWAYS void rc_set(rc_t *R, int py, int q, int r, int full) {
+    if (full) {
+        memset(R->pktSum, 0, sizeof(int64_t) * 5 * (size_t) R->nPackets);
+        for (int k = 0; k < R->nPackets; k++) {
+            int64_t raw = 0;
+            int any = 0;
+            const int line = R_PKT(R, k, 0);
+            for (int b = R_PKT(R, k, 1); b < R_PKT(R, k, 2); b++) {
+                if (line < R->lines[b]) {
+                    any = 1;
+                    raw += 4LL * R_GW(R, b);
+                }
+            }
+            R->pktAny[k] = (uint8_t) any;
+            R->pktSum[5 * (size_t) k + 4] = raw;
+        }
+    }
+    for (int b = 0; b < R->bandsAll; b++) {
+        if (!R_EXISTS(R, b)) {
+            continue;
+        }
+        int v = q - R_GAIN(R, b) - (R_PRIO(R, b) < r ? 1 : 0);
+        v = v < 0 ? 0 : (v > 15 ? 15 : v);
+        if (full || v != R->gtl[b]) {
+            if (!full) {
+                rc_band_sums(R, b, -1);
+            }
+            R->gtl[b] = v;
+            rc_band_eval(R, b, py);
+            rc_band_sums(R, b, 1);
+        }
+    }
+}
+
+/*
+ * RateControl.precinctSize for the current truncations, from the packets' sums: bytes, or -1 if a field overflows;
+ * the packets recorded when record
+ */
+ALWAYS int64_t rc_size(rc_t *R, int py, int record) {
+    int64_t total = R->phb;
+    const int hdr = R->longHdr ? 7 : 5;
+    const int64_t maxData = R->longHdr ? (1 << 20) - 1 : (1 << 15) - 1;
+    const int64_t maxGcli = R->longHdr ? (1 << 20) - 1 : (1 << 13) - 1;
+    const int64_t maxSign = R->longHdr ? (1 << 15) - 1 : (1 << 11) - 1;
+    const int pk = py * R->nPackets;
+    for (int k = 0; k < R->nPackets; k++) {
+        if (!R->pktAny[k]) {
+            if (record) {
+                R->pktData[pk + k] = -1;
+            }
+            continue;
+        }
+        const int64_t *ps = R->pktSum + 5 * (size_t) k;
+        const int64_t coded = ((ps[0] + 7) >> 3) + ((ps[1] + 7) >> 3);
+        const int64_t raw = (ps[4] + 7) >> 3;
+        const int useRaw = raw < coded;
+        const int64_t counts = useRaw ? raw : coded;
+        const int64_t cntField = useRaw ? raw : (ps[1] + 7) >> 3;
+        const int64_t data = (ps[2] + 7) >> 3;
+        const int64_t sign = (ps[3] + 7) >> 3;
+        if (data > maxData || cntField > maxGcli || sign > maxSign) {
+            return -1;
+        }
+        if (record) {
+            R->pktRaw[pk + k] = (uint8_t) useRaw;
+            R->pktData[pk + k] = (int32_t) data;
+            R->pktCnt[pk + k] = (int32_t) cntField;
+            R->pktSign[pk + k] = (int32_t) sign;
+        }
+        total += hdr + counts + data + sign;
+    }
+    return total;
+}
+
+ALWAYS int64_t rc_probe(rc_t *R, int py, int q, int r) {
+    rc_set(R, py, q, r, 0);
+    return rc_size(R, py, 0);
+}
+
+/*
+ * RateControl.planPrecinct: Q and R of precinct py for the budget, its plan recorded (sizes, modes, packets); 0,
+ * or -1 where the Java code throws (the precinct does not fit the packet fields or Lprc): the caller stops there.
+ */
+ALWAYS int rc_plan_precinct(rc_t *R, int py, int64_t budget, int last, int lastQ) {
+    rc_build_costs(R, py);
+    int q = lastQ < 0 ? 0 : (lastQ > R->maxQ ? R->maxQ : lastQ);
+    rc_set(R, py, q, 0, 1);
+    int64_t size = rc_size(R, py, 0);
+    if (size >= 0 && size <= budget) {
+        while (q > 0) {
+            int64_t s = rc_probe(R, py, q - 1, 0);
+            if (s < 0 || s > budget) {
+                break;
+            }
+            q--;
+            size = s;
+        }
+    } else {
+        for (q++; q <= R->maxQ; q++) {
+            size = rc_probe(R, py, q, 0);
+            if (size >= 0 && size <= budget) {
+                break;
+            }
+        }
+    }
+    if (q > R->maxQ) {
+        q = R->maxQ;
+        size = rc_probe(R, py, q, 0);
+        if (size < 0) {
+            return -1;
+        }
+    }
+    int r = 0;
+    if (q > 0 && size <= budget) {
+        int lo = 0, hi = R->maxR + 1;
+        while (hi - lo > 1) {
+            int mid = (int) (((unsigned) lo + (unsigned) hi) >> 1);
+            int64_t s = rc_probe(R, py, q, mid);
+            if (s >= 0 && s <= budget) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        r = lo;
+    }
+    rc_set(R, py, q, r, 0);
+    size = rc_size(R, py, 1);
+    if (size < 0) {
+        return -1;
+    }
+    const int64_t padded = last ? (size > budget ? size : budget) : size;
+    if (padded - R->phb > 0xFFFFF) {
+        return -1;
+    }
+    R->planQ[py] = q;
+    R->planR[py] = r;
+    R->planSize[py] = (int32_t) size;
+    R->planPadded[py] = (int32_t) padded;
+    for (int b = 0; b < R->bandsAll; b++) {
+        R->planMode[py * R->bandsAll + b] = (int8_t) (R->lines[b] > 0 ? R->modeOf[b] : 0);
+    }
+    return 0;
+}
+
+/*
+ * RateControl.planAll for precincts py0..py1-1 from the running state st (see above), written back after every
+ * precinct planned; the SLH marker of every slice started. Returns how many were planned: it stops where the Java
+ * code would throw (the caller runs the Java code from there, which throws), with the state of the last one.
+ */
+ALWAYS int rc_plan_range(rc_t *R, int64_t *st, int py0, int py1) {
+    int64_t p = st[0], used = st[1];
+    int lastQ = (int) st[2];
+    const int64_t available = st[3], off = st[4], lcod = st[5];
+    int py = py0;
+    for (; py < py1; py++) {
+        int64_t at = p;
+        if (py % R->hsl == 0) {
+            if (at + 8 - off > lcod) {
+                break;
+            }
+            const int s = py / R->hsl;
+            uint8_t *o = R->out + at;
+            o[0] = 0xFF;
+            o[1] = 0x20;
+            o[2] = 0;
+            o[3] = 4;
+            o[4] = (uint8_t) (s >> 8);
+            o[5] = (uint8_t) s;
+            at += 6;
+        }
+        const int64_t target = available * (py + 1) / R->npy;
+        if (rc_plan_precinct(R, py, target - used, py == R->npy - 1, lastQ) != 0) {
+            break;
+        }
+        const int padded = R->planPadded[py];
+        if (at + padded - off > lcod) {
+            break;
+        }
+        R->planOffset[py] = (int32_t) at;
+        used += padded;
+        p = at + padded;
+        lastQ = R->planQ[py];
+        memcpy(R->prevGtl, R->gtl, sizeof(int) * (size_t) R->bandsAll);
+    }
+    st[0] = p;
+    st[1] = used;
+    st[2] = lastQ;
+    return py - py0;
+}
+
+static int rc_scalar(rc_t *R, int64_t *st, int py0, int py1) {
+    return rc_plan_range(R, st, py0, py1);
+}
+
+__attribute__((target("sse4.1"))) static int rc_sse41(rc_t *R, int64_t *st, int py0, int py1) {
+    return rc_plan_range(R, st, py0, py1);
+}
+
+__attribute__((target("avx2,bmi2"))) static int rc_avx2(rc_t *R, int64_t *st, int py0, int py1) {
+    return rc_plan_range(R, st, py0, py1);
+}
+
+/*
+ * planPrecincts(isa, int[] plan, long[] state, py0, py1, byte[] out, char[] stats, byte[][] gcli, int[][] gmax,
+ *               int[] prevGtl, int[] planQ, int[] planR, int[] planSize, int[] planPadded, int[] planOffset,
+ *               byte[] planMode, int[] pktData, int[] pktCnt, int[] pktSign, boolean[] pktRaw)
+ *   -> how many of the precincts py0.. were planned (state, prevGtl and the plan arrays updated up to the last of
+ *      them, the SLH markers written; the caller plans the others in Java), or a negative E_ERR_* (nothing written).
+ * gcli, gmax: per global band (null where none), read with vertical prediction only (may be null without).
+ */
+JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_planPrecincts(JNIEnv *env, jclass cls, jint isa,
+        jintArray plan, jlongArray state, jint py0, jint py1, jbyteArray out, jcharArray stats, jobjectArray gcli,
+        jobjectArray gmax, jintArray prevGtl, jintArray planQ, jintArray planR, jintArray planSize,
+        jintArray planPadded, jintArray planOffset, jbyteArray planMode, jintArray pktData, jintArray pktCnt,
+        jintArray pktSign, jbooleanArray pktRaw) {
+    (void) cls;
+    if (isa < E_ISA_SCALAR || isa > enc_best_isa || plan == NULL || state == NULL || out == NULL || stats == NULL
+            || prevGtl == NULL || planQ == NULL || planR == NULL || planSize == NULL || planPadded == NULL
+            || planOffset == NULL || planMode == NULL || pktData == NULL || pktCnt == NULL || pktSign == NULL
+            || pktRaw == NULL) {
+        return E_ERR_ARGS;
+    }
+    long planLen = (*env)->GetArrayLength(env, plan);
+    if (planLen < RPH || (*env)->GetArrayLength(env, state) < 6) {
+        return E_ERR_ARGS;
+    }
+    jint hdr[RPH];
+    (*env)->GetIntArrayRegion(env, plan, 0, RPH, hdr);
+    const int bandsAll = hdr[0], nPackets = hdr[1], npy = hdr[2];
+    if (bandsAll < 1 || bandsAll > PMAX_BANDS || nPackets < 1 || nPackets > 4096 || npy < 1 || hdr[3] < 0
+            || (hdr[9] != 0 ? hdr[10] < H_BITS + 16 : hdr[10] < H_GMAX + 16) || hdr[10] > 4096 || hdr[11] < 1
+            || hdr[12] < 0 || hdr[12] > 255 || hdr[13] < 0 || hdr[13] > 255 || hdr[14] < 1 || py0 < 0
+            || py1 > npy || py0 > py1 || planLen < RPH + (long) bandsAll * RPB + 3L * nPackets) {
+        return E_ERR_ARGS;
+    }
+    const int vpred = hdr[7] != 0;
+    if ((vpred && (gcli == NULL || gmax == NULL || (*env)->GetArrayLength(env, gcli) < bandsAll
+            || (*env)->GetArrayLength(env, gmax) < bandsAll))
+            || (*env)->GetArrayLength(env, prevGtl) < bandsAll
+            || (*env)->GetArrayLength(env, planQ) < npy || (*env)->GetArrayLength(env, planR) < npy
+            || (*env)->GetArrayLength(env, planSize) < npy || (*env)->GetArrayLength(env, planPadded) < npy
+            || (*env)->GetArrayLength(env, planOffset) < npy
+            || (*env)->GetArrayLength(env, planMode) < (long) npy * bandsAll
+            || (*env)->GetArrayLength(env, pktData) < (long) npy * nPackets
+            || (*env)->GetArrayLength(env, pktCnt) < (long) npy * nPackets
+            || (*env)->GetArrayLength(env, pktSign) < (long) npy * nPackets
+            || (*env)->GetArrayLength(env, pktRaw) < (long) npy * nPackets
+            || (*env)->GetArrayLength(env, stats) < (long) npy * hdr[11] * hdr[10]) {
+        return E_ERR_ARGS;
+    }
+    jlong st[6];
+    (*env)->GetLongArrayRegion(env, state, 0, 6, st);
+    const long outLen = (*env)->GetArrayLength(env, out);
+    if (st[4] < 0 || st[5] < 0 || st[4] + st[5] > outLen || st[0] < st[4] || st[0] > st[4] + st[5] || st[1] < 0
+            || st[3] < 0 || st[3] > st[5]) {
+        return E_ERR_ARGS;
+    }
+    rc_t *R = calloc(1, sizeof(rc_t));
+    int32_t *pl = malloc((size_t) planLen * sizeof(int32_t));
+    if (R == NULL || pl == NULL) {
+        free(R);
+        free(pl);
+        return E_ERR_NOMEM;
+    }
+    (*env)->GetIntArrayRegion(env, plan, 0, (jsize) planLen, pl);
+    R->plan = pl;
+    R->bandsAll = bandsAll;
+    R->nPackets = nPackets;
+    R->npy = npy;
+    R->phb = hdr[3];
+    R->longHdr = hdr[4] != 0;
+    R->signs = hdr[5];
+    R->rm = hdr[6];
+    R->vpred = hdr[7];
+    R->sig = hdr[8] != 0;
+    R->statsBits = hdr[9] != 0;
+    R->hSize = hdr[10];
+    R->statRows = hdr[11];
+    R->maxQ = hdr[12];
+    R->maxR = hdr[13];
+    R->hsl = hdr[14];
+    int rc = 0;
+    long costLines = 0;
+    jarray ag[PMAX_BANDS], am[PMAX_BANDS];
+    memset(ag, 0, sizeof ag);
+    memset(am, 0, sizeof am);
+    if ((*env)->EnsureLocalCapacity(env, 2 * bandsAll + 16) != 0) {
+        (*env)->ExceptionClear(env);
+        rc = E_ERR_NOMEM;
+    }
+    for (int b = 0; b < bandsAll && rc == 0; b++) {
+        if (!R_EXISTS(R, b)) {
+            continue;
+        }
+        long bh = R_BH(R, b), lines = R_LINES(R, b), gw = R_GW(R, b), sw = R_SW(R, b), sb = R_STATBASE(R, b);
+        if (bh < 1 || lines < 1 || lines > 64 || gw < 1 || gw > 65535 || sw != (gw + 7) >> 3
+                || bh > (long) npy * lines || bh < (long) (npy - 1) * lines || sb < 0 || sb + lines > R->statRows
+                || R_GAIN(R, b) < 0 || R_GAIN(R, b) > 255 || R_PRIO(R, b) < 0 || R_PRIO(R, b) > 255) {
+            rc = E_ERR_ARGS;
+            break;
+        }
+        R->costAt[b] = (int) costLines;
+        costLines += lines;
+        if (vpred) {
+            ag[b] = (*env)->GetObjectArrayElement(env, gcli, b);
+            am[b] = (*env)->GetObjectArrayElement(env, gmax, b);
+            if (ag[b] == NULL || am[b] == NULL || (*env)->GetArrayLength(env, ag[b]) < gw * bh
+                    || (*env)->GetArrayLength(env, am[b]) < sw * bh) {
+                rc = E_ERR_ARGS;
+            }
+        }
+    }
+    for (int k = 0; k < nPackets && rc == 0; k++) {
+        int line = R_PKT(R, k, 0), b0 = R_PKT(R, k, 1), b1 = R_PKT(R, k, 2);
+        if (line < 0 || b0 < 0 || b1 > bandsAll || b0 > b1) {
+            rc = E_ERR_ARGS;
+            break;
+        }
+        for (int b = b0; b < b1; b++) {
+            if (!R_EXISTS(R, b)) {
+                rc = E_ERR_ARGS;
+                break;
+            }
+        }
+    }
+    if (rc == 0) {
+        jint pg[PMAX_BANDS];
+        (*env)->GetIntArrayRegion(env, prevGtl, 0, bandsAll, pg);
+        for (int b = 0; b < bandsAll; b++) {
+            R->prevGtl[b] = pg[b] < 0 ? 0 : (pg[b] > 15 ? 15 : pg[b]);
+        }
+        const size_t cl = (size_t) (costLines > 0 ? costLines : 1);
+        R->costs = malloc(cl * RC_COSTS * sizeof(int32_t));
+        R->lineAt = malloc(cl * 4 * sizeof(int32_t));
+        R->pktOf = malloc(cl * sizeof(int32_t));
+        R->pktSum = malloc((size_t) nPackets * 5 * sizeof(int64_t));
+        R->pktAny = malloc((size_t) nPackets);
+        if (R->costs == NULL || R->lineAt == NULL || R->pktOf == NULL || R->pktSum == NULL || R->pktAny == NULL) {
+            rc = E_ERR_NOMEM;
+        } else {
+            /* the packet of every band line (a band line in no packet counts in no size, as in the Java code) */
+            for (size_t i = 0; i < cl; i++) {
+                R->pktOf[i] = -1;
+            }
+            for (int k = 0; k < nPackets; k++) {
+                const int line = R_PKT(R, k, 0);
+                for (int b = R_PKT(R, k, 1); b < R_PKT(R, k, 2); b++) {
+                    if (line < R_LINES(R, b)) {
+                        if (R->pktOf[R->costAt[b] + line] >= 0) {
+                            rc = E_ERR_ARGS; /* a band line in two packets */
+                        }
+                        R->pktOf[R->costAt[b] + line] = k;
+                    }
+                }
+            }
+        }
+    }
+    int done = 0;
+    if (rc == 0 && py1 > py0) {
+        void *pgc[PMAX_BANDS], *pgm[PMAX_BANDS];
+        memset(pgc, 0, sizeof pgc);
+        memset(pgm, 0, sizeof pgm);
+        /* written while the packing threads read the precincts planned before: pinned in place, not copied */
+        jarray small[10] = {planQ, planR, planSize, planPadded, planOffset, planMode, pktData, pktCnt, pktSign,
+                pktRaw};
+        void *ps[10];
+        memset(ps, 0, sizeof ps);
+        void *po = NULL, *pst = NULL;
+        int ok = 1;
+        for (int i = 0; i < 10 && ok; i++) {
+            ps[i] = pin_in_place(env, small[i]);
+            ok = ps[i] != NULL;
+        }
+        if (ok) {
+            pst = (*env)->GetPrimitiveArrayCritical(env, stats, NULL);
+            ok = pst != NULL;
+        }
+        for (int b = 0; b < bandsAll && ok && vpred; b++) {
+            if (ag[b] == NULL) {
+                continue;
+            }
+            pgc[b] = (*env)->GetPrimitiveArrayCritical(env, ag[b], NULL);
+            pgm[b] = pgc[b] != NULL ? (*env)->GetPrimitiveArrayCritical(env, am[b], NULL) : NULL;
+            ok = pgm[b] != NULL;
+        }
+        if (ok) {
+            po = pin_in_place(env, out);
+            ok = po != NULL;
+        }
+        if (ok) {
+            R->planQ = ps[0];
+            R->planR = ps[1];
+            R->planSize = ps[2];
+            R->planPadded = ps[3];
+            R->planOffset = ps[4];
+            R->planMode = ps[5];
+            R->pktData = ps[6];
+            R->pktCnt = ps[7];
+            R->pktSign = ps[8];
+            R->pktRaw = ps[9];
+            R->stats = pst;
+            for (int b = 0; b < bandsAll; b++) {
+                R->gcli[b] = pgc[b];
+                R->gmax[b] = pgm[b];
+            }
+            R->out = po;
+            int64_t s64[6];
+            for (int i = 0; i < 6; i++) {
+                s64[i] = st[i];
+            }
+            if (isa == E_ISA_AVX2) {
+                done = rc_avx2(R, s64, py0, py1);
+            } else if (isa == E_ISA_SSE41) {
+                done = rc_sse41(R, s64, py0, py1);
+            } else {
+                done = rc_scalar(R, s64, py0, py1);
+            }
+            for (int i = 0; i < 3; i++) {
+                st[i] = s64[i];
+            }
+        } else {
+            rc = E_ERR_PIN;
+        }
+        if (po != NULL) {
+            (*env)->ReleasePrimitiveArrayCritical(env, out, po, 0);
+        }
+        for (int b = bandsAll - 1; b >= 0; b--) {
+            if (pgm[b] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, am[b], pgm[b], JNI_ABORT);
+            }
+            if (pgc[b] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, ag[b], pgc[b], JNI_ABORT);
+            }
+        }
+        if (pst != NULL) {
+            (*env)->ReleasePrimitiveArrayCritical(env, stats, pst, JNI_ABORT);
+        }
+        for (int i = 9; i >= 0; i--) {
+            if (ps[i] != NULL) {
+                (*env)->ReleasePrimitiveArrayCritical(env, small[i], ps[i], 0);
+            }
+        }
+        if (rc == 0) {
+            (*env)->SetLongArrayRegion(env, state, 0, 3, st);
+            jint pg[PMAX_BANDS];
+            for (int b = 0; b < bandsAll; b++) {
+                pg[b] = R->prevGtl[b];
+            }
+            (*env)->SetIntArrayRegion(env, prevGtl, 0, bandsAll, pg);
+        }
+    }
+    for (int b = 0; b < bandsAll; b++) {
+        if (ag[b] != NULL) {
+            (*env)->DeleteLocalRef(env, ag[b]);
+        }
+        if (am[b] != NULL) {
+            (*env)->DeleteLocalRef(env, am[b]);
+        }
+    }
+    free(R->costs);
+    free(R->lineAt);
+    free(R->pktOf);
+    free(R->pktSum);
+    free(R->pktAny);
+    free(R);
     free(pl);
     return rc != 0 ? rc : done;
 }

@@ -30,6 +30,7 @@ final class Bench {
         String input = null;
         boolean pipeline = false;
         boolean service = false;
+        boolean rate = false;
         int vpred = 0;
         List<Integer> threadList = new ArrayList<>(List.of(1, 2));
         for (int i = 1; i < args.length; i++) {
@@ -39,6 +40,10 @@ final class Bench {
             }
             if (args[i].equals("--service")) {
                 service = true;
+                continue;
+            }
+            if (args[i].equals("--rate")) {
+                rate = true;
                 continue;
             }
             if (i + 1 >= args.length) {
@@ -79,6 +84,10 @@ final class Bench {
                 + (JxsNative.available()
                 ? "native (libmcmjxs, " + new String[] {"scalar C", "SSE4.1", "AVX2"}[JxsNative.bestIsa()] + ")"
                 : "pure Java (" + JxsNative.unavailableReason() + ")"));
+        if (rate) {
+            rateRun(enc0, frames, out);
+            return 0;
+        }
         if (pipeline) {
             out.println("pipeline: one thread encodes frame i while another decodes frame i-1 (codestreams handed over"
                     + " through a queue of 2); threads = inside the encoder / the decoder (the CPU columns count the"
@@ -180,6 +189,51 @@ final class Bench {
                 throw new CodecException("interrupted", e);
             }
         }
+    }
+
+    /**
+     * The rate control alone (--rate): plans the last encoded frame's precincts again and again from its statistics,
+     * in C and in Java in turn (5 rounds of frames plans each, after a warm-up), on the calling thread; prints the
+     * CPU ms a frame of each round and the median.
+     */
+    private static void rateRun(JpegXsEncoder enc, int frames, PrintStream out) throws CodecException {
+        EncoderState st = enc.state();
+        RateControl rc = new RateControl(st);
+        byte[] o = new byte[enc.codestreamSize()];
+        int p0 = new PrecinctPacker(st).writeHeader(o, 0);
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        boolean canC = rc.nativePlan != null && st.nativeIsa >= 0;
+        out.println("rate control alone (planAll of the frame's " + st.g.npy + " precincts), CPU ms a frame, "
+                + frames + " frames a round; C in one call a frame, C in one call a slice (as with the encoder's"
+                + " helper threads), Java" + (canC ? "" : "; no native rate control here: Java only"));
+        out.println("| round | C, a frame a call | C, a slice a call | Java |");
+        out.println("|---|---|---|---|");
+        int rounds = 5;
+        double[][] ms = new double[3][rounds];
+        for (int r = -1; r < rounds; r++) { // round -1: warm-up
+            for (int k = 0; k < 3; k++) {
+                rc.nativeOn = k < 2;
+                if (k < 2 && !canC) {
+                    continue;
+                }
+                int chunk = k == 1 ? st.g.hsl : st.g.npy;
+                long c0 = mx.getCurrentThreadCpuTime();
+                for (int i = 0; i < frames; i++) {
+                    st.planned.set(0);
+                    rc.planAll(o, 0, p0, chunk);
+                }
+                if (r >= 0) {
+                    ms[k][r] = (mx.getCurrentThreadCpuTime() - c0) / 1e6 / frames;
+                }
+            }
+            if (r >= 0) {
+                out.printf("| %d | %.3f | %.3f | %.3f |%n", r + 1, ms[0][r], ms[1][r], ms[2][r]);
+            }
+        }
+        for (double[] m : ms) {
+            java.util.Arrays.sort(m);
+        }
+        out.printf("| median | %.3f | %.3f | %.3f |%n", ms[0][rounds / 2], ms[1][rounds / 2], ms[2][rounds / 2]);
     }
 
     /** A unit of timed work: one frame. */

@@ -94,6 +94,17 @@ public final class JpegXsEncoder implements AutoCloseable {
         return s.nativePrecincts.get();
     }
 
+    /** Precincts planned by the native rate control so far. */
+    int nativePlanned() {
+        return rate.nativePlanned.get();
+    }
+
+    /** Turns the native rate control off (true: on whenever the native code is used; tests compare the two). */
+    JpegXsEncoder nativeRateControl(boolean on) {
+        rate.nativeOn = on;
+        return this;
+    }
+
     /** Components transformed by the native code so far. */
     int nativeComponents() {
         return s.nativeComponents.get();
@@ -169,7 +180,8 @@ public final class JpegXsEncoder implements AutoCloseable {
             threads.start(helpers, packTask);
         }
         try {
-            p = rate.planAll(out, off, p);
+            // with helpers, the native rate control plans a slice a call so that they can start writing early
+            p = rate.planAll(out, off, p, helpers > 1 ? s.g.hsl : npy);
             if (p + 2 - off != lcod) {
                 throw new CodecException("JPEG XS encoder: rate control missed the target (" + (p + 2 - off) + " != "
                         + lcod + "); the rate is too low for this picture");

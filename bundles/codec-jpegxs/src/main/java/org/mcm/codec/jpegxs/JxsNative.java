@@ -9,7 +9,7 @@ import java.util.Locale;
 
 /**
  * JNI binding of libmcmjxs, the decoder's hot loops in C from the native fragment
- * ({@code native-fragments/linux-x86_64-jpegxs}): the entropy decoding of a slice and the inverse wavelet of a component in SSE4.1, AVX2 or scalar C; and the encoder's (mcmjxsenc.c): the forward wavelet of a component with the rounding of its band rows.
+ * ({@code native-fragments/linux-x86_64-jpegxs}): the entropy decoding of a slice and the inverse wavelet of a component in SSE4.1, AVX2 or scalar C; and the encoder's (mcmjxsenc.c): the forward wavelet of a component with the rounding of its band rows, the rate control and the precinct writing.
  * Optional: when the library is missing (another platform, no fragment, the CLI without it on the class path) or
  * the system property {@code org.mcm.codec.jpegxs.native} is {@code false}, {@link #available()} is false and the
  * decoder uses its pure-Java code, which gives the same samples.
@@ -152,6 +152,18 @@ final class JxsNative {
             int depth,
             int nh, int nv, int[] bufA, int[] bufB, byte[][] gcli, int[][] gmax, Object[] coef, int[] dims,
             char[] stats, int statRows, int hSize, int flags);
+
+    /**
+     * The rate control of precincts py0..py1-1 (see mcmjxsenc.c, part 3, and RateControl.planAll): plan is the rate
+     * control's nativePlan, state its running state (next byte, bytes used, last Q, bytes available, off, Lcod; the
+     * first three updated), the other arrays the encoder's statistics, bands (read with vertical prediction only)
+     * and plan. Writes the SLH marker of every slice it starts. Returns how many precincts it planned (the caller
+     * plans the others in Java, which throws where the C code stopped early), or a negative value for bad
+     * arguments.
+     */
+    static native int planPrecincts(int isa, int[] plan, long[] state, int py0, int py1, byte[] out, char[] stats,
+            byte[][] gcli, int[][] gmax, int[] prevGtl, int[] planQ, int[] planR, int[] planSize, int[] planPadded,
+            int[] planOffset, byte[] planMode, int[] pktData, int[] pktCnt, int[] pktSign, boolean[] pktRaw);
 
     /**
      * Writes the planned precincts py0..py1-1 (deadzone quantization; see mcmjxsenc.c, part 2, and

@@ -25,10 +25,11 @@ public final class Main {
             "         options: --decomp_h N (1..5, default 5)  --decomp_v N (0..2, default 2)",
             "                  --slice-height LINES (default 16)  --coding-vpred 0|1|2  --coding-signs 0|1",
             "                  --quantization 0|1  --coding-sigf 0|1  --frames N  --threads N",
-            "  bench [--threads N] [--frames N] [--bpp B] [--input RAW] [--vpred 0|1|2] [--pipeline] [--service]",
+            "  bench [--threads N] [--frames N] [--bpp B] [--input RAW] [--vpred 0|1|2] [--pipeline] [--service] [--rate]",
             "         frames/s of 1920x1080 4:2:2 10-bit (default 3 bpp), decode and encode on 1 and 2 threads;",
             "         --pipeline: one thread encodes frame i while another decodes frame i-1 (encode + decode fps);",
-            "         --service: through the Codec service with direct buffers, as the ST 2110-22 transport");
+            "         --service: through the Codec service with direct buffers, as the ST 2110-22 transport;",
+            "         --rate: the encoder's rate control alone, native (C) and Java in turn, CPU ms a frame");
 
     private Main() {
     }

@@ -1,57 +1,151 @@
 package org.mcm.codec.jpegxs;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.mcm.api.codec.CodecException;
 
 /**
  * The JPEG XS encoder's rate control: plans every precinct (quantization Q, refinement R, coding mode per band)
  * against a running byte budget so that the codestream is exactly Lcod bytes, from the statistics of the transform,
- * and publishes each plan to the packers as soon as it is made.
+ * and publishes each plan to the packers as soon as it is made. With the native fragment the same plans are made in C
+ * (mcmjxsenc.c, part 3), which updates the precinct's size band by band; this Java code is the reference and the
+ * fallback, and NativeRateControlTest checks that both make every decision the same.
  */
 final class RateControl {
 
     private final EncoderState es;
+    /**
+     * The plan of the native rate control (mcmjxsenc.c, part 3; JxsNative.planPrecincts), made once: null where it
+     * cannot plan (uniform quantization with separate signs, whose sign costs need the coefficients): Java only.
+     */
+    final int[] nativePlan;
+    /** The native rate control's running state: next byte, bytes used, last Q, bytes available, off, Lcod. */
+    private final long[] nativeState = new long[6];
+    /** Whether the native rate control is used when the encoder's native code is (tests turn it off). */
+    boolean nativeOn = true;
+    /** Precincts planned by the native code so far (tests). */
+    final AtomicInteger nativePlanned = new AtomicInteger();
 
     RateControl(EncoderState es) {
         this.es = es;
+        nativePlan = es.cfg.signs != 0 && es.cfg.quantization != 0 ? null : nativePlan(es);
     }
 
-    /** Plans every precinct (and writes the SLH markers); returns the position of EOC. */
-    int planAll(byte[] out, int off, int p) throws CodecException {
+    /**
+     * See mcmjxsenc.c, part 3: bandsAll, nPackets, npy, precinct header bytes, long packet headers, Fs, Rm, vpred,
+     * significance, statistics with bit lengths, hSize, statRows, maxQ, maxR, hsl, 0; per band exists, height, lines
+     * per precinct, gw, sw, gain, priority, first statistics row; per packet its line, first and end band.
+     */
+    private static int[] nativePlan(EncoderState es) {
+        final int ph = 16, pb = 8;
+        Geometry g = es.g;
+        int[] p = new int[ph + pb * g.bandsAll + 3 * g.nPackets];
+        p[0] = g.bandsAll;
+        p[1] = g.nPackets;
+        p[2] = g.npy;
+        p[3] = g.precinctHeaderBytes;
+        p[4] = es.longHdr ? 1 : 0;
+        p[5] = es.cfg.signs;
+        p[6] = es.rm;
+        p[7] = es.cfg.vpred;
+        p[8] = es.cfg.significance ? 1 : 0;
+        p[9] = es.statsBits ? 1 : 0;
+        p[10] = es.hSize;
+        p[11] = es.statRows;
+        p[12] = es.maxQ;
+        p[13] = es.maxR;
+        p[14] = g.hsl;
+        for (int b = 0; b < g.bandsAll; b++) {
+            if (g.exists[b]) {
+                int o = ph + pb * b;
+                p[o] = 1;
+                p[o + 1] = g.bH[b];
+                p[o + 2] = g.bLines[b];
+                p[o + 3] = es.gw[b];
+                p[o + 4] = es.sw[b];
+                p[o + 5] = es.gain[b];
+                p[o + 6] = es.prio[b];
+                p[o + 7] = es.statBase[b];
+            }
+        }
+        g.writePacketTable(p, ph + pb * g.bandsAll);
+        return p;
+    }
+
+    /**
+     * Plans every precinct (and writes the SLH markers); returns the position of EOC. With the native code the
+     * precincts are planned in C, chunk precincts a call (whole slices; each call's plans are published to the
+     * writers when it returns), and in Java from wherever the C code stops (the Java code then throws as it would
+     * have): both make the same decisions.
+     */
+    int planAll(byte[] out, int off, int p, int chunk) throws CodecException {
         long available = es.lcod - (p - off) - 6L * es.g.slices - 2;
         long nPrec = es.g.npy;
         long used = 0;
-        int precinct = 0;
+        int py = 0;
         es.lastQ = 0; // every codestream is planned the same way, whatever was encoded before
-        for (int s = 0; s < es.g.slices; s++) {
-            if (p + 8 - off > es.lcod) {
-                throw new CodecException("JPEG XS encoder: rate control overran Lcod=" + es.lcod
-                        + " before slice " + s + "; the rate is too low for this picture");
-            }
-            out[p] = (byte) 0xFF;
-            out[p + 1] = 0x20;
-            out[p + 2] = 0;
-            out[p + 3] = 4;
-            out[p + 4] = (byte) (s >> 8);
-            out[p + 5] = (byte) s;
-            p += 6;
-            int rows = Math.min(es.g.hsl, es.g.npy - s * es.g.hsl);
-            for (int r = 0; r < rows; r++, precinct++) {
-                int py = s * es.g.hsl + r;
-                long target = available * (precinct + 1) / nPrec;
-                long budget = target - used;
-                boolean last = precinct == nPrec - 1;
-                planPrecinct(py, budget, last);
-                es.planOffset[py] = p;
-                used += es.planPadded[py];
-                p += es.planPadded[py];
-                if (p - off > es.lcod) {
-                    throw new CodecException("JPEG XS encoder: rate control overran Lcod=" + es.lcod + " at precinct "
-                            + py + "; the rate is too low for this picture");
+        if (nativeOn && nativePlan != null && es.nativeIsa >= 0) {
+            final long[] st = nativeState;
+            st[0] = p;
+            st[1] = 0;
+            st[2] = 0;
+            st[3] = available;
+            st[4] = off;
+            st[5] = es.lcod;
+            final int step = Math.max(1, chunk / es.g.hsl) * es.g.hsl;
+            while (py < nPrec) {
+                int end = (int) Math.min(nPrec, py + step);
+                int n;
+                try {
+                    n = JxsNative.planPrecincts(es.nativeIsa, nativePlan, st, py, end, out, es.rowStats, es.gcli,
+                            es.gmax, es.prevGtl, es.planQ, es.planR, es.planSize, es.planPadded, es.planOffset,
+                            es.planMode, es.pktData, es.pktCnt, es.pktSign, es.pktRaw);
+                } catch (UnsatisfiedLinkError older) { // a library without the rate control: Java from now on
+                    nativeOn = false;
+                    break;
                 }
-                es.planned.set(py + 1); // publishes the plan of py to the writers
+                if (n <= 0) {
+                    break; // arguments the C code refuses, or a precinct it leaves to Java
+                }
+                py += n;
+                p = (int) st[0];
+                used = st[1];
+                es.lastQ = (int) st[2];
+                nativePlanned.addAndGet(n);
+                es.planned.set(py); // publishes the plans to the writers
+                if (py < end) {
+                    break;
+                }
             }
+        }
+        for (; py < nPrec; py++) {
+            if (py % es.g.hsl == 0) {
+                int s = py / es.g.hsl;
+                if (p + 8 - off > es.lcod) {
+                    throw new CodecException("JPEG XS encoder: rate control overran Lcod=" + es.lcod
+                            + " before slice " + s + "; the rate is too low for this picture");
+                }
+                out[p] = (byte) 0xFF;
+                out[p + 1] = 0x20;
+                out[p + 2] = 0;
+                out[p + 3] = 4;
+                out[p + 4] = (byte) (s >> 8);
+                out[p + 5] = (byte) s;
+                p += 6;
+            }
+            long target = available * (py + 1) / nPrec;
+            long budget = target - used;
+            boolean last = py == nPrec - 1;
+            planPrecinct(py, budget, last);
+            es.planOffset[py] = p;
+            used += es.planPadded[py];
+            p += es.planPadded[py];
+            if (p - off > es.lcod) {
+                throw new CodecException("JPEG XS encoder: rate control overran Lcod=" + es.lcod + " at precinct "
+                        + py + "; the rate is too low for this picture");
+            }
+            es.planned.set(py + 1); // publishes the plan of py to the writers
         }
         return p;
     }

@@ -16,8 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.mcm.api.codec.CodecException;
 
 /**
- * The native forward wavelet with its rounding and the native precinct writing (the fragment's libmcmjxs, on the
- * test class path) give the same
+ * The native forward wavelet with its rounding, the native rate control and the native precinct writing (the
+ * fragment's libmcmjxs, on the test class path) give the same
  * codestream bytes as the pure-Java encoder, in each variant this CPU has (scalar C, SSE4.1, AVX2, each forced in
  * turn): with every reference vector's settings on its source (deadzone and uniform quantization, separate signs, no
  * significance flags, vertical prediction, 4:2:0, 4:4:4, 8-bit, odd sizes, v0h5, v1h3), the hd picture at 2 to 16 bpp
@@ -50,6 +50,7 @@ class NativeEncoderTest {
                 }
                 if (isa < 0) {
                     assertEquals(0, enc.nativeComponents(), what);
+                    assertEquals(0, enc.nativePlanned(), what);
                     assertEquals(0, enc.nativePrecincts(), what);
                     javaBytes = all;
                 } else {
@@ -58,6 +59,9 @@ class NativeEncoderTest {
                     // uniform quantization is packed in Java
                     assertEquals(cfg.quantization == 0 ? frames * enc.state().g.npy : 0, enc.nativePrecincts(),
                             what + ": variant " + isa + " wrote every precinct natively");
+                    // uniform quantization with separate signs is planned in Java
+                    assertEquals(cfg.quantization != 0 && cfg.signs != 0 ? 0 : frames * enc.state().g.npy,
+                            enc.nativePlanned(), what + ": variant " + isa + " planned every precinct natively");
                     assertArrayEquals(javaBytes, all, what + ": variant " + isa);
                 }
             }
