@@ -39,8 +39,9 @@ final class JxsRxSession implements TransportSession {
     private final int pt;
     private final St2110Counters counters = new St2110Counters();
     private final LongAdder decodeErrors = new LongAdder();
+    private final LongAdder framesCopied = new LongAdder(); // staged frames copied into the app's (several decoders)
     private final int codecThreads;
-    // picture segments: one filling, one per decoder, one spare for a decode that runs late now and then
+    // picture segments (see the constructor)
     private final BlockingQueue<ByteBuffer> freeSegments;
     private final BlockingQueue<JxsSessions.Unit> fullSegments;
     private final Thread receiver;
@@ -59,7 +60,7 @@ final class JxsRxSession implements TransportSession {
         this.ctx = ctx;
         this.format = (VideoFormat) spec.format();
         JxsSessions.checkFormat(codec, format);
-        this.codecThreads = JxsSessions.codecThreads(spec);
+        this.codecThreads = JxsSessions.codecThreads(spec, codec, false);
         this.decoders = new VideoDecoder[codecThreads];
         try {
             for (int i = 0; i < codecThreads; i++) {
@@ -75,7 +76,9 @@ final class JxsRxSession implements TransportSession {
         }
         this.pt = spec.payloadType();
         int capacity = Rfc9134.BOXES + (int) format.bufferSize();
-        int segments = codecThreads + 2;
+        // one filling, one per decoder and spares for a decode that runs late now and then: at least two spares
+        // (with one decoder, the memory two decoders took before)
+        int segments = Math.max(4, codecThreads + 2);
         freeSegments = new ArrayBlockingQueue<>(segments);
         fullSegments = new ArrayBlockingQueue<>(segments);
         this.arena = DirectArena.of("st2110-22 session " + ctx.sessionId(), s);
@@ -264,6 +267,7 @@ final class JxsRxSession implements TransportSession {
         }
         app.data().put(0, staged.data(), 0, len); // absolute: no position moves
         app.length(len);
+        framesCopied.increment();
         return app;
     }
 
@@ -280,6 +284,7 @@ final class JxsRxSession implements TransportSession {
         Map<String, Long> m = counters.snapshot();
         m.put("decode_errors", decodeErrors.sum());
         m.put("codec_threads", (long) codecThreads);
+        m.put("frames_copied", framesCopied.sum());
         m.put("fast_path", batch == null ? 0L : 1L);
         m.put("receive_offload", batch != null && batch.offload() ? 1L : 0L);
         return m;
