@@ -368,7 +368,7 @@ public final class JxsBench {
         });
         drain.start();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        long cpu0 = 0, t0 = 0, peer0 = 0, peer = 0, gc0 = 0;
+        long cpu0 = 0, t0 = 0, peer0 = 0, peer = 0, gc0 = 0, dropped0 = 0;
         long[] alloc0 = null;
         Replay replay = Replay.of(recorded, port);
         try (replay) {
@@ -378,6 +378,7 @@ public final class JxsBench {
                     alloc0 = allocated(RX_THREADS);
                     gc0 = GcPauses.now();
                     cpu0 = rxCpu(mx);
+                    dropped0 = rx.stats().get("frames_dropped");
                     peer0 = mx.getCurrentThreadCpuTime();
                     t0 = System.nanoTime();
                 }
@@ -417,8 +418,8 @@ public final class JxsBench {
         double fps = got > 1 ? (got - 1) / span : 0;
         double secs = got > 1 ? (at[n - 1] - t0) / 1e9 : (System.nanoTime() - t0) / 1e9;
         return String.format(Locale.ROOT, "| receiver (receive + decode) | %s | %d | %.2f | %.1f | %.2f | %.2f (replay"
-                + replay.how() + ") | %d of %d (%d dropped) | %d | %d | %s | %s |", threadsColumn(threads, s), frames, secs, fps, cpu / 1e9 / secs,
-                peer / 1e9 / secs, s.get("frames"), warm + frames, s.get("frames_dropped"), s.get("lost"), s.get("decode_errors"),
+                + replay.how() + ") | %d of %d (%d dropped after the warm-up) | %d | %d | %s | %s |", threadsColumn(threads, s), frames, secs, fps, cpu / 1e9 / secs,
+                peer / 1e9 / secs, s.get("frames"), warm + frames, s.get("frames_dropped") - dropped0, s.get("lost"), s.get("decode_errors"),
                 perFrame(alloc0, alloc1, frames), gcs);
     }
 
