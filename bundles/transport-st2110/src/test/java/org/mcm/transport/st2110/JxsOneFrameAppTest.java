@@ -49,7 +49,7 @@ class JxsOneFrameAppTest {
     /**
      * At 1080p60 with the default codec_threads the jpegxs codec with its native fragment asks for one decoder, which
      * decodes every frame straight into the app's frame (no staging frame, no copy): an app that lends one frame at a
-     * time gets every frame the receiver completed (none lost for want of an app frame), in order, each the codec's decoding of the sent picture. (Before,
+     * time gets every frame the receiver completed (none lost for want of an app frame; none for want of a segment while the decoder's first frame ran: it ran at the opening), in order, each the codec's decoding of the sent picture. (Before,
      * the transport's own guess gave two decoders at 1080p60, each frame decoded into a staging frame and copied.)
      */
     @Test
@@ -82,6 +82,10 @@ class JxsOneFrameAppTest {
         assertTrue(app.delivered.get() >= 20, app.delivered + " frames delivered; " + s);
         assertEquals(0L, s.get("no_buffer"), "a frame decoded found no app frame: " + s);
         assertEquals(0L, s.get("frames_copied"), s.toString());
+        // the decoder's slow first frame came at the opening: the frames arriving later found a free segment (main
+        // dropped 26 here; one decoder without the priming 14-16); a slow machine may still stall it now and then
+        assertEquals(1L, s.get("decoders_primed"), s.toString());
+        assertTrue(s.get("frames_dropped") <= 2, "frames dropped (no free segment): " + s);
         assertEquals(0L, s.get("decode_errors"));
         // what the app got is the codec's decoding of the picture, written in place
         org.mcm.codec.jpegxs.JpegXsCodec codec = new org.mcm.codec.jpegxs.JpegXsCodec();

@@ -208,6 +208,11 @@ class JxsTransportTest {
 
     /** The jpegxs codec answering the given threads (0: "cannot say", as a codec built before the question). */
     static Codec answering(int encoderThreads, int decoderThreads) {
+        return answering(encoderThreads, decoderThreads, true);
+    }
+
+    /** The same, one that cannot encode (canEncode false: every encoder refused) */
+    static Codec answering(int encoderThreads, int decoderThreads, boolean canEncode) {
         Codec real = new JpegXsCodec();
         return new Codec() {
             @Override
@@ -223,6 +228,9 @@ class JxsTransportTest {
             @Override
             public VideoEncoder encoder(VideoFormat f, Map<String, String> p)
                     throws org.mcm.api.codec.CodecException {
+                if (!canEncode) {
+                    throw new org.mcm.api.codec.CodecException("decoding only");
+                }
                 return real.encoder(f, p);
             }
 
@@ -297,6 +305,50 @@ class JxsTransportTest {
             assertEquals(2L, tx.stats().get("codec_threads"), tx.stats().toString());
         } finally {
             tx.close();
+        }
+    }
+
+    /**
+     * A receiver's decoders decode a frame when the session opens (their first frame is slow), with the default
+     * codec threads too; a codec that cannot encode the format leaves them unprimed and the session still opens and
+     * decodes.
+     */
+    @Test
+    void decodersArePrimedAtTheOpeningWhenTheCodecCanEncode() throws Exception {
+        for (boolean canEncode : new boolean[] {true, false}) {
+            St2110Transports.Jxs t = new St2110Transports.Jxs();
+            t.codec = answering(0, 2, canEncode);
+            t.activate(TestSupport.settings("wide", "127.0.0.1", "auto"));
+            TestApp app = new TestApp(4, (int) FMT.bufferSize());
+            int port = St2110Bench.freeUdpPort();
+            try {
+                TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-22", FMT)
+                        .local(new Endpoint("127.0.0.1", port)).payloadType(114).build(), app);
+                assertEquals(canEncode ? 1L : 0L, rx.stats().get("decoders_primed"), rx.stats().toString());
+                assertEquals(Math.min(2, Runtime.getRuntime().availableProcessors()), rx.stats().get("codec_threads"));
+                // a stream from a sender with the real codec is still decoded
+                St2110Transports.Jxs sender = transport();
+                try {
+                    TransportSession tx = sender.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
+                            .remote(new Endpoint("127.0.0.1", port)).option("bpp", "3").build(),
+                            TestSupport.txContext());
+                    ByteBuffer picture = ByteBuffer.allocateDirect((int) FMT.bufferSize());
+                    picture.put(0, picture(3, FMT));
+                    org.mcm.api.frame.HeapFrame frame = new org.mcm.api.frame.HeapFrame(picture, null);
+                    frame.length(picture.capacity());
+                    long until = System.nanoTime() + 10_000_000_000L;
+                    while (app.received.isEmpty() && System.nanoTime() < until) {
+                        tx.input().accept(frame);
+                        Thread.sleep(20);
+                    }
+                    assertFalse(app.received.isEmpty(), "nothing decoded: " + rx.stats());
+                    assertEquals(0L, rx.stats().get("decode_errors"));
+                } finally {
+                    sender.deactivate();
+                }
+            } finally {
+                t.deactivate();
+            }
         }
     }
 
