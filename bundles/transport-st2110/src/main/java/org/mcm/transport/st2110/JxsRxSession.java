@@ -78,9 +78,10 @@ final class JxsRxSession implements TransportSession {
         }
         this.pt = spec.payloadType();
         int capacity = Rfc9134.BOXES + (int) format.bufferSize();
-        // one filling, one per decoder and spares for a decode that runs late now and then: at least two spares
-        // (with one decoder, the memory two decoders took before)
-        int segments = Math.max(4, codecThreads + 2);
+        // one filling, one per decoder and spares for a decode that runs late now and then; one decoder (no
+        // staging frames) gets four spares: ~67 ms at 60 fps for a decoder thread that gets less than its share of
+        // a busy machine, the memory two decoders took with their staging frames
+        int segments = codecThreads == 1 ? 6 : codecThreads + 2;
         freeSegments = new ArrayBlockingQueue<>(segments);
         fullSegments = new ArrayBlockingQueue<>(segments);
         this.arena = DirectArena.of("st2110-22 session " + ctx.sessionId(), s);
