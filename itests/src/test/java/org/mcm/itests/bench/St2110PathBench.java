@@ -252,6 +252,7 @@ public final class St2110PathBench {
             long sent0 = Arrays.stream(sent).mapToLong(AtomicLong::get).sum();
             long skipped0 = Arrays.stream(skipped).mapToLong(AtomicLong::get).sum();
             long lost0 = sum(c.connectionStats("RX"), "lost");
+            long dropped0 = sum(c.connectionStats("RX"), "frames_dropped");
             cpu0 = cpuSeconds(proxyPid);
             t0 = System.nanoTime();
             measuring.set(true);
@@ -261,6 +262,7 @@ public final class St2110PathBench {
             cpu1 = cpuSeconds(proxyPid);
             t1 = System.nanoTime();
             long lost1 = sum(c.connectionStats("RX"), "lost");
+            long dropped1 = sum(c.connectionStats("RX"), "frames_dropped");
             long bypassed = sum(c.connectionStats("RX"), "frames_bypass");
             for (String dir : new String[] {"TX", "RX"}) { // where the time goes: one session of each side
                 c.connectionStats(dir).values().stream().findFirst().ifPresent(m -> {
@@ -296,7 +298,8 @@ public final class St2110PathBench {
             System.out.println("  all sessions at the end: TX frames=" + sum(c.connectionStats("TX"), "frames")
                     + " dropped=" + sum(c.connectionStats("TX"), "frames_dropped") + " queued=" + sum(c.connectionStats("TX"), "queued")
                     + "; RX frames=" + sum(c.connectionStats("RX"), "frames") + " incomplete=" + sum(c.connectionStats("RX"), "frames_incomplete")
-                    + " dropped=" + sum(c.connectionStats("RX"), "frames_dropped")
+                    + " dropped=" + sum(c.connectionStats("RX"), "frames_dropped") + " (" + dropped0 + " before the window, "
+                    + (dropped1 - dropped0) + " in it)"
                     + " app_frames_dropped=" + sum(c.connectionStats("RX"), "app_frames_dropped")
                     + " no_buffer=" + sum(c.connectionStats("RX"), "no_buffer") + " late=" + sum(c.connectionStats("RX"), "late")
                     + " packets lost=" + sum(c.connectionStats("RX"), "lost") + " (" + lost0 + " before the window)"

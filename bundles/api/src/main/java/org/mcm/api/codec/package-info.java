@@ -15,7 +15,9 @@
  * methods may be added in a minor step. A bundle that implements one imports this package with the narrow range
  * {@code [1.x,1.x+1)}, every other bundle with {@code [1.x,2)}.</li>
  * </ul>
- * Additions bump the minor version in this file (and the api bundle's version, see {@code bundles/api/pom.xml});
+ * <p>1.1 (since the released 1.0): {@code CodecName}; {@code Codec.encoderThreads} and {@code Codec.decoderThreads}
+ * (default methods: a codec that does not implement them answers 0, "cannot say").
+ * <p>Additions bump the minor version in this file (and the api bundle's version, see {@code bundles/api/pom.xml});
  * removals and changed signatures bump the major version.
  */
 @org.osgi.annotation.bundle.Export

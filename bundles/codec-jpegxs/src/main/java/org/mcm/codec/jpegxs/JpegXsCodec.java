@@ -31,6 +31,36 @@ public final class JpegXsCodec implements Codec {
 
     public static final String NAME = "jpegxs";
 
+    /**
+     * Frames a second of 1920x1080 4:2:2 10-bit at 3 bpp one thread decodes (index 0) and encodes (1), with the
+     * native fragment and in pure Java: {@code bench --threads 1} on the hard picture (hd422p10_3bpp), this
+     * project's 2-vCPU VM, quiet (BENCHMARK.md, round 14b): native 125 / 72, pure Java 64 / 52.
+     */
+    static final double[] NATIVE_FPS_1080 = {125, 72};
+    static final double[] JAVA_FPS_1080 = {64, 52};
+
+    /**
+     * The share of a thread's time the estimate fills before it asks for one more: the rest is for the session's
+     * other threads (receiving, pacing), the apps beside it on the same cores and the machine's slow minutes.
+     */
+    static final double LOAD = 2.0 / 3;
+
+    // whether the native fragment is loaded, asked when first needed (loading it is not part of the service's start)
+    private final java.util.function.BooleanSupplier nativeCode;
+
+    public JpegXsCodec() {
+        this(JxsNative::available);
+    }
+
+    /** For tests: the speed estimate of the native fragment (true) or of the pure-Java code. */
+    JpegXsCodec(boolean nativeCode) {
+        this(() -> nativeCode);
+    }
+
+    private JpegXsCodec(java.util.function.BooleanSupplier nativeCode) {
+        this.nativeCode = nativeCode;
+    }
+
     private static final Set<PixelFormat> FORMATS = EnumSet.of(PixelFormat.YUV422P10LE, PixelFormat.YUV422P8,
             PixelFormat.YUV444P10LE, PixelFormat.YUV422_10_PGROUP);
 
@@ -234,6 +264,33 @@ public final class JpegXsCodec implements Codec {
                 dec.close();
             }
         };
+    }
+
+    /**
+     * Threads inside each frame: 1080p60 needs 2 (one native thread encodes ~72 fps alone, too close to 60 beside a
+     * decoder and the apps), 720p60 and 1080p30 1. Measured at 3 bpp; higher rates cost more.
+     */
+    @Override
+    public int encoderThreads(VideoFormat format, Map<String, String> params) {
+        return threadsFor(format, true);
+    }
+
+    /**
+     * Decoders side by side: with the native fragment one decodes 1080p60 (~125 fps alone, about half a core at 60);
+     * pure Java needs 2.
+     */
+    @Override
+    public int decoderThreads(VideoFormat format, Map<String, String> params) {
+        return threadsFor(format, false);
+    }
+
+    private int threadsFor(VideoFormat f, boolean encode) {
+        double fps1080 = (nativeCode.getAsBoolean() ? NATIVE_FPS_1080 : JAVA_FPS_1080)[encode ? 1 : 0] * LOAD;
+        double pixelRate = (double) f.width() * f.height() * f.frameRate().numerator() / f.frameRate().denominator();
+        double perThread = fps1080 * 1920 * 1080;
+        // 4:4:4 carries 1.5 times the samples of 4:2:2 (the speeds above are 4:2:2's)
+        double samples = f.pixelFormat() == PixelFormat.YUV444P10LE ? 1.5 : 1;
+        return Math.max(1, (int) Math.ceil(pixelRate * samples / perThread));
     }
 
     /**

@@ -196,4 +196,40 @@ class CodecServiceTest {
             }
         }
     }
+
+    /**
+     * The threads the codec asks for a format's real-time rate follow its measured speed: with the native fragment
+     * one decoder does 1080p60 and the encoder wants two threads inside a frame; pure Java two each; smaller or
+     * slower formats one; 4:4:4 more than 4:2:2; 2160p several. The default service uses whichever is loaded.
+     */
+    @Test
+    void threadsForTheRealTimeRateFollowTheLoadedCode() {
+        VideoFormat p1080p60 = new VideoFormat(1920, 1080, Rational.of(60, 1), PixelFormat.YUV422P10LE);
+        VideoFormat p1080p30 = new VideoFormat(1920, 1080, Rational.of(30000, 1001), PixelFormat.YUV422P10LE);
+        VideoFormat p720p60 = new VideoFormat(1280, 720, Rational.of(60, 1), PixelFormat.YUV422P10LE);
+        VideoFormat p2160p60 = new VideoFormat(3840, 2160, Rational.of(60, 1), PixelFormat.YUV422P10LE);
+        VideoFormat p1080p60x444 = new VideoFormat(1920, 1080, Rational.of(60, 1), PixelFormat.YUV444P10LE);
+        Map<String, String> bpp3 = Map.of("bpp", "3");
+        Codec nat = new JpegXsCodec(true);
+        assertEquals(1, nat.decoderThreads(p1080p60, Map.of()));
+        assertEquals(2, nat.encoderThreads(p1080p60, bpp3));
+        assertEquals(1, nat.decoderThreads(p1080p30, Map.of()));
+        assertEquals(1, nat.encoderThreads(p1080p30, bpp3));
+        assertEquals(1, nat.encoderThreads(p720p60, bpp3));
+        assertEquals(2, nat.decoderThreads(p1080p60x444, Map.of()));
+        assertEquals(3, nat.decoderThreads(p2160p60, Map.of()));
+        assertEquals(5, nat.encoderThreads(new VideoFormat(3840, 2160, Rational.of(50, 1), PixelFormat.YUV422P10LE),
+                bpp3));
+        Codec java = new JpegXsCodec(false);
+        assertEquals(2, java.decoderThreads(p1080p60, Map.of()));
+        assertEquals(2, java.encoderThreads(p1080p60, bpp3));
+        assertEquals(1, java.decoderThreads(p720p60, Map.of()));
+        assertEquals(1, java.encoderThreads(p720p60, bpp3));
+        assertEquals(1, java.decoderThreads(p1080p30, Map.of()));
+        assertEquals(1, java.encoderThreads(p1080p30, bpp3));
+        Codec loaded = new JpegXsCodec();
+        Codec same = JxsNative.available() ? nat : java;
+        assertEquals(same.decoderThreads(p1080p60, Map.of()), loaded.decoderThreads(p1080p60, Map.of()));
+        assertEquals(same.encoderThreads(p1080p30, bpp3), loaded.encoderThreads(p1080p30, bpp3));
+    }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.mcm.api.codec.Codec;
 import org.mcm.api.codec.CodecException;
 import org.mcm.api.codec.VideoDecoder;
+import org.mcm.api.codec.VideoEncoder;
 import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.frame.Frame;
 import org.mcm.api.frame.FrameSink;
@@ -39,8 +40,9 @@ final class JxsRxSession implements TransportSession {
     private final int pt;
     private final St2110Counters counters = new St2110Counters();
     private final LongAdder decodeErrors = new LongAdder();
+    private final LongAdder framesCopied = new LongAdder(); // staged frames copied into the app's (several decoders)
     private final int codecThreads;
-    // picture segments: one filling, one per decoder, one spare for a decode that runs late now and then
+    // picture segments (see the constructor)
     private final BlockingQueue<ByteBuffer> freeSegments;
     private final BlockingQueue<JxsSessions.Unit> fullSegments;
     private final Thread receiver;
@@ -53,13 +55,14 @@ final class JxsRxSession implements TransportSession {
     private final FrameSource source;
     private final DirectArena arena;
     private final FrameSink sink;
+    private final boolean primed; // the decoders decoded a frame at the opening (see prime)
     private final HeapFrame[] stagings; // per decoder when there are several (see the constructor), else none
 
     JxsRxSession(ConnectionSpec spec, TransportContext ctx, Settings s, Codec codec) throws TransportException {
         this.ctx = ctx;
         this.format = (VideoFormat) spec.format();
         JxsSessions.checkFormat(codec, format);
-        this.codecThreads = JxsSessions.codecThreads(spec);
+        this.codecThreads = JxsSessions.codecThreads(spec, codec, false);
         this.decoders = new VideoDecoder[codecThreads];
         try {
             for (int i = 0; i < codecThreads; i++) {
@@ -75,7 +78,10 @@ final class JxsRxSession implements TransportSession {
         }
         this.pt = spec.payloadType();
         int capacity = Rfc9134.BOXES + (int) format.bufferSize();
-        int segments = codecThreads + 2;
+        // one filling, one per decoder and spares for a decode that runs late now and then; one decoder (no
+        // staging frames) gets four spares: ~67 ms at 60 fps for a decoder thread that gets less than its share of
+        // a busy machine, the memory two decoders took with their staging frames
+        int segments = codecThreads == 1 ? 6 : codecThreads + 2;
         freeSegments = new ArrayBlockingQueue<>(segments);
         fullSegments = new ArrayBlockingQueue<>(segments);
         this.arena = DirectArena.of("st2110-22 session " + ctx.sessionId(), s);
@@ -88,6 +94,7 @@ final class JxsRxSession implements TransportSession {
             for (int i = 0; i < stagings.length; i++) {
                 stagings[i] = new HeapFrame(arena.allocate((int) format.bufferSize()), null);
             }
+            primed = PRIME && prime(codec, spec);
             // ~650 datagrams a 1080p60 frame at 3 bpp: up to 64 a system call, or the sender's whole GSO batches
             // with receive offload, instead of one receive (and often one wake-up) each
             fast = VideoRxSession.openFastPath(spec, s);
@@ -120,6 +127,39 @@ final class JxsRxSession implements TransportSession {
         receiver.start();
         for (Thread t : decoderThreads) {
             t.start();
+        }
+    }
+
+    /** -Dorg.mcm.st2110.jxsPrime=false: the decoders' first frame is the first received one. */
+    static final boolean PRIME = Boolean.parseBoolean(System.getProperty("org.mcm.st2110.jxsPrime", "true"));
+
+    /**
+     * Each decoder decodes one frame of the session's format before the first packet: a black picture the codec
+     * encodes (in two of the picture segments, which are free then). A decoder's first frame takes 150-450 ms (its
+     * buffers made and first touched, its code cold), 10-25 frame periods at 60 fps, and the frames arriving
+     * meanwhile found no free segment; a session's opening is the time for it (~0.3 s more at 1080p). Best effort:
+     * a codec that cannot encode this format leaves the decoders as they are (false).
+     */
+    private boolean prime(Codec codec, ConnectionSpec spec) {
+        ByteBuffer raw = freeSegments.poll();
+        ByteBuffer cs = freeSegments.poll();
+        try (VideoEncoder enc = codec.encoder(format, Map.of("bpp", JxsSessions.bpp(spec)))) {
+            raw.clear().limit((int) format.bufferSize()); // new direct memory: zeros, a black picture
+            cs.clear();
+            int n = enc.encode(raw, cs);
+            for (VideoDecoder d : decoders) {
+                cs.limit(n).position(0);
+                raw.clear();
+                d.decode(cs, raw);
+            }
+            return true;
+        } catch (CodecException | RuntimeException e) {
+            return false;
+        } finally {
+            raw.clear();
+            cs.clear();
+            freeSegments.add(raw);
+            freeSegments.add(cs);
         }
     }
 
@@ -264,6 +304,7 @@ final class JxsRxSession implements TransportSession {
         }
         app.data().put(0, staged.data(), 0, len); // absolute: no position moves
         app.length(len);
+        framesCopied.increment();
         return app;
     }
 
@@ -280,6 +321,8 @@ final class JxsRxSession implements TransportSession {
         Map<String, Long> m = counters.snapshot();
         m.put("decode_errors", decodeErrors.sum());
         m.put("codec_threads", (long) codecThreads);
+        m.put("frames_copied", framesCopied.sum());
+        m.put("decoders_primed", primed ? 1L : 0L);
         m.put("fast_path", batch == null ? 0L : 1L);
         m.put("receive_offload", batch != null && batch.offload() ? 1L : 0L);
         return m;

@@ -31,20 +31,28 @@ final class JxsSessions {
         return m.equals("1");
     }
 
-    static Map<String, String> encoderParams(ConnectionSpec spec) throws TransportException {
-        return Map.of("bpp", spec.options().getOrDefault("bpp", "3"), "threads",
-                Integer.toString(codecThreads(spec)));
+    static Map<String, String> encoderParams(ConnectionSpec spec, Codec codec) throws TransportException {
+        return Map.of("bpp", bpp(spec), "threads", Integer.toString(codecThreads(spec, codec, true)));
     }
 
-    /** Pixels per second one codec thread is taken to sustain: about 1080p at 40 fps (README, JPEG XS table). */
+    static String bpp(ConnectionSpec spec) {
+        return spec.options().getOrDefault("bpp", "3");
+    }
+
+    /**
+     * Pixels per second one codec thread is taken to sustain when the codec cannot say (its
+     * {@link Codec#encoderThreads}/{@link Codec#decoderThreads} answer 0): about 1080p at 40 fps.
+     */
     static final long PIXELS_PER_THREAD = 1920L * 1080 * 40;
 
     /**
      * Option {@code codec_threads} (1..16): threads the encoder (TX, inside each frame) or the decoders (RX, one
-     * frame each, side by side) of this session use. Default: enough for the format's pixel rate at ~1080p40 per
-     * thread (1080p60: 2, 720p60: 1), at most the machine's processors.
+     * frame each, side by side) of this session use. Default: what the codec says the format's frame rate needs
+     * ({@link Codec#encoderThreads}, {@link Codec#decoderThreads}: the jpegxs codec with its native fragment 2 to
+     * encode 1080p60 and 1 to decode it, so that the receiver decodes straight into the app's frame), or, from a
+     * codec that cannot say, enough for the pixel rate at ~1080p40 per thread; at most the machine's processors.
      */
-    static int codecThreads(ConnectionSpec spec) throws TransportException {
+    static int codecThreads(ConnectionSpec spec, Codec codec, boolean encode) throws TransportException {
         String v = spec.options().get("codec_threads");
         if (v != null) {
             try {
@@ -58,8 +66,11 @@ final class JxsSessions {
             throw new TransportException("st2110-22: option codec_threads must be 1..16, not " + v);
         }
         VideoFormat f = (VideoFormat) spec.format();
-        double pixelRate = (double) f.width() * f.height() * f.frameRate().numerator() / f.frameRate().denominator();
-        int n = (int) Math.ceil(pixelRate / PIXELS_PER_THREAD);
+        int n = encode ? codec.encoderThreads(f, Map.of("bpp", bpp(spec))) : codec.decoderThreads(f, Map.of());
+        if (n <= 0) { // the codec cannot say
+            double pixelRate = (double) f.width() * f.height() * f.frameRate().numerator() / f.frameRate().denominator();
+            n = (int) Math.ceil(pixelRate / PIXELS_PER_THREAD);
+        }
         return Math.max(1, Math.min(n, Math.min(16, Runtime.getRuntime().availableProcessors())));
     }
 

@@ -78,9 +78,9 @@ final class JxsTxSession implements TransportSession {
         this.format = (VideoFormat) spec.format();
         JxsSessions.checkFormat(codec, format);
         this.sliceMode = JxsSessions.sliceMode(spec);
-        this.codecThreads = JxsSessions.codecThreads(spec);
+        this.codecThreads = JxsSessions.codecThreads(spec, codec, true);
         try {
-            this.encoder = codec.encoder(format, JxsSessions.encoderParams(spec));
+            this.encoder = codec.encoder(format, JxsSessions.encoderParams(spec, codec));
         } catch (CodecException e) {
             throw new TransportException("st2110-22: " + e.getMessage(), e);
         }
@@ -108,7 +108,7 @@ final class JxsTxSession implements TransportSession {
                 : Udp.sender(s.ip(), s.device(), spec.local(), spec.remote(), s.socketBuffer(), s.multicastTtl());
         this.queue = new ArrayBlockingQueue<>(Math.max(1, s.txQueueFrames()));
         this.sdp = Sdp.jxs(ctx.sessionId(), src, spec.remote().host(), spec.remote().port(), pt, format,
-                Double.parseDouble(JxsSessions.encoderParams(spec).get("bpp")), sliceMode);
+                Double.parseDouble(JxsSessions.bpp(spec)), sliceMode);
         } catch (TransportException | RuntimeException e) {
             if (g != null) {
                 g.close();

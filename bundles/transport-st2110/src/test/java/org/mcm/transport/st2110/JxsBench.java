@@ -33,7 +33,8 @@ import org.mcm.codec.jpegxs.JpegXsCodec;
  * ST 2110-22 (JPEG XS, 3 bpp) 1080p60 4:2:2 10-bit through the transport on loopback, sender and receiver measured
  * one at a time, as they would run on different machines: the sender encodes and sends paced frames to a plain
  * socket that only counts; the receiver gets a recorded stream replayed at 60 fps (sequence numbers and timestamps
- * rewritten) and decodes it into app buffers. Rows for codec_threads 1 and 2. Prints a Markdown table. With a
+ * rewritten) and decodes it into app buffers. Rows for codec_threads 1, 2 and the default (the codec's answer), or
+ * those of {@code -Djxsbench.threads} (e.g. {@code 2/1,d}: TX/RX, d the default). Prints a Markdown table. With a
  * third argument {@code both}, the sender and the receiver run at the same time on the same cores (as one proxy
  * carrying a -22 sender and a -22 receiver would), each measured by the CPU of its own threads.
  * <p>fps: the sender's frames sent from the first after the warm-up to the last, over the time between them (its
@@ -66,22 +67,41 @@ public final class JxsBench {
         }
         List<String> rows = new ArrayList<>();
         rows.add("| side | codec_threads | frames | wall s | fps | CPU (cores): session threads + codec helpers |"
-                + " peer CPU (cores) | frames complete | lost pkts | encode/decode errors |"
+                + " peer CPU (cores) | frames complete (dropped: no free segment) | lost pkts | encode/decode errors |"
                 + " bytes allocated a frame: TX encode / send / jpegxs-enc threads, RX receive / decode / jpegxs-dec | collections (any"
                 + " thread): count, longest pause |");
         rows.add("|---|---|---|---|---|---|---|---|---|---|---|---|");
         List<byte[][]> recorded = record(picture, 4);
         boolean both = args.length > 2 && args[2].equals("both");
-        for (int threads : new int[] {1, 2}) {
+        for (String row : System.getProperty("jxsbench.threads", "1,2,d").split(",")) {
+            // T: codec_threads T both sides; TX/RX: each side its own; d: no option, the codec's answer
+            String[] sides = row.trim().split("/");
+            int txThreads = threadsOption(sides[0]);
+            int rxThreads = threadsOption(sides[sides.length - 1]);
             if (both) {
-                rows.addAll(together(picture, recorded, frames, threads));
+                rows.addAll(together(picture, recorded, frames, txThreads, rxThreads));
             } else {
-                rows.add(sender(picture, frames, threads));
-                rows.add(receiver(recorded, frames, threads));
+                rows.add(sender(picture, frames, txThreads));
+                rows.add(receiver(recorded, frames, rxThreads));
             }
         }
         System.out.println();
         rows.forEach(System.out::println);
+    }
+
+    /** A row's codec_threads for one side: a number, or d (0: no option, the codec's answer). */
+    static int threadsOption(String v) {
+        return v.equals("d") ? 0 : Integer.parseInt(v);
+    }
+
+    /** The connection with option codec_threads, or without it (the codec's answer) for 0. */
+    static ConnectionSpec.Builder threads(ConnectionSpec.Builder b, int threads) {
+        return threads > 0 ? b.option("codec_threads", Integer.toString(threads)) : b;
+    }
+
+    /** The codec_threads column: the session's, "(default)" when the codec chose. */
+    static String threadsColumn(int asked, Map<String, Long> stats) {
+        return stats.get("codec_threads") + (asked > 0 ? "" : " (default)");
     }
 
     static St2110Transports.Jxs transport() {
@@ -177,9 +197,9 @@ public final class JxsBench {
             sink.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 16);
             sink.bind(new InetSocketAddress("127.0.0.1", 0));
             int port = ((InetSocketAddress) sink.getLocalAddress()).getPort();
-            TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
-                    .remote(new Endpoint("127.0.0.1", port)).option("bpp", "3")
-                    .option("codec_threads", Integer.toString(threads)).build(), TestSupport.txContext());
+            TransportSession tx = t.open(threads(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
+                    .remote(new Endpoint("127.0.0.1", port)).option("bpp", "3"), threads).build(),
+                    TestSupport.txContext());
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();
             // one frame object offered again and again (its release does nothing), as an app's pooled buffers are:
             // a new one at every try of a full queue was the bench's own steady garbage
@@ -250,8 +270,8 @@ public final class JxsBench {
 
             Map<String, Long> s = tx.stats();
             t.deactivate();
-            return String.format(Locale.ROOT, "| sender (encode + paced send) | %d | %d | %.2f | %.1f | %.2f | 0 (kernel"
-                    + " drops) | %d sent (%s late, %s restarts) | - | %d | %s | %s |", threads, n, secs, fps,
+            return String.format(Locale.ROOT, "| sender (encode + paced send) | %s | %d | %.2f | %.1f | %.2f | 0 (kernel"
+                    + " drops) | %d sent (%s late, %s restarts) | - | %d | %s | %s |", threadsColumn(threads, s), n, secs, fps,
                     cpu / 1e9 / secs, s.get("frames") - WARM, since(s0, s, "frames_started_late"),
                     since(s0, s, "schedule_restarts"), s.get("encode_errors"), perFrame(alloc0, alloc1, n), gcs);
         }
@@ -267,14 +287,15 @@ public final class JxsBench {
      * The sender and the receiver at once, each on its own thread of this JVM: their two rows. The receiver's replay
      * runs frames at 60 fps; the sender stops when the receiver is done, so both rows cover the same time.
      */
-    static List<String> together(byte[] picture, List<byte[][]> recorded, int frames, int threads) throws Exception {
+    static List<String> together(byte[] picture, List<byte[][]> recorded, int frames, int txThreads, int rxThreads)
+            throws Exception {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         AtomicBoolean stop = new AtomicBoolean();
         try {
-            java.util.concurrent.Future<String> tx = pool.submit(() -> sender(picture, frames * 2, threads, stop));
+            java.util.concurrent.Future<String> tx = pool.submit(() -> sender(picture, frames * 2, txThreads, stop));
             java.util.concurrent.Future<String> rx = pool.submit(() -> {
                 try {
-                    return receiver(recorded, frames, threads);
+                    return receiver(recorded, frames, rxThreads);
                 } finally {
                     stop.set(true);
                 }
@@ -324,9 +345,8 @@ public final class JxsBench {
         St2110Transports.Jxs t = transport();
         TestApp app = new TestApp(8, (int) FMT.bufferSize());
         int port = St2110Bench.freeUdpPort();
-        TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-22", FMT)
-                .local(new Endpoint("127.0.0.1", port)).payloadType(114)
-                .option("codec_threads", Integer.toString(threads)).build(), app);
+        TransportSession rx = t.open(threads(ConnectionSpec.builder(Direction.RX, "st2110-22", FMT)
+                .local(new Endpoint("127.0.0.1", port)).payloadType(114), threads).build(), app);
         AtomicLong delivered = new AtomicLong();
         int warm = WARM;
         long[] at = new long[warm + frames + 64]; // when each frame reached the app (drain thread; read after join)
@@ -348,7 +368,7 @@ public final class JxsBench {
         });
         drain.start();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        long cpu0 = 0, t0 = 0, peer0 = 0, peer = 0, gc0 = 0;
+        long cpu0 = 0, t0 = 0, peer0 = 0, peer = 0, gc0 = 0, dropped0 = 0;
         long[] alloc0 = null;
         Replay replay = Replay.of(recorded, port);
         try (replay) {
@@ -358,6 +378,7 @@ public final class JxsBench {
                     alloc0 = allocated(RX_THREADS);
                     gc0 = GcPauses.now();
                     cpu0 = rxCpu(mx);
+                    dropped0 = rx.stats().get("frames_dropped");
                     peer0 = mx.getCurrentThreadCpuTime();
                     t0 = System.nanoTime();
                 }
@@ -396,9 +417,9 @@ public final class JxsBench {
         double span = got > 1 ? (at[n - 1] - at[first]) / 1e9 : Double.NaN;
         double fps = got > 1 ? (got - 1) / span : 0;
         double secs = got > 1 ? (at[n - 1] - t0) / 1e9 : (System.nanoTime() - t0) / 1e9;
-        return String.format(Locale.ROOT, "| receiver (receive + decode) | %d | %d | %.2f | %.1f | %.2f | %.2f (replay"
-                + replay.how() + ") | %d of %d | %d | %d | %s | %s |", threads, frames, secs, fps, cpu / 1e9 / secs,
-                peer / 1e9 / secs, s.get("frames"), warm + frames, s.get("lost"), s.get("decode_errors"),
+        return String.format(Locale.ROOT, "| receiver (receive + decode) | %s | %d | %.2f | %.1f | %.2f | %.2f (replay"
+                + replay.how() + ") | %d of %d (%d dropped after the warm-up) | %d | %d | %s | %s |", threadsColumn(threads, s), frames, secs, fps, cpu / 1e9 / secs,
+                peer / 1e9 / secs, s.get("frames"), warm + frames, s.get("frames_dropped") - dropped0, s.get("lost"), s.get("decode_errors"),
                 perFrame(alloc0, alloc1, frames), gcs);
     }
 

@@ -206,25 +206,91 @@ class JxsTransportTest {
         assertTrue(sdp.contains("b=AS:" + Math.round(256 * 128 * 3 * 30 / 1000.0)), sdp);
     }
 
+    /** The jpegxs codec answering the given threads (0: "cannot say", as a codec built before the question). */
+    static Codec answering(int encoderThreads, int decoderThreads) {
+        return answering(encoderThreads, decoderThreads, true);
+    }
+
+    /** The same, one that cannot encode (canEncode false: every encoder refused) */
+    static Codec answering(int encoderThreads, int decoderThreads, boolean canEncode) {
+        Codec real = new JpegXsCodec();
+        return new Codec() {
+            @Override
+            public String name() {
+                return real.name();
+            }
+
+            @Override
+            public java.util.Set<PixelFormat> pixelFormats() {
+                return real.pixelFormats();
+            }
+
+            @Override
+            public VideoEncoder encoder(VideoFormat f, Map<String, String> p)
+                    throws org.mcm.api.codec.CodecException {
+                if (!canEncode) {
+                    throw new org.mcm.api.codec.CodecException("decoding only");
+                }
+                return real.encoder(f, p);
+            }
+
+            @Override
+            public VideoDecoder decoder(VideoFormat f, Map<String, String> p)
+                    throws org.mcm.api.codec.CodecException {
+                return real.decoder(f, p);
+            }
+
+            @Override
+            public int encoderThreads(VideoFormat f, Map<String, String> p) {
+                return encoderThreads;
+            }
+
+            @Override
+            public int decoderThreads(VideoFormat f, Map<String, String> p) {
+                return decoderThreads;
+            }
+        };
+    }
+
     /**
-     * The codec's threads per session follow the format's pixel rate (one thread sustains about 1080p40, so 1080p60
-     * gets two where the machine has them) unless the option codec_threads sets them; a bad value is refused.
+     * The codec's threads per session are what the codec says the format's rate needs (encoder: threads inside a
+     * frame; decoders side by side), at most the machine's processors; from a codec that cannot say (0), enough for
+     * the pixel rate at about 1080p40 a thread; the option codec_threads overrides both; a bad value is refused.
      */
     @Test
-    void codecThreadsFollowThePixelRateOrTheOption() throws Exception {
+    void codecThreadsFollowTheCodecOrThePixelRateOrTheOption() throws Exception {
         int cpus = Runtime.getRuntime().availableProcessors();
+        VideoFormat p1080p60 = new VideoFormat(1920, 1080, Rational.of(60, 1), PixelFormat.YUV422P10LE);
         java.util.function.Function<VideoFormat, ConnectionSpec> spec = f -> ConnectionSpec.builder(Direction.TX,
                 "st2110-22", f).remote(new Endpoint("127.0.0.1", 5000)).build();
-        assertEquals(Math.min(2, cpus), JxsSessions.codecThreads(spec.apply(
-                new VideoFormat(1920, 1080, Rational.of(60, 1), PixelFormat.YUV422P10LE))));
-        assertEquals(1, JxsSessions.codecThreads(spec.apply(
-                new VideoFormat(1920, 1080, Rational.of(30000, 1001), PixelFormat.YUV422P10LE))));
-        assertEquals(1, JxsSessions.codecThreads(spec.apply(
-                new VideoFormat(1280, 720, Rational.of(60, 1), PixelFormat.YUV422P10LE))));
-        assertEquals(Math.min(6, Math.min(16, cpus)), JxsSessions.codecThreads(spec.apply(
-                new VideoFormat(3840, 2160, Rational.of(60, 1), PixelFormat.YUV422P10LE))));
-        assertEquals(3, JxsSessions.codecThreads(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
-                .remote(new Endpoint("127.0.0.1", 5000)).option("codec_threads", "3").build()));
+        // the codec says
+        Codec says31 = answering(3, 1);
+        assertEquals(Math.min(3, cpus), JxsSessions.codecThreads(spec.apply(p1080p60), says31, true));
+        assertEquals(1, JxsSessions.codecThreads(spec.apply(p1080p60), says31, false));
+        Codec says14 = answering(1, 4);
+        assertEquals(1, JxsSessions.codecThreads(spec.apply(p1080p60), says14, true));
+        assertEquals(Math.min(4, cpus), JxsSessions.codecThreads(spec.apply(p1080p60), says14, false));
+        assertEquals(Math.min(16, cpus), JxsSessions.codecThreads(spec.apply(p1080p60), answering(40, 40), true));
+        // the jpegxs codec itself: with the native fragment (on this module's test class path, as in the
+        // appliance) one decoder for 1080p60 and two encoder threads
+        Codec jxs = new JpegXsCodec();
+        assertEquals(1, jxs.decoderThreads(p1080p60, Map.of()), "the native fragment is not loaded");
+        assertEquals(1, JxsSessions.codecThreads(spec.apply(p1080p60), jxs, false));
+        assertEquals(Math.min(2, cpus), JxsSessions.codecThreads(spec.apply(p1080p60), jxs, true));
+        // a codec that cannot say: the pixel rate
+        Codec cannotSay = answering(0, 0);
+        for (boolean encode : new boolean[] {true, false}) {
+            assertEquals(Math.min(2, cpus), JxsSessions.codecThreads(spec.apply(p1080p60), cannotSay, encode));
+            assertEquals(1, JxsSessions.codecThreads(spec.apply(
+                    new VideoFormat(1920, 1080, Rational.of(30000, 1001), PixelFormat.YUV422P10LE)), cannotSay, encode));
+            assertEquals(1, JxsSessions.codecThreads(spec.apply(
+                    new VideoFormat(1280, 720, Rational.of(60, 1), PixelFormat.YUV422P10LE)), cannotSay, encode));
+            assertEquals(Math.min(6, Math.min(16, cpus)), JxsSessions.codecThreads(spec.apply(
+                    new VideoFormat(3840, 2160, Rational.of(60, 1), PixelFormat.YUV422P10LE)), cannotSay, encode));
+            // the option overrides
+            assertEquals(3, JxsSessions.codecThreads(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
+                    .remote(new Endpoint("127.0.0.1", 5000)).option("codec_threads", "3").build(), says31, encode));
+        }
         St2110Transports.Jxs t = transport();
         for (String bad : new String[] {"0", "17", "two"}) {
             TransportException e = assertThrows(TransportException.class, () -> t.open(ConnectionSpec.builder(
@@ -239,6 +305,50 @@ class JxsTransportTest {
             assertEquals(2L, tx.stats().get("codec_threads"), tx.stats().toString());
         } finally {
             tx.close();
+        }
+    }
+
+    /**
+     * A receiver's decoders decode a frame when the session opens (their first frame is slow), with the default
+     * codec threads too; a codec that cannot encode the format leaves them unprimed and the session still opens and
+     * decodes.
+     */
+    @Test
+    void decodersArePrimedAtTheOpeningWhenTheCodecCanEncode() throws Exception {
+        for (boolean canEncode : new boolean[] {true, false}) {
+            St2110Transports.Jxs t = new St2110Transports.Jxs();
+            t.codec = answering(0, 2, canEncode);
+            t.activate(TestSupport.settings("wide", "127.0.0.1", "auto"));
+            TestApp app = new TestApp(4, (int) FMT.bufferSize());
+            int port = St2110Bench.freeUdpPort();
+            try {
+                TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-22", FMT)
+                        .local(new Endpoint("127.0.0.1", port)).payloadType(114).build(), app);
+                assertEquals(canEncode ? 1L : 0L, rx.stats().get("decoders_primed"), rx.stats().toString());
+                assertEquals(Math.min(2, Runtime.getRuntime().availableProcessors()), rx.stats().get("codec_threads"));
+                // a stream from a sender with the real codec is still decoded
+                St2110Transports.Jxs sender = transport();
+                try {
+                    TransportSession tx = sender.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
+                            .remote(new Endpoint("127.0.0.1", port)).option("bpp", "3").build(),
+                            TestSupport.txContext());
+                    ByteBuffer picture = ByteBuffer.allocateDirect((int) FMT.bufferSize());
+                    picture.put(0, picture(3, FMT));
+                    org.mcm.api.frame.HeapFrame frame = new org.mcm.api.frame.HeapFrame(picture, null);
+                    frame.length(picture.capacity());
+                    long until = System.nanoTime() + 10_000_000_000L;
+                    while (app.received.isEmpty() && System.nanoTime() < until) {
+                        tx.input().accept(frame);
+                        Thread.sleep(20);
+                    }
+                    assertFalse(app.received.isEmpty(), "nothing decoded: " + rx.stats());
+                    assertEquals(0L, rx.stats().get("decode_errors"));
+                } finally {
+                    sender.deactivate();
+                }
+            } finally {
+                t.deactivate();
+            }
         }
     }
 

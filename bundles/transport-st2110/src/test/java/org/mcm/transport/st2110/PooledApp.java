@@ -25,6 +25,8 @@ final class PooledApp implements TransportContext {
     volatile String failure;
     /** What the transport did that an app does not allow (a second frame out, a frame out of order), or null. */
     volatile String misuse;
+    /** The buffer of the last frame delivered (the pool's own: read it once the session stopped). */
+    volatile ByteBuffer lastDelivered;
     private final BlockingQueue<Frame> free;
     private final int capacity;
     private final boolean oneAtATime;
@@ -84,6 +86,7 @@ final class PooledApp implements TransportContext {
             if (f.sequence() != k) {
                 misuse = "frame " + f.sequence() + " delivered as the " + k + "th";
             }
+            lastDelivered = f.data();
             f.release();
             return true;
         };
