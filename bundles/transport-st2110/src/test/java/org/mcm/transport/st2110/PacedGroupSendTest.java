@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
@@ -69,9 +68,7 @@ class PacedGroupSendTest {
             r.nextBytes(b);
             sent.add(b);
         }
-        try (DatagramChannel rx = DatagramChannel.open()) {
-            rx.setOption(StandardSocketOptions.SO_RCVBUF, 64 << 20);
-            rx.bind(new InetSocketAddress("127.0.0.1", 0));
+        try (DatagramChannel rx = TestSupport.receiver(64 << 20)) {
             int port = ((InetSocketAddress) rx.getLocalAddress()).getPort();
             ConnectionSpec.Builder spec = ConnectionSpec.builder(Direction.TX, "st2110-20", VF).remote(new Endpoint("127.0.0.1", port));
             options.forEach(spec::option);
@@ -168,9 +165,7 @@ class PacedGroupSendTest {
             Pack422.toWire(PixelFormat.YUV422P10LE, ByteBuffer.wrap(b), w, 1920, 1080);
             wire.add(w.array());
         }
-        try (DatagramChannel rx = DatagramChannel.open()) {
-            rx.setOption(StandardSocketOptions.SO_RCVBUF, 64 << 20);
-            rx.bind(new InetSocketAddress("127.0.0.1", 0));
+        try (DatagramChannel rx = TestSupport.receiver(64 << 20)) {
             int port = ((InetSocketAddress) rx.getLocalAddress()).getPort();
             ConnectionSpec spec = ConnectionSpec.builder(Direction.TX, "st2110-20", planar)
                     .remote(new Endpoint("127.0.0.1", port)).build();

@@ -15,6 +15,31 @@ import org.mcm.api.transport.TransportSession;
 /** Settings, frames and a sender-side context for running the transports outside OSGi. */
 final class TestSupport {
 
+    /**
+     * A UDP socket on 127.0.0.1 with a receive buffer of {@code bytes}, for tests that take a whole paced frame (or
+     * more) before reading it. Linux caps the buffer at net.core.rmem_max (4 MiB unless raised; .ci/run raises it to
+     * 64 MiB): below what is asked, such a test would fail on lost packets, so it fails here and says why.
+     */
+    static java.nio.channels.DatagramChannel receiver(int bytes) throws java.io.IOException {
+        java.nio.channels.DatagramChannel rx = java.nio.channels.DatagramChannel.open();
+        rx.setOption(java.net.StandardSocketOptions.SO_RCVBUF, bytes);
+        int got = rx.getOption(java.net.StandardSocketOptions.SO_RCVBUF);
+        if (got < bytes) {
+            rx.close();
+            String max;
+            try {
+                max = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/net/core/rmem_max")).get(0).trim();
+            } catch (java.io.IOException e) {
+                max = "unknown";
+            }
+            throw new AssertionError("this test needs a " + (bytes >> 20) + " MiB UDP receive buffer; the kernel gave "
+                    + (got >> 10) + " KiB (net.core.rmem_max = " + max + "): run `sudo sysctl -w"
+                    + " net.core.rmem_max=67108864 net.core.wmem_max=67108864` (as .ci/run does) and run the tests again");
+        }
+        rx.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+        return rx;
+    }
+
     private TestSupport() {
     }
 
