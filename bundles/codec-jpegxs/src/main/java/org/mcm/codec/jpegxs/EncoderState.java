@@ -209,7 +209,15 @@ final class EncoderState {
      * and end band.
      */
     private int[] packPlan() {
-        final int ph = 8, pb = 7;
+        return nativePlan(8, 7);
+    }
+
+    /**
+     * A plan for mcmjxsenc.c of {@code ph} header and {@code pb} band entries (at least 8 and 7) with the part every
+     * plan shares filled: the packing plan's header fields, its fields of each band, the packet table after the
+     * bands. The caller fills the entries past those.
+     */
+    int[] nativePlan(int ph, int pb) {
         int[] p = new int[ph + pb * g.bandsAll + 3 * g.nPackets];
         p[0] = g.bandsAll;
         p[1] = g.nPackets;

@@ -39,37 +39,19 @@ final class RateControl {
      */
     private static int[] nativePlan(EncoderState es) {
         final int ph = 16, pb = 8;
-        Geometry g = es.g;
-        int[] p = new int[ph + pb * g.bandsAll + 3 * g.nPackets];
-        p[0] = g.bandsAll;
-        p[1] = g.nPackets;
-        p[2] = g.npy;
-        p[3] = g.precinctHeaderBytes;
-        p[4] = es.longHdr ? 1 : 0;
-        p[5] = es.cfg.signs;
-        p[6] = es.rm;
-        p[7] = es.cfg.vpred;
+        int[] p = es.nativePlan(ph, pb);
         p[8] = es.cfg.significance ? 1 : 0;
         p[9] = es.statsBits ? 1 : 0;
         p[10] = es.hSize;
         p[11] = es.statRows;
         p[12] = es.maxQ;
         p[13] = es.maxR;
-        p[14] = g.hsl;
-        for (int b = 0; b < g.bandsAll; b++) {
-            if (g.exists[b]) {
-                int o = ph + pb * b;
-                p[o] = 1;
-                p[o + 1] = g.bH[b];
-                p[o + 2] = g.bLines[b];
-                p[o + 3] = es.gw[b];
-                p[o + 4] = es.sw[b];
-                p[o + 5] = es.gain[b];
-                p[o + 6] = es.prio[b];
-                p[o + 7] = es.statBase[b];
+        p[14] = es.g.hsl;
+        for (int b = 0; b < es.g.bandsAll; b++) {
+            if (es.g.exists[b]) {
+                p[ph + pb * b + 7] = es.statBase[b];
             }
         }
-        g.writePacketTable(p, ph + pb * g.bandsAll);
         return p;
     }
 
