@@ -62,11 +62,13 @@ public final class St2110PathBench {
         String txPaceUs = System.getProperty("bench.txPaceUs"); // the senders' pacing granularity (0 to 2000 us)
         String txRt = System.getProperty("bench.txRtPriority"); // SCHED_FIFO priority of the senders' threads (0: off)
         String txLead = System.getProperty("bench.txLeadUs"); // how much sooner a frame's last packet leaves (0 to 2000 us)
+        String txShared = System.getProperty("bench.txSharedPacer"); // one pacing thread for all senders (true) or one each
         String st2110 = (txLate != null ? "txLate=" + txLate + "\n" : "")
                 + (txCatchup != null ? "txCatchupSpeedup=" + txCatchup + "\n" : "")
                 + (txPaceUs != null ? "txPaceGranularityUs=" + txPaceUs + "\n" : "")
                 + (txRt != null ? "txRealtimePriority=" + txRt + "\n" : "")
-                + (txLead != null ? "txLeadUs=" + txLead + "\n" : "");
+                + (txLead != null ? "txLeadUs=" + txLead + "\n" : "")
+                + (txShared != null ? "txSharedPacer=" + txShared + "\n" : "");
         List<String> rows = new ArrayList<>();
         try (BenchProxy proxy = BenchProxy.start(tcp, grpc, BASE_PORT + 92, configs)) {
             ControlClient c = proxy.control;

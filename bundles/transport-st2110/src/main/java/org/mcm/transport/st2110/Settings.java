@@ -47,6 +47,9 @@ public @interface Settings {
     @AttributeDefinition(name = "Pacing granularity (µs, video senders)", description = "How often a paced ST 2110-20 sender on the kernel fast path wakes up: the UDP segmentation batches (up to ~53 packets each) due within this time of a group's first are sent together with one system call (sendmmsg) when the first is due. 500 (default): ~28 wake-ups and sends per 1080p60 frame, in bursts of up to this long's worth of packets at line rate (~140 packets at 1080p60, ~560 at 2160p60) sent up to this much ahead of their ideal time: within what an ST 2110-21 wide (TPW) receiver buffers (at least 720 packets), which the SDP declares, not a narrow one. 0: one wake-up and one send per batch (~82 per 1080p frame, bursts of one batch), about a third more CPU per stream. 0 to 2000.", min = "0", max = "2000")
     int txPaceGranularityUs() default 500;
 
+    @AttributeDefinition(name = "One pacing thread (video senders)", description = "true (default): the paced ST 2110-20 senders on the kernel fast path share one sending thread, which wakes once per pacing-granularity interval of a common grid and sends every sender's batches due in it (N senders: one wake-up an interval instead of N; each batch still leaves at most the granularity before its send time). false: a thread per sender, on the same grid.")
+    boolean txSharedPacer() default true;
+
     @AttributeDefinition(name = "Real-time priority (video senders)", description = "0 (default): off. 1 to 49: a paced ST 2110-20 sender's thread asks for SCHED_FIFO at this priority, so its wake-ups between batches are not delayed behind ordinary threads on a busy machine (the pacing thread sleeps between batches). Granted when the proxy runs as root or has CAP_SYS_NICE; otherwise one WARN line, the session's tx_realtime_refused stat is 1 and it runs as with 0.", min = "0", max = "49")
     int txRealtimePriority() default 0;
 

@@ -23,7 +23,8 @@ import org.mcm.api.transport.TransportSession;
 /**
  * ST 2110-20 sender: each app frame (pgroup layout) is packetized straight from its buffer (gathering writes, no
  * frame copy) and sent at the frame rate; with wide pacing the packets of a frame are spread over the active
- * period (1080/1125 of the frame time) in batches.
+ * period (1080/1125 of the frame time) in batches. Paced senders on the kernel fast path are driven by a
+ * {@link TxPacer} (one thread for all of them by default); the others have a thread of their own.
  */
 final class VideoTxSession implements TransportSession {
 
@@ -41,7 +42,15 @@ final class VideoTxSession implements TransportSession {
     private final long framePeriodNanos;
     private final long packetsPerFrame;
     private final String sdp;
+    /** The sender's own thread (plain sockets, or no pacing), or null: {@link #pacer} drives it. */
     private final Thread thread;
+    /** The pacing thread that sends this session's groups (paced on the kernel fast path), or null. */
+    private final TxPacer pacer;
+    private final TxPacer.Member member = new PacedSends();
+    /** The pacer found the queue empty: an offer wakes it. */
+    private volatile boolean idle = true;
+    /** The session's sending failed (FAILED): new frames are refused. */
+    private volatile boolean stopped;
     private final long tsBase = ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL;
     private volatile boolean running = true;
     private long frameIndex;
@@ -195,13 +204,20 @@ final class VideoTxSession implements TransportSession {
             arena.close(); // no thread started
             throw e;
         }
-        this.thread = SessionThread.of("st2110-20-tx-" + ctx.sessionId(), ctx, () -> running, this::run);
-        thread.start();
+        if (paced && gso != null) {
+            this.thread = null;
+            this.pacer = s.txSharedPacer() ? TxPacer.shared() : new TxPacer("st2110-20-tx-" + ctx.sessionId());
+            pacer.join(member);
+        } else {
+            this.pacer = null;
+            this.thread = SessionThread.of("st2110-20-tx-" + ctx.sessionId(), ctx, () -> running, this::run);
+            thread.start();
+        }
     }
 
     private boolean offer(Frame f) {
         long need = staging == null ? packetizer.frameBytes() : format.bufferSize();
-        if (!running || f.data().capacity() < need) {
+        if (!running || stopped || f.data().capacity() < need) {
             counters.framesDropped.increment();
             f.release();
             return false;
@@ -211,11 +227,15 @@ final class VideoTxSession implements TransportSession {
             f.release();
             return false;
         }
+        if (idle && pacer != null) {
+            pacer.wake();
+        }
         return true;
     }
 
+    /** The own thread's loop (plain sockets, or no pacing): frames one after the other, each sent to its end. */
     private void run() {
-        if (realtimePriority > 0) {
+        if (realtimePriority > 0 && paced) {
             if (RealtimeScheduling.apply(realtimePolicy, realtimePriority, "ST 2110-20 sender " + ctx.sessionId())) {
                 realtimeGranted = realtimePriority;
             } else {
@@ -254,16 +274,17 @@ final class VideoTxSession implements TransportSession {
             Frame f = p.frame();
             try {
                 paceLag = 0;
-                sendFrame(f, start, span);
-                long end = System.nanoTime();
-                latencyNanos = end - p.handedOver(); // from the app's hand-over to the frame's last packet
-                waitTimes.record(start - p.handedOver());
-                if (lastHandedOver != 0) {
-                    gapTimes.record(p.handedOver() - lastHandedOver);
+                if (gso != null) {
+                    // not paced: the groups go out one after the other
+                    begin(p, start, span);
+                    do {
+                        buildGroup();
+                        sendBuilt(0);
+                    } while (cur != null);
+                } else {
+                    sendFrame(f, start, span);
                 }
-                lastHandedOver = p.handedOver();
-                sendTimes.record(end - start);
-                paceLagTimes.record(paceLag);
+                recordFrame(p, start, System.nanoTime());
             } catch (ClosedChannelException e) {
                 break;
             } catch (IOException e) {
@@ -271,30 +292,32 @@ final class VideoTxSession implements TransportSession {
                 ctx.failed("ST 2110-20 send failed: " + e.getMessage());
                 break;
             } finally {
+                cur = null;
                 f.release();
             }
         }
     }
 
+    /** After a frame's last packet left at {@code end}: its times, counted complete. */
+    private void recordFrame(Pending p, long start, long end) {
+        latencyNanos = end - p.handedOver(); // from the app's hand-over to the frame's last packet
+        waitTimes.record(start - p.handedOver());
+        if (lastHandedOver != 0) {
+            gapTimes.record(p.handedOver() - lastHandedOver);
+        }
+        lastHandedOver = p.handedOver();
+        sendTimes.record(end - start);
+        paceLagTimes.record(paceLag);
+        counters.framesComplete.increment();
+    }
+
+    /** Plain sockets: one packet a write (gathering, from the frame or the staging copy). */
     private void sendFrame(Frame f, long start, long active) throws IOException {
-        long rtpTs = (tsBase + Rtp.mediaTime(frameIndex++, 90_000, format.frameRate().numerator(),
-                format.frameRate().denominator())) & 0xFFFF_FFFFL;
+        long rtpTs = nextRtpTimestamp();
         ByteBuffer data = f.data();
-        ByteBuffer planar = null;
-        if (staging != null && gso != null && lines != null) {
-            planar = data.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN); // converted line by line while sending
-            data = staging;
-        } else if (staging != null) {
+        if (staging != null) {
             Pack422.toWire(format.pixelFormat(), data, staging, format.width(), format.height());
             data = staging;
-        }
-        if (gso != null && data.isDirect()) {
-            sendFrameGso(data, planar, rtpTs, start, active);
-            counters.framesComplete.increment();
-            return;
-        }
-        if (channel == null) {
-            throw new IOException("frame buffer is not direct memory: the kernel fast path cannot send it");
         }
         if (paced) {
             pace(start);
@@ -312,79 +335,245 @@ final class VideoTxSession implements TransportSession {
             }
             i++;
         }
-        counters.framesComplete.increment();
+    }
+
+    private long nextRtpTimestamp() {
+        return (tsBase + Rtp.mediaTime(frameIndex++, 90_000, format.frameRate().numerator(),
+                format.frameRate().denominator())) & 0xFFFF_FFFFL;
+    }
+
+    // ---- the kernel fast path: a frame as groups of segmentation batches, sent by the pacer or the own thread ----
+    //
+    // Single-line packing: every packet carries one equal chunk of one line, so batches go out with UDP GSO. A
+    // planar frame's lines are converted from the app's planes into the staging ring when their first packet joins
+    // a group, i.e. right after the previous group left and before this one waits for its time: the conversion
+    // uses the pacing's slack. A group is the batches whose send times fall in one interval of the pacing grid
+    // (multiples of the granularity), sent with one system call (sendmmsg) at the interval's start; fewer when it
+    // would outgrow the ring or what one call carries.
+
+    /** The frame being sent (null: none), where its packets are read from, and its timing. */
+    private Pending cur;
+    private ByteBuffer curData;
+    private ByteBuffer curPlanar;
+    private long curBase;
+    private long curRtpTs;
+    private long curStart;
+    private long curSpan;
+    private int curRing;
+    /** The next packet to put in a group: its line, chunk of the line and index in the frame. */
+    private int curY;
+    private int curC;
+    private long curI;
+    /** The built group: batches (their packets in groupPackets), first line and its first batch's send time. */
+    private int gBatches;
+    private int gLine;
+    private long gDue;
+
+    /** Sets the cursor at the start of frame {@code p}, whose packets are spread over {@code span} from {@code start}. */
+    private void begin(Pending p, long start, long span) throws IOException {
+        ByteBuffer data = p.frame().data();
+        curPlanar = null;
+        if (staging != null && lines != null) {
+            curPlanar = data.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN); // converted line by line
+            data = staging;
+        } else if (staging != null) {
+            Pack422.toWire(format.pixelFormat(), data, staging, format.width(), format.height());
+            data = staging;
+        }
+        if (!data.isDirect()) {
+            throw new IOException("frame buffer is not direct memory: the kernel fast path cannot send it");
+        }
+        cur = p;
+        curData = data;
+        curBase = NetNative.address(data);
+        curRtpTs = nextRtpTimestamp();
+        curStart = start;
+        curSpan = span;
+        curRing = curPlanar != null ? ringLines : format.height(); // the app's pgroup frame is sent from where it is
+        curY = 0;
+        curC = 0;
+        curI = 0;
+        gBatches = 0;
+    }
+
+    /** The grid interval that a send time falls in: its start (the granularity 0: the time itself). */
+    private long tick(long due) {
+        return paceGranularityNanos > 0 ? Math.floorDiv(due, paceGranularityNanos) * paceGranularityNanos : due;
     }
 
     /**
-     * Single-line packing: every packet carries one equal chunk of one line, so batches go out with UDP GSO. With
-     * {@code planar} set, each line is converted from the app's planes into {@code data} when its first packet
-     * joins a batch, i.e. before the batch waits for its send time: the conversion uses the pacing's slack.
-     * Batches whose send times fall within the pacing granularity of the first one's form a group: the sender
-     * wakes once for the group, at its first batch's time, and sends it with one system call (sendmmsg).
+     * Builds the frame's next group (at least one packet): from the next packet on, the batches due in the grid
+     * interval of the first (paced), at most a system call's worth, and no line that would overwrite one of the
+     * group's own in the ring.
      */
-    private void sendFrameGso(ByteBuffer data, ByteBuffer planar, long rtpTs, long start, long active) throws IOException {
-        long base = NetNative.address(data);
+    private void buildGroup() {
         ByteBuffer h = gso.headers();
         int batch = gso.batch();
-        int h2 = format.height();
-        int ring = planar != null ? ringLines : h2; // the app's pgroup frame is sent from where it is
         long total = packetsPerFrame;
-        int inGroup = 0; // packets in the group so far
-        int inBatch = 0; // of which in its last, unfinished batch
-        int batches = 0; // finished batches in the group
-        int groupLine = 0; // line of the group's first packet
-        long groupDue = 0;
-        long i = 0;
-        for (int y = 0; y < h2; y++) {
-            int slot = y % ring;
-            if (planar != null) {
-                if (inGroup > 0 && y - ring >= groupLine) {
-                    // the line would overwrite one the group still needs: the group goes now, when it is due
-                    if (inBatch > 0) {
-                        long due = start + active * (i - inBatch) / total;
-                        if (batches == 0) {
-                            groupDue = due;
-                        }
-                        groupPackets[batches++] = inBatch;
-                        inBatch = 0;
+        long limit = Long.MAX_VALUE;
+        int batches = 0;
+        int inGroup = 0;
+        int inBatch = 0;
+        while (curI < total) {
+            if (inBatch == 0) {
+                // a batch is due when its first packet is
+                long due = curStart + curSpan * curI / total;
+                if (batches == 0) {
+                    gDue = due;
+                    if (paced) {
+                        limit = tick(due) + Math.max(1, paceGranularityNanos);
                     }
-                    sendGroup(batches, groupDue, paced);
-                    inGroup = 0;
-                    batches = 0;
+                } else if (due - limit >= 0 || batches == groupBatches) {
+                    break;
                 }
-                lines.lineToWire(planar, y, data, slot * lineBytes);
             }
-            for (int c = 0; c < chunksPerLine; c++, i++) {
-                if (inGroup == 0) {
-                    groupLine = y;
+            int y = curY;
+            if (curC == 0 && curPlanar != null) {
+                if (inGroup > 0 && y - curRing >= gLine) {
+                    // the line would overwrite one the group still needs: the group goes as it is
+                    break;
                 }
-                int off = inGroup * GsoSender.HEADER;
-                boolean last = i == total - 1;
-                Rtp.write(h, off, last, pt, (int) extSeq, rtpTs, ssrc);
-                h.putShort(off + Rtp.HEADER, (short) (extSeq >>> 16));
-                h.putShort(off + 14, (short) chunkBytes);
-                h.putShort(off + 16, (short) (y & 0x7FFF));
-                h.putShort(off + 18, (short) ((c * chunkBytes / pg.bytes() * pg.pixels()) & 0x7FFF));
-                batchAddrs[inGroup] = base + (long) slot * lineBytes + (long) c * chunkBytes;
-                extSeq = (extSeq + 1) & 0xFFFF_FFFFL;
-                inGroup++;
-                inBatch++;
-                if (inBatch == batch || last) {
-                    // a batch is due when its first packet is; the group when its first batch is
-                    long due = start + active * (i + 1 - inBatch) / total;
-                    if (batches == 0) {
-                        groupDue = due;
+                lines.lineToWire(curPlanar, y, curData, (y % curRing) * lineBytes);
+            }
+            if (inGroup == 0) {
+                gLine = y;
+            }
+            int c = curC;
+            int off = inGroup * GsoSender.HEADER;
+            boolean last = curI == total - 1;
+            Rtp.write(h, off, last, pt, (int) extSeq, curRtpTs, ssrc);
+            h.putShort(off + Rtp.HEADER, (short) (extSeq >>> 16));
+            h.putShort(off + 14, (short) chunkBytes);
+            h.putShort(off + 16, (short) (y & 0x7FFF));
+            h.putShort(off + 18, (short) ((c * chunkBytes / pg.bytes() * pg.pixels()) & 0x7FFF));
+            batchAddrs[inGroup] = curBase + (long) (y % curRing) * lineBytes + (long) c * chunkBytes;
+            extSeq = (extSeq + 1) & 0xFFFF_FFFFL;
+            inGroup++;
+            inBatch++;
+            curI++;
+            if (++curC == chunksPerLine) {
+                curC = 0;
+                curY++;
+            }
+            if (inBatch == batch) {
+                groupPackets[batches++] = inBatch;
+                inBatch = 0;
+            }
+        }
+        if (inBatch > 0) {
+            groupPackets[batches++] = inBatch;
+        }
+        gBatches = batches;
+    }
+
+    /** Sends the built group ({@code lag}: how late after its time); after the frame's last one the cursor is free. */
+    private void sendBuilt(long lag) throws IOException {
+        if (lag > paceLag) {
+            paceLag = lag;
+        }
+        gsoSends++;
+        int sent = gso.sendGroup(batchAddrs, groupPackets, gBatches, chunkBytes);
+        counters.packets.add(sent);
+        counters.bytes.add((long) sent * (GsoSender.HEADER + chunkBytes));
+        gBatches = 0;
+        if (curI == packetsPerFrame) {
+            cur = null;
+        }
+    }
+
+    /** What the pacer calls: this session's frames, group by group at their times. */
+    private final class PacedSends implements TxPacer.Member {
+
+        @Override
+        public long work(long now) throws IOException {
+            while (running) {
+                if (cur == null) {
+                    if (!startNext()) {
+                        return Long.MAX_VALUE;
                     }
-                    groupPackets[batches++] = inBatch;
-                    inBatch = 0;
-                    long nextDue = start + active * (i + 1) / total;
-                    if (last || batches == groupBatches || nextDue - groupDue >= paceGranularityNanos) {
-                        // as before groups: the frame's last batch alone goes out right after the one before it
-                        sendGroup(batches, groupDue, paced && !(last && batches == 1));
-                        inGroup = 0;
-                        batches = 0;
-                    }
+                    buildGroup();
                 }
+                long at = tick(gDue);
+                long t = System.nanoTime();
+                if (at - t > 0) {
+                    return at;
+                }
+                Pending p = cur;
+                sendBuilt(t - at);
+                if (cur == null) {
+                    recordFrame(p, curStart, System.nanoTime());
+                    p.frame().release();
+                } else {
+                    buildGroup();
+                }
+            }
+            return Long.MAX_VALUE;
+        }
+
+        /** Takes the next frame from the queue and sets its start by the schedule; false when none is there. */
+        private boolean startNext() throws IOException {
+            Pending p = queue.poll();
+            if (p == null) {
+                idle = true; // an offer from now on wakes the pacer
+                p = queue.poll();
+                if (p == null) {
+                    return false;
+                }
+            }
+            idle = false;
+            long start = System.nanoTime();
+            // tx_late=drop: a frame that would start over a period late while a newer one waits is given up
+            while (schedule.giveUp(p.handedOver(), !queue.isEmpty(), start)) {
+                counters.framesDroppedLate.increment();
+                frameIndex++; // its media time passes unsent: the receiver sees the gap in the RTP timestamps
+                p.frame().release();
+                p = queue.poll(); // not null: only the pacer takes from the queue
+                start = System.nanoTime();
+            }
+            start = schedule.earliestStart(start);
+            if (schedule.started(start, p.handedOver())) {
+                counters.framesCaughtUp.increment();
+            }
+            long span = schedule.lastSpan();
+            spanNanosLast = span;
+            waitNanos = start - p.handedOver();
+            paceLag = 0;
+            try {
+                begin(p, start, span);
+            } catch (IOException | RuntimeException e) {
+                p.frame().release();
+                throw e;
+            }
+            return true;
+        }
+
+        @Override
+        public void joined(TxPacer by) {
+            if (realtimePriority > 0) {
+                if (by.realtime(realtimePolicy, realtimePriority, "ST 2110-20 sender " + ctx.sessionId())) {
+                    realtimeGranted = realtimePriority;
+                } else {
+                    realtimeRefused = true;
+                }
+            }
+        }
+
+        @Override
+        public void failed(Throwable e) {
+            stopped = true;
+            Pending p = cur;
+            cur = null;
+            if (p != null) {
+                p.frame().release();
+            }
+            if (!running) {
+                return; // closing: the socket went first
+            }
+            if (e instanceof IOException) {
+                counters.sendErrors.increment();
+                ctx.failed("ST 2110-20 send failed: " + e.getMessage());
+            } else {
+                ctx.failed("st2110-20-tx-" + ctx.sessionId() + " stopped: " + e);
             }
         }
     }
@@ -395,17 +584,6 @@ final class VideoTxSession implements TransportSession {
             throw new IllegalArgumentException("a ring needs a line");
         }
         ringLines = lines;
-    }
-
-    /** Sends the group's batches (their packets at batchAddrs, counts in groupPackets) when due if paceIt. */
-    private void sendGroup(int batches, long groupDue, boolean paceIt) throws IOException {
-        if (paceIt) {
-            pace(groupDue);
-        }
-        gsoSends++;
-        int sent = gso.sendGroup(batchAddrs, groupPackets, batches, chunkBytes);
-        counters.packets.add(sent);
-        counters.bytes.add((long) sent * (GsoSender.HEADER + chunkBytes));
     }
 
     /**
@@ -520,6 +698,9 @@ final class VideoTxSession implements TransportSession {
         m.put("tx_realtime_priority", (long) realtimeGranted); // the SCHED_FIFO priority the thread got, 0: none
         m.put("tx_realtime_refused", realtimeRefused ? 1L : 0L); // asked for and not permitted
         m.put("queued", (long) queue.size());
+        m.put("tx_pacer_shared", pacer == TxPacer.shared() ? 1L : 0L); // sent by the one pacing thread of all senders
+        m.put("tx_pacer_senders", pacer == null ? 0L : (long) pacer.size()); // senders that its pacing thread drives
+        m.put("tx_pacer_wakeups", pacer == null ? 0L : pacer.passes()); // that thread's wake-ups (all its senders')
         waitTimes.putInto(m, "wait"); // app hand-over to the frame's start, last 1024 frames
         sendTimes.putInto(m, "send"); // start to last packet sent
         paceLagTimes.putInto(m, "pace_lag"); // per frame: the latest a batch left behind its send time
@@ -535,6 +716,27 @@ final class VideoTxSession implements TransportSession {
     @Override
     public void close() {
         running = false;
+        if (pacer != null) {
+            // out of the pacer first: once it has let go, nothing reads the frame, the ring or the socket
+            boolean out = pacer.leave(member, 2000);
+            Pending p;
+            while ((p = queue.poll()) != null) {
+                p.frame().release();
+            }
+            if (out) {
+                p = cur;
+                cur = null;
+                if (p != null) {
+                    p.frame().release();
+                }
+                gso.close();
+                arena.close();
+            } else {
+                gso.close();
+                arena.release(); // the pacer may still read the staging frame: the collector frees it
+            }
+            return;
+        }
         thread.interrupt();
         try {
             if (channel != null) {

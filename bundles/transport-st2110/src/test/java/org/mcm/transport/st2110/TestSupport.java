@@ -128,6 +128,11 @@ final class TestSupport {
             }
 
             @Override
+            public boolean txSharedPacer() {
+                return true;
+            }
+
+            @Override
             public String ip() {
                 return ip;
             }
