@@ -24,8 +24,8 @@ import org.mcm.api.transport.TransportException;
 import org.mcm.api.transport.TransportSession;
 
 /**
- * The ST 2110-22 sender (see {@link JxsSessions}): encodes each app frame with the {@code jpegxs} codec into one of two
- * picture segments while the other is paced out over the frame period in RFC 9134 packets.
+ * The ST 2110-22 sender (see {@link JxsSessions}): encodes each app frame with the {@code jpegxs} codec into one of
+ * {@link #SEGMENTS} picture segments while another is paced out over the frame period in RFC 9134 packets.
  */
 final class JxsTxSession implements TransportSession {
     private final TransportContext ctx;
@@ -35,10 +35,17 @@ final class JxsTxSession implements TransportSession {
     private final long[] batchAddrs;
     private volatile long gsoSends;
     private final VideoEncoder encoder;
-    // two picture segments: the encoder fills one while the sender paces the other out (encoding and sending
-    // in turn on one thread could not reach 60 fps at 1080p: sending alone spreads over the frame period)
-    private final BlockingQueue<Segment> freeSegments = new ArrayBlockingQueue<>(2);
-    private final BlockingQueue<Segment> fullSegments = new ArrayBlockingQueue<>(2);
+    /**
+     * Picture segments: the encoder fills one while the sender paces another out (encoding and sending in turn on one
+     * thread could not reach 60 fps at 1080p: sending alone spreads over the frame period). With two, the encoder
+     * could start frame n+2 only when frame n's last packet had left (its slot's active period over), so an encode
+     * had to fit in two periods less an active period (17.3 ms at 1080p60, against 15-20 ms of encoder wall time
+     * a frame beside a -22 receiver on two cores) and a frame caught up late held up the next ones; with three it
+     * has a whole period more (session 14).
+     */
+    static final int SEGMENTS = 3;
+    private final BlockingQueue<Segment> freeSegments = new ArrayBlockingQueue<>(SEGMENTS);
+    private final BlockingQueue<Segment> fullSegments = new ArrayBlockingQueue<>(SEGMENTS);
     private ByteBuffer segment; // the one being sent (sender thread only)
     private Segment sending; // its views
     // the packetization units of the frame being sent: codestream mode one, slice mode as many as the stream's
@@ -95,7 +102,7 @@ final class JxsTxSession implements TransportSession {
         this.arena = DirectArena.of("st2110-22 session " + ctx.sessionId(), s);
         GsoSender g = null;
         try { // a constructor that fails gives back what it took
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < SEGMENTS; i++) {
             freeSegments.add(new Segment(arena.allocate(Rfc9134.BOXES + encoder.maxEncodedSize())
                     .order(ByteOrder.BIG_ENDIAN)));
         }
@@ -183,7 +190,7 @@ final class JxsTxSession implements TransportSession {
                 lastCodestream = n;
                 Rfc9134.writeBoxes(seg.buf, 0, format, n);
                 seg.buf.limit(Rfc9134.BOXES + n);
-                fullSegments.put(seg); // room: there are only two segments
+                fullSegments.put(seg); // room: it holds every segment
                 seg = null;
             } catch (CodecException e) {
                 encodeErrors.increment();

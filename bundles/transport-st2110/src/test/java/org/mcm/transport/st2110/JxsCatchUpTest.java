@@ -33,8 +33,11 @@ class JxsCatchUpTest {
 
     static final VideoFormat FMT = new VideoFormat(256, 128, Rational.of(10, 1), PixelFormat.YUV422P10LE); // 100 ms
 
-    /** The jpegxs codec whose encoder sleeps stallMs before encoding frame stalled (counted from 0). */
-    static Codec stalling(int stalled, long stallMs) {
+    /**
+     * The jpegxs codec whose encoder sleeps stallMs before encoding frame stalled (counted from 0), and adds when each
+     * encode returned to ends (if not null).
+     */
+    static Codec stalling(int stalled, long stallMs, java.util.List<Long> ends) {
         Codec real = new JpegXsCodec();
         return new Codec() {
             @Override
@@ -66,7 +69,11 @@ class JxsCatchUpTest {
                                 Thread.currentThread().interrupt();
                             }
                         }
-                        return enc.encode(raw, out);
+                        int len = enc.encode(raw, out);
+                        if (ends != null) {
+                            ends.add(System.nanoTime());
+                        }
+                        return len;
                     }
 
                     @Override
@@ -86,10 +93,10 @@ class JxsCatchUpTest {
     @Test
     void aFrameOverAPeriodLateIsCaughtUpWithoutRestartingTheSchedule() throws Exception {
         St2110Transports.Jxs t = new St2110Transports.Jxs();
-        // frame 3 is ready 1.5-2.5 periods after its slot began: the encoder, ahead, starts it when frame 1's segment
+        // frame 4 is ready 1.5-2.5 periods after its slot began: the encoder, ahead, starts it when frame 1's segment
         // comes back (at 100 ms when a frame's few packets go in one batch at its slot's start, at ~196 ms when they are
-        // spread over the slot) and sleeps 350 ms, so it is ready at ~450-550 ms, its slot began at 300
-        t.codec = stalling(3, 350);
+        // spread over the slot) and sleeps 450 ms, so it is ready at ~550-650 ms, its slot began at 400
+        t.codec = stalling(4, 450, null);
         t.activate(TestSupport.settings("wide"));
         try (DatagramChannel sink = JxsTransportTest.sniffer()) {
             TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", FMT)
@@ -123,6 +130,46 @@ class JxsCatchUpTest {
                 }
             }
             assertEquals(frames, markers);
+        } finally {
+            t.deactivate();
+        }
+    }
+
+    /**
+     * The encoder works up to two frames ahead of the frame being sent (three picture segments): before session 14
+     * it had two, and could start a frame only when the frame two before it had left, so an encode had to fit in two
+     * periods less the active period the previous frame's packets took.
+     */
+    @Test
+    void theEncoderWorksTwoFramesAheadOfTheFrameBeingSent() throws Exception {
+        VideoFormat hd = new VideoFormat(1280, 720, Rational.of(10, 1), PixelFormat.YUV422P10LE);
+        St2110Transports.Jxs t = new St2110Transports.Jxs();
+        java.util.List<Long> ends = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        t.codec = stalling(-1, 0, ends);
+        // one send a packet: frame 0's ~250 packets are spread over its 96 ms active period
+        t.activate(TestSupport.settings("wide", "127.0.0.1", "off"));
+        try (DatagramChannel sink = JxsTransportTest.sniffer()) {
+            TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-22", hd)
+                    .remote(new Endpoint("127.0.0.1", ((java.net.InetSocketAddress) sink.getLocalAddress()).getPort()))
+                    .option("bpp", "3").build(), TestSupport.txContext());
+            assertEquals(3, JxsTxSession.SEGMENTS);
+            byte[] pic = JxsTransportTest.picture(5, hd);
+            for (int i = 0; i < 4; i++) {
+                TestSupport.offer(tx, pic);
+            }
+            // frame 0's last packet (the marker) and when it arrived
+            ByteBuffer b = ByteBuffer.allocate(2048);
+            long marker = 0;
+            while (marker == 0) {
+                b.clear();
+                sink.receive(b);
+                if ((b.get(1) & 0x80) != 0) {
+                    marker = System.nanoTime();
+                }
+            }
+            Awaitility.await("3 frames encoded").atMost(Duration.ofSeconds(20)).until(() -> ends.size() >= 3);
+            assertTrue(ends.get(2) < marker, "frame 2 was encoded while frame 0 was being sent: " + (ends.get(2) - marker)
+                    / 1000 + " us after frame 0's marker");
         } finally {
             t.deactivate();
         }
