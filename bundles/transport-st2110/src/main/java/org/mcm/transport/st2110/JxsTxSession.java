@@ -24,8 +24,8 @@ import org.mcm.api.transport.TransportException;
 import org.mcm.api.transport.TransportSession;
 
 /**
- * The ST 2110-22 sender (see {@link JxsSessions}): encodes each app frame with the {@code jpegxs} codec into one of two
- * picture segments while the other is paced out over the frame period in RFC 9134 packets.
+ * The ST 2110-22 sender (see {@link JxsSessions}): encodes each app frame with the {@code jpegxs} codec into one of
+ * {@link #SEGMENTS} picture segments while another is paced out over the frame period in RFC 9134 packets.
  */
 final class JxsTxSession implements TransportSession {
     private final TransportContext ctx;
@@ -35,10 +35,17 @@ final class JxsTxSession implements TransportSession {
     private final long[] batchAddrs;
     private volatile long gsoSends;
     private final VideoEncoder encoder;
-    // two picture segments: the encoder fills one while the sender paces the other out (encoding and sending
-    // in turn on one thread could not reach 60 fps at 1080p: sending alone spreads over the frame period)
-    private final BlockingQueue<Segment> freeSegments = new ArrayBlockingQueue<>(2);
-    private final BlockingQueue<Segment> fullSegments = new ArrayBlockingQueue<>(2);
+    /**
+     * Picture segments: the encoder fills one while the sender paces another out (encoding and sending in turn on one
+     * thread could not reach 60 fps at 1080p: sending alone spreads over the frame period). With two, the encoder
+     * could start frame n+2 only when frame n's last packet had left (its slot's active period over), so an encode
+     * had to fit in two periods less an active period (17.3 ms at 1080p60, against 15-20 ms of encoder wall time
+     * a frame beside a -22 receiver on two cores) and a frame caught up late held up the next ones; with three it
+     * has a whole period more (session 14).
+     */
+    static final int SEGMENTS = 3;
+    private final BlockingQueue<Segment> freeSegments = new ArrayBlockingQueue<>(SEGMENTS);
+    private final BlockingQueue<Segment> fullSegments = new ArrayBlockingQueue<>(SEGMENTS);
     private ByteBuffer segment; // the one being sent (sender thread only)
     private Segment sending; // its views
     // the packetization units of the frame being sent: codestream mode one, slice mode as many as the stream's
@@ -51,8 +58,16 @@ final class JxsTxSession implements TransportSession {
     private final St2110Counters counters = new St2110Counters();
     private final LongAdder encodeErrors = new LongAdder();
     private final LongAdder unitsUndelimited = new LongAdder();
-    private final LongAdder framesLate = new LongAdder(); // ready after the start of their slot
-    private final LongAdder scheduleRestarts = new LongAdder(); // ready more than a frame period late
+    private final LongAdder framesLate = new LongAdder(); // started after the start of their slot (caught up)
+    private final LongAdder scheduleRestarts = new LongAdder(); // more than JxsSendGrid.MAX_LATE_PERIODS late
+    // where the time goes (µs, summed): the encoder waiting for an app frame, for a free segment, encoding; the
+    // sender's frames' lateness at their slot, and the time restarts gave up
+    private final LongAdder waitFrameNanos = new LongAdder();
+    private final LongAdder waitSegmentNanos = new LongAdder();
+    private final LongAdder encodeNanos = new LongAdder();
+    private final LongAdder encodesOverPeriod = new LongAdder();
+    private final LongAdder lateNanos = new LongAdder();
+    private final LongAdder restartNanos = new LongAdder();
     private final boolean sliceMode;
     private final int codecThreads;
     private volatile long lastUnits;
@@ -87,7 +102,7 @@ final class JxsTxSession implements TransportSession {
         this.arena = DirectArena.of("st2110-22 session " + ctx.sessionId(), s);
         GsoSender g = null;
         try { // a constructor that fails gives back what it took
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < SEGMENTS; i++) {
             freeSegments.add(new Segment(arena.allocate(Rfc9134.BOXES + encoder.maxEncodedSize())
                     .order(ByteOrder.BIG_ENDIAN)));
         }
@@ -137,11 +152,14 @@ final class JxsTxSession implements TransportSession {
     private void encodeLoop() {
         while (running) {
             Frame f;
+            long w0 = System.nanoTime();
             try {
                 f = queue.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 break;
             }
+            long w1 = System.nanoTime();
+            waitFrameNanos.add(w1 - w0);
             if (f == null) {
                 continue;
             }
@@ -150,6 +168,7 @@ final class JxsTxSession implements TransportSession {
                 while (running && seg == null) {
                     seg = freeSegments.poll(100, TimeUnit.MILLISECONDS);
                 }
+                waitSegmentNanos.add(System.nanoTime() - w1);
                 if (seg == null) {
                     break;
                 }
@@ -162,11 +181,16 @@ final class JxsTxSession implements TransportSession {
                 }
                 long t0 = System.nanoTime();
                 int n = encoder.encode(raw, seg.out);
-                lastEncodeNanos = System.nanoTime() - t0;
+                long took = System.nanoTime() - t0;
+                lastEncodeNanos = took;
+                encodeNanos.add(took);
+                if (took > framePeriodNanos) {
+                    encodesOverPeriod.increment();
+                }
                 lastCodestream = n;
                 Rfc9134.writeBoxes(seg.buf, 0, format, n);
                 seg.buf.limit(Rfc9134.BOXES + n);
-                fullSegments.put(seg); // room: there are only two segments
+                fullSegments.put(seg); // room: it holds every segment
                 seg = null;
             } catch (CodecException e) {
                 encodeErrors.increment();
@@ -182,10 +206,13 @@ final class JxsTxSession implements TransportSession {
         }
     }
 
-    /** Sends encoded segments, each spread over a frame period when paced. */
+    /**
+     * Sends encoded segments, each spread over a frame period when paced: on the grid of {@link JxsSendGrid}, a late
+     * frame caught up rather than its time given up.
+     */
     private void sendLoop() {
-        long nextStart = 0;
-        boolean first = true; // the first frame starts the schedule
+        long active = TxSchedule.activeOf(framePeriodNanos);
+        JxsSendGrid grid = new JxsSendGrid(framePeriodNanos, active);
         while (running) {
             Segment seg;
             try {
@@ -196,26 +223,22 @@ final class JxsTxSession implements TransportSession {
             if (seg == null) {
                 continue;
             }
-            long now = System.nanoTime();
-            if (first) {
-                nextStart = now;
-                first = false;
-            } else if (paced && now - nextStart > 0) {
-                // ready after its slot began (a slow encode, or the app handed it over late): its packets catch up
-                // (those due already go at once) and it still ends on its slot; more than a period late, its slot
-                // is gone and the schedule restarts from now
-                framesLate.increment();
-            }
-            if (now - nextStart > framePeriodNanos || !paced) {
-                if (paced) {
-                    scheduleRestarts.increment();
-                }
-                nextStart = now;
+            long start = System.nanoTime();
+            long span = active;
+            if (paced) {
+                long late = grid.late(), lateNs = grid.lateNanos(), restarts = grid.restarts(), lost = grid.restartNanos();
+                grid.place(start);
+                start = grid.start();
+                span = grid.span();
+                framesLate.add(grid.late() - late);
+                lateNanos.add(grid.lateNanos() - lateNs);
+                scheduleRestarts.add(grid.restarts() - restarts);
+                restartNanos.add(grid.restartNanos() - lost);
             }
             try {
                 segment = seg.buf;
                 sending = seg;
-                send(seg.buf.limit(), nextStart);
+                send(seg.buf.limit(), start, span);
                 counters.framesComplete.increment();
             } catch (ClosedChannelException e) {
                 break;
@@ -227,7 +250,6 @@ final class JxsTxSession implements TransportSession {
                 seg.buf.clear();
                 freeSegments.offer(seg);
             }
-            nextStart += framePeriodNanos;
         }
     }
 
@@ -252,7 +274,8 @@ final class JxsTxSession implements TransportSession {
         return wholeUnit;
     }
 
-    private void send(int total, long start) throws IOException {
+    /** Sends a frame's packets, packet i of n at {@code start + span * i / n} when paced. */
+    private void send(int total, long start, long span) throws IOException {
         long rtpTs = (tsBase + Rtp.mediaTime(frameIndex, 90_000, format.frameRate().numerator(),
                 format.frameRate().denominator())) & 0xFFFF_FFFFL;
         int fc = (int) (frameIndex++ & 0x1F);
@@ -263,17 +286,16 @@ final class JxsTxSession implements TransportSession {
         for (int u = 0; u < nu; u++) {
             packets += Math.max(1, (units[u + 1] - units[u] + maxData - 1) / maxData);
         }
-        long active = TxSchedule.activeOf(framePeriodNanos);
         int i = 0;
         for (int u = 0; u < nu; u++) {
             int unitLen = units[u + 1] - units[u];
             int inUnit = Math.max(1, (unitLen + maxData - 1) / maxData);
             if (gso != null) {
-                i = sendUnitGso(units[u], unitLen, u, inUnit, i, packets, fc, rtpTs, start, active);
+                i = sendUnitGso(units[u], unitLen, u, inUnit, i, packets, fc, rtpTs, start, span);
                 continue;
             }
             for (int k = 0; k < inUnit; k++, i++) {
-                sendPacket(units[u], unitLen, u, k, inUnit, i, packets, fc, rtpTs, start, active);
+                sendPacket(units[u], unitLen, u, k, inUnit, i, packets, fc, rtpTs, start, span);
             }
         }
     }
@@ -283,7 +305,7 @@ final class JxsTxSession implements TransportSession {
      * batch); returns the frame's packet index after them.
      */
     private int sendUnitGso(int unitOff, int unitLen, int unit, int inUnit, int i, int packets, int fc,
-            long rtpTs, long start, long active) throws IOException {
+            long rtpTs, long start, long span) throws IOException {
         final int hdr = Rtp.HEADER + Rfc9134.PAYLOAD_HEADER;
         final long base = sending.address();
         final ByteBuffer h = gso.headers();
@@ -291,7 +313,7 @@ final class JxsTxSession implements TransportSession {
         while (k < inUnit) {
             int n = Math.min(gso.batch(), inUnit - k);
             if (paced) { // the first batch too: not before the frame's slot (the sender may be a frame ahead)
-                VideoTxSession.parkUntil(start + active * i / packets);
+                VideoTxSession.parkUntil(start + span * i / packets);
             }
             long bytes = 0;
             int len = 0;
@@ -316,10 +338,10 @@ final class JxsTxSession implements TransportSession {
     }
 
     private void sendPacket(int unitOff, int unitLen, int unit, int k, int inUnit, int i, int packets, int fc,
-            long rtpTs, long start, long active) throws IOException {
+            long rtpTs, long start, long span) throws IOException {
         {
             if (paced && i % 32 == 0) {
-                VideoTxSession.parkUntil(start + active * i / packets);
+                VideoTxSession.parkUntil(start + span * i / packets);
             }
             int off = unitOff + k * maxData;
             int len = Math.min(maxData, unitLen - k * maxData);
@@ -359,6 +381,12 @@ final class JxsTxSession implements TransportSession {
         m.put("gso_sends", gsoSends);
         m.put("frames_started_late", framesLate.sum());
         m.put("schedule_restarts", scheduleRestarts.sum());
+        m.put("encoder_wait_frame_us", waitFrameNanos.sum() / 1000);
+        m.put("encoder_wait_segment_us", waitSegmentNanos.sum() / 1000);
+        m.put("encode_us", encodeNanos.sum() / 1000);
+        m.put("encodes_over_period", encodesOverPeriod.sum());
+        m.put("late_us", lateNanos.sum() / 1000);
+        m.put("restart_us", restartNanos.sum() / 1000);
         return m;
     }
 

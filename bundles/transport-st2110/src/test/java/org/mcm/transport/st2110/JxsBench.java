@@ -69,8 +69,9 @@ public final class JxsBench {
         rows.add("| side | codec_threads | frames | wall s | fps | CPU (cores): session threads + codec helpers |"
                 + " peer CPU (cores) | frames complete (dropped: no free segment) | lost pkts | encode/decode errors |"
                 + " bytes allocated a frame: TX encode / send / jpegxs-enc threads, RX receive / decode / jpegxs-dec | collections (any"
-                + " thread): count, longest pause |");
-        rows.add("|---|---|---|---|---|---|---|---|---|---|---|---|");
+                + " thread): count, longest pause | TX time a measured frame (ms): encode wall / encoder waiting for a frame /"
+                + " for a segment; encodes over a period; late ms total, restarts' lost ms | machine: steal % / idle % |");
+        rows.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         List<byte[][]> recorded = record(picture, 4);
         boolean both = args.length > 2 && args[2].equals("both");
         for (String row : System.getProperty("jxsbench.threads", "1,2,d").split(",")) {
@@ -214,6 +215,7 @@ public final class JxsBench {
                 Thread.sleep(2);
             }
             long cpu0 = txCpu(mx);
+            long[] stat0 = procStat();
             Map<String, Long> s0 = tx.stats(); // the lateness counters from here on: the measured frames'
             long[] alloc0 = allocated(TX_THREADS);
             long gc0 = GcPauses.now();
@@ -263,6 +265,7 @@ public final class JxsBench {
             watch.join();
             double secs = (System.nanoTime() - t0) / 1e9;
             long cpu = txCpu(mx) - cpu0;
+            long[] stat1 = procStat();
             long[] alloc1 = allocated(TX_THREADS);
             String gcs = GcPauses.between(gc0, GcPauses.now());
             // 60.0 when every frame goes out on its period (the pacing holds it there)
@@ -271,9 +274,10 @@ public final class JxsBench {
             Map<String, Long> s = tx.stats();
             t.deactivate();
             return String.format(Locale.ROOT, "| sender (encode + paced send) | %s | %d | %.2f | %.1f | %.2f | 0 (kernel"
-                    + " drops) | %d sent (%s late, %s restarts) | - | %d | %s | %s |", threadsColumn(threads, s), n, secs, fps,
+                    + " drops) | %d sent (%s late, %s restarts) | - | %d | %s | %s | %s | %s |", threadsColumn(threads, s), n, secs, fps,
                     cpu / 1e9 / secs, s.get("frames") - WARM, since(s0, s, "frames_started_late"),
-                    since(s0, s, "schedule_restarts"), s.get("encode_errors"), perFrame(alloc0, alloc1, n), gcs);
+                    since(s0, s, "schedule_restarts"), s.get("encode_errors"), perFrame(alloc0, alloc1, n), gcs,
+                    txTimes(s0, s, n), machine(stat0, stat1));
         }
     }
 
@@ -370,12 +374,14 @@ public final class JxsBench {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long cpu0 = 0, t0 = 0, peer0 = 0, peer = 0, gc0 = 0, dropped0 = 0;
         long[] alloc0 = null;
+        long[] stat0 = null;
         Replay replay = Replay.of(recorded, port);
         try (replay) {
             long start = System.nanoTime();
             for (int i = 0; i < warm + frames; i++) {
                 if (i == warm) {
                     alloc0 = allocated(RX_THREADS);
+                    stat0 = procStat();
                     gc0 = GcPauses.now();
                     cpu0 = rxCpu(mx);
                     dropped0 = rx.stats().get("frames_dropped");
@@ -400,6 +406,7 @@ public final class JxsBench {
             Thread.sleep(300);
         }
         long cpu = rxCpu(mx) - cpu0;
+        long[] stat1 = procStat();
         long[] alloc1 = allocated(RX_THREADS);
         String gcs = GcPauses.between(gc0, GcPauses.now());
         Map<String, Long> s = rx.stats();
@@ -418,9 +425,9 @@ public final class JxsBench {
         double fps = got > 1 ? (got - 1) / span : 0;
         double secs = got > 1 ? (at[n - 1] - t0) / 1e9 : (System.nanoTime() - t0) / 1e9;
         return String.format(Locale.ROOT, "| receiver (receive + decode) | %s | %d | %.2f | %.1f | %.2f | %.2f (replay"
-                + replay.how() + ") | %d of %d (%d dropped after the warm-up) | %d | %d | %s | %s |", threadsColumn(threads, s), frames, secs, fps, cpu / 1e9 / secs,
+                + replay.how() + ") | %d of %d (%d dropped after the warm-up) | %d | %d | %s | %s | - | %s |", threadsColumn(threads, s), frames, secs, fps, cpu / 1e9 / secs,
                 peer / 1e9 / secs, s.get("frames"), warm + frames, s.get("frames_dropped") - dropped0, s.get("lost"), s.get("decode_errors"),
-                perFrame(alloc0, alloc1, frames), gcs);
+                perFrame(alloc0, alloc1, frames), gcs, machine(stat0, stat1));
     }
 
     /**
@@ -516,6 +523,47 @@ public final class JxsBench {
                 out.close();
             }
         }
+    }
+
+    /** The sender's time a measured frame (its stats' µs counters between two snapshots), or "-" without them. */
+    static String txTimes(Map<String, Long> a, Map<String, Long> b, int n) {
+        if (!b.containsKey("encode_us") || n == 0) {
+            return "-";
+        }
+        java.util.function.ToDoubleFunction<String> d = k -> (b.get(k) - a.get(k)) / 1000.0;
+        return String.format(Locale.ROOT, "%.2f / %.2f / %.2f; %s; %.0f, %.0f", d.applyAsDouble("encode_us") / n,
+                d.applyAsDouble("encoder_wait_frame_us") / n, d.applyAsDouble("encoder_wait_segment_us") / n,
+                since(a, b, "encodes_over_period"), d.applyAsDouble("late_us"), d.applyAsDouble("restart_us"));
+    }
+
+    /** The machine's jiffies from /proc/stat's cpu line: user..steal, or empty where it cannot be read. */
+    static long[] procStat() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long[] v = new long[8];
+            for (int i = 0; i < 8 && i + 1 < f.length; i++) {
+                v[i] = Long.parseLong(f[i + 1]);
+            }
+            return v;
+        } catch (java.io.IOException | RuntimeException e) {
+            return new long[0];
+        }
+    }
+
+    /** Steal and idle (with iowait) as percentages of the machine's time between two {@link #procStat} readings. */
+    static String machine(long[] a, long[] b) {
+        if (a.length < 8 || b.length < 8) {
+            return "-";
+        }
+        long total = 0;
+        for (int i = 0; i < 8; i++) {
+            total += b[i] - a[i];
+        }
+        if (total <= 0) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.1f / %.1f", 100.0 * (b[7] - a[7]) / total,
+                100.0 * (b[3] - a[3] + b[4] - a[4]) / total);
     }
 
     static long txCpu(ThreadMXBean mx) {
