@@ -207,6 +207,8 @@ final class VideoTxSession implements TransportSession {
         if (paced && gso != null) {
             this.thread = null;
             this.pacer = s.txSharedPacer() ? TxPacer.shared() : new TxPacer("st2110-20-tx-" + ctx.sessionId());
+            this.gridPhase = s.txSharedPacer() || paceGranularityNanos == 0 ? 0
+                    : ThreadLocalRandom.current().nextLong(paceGranularityNanos);
             pacer.join(member);
         } else {
             this.pacer = null;
@@ -351,6 +353,9 @@ final class VideoTxSession implements TransportSession {
     // (multiples of the granularity), sent with one system call (sendmmsg) at the interval's start; fewer when it
     // would outgrow the ring or what one call carries.
 
+    /** Offset of this sender's pacing grid (0: the shared pacer's common grid). */
+    private long gridPhase;
+
     /** The frame being sent (null: none), where its packets are read from, and its timing. */
     private Pending cur;
     private ByteBuffer curData;
@@ -396,9 +401,14 @@ final class VideoTxSession implements TransportSession {
         gBatches = 0;
     }
 
-    /** The grid interval that a send time falls in: its start (the granularity 0: the time itself). */
+    /**
+     * The grid interval that a send time falls in: its start (the granularity 0: the time itself). The shared
+     * pacer's senders are on one grid; a sender with a thread of its own on a grid of a random phase, so that the
+     * senders' wake-ups do not all fall at once.
+     */
     private long tick(long due) {
-        return paceGranularityNanos > 0 ? Math.floorDiv(due, paceGranularityNanos) * paceGranularityNanos : due;
+        long g = paceGranularityNanos;
+        return g > 0 ? Math.floorDiv(due - gridPhase, g) * g + gridPhase : due;
     }
 
     /**

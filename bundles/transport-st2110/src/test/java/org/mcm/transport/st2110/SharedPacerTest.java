@@ -68,6 +68,11 @@ class SharedPacerTest {
         }
     }
 
+    /** The test settings (the defaults) with the shared pacer on. */
+    static Settings shared() {
+        return TestSupport.with(TestSupport.settings("wide"), "txSharedPacer", true);
+    }
+
     static List<byte[]> frames(int n, long seed) {
         Random r = new Random(seed);
         List<byte[]> out = new ArrayList<>();
@@ -127,7 +132,7 @@ class SharedPacerTest {
     @Test
     void sendersShareOneThreadAndEachStreamArrivesWhole() throws Exception {
         assumeTrue(NetNative.available(), "native UDP helpers: " + NetNative.unavailableReason());
-        Settings s = TestSupport.settings("wide");
+        Settings s = shared();
         long before = TxPacer.shared().passes();
         List<Map<String, Long>> st = sendOnAll(s, 4);
         long passes = TxPacer.shared().passes() - before;
@@ -148,9 +153,10 @@ class SharedPacerTest {
     }
 
     @Test
-    void withoutSharingEachSenderHasItsOwnThread() throws Exception {
+    void byDefaultEachSenderHasItsOwnThread() throws Exception {
         assumeTrue(NetNative.available(), "native UDP helpers: " + NetNative.unavailableReason());
-        Settings s = TestSupport.with(TestSupport.settings("wide"), "txSharedPacer", false);
+        assertEquals(false, Settings.class.getMethod("txSharedPacer").getDefaultValue(), "a thread each by default");
+        Settings s = TestSupport.settings("wide");
         try (DatagramChannel a = TestSupport.receiver(64 << 20); DatagramChannel b = TestSupport.receiver(64 << 20)) {
             VideoTxSession x = sender(a, s, new Ctx(21));
             VideoTxSession y = sender(b, s, new Ctx(22));
@@ -225,7 +231,7 @@ class SharedPacerTest {
     @Test
     void aSenderThatBreaksFailsAloneAndClosingOneLeavesTheOthersWhole() throws Exception {
         assumeTrue(NetNative.available(), "native UDP helpers: " + NetNative.unavailableReason());
-        Settings s = TestSupport.settings("wide");
+        Settings s = shared();
         try (DatagramChannel a = TestSupport.receiver(64 << 20); DatagramChannel b = TestSupport.receiver(64 << 20);
                 DatagramChannel c = TestSupport.receiver(64 << 20)) {
             Ctx bad = new Ctx(31);
@@ -268,7 +274,7 @@ class SharedPacerTest {
     @Test
     void theThreadComesBackForTheNextSender() throws Exception {
         assumeTrue(NetNative.available(), "native UDP helpers: " + NetNative.unavailableReason());
-        Settings s = TestSupport.settings("wide");
+        Settings s = shared();
         for (int round = 0; round < 2; round++) {
             try (DatagramChannel a = TestSupport.receiver(64 << 20)) {
                 VideoTxSession t = sender(a, s, new Ctx(40 + round));

@@ -129,7 +129,7 @@ final class TestSupport {
 
             @Override
             public boolean txSharedPacer() {
-                return true;
+                return false;
             }
 
             @Override
