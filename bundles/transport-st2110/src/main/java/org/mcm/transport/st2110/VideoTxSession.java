@@ -224,7 +224,14 @@ final class VideoTxSession implements TransportSession {
             f.release();
             return false;
         }
-        if (!queue.offer(new Pending(f, System.nanoTime()))) {
+        Pending p = new Pending(f, System.nanoTime());
+        if (!queue.offer(p)) {
+            counters.framesDropped.increment();
+            f.release();
+            return false;
+        }
+        if (!running && queue.remove(p)) {
+            // the session closed while this frame went in, perhaps after close() emptied the queue: given back here
             counters.framesDropped.increment();
             f.release();
             return false;

@@ -16,7 +16,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.mcm.api.frame.HeapFrame;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -288,6 +293,50 @@ class SharedPacerTest {
                 }
             }
             await("the pacing thread ends").atMost(Duration.ofSeconds(5)).until(() -> threadsNamed("st2110-20-tx-pacer") == 0);
+        }
+    }
+
+    /**
+     * The frames an app hands over are memif buffers the app waits for: every one comes back exactly once, sent,
+     * queued or in the middle of its packets when the session closes, on either kind of pacing thread.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void everyFrameIsGivenBackOnceWhenTheSenderClosesMidFrame(boolean sharedPacer) throws Exception {
+        assumeTrue(NetNative.available(), "native UDP helpers: " + NetNative.unavailableReason());
+        Settings s = TestSupport.with(TestSupport.settings("wide"), "txSharedPacer", sharedPacer);
+        Map<HeapFrame, AtomicInteger> released = new ConcurrentHashMap<>();
+        List<HeapFrame> handed = new ArrayList<>();
+        byte[] content = frames(1, 9).get(0);
+        try (DatagramChannel a = TestSupport.receiver(64 << 20)) {
+            Ctx ctx = new Ctx(50);
+            VideoTxSession t = sender(a, s, ctx);
+            try {
+                for (int i = 0; i < 6; i++) { // one sent, one in flight, up to four queued, the rest refused
+                    ByteBuffer b = ByteBuffer.allocateDirect(content.length);
+                    b.put(0, content);
+                    HeapFrame f = new HeapFrame(b, x -> released.computeIfAbsent(x, k -> new AtomicInteger()).incrementAndGet());
+                    f.length(content.length);
+                    handed.add(f);
+                    t.input().accept(f);
+                    if (i == 0) {
+                        Thread.sleep(20); // the first goes out whole (16 ms)
+                    }
+                }
+                Thread.sleep(5); // the second is in the middle of its packets
+            } finally {
+                t.close();
+            }
+            assertNull(ctx.failure, "closing is not a failure");
+            for (HeapFrame f : handed) {
+                assertEquals(1, released.getOrDefault(f, new AtomicInteger()).get(), "frame " + handed.indexOf(f)
+                        + " given back once: " + released.values());
+            }
+            HeapFrame late = new HeapFrame(ByteBuffer.allocateDirect(content.length),
+                    x -> released.computeIfAbsent(x, k -> new AtomicInteger()).incrementAndGet());
+            late.length(content.length);
+            assertFalse(t.input().accept(late), "a closed sender takes nothing");
+            assertEquals(1, released.get(late).get(), "and gives the frame back");
         }
     }
 }
