@@ -202,7 +202,10 @@ final class AncSessions {
             try {
                 while (running && System.nanoTime() < deadline) {
                     if (queue.offer(f, 50, TimeUnit.MILLISECONDS)) {
-                        return true;
+                        if (running || !queue.remove(f)) { // closed as it went in: close() may have emptied the queue
+                            return true;
+                        }
+                        break;
                     }
                 }
             } catch (InterruptedException e) {

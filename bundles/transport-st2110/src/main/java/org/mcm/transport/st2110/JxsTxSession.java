@@ -140,7 +140,8 @@ final class JxsTxSession implements TransportSession {
     }
 
     private boolean offer(Frame f) {
-        if (!running || f.length() < format.bufferSize() || !queue.offer(f)) {
+        if (!running || f.length() < format.bufferSize() || !queue.offer(f)
+                || !running && queue.remove(f)) { // closed as it went in: close() may have emptied the queue already
             counters.framesDropped.increment();
             f.release();
             return false;
