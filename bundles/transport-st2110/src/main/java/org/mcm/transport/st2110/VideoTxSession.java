@@ -261,28 +261,11 @@ final class VideoTxSession implements TransportSession {
             if (p == null) {
                 continue;
             }
-            long start = System.nanoTime();
-            if (paced) {
-                // tx_late=drop: a frame that would start over a period late while a newer one waits is given up
-                while (schedule.giveUp(p.handedOver(), !queue.isEmpty(), start)) {
-                    counters.framesDroppedLate.increment();
-                    frameIndex++; // its media time passes unsent: the receiver sees the gap in the RTP timestamps
-                    p.frame().release();
-                    p = queue.poll(); // not null: only this thread takes from the queue
-                    start = System.nanoTime();
-                }
-                start = schedule.earliestStart(start);
-            }
-            if (schedule.started(start, p.handedOver())) {
-                counters.framesCaughtUp.increment();
-            }
-            // a late frame is spread over less than the active period so that it ends on time (at most 2x faster)
-            long span = paced ? schedule.lastSpan() : TxSchedule.activeOf(framePeriodNanos);
-            spanNanosLast = span;
-            waitNanos = start - p.handedOver();
+            p = scheduled(p);
+            long start = frameStart;
+            long span = spanNanosLast;
             Frame f = p.frame();
             try {
-                paceLag = 0;
                 if (gso != null) {
                     // not paced: the groups go out one after the other
                     begin(p, start, span);
@@ -305,6 +288,36 @@ final class VideoTxSession implements TransportSession {
                 f.release();
             }
         }
+    }
+
+    /** When the frame {@link #scheduled} last picked starts (its span: {@link #spanNanosLast}); sending thread only. */
+    private long frameStart;
+
+    /**
+     * The frame to send now, {@code p} or (tx_late=drop) a newer one behind it when p would start over a period
+     * late; sets its start and span by the schedule (paced) or now and the active period (not paced).
+     */
+    private Pending scheduled(Pending p) {
+        long start = System.nanoTime();
+        if (paced) {
+            while (schedule.giveUp(p.handedOver(), !queue.isEmpty(), start)) {
+                counters.framesDroppedLate.increment();
+                frameIndex++; // its media time passes unsent: the receiver sees the gap in the RTP timestamps
+                p.frame().release();
+                p = queue.poll(); // not null: only the sending thread takes from the queue
+                start = System.nanoTime();
+            }
+            start = schedule.earliestStart(start);
+        }
+        if (schedule.started(start, p.handedOver())) {
+            counters.framesCaughtUp.increment();
+        }
+        // a late frame is spread over less than the active period so that it ends on time (at most 2x faster)
+        spanNanosLast = paced ? schedule.lastSpan() : TxSchedule.activeOf(framePeriodNanos);
+        frameStart = start;
+        waitNanos = start - p.handedOver();
+        paceLag = 0;
+        return p;
     }
 
     /** After a frame's last packet left at {@code end}: its times, counted complete. */
@@ -538,25 +551,9 @@ final class VideoTxSession implements TransportSession {
                 }
             }
             idle = false;
-            long start = System.nanoTime();
-            // tx_late=drop: a frame that would start over a period late while a newer one waits is given up
-            while (schedule.giveUp(p.handedOver(), !queue.isEmpty(), start)) {
-                counters.framesDroppedLate.increment();
-                frameIndex++; // its media time passes unsent: the receiver sees the gap in the RTP timestamps
-                p.frame().release();
-                p = queue.poll(); // not null: only the pacer takes from the queue
-                start = System.nanoTime();
-            }
-            start = schedule.earliestStart(start);
-            if (schedule.started(start, p.handedOver())) {
-                counters.framesCaughtUp.increment();
-            }
-            long span = schedule.lastSpan();
-            spanNanosLast = span;
-            waitNanos = start - p.handedOver();
-            paceLag = 0;
+            p = scheduled(p);
             try {
-                begin(p, start, span);
+                begin(p, frameStart, spanNanosLast);
             } catch (IOException | RuntimeException e) {
                 p.frame().release();
                 throw e;

@@ -43,10 +43,19 @@ class ReceiverLeavesTest {
     /** A sender context that records a failure instead of throwing in the sender's thread. */
     static final class Watch implements TransportContext {
         volatile String failure;
+        private final long id;
+
+        Watch() {
+            this(7);
+        }
+
+        Watch(long id) {
+            this.id = id;
+        }
 
         @Override
         public long sessionId() {
-            return 7;
+            return id;
         }
 
         @Override

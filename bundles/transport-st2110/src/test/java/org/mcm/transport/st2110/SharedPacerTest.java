@@ -29,8 +29,6 @@ import org.mcm.api.connection.ConnectionSpec;
 import org.mcm.api.connection.Direction;
 import org.mcm.api.connection.Endpoint;
 import org.mcm.api.frame.Frame;
-import org.mcm.api.frame.FrameSink;
-import org.mcm.api.frame.FrameSource;
 import org.mcm.api.transport.TransportContext;
 
 /**
@@ -42,36 +40,6 @@ import org.mcm.api.transport.TransportContext;
 class SharedPacerTest {
 
     static final int SENDERS = 3;
-
-    /** A context that records the reason its session failed instead of failing the test. */
-    static final class Ctx implements TransportContext {
-        final long id;
-        volatile String failure;
-
-        Ctx(long id) {
-            this.id = id;
-        }
-
-        @Override
-        public long sessionId() {
-            return id;
-        }
-
-        @Override
-        public FrameSource frameSource() {
-            return null;
-        }
-
-        @Override
-        public FrameSink output() {
-            return null;
-        }
-
-        @Override
-        public void failed(String reason) {
-            failure = reason;
-        }
-    }
 
     /** The test settings (the defaults) with the shared pacer on. */
     static Settings shared() {
@@ -108,7 +76,7 @@ class SharedPacerTest {
         try {
             for (int k = 0; k < SENDERS; k++) {
                 rx.add(TestSupport.receiver(64 << 20));
-                tx.add(sender(rx.get(k), s, new Ctx(10 + k)));
+                tx.add(sender(rx.get(k), s, new ReceiverLeavesTest.Watch(10 + k)));
                 sent.add(frames(n, 100 + k));
             }
             for (int f = 0; f < n; f++) {
@@ -163,8 +131,8 @@ class SharedPacerTest {
         assertEquals(false, Settings.class.getMethod("txSharedPacer").getDefaultValue(), "a thread each by default");
         Settings s = TestSupport.settings("wide");
         try (DatagramChannel a = TestSupport.receiver(64 << 20); DatagramChannel b = TestSupport.receiver(64 << 20)) {
-            VideoTxSession x = sender(a, s, new Ctx(21));
-            VideoTxSession y = sender(b, s, new Ctx(22));
+            VideoTxSession x = sender(a, s, new ReceiverLeavesTest.Watch(21));
+            VideoTxSession y = sender(b, s, new ReceiverLeavesTest.Watch(22));
             try {
                 assertEquals(0L, x.stats().get("tx_pacer_shared"));
                 assertEquals(1L, x.stats().get("tx_pacer_senders"), "a pacer of its own");
@@ -239,11 +207,11 @@ class SharedPacerTest {
         Settings s = shared();
         try (DatagramChannel a = TestSupport.receiver(64 << 20); DatagramChannel b = TestSupport.receiver(64 << 20);
                 DatagramChannel c = TestSupport.receiver(64 << 20)) {
-            Ctx bad = new Ctx(31);
-            Ctx fine = new Ctx(30);
+            ReceiverLeavesTest.Watch bad = new ReceiverLeavesTest.Watch(31);
+            ReceiverLeavesTest.Watch fine = new ReceiverLeavesTest.Watch(30);
             VideoTxSession good = sender(a, s, fine);
             VideoTxSession broken = sender(b, s, bad);
-            VideoTxSession closing = sender(c, s, new Ctx(32));
+            VideoTxSession closing = sender(c, s, new ReceiverLeavesTest.Watch(32));
             try {
                 List<byte[]> fa = frames(4, 7);
                 List<byte[]> fc = frames(1, 8);
@@ -282,7 +250,7 @@ class SharedPacerTest {
         Settings s = shared();
         for (int round = 0; round < 2; round++) {
             try (DatagramChannel a = TestSupport.receiver(64 << 20)) {
-                VideoTxSession t = sender(a, s, new Ctx(40 + round));
+                VideoTxSession t = sender(a, s, new ReceiverLeavesTest.Watch(40 + round));
                 try {
                     List<byte[]> f = frames(1, round);
                     TestSupport.offer(t, f.get(0));
@@ -309,7 +277,7 @@ class SharedPacerTest {
         List<HeapFrame> handed = new ArrayList<>();
         byte[] content = frames(1, 9).get(0);
         try (DatagramChannel a = TestSupport.receiver(64 << 20)) {
-            Ctx ctx = new Ctx(50);
+            ReceiverLeavesTest.Watch ctx = new ReceiverLeavesTest.Watch(50);
             VideoTxSession t = sender(a, s, ctx);
             try {
                 for (int i = 0; i < 6; i++) { // one sent, one in flight, up to four queued, the rest refused
