@@ -63,12 +63,14 @@ public final class St2110PathBench {
         String txRt = System.getProperty("bench.txRtPriority"); // SCHED_FIFO priority of the senders' threads (0: off)
         String txLead = System.getProperty("bench.txLeadUs"); // how much sooner a frame's last packet leaves (0 to 2000 us)
         String txShared = System.getProperty("bench.txSharedPacer"); // one pacing thread for all senders (true) or one each
+        String rxWake = System.getProperty("bench.rxWakeUs"); // least time between a receiver's socket reads (0: at once)
         String st2110 = (txLate != null ? "txLate=" + txLate + "\n" : "")
                 + (txCatchup != null ? "txCatchupSpeedup=" + txCatchup + "\n" : "")
                 + (txPaceUs != null ? "txPaceGranularityUs=" + txPaceUs + "\n" : "")
                 + (txRt != null ? "txRealtimePriority=" + txRt + "\n" : "")
                 + (txLead != null ? "txLeadUs=" + txLead + "\n" : "")
-                + (txShared != null ? "txSharedPacer=" + txShared + "\n" : "");
+                + (txShared != null ? "txSharedPacer=" + txShared + "\n" : "")
+                + (rxWake != null ? "rxWakeIntervalUs=" + rxWake + "\n" : "");
         List<String> rows = new ArrayList<>();
         try (BenchProxy proxy = BenchProxy.start(tcp, grpc, BASE_PORT + 92, configs)) {
             ControlClient c = proxy.control;
@@ -274,7 +276,8 @@ public final class St2110PathBench {
                                 || key.contains("caught_up") || key.contains("wait") || key.contains("staged")
                                 || key.contains("spread") || key.contains("incomplete") || key.contains("_us_")
                                 || key.contains("gso_sends") || key.contains("granularity") || key.contains("realtime") || key.equals("frames")
-                                || key.contains("restarts") || key.contains("started_late") || key.contains("codec")) {
+                                || key.contains("restarts") || key.contains("started_late") || key.contains("codec")
+                                || key.contains("wake") || key.equals("socket_reads")) {
                             b.append(' ').append(key).append('=').append(v);
                         }
                     });

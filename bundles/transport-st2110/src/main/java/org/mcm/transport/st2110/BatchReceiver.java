@@ -40,6 +40,15 @@ final class BatchReceiver implements AutoCloseable {
     private int[] dgLen = new int[BATCH];
     private long[] dgAddr = new long[BATCH];
     private volatile boolean closed;
+    /** Least time between two reads of the socket while data keeps coming (0: read as soon as it is readable). */
+    private long wakeIntervalNanos;
+    /** When the last read returned, and whether it emptied the socket (receiving thread only). */
+    private long lastReadAt;
+    private boolean lastDrained;
+    /** Reads of the socket (system calls that returned, with or without data): the receiving thread's wake-ups. */
+    private long reads;
+    /** Slots the last system call filled (a GRO buffer holds several datagrams). */
+    private int lastBuffers;
 
     private BatchReceiver(int fd, boolean gro) {
         this.fd = fd;
@@ -95,16 +104,61 @@ final class BatchReceiver implements AutoCloseable {
         return gro;
     }
 
+    /**
+     * Sets the least time between two reads while datagrams keep coming (setting {@code rxWakeIntervalUs}): after a
+     * read that emptied the socket the next one first sleeps until this long after it, so that the datagrams that
+     * arrive meanwhile are read with one wake-up instead of waking the thread at each sender batch. A read that did
+     * not empty the socket (the batch was full) is followed at once; an empty socket is still waited on with poll,
+     * so the first datagram after a pause is read as soon as it comes. 0: every readable socket is read at once.
+     */
+    void wakeInterval(long nanos) {
+        if (nanos < 0) {
+            throw new IllegalArgumentException("wake interval must be >= 0, got " + nanos);
+        }
+        this.wakeIntervalNanos = nanos;
+    }
+
+    long wakeIntervalNanos() {
+        return wakeIntervalNanos;
+    }
+
+    /** Reads of the socket so far (receiving thread's view; read by stats as a plain long, which may lag). */
+    long reads() {
+        return reads;
+    }
+
     /** Waits up to timeoutMs; returns how many datagrams arrived (views via {@link #slot}, sizes via {@link #length}). */
     int receive(int timeoutMs) throws IOException {
         if (closed) {
             throw new java.nio.channels.ClosedChannelException();
         }
+        if (wakeIntervalNanos > 0 && lastDrained) {
+            long until = lastReadAt + wakeIntervalNanos;
+            for (long wait = until - System.nanoTime(); wait > 0 && !closed; wait = until - System.nanoTime()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(wait); // may return early: sleeps again
+            }
+            if (closed) {
+                throw new java.nio.channels.ClosedChannelException();
+            }
+        }
+        int n = receiveNow(timeoutMs);
+        if (wakeIntervalNanos > 0) {
+            lastReadAt = System.nanoTime();
+            // data came and the socket is empty now: the next read waits; after a timeout (nothing came) it does not,
+            // so that the first datagram after a pause is read as soon as it arrives
+            lastDrained = lastBuffers > 0 && lastBuffers < batch;
+        }
+        reads++;
+        return n;
+    }
+
+    private int receiveNow(int timeoutMs) throws IOException {
         if (!gro) {
             int n = NetNative.mcmnet_recv_batch(fd, base, slotSize, batch, lens, timeoutMs);
             if (n < 0) {
                 throw new IOException("UDP receive failed: errno " + (-n));
             }
+            lastBuffers = n;
             for (int i = 0; i < n; i++) {
                 dgLen[i] = sizes.getInt(4 * i);
                 dgAddr[i] = base + (long) i * slotSize;
@@ -115,6 +169,7 @@ final class BatchReceiver implements AutoCloseable {
         if (n < 0) {
             throw new IOException("UDP receive failed: errno " + (-n));
         }
+        lastBuffers = n;
         int d = 0;
         for (int i = 0; i < n; i++) {
             int len = sizes.getInt(4 * i);

@@ -325,6 +325,10 @@ final class JxsRxSession implements TransportSession {
         m.put("decoders_primed", primed ? 1L : 0L);
         m.put("fast_path", batch == null ? 0L : 1L);
         m.put("receive_offload", batch != null && batch.offload() ? 1L : 0L);
+        if (batch != null) {
+            m.put("rx_wake_interval_us", batch.wakeIntervalNanos() / 1000);
+            m.put("socket_reads", batch.reads());
+        }
         return m;
     }
 

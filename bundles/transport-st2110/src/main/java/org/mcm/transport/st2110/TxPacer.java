@@ -41,7 +41,7 @@ final class TxPacer {
 
     private static final TxPacer SHARED = new TxPacer("st2110-20-tx-pacer");
 
-    /** The bundle's pacer that all senders with {@code txSharedPacer} (the default) join. */
+    /** The bundle's pacer that all senders with {@code txSharedPacer} set to true join. */
     static TxPacer shared() {
         return SHARED;
     }

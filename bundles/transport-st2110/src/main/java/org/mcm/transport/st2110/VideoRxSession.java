@@ -113,8 +113,38 @@ final class VideoRxSession implements TransportSession {
             } catch (IOException e) {
                 throw new TransportException(e.getMessage(), e);
             }
+            if (fast != null) {
+                try {
+                    fast.wakeInterval(1000L * wakeUs(spec.options().get("rx_wake_us"), s.rxWakeIntervalUs()));
+                } catch (IllegalArgumentException e) {
+                    fast.close();
+                    throw new TransportException(e.getMessage());
+                }
+            }
         }
         return fast;
+    }
+
+    /** Largest {@code rxWakeIntervalUs}: 2 ms (~650 KB of a 1080p60 10-bit stream waiting in the socket). */
+    static final int MAX_WAKE_US = 2000;
+
+    /** The {@code rx_wake_us} connection option if given, else the {@code rxWakeIntervalUs} setting; 0 to {@link #MAX_WAKE_US}. */
+    static int wakeUs(String option, int setting) {
+        int us = setting;
+        String name = "rxWakeIntervalUs";
+        if (option != null && !option.isBlank()) {
+            name = "rx_wake_us";
+            try {
+                us = Integer.parseInt(option.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("rx_wake_us must be a whole number of microseconds from 0 to "
+                        + MAX_WAKE_US + ", got '" + option + "'");
+            }
+        }
+        if (us < 0 || us > MAX_WAKE_US) {
+            throw new IllegalArgumentException(name + " must be 0 to " + MAX_WAKE_US + " (microseconds), got " + us);
+        }
+        return us;
     }
 
     /** Frees the staging memory once no thread can touch it; otherwise only gives back its account. */
@@ -204,6 +234,10 @@ final class VideoRxSession implements TransportSession {
         Map<String, Long> m = counters.snapshot();
         m.put("fast_path", batch == null ? 0L : 1L);
         m.put("receive_offload", batch != null && batch.offload() ? 1L : 0L);
+        if (batch != null) {
+            m.put("rx_wake_interval_us", batch.wakeIntervalNanos() / 1000);
+            m.put("socket_reads", batch.reads()); // the receiving thread's wake-ups (and the reads right after a full one)
+        }
         depacketizer.frameTimes.putInto(m, "frame"); // first packet in to frame handed on, last 1024 frames
         depacketizer.handOverTimes.putInto(m, "handover"); // last packet in to frame handed on
         return m;

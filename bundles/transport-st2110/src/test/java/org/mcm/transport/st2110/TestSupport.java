@@ -133,6 +133,11 @@ final class TestSupport {
             }
 
             @Override
+            public int rxWakeIntervalUs() {
+                return 0;
+            }
+
+            @Override
             public String ip() {
                 return ip;
             }
