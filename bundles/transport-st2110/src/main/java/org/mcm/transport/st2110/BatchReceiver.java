@@ -47,6 +47,8 @@ final class BatchReceiver implements AutoCloseable {
     private boolean lastDrained;
     /** Reads of the socket (system calls that returned, with or without data): the receiving thread's wake-ups. */
     private long reads;
+    /** Whether the next read may wait out the interval (see {@link #coalesceNext}). */
+    private boolean coalesce = true;
     /** Slots the last system call filled (a GRO buffer holds several datagrams). */
     private int lastBuffers;
 
@@ -118,6 +120,14 @@ final class BatchReceiver implements AutoCloseable {
         this.wakeIntervalNanos = nanos;
     }
 
+    /**
+     * Whether the next read may wait out the wake interval (true by default): the caller says false when what it
+     * still expects soon should be read as it arrives (the end of a frame).
+     */
+    void coalesceNext(boolean may) {
+        this.coalesce = may;
+    }
+
     long wakeIntervalNanos() {
         return wakeIntervalNanos;
     }
@@ -132,7 +142,7 @@ final class BatchReceiver implements AutoCloseable {
         if (closed) {
             throw new java.nio.channels.ClosedChannelException();
         }
-        if (wakeIntervalNanos > 0 && lastDrained) {
+        if (wakeIntervalNanos > 0 && lastDrained && coalesce) {
             long until = lastReadAt + wakeIntervalNanos;
             for (long wait = until - System.nanoTime(); wait > 0 && !closed; wait = until - System.nanoTime()) {
                 java.util.concurrent.locks.LockSupport.parkNanos(wait); // may return early: sleeps again

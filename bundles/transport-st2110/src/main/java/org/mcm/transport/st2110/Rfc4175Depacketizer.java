@@ -342,6 +342,22 @@ final class Rfc4175Depacketizer {
         }
     }
 
+    /** Bytes of the wire frame (pixel groups). */
+    long frameBytes() {
+        return frameBytes;
+    }
+
+    /**
+     * Bytes of the frame in progress not received yet: -1 between frames, {@link Long#MAX_VALUE} for a frame being
+     * skipped (no buffer: nothing hurries).
+     */
+    long bytesMissing() {
+        if (currentTs < 0) {
+            return -1;
+        }
+        return skipping ? Long.MAX_VALUE : frameBytes - bytesInFrame;
+    }
+
     /** Drops a frame in progress (on close). */
     void abort() {
         if (planar != null) {

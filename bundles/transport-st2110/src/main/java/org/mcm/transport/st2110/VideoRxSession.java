@@ -31,10 +31,13 @@ final class VideoRxSession implements TransportSession {
     private final BatchReceiver batch;
     /** The staging frames' memory, within the limits of the settings; freed when the session ends. */
     private final DirectArena arena;
+    /** The format's frame period. */
+    private final long framePeriodNanos;
 
     VideoRxSession(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
         this.ctx = ctx;
         VideoFormat f = (VideoFormat) spec.format();
+        this.framePeriodNanos = Math.max(1, f.frameRate().denominator() * 1_000_000_000L / Math.max(1, f.frameRate().numerator()));
         PixelFormat wire = Pack422.wireFormat(f.pixelFormat());
         PGroup pg;
         try {
@@ -54,6 +57,13 @@ final class VideoRxSession implements TransportSession {
         PlanarLines fused = null;
         try {
             fast = openFastPath(spec, s);
+            if (fast != null) {
+                try {
+                    fast.wakeInterval(1000L * wakeUs(spec.options().get("rx_wake_us"), s.rxWakeIntervalUs()));
+                } catch (IllegalArgumentException e) {
+                    throw new TransportException(e.getMessage());
+                }
+            }
             if (wire != f.pixelFormat()) {
                 String convert = spec.options().getOrDefault("rx_convert", "inline");
                 if (!"inline".equalsIgnoreCase(convert) && !"staged".equalsIgnoreCase(convert)) {
@@ -112,14 +122,6 @@ final class VideoRxSession implements TransportSession {
                         s.receiveOffload());
             } catch (IOException e) {
                 throw new TransportException(e.getMessage(), e);
-            }
-            if (fast != null) {
-                try {
-                    fast.wakeInterval(1000L * wakeUs(spec.options().get("rx_wake_us"), s.rxWakeIntervalUs()));
-                } catch (IllegalArgumentException e) {
-                    fast.close();
-                    throw new TransportException(e.getMessage());
-                }
             }
         }
         return fast;
@@ -196,8 +198,17 @@ final class VideoRxSession implements TransportSession {
             depacketizer.accept(view, len, address);
         };
         depacketizer.deferCounts(); // packets and bytes go to the counters once per batch, not one atomic add each
+        long wake = batch.wakeIntervalNanos();
+        // with a wake interval: the last stretch of a frame (what arrives in 1.5 intervals at the frame's pace over its
+        // period) is read as it comes, so that the frame is handed on right after its last packet, not up to an
+        // interval later
+        long tail = wake == 0 ? 0 : (long) (depacketizer.frameBytes() * 1.5 * wake / framePeriodNanos);
         try {
             while (running) {
+                if (wake > 0) {
+                    long missing = depacketizer.bytesMissing();
+                    batch.coalesceNext(missing > tail); // between frames (-1): the next frame's first packet at once
+                }
                 batchStart = true;
                 batch.receiveEach(100, counters, each);
                 depacketizer.flush(); // the slots are reused by the next receive
