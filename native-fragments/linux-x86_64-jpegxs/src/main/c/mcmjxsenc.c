@@ -94,12 +94,167 @@ ALWAYS uint64_t spread16(uint32_t x, int usePdep) {
     return spread8[x & 0xFF] | (spread8[(x >> 8) & 0xFF] << 32);
 }
 
+/* a delta swap on every 64-bit lane: the bits in m exchanged with the bits d places above them */
+__attribute__((target("avx2"))) static inline __m256i delta_swap64(__m256i x, __m256i m, int d) {
+    __m256i t = _mm256_and_si256(_mm256_xor_si256(_mm256_srli_epi64(x, d), x), m);
+    return _mm256_xor_si256(_mm256_xor_si256(x, t), _mm256_slli_epi64(t, d));
+}
+
+/*
+ * Four groups' packing words at once: each 64-bit lane holds a group's four 16-bit values c0..c3 (c0 lowest) and
+ * becomes spread16(c0) << 3 | spread16(c1) << 2 | spread16(c2) << 1 | spread16(c3), i.e. bit i of c_j goes to bit
+ * 4i + 3 - j. With the values reversed in the lane (c3 lowest) that moves the bit at index (i0 i1 i2 i3 j0 j1) to
+ * (j0 j1 i0 i1 i2 i3): three delta swaps exchange the index bits 0<->2, 0<->4 and 1<->5, then a byte shuffle swaps
+ * the index bits 3<->5.
+ */
+__attribute__((target("avx2"))) static inline __m256i words4_avx2(__m256i q) {
+    const __m256i rev = _mm256_setr_epi8(6, 7, 4, 5, 2, 3, 0, 1, 14, 15, 12, 13, 10, 11, 8, 9,
+            6, 7, 4, 5, 2, 3, 0, 1, 14, 15, 12, 13, 10, 11, 8, 9);
+    const __m256i bytes = _mm256_setr_epi8(0, 4, 2, 6, 1, 5, 3, 7, 8, 12, 10, 14, 9, 13, 11, 15,
+            0, 4, 2, 6, 1, 5, 3, 7, 8, 12, 10, 14, 9, 13, 11, 15);
+    __m256i x = _mm256_shuffle_epi8(q, rev);
+    x = delta_swap64(x, _mm256_set1_epi8(0x0A), 3);
+    x = delta_swap64(x, _mm256_set1_epi64x(0x0000AAAA0000AAAALL), 15);
+    x = delta_swap64(x, _mm256_set1_epi64x(0x00000000CCCCCCCCLL), 30);
+    return _mm256_shuffle_epi8(x, bytes);
+}
+
+/* deadzone rounding of 8 wavelet values (see round_row): magnitude >> FQ capped at 0x7FFF, sign at bit 15 */
+__attribute__((target("avx2"))) static inline __m256i deadzone8_avx2(__m256i v) {
+    const __m256i half = _mm256_set1_epi32(1 << (FQ - 1)), cap = _mm256_set1_epi32(0x7FFF);
+    __m256i m = _mm256_min_epi32(_mm256_srai_epi32(_mm256_add_epi32(_mm256_abs_epi32(v), half), FQ), cap);
+    return _mm256_or_si256(m, _mm256_slli_epi32(_mm256_srli_epi32(v, 31), 15));
+}
+
+/*
+ * round_row with deadzone quantization in AVX2, the same outputs: 8 groups (32 values) a step, their packing words
+ * by words4_avx2, their counts as float exponents, the 8-group maximum by a horizontal max; the last < 8 groups and
+ * the statistics' histogram as in round_row.
+ */
+__attribute__((target("avx2,bmi2"))) static void round_row_dz_avx2(const eplan_t *P, const eband_t *B, int y,
+        int32_t *restrict in) {
+    const int width = B->w, groups = B->gw;
+    uint8_t *restrict gc = B->gcli + (size_t) y * groups;
+    uint64_t *restrict wd = B->words + (size_t) y * groups;
+    int32_t *restrict gm = B->gmax + (size_t) y * B->sw;
+    const int l = B->lines;
+    const int py = y / l;
+    uint16_t *restrict st = P->stats + ((size_t) py * P->statRows + B->statBase + (y - py * l)) * P->hSize;
+    memset(st, 0, (size_t) P->hSize * sizeof(uint16_t));
+    const int full = width >> 2;
+    const int oct = full >> 3;
+    const __m256i low15 = _mm256_set1_epi64x(0x7FFF), bias = _mm256_set1_epi32(126);
+    const __m256i firstBytes = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+            0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    for (int o = 0; o < oct; o++) {
+        int32_t *p = in + 32 * o;
+        __m256i d0 = deadzone8_avx2(_mm256_loadu_si256((const __m256i *) p));
+        __m256i d1 = deadzone8_avx2(_mm256_loadu_si256((const __m256i *) (p + 8)));
+        __m256i d2 = deadzone8_avx2(_mm256_loadu_si256((const __m256i *) (p + 16)));
+        __m256i d3 = deadzone8_avx2(_mm256_loadu_si256((const __m256i *) (p + 24)));
+        _mm256_storeu_si256((__m256i *) p, d0);
+        _mm256_storeu_si256((__m256i *) (p + 8), d1);
+        _mm256_storeu_si256((__m256i *) (p + 16), d2);
+        _mm256_storeu_si256((__m256i *) (p + 24), d3);
+        /* 16-bit values, a group a 64-bit lane: packus interleaves the 128-bit halves, the permute restores */
+        __m256i a = _mm256_permute4x64_epi64(_mm256_packus_epi32(d0, d1), 0xD8);
+        __m256i b = _mm256_permute4x64_epi64(_mm256_packus_epi32(d2, d3), 0xD8);
+        _mm256_storeu_si256((__m256i *) (wd + 8 * o), words4_avx2(a));
+        _mm256_storeu_si256((__m256i *) (wd + 8 * o + 4), words4_avx2(b));
+        /* each group's OR of its magnitudes in the low 15 bits of its lane, then the 8 in 32-bit lanes in order */
+        __m256i oa = _mm256_or_si256(a, _mm256_srli_epi64(a, 32));
+        oa = _mm256_and_si256(_mm256_or_si256(oa, _mm256_srli_epi64(oa, 16)), low15);
+        __m256i ob = _mm256_or_si256(b, _mm256_srli_epi64(b, 32));
+        ob = _mm256_and_si256(_mm256_or_si256(ob, _mm256_srli_epi64(ob, 16)), low15);
+        __m256i c = _mm256_castps_si256(_mm256_shuffle_ps(_mm256_castsi256_ps(oa), _mm256_castsi256_ps(ob),
+                _MM_SHUFFLE(2, 0, 2, 0)));
+        c = _mm256_permute4x64_epi64(c, 0xD8);
+        /* bit length = the float's exponent - 126 (exact below 2^24), 0 for 0 */
+        __m256i bl = _mm256_max_epi32(_mm256_sub_epi32(_mm256_srli_epi32(_mm256_castps_si256(
+                _mm256_cvtepi32_ps(c)), 23), bias), _mm256_setzero_si256());
+        __m256i by = _mm256_shuffle_epi8(bl, firstBytes);
+        uint64_t counts = (uint64_t) (uint32_t) _mm256_extract_epi32(by, 0)
+                | ((uint64_t) (uint32_t) _mm256_extract_epi32(by, 4) << 32);
+        memcpy(gc + 8 * o, &counts, 8);
+        __m256i mx = _mm256_max_epi32(bl, _mm256_shuffle_epi32(bl, 0x4E));
+        mx = _mm256_max_epi32(mx, _mm256_shuffle_epi32(mx, 0xB1));
+        mx = _mm256_max_epi32(mx, _mm256_permute2x128_si256(mx, mx, 1));
+        gm[o] = _mm256_cvtsi256_si32(mx);
+    }
+    /* their histogram afterwards (added to the statistics row in the loop, each add waited for the one before) */
+    uint32_t gh[16];
+    memset(gh, 0, sizeof gh);
+    for (int o = 0; o < oct; o++) {
+        gh[gm[o]] += 8;
+    }
+    for (int v = 0; v < 16; v++) {
+        st[H_GMAX + v] = (uint16_t) gh[v];
+    }
+    /* the rest as round_row does */
+    const int32_t half = 1 << (FQ - 1);
+    for (int x = 32 * oct; x < width; x++) {
+        int32_t v = in[x];
+        int32_t s = v >> 31;
+        int32_t d = (((v ^ s) - s + half) >> FQ) - 0x7FFF;
+        in[x] = (0x7FFF + (d & (d >> 31))) | (int32_t) (((uint32_t) v >> 31) << 15);
+    }
+    for (int k = 8 * oct; k < full; k++) {
+        const int32_t *q = in + 4 * k;
+        wd[k] = (spread_pdep((uint32_t) q[0] & 0xFFFF) << 3) | (spread_pdep((uint32_t) q[1] & 0xFFFF) << 2)
+                | (spread_pdep((uint32_t) q[2] & 0xFFFF) << 1) | spread_pdep((uint32_t) q[3] & 0xFFFF);
+        gc[k] = (uint8_t) bitlen((uint32_t) (q[0] | q[1] | q[2] | q[3]) & 0x7FFF);
+    }
+    if (full < groups) {
+        uint64_t word = 0;
+        uint32_t or = 0;
+        for (int x = 4 * full; x < width; x++) {
+            word |= spread_pdep((uint32_t) in[x] & 0xFFFF) << (3 - (x & 3));
+            or |= (uint32_t) in[x];
+        }
+        wd[full] = word;
+        gc[full] = (uint8_t) bitlen(or & 0x7FFF);
+    }
+    if (8 * oct < groups) {
+        int max = 0;
+        for (int k = 8 * oct; k < groups; k++) {
+            max = gc[k] > max ? gc[k] : max;
+        }
+        st[H_GMAX + max] = (uint16_t) (st[H_GMAX + max] + (groups - 8 * oct));
+        gm[oct] = max;
+    }
+    uint32_t hist[4][16];
+    memset(hist, 0, sizeof hist);
+    int k = 0;
+    for (; k + 4 <= groups; k += 4) {
+        hist[0][gc[k]]++;
+        hist[1][gc[k + 1]]++;
+        hist[2][gc[k + 2]]++;
+        hist[3][gc[k + 3]]++;
+    }
+    for (; k < groups; k++) {
+        hist[0][gc[k]]++;
+    }
+    for (int v = 0; v < 16; v++) {
+        st[H_GCLI + v] = (uint16_t) (hist[0][v] + hist[1][v] + hist[2][v] + hist[3][v]);
+    }
+    if (P->statsBits) {
+        for (int x = 0; x < width; x++) {
+            int bits = bitlen((uint32_t) in[x] & 0x7FFF);
+            st[H_BITS + bits] = (uint16_t) (st[H_BITS + bits] + 1);
+        }
+    }
+}
+
 /*
  * Rounds row y of band B (wavelet values in in[0..w), overwritten) as EncoderTransform.roundRow does: into the
  * band's words or rounded values, its counts and 8-group maxima and the row's statistics.
  */
 ALWAYS void round_row(const eplan_t *P, const eband_t *B, int y, int32_t *restrict in, int32_t *restrict abs,
         int usePdep) {
+    if (usePdep && P->deadzone) {
+        round_row_dz_avx2(P, B, y, in);
+        return;
+    }
     const int width = B->w, groups = B->gw;
     const int32_t half = 1 << (FQ - 1);
     uint8_t *restrict gc = B->gcli + (size_t) y * groups;
