@@ -966,7 +966,116 @@ ALWAYS void put_unary(bw_t *w, uint64_t *acc, int *na, int len) {
  * its length is 0 and its bits and signs are masked to 0 (whether a group has planes changes from group to group
  * in runs of any length, and a branch on it was mispredicted often).
  */
-ALWAYS void write_data(const pack_t *S, bw_t *w, int py, int line, int b0, int b1, const int *gtl, const int signsHere) {
+/*
+ * One group's data bits v (len of them: its planes above the truncation, after its 4 sign bits when signsHere)
+ * into the local accumulator of write_data, or, when they would not fit in 56 bits, to the writer in two puts.
+ */
+ALWAYS void data_put(bw_t *w, uint64_t *dacc, int *dn, uint64_t v, int len, const int signsHere) {
+    if (__builtin_expect(len > 56, 0)) {
+        const int pl = signsHere ? (len - 4) >> 2 : len >> 2;
+        bw_put(w, *dacc, *dn);
+        *dacc = 0;
+        *dn = 0;
+        if (signsHere) {
+            bw_put(w, v >> (4 * pl), 4);
+        }
+        bw_write_long(w, v & ((1ULL << (4 * pl)) - 1), 4 * pl);
+        return;
+    }
+    if (*dn + len > 56) {
+        bw_put(w, *dacc, *dn);
+        *dacc = 0;
+        *dn = 0;
+    }
+    *dacc = (*dacc << len) | v;
+    *dn += len;
+}
+
+/* 4 groups' data bits and their lengths (write_data's arithmetic, a group a 64-bit lane) */
+__attribute__((target("avx2"))) static inline void data4_avx2(const uint8_t *gc, const uint64_t *wd, __m128i shift,
+        __m256i tv, const int signsHere, __m256i *vOut, __m256i *lenOut) {
+    int32_t g4;
+    memcpy(&g4, gc, 4);
+    const __m256i planes = _mm256_sub_epi64(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128(g4)), tv);
+    const __m256i keep = _mm256_cmpgt_epi64(planes, _mm256_setzero_si256());
+    const __m256i pl4 = _mm256_slli_epi64(_mm256_and_si256(planes, keep), 2);
+    const __m256i word = _mm256_loadu_si256((const __m256i *) wd);
+    const __m256i bits = _mm256_and_si256(_mm256_srl_epi64(_mm256_and_si256(word,
+            _mm256_set1_epi64x((long long) PLANES_MASK)), shift), keep);
+    if (signsHere) {
+        __m256i x = _mm256_or_si256(bits, _mm256_srli_epi64(bits, 32));
+        x = _mm256_or_si256(x, _mm256_srli_epi64(x, 16));
+        x = _mm256_or_si256(x, _mm256_srli_epi64(x, 8));
+        x = _mm256_or_si256(x, _mm256_srli_epi64(x, 4));
+        const __m256i sg = _mm256_and_si256(_mm256_srli_epi64(word, 60), x); /* nonzero4 & the signs */
+        *vOut = _mm256_or_si256(_mm256_sllv_epi64(sg, pl4), bits);
+        *lenOut = _mm256_and_si256(_mm256_add_epi64(pl4, _mm256_set1_epi64x(4)), keep);
+    } else {
+        *vOut = bits;
+        *lenOut = pl4;
+    }
+}
+
+/*
+ * The data bits of one band line's groups [0, n) as write_data writes them, in AVX2: 8 groups of a significant
+ * 8-group at once, their bits and lengths computed side by side, then joined in pairs (the first's bits above the
+ * second's) so that the serial accumulator takes 4 puts instead of 8; an 8-group with a pair over 56 bits, and the
+ * last, partial 8-group, go group by group.
+ */
+__attribute__((target("avx2,bmi2"))) static inline void data_line_avx2(bw_t *w, uint64_t *dacc, int *dn,
+        const uint8_t *gc, const uint64_t *wd, const int32_t *gm, int n, int t, const int signsHere) {
+    const __m128i shift = _mm_cvtsi32_si128(4 * t);
+    const __m256i tv = _mm256_set1_epi64x(t), limit = _mm256_set1_epi64x(56);
+    const int full = n & ~7;
+    for (int j = 0; j < full; j += 8) {
+        if (gm[j >> 3] <= t) {
+            continue;
+        }
+        __m256i va, la, vb, lb;
+        data4_avx2(gc + j, wd + j, shift, tv, signsHere, &va, &la);
+        data4_avx2(gc + j + 4, wd + j + 4, shift, tv, signsHere, &vb, &lb);
+        /* pairs (g0 g1), (g4 g5), (g2 g3), (g6 g7) */
+        const __m256i vlo = _mm256_unpacklo_epi64(va, vb), vhi = _mm256_unpackhi_epi64(va, vb);
+        const __m256i llo = _mm256_unpacklo_epi64(la, lb), lhi = _mm256_unpackhi_epi64(la, lb);
+        const __m256i lp = _mm256_add_epi64(llo, lhi);
+        if (__builtin_expect(_mm256_movemask_epi8(_mm256_cmpgt_epi64(lp, limit)) == 0, 1)) {
+            uint64_t pv[4], pn[4];
+            _mm256_storeu_si256((__m256i *) pv, _mm256_or_si256(_mm256_sllv_epi64(vlo, lhi), vhi));
+            _mm256_storeu_si256((__m256i *) pn, lp);
+            data_put(w, dacc, dn, pv[0], (int) pn[0], signsHere);
+            data_put(w, dacc, dn, pv[2], (int) pn[2], signsHere);
+            data_put(w, dacc, dn, pv[1], (int) pn[1], signsHere);
+            data_put(w, dacc, dn, pv[3], (int) pn[3], signsHere);
+        } else {
+            uint64_t v8[8], l8[8];
+            _mm256_storeu_si256((__m256i *) v8, va);
+            _mm256_storeu_si256((__m256i *) (v8 + 4), vb);
+            _mm256_storeu_si256((__m256i *) l8, la);
+            _mm256_storeu_si256((__m256i *) (l8 + 4), lb);
+            for (int i = 0; i < 8; i++) {
+                data_put(w, dacc, dn, v8[i], (int) l8[i], signsHere);
+            }
+        }
+    }
+    if (full < n && gm[full >> 3] > t) {
+        for (int i = full; i < n; i++) {
+            const int planes = gc[i] - t;
+            const int pl = planes & ~(planes >> 31);
+            const uint64_t keep = (uint64_t) 0 - (uint64_t) (pl != 0);
+            const uint64_t word = wd[i];
+            const uint64_t bits = ((word & PLANES_MASK) >> (4 * t)) & keep;
+            if (signsHere) {
+                const uint64_t sg = (word >> 60) & (uint64_t) nonzero4(bits);
+                data_put(w, dacc, dn, (sg << (4 * pl)) | bits, (4 * pl + 4) & (int) keep, 1);
+            } else {
+                data_put(w, dacc, dn, bits, 4 * pl, 0);
+            }
+        }
+    }
+}
+
+ALWAYS void write_data(const pack_t *S, bw_t *w, int py, int line, int b0, int b1, const int *gtl, const int signsHere,
+        const int vec) {
     uint64_t dacc = 0;
     int dn = 0;
     for (int b = b0; b < b1; b++) {
@@ -979,6 +1088,10 @@ ALWAYS void write_data(const pack_t *S, bw_t *w, int py, int line, int b0, int b
         const uint64_t *wd = S->words[b] + (size_t) y * n;
         const int32_t *gm = S->gmax[b] + (size_t) y * P_SW(S, b);
         const int t = gtl[b];
+        if (vec) {
+            data_line_avx2(w, &dacc, &dn, gc, wd, gm, n, t, signsHere);
+            continue;
+        }
         for (int j = 0; j < n; j += 8) {
             if (gm[j >> 3] <= t) {
                 continue;
@@ -1024,7 +1137,7 @@ ALWAYS void write_data(const pack_t *S, bw_t *w, int py, int line, int b0, int b
 }
 
 /* Writes precinct py as planned; returns the bytes written (without padding), or -1 if this code cannot. */
-ALWAYS long write_precinct(const pack_t *S, int py) {
+ALWAYS long write_precinct(const pack_t *S, int py, const int vec) {
     int gtl[PMAX_BANDS], top[PMAX_BANDS];
     truncations(S, gtl, S->planQ[py], S->planR[py]);
     if (S->vpred != 0 && py > 0) {
@@ -1155,9 +1268,9 @@ ALWAYS long write_precinct(const pack_t *S, int py) {
         }
         const int signsHere = S->signs == 0;
         if (signsHere) {
-            write_data(S, w, py, line, b0, b1, gtl, 1);
+            write_data(S, w, py, line, b0, b1, gtl, 1, vec);
         } else {
-            write_data(S, w, py, line, b0, b1, gtl, 0);
+            write_data(S, w, py, line, b0, b1, gtl, 0, vec);
         }
         bw_align(w);
         if (!signsHere) {
@@ -1195,9 +1308,9 @@ ALWAYS long write_precinct(const pack_t *S, int py) {
 }
 
 /* precincts py0..py1-1; returns how many were written as planned (the caller writes the rest in Java) */
-ALWAYS int pack_range(const pack_t *S, int py0, int py1) {
+ALWAYS int pack_range(const pack_t *S, int py0, int py1, const int vec) {
     for (int py = py0; py < py1; py++) {
-        long n = write_precinct(S, py);
+        long n = write_precinct(S, py, vec);
         if (n < 0 || n != S->planSize[py]) {
             return py - py0;
         }
@@ -1207,15 +1320,15 @@ ALWAYS int pack_range(const pack_t *S, int py0, int py1) {
 }
 
 static int pack_scalar(const pack_t *S, int py0, int py1) {
-    return pack_range(S, py0, py1);
+    return pack_range(S, py0, py1, 0);
 }
 
 __attribute__((target("sse4.1"))) static int pack_sse41(const pack_t *S, int py0, int py1) {
-    return pack_range(S, py0, py1);
+    return pack_range(S, py0, py1, 0);
 }
 
 __attribute__((target("avx2,bmi2"))) static int pack_avx2(const pack_t *S, int py0, int py1) {
-    return pack_range(S, py0, py1);
+    return pack_range(S, py0, py1, 1);
 }
 
 /*
