@@ -1024,6 +1024,8 @@ __attribute__((target("avx2"))) static inline void data4_avx2(const uint8_t *gc,
  */
 __attribute__((target("avx2,bmi2"))) static inline void data_line_avx2(bw_t *w, uint64_t *dacc, int *dn,
         const uint8_t *gc, const uint64_t *wd, const int32_t *gm, int n, int t, const int signsHere) {
+    uint64_t acc = *dacc; /* in registers here (the function is not inlined into write_data) */
+    int an = *dn;
     const __m128i shift = _mm_cvtsi32_si128(4 * t);
     const __m256i tv = _mm256_set1_epi64x(t), limit = _mm256_set1_epi64x(56);
     const int full = n & ~7;
@@ -1042,10 +1044,10 @@ __attribute__((target("avx2,bmi2"))) static inline void data_line_avx2(bw_t *w, 
             uint64_t pv[4], pn[4];
             _mm256_storeu_si256((__m256i *) pv, _mm256_or_si256(_mm256_sllv_epi64(vlo, lhi), vhi));
             _mm256_storeu_si256((__m256i *) pn, lp);
-            data_put(w, dacc, dn, pv[0], (int) pn[0], signsHere);
-            data_put(w, dacc, dn, pv[2], (int) pn[2], signsHere);
-            data_put(w, dacc, dn, pv[1], (int) pn[1], signsHere);
-            data_put(w, dacc, dn, pv[3], (int) pn[3], signsHere);
+            data_put(w, &acc, &an, pv[0], (int) pn[0], signsHere);
+            data_put(w, &acc, &an, pv[2], (int) pn[2], signsHere);
+            data_put(w, &acc, &an, pv[1], (int) pn[1], signsHere);
+            data_put(w, &acc, &an, pv[3], (int) pn[3], signsHere);
         } else {
             uint64_t v8[8], l8[8];
             _mm256_storeu_si256((__m256i *) v8, va);
@@ -1053,7 +1055,7 @@ __attribute__((target("avx2,bmi2"))) static inline void data_line_avx2(bw_t *w, 
             _mm256_storeu_si256((__m256i *) l8, la);
             _mm256_storeu_si256((__m256i *) (l8 + 4), lb);
             for (int i = 0; i < 8; i++) {
-                data_put(w, dacc, dn, v8[i], (int) l8[i], signsHere);
+                data_put(w, &acc, &an, v8[i], (int) l8[i], signsHere);
             }
         }
     }
@@ -1066,12 +1068,14 @@ __attribute__((target("avx2,bmi2"))) static inline void data_line_avx2(bw_t *w, 
             const uint64_t bits = ((word & PLANES_MASK) >> (4 * t)) & keep;
             if (signsHere) {
                 const uint64_t sg = (word >> 60) & (uint64_t) nonzero4(bits);
-                data_put(w, dacc, dn, (sg << (4 * pl)) | bits, (4 * pl + 4) & (int) keep, 1);
+                data_put(w, &acc, &an, (sg << (4 * pl)) | bits, (4 * pl + 4) & (int) keep, 1);
             } else {
-                data_put(w, dacc, dn, bits, 4 * pl, 0);
+                data_put(w, &acc, &an, bits, 4 * pl, 0);
             }
         }
     }
+    *dacc = acc;
+    *dn = an;
 }
 
 ALWAYS void write_data(const pack_t *S, bw_t *w, int py, int line, int b0, int b1, const int *gtl, const int signsHere,
