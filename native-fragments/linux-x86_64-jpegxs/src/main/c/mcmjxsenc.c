@@ -1211,14 +1211,30 @@ ALWAYS long write_precinct(const pack_t *S, int py, const int vec) {
                             return -1;
                         }
                         const int tt = line == 0 ? (t > top[b] ? t : top[b]) : t;
+                        uint64_t fl = 0; /* the flags collect in a long, 56 a put (a put a flag before) */
+                        int nf = 0;
                         for (int j = 0; j < n; j += 8) {
-                            bw_write(w, (uint32_t) residuals_zero(gc, y * n + j, n, n - j < 8 ? n - j : 8, t, tt), 1);
+                            fl = (fl << 1) | (uint64_t) residuals_zero(gc, y * n + j, n, n - j < 8 ? n - j : 8, t, tt);
+                            if (++nf == 56) {
+                                bw_put(w, fl, 56);
+                                fl = 0;
+                                nf = 0;
+                            }
                         }
+                        bw_put(w, fl, nf);
                     } else {
                         const int32_t *gm = S->gmax[b] + (size_t) y * P_SW(S, b);
+                        uint64_t fl = 0;
+                        int nf = 0;
                         for (int j = 0; j < P_SW(S, b); j++) {
-                            bw_write(w, gm[j] > t ? 0 : 1, 1);
+                            fl = (fl << 1) | (uint64_t) (gm[j] <= t);
+                            if (++nf == 56) {
+                                bw_put(w, fl, 56);
+                                fl = 0;
+                                nf = 0;
+                            }
                         }
+                        bw_put(w, fl, nf);
                     }
                 }
             }
