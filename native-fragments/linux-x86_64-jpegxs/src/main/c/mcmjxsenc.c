@@ -991,6 +991,55 @@ ALWAYS void data_put(bw_t *w, uint64_t *dacc, int *dn, uint64_t v, int len, cons
     *dn += len;
 }
 
+/*
+ * The counts of one band line coded from zero (put_unary's codes: max(count - t, 0) ones... as len - 1 ones and a
+ * zero, len = max(count - t, 0) + 1), in AVX2: an 8-group's 8 codes made side by side and joined in pairs (at most
+ * 32 bits each), 4 puts into the accumulator instead of 8; the 8-groups skipped by significance as in write_precinct,
+ * the last partial 8-group one count at a time.
+ */
+__attribute__((target("avx2"))) static void counts_line_avx2(bw_t *w, uint64_t *pacc, int *pna, const uint8_t *gc,
+        const int32_t *gm, int n, int t, int sig) {
+    uint64_t acc = *pacc;
+    int na = *pna;
+    const __m256i tv = _mm256_set1_epi32(t), one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
+    const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFFLL);
+    const int full = n & ~7;
+    for (int j = 0; j < full; j += 8) {
+        if (sig && gm[j >> 3] <= t) {
+            continue;
+        }
+        int64_t g8;
+        memcpy(&g8, gc + j, 8);
+        const __m256i d = _mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(g8)), tv);
+        const __m256i len = _mm256_add_epi32(_mm256_max_epi32(d, _mm256_setzero_si256()), one);
+        const __m256i code = _mm256_sub_epi32(_mm256_sllv_epi32(one, len), two);
+        /* pairs in 64-bit lanes: the even group's code above the odd one's */
+        const __m256i ce = _mm256_and_si256(code, low32), co = _mm256_srli_epi64(code, 32);
+        const __m256i le = _mm256_and_si256(len, low32), lo = _mm256_srli_epi64(len, 32);
+        uint64_t pv[4], pl[4];
+        _mm256_storeu_si256((__m256i *) pv, _mm256_or_si256(_mm256_sllv_epi64(ce, lo), co));
+        _mm256_storeu_si256((__m256i *) pl, _mm256_add_epi64(le, lo));
+        for (int k = 0; k < 4; k++) {
+            const int l = (int) pl[k];
+            if (na + l > 56) {
+                bw_put(w, acc, na);
+                acc = 0;
+                na = 0;
+            }
+            acc = (acc << l) | pv[k];
+            na += l;
+        }
+    }
+    if (full < n && !(sig && gm[full >> 3] <= t)) {
+        for (int i = full; i < n; i++) {
+            int dd = gc[i] - t;
+            put_unary(w, &acc, &na, (dd & ~(dd >> 31)) + 1);
+        }
+    }
+    *pacc = acc;
+    *pna = na;
+}
+
 /* 4 groups' data bits and their lengths (write_data's arithmetic, a group a 64-bit lane) */
 __attribute__((target("avx2"))) static inline void data4_avx2(const uint8_t *gc, const uint64_t *wd, __m128i shift,
         __m256i tv, const int signsHere, __m256i *vOut, __m256i *lenOut) {
@@ -1251,7 +1300,9 @@ ALWAYS long write_precinct(const pack_t *S, int py, const int vec) {
                 const int t = gtl[b];
                 uint64_t acc = 0;
                 int na = 0;
-                if ((d & 1) == 0) { /* from zero, insignificant 8-groups skipped with sig */
+                if ((d & 1) == 0 && vec) {
+                    counts_line_avx2(w, &acc, &na, gc, gm, n, t, d != 0);
+                } else if ((d & 1) == 0) { /* from zero, insignificant 8-groups skipped with sig */
                     const int sig = d != 0;
                     for (int j = 0; j < n; j += 8) {
                         if (sig && gm[j >> 3] <= t) {
