@@ -94,12 +94,167 @@ ALWAYS uint64_t spread16(uint32_t x, int usePdep) {
     return spread8[x & 0xFF] | (spread8[(x >> 8) & 0xFF] << 32);
 }
 
+/* a delta swap on every 64-bit lane: the bits in m exchanged with the bits d places above them */
+__attribute__((target("avx2"))) static inline __m256i delta_swap64(__m256i x, __m256i m, int d) {
+    __m256i t = _mm256_and_si256(_mm256_xor_si256(_mm256_srli_epi64(x, d), x), m);
+    return _mm256_xor_si256(_mm256_xor_si256(x, t), _mm256_slli_epi64(t, d));
+}
+
+/*
+ * Four groups' packing words at once: each 64-bit lane holds a group's four 16-bit values c0..c3 (c0 lowest) and
+ * becomes spread16(c0) << 3 | spread16(c1) << 2 | spread16(c2) << 1 | spread16(c3), i.e. bit i of c_j goes to bit
+ * 4i + 3 - j. With the values reversed in the lane (c3 lowest) that moves the bit at index (i0 i1 i2 i3 j0 j1) to
+ * (j0 j1 i0 i1 i2 i3): three delta swaps exchange the index bits 0<->2, 0<->4 and 1<->5, then a byte shuffle swaps
+ * the index bits 3<->5.
+ */
+__attribute__((target("avx2"))) static inline __m256i words4_avx2(__m256i q) {
+    const __m256i rev = _mm256_setr_epi8(6, 7, 4, 5, 2, 3, 0, 1, 14, 15, 12, 13, 10, 11, 8, 9,
+            6, 7, 4, 5, 2, 3, 0, 1, 14, 15, 12, 13, 10, 11, 8, 9);
+    const __m256i bytes = _mm256_setr_epi8(0, 4, 2, 6, 1, 5, 3, 7, 8, 12, 10, 14, 9, 13, 11, 15,
+            0, 4, 2, 6, 1, 5, 3, 7, 8, 12, 10, 14, 9, 13, 11, 15);
+    __m256i x = _mm256_shuffle_epi8(q, rev);
+    x = delta_swap64(x, _mm256_set1_epi8(0x0A), 3);
+    x = delta_swap64(x, _mm256_set1_epi64x(0x0000AAAA0000AAAALL), 15);
+    x = delta_swap64(x, _mm256_set1_epi64x(0x00000000CCCCCCCCLL), 30);
+    return _mm256_shuffle_epi8(x, bytes);
+}
+
+/* deadzone rounding of 8 wavelet values (see round_row): magnitude >> FQ capped at 0x7FFF, sign at bit 15 */
+__attribute__((target("avx2"))) static inline __m256i deadzone8_avx2(__m256i v) {
+    const __m256i half = _mm256_set1_epi32(1 << (FQ - 1)), cap = _mm256_set1_epi32(0x7FFF);
+    __m256i m = _mm256_min_epi32(_mm256_srai_epi32(_mm256_add_epi32(_mm256_abs_epi32(v), half), FQ), cap);
+    return _mm256_or_si256(m, _mm256_slli_epi32(_mm256_srli_epi32(v, 31), 15));
+}
+
+/*
+ * round_row with deadzone quantization in AVX2, the same outputs: 8 groups (32 values) a step, their packing words
+ * by words4_avx2, their counts as float exponents, the 8-group maximum by a horizontal max; the last < 8 groups and
+ * the statistics' histogram as in round_row.
+ */
+__attribute__((target("avx2,bmi2"))) static void round_row_dz_avx2(const eplan_t *P, const eband_t *B, int y,
+        int32_t *restrict in) {
+    const int width = B->w, groups = B->gw;
+    uint8_t *restrict gc = B->gcli + (size_t) y * groups;
+    uint64_t *restrict wd = B->words + (size_t) y * groups;
+    int32_t *restrict gm = B->gmax + (size_t) y * B->sw;
+    const int l = B->lines;
+    const int py = y / l;
+    uint16_t *restrict st = P->stats + ((size_t) py * P->statRows + B->statBase + (y - py * l)) * P->hSize;
+    memset(st, 0, (size_t) P->hSize * sizeof(uint16_t));
+    const int full = width >> 2;
+    const int oct = full >> 3;
+    const __m256i low15 = _mm256_set1_epi64x(0x7FFF), bias = _mm256_set1_epi32(126);
+    const __m256i firstBytes = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+            0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    for (int o = 0; o < oct; o++) {
+        int32_t *p = in + 32 * o;
+        __m256i d0 = deadzone8_avx2(_mm256_loadu_si256((const __m256i *) p));
+        __m256i d1 = deadzone8_avx2(_mm256_loadu_si256((const __m256i *) (p + 8)));
+        __m256i d2 = deadzone8_avx2(_mm256_loadu_si256((const __m256i *) (p + 16)));
+        __m256i d3 = deadzone8_avx2(_mm256_loadu_si256((const __m256i *) (p + 24)));
+        _mm256_storeu_si256((__m256i *) p, d0);
+        _mm256_storeu_si256((__m256i *) (p + 8), d1);
+        _mm256_storeu_si256((__m256i *) (p + 16), d2);
+        _mm256_storeu_si256((__m256i *) (p + 24), d3);
+        /* 16-bit values, a group a 64-bit lane: packus interleaves the 128-bit halves, the permute restores */
+        __m256i a = _mm256_permute4x64_epi64(_mm256_packus_epi32(d0, d1), 0xD8);
+        __m256i b = _mm256_permute4x64_epi64(_mm256_packus_epi32(d2, d3), 0xD8);
+        _mm256_storeu_si256((__m256i *) (wd + 8 * o), words4_avx2(a));
+        _mm256_storeu_si256((__m256i *) (wd + 8 * o + 4), words4_avx2(b));
+        /* each group's OR of its magnitudes in the low 15 bits of its lane, then the 8 in 32-bit lanes in order */
+        __m256i oa = _mm256_or_si256(a, _mm256_srli_epi64(a, 32));
+        oa = _mm256_and_si256(_mm256_or_si256(oa, _mm256_srli_epi64(oa, 16)), low15);
+        __m256i ob = _mm256_or_si256(b, _mm256_srli_epi64(b, 32));
+        ob = _mm256_and_si256(_mm256_or_si256(ob, _mm256_srli_epi64(ob, 16)), low15);
+        __m256i c = _mm256_castps_si256(_mm256_shuffle_ps(_mm256_castsi256_ps(oa), _mm256_castsi256_ps(ob),
+                _MM_SHUFFLE(2, 0, 2, 0)));
+        c = _mm256_permute4x64_epi64(c, 0xD8);
+        /* bit length = the float's exponent - 126 (exact below 2^24), 0 for 0 */
+        __m256i bl = _mm256_max_epi32(_mm256_sub_epi32(_mm256_srli_epi32(_mm256_castps_si256(
+                _mm256_cvtepi32_ps(c)), 23), bias), _mm256_setzero_si256());
+        __m256i by = _mm256_shuffle_epi8(bl, firstBytes);
+        uint64_t counts = (uint64_t) (uint32_t) _mm256_extract_epi32(by, 0)
+                | ((uint64_t) (uint32_t) _mm256_extract_epi32(by, 4) << 32);
+        memcpy(gc + 8 * o, &counts, 8);
+        __m256i mx = _mm256_max_epi32(bl, _mm256_shuffle_epi32(bl, 0x4E));
+        mx = _mm256_max_epi32(mx, _mm256_shuffle_epi32(mx, 0xB1));
+        mx = _mm256_max_epi32(mx, _mm256_permute2x128_si256(mx, mx, 1));
+        gm[o] = _mm256_cvtsi256_si32(mx);
+    }
+    /* their histogram afterwards (added to the statistics row in the loop, each add waited for the one before) */
+    uint32_t gh[16];
+    memset(gh, 0, sizeof gh);
+    for (int o = 0; o < oct; o++) {
+        gh[gm[o]] += 8;
+    }
+    for (int v = 0; v < 16; v++) {
+        st[H_GMAX + v] = (uint16_t) gh[v];
+    }
+    /* the rest as round_row does */
+    const int32_t half = 1 << (FQ - 1);
+    for (int x = 32 * oct; x < width; x++) {
+        int32_t v = in[x];
+        int32_t s = v >> 31;
+        int32_t d = (((v ^ s) - s + half) >> FQ) - 0x7FFF;
+        in[x] = (0x7FFF + (d & (d >> 31))) | (int32_t) (((uint32_t) v >> 31) << 15);
+    }
+    for (int k = 8 * oct; k < full; k++) {
+        const int32_t *q = in + 4 * k;
+        wd[k] = (spread_pdep((uint32_t) q[0] & 0xFFFF) << 3) | (spread_pdep((uint32_t) q[1] & 0xFFFF) << 2)
+                | (spread_pdep((uint32_t) q[2] & 0xFFFF) << 1) | spread_pdep((uint32_t) q[3] & 0xFFFF);
+        gc[k] = (uint8_t) bitlen((uint32_t) (q[0] | q[1] | q[2] | q[3]) & 0x7FFF);
+    }
+    if (full < groups) {
+        uint64_t word = 0;
+        uint32_t or = 0;
+        for (int x = 4 * full; x < width; x++) {
+            word |= spread_pdep((uint32_t) in[x] & 0xFFFF) << (3 - (x & 3));
+            or |= (uint32_t) in[x];
+        }
+        wd[full] = word;
+        gc[full] = (uint8_t) bitlen(or & 0x7FFF);
+    }
+    if (8 * oct < groups) {
+        int max = 0;
+        for (int k = 8 * oct; k < groups; k++) {
+            max = gc[k] > max ? gc[k] : max;
+        }
+        st[H_GMAX + max] = (uint16_t) (st[H_GMAX + max] + (groups - 8 * oct));
+        gm[oct] = max;
+    }
+    uint32_t hist[4][16];
+    memset(hist, 0, sizeof hist);
+    int k = 0;
+    for (; k + 4 <= groups; k += 4) {
+        hist[0][gc[k]]++;
+        hist[1][gc[k + 1]]++;
+        hist[2][gc[k + 2]]++;
+        hist[3][gc[k + 3]]++;
+    }
+    for (; k < groups; k++) {
+        hist[0][gc[k]]++;
+    }
+    for (int v = 0; v < 16; v++) {
+        st[H_GCLI + v] = (uint16_t) (hist[0][v] + hist[1][v] + hist[2][v] + hist[3][v]);
+    }
+    if (P->statsBits) {
+        for (int x = 0; x < width; x++) {
+            int bits = bitlen((uint32_t) in[x] & 0x7FFF);
+            st[H_BITS + bits] = (uint16_t) (st[H_BITS + bits] + 1);
+        }
+    }
+}
+
 /*
  * Rounds row y of band B (wavelet values in in[0..w), overwritten) as EncoderTransform.roundRow does: into the
  * band's words or rounded values, its counts and 8-group maxima and the row's statistics.
  */
 ALWAYS void round_row(const eplan_t *P, const eband_t *B, int y, int32_t *restrict in, int32_t *restrict abs,
         int usePdep) {
+    if (usePdep && P->deadzone) {
+        round_row_dz_avx2(P, B, y, in);
+        return;
+    }
     const int width = B->w, groups = B->gw;
     const int32_t half = 1 << (FQ - 1);
     uint8_t *restrict gc = B->gcli + (size_t) y * groups;
@@ -811,7 +966,169 @@ ALWAYS void put_unary(bw_t *w, uint64_t *acc, int *na, int len) {
  * its length is 0 and its bits and signs are masked to 0 (whether a group has planes changes from group to group
  * in runs of any length, and a branch on it was mispredicted often).
  */
-ALWAYS void write_data(const pack_t *S, bw_t *w, int py, int line, int b0, int b1, const int *gtl, const int signsHere) {
+/*
+ * One group's data bits v (len of them: its planes above the truncation, after its 4 sign bits when signsHere)
+ * into the local accumulator of write_data, or, when they would not fit in 56 bits, to the writer in two puts.
+ */
+ALWAYS void data_put(bw_t *w, uint64_t *dacc, int *dn, uint64_t v, int len, const int signsHere) {
+    if (__builtin_expect(len > 56, 0)) {
+        const int pl = signsHere ? (len - 4) >> 2 : len >> 2;
+        bw_put(w, *dacc, *dn);
+        *dacc = 0;
+        *dn = 0;
+        if (signsHere) {
+            bw_put(w, v >> (4 * pl), 4);
+        }
+        bw_write_long(w, v & ((1ULL << (4 * pl)) - 1), 4 * pl);
+        return;
+    }
+    if (*dn + len > 56) {
+        bw_put(w, *dacc, *dn);
+        *dacc = 0;
+        *dn = 0;
+    }
+    *dacc = (*dacc << len) | v;
+    *dn += len;
+}
+
+/*
+ * The counts of one band line coded from zero (put_unary's codes: max(count - t, 0) ones... as len - 1 ones and a
+ * zero, len = max(count - t, 0) + 1), in AVX2: an 8-group's 8 codes made side by side and joined in pairs (at most
+ * 32 bits each), 4 puts into the accumulator instead of 8; the 8-groups skipped by significance as in write_precinct,
+ * the last partial 8-group one count at a time.
+ */
+__attribute__((target("avx2"))) static void counts_line_avx2(bw_t *w, uint64_t *pacc, int *pna, const uint8_t *gc,
+        const int32_t *gm, int n, int t, int sig) {
+    uint64_t acc = *pacc;
+    int na = *pna;
+    const __m256i tv = _mm256_set1_epi32(t), one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
+    const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFFLL);
+    const int full = n & ~7;
+    for (int j = 0; j < full; j += 8) {
+        if (sig && gm[j >> 3] <= t) {
+            continue;
+        }
+        int64_t g8;
+        memcpy(&g8, gc + j, 8);
+        const __m256i d = _mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(g8)), tv);
+        const __m256i len = _mm256_add_epi32(_mm256_max_epi32(d, _mm256_setzero_si256()), one);
+        const __m256i code = _mm256_sub_epi32(_mm256_sllv_epi32(one, len), two);
+        /* pairs in 64-bit lanes: the even group's code above the odd one's */
+        const __m256i ce = _mm256_and_si256(code, low32), co = _mm256_srli_epi64(code, 32);
+        const __m256i le = _mm256_and_si256(len, low32), lo = _mm256_srli_epi64(len, 32);
+        uint64_t pv[4], pl[4];
+        _mm256_storeu_si256((__m256i *) pv, _mm256_or_si256(_mm256_sllv_epi64(ce, lo), co));
+        _mm256_storeu_si256((__m256i *) pl, _mm256_add_epi64(le, lo));
+        for (int k = 0; k < 4; k++) {
+            const int l = (int) pl[k];
+            if (na + l > 56) {
+                bw_put(w, acc, na);
+                acc = 0;
+                na = 0;
+            }
+            acc = (acc << l) | pv[k];
+            na += l;
+        }
+    }
+    if (full < n && !(sig && gm[full >> 3] <= t)) {
+        for (int i = full; i < n; i++) {
+            int dd = gc[i] - t;
+            put_unary(w, &acc, &na, (dd & ~(dd >> 31)) + 1);
+        }
+    }
+    *pacc = acc;
+    *pna = na;
+}
+
+/* 4 groups' data bits and their lengths (write_data's arithmetic, a group a 64-bit lane) */
+__attribute__((target("avx2"))) static inline void data4_avx2(const uint8_t *gc, const uint64_t *wd, __m128i shift,
+        __m256i tv, const int signsHere, __m256i *vOut, __m256i *lenOut) {
+    int32_t g4;
+    memcpy(&g4, gc, 4);
+    const __m256i planes = _mm256_sub_epi64(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128(g4)), tv);
+    const __m256i keep = _mm256_cmpgt_epi64(planes, _mm256_setzero_si256());
+    const __m256i pl4 = _mm256_slli_epi64(_mm256_and_si256(planes, keep), 2);
+    const __m256i word = _mm256_loadu_si256((const __m256i *) wd);
+    const __m256i bits = _mm256_and_si256(_mm256_srl_epi64(_mm256_and_si256(word,
+            _mm256_set1_epi64x((long long) PLANES_MASK)), shift), keep);
+    if (signsHere) {
+        __m256i x = _mm256_or_si256(bits, _mm256_srli_epi64(bits, 32));
+        x = _mm256_or_si256(x, _mm256_srli_epi64(x, 16));
+        x = _mm256_or_si256(x, _mm256_srli_epi64(x, 8));
+        x = _mm256_or_si256(x, _mm256_srli_epi64(x, 4));
+        const __m256i sg = _mm256_and_si256(_mm256_srli_epi64(word, 60), x); /* nonzero4 & the signs */
+        *vOut = _mm256_or_si256(_mm256_sllv_epi64(sg, pl4), bits);
+        *lenOut = _mm256_and_si256(_mm256_add_epi64(pl4, _mm256_set1_epi64x(4)), keep);
+    } else {
+        *vOut = bits;
+        *lenOut = pl4;
+    }
+}
+
+/*
+ * The data bits of one band line's groups [0, n) as write_data writes them, in AVX2: 8 groups of a significant
+ * 8-group at once, their bits and lengths computed side by side, then joined in pairs (the first's bits above the
+ * second's) so that the serial accumulator takes 4 puts instead of 8; an 8-group with a pair over 56 bits, and the
+ * last, partial 8-group, go group by group.
+ */
+__attribute__((target("avx2,bmi2"))) static inline void data_line_avx2(bw_t *w, uint64_t *dacc, int *dn,
+        const uint8_t *gc, const uint64_t *wd, const int32_t *gm, int n, int t, const int signsHere) {
+    uint64_t acc = *dacc; /* in registers here (the function is not inlined into write_data) */
+    int an = *dn;
+    const __m128i shift = _mm_cvtsi32_si128(4 * t);
+    const __m256i tv = _mm256_set1_epi64x(t), limit = _mm256_set1_epi64x(56);
+    const int full = n & ~7;
+    for (int j = 0; j < full; j += 8) {
+        if (gm[j >> 3] <= t) {
+            continue;
+        }
+        __m256i va, la, vb, lb;
+        data4_avx2(gc + j, wd + j, shift, tv, signsHere, &va, &la);
+        data4_avx2(gc + j + 4, wd + j + 4, shift, tv, signsHere, &vb, &lb);
+        /* pairs (g0 g1), (g4 g5), (g2 g3), (g6 g7) */
+        const __m256i vlo = _mm256_unpacklo_epi64(va, vb), vhi = _mm256_unpackhi_epi64(va, vb);
+        const __m256i llo = _mm256_unpacklo_epi64(la, lb), lhi = _mm256_unpackhi_epi64(la, lb);
+        const __m256i lp = _mm256_add_epi64(llo, lhi);
+        if (__builtin_expect(_mm256_movemask_epi8(_mm256_cmpgt_epi64(lp, limit)) == 0, 1)) {
+            uint64_t pv[4], pn[4];
+            _mm256_storeu_si256((__m256i *) pv, _mm256_or_si256(_mm256_sllv_epi64(vlo, lhi), vhi));
+            _mm256_storeu_si256((__m256i *) pn, lp);
+            data_put(w, &acc, &an, pv[0], (int) pn[0], signsHere);
+            data_put(w, &acc, &an, pv[2], (int) pn[2], signsHere);
+            data_put(w, &acc, &an, pv[1], (int) pn[1], signsHere);
+            data_put(w, &acc, &an, pv[3], (int) pn[3], signsHere);
+        } else {
+            uint64_t v8[8], l8[8];
+            _mm256_storeu_si256((__m256i *) v8, va);
+            _mm256_storeu_si256((__m256i *) (v8 + 4), vb);
+            _mm256_storeu_si256((__m256i *) l8, la);
+            _mm256_storeu_si256((__m256i *) (l8 + 4), lb);
+            for (int i = 0; i < 8; i++) {
+                data_put(w, &acc, &an, v8[i], (int) l8[i], signsHere);
+            }
+        }
+    }
+    if (full < n && gm[full >> 3] > t) {
+        for (int i = full; i < n; i++) {
+            const int planes = gc[i] - t;
+            const int pl = planes & ~(planes >> 31);
+            const uint64_t keep = (uint64_t) 0 - (uint64_t) (pl != 0);
+            const uint64_t word = wd[i];
+            const uint64_t bits = ((word & PLANES_MASK) >> (4 * t)) & keep;
+            if (signsHere) {
+                const uint64_t sg = (word >> 60) & (uint64_t) nonzero4(bits);
+                data_put(w, &acc, &an, (sg << (4 * pl)) | bits, (4 * pl + 4) & (int) keep, 1);
+            } else {
+                data_put(w, &acc, &an, bits, 4 * pl, 0);
+            }
+        }
+    }
+    *dacc = acc;
+    *dn = an;
+}
+
+ALWAYS void write_data(const pack_t *S, bw_t *w, int py, int line, int b0, int b1, const int *gtl, const int signsHere,
+        const int vec) {
     uint64_t dacc = 0;
     int dn = 0;
     for (int b = b0; b < b1; b++) {
@@ -824,6 +1141,10 @@ ALWAYS void write_data(const pack_t *S, bw_t *w, int py, int line, int b0, int b
         const uint64_t *wd = S->words[b] + (size_t) y * n;
         const int32_t *gm = S->gmax[b] + (size_t) y * P_SW(S, b);
         const int t = gtl[b];
+        if (vec) {
+            data_line_avx2(w, &dacc, &dn, gc, wd, gm, n, t, signsHere);
+            continue;
+        }
         for (int j = 0; j < n; j += 8) {
             if (gm[j >> 3] <= t) {
                 continue;
@@ -869,7 +1190,7 @@ ALWAYS void write_data(const pack_t *S, bw_t *w, int py, int line, int b0, int b
 }
 
 /* Writes precinct py as planned; returns the bytes written (without padding), or -1 if this code cannot. */
-ALWAYS long write_precinct(const pack_t *S, int py) {
+ALWAYS long write_precinct(const pack_t *S, int py, const int vec) {
     int gtl[PMAX_BANDS], top[PMAX_BANDS];
     truncations(S, gtl, S->planQ[py], S->planR[py]);
     if (S->vpred != 0 && py > 0) {
@@ -939,14 +1260,30 @@ ALWAYS long write_precinct(const pack_t *S, int py) {
                             return -1;
                         }
                         const int tt = line == 0 ? (t > top[b] ? t : top[b]) : t;
+                        uint64_t fl = 0; /* the flags collect in a long, 56 a put (a put a flag before) */
+                        int nf = 0;
                         for (int j = 0; j < n; j += 8) {
-                            bw_write(w, (uint32_t) residuals_zero(gc, y * n + j, n, n - j < 8 ? n - j : 8, t, tt), 1);
+                            fl = (fl << 1) | (uint64_t) residuals_zero(gc, y * n + j, n, n - j < 8 ? n - j : 8, t, tt);
+                            if (++nf == 56) {
+                                bw_put(w, fl, 56);
+                                fl = 0;
+                                nf = 0;
+                            }
                         }
+                        bw_put(w, fl, nf);
                     } else {
                         const int32_t *gm = S->gmax[b] + (size_t) y * P_SW(S, b);
+                        uint64_t fl = 0;
+                        int nf = 0;
                         for (int j = 0; j < P_SW(S, b); j++) {
-                            bw_write(w, gm[j] > t ? 0 : 1, 1);
+                            fl = (fl << 1) | (uint64_t) (gm[j] <= t);
+                            if (++nf == 56) {
+                                bw_put(w, fl, 56);
+                                fl = 0;
+                                nf = 0;
+                            }
                         }
+                        bw_put(w, fl, nf);
                     }
                 }
             }
@@ -963,7 +1300,9 @@ ALWAYS long write_precinct(const pack_t *S, int py) {
                 const int t = gtl[b];
                 uint64_t acc = 0;
                 int na = 0;
-                if ((d & 1) == 0) { /* from zero, insignificant 8-groups skipped with sig */
+                if ((d & 1) == 0 && vec) {
+                    counts_line_avx2(w, &acc, &na, gc, gm, n, t, d != 0);
+                } else if ((d & 1) == 0) { /* from zero, insignificant 8-groups skipped with sig */
                     const int sig = d != 0;
                     for (int j = 0; j < n; j += 8) {
                         if (sig && gm[j >> 3] <= t) {
@@ -1000,9 +1339,9 @@ ALWAYS long write_precinct(const pack_t *S, int py) {
         }
         const int signsHere = S->signs == 0;
         if (signsHere) {
-            write_data(S, w, py, line, b0, b1, gtl, 1);
+            write_data(S, w, py, line, b0, b1, gtl, 1, vec);
         } else {
-            write_data(S, w, py, line, b0, b1, gtl, 0);
+            write_data(S, w, py, line, b0, b1, gtl, 0, vec);
         }
         bw_align(w);
         if (!signsHere) {
@@ -1040,9 +1379,9 @@ ALWAYS long write_precinct(const pack_t *S, int py) {
 }
 
 /* precincts py0..py1-1; returns how many were written as planned (the caller writes the rest in Java) */
-ALWAYS int pack_range(const pack_t *S, int py0, int py1) {
+ALWAYS int pack_range(const pack_t *S, int py0, int py1, const int vec) {
     for (int py = py0; py < py1; py++) {
-        long n = write_precinct(S, py);
+        long n = write_precinct(S, py, vec);
         if (n < 0 || n != S->planSize[py]) {
             return py - py0;
         }
@@ -1052,15 +1391,15 @@ ALWAYS int pack_range(const pack_t *S, int py0, int py1) {
 }
 
 static int pack_scalar(const pack_t *S, int py0, int py1) {
-    return pack_range(S, py0, py1);
+    return pack_range(S, py0, py1, 0);
 }
 
 __attribute__((target("sse4.1"))) static int pack_sse41(const pack_t *S, int py0, int py1) {
-    return pack_range(S, py0, py1);
+    return pack_range(S, py0, py1, 0);
 }
 
 __attribute__((target("avx2,bmi2"))) static int pack_avx2(const pack_t *S, int py0, int py1) {
-    return pack_range(S, py0, py1);
+    return pack_range(S, py0, py1, 1);
 }
 
 /*

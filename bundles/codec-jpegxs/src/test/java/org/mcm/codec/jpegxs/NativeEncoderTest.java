@@ -216,6 +216,81 @@ class NativeEncoderTest {
         assertTrue(done >= 40, "shapes encoded: " + done);
     }
 
+    /**
+     * Wide band rows (8 groups and more, so the AVX2 variant's rounding and data packing work 8 groups a step, with
+     * odd widths leaving a partial 8-group and a partial group): after a frame, every variant's packing words, counts,
+     * 8-group maxima and row statistics equal the pure-Java encoder's, and so do the bytes, at rates from 1 to 16 bpp
+     * (the high ones on noise give groups of 7 and more planes, whose pairs do not fit the 56-bit accumulator and go
+     * one group at a time), with signs interleaved or separate (the statistics then hold the bit lengths).
+     */
+    @Test
+    void wideRowsGiveTheJavaStateAndBytesInEveryVariant() throws Exception {
+        SplittableRandom r = new SplittableRandom(16);
+        int done = 0;
+        for (int i = 0; i < 40; i++) {
+            JpegXsEncoder.Config cfg = new JpegXsEncoder.Config();
+            cfg.width = 64 + r.nextInt(1100);
+            cfg.height = 2 + r.nextInt(24);
+            cfg.depth = 8 + r.nextInt(5);
+            cfg.decompH = 1 + r.nextInt(5);
+            cfg.decompV = r.nextInt(Math.min(2, cfg.decompH) + 1);
+            int fmt = r.nextInt(3);
+            cfg.sx = fmt == 2 ? new int[] {1, 1, 1} : new int[] {1, 2, 2};
+            cfg.sy = fmt == 1 ? new int[] {1, 2, 2} : new int[] {1, 1, 1};
+            cfg.signs = r.nextInt(2);
+            cfg.vpred = r.nextInt(3);
+            cfg.bpp = i % 4 == 0 ? 16 : 1 + r.nextInt(12);
+            boolean noise = r.nextBoolean();
+            byte[] src;
+            try (JpegXsEncoder probe = new JpegXsEncoder(cfg)) {
+                src = new byte[(int) RawLayout.planarSize(probe.newPicture())];
+            } catch (CodecException | IllegalArgumentException tooSmall) {
+                continue;
+            }
+            r.nextBytes(src);
+            if (!noise) { // a ramp with a little noise
+                for (int k = 0; k + 1 < src.length; k += 2) {
+                    int v = ((k / 2) % 1024) ^ r.nextInt(8);
+                    src[k] = (byte) v;
+                    src[k + 1] = (byte) (v >> 8);
+                }
+            }
+            String what = "wide " + i + " " + cfg.width + "x" + cfg.height + " depth " + cfg.depth + " h" + cfg.decompH
+                    + "v" + cfg.decompV + " fmt " + fmt + " signs " + cfg.signs + " " + cfg.bpp + " bpp";
+            EncoderState java = null;
+            byte[] javaBytes = null;
+            try {
+                for (int isa : variants()) {
+                    try (JpegXsEncoder enc = new JpegXsEncoder(cfg).nativeIsa(isa)) {
+                        Picture in = enc.newPicture();
+                        RawLayout.readPlanar(src, 0, in);
+                        byte[] out = new byte[enc.codestreamSize()];
+                        enc.encode(in, out, 0);
+                        EncoderState s = enc.state();
+                        if (isa < 0) {
+                            java = s;
+                            javaBytes = out;
+                            continue;
+                        }
+                        assertEquals(cfg.components(), enc.nativeComponents(), what);
+                        for (int b = 0; b < s.words.length; b++) {
+                            assertArrayEquals(java.words[b], s.words[b], what + ": variant " + isa + " words of band " + b);
+                            assertArrayEquals(java.gcli[b], s.gcli[b], what + ": variant " + isa + " counts of band " + b);
+                            assertArrayEquals(java.gmax[b], s.gmax[b], what + ": variant " + isa + " maxima of band " + b);
+                        }
+                        assertArrayEquals(java.rowStats, s.rowStats, what + ": variant " + isa + " row statistics");
+                        assertEquals(s.g.npy, enc.nativePrecincts(), what + ": variant " + isa + " packed natively");
+                        assertArrayEquals(javaBytes, out, what + ": variant " + isa);
+                    }
+                }
+                done++;
+            } catch (CodecException rateTooLow) {
+                assertTrue(rateTooLow.getMessage().contains("rate"), rateTooLow.getMessage());
+            }
+        }
+        assertTrue(done >= 25, "shapes encoded: " + done);
+    }
+
     /** Arguments that do not add up are refused before anything is read or written. */
     @Test
     void badArgumentsAreRefused() throws Exception {
