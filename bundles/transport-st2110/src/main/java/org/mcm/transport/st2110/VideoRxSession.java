@@ -132,21 +132,7 @@ final class VideoRxSession implements TransportSession {
 
     /** The {@code rx_wake_us} connection option if given, else the {@code rxWakeIntervalUs} setting; 0 to {@link #MAX_WAKE_US}. */
     static int wakeUs(String option, int setting) {
-        int us = setting;
-        String name = "rxWakeIntervalUs";
-        if (option != null && !option.isBlank()) {
-            name = "rx_wake_us";
-            try {
-                us = Integer.parseInt(option.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("rx_wake_us must be a whole number of microseconds from 0 to "
-                        + MAX_WAKE_US + ", got '" + option + "'");
-            }
-        }
-        if (us < 0 || us > MAX_WAKE_US) {
-            throw new IllegalArgumentException(name + " must be 0 to " + MAX_WAKE_US + " (microseconds), got " + us);
-        }
-        return us;
+        return VideoTxSession.microsOption("rx_wake_us", option, "rxWakeIntervalUs", setting, MAX_WAKE_US);
     }
 
     /** Frees the staging memory once no thread can touch it; otherwise only gives back its account. */

@@ -631,19 +631,27 @@ final class VideoTxSession implements TransportSession {
 
     /** The {@code tx_lead_us} connection option if given, else the {@code txLeadUs} setting; 0 to {@link #MAX_LEAD_US}. */
     static int leadUs(String option, int setting) {
+        return microsOption("tx_lead_us", option, "txLeadUs", setting, MAX_LEAD_US);
+    }
+
+    /**
+     * A time in microseconds from 0 to max: the connection option (named optionName) if given, else the setting
+     * (named settingName); either out of range, or an option that is not a whole number, is refused by name.
+     */
+    static int microsOption(String optionName, String option, String settingName, int setting, int max) {
         int us = setting;
-        String name = "txLeadUs";
+        String name = settingName;
         if (option != null && !option.isBlank()) {
-            name = "tx_lead_us";
+            name = optionName;
             try {
                 us = Integer.parseInt(option.trim());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("tx_lead_us must be a whole number of microseconds from 0 to "
-                        + MAX_LEAD_US + ", got '" + option + "'");
+                throw new IllegalArgumentException(optionName + " must be a whole number of microseconds from 0 to "
+                        + max + ", got '" + option + "'");
             }
         }
-        if (us < 0 || us > MAX_LEAD_US) {
-            throw new IllegalArgumentException(name + " must be 0 to " + MAX_LEAD_US + " (microseconds), got " + us);
+        if (us < 0 || us > max) {
+            throw new IllegalArgumentException(name + " must be 0 to " + max + " (microseconds), got " + us);
         }
         return us;
     }

@@ -70,6 +70,18 @@ class RxWakeIntervalTest {
         }
     }
 
+    /** Sends datagram number to port 20 ms from now, from another thread (the caller is about to wait for it). */
+    static void sendLater(int port, int number) {
+        new Thread(() -> {
+            LockSupport.parkNanos(20_000_000L);
+            try {
+                send(port, number);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).start();
+    }
+
     /**
      * A stream of 300 datagrams ~0.3 ms apart: with a 10 ms interval every datagram arrives, in order, with a read
      * at most every 10 ms (plus the reads after a full batch); without one the thread wakes for nearly each.
@@ -135,14 +147,7 @@ class RxWakeIntervalTest {
             assertTrue(System.nanoTime() - t0 >= interval / 2, "read after the interval, not at once");
             // the caller says the next read must not wait (the end of a frame): read as it arrives
             r.coalesceNext(false);
-            new Thread(() -> {
-                LockSupport.parkNanos(20_000_000L);
-                try {
-                    send(port, 21);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }).start();
+            sendLater(port, 21);
             t0 = System.nanoTime();
             assertEquals(1, r.receive(2000));
             assertEquals(21, r.slot(0).getInt(0));
@@ -150,14 +155,7 @@ class RxWakeIntervalTest {
             r.coalesceNext(true);
             // nothing comes: the read times out; the datagram after it does not wait for an interval
             assertEquals(0, r.receive(50));
-            new Thread(() -> {
-                LockSupport.parkNanos(20_000_000L);
-                try {
-                    send(port, 3);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }).start();
+            sendLater(port, 3);
             t0 = System.nanoTime();
             assertEquals(1, r.receive(2000));
             assertEquals(3, r.slot(0).getInt(0));
