@@ -3,8 +3,8 @@
  * samples; yuv422p: 8-bit) and the RFC 4175 pixel groups on the wire (10-bit: Cb Y0 Cr Y1 as 4 x 10 bits
  * big-endian in 5 bytes; 8-bit: UYVY), a run of whole pixel groups per call. Stateless: the caller picks the
  * instruction set (mcmnet_cpu_isa() tells the best one this CPU has; lower ones stay callable so tests can force
- * each), the scalar code does what the vector loops leave over. The vector loops never read or write a byte outside
- * the run they were given. Samples above 10 bits are masked, as the Java code does.
+ * each), the scalar code does what the SSE4.1 and AVX2 loops leave over; the AVX-512 loops take a run's last
+ * pgroups with masked loads and stores. The vector loops never read or write a byte outside the run they were given. Samples above 10 bits are masked, as the Java code does.
  */
 #include <immintrin.h>
 #include <stdint.h>
@@ -12,17 +12,24 @@
 
 #define API __attribute__((visibility("default")))
 
-enum { ISA_SCALAR = 0, ISA_SSE41 = 1, ISA_AVX2 = 2 };
+enum { ISA_SCALAR = 0, ISA_SSE41 = 1, ISA_AVX2 = 2, ISA_AVX512 = 3 };
 enum { FMT_P10 = 10, FMT_P8 = 8 };
 
 static int best_isa = -1;
 
 __attribute__((constructor)) static void find_isa(void) {
     __builtin_cpu_init();
-    best_isa = __builtin_cpu_supports("avx2") ? ISA_AVX2 : __builtin_cpu_supports("sse4.1") ? ISA_SSE41 : ISA_SCALAR;
+    /* libgcc's check of an AVX-512 feature includes the OS saving the ZMM state (XGETBV) */
+    int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
+    best_isa = avx512                           ? ISA_AVX512
+            : __builtin_cpu_supports("avx2")   ? ISA_AVX2
+            : __builtin_cpu_supports("sse4.1") ? ISA_SSE41
+                                               : ISA_SCALAR;
 }
 
-/* The best instruction set of this CPU for the conversions: 2 AVX2, 1 SSE4.1, 0 none (scalar C). */
+/* The best instruction set of this CPU for the conversions: 3 AVX-512 (F, BW, VL and VBMI: the 10-bit
+ * conversions; 8-bit takes the AVX2 loops there), 2 AVX2, 1 SSE4.1, 0 none (scalar C). */
 API int mcmnet_cpu_isa(void) {
     return best_isa;
 }
@@ -259,12 +266,93 @@ __attribute__((target("avx2"))) static int uyvy_to_p8_avx2(const uint8_t *s, uin
     return k;
 }
 
+/* ---- AVX-512 (F, BW, VL, VBMI): eight pgroups a step, masked loads and stores, no tail -------------------- */
+#define T512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi")))
+
+/* Eight pgroups (40 bytes) from s: each pgroup's 5 big-endian bytes into the low 5 bytes of its own 64-bit lane,
+ * little-endian (the lane's value is Cb<<30 | Y0<<20 | Cr<<10 | Y1); multishift takes each 10-bit field into a
+ * 16-bit word, the lane's words Y0 Y1 Cb Cr; a word permutation gathers Y0..Y15 | Cb0..Cb7 | Cr0..Cr7. */
+T512 static inline __m512i pg8_avx512(const uint8_t *s, __mmask64 in) {
+    const __m512i gather = _mm512_set_epi8(
+            0, 0, 0, 35, 36, 37, 38, 39, 0, 0, 0, 30, 31, 32, 33, 34,
+            0, 0, 0, 25, 26, 27, 28, 29, 0, 0, 0, 20, 21, 22, 23, 24,
+            0, 0, 0, 15, 16, 17, 18, 19, 0, 0, 0, 10, 11, 12, 13, 14,
+            0, 0, 0, 5, 6, 7, 8, 9, 0, 0, 0, 0, 1, 2, 3, 4);
+    /* per lane, bytes 0..7: Y0 (bits 20, 28), Y1 (0, 8), Cb (30, 38), Cr (10, 18) */
+    const __m512i fields = _mm512_set1_epi64(0x120A261E08001C14LL);
+    const __m512i order = _mm512_set_epi16(
+            31, 27, 23, 19, 15, 11, 7, 3, 30, 26, 22, 18, 14, 10, 6, 2,
+            29, 28, 25, 24, 21, 20, 17, 16, 13, 12, 9, 8, 5, 4, 1, 0);
+    __m512i v = _mm512_permutexvar_epi8(gather, _mm512_maskz_loadu_epi8(in, s));
+    __m512i w = _mm512_and_si512(_mm512_multishift_epi64_epi8(fields, v), _mm512_set1_epi16(0x3FF));
+    return _mm512_permutexvar_epi16(order, w);
+}
+
+T512 static int pg_to_p10_avx512(const uint8_t *s, uint8_t *y, uint8_t *cb, uint8_t *cr, int n) {
+    int k = 0;
+    for (; k + 8 <= n; k += 8) {
+        __m512i r = pg8_avx512(s + 5 * k, 0xFFFFFFFFFFULL);
+        _mm256_storeu_si256((__m256i *)(y + 4 * k), _mm512_castsi512_si256(r));
+        _mm_storeu_si128((__m128i *)(cb + 2 * k), _mm512_extracti32x4_epi32(r, 2));
+        _mm_storeu_si128((__m128i *)(cr + 2 * k), _mm512_extracti32x4_epi32(r, 3));
+    }
+    if (k < n) { /* the last 1-7 pgroups: masked, nothing read or written beyond the run */
+        int m = n - k;
+        __m512i r = pg8_avx512(s + 5 * k, (1ULL << (5 * m)) - 1);
+        _mm256_mask_storeu_epi16(y + 4 * k, (__mmask16)((1U << (2 * m)) - 1), _mm512_castsi512_si256(r));
+        _mm_mask_storeu_epi16(cb + 2 * k, (__mmask8)((1U << m) - 1), _mm512_extracti32x4_epi32(r, 2));
+        _mm_mask_storeu_epi16(cr + 2 * k, (__mmask8)((1U << m) - 1), _mm512_extracti32x4_epi32(r, 3));
+        k = n;
+    }
+    return k;
+}
+
+/* Eight pgroups to d: the 16 Y, 8 Cb, 8 Cr samples (10 bits kept) into one register, a word permutation puts
+ * each pgroup's Y1 Cr Y0 Cb into its 64-bit lane, madd joins them in pairs (Cr<<10|Y1, Cb<<10|Y0), the lane
+ * becomes Cb<<30|Y0<<20|Cr<<10|Y1, a byte permutation writes its 5 bytes big-endian, 40 bytes in a row. */
+T512 static inline void pg8_out_avx512(const uint8_t *y, const uint8_t *cb, const uint8_t *cr, uint8_t *d,
+        __mmask16 my, __mmask8 mc, __mmask64 out) {
+    const __m512i order = _mm512_set_epi16(
+            23, 14, 31, 15, 22, 12, 30, 13, 21, 10, 29, 11, 20, 8, 28, 9,
+            19, 6, 27, 7, 18, 4, 26, 5, 17, 2, 25, 3, 16, 0, 24, 1);
+    const __m512i scatter = _mm512_set_epi8(
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 56, 57, 58, 59, 60, 48, 49, 50,
+            51, 52, 40, 41, 42, 43, 44, 32, 33, 34, 35, 36, 24, 25, 26, 27,
+            28, 16, 17, 18, 19, 20, 8, 9, 10, 11, 12, 0, 1, 2, 3, 4);
+    __m512i a = _mm512_castsi256_si512(_mm256_maskz_loadu_epi16(my, y));
+    a = _mm512_inserti32x4(a, _mm_maskz_loadu_epi16(mc, cb), 2);
+    a = _mm512_inserti32x4(a, _mm_maskz_loadu_epi16(mc, cr), 3);
+    a = _mm512_and_si512(_mm512_permutexvar_epi16(order, a), _mm512_set1_epi16(0x3FF));
+    __m512i q = _mm512_madd_epi16(a, _mm512_set1_epi32(0x04000001)); /* dwords: Cr<<10|Y1, Cb<<10|Y0 */
+    q = _mm512_ternarylogic_epi64(_mm512_set1_epi64(0xFFFFF), q, _mm512_srli_epi64(q, 12), 0xCA);
+    _mm512_mask_storeu_epi8(d, out, _mm512_permutexvar_epi8(scatter, q));
+}
+
+T512 static int p10_to_pg_avx512(const uint8_t *y, const uint8_t *cb, const uint8_t *cr, uint8_t *d, int n) {
+    int k = 0;
+    for (; k + 8 <= n; k += 8) {
+        pg8_out_avx512(y + 4 * k, cb + 2 * k, cr + 2 * k, d + 5 * k, 0xFFFF, 0xFF, 0xFFFFFFFFFFULL);
+    }
+    if (k < n) {
+        int m = n - k;
+        pg8_out_avx512(y + 4 * k, cb + 2 * k, cr + 2 * k, d + 5 * k, (__mmask16)((1U << (2 * m)) - 1),
+                (__mmask8)((1U << m) - 1), (1ULL << (5 * m)) - 1);
+        k = n;
+    }
+    return k;
+}
+
 /* ---- entry points ---------------------------------------------------------------------------------------- */
 
 static void to_wire(int isa, int fmt, uint8_t *y, uint8_t *cb, uint8_t *cr, uint8_t *d, int n) {
     int k = 0;
     int w = fmt == FMT_P10 ? 2 : 1; /* bytes per sample */
     int g = fmt == FMT_P10 ? 5 : 4; /* bytes per pgroup */
+    if (isa >= ISA_AVX512 && fmt == FMT_P10) {
+        p10_to_pg_avx512(y, cb, cr, d, n); /* the whole run, its last pgroups masked */
+        return;
+    }
     if (isa >= ISA_AVX2) {
         k = fmt == FMT_P10 ? p10_to_pg_avx2(y, cb, cr, d, n) : p8_to_uyvy_avx2(y, cb, cr, d, n);
     }
@@ -283,6 +371,10 @@ static void from_wire(int isa, int fmt, const uint8_t *s, uint8_t *y, uint8_t *c
     int k = 0;
     int w = fmt == FMT_P10 ? 2 : 1;
     int g = fmt == FMT_P10 ? 5 : 4;
+    if (isa >= ISA_AVX512 && fmt == FMT_P10) {
+        pg_to_p10_avx512(s, y, cb, cr, n);
+        return;
+    }
     if (isa >= ISA_AVX2) {
         k = fmt == FMT_P10 ? pg_to_p10_avx2(s, y, cb, cr, n) : uyvy_to_p8_avx2(s, y, cb, cr, n);
     }

@@ -75,12 +75,16 @@ final class NetNative {
 
     static native int mcmnet_close(int fd);
 
-    /** The conversions' instruction sets: scalar C, SSE4.1, AVX2. */
+    /**
+     * The conversions' instruction sets: scalar C, SSE4.1, AVX2, AVX-512 (F, BW, VL and VBMI; the 10-bit
+     * conversions, the 8-bit ones take the AVX2 loops there).
+     */
     static final int ISA_SCALAR = 0;
     static final int ISA_SSE41 = 1;
     static final int ISA_AVX2 = 2;
+    static final int ISA_AVX512 = 3;
 
-    /** The best of {@link #ISA_AVX2}, {@link #ISA_SSE41}, {@link #ISA_SCALAR} this CPU has. */
+    /** The best of {@link #ISA_AVX512}, {@link #ISA_AVX2}, {@link #ISA_SSE41}, {@link #ISA_SCALAR} this CPU has. */
     static native int mcmnet_cpu_isa();
 
     /** {@code groups} pgroups from the planes (addresses of the first Y, Cb and Cr sample) to dst; fmt 10 or 8. */
