@@ -141,6 +141,95 @@ ALWAYS void out_pair(const int32_t *restrict hk, const int32_t *restrict e0, con
 }
 
 /*
+ * even_row's vertical update of the next even row e1 (already inverted horizontally) and out_pair of rows 2k, 2k+1
+ * in one pass: e1 -= (hk + hc + 2) >> 2, odd = hk + ((e0 + e1) >> 1), even = e0, scaled when sc.on; the same
+ * operations on each sample as even_row then out_pair. The clamp as min/max: equal to scale1's for max >= 0 (the
+ * caller's condition), which gcc turns into vector min/max.
+ */
+ALWAYS void pair_fused(const int32_t *restrict hk, const int32_t *restrict hc, const int32_t *restrict e0,
+        int32_t *restrict e1, int32_t *restrict odd, int32_t *restrict even, int w, scale_t sc) {
+    if (!sc.on) {
+        for (int x = 0; x < w; x++) {
+            const int32_t en = e1[x] - ((hk[x] + hc[x] + 2) >> 2);
+            e1[x] = en;
+            odd[x] = hk[x] + ((e0[x] + en) >> 1);
+            even[x] = e0[x];
+        }
+        return;
+    }
+    const int32_t add = sc.add, max = sc.max;
+    const int dz = sc.dz;
+    for (int x = 0; x < w; x++) {
+        const int32_t en = e1[x] - ((hk[x] + hc[x] + 2) >> 2);
+        e1[x] = en;
+        int32_t o = (hk[x] + ((e0[x] + en) >> 1) + add) >> dz;
+        o = o < 0 ? 0 : o;
+        odd[x] = o > max ? max : o;
+        int32_t v = (e0[x] + add) >> dz;
+        v = v < 0 ? 0 : v;
+        even[x] = v > max ? max : v;
+    }
+}
+
+/*
+ * pair_fused's scaled case by hand in AVX2 (round 17): the output rows, written once and read only after the frame,
+ * go to memory with streaming stores where both rows share the 32-byte alignment (no read of the lines before
+ * they are written); the same operations on each sample.
+ */
+__attribute__((target("avx2"))) static inline void pair_scaled_avx2(const int32_t *restrict hk,
+        const int32_t *restrict hc, const int32_t *restrict e0, int32_t *restrict e1, int32_t *restrict odd,
+        int32_t *restrict even, int w, scale_t sc) {
+    const int32_t add = sc.add, max = sc.max;
+    const int dz = sc.dz;
+    int x = 0;
+    const int stream = (((uintptr_t) odd ^ (uintptr_t) even) & 31) == 0;
+    if (stream) {
+        for (; x < w && ((uintptr_t) (odd + x) & 31) != 0; x++) {
+            const int32_t en = e1[x] - ((hk[x] + hc[x] + 2) >> 2);
+            e1[x] = en;
+            int32_t o = (hk[x] + ((e0[x] + en) >> 1) + add) >> dz;
+            o = o < 0 ? 0 : o;
+            odd[x] = o > max ? max : o;
+            int32_t v = (e0[x] + add) >> dz;
+            v = v < 0 ? 0 : v;
+            even[x] = v > max ? max : v;
+        }
+    }
+    const __m256i addv = _mm256_set1_epi32(add), maxv = _mm256_set1_epi32(max), zero = _mm256_setzero_si256();
+    const __m256i two = _mm256_set1_epi32(2);
+    const __m128i dzc = _mm_cvtsi32_si128(dz);
+    for (; x + 8 <= w; x += 8) {
+        const __m256i h = _mm256_loadu_si256((const __m256i *) (hk + x));
+        const __m256i c = _mm256_loadu_si256((const __m256i *) (hc + x));
+        const __m256i a = _mm256_loadu_si256((const __m256i *) (e0 + x));
+        __m256i en = _mm256_loadu_si256((const __m256i *) (e1 + x));
+        en = _mm256_sub_epi32(en, _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(h, c), two), 2));
+        _mm256_storeu_si256((__m256i *) (e1 + x), en);
+        __m256i o = _mm256_add_epi32(h, _mm256_srai_epi32(_mm256_add_epi32(a, en), 1));
+        o = _mm256_min_epi32(_mm256_max_epi32(_mm256_sra_epi32(_mm256_add_epi32(o, addv), dzc), zero), maxv);
+        const __m256i v = _mm256_min_epi32(_mm256_max_epi32(_mm256_sra_epi32(_mm256_add_epi32(a, addv), dzc), zero),
+                maxv);
+        if (stream) {
+            _mm256_stream_si256((__m256i *) (odd + x), o);
+            _mm256_stream_si256((__m256i *) (even + x), v);
+        } else {
+            _mm256_storeu_si256((__m256i *) (odd + x), o);
+            _mm256_storeu_si256((__m256i *) (even + x), v);
+        }
+    }
+    for (; x < w; x++) {
+        const int32_t en = e1[x] - ((hk[x] + hc[x] + 2) >> 2);
+        e1[x] = en;
+        int32_t o = (hk[x] + ((e0[x] + en) >> 1) + add) >> dz;
+        o = o < 0 ? 0 : o;
+        odd[x] = o > max ? max : o;
+        int32_t v = (e0[x] + add) >> dz;
+        v = v < 0 ? 0 : v;
+        even[x] = v > max ? max : v;
+    }
+}
+
+/*
  * One inverse 2-D level (Dwt53.inverseLevel): L rows from ll (stride llStride) with hl (stride hw), H rows from lh
  * (stride lw) and hh (stride hw); the nL + nH output rows of lw + hw samples to out (stride outStride). scratch:
  * 5 rows of lw + hw ints.
@@ -374,7 +463,7 @@ ALWAYS void low_rows(const plan_t *p, const int *ring, int32_t *cur, int avail, 
  */
 ALWAYS void level_rows(const int32_t *in, int stride, const int32_t *hl, const int32_t *lh, const int32_t *hh,
         int lw, int hw, int nL, int nH, int availL, int availHL, int availH, const int *ring, int32_t *out,
-        int32_t *st, int32_t *rows, int rw, int32_t *tmp, scale_t sc) {
+        int32_t *st, int32_t *rows, int rw, int32_t *tmp, scale_t sc, const int avx2) {
     const int w = lw + hw;
     int32_t *hRows[2] = {rows, rows + rw};
     int32_t *eRows[2] = {rows + 2 * rw, rows + 3 * rw};
@@ -409,14 +498,25 @@ ALWAYS void level_rows(const int32_t *in, int stride, const int32_t *hl, const i
         }
         int32_t *restrict e0 = eRows[k & 1];
         const int32_t *restrict e1 = e0;
+        int32_t *restrict odd = out + (size_t) (2 * k + 1) * stride;
+        int32_t *restrict even = out + (size_t) (2 * k) * stride;
+        if (k + 1 < nL && (!sc.on || sc.max >= 0)) {
+            /* the next even row's vertical update fused with this pair's output (one pass instead of two) */
+            int32_t *restrict en = eRows[(k + 1) & 1];
+            inv1d(in + (size_t) (k + 1) * stride, brow(hl, k + 1, hw, ring[0]), en, w);
+            if (avx2 && sc.on) {
+                pair_scaled_avx2(hk, hRows[(k + 1 < nH ? k + 1 : nH - 1) & 1], e0, en, odd, even, w, sc);
+            } else {
+                pair_fused(hk, hRows[(k + 1 < nH ? k + 1 : nH - 1) & 1], e0, en, odd, even, w, sc);
+            }
+            continue;
+        }
         if (k + 1 < nL) {
             int32_t *en = eRows[(k + 1) & 1];
             even_row(in + (size_t) (k + 1) * stride, brow(hl, k + 1, hw, ring[0]), w, hk,
                     hRows[(k + 1 < nH ? k + 1 : nH - 1) & 1], en);
             e1 = en;
         }
-        int32_t *restrict odd = out + (size_t) (2 * k + 1) * stride;
-        int32_t *restrict even = out + (size_t) (2 * k) * stride;
         out_pair(hk, e0, e1, odd, even, w, sc);
     }
     st[1] = k;
@@ -435,7 +535,7 @@ ALWAYS void level_rows(const int32_t *in, int stride, const int32_t *hl, const i
 }
 
 /* A component as far as avail[] (rows of each band decoded) goes; the rows of the last stage made so far. */
-ALWAYS int component_rows(const plan_t *p, const int *avail, int32_t *state) {
+ALWAYS int component_rows(const plan_t *p, const int *avail, int32_t *state, const int avx2) {
     const int stride = p->stride, rw = stride + 8;
     const int *ring = avail + 1 + p->nh + 3 * p->nv;
     int32_t *tmp = state + ST_HDR;
@@ -460,7 +560,7 @@ ALWAYS int component_rows(const plan_t *p, const int *avail, int32_t *state) {
         const int aH = avail[i + 1] < avail[i + 2] ? avail[i + 1] : avail[i + 2];
         int32_t *st = state + 1 + 3 * k;
         level_rows(cur, stride, p->band[i], p->band[i + 1], p->band[i + 2], curW, hw, curH, nH, made, avail[i], aH,
-                ring + i, out, st, state + ST_HDR + rw + (size_t) 4 * rw * k, rw, tmp, sc);
+                ring + i, out, st, state + ST_HDR + rw + (size_t) 4 * rw * k, rw, tmp, sc, avx2);
         made = st[2];
         cur = out;
         curW += hw;
@@ -470,15 +570,17 @@ ALWAYS int component_rows(const plan_t *p, const int *avail, int32_t *state) {
 }
 
 static int component_rows_scalar(const plan_t *p, const int *avail, int32_t *state) {
-    return component_rows(p, avail, state);
+    return component_rows(p, avail, state, 0);
 }
 
 __attribute__((target("sse4.1"))) static int component_rows_sse41(const plan_t *p, const int *avail, int32_t *state) {
-    return component_rows(p, avail, state);
+    return component_rows(p, avail, state, 0);
 }
 
 __attribute__((target("avx2"))) static int component_rows_avx2(const plan_t *p, const int *avail, int32_t *state) {
-    return component_rows(p, avail, state);
+    const int made = component_rows(p, avail, state, 1);
+    _mm_sfence(); /* the streamed rows of pair_scaled_avx2 before the plane is handed back */
+    return made;
 }
 
 /* The state's header against the plan: counters inside the sizes they count. */
