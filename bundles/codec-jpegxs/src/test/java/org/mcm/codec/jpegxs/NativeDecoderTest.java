@@ -87,7 +87,7 @@ class NativeDecoderTest {
      * 8-group's counts at once and writes the last level's rows with streaming stores, each with a tail and a
      * fallback): 40 random pictures (64-1163 wide, 2-25 high, 8-12 bits, every decomposition, 4:2:2/4:2:0/4:4:4,
      * signs in the data or separate, significance coding on or off, vertical prediction 0-2, 1-12 bpp and 16 bpp
-     * every fourth, noise or ramps), encoded by the pure-Java encoder, decoded by every native variant with one
+     * every fourth, 12-bit noise at 40 bpp every eighth (up to 13 planes a group: 56 bits with the signs), noise or ramps), encoded by the pure-Java encoder, decoded by every native variant with one
      * thread (slice by slice, the wavelet behind) and by the best with two: each must give the pure-Java decoder's
      * bytes, with every slice decoded natively.
      */
@@ -110,6 +110,11 @@ class NativeDecoderTest {
             cfg.vpred = r.nextInt(3);
             cfg.bpp = i % 4 == 0 ? 16 : 1 + r.nextInt(12);
             boolean noise = r.nextBoolean();
+            if (i % 8 == 4) { // 12-bit noise nearly losslessly: groups of 13 planes, 56 bits with the signs
+                cfg.depth = 12;
+                cfg.bpp = 40;
+                noise = true;
+            }
             byte[] jxs;
             try (JpegXsEncoder enc = new JpegXsEncoder(cfg).nativeIsa(-1)) {
                 Picture in = enc.newPicture();
