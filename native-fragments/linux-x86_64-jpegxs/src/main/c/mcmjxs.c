@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <immintrin.h>
 
 #define ABI_VERSION 2
 #define MAX_BANDS 64
@@ -136,6 +137,95 @@ ALWAYS void out_pair(const int32_t *restrict hk, const int32_t *restrict e0, con
         for (int x = 0; x < w; x++) {
             even[x] = scale1(e0[x], add, dz, max);
         }
+    }
+}
+
+/*
+ * even_row's vertical update of the next even row e1 (already inverted horizontally) and out_pair of rows 2k, 2k+1
+ * in one pass: e1 -= (hk + hc + 2) >> 2, odd = hk + ((e0 + e1) >> 1), even = e0, scaled when sc.on; the same
+ * operations on each sample as even_row then out_pair. The clamp as min/max: equal to scale1's for max >= 0 (the
+ * caller's condition), which gcc turns into vector min/max.
+ */
+ALWAYS void pair_fused(const int32_t *restrict hk, const int32_t *restrict hc, const int32_t *restrict e0,
+        int32_t *restrict e1, int32_t *restrict odd, int32_t *restrict even, int w, scale_t sc) {
+    if (!sc.on) {
+        for (int x = 0; x < w; x++) {
+            const int32_t en = e1[x] - ((hk[x] + hc[x] + 2) >> 2);
+            e1[x] = en;
+            odd[x] = hk[x] + ((e0[x] + en) >> 1);
+            even[x] = e0[x];
+        }
+        return;
+    }
+    const int32_t add = sc.add, max = sc.max;
+    const int dz = sc.dz;
+    for (int x = 0; x < w; x++) {
+        const int32_t en = e1[x] - ((hk[x] + hc[x] + 2) >> 2);
+        e1[x] = en;
+        int32_t o = (hk[x] + ((e0[x] + en) >> 1) + add) >> dz;
+        o = o < 0 ? 0 : o;
+        odd[x] = o > max ? max : o;
+        int32_t v = (e0[x] + add) >> dz;
+        v = v < 0 ? 0 : v;
+        even[x] = v > max ? max : v;
+    }
+}
+
+/*
+ * pair_fused's scaled case by hand in AVX2 (round 17): the output rows, written once and read only after the frame,
+ * go to memory with streaming stores where both rows share the 32-byte alignment (no read of the lines before
+ * they are written); the same operations on each sample.
+ */
+__attribute__((target("avx2"))) static inline void pair_scaled_avx2(const int32_t *restrict hk,
+        const int32_t *restrict hc, const int32_t *restrict e0, int32_t *restrict e1, int32_t *restrict odd,
+        int32_t *restrict even, int w, scale_t sc) {
+    const int32_t add = sc.add, max = sc.max;
+    const int dz = sc.dz;
+    int x = 0;
+    const int stream = (((uintptr_t) odd ^ (uintptr_t) even) & 31) == 0;
+    if (stream) {
+        for (; x < w && ((uintptr_t) (odd + x) & 31) != 0; x++) {
+            const int32_t en = e1[x] - ((hk[x] + hc[x] + 2) >> 2);
+            e1[x] = en;
+            int32_t o = (hk[x] + ((e0[x] + en) >> 1) + add) >> dz;
+            o = o < 0 ? 0 : o;
+            odd[x] = o > max ? max : o;
+            int32_t v = (e0[x] + add) >> dz;
+            v = v < 0 ? 0 : v;
+            even[x] = v > max ? max : v;
+        }
+    }
+    const __m256i addv = _mm256_set1_epi32(add), maxv = _mm256_set1_epi32(max), zero = _mm256_setzero_si256();
+    const __m256i two = _mm256_set1_epi32(2);
+    const __m128i dzc = _mm_cvtsi32_si128(dz);
+    for (; x + 8 <= w; x += 8) {
+        const __m256i h = _mm256_loadu_si256((const __m256i *) (hk + x));
+        const __m256i c = _mm256_loadu_si256((const __m256i *) (hc + x));
+        const __m256i a = _mm256_loadu_si256((const __m256i *) (e0 + x));
+        __m256i en = _mm256_loadu_si256((const __m256i *) (e1 + x));
+        en = _mm256_sub_epi32(en, _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(h, c), two), 2));
+        _mm256_storeu_si256((__m256i *) (e1 + x), en);
+        __m256i o = _mm256_add_epi32(h, _mm256_srai_epi32(_mm256_add_epi32(a, en), 1));
+        o = _mm256_min_epi32(_mm256_max_epi32(_mm256_sra_epi32(_mm256_add_epi32(o, addv), dzc), zero), maxv);
+        const __m256i v = _mm256_min_epi32(_mm256_max_epi32(_mm256_sra_epi32(_mm256_add_epi32(a, addv), dzc), zero),
+                maxv);
+        if (stream) {
+            _mm256_stream_si256((__m256i *) (odd + x), o);
+            _mm256_stream_si256((__m256i *) (even + x), v);
+        } else {
+            _mm256_storeu_si256((__m256i *) (odd + x), o);
+            _mm256_storeu_si256((__m256i *) (even + x), v);
+        }
+    }
+    for (; x < w; x++) {
+        const int32_t en = e1[x] - ((hk[x] + hc[x] + 2) >> 2);
+        e1[x] = en;
+        int32_t o = (hk[x] + ((e0[x] + en) >> 1) + add) >> dz;
+        o = o < 0 ? 0 : o;
+        odd[x] = o > max ? max : o;
+        int32_t v = (e0[x] + add) >> dz;
+        v = v < 0 ? 0 : v;
+        even[x] = v > max ? max : v;
     }
 }
 
@@ -373,7 +463,7 @@ ALWAYS void low_rows(const plan_t *p, const int *ring, int32_t *cur, int avail, 
  */
 ALWAYS void level_rows(const int32_t *in, int stride, const int32_t *hl, const int32_t *lh, const int32_t *hh,
         int lw, int hw, int nL, int nH, int availL, int availHL, int availH, const int *ring, int32_t *out,
-        int32_t *st, int32_t *rows, int rw, int32_t *tmp, scale_t sc) {
+        int32_t *st, int32_t *rows, int rw, int32_t *tmp, scale_t sc, const int avx2) {
     const int w = lw + hw;
     int32_t *hRows[2] = {rows, rows + rw};
     int32_t *eRows[2] = {rows + 2 * rw, rows + 3 * rw};
@@ -408,14 +498,25 @@ ALWAYS void level_rows(const int32_t *in, int stride, const int32_t *hl, const i
         }
         int32_t *restrict e0 = eRows[k & 1];
         const int32_t *restrict e1 = e0;
+        int32_t *restrict odd = out + (size_t) (2 * k + 1) * stride;
+        int32_t *restrict even = out + (size_t) (2 * k) * stride;
+        if (k + 1 < nL && (!sc.on || sc.max >= 0)) {
+            /* the next even row's vertical update fused with this pair's output (one pass instead of two) */
+            int32_t *restrict en = eRows[(k + 1) & 1];
+            inv1d(in + (size_t) (k + 1) * stride, brow(hl, k + 1, hw, ring[0]), en, w);
+            if (avx2 && sc.on) {
+                pair_scaled_avx2(hk, hRows[(k + 1 < nH ? k + 1 : nH - 1) & 1], e0, en, odd, even, w, sc);
+            } else {
+                pair_fused(hk, hRows[(k + 1 < nH ? k + 1 : nH - 1) & 1], e0, en, odd, even, w, sc);
+            }
+            continue;
+        }
         if (k + 1 < nL) {
             int32_t *en = eRows[(k + 1) & 1];
             even_row(in + (size_t) (k + 1) * stride, brow(hl, k + 1, hw, ring[0]), w, hk,
                     hRows[(k + 1 < nH ? k + 1 : nH - 1) & 1], en);
             e1 = en;
         }
-        int32_t *restrict odd = out + (size_t) (2 * k + 1) * stride;
-        int32_t *restrict even = out + (size_t) (2 * k) * stride;
         out_pair(hk, e0, e1, odd, even, w, sc);
     }
     st[1] = k;
@@ -434,7 +535,7 @@ ALWAYS void level_rows(const int32_t *in, int stride, const int32_t *hl, const i
 }
 
 /* A component as far as avail[] (rows of each band decoded) goes; the rows of the last stage made so far. */
-ALWAYS int component_rows(const plan_t *p, const int *avail, int32_t *state) {
+ALWAYS int component_rows(const plan_t *p, const int *avail, int32_t *state, const int avx2) {
     const int stride = p->stride, rw = stride + 8;
     const int *ring = avail + 1 + p->nh + 3 * p->nv;
     int32_t *tmp = state + ST_HDR;
@@ -459,7 +560,7 @@ ALWAYS int component_rows(const plan_t *p, const int *avail, int32_t *state) {
         const int aH = avail[i + 1] < avail[i + 2] ? avail[i + 1] : avail[i + 2];
         int32_t *st = state + 1 + 3 * k;
         level_rows(cur, stride, p->band[i], p->band[i + 1], p->band[i + 2], curW, hw, curH, nH, made, avail[i], aH,
-                ring + i, out, st, state + ST_HDR + rw + (size_t) 4 * rw * k, rw, tmp, sc);
+                ring + i, out, st, state + ST_HDR + rw + (size_t) 4 * rw * k, rw, tmp, sc, avx2);
         made = st[2];
         cur = out;
         curW += hw;
@@ -469,15 +570,17 @@ ALWAYS int component_rows(const plan_t *p, const int *avail, int32_t *state) {
 }
 
 static int component_rows_scalar(const plan_t *p, const int *avail, int32_t *state) {
-    return component_rows(p, avail, state);
+    return component_rows(p, avail, state, 0);
 }
 
 __attribute__((target("sse4.1"))) static int component_rows_sse41(const plan_t *p, const int *avail, int32_t *state) {
-    return component_rows(p, avail, state);
+    return component_rows(p, avail, state, 0);
 }
 
 __attribute__((target("avx2"))) static int component_rows_avx2(const plan_t *p, const int *avail, int32_t *state) {
-    return component_rows(p, avail, state);
+    const int made = component_rows(p, avail, state, 1);
+    _mm_sfence(); /* the streamed rows of pair_scaled_avx2 before the plane is handed back */
+    return made;
 }
 
 /* The state's header against the plan: counters inside the sizes they count. */
@@ -824,6 +927,7 @@ typedef struct {
     int mode[MAX_ALL];
     int leftover[MAX_ALL];
     int32_t *idx;         /* the groups with bit-planes of a band line (decode_band) */
+    int32_t *nbs;         /* their data bits (the AVX2 variant) */
 } slice_t;
 
 #define BAND(b, f) (S->plan[PH + (b) * PB + (f)])
@@ -856,7 +960,77 @@ ALWAYS int32_t *gcli_of(slice_t *S, int state, int b) {
     return S->gcli + S->gcliOff[b] + state * S->gcliPerState;
 }
 
-ALWAYS int decode_counts(slice_t *S, rd_t *rd, int b, int line, int px, int cur, int top) {
+/* BMI2 pdep, as inline assembly (see pext64 below) */
+ALWAYS uint64_t pdep64(uint64_t x, uint64_t mask) {
+    uint64_t r;
+    __asm__("pdepq %2, %1, %0" : "=r"(r) : "r"(x), "r"(mask));
+    return r;
+}
+
+/*
+ * The AVX2 variant's counts coded from zero (round 17): an 8-group's 8 unary codes at once when the reader's cache
+ * holds them all. The codes' ends are the zero bits of the cache: with z its valid bits inverted, the k-th end from
+ * the top is the (pc - k)-th set bit of z from the bottom, found by pdep of one bit (pc = popcount(z)), so the eight
+ * positions are independent of each other instead of a chain of eight reads. A code of 32 ones or more, or a count
+ * above 15, is refused as the bit reader's loop refuses it; an 8-group whose codes are not all in the cache goes
+ * through that loop.
+ */
+__attribute__((target("avx2,bmi2"))) static inline int counts_zero_avx2(rd_t *rd, int32_t *gc, int gw, int gtl,
+        int sigOn, const int32_t *sg) {
+    for (int i = 0; i < gw; i += 8) {
+        const int n = gw - i < 8 ? gw - i : 8;
+        if (sigOn && sg[i >> 3] != 0) {
+            for (int k = 0; k < n; k++) {
+                gc[i + k] = gtl;
+            }
+            continue;
+        }
+        if (rd->bits < 56) {
+            rd_refill(rd);
+        }
+        const uint64_t z = ~rd->cache & (~0ull << (64 - rd->bits));
+        const int pc = __builtin_popcountll(z);
+        if (pc >= n) {
+            int prev = -1, bad = 0;
+            if (n == 8) {
+                int p[8];
+                for (int k = 0; k < 8; k++) {
+                    p[k] = __builtin_clzll(pdep64(1ull << (pc - 1 - k), z));
+                }
+                for (int k = 0; k < 8; k++) {
+                    const int v = gtl + p[k] - prev - 1;
+                    prev = p[k];
+                    gc[i + k] = v;
+                    bad |= v > 15;
+                }
+            } else {
+                for (int k = 0; k < n; k++) {
+                    const int p = __builtin_clzll(pdep64(1ull << (pc - 1 - k), z));
+                    const int v = gtl + p - prev - 1;
+                    prev = p;
+                    gc[i + k] = v;
+                    bad |= v > 15;
+                }
+            }
+            if (bad) {
+                return ERR_FALLBACK;
+            }
+            rd->cache = (rd->cache << prev) << 1;
+            rd->bits -= prev + 1;
+            continue;
+        }
+        for (int k = 0; k < n; k++) {
+            const int u = rd_unary(rd);
+            if (u < 0 || gtl + u > 15) {
+                return ERR_FALLBACK;
+            }
+            gc[i + k] = gtl + u;
+        }
+    }
+    return 0;
+}
+
+ALWAYS int decode_counts(slice_t *S, rd_t *rd, int b, int line, int px, int cur, int top, const int bmi2) {
     const int gw = (width_in(S, b, px) + 3) >> 2;
     const int stride = GWMAX(b);
     int32_t *gc = gcli_of(S, cur, b) + (long) line * stride;
@@ -864,6 +1038,9 @@ ALWAYS int decode_counts(slice_t *S, rd_t *rd, int b, int line, int px, int cur,
     const int m = S->mode[b];
     const int sigOn = (m & 2) != 0;
     const int32_t *sg = S->sig + S->sigOff[b];
+    if ((m & 1) == 0 && bmi2) {
+        return counts_zero_avx2(rd, gc, gw, gtl, sigOn, sg);
+    }
     if ((m & 1) == 0) {
         for (int i = 0; i < gw; i++) {
             if (sigOn && sg[i >> 3] != 0) {
@@ -952,6 +1129,169 @@ ALWAYS int32_t dequant(uint32_t a, uint32_t s, int gtl, uint32_t half, uint32_t 
     return (int32_t) ((v ^ (0u - s)) + s);
 }
 
+/* ---- The AVX2 variant's band lines (round 17): no serial bit reader over the whole groups ----
+ * The data bits of every group with bit-planes are known from the counts before any is read (4 per plane, plus 4
+ * signs when the signs are in the data), so their offsets are prefix sums: four groups are extracted side by side
+ * from four independent 64-bit loads, turned from planes into magnitudes by the bit transpose in 64-bit lanes
+ * (the signs put in as plane 15, so bit 15 of each magnitude), dequantised eight at a time in 32-bit lanes. The
+ * reader's chain (refill, shift, length) is gone from the loop; only the running offset remains. Taken only when
+ * every load stays inside the buffer and no group has more than 56 bits; else the bit reader's loop. */
+
+/* for each 8-bit mask, the positions of its set bits (the AVX2 group list) */
+static uint8_t compress8[256][8];
+
+__attribute__((constructor)) static void find_compress8(void) {
+    for (int m = 0; m < 256; m++) {
+        int n = 0;
+        for (int j = 0; j < 8; j++) {
+            if ((m >> j) & 1) {
+                compress8[m][n++] = (uint8_t) j;
+            }
+        }
+        for (; n < 8; n++) {
+            compress8[m][n] = 0;
+        }
+    }
+}
+
+/* The whole groups with bit-planes (as decode_data's list) and their data bits, 8 groups a step; the largest
+   group's bits and the line's total. idx and nbs have room for 8 entries past `full`. */
+__attribute__((target("avx2,bmi2"))) static inline int list_groups_avx2(const int32_t *gc, int full, int gtl,
+        int signBits, int32_t *idx, int32_t *nbs, int *maxNb, long *total) {
+    const __m256i gtlv = _mm256_set1_epi32(gtl), sb = _mm256_set1_epi32(signBits), zero = _mm256_setzero_si256();
+    const __m256i step = _mm256_set1_epi32(8);
+    __m256i gi = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i mx = zero, sum = zero;
+    int n = 0, g = 0;
+    for (; g + 8 <= full; g += 8) {
+        const __m256i p = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *) (gc + g)), gtlv);
+        const __m256i nz = _mm256_cmpgt_epi32(p, zero);
+        const int m = _mm256_movemask_ps(_mm256_castsi256_ps(nz));
+        const __m256i nb = _mm256_and_si256(_mm256_add_epi32(_mm256_slli_epi32(p, 2), sb), nz);
+        mx = _mm256_max_epi32(mx, nb);
+        sum = _mm256_add_epi32(sum, nb);
+        const __m256i perm = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *) compress8[m]));
+        _mm256_storeu_si256((__m256i *) (idx + n), _mm256_permutevar8x32_epi32(gi, perm));
+        _mm256_storeu_si256((__m256i *) (nbs + n), _mm256_permutevar8x32_epi32(nb, perm));
+        n += __builtin_popcount((unsigned) m);
+        gi = _mm256_add_epi32(gi, step);
+    }
+    int32_t lm[8], ls[8];
+    _mm256_storeu_si256((__m256i *) lm, mx);
+    _mm256_storeu_si256((__m256i *) ls, sum);
+    int mxs = 0;
+    long tot = 0;
+    for (int j = 0; j < 8; j++) {
+        mxs = lm[j] > mxs ? lm[j] : mxs;
+        tot += ls[j];
+    }
+    for (; g < full; g++) {
+        const int p = gc[g] - gtl;
+        const int nb = p > 0 ? 4 * p + signBits : 0;
+        idx[n] = g;
+        nbs[n] = nb;
+        n += p > 0;
+        mxs = nb > mxs ? nb : mxs;
+        tot += nb;
+    }
+    *maxNb = mxs;
+    *total = tot;
+    return n;
+}
+
+/* 32-bit lanes holding a magnitude (bits 0-14) with its sign in bit 15 (zero-extended), to coefficients */
+__attribute__((target("avx2"))) static inline __m256i dequant8_avx2(__m256i w, __m128i gtlc, __m256i halfv,
+        __m128i shc) {
+    const __m256i m = _mm256_and_si256(w, _mm256_set1_epi32(0x7FFF));
+    const __m256i s = _mm256_srai_epi32(_mm256_slli_epi32(w, 16), 31);
+    __m256i v = _mm256_sll_epi32(_mm256_or_si256(_mm256_sll_epi32(m, gtlc), halfv), shc);
+    v = _mm256_andnot_si256(_mm256_cmpeq_epi32(m, _mm256_setzero_si256()), v);
+    return _mm256_sub_epi32(_mm256_xor_si256(v, s), s);
+}
+
+__attribute__((target("avx2"))) static inline __m256i dswap_avx2(__m256i x, __m256i k, int d) {
+    const __m256i t = _mm256_and_si256(_mm256_xor_si256(_mm256_srli_epi64(x, d), x), k);
+    return _mm256_xor_si256(x, _mm256_xor_si256(t, _mm256_slli_epi64(t, d)));
+}
+
+/*
+ * The listed groups' data from bit `pos` of buf (every 8-byte load at or below byte (pos + the line's bits) / 8
+ * inside the buffer: checked by the caller), into dst (zeroed); the bit position after them.
+ */
+__attribute__((target("avx2,bmi2"))) static inline long data_groups_avx2(const uint8_t *buf, long pos,
+        const int32_t *idx, const int32_t *nbs, int n, int gtl, int32_t *dst, uint32_t shift, uint32_t half,
+        int signBits) {
+    const __m256i bswap = _mm256_setr_epi8(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8,
+            7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
+    /* 16-bit words reversed in each 64-bit lane: coefficient 0 (bits 48-63) first */
+    const __m256i wrev = _mm256_setr_epi8(6, 7, 4, 5, 2, 3, 0, 1, 14, 15, 12, 13, 10, 11, 8, 9,
+            6, 7, 4, 5, 2, 3, 0, 1, 14, 15, 12, 13, 10, 11, 8, 9);
+    const __m256i k1 = _mm256_set1_epi64x((long long) m1), k2 = _mm256_set1_epi64x((long long) m2);
+    const __m256i k3 = _mm256_set1_epi64x((long long) m3), k4 = _mm256_set1_epi64x((long long) m4);
+    const __m256i c64 = _mm256_set1_epi64x(64), c7 = _mm256_set1_epi64x(7), ones = _mm256_set1_epi64x(-1);
+    const __m256i sbv = _mm256_set1_epi64x(signBits), zero = _mm256_setzero_si256();
+    const __m128i gtlc = _mm_cvtsi32_si128(gtl), shc = _mm_cvtsi32_si128((int) shift);
+    const __m256i halfv = _mm256_set1_epi32((int) half);
+    __m256i posv = _mm256_set1_epi64x(pos);
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const __m256i nb = _mm256_cvtepu32_epi64(_mm_loadu_si128((const __m128i *) (nbs + i)));
+        /* inclusive prefix sum of the four lengths */
+        __m256i inc = _mm256_add_epi64(nb, _mm256_slli_si256(nb, 8));
+        inc = _mm256_add_epi64(inc, _mm256_blend_epi32(_mm256_permute4x64_epi64(inc, 0x55), zero, 0x0F));
+        const __m256i o = _mm256_add_epi64(posv, _mm256_sub_epi64(inc, nb));
+        posv = _mm256_add_epi64(posv, _mm256_permute4x64_epi64(inc, 0xFF));
+        __m256i v = _mm256_i64gather_epi64((const long long *) buf, _mm256_srli_epi64(o, 3), 1);
+        v = _mm256_sllv_epi64(_mm256_shuffle_epi8(v, bswap), _mm256_and_si256(o, c7));
+        const __m256i x = _mm256_srlv_epi64(v, _mm256_sub_epi64(c64, nb));
+        /* the planes (low ps bits) with the four signs (above them, or none) moved to bits 60-63 */
+        const __m256i ps = _mm256_sub_epi64(nb, sbv);
+        __m256i y = _mm256_and_si256(x, _mm256_srlv_epi64(ones, _mm256_sub_epi64(c64, ps)));
+        y = _mm256_or_si256(y, _mm256_slli_epi64(_mm256_srlv_epi64(x, ps), 60));
+        y = dswap_avx2(y, k1, 15);
+        y = dswap_avx2(y, k2, 30);
+        y = dswap_avx2(y, k3, 3);
+        y = dswap_avx2(y, k4, 6);
+        y = _mm256_shuffle_epi8(y, wrev);
+        const __m256i lo = dequant8_avx2(_mm256_unpacklo_epi16(y, zero), gtlc, halfv, shc); /* groups 0, 2 */
+        const __m256i hi = dequant8_avx2(_mm256_unpackhi_epi16(y, zero), gtlc, halfv, shc); /* groups 1, 3 */
+        _mm_storeu_si128((__m128i *) (dst + 4 * idx[i]), _mm256_castsi256_si128(lo));
+        _mm_storeu_si128((__m128i *) (dst + 4 * idx[i + 1]), _mm256_castsi256_si128(hi));
+        _mm_storeu_si128((__m128i *) (dst + 4 * idx[i + 2]), _mm256_extracti128_si256(lo, 1));
+        _mm_storeu_si128((__m128i *) (dst + 4 * idx[i + 3]), _mm256_extracti128_si256(hi, 1));
+    }
+    pos = _mm256_extract_epi64(posv, 0);
+    for (; i < n; i++) {
+        const int nb = nbs[i], ps = nb - signBits;
+        uint64_t v;
+        memcpy(&v, buf + (pos >> 3), 8);
+        const uint64_t x = (__builtin_bswap64(v) << (pos & 7)) >> (64 - nb);
+        pos += nb;
+        const uint32_t sgn = (uint32_t) (x >> ps);
+        uint32_t a0, a1, a2, a3;
+        magnitudes(x, ps, 1, &a0, &a1, &a2, &a3);
+        int32_t *d = dst + 4 * idx[i];
+        d[0] = dequant(a0, (sgn >> 3) & 1, gtl, half, shift);
+        d[1] = dequant(a1, (sgn >> 2) & 1, gtl, half, shift);
+        d[2] = dequant(a2, (sgn >> 1) & 1, gtl, half, shift);
+        d[3] = dequant(a3, sgn & 1, gtl, half, shift);
+    }
+    return pos;
+}
+
+/* the reader at bit `pos` (as if read up to there) */
+ALWAYS void rd_setpos(rd_t *r, long pos) {
+    r->next = pos >> 3;
+    r->cache = 0;
+    r->bits = 0;
+    const int k = (int) (pos & 7);
+    if (k != 0) {
+        rd_refill(r);
+        r->cache <<= k;
+        r->bits -= k;
+    }
+}
+
 /* the data sub-packet's part of band b, line `line` (deadzone quantization only) */
 ALWAYS void decode_data(slice_t *S, rd_t *rd, int b, int line, int py, int px, int cur, const int bmi2) {
     const int w = width_in(S, b, px);
@@ -973,11 +1313,26 @@ ALWAYS void decode_data(slice_t *S, rd_t *rd, int b, int line, int py, int px, i
        groups only: zero groups come in runs of any length, and a branch on each was mispredicted often */
     int32_t *idx = S->idx;
     int nnz = 0;
-    for (int g = 0; g < full; g++) {
-        idx[nnz] = g;
-        nnz += gc[g] > gtl;
+    if (bmi2) {
+        int maxNb;
+        long total;
+        nnz = list_groups_avx2(gc, full, gtl, signBits, idx, S->nbs, &maxNb, &total);
+        memset(dst, 0, (size_t) full * 16);
+        const long pos = next * 8 - bits;
+        if (maxNb <= 56 && pos >= 0 && ((pos + total) >> 3) + 8 <= rd->blen) {
+            rd_setpos(rd, data_groups_avx2(buf, pos, idx, S->nbs, nnz, gtl, dst, shift, half, signBits));
+            cache = rd->cache;
+            bits = rd->bits;
+            next = rd->next;
+            nnz = 0; /* done: the partial group below */
+        }
+    } else {
+        for (int g = 0; g < full; g++) {
+            idx[nnz] = g;
+            nnz += gc[g] > gtl;
+        }
+        memset(dst, 0, (size_t) full * 16);
     }
-    memset(dst, 0, (size_t) full * 16);
     for (int i = 0; i < nnz; i++) {
         const int g = idx[i];
         int32_t *restrict d = dst + 4 * g;
@@ -1177,7 +1532,7 @@ ALWAYS long precinct(slice_t *S, const uint8_t *buf, long blen, long p, long end
             }
             rd_seek(&rd, p, p + gcliLen);
             for (int b = b0; b < b1; b++) {
-                if (line < lines_in(S, b, py) && decode_counts(S, &rd, b, line, px, cur, top) != 0) {
+                if (line < lines_in(S, b, py) && decode_counts(S, &rd, b, line, px, cur, top, bmi2) != 0) {
                     return ERR_FALLBACK;
                 }
             }
@@ -1390,7 +1745,9 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_decodeSlice(JNIEnv *e
                 gwAll = GWMAX(b);
             }
         }
-        S->idx = malloc((size_t) gwAll * sizeof(int32_t));
+        /* the group list and its bit lengths, each with room for the AVX2 list's 8-wide stores past the end */
+        S->idx = malloc((size_t) 2 * (gwAll + 8) * sizeof(int32_t));
+        S->nbs = S->idx + gwAll + 8;
         if (gcli == NULL || gtli == NULL || sig == NULL || S->idx == NULL) {
             rc = ERR_NOMEM;
         }

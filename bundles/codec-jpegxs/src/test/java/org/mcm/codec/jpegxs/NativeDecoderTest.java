@@ -83,6 +83,82 @@ class NativeDecoderTest {
     }
 
     /**
+     * Wide and odd shapes at every rate (round 17: the AVX2 variant reads four groups' data side by side, an
+     * 8-group's counts at once and writes the last level's rows with streaming stores, each with a tail and a
+     * fallback): 40 random pictures (64-1163 wide, 2-25 high, 8-12 bits, every decomposition, 4:2:2/4:2:0/4:4:4,
+     * signs in the data or separate, significance coding on or off, vertical prediction 0-2, 1-12 bpp and 16 bpp
+     * every fourth, 12-bit noise at 40 bpp every eighth (up to 13 planes a group: 56 bits with the signs), noise or ramps), encoded by the pure-Java encoder, decoded by every native variant with one
+     * thread (slice by slice, the wavelet behind) and by the best with two: each must give the pure-Java decoder's
+     * bytes, with every slice decoded natively.
+     */
+    @Test
+    void wideShapesDecodeAsJavaInEveryVariant() throws Exception {
+        SplittableRandom r = new SplittableRandom(17);
+        int done = 0;
+        for (int i = 0; i < 40; i++) {
+            JpegXsEncoder.Config cfg = new JpegXsEncoder.Config();
+            cfg.width = 64 + r.nextInt(1100);
+            cfg.height = 2 + r.nextInt(24);
+            cfg.depth = 8 + r.nextInt(5);
+            cfg.decompH = 1 + r.nextInt(5);
+            cfg.decompV = r.nextInt(Math.min(2, cfg.decompH) + 1);
+            int fmt = r.nextInt(3);
+            cfg.sx = fmt == 2 ? new int[] {1, 1, 1} : new int[] {1, 2, 2};
+            cfg.sy = fmt == 1 ? new int[] {1, 2, 2} : new int[] {1, 1, 1};
+            cfg.signs = r.nextInt(2);
+            cfg.significance = r.nextInt(4) != 0;
+            cfg.vpred = r.nextInt(3);
+            cfg.bpp = i % 4 == 0 ? 16 : 1 + r.nextInt(12);
+            boolean noise = r.nextBoolean();
+            if (i % 8 == 4) { // 12-bit noise nearly losslessly: groups of 13 planes, 56 bits with the signs
+                cfg.depth = 12;
+                cfg.bpp = 40;
+                noise = true;
+            }
+            byte[] jxs;
+            try (JpegXsEncoder enc = new JpegXsEncoder(cfg).nativeIsa(-1)) {
+                Picture in = enc.newPicture();
+                byte[] src = new byte[(int) RawLayout.planarSize(in)];
+                r.nextBytes(src);
+                if (!noise) { // a ramp with a little noise
+                    for (int k = 0; k + 1 < src.length; k += 2) {
+                        int v = ((k / 2) % 1024) ^ r.nextInt(8);
+                        src[k] = (byte) v;
+                        src[k + 1] = (byte) (v >> 8);
+                    }
+                }
+                RawLayout.readPlanar(src, 0, in);
+                byte[] out = new byte[enc.codestreamSize()];
+                jxs = Arrays.copyOf(out, enc.encode(in, out, 0));
+            } catch (CodecException | IllegalArgumentException tooSmallOrRateTooLow) {
+                continue;
+            }
+            String what = "wide " + i + " " + cfg.width + "x" + cfg.height + " depth " + cfg.depth + " h" + cfg.decompH
+                    + "v" + cfg.decompV + " fmt " + fmt + " signs " + cfg.signs + " sigf " + cfg.significance
+                    + " vpred " + cfg.vpred + " " + cfg.bpp + " bpp";
+            byte[] java = null;
+            for (int isa : variants()) {
+                try (JpegXsDecoder dec = new JpegXsDecoder().nativeIsa(isa)) {
+                    byte[] out = DecoderConformanceTest.decodeAll(jxs, dec);
+                    if (isa < 0) {
+                        java = out;
+                        continue;
+                    }
+                    assertArrayEquals(java, out, what + ": variant " + isa);
+                    assertTrue(dec.nativeSlices() > 0 && dec.streamedFrames() == 1 && dec.rowsAbandoned() == 0,
+                            what + ": variant " + isa + " slices " + dec.nativeSlices() + ", streamed "
+                                    + dec.streamedFrames() + ", abandoned " + dec.rowsAbandoned());
+                }
+            }
+            try (JpegXsDecoder dec = new JpegXsDecoder(2)) {
+                assertArrayEquals(java, DecoderConformanceTest.decodeAll(jxs, dec), what + ": two threads");
+            }
+            done++;
+        }
+        assertTrue(done >= 25, "shapes decoded: " + done);
+    }
+
+    /**
      * Mutations of the small vectors (DecoderFuzzTest's): whatever the Java decoder makes of them, each native
      * variant makes the same, sample for sample or rejection for rejection; also 100 truncations of them.
      */
