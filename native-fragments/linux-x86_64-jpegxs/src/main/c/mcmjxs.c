@@ -235,7 +235,7 @@ __attribute__((target("avx2"))) static inline void pair_scaled_avx2(const int32_
  * 5 rows of lw + hw ints.
  */
 ALWAYS void inv_level(const int32_t *ll, int llStride, const int32_t *hl, const int32_t *lh, const int32_t *hh,
-        int lw, int hw, int nL, int nH, int32_t *out, int outStride, int32_t *scratch, scale_t sc) {
+        int lw, int hw, int nL, int nH, int32_t *out, int outStride, int32_t *scratch, scale_t sc, const int avx2) {
     const int w = lw + hw;
     int32_t *hRows[2] = {scratch, scratch + w};
     int32_t *eRows[2] = {scratch + 2 * w, scratch + 3 * w};
@@ -257,14 +257,24 @@ ALWAYS void inv_level(const int32_t *ll, int llStride, const int32_t *hl, const 
         }
         int32_t *restrict e0 = eRows[k & 1];
         const int32_t *restrict e1 = e0;
+        int32_t *restrict odd = out + (size_t) (2 * k + 1) * outStride;
+        int32_t *restrict even = out + (size_t) (2 * k) * outStride;
+        if (k + 1 < nL && (!sc.on || sc.max >= 0)) { /* as in level_rows */
+            int32_t *restrict en = eRows[(k + 1) & 1];
+            inv1d(ll + (size_t) (k + 1) * llStride, hl + (size_t) (k + 1) * hw, en, w);
+            if (avx2 && sc.on) {
+                pair_scaled_avx2(hk, hRows[(k + 1 < nH ? k + 1 : nH - 1) & 1], e0, en, odd, even, w, sc);
+            } else {
+                pair_fused(hk, hRows[(k + 1 < nH ? k + 1 : nH - 1) & 1], e0, en, odd, even, w, sc);
+            }
+            continue;
+        }
         if (k + 1 < nL) {
             int32_t *en = eRows[(k + 1) & 1];
             even_row(ll + (size_t) (k + 1) * llStride, hl + (size_t) (k + 1) * hw, w, hk,
                     hRows[(k + 1 < nH ? k + 1 : nH - 1) & 1], en);
             e1 = en;
         }
-        int32_t *restrict odd = out + (size_t) (2 * k + 1) * outStride;
-        int32_t *restrict even = out + (size_t) (2 * k) * outStride;
         out_pair(hk, e0, e1, odd, even, w, sc);
     }
     if (nL > nH) {
@@ -291,7 +301,7 @@ typedef struct {
  * The whole component: band 0 into the low buffer, the horizontal-only levels in place, row by row, then the 2-D
  * levels ping-ponging between bufA and bufB, the last into img.
  */
-ALWAYS void component(const plan_t *p, int32_t *scratch) {
+ALWAYS void component(const plan_t *p, int32_t *scratch, const int avx2) {
     const int stride = p->stride;
     int curW = p->bw[0], curH = p->bh[0];
     int32_t *cur = p->nv == 0 ? p->img : p->bufA;
@@ -316,7 +326,7 @@ ALWAYS void component(const plan_t *p, int32_t *scratch) {
         scale_t sc = p->sc;
         sc.on = sc.on && last;
         inv_level(cur, stride, p->band[i], p->band[i + 1], p->band[i + 2], curW, hw, curH, nH, out, stride, scratch,
-                sc);
+                sc, avx2);
         cur = out;
         curW += hw;
         curH += nH;
@@ -324,15 +334,16 @@ ALWAYS void component(const plan_t *p, int32_t *scratch) {
 }
 
 static void component_scalar(const plan_t *p, int32_t *scratch) {
-    component(p, scratch);
+    component(p, scratch, 0);
 }
 
 __attribute__((target("sse4.1"))) static void component_sse41(const plan_t *p, int32_t *scratch) {
-    component(p, scratch);
+    component(p, scratch, 0);
 }
 
 __attribute__((target("avx2"))) static void component_avx2(const plan_t *p, int32_t *scratch) {
-    component(p, scratch);
+    component(p, scratch, 1);
+    _mm_sfence(); /* the streamed rows of pair_scaled_avx2 */
 }
 
 /*
