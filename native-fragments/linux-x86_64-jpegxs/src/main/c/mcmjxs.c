@@ -140,6 +140,19 @@ ALWAYS void out_pair(const int32_t *restrict hk, const int32_t *restrict e0, con
     }
 }
 
+/* pair_fused's scaled case for sample x: e1's vertical update, then the odd and even output samples scaled and clamped. */
+ALWAYS void pair_scaled1(const int32_t *restrict hk, const int32_t *restrict hc, const int32_t *restrict e0,
+        int32_t *restrict e1, int32_t *restrict odd, int32_t *restrict even, int x, int32_t add, int dz, int32_t max) {
+    const int32_t en = e1[x] - ((hk[x] + hc[x] + 2) >> 2);
+    e1[x] = en;
+    int32_t o = (hk[x] + ((e0[x] + en) >> 1) + add) >> dz;
+    o = o < 0 ? 0 : o;
+    odd[x] = o > max ? max : o;
+    int32_t v = (e0[x] + add) >> dz;
+    v = v < 0 ? 0 : v;
+    even[x] = v > max ? max : v;
+}
+
 /*
  * even_row's vertical update of the next even row e1 (already inverted horizontally) and out_pair of rows 2k, 2k+1
  * in one pass: e1 -= (hk + hc + 2) >> 2, odd = hk + ((e0 + e1) >> 1), even = e0, scaled when sc.on; the same
@@ -160,14 +173,7 @@ ALWAYS void pair_fused(const int32_t *restrict hk, const int32_t *restrict hc, c
     const int32_t add = sc.add, max = sc.max;
     const int dz = sc.dz;
     for (int x = 0; x < w; x++) {
-        const int32_t en = e1[x] - ((hk[x] + hc[x] + 2) >> 2);
-        e1[x] = en;
-        int32_t o = (hk[x] + ((e0[x] + en) >> 1) + add) >> dz;
-        o = o < 0 ? 0 : o;
-        odd[x] = o > max ? max : o;
-        int32_t v = (e0[x] + add) >> dz;
-        v = v < 0 ? 0 : v;
-        even[x] = v > max ? max : v;
+        pair_scaled1(hk, hc, e0, e1, odd, even, x, add, dz, max);
     }
 }
 
@@ -185,14 +191,7 @@ __attribute__((target("avx2"))) static inline void pair_scaled_avx2(const int32_
     const int stream = (((uintptr_t) odd ^ (uintptr_t) even) & 31) == 0;
     if (stream) {
         for (; x < w && ((uintptr_t) (odd + x) & 31) != 0; x++) {
-            const int32_t en = e1[x] - ((hk[x] + hc[x] + 2) >> 2);
-            e1[x] = en;
-            int32_t o = (hk[x] + ((e0[x] + en) >> 1) + add) >> dz;
-            o = o < 0 ? 0 : o;
-            odd[x] = o > max ? max : o;
-            int32_t v = (e0[x] + add) >> dz;
-            v = v < 0 ? 0 : v;
-            even[x] = v > max ? max : v;
+            pair_scaled1(hk, hc, e0, e1, odd, even, x, add, dz, max);
         }
     }
     const __m256i addv = _mm256_set1_epi32(add), maxv = _mm256_set1_epi32(max), zero = _mm256_setzero_si256();
@@ -218,14 +217,7 @@ __attribute__((target("avx2"))) static inline void pair_scaled_avx2(const int32_
         }
     }
     for (; x < w; x++) {
-        const int32_t en = e1[x] - ((hk[x] + hc[x] + 2) >> 2);
-        e1[x] = en;
-        int32_t o = (hk[x] + ((e0[x] + en) >> 1) + add) >> dz;
-        o = o < 0 ? 0 : o;
-        odd[x] = o > max ? max : o;
-        int32_t v = (e0[x] + add) >> dz;
-        v = v < 0 ? 0 : v;
-        even[x] = v > max ? max : v;
+        pair_scaled1(hk, hc, e0, e1, odd, even, x, add, dz, max);
     }
 }
 
