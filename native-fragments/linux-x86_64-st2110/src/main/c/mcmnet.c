@@ -28,7 +28,7 @@
 
 #define API __attribute__((visibility("default")))
 
-API int mcmnet_abi_version(void) { return 4; }
+API int mcmnet_abi_version(void) { return 5; }
 
 /* An IPv4 UDP socket bound to src:src_port and connected to dst:dst_port (all in host byte order except the
  * addresses, given as dotted text). For a multicast destination, ttl and the outgoing interface (by src) apply. */
@@ -295,6 +295,14 @@ API int mcmnet_udp_gro(int fd, int on) {
  * datagram in it (the last may be shorter), 0 for a single datagram. */
 API int mcmnet_recv_gro(int fd, int64_t base, int slot, int n, int32_t *lens, int32_t *segs, int timeout_ms) {
     return recv_slots(fd, base, slot, n, lens, segs, timeout_ms);
+}
+
+/* The receive buffer the kernel granted the socket (SO_RCVBUF as Linux reports it: twice the size set, since it
+ * counts the kernel's bookkeeping of each buffered datagram too), or -errno. */
+API int mcmnet_rcvbuf(int fd) {
+    int v = 0;
+    socklen_t l = sizeof v;
+    return getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &l) == 0 ? v : -errno;
 }
 
 API int mcmnet_close(int fd) { return close(fd) == 0 ? 0 : -errno; }

@@ -52,8 +52,13 @@ final class BatchReceiver implements AutoCloseable {
     /** Slots the last system call filled (a GRO buffer holds several datagrams). */
     private int lastBuffers;
 
+    /** The receive buffer the kernel granted, as it reports it (twice the size set; -1 if it would not say). */
+    private final int receiveBuffer;
+
     private BatchReceiver(int fd, boolean gro) {
         this.fd = fd;
+        int rb = NetNative.mcmnet_rcvbuf(fd);
+        this.receiveBuffer = rb < 0 ? -1 : rb;
         this.gro = gro;
         this.batch = gro ? GRO_BATCH : BATCH;
         this.slotSize = gro ? GRO_SLOT : SLOT;
@@ -99,6 +104,14 @@ final class BatchReceiver implements AutoCloseable {
 
     static boolean ipv4(String s) {
         return s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+    }
+
+    /**
+     * The receive buffer the kernel granted, as Linux reports it (SO_RCVBUF: twice the size set, because it counts its
+     * bookkeeping of each buffered datagram too), or -1 if it would not say.
+     */
+    int receiveBuffer() {
+        return receiveBuffer;
     }
 
     /** Whether the kernel hands this socket coalesced datagrams. */

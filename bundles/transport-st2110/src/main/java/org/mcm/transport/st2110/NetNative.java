@@ -22,8 +22,8 @@ final class NetNative {
             NativeLibrary lib = NativeLibrary.getInstance("mcmnet",
                     Map.of(Library.OPTION_CLASSLOADER, NetNative.class.getClassLoader()));
             com.sun.jna.Native.register(NetNative.class, lib);
-            if (mcmnet_abi_version() != 4) {
-                failure = "libmcmnet ABI " + mcmnet_abi_version() + ", expected 4";
+            if (mcmnet_abi_version() != 5) {
+                failure = "libmcmnet ABI " + mcmnet_abi_version() + ", expected 5";
             }
         } catch (Throwable t) {
             failure = "no native UDP helpers (" + t.getClass().getSimpleName() + "): " + t.getMessage();
@@ -70,6 +70,9 @@ final class NetNative {
     static native int mcmnet_recv_batch(int fd, long base, int slot, int n, Pointer lens, int timeoutMs);
 
     static native int mcmnet_udp_gro(int fd, int on);
+
+    /** The receive buffer the kernel granted (SO_RCVBUF as reported: twice the size set), or -errno. */
+    static native int mcmnet_rcvbuf(int fd);
 
     static native int mcmnet_recv_gro(int fd, long base, int slot, int n, Pointer lens, Pointer segs, int timeoutMs);
 

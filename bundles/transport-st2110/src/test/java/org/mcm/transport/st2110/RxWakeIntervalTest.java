@@ -222,7 +222,7 @@ class RxWakeIntervalTest {
             // paced over ~16 ms a frame: a read per 2 ms and one per burst in the last 3 ms, not one per sender burst
             // (~30 a frame at the default pacing granularity)
             assertTrue(s.get("socket_reads") < 6 * 22, "reads coalesced: " + s);
-            for (String bad : new String[] {"-1", "2001", "fast"}) {
+            for (String bad : new String[] {"-1", "2001", "fast", "autox"}) {
                 TransportException e = assertThrows(TransportException.class, () -> t.open(
                         ConnectionSpec.builder(Direction.RX, "st2110-20", vf).local(new Endpoint("127.0.0.1",
                                 ReceiveOffloadTest.freeUdpPort())).option("rx_wake_us", bad).build(), new TestApp(2, size)));
@@ -235,10 +235,98 @@ class RxWakeIntervalTest {
                 TransportException e = assertThrows(TransportException.class, () -> t2.open(
                         ConnectionSpec.builder(Direction.RX, "st2110-20", vf).local(new Endpoint("127.0.0.1",
                                 ReceiveOffloadTest.freeUdpPort())).build(), new TestApp(2, size)));
-                assertTrue(e.getMessage().contains("rxWakeIntervalUs must be 0 to 2000"), e.getMessage());
+                assertTrue(e.getMessage().contains("rxWakeIntervalUs must be -1 (auto) or 0 to 2000"), e.getMessage());
             } finally {
                 t2.deactivate();
             }
+            rx.close();
+            tx.close();
+        } finally {
+            t.deactivate();
+        }
+    }
+
+    /** 1080p60 10-bit on the wire: 4800 bytes a line, 1080 lines, 60 frames a second. */
+    private static final long HD_BYTES_PER_SECOND = 4800L * 1080 * 60;
+
+    /** Auto takes 1000 us only when the granted buffer holds 40 ms of the stream at twice its size. */
+    @Test
+    void autoTakesTheIntervalOnlyWhenTheBufferHoldsFortyMillisecondsOfTheStream() {
+        long needed = 2 * HD_BYTES_PER_SECOND * 40 / 1000; // 24.9 MB
+        assertEquals(24_883_200L, needed);
+        assertEquals(1000, VideoRxSession.autoWakeUs(needed, HD_BYTES_PER_SECOND));
+        assertEquals(1000, VideoRxSession.autoWakeUs(128L << 20, HD_BYTES_PER_SECOND), "root, 64 MiB asked");
+        assertEquals(0, VideoRxSession.autoWakeUs(needed - 1, HD_BYTES_PER_SECOND));
+        assertEquals(0, VideoRxSession.autoWakeUs(8L << 20, HD_BYTES_PER_SECOND), "rmem_max 4 MiB, no CAP_NET_ADMIN");
+        assertEquals(0, VideoRxSession.autoWakeUs(2 * 212_992, HD_BYTES_PER_SECOND), "Debian's default rmem_max");
+        assertEquals(0, VideoRxSession.autoWakeUs(-1, HD_BYTES_PER_SECOND), "the kernel would not say");
+        // a 2160p60 stream needs four times as much
+        assertEquals(0, VideoRxSession.autoWakeUs(64L << 20, 4 * HD_BYTES_PER_SECOND));
+        assertEquals(1000, VideoRxSession.autoWakeUs(128L << 20, 4 * HD_BYTES_PER_SECOND));
+    }
+
+    /** The setting's default is auto; the option says auto in any case; numbers stay numbers. */
+    @Test
+    void theDefaultIsAutoAndTheOptionMaySayAuto() throws Exception {
+        assertEquals(-1, Settings.class.getMethod("rxWakeIntervalUs").getDefaultValue());
+        assertEquals(VideoRxSession.AUTO, VideoRxSession.wakeUs(null, -1));
+        assertEquals(VideoRxSession.AUTO, VideoRxSession.wakeUs(" Auto ", 0));
+        assertEquals(VideoRxSession.AUTO, VideoRxSession.wakeUs("auto", 500));
+        assertEquals(0, VideoRxSession.wakeUs("0", -1));
+        assertEquals(750, VideoRxSession.wakeUs(null, 750));
+        assertEquals(2000, VideoRxSession.wakeUs("2000", -1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VideoRxSession.wakeUs("-1", 0));
+        assertTrue(e.getMessage().contains("rx_wake_us must be auto or"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> VideoRxSession.wakeUs(null, -2));
+        assertTrue(e.getMessage().contains("got -2"), e.getMessage());
+    }
+
+    /**
+     * Receivers on the defaults: with a buffer the kernel grants at 64 MiB the session reads once a millisecond, with
+     * 4 MiB asked (what a stock kernel's rmem_max of 4 MiB would cap the default to) it reads as datagrams arrive;
+     * its stats say which and why; frames are bit-exact either way.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {64 << 20, 4 << 20})
+    void autoFollowsTheBufferTheKernelGranted(int asked) throws Exception {
+        assumeTrue(NetNative.available(), "native UDP helpers: " + NetNative.unavailableReason());
+        VideoFormat vf = new VideoFormat(1920, 1080, Rational.of(60, 1), PixelFormat.YUV422_10_PGROUP);
+        int size = (int) vf.bufferSize();
+        int port = ReceiveOffloadTest.freeUdpPort();
+        St2110Transports.Video t = new St2110Transports.Video();
+        t.activate(TestSupport.with(TestSupport.settings("wide"), "socketBuffer", asked));
+        try {
+            TestApp app = new TestApp(8, size);
+            TransportSession rx = t.open(ConnectionSpec.builder(Direction.RX, "st2110-20", vf)
+                    .local(new Endpoint("127.0.0.1", port)).build(), app);
+            TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-20", vf)
+                    .remote(new Endpoint("127.0.0.1", port)).build(), TestSupport.txContext());
+            Map<String, Long> s = rx.stats();
+            assertEquals(1L, s.get("rx_wake_auto"), s.toString());
+            long granted = s.get("socket_receive_buffer");
+            long max = Long.parseLong(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/core/rmem_max")).trim());
+            boolean forced = "root".equals(System.getProperty("user.name"));
+            // Linux reports twice what was set: the size asked when it may force it, else capped at rmem_max
+            assertEquals(2L * (forced ? asked : Math.min(asked, max)), granted, s.toString());
+            assertEquals(asked == 4 << 20 ? 0L : (granted >= 2 * HD_BYTES_PER_SECOND * 40 / 1000 ? 1000L : 0L),
+                    s.get("rx_wake_interval_us"), s.toString());
+            Random rnd = new Random(asked);
+            for (int i = 0; i < 4; i++) {
+                byte[] b = new byte[size];
+                rnd.nextBytes(b);
+                TestSupport.offer(tx, b);
+                byte[] got = app.take(10_000);
+                assertNotNull(got, "frame arrives: " + rx.stats());
+                assertArrayEquals(b, got);
+            }
+            assertEquals(0L, rx.stats().get("lost"), rx.stats().toString());
+            // an explicit option is taken as is, whatever the buffer
+            TestApp app2 = new TestApp(2, size);
+            TransportSession rx2 = t.open(ConnectionSpec.builder(Direction.RX, "st2110-20", vf)
+                    .local(new Endpoint("127.0.0.1", ReceiveOffloadTest.freeUdpPort())).option("rx_wake_us", "300").build(), app2);
+            assertEquals(300L, rx2.stats().get("rx_wake_interval_us"));
+            assertEquals(0L, rx2.stats().get("rx_wake_auto"));
+            rx2.close();
             rx.close();
             tx.close();
         } finally {

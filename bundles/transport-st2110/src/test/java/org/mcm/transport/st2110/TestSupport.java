@@ -134,7 +134,7 @@ final class TestSupport {
 
             @Override
             public int rxWakeIntervalUs() {
-                return 0;
+                return -1; // the default: auto
             }
 
             @Override
