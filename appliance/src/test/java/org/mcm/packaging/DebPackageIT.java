@@ -106,7 +106,8 @@ class DebPackageIT {
         for (String p : new String[] {"./opt/mcm-media-proxy/bin/media_proxy", "./opt/mcm-media-proxy/bin/mcm-sender",
                 "./opt/mcm-media-proxy/bin/mcm-receiver", "./opt/mcm-media-proxy/features/appliance.json",
                 "./lib/systemd/system/mcm-media-proxy.service", "./etc/default/mcm-media-proxy", "./etc/mcm-media-proxy/",
-                "./var/lib/mcm-media-proxy/", "./var/lib/mcm-media-proxy/deploy/", "./usr/share/doc/mcm-media-proxy/copyright"}) {
+                "./var/lib/mcm-media-proxy/", "./var/lib/mcm-media-proxy/deploy/", "./usr/share/doc/mcm-media-proxy/copyright",
+                "./usr/lib/sysctl.d/60-mcm-media-proxy.conf"}) {
             assertTrue(paths.contains(p), p + " in the package");
         }
         assertTrue(paths.stream().anyMatch(p -> p.matches("\\./opt/mcm-media-proxy/lib/mcm-appliance-.*\\.jar")), "the launcher jar");
@@ -126,6 +127,19 @@ class DebPackageIT {
             assertTrue(unit.lines().anyMatch(line::equals), line + " in the unit:\n" + unit);
         }
         assertFalse(unit.contains("AmbientCapabilities"), "no capabilities needed");
+
+        // without capabilities a receiver's buffer is capped at net.core.rmem_max: the package raises it to 64 MiB
+        // (twice socketBuffer's default of 32 MiB, so receivers get what they ask for) at boot and, only upwards, at install
+        String sysctl = run(List.of("sh", "-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -xOf - ./usr/lib/sysctl.d/60-mcm-media-proxy.conf",
+                "sh", deb.toString()), 0);
+        List<String> settings = sysctl.lines().filter(l -> !l.isBlank() && !l.startsWith("#")).collect(Collectors.toList());
+        assertEquals(List.of("net.core.rmem_max = 67108864", "net.core.wmem_max = 67108864"), settings, sysctl);
+        String postinst = run(List.of("sh", "-c", "dpkg-deb --ctrl-tarfile \"$1\" | tar -xOf - ./postinst", "sh", deb.toString()), 0);
+        assertEquals(List.of("-w net.core.rmem_max=67108864", "-w net.core.wmem_max=67108864"), raisedBy(postinst, "212992"),
+                "Debian's defaults are raised");
+        assertEquals(List.of(), raisedBy(postinst, "134217728"), "a host tuned higher keeps its values");
+        assertEquals(List.of(), raisedBy(postinst, "67108864"), "nothing to do");
+        assertEquals(List.of(), raisedBy(postinst, ""), "no sysctl, or a container that may not read them: nothing");
 
         if (onPath("systemd-analyze") && Files.isDirectory(Path.of("/usr/lib/systemd/system"))) {
             // systemd's own check of the unit, on the unpacked package plus this machine's system units (for the
@@ -409,6 +423,41 @@ class DebPackageIT {
     }
 
     /** Runs a command; {@code expected} &lt; 0 accepts any exit code. Returns stdout and stderr together. */
+    /**
+     * The sysctl writes the postinst's limits block makes when sysctl reads have for both keys (empty: sysctl fails):
+     * the block (from its "for key in" to its "done") run by sh with a stand-in sysctl first on the PATH.
+     */
+    private static List<String> raisedBy(String postinst, String have) throws Exception {
+        Matcher m = Pattern.compile("(?s)\n(\\s*for key in net\\.core\\.rmem_max.*?\\n\\s*done)\\n").matcher(postinst);
+        assertTrue(m.find(), "the limits block in the postinst:\n" + postinst);
+        Path dir = Files.createTempDirectory("mcmsysctl");
+        try {
+            Path fake = dir.resolve("sysctl");
+            Files.writeString(fake, "#!/bin/sh\n"
+                    + "if [ \"$1\" = -n ]; then [ -n \"$HAVE\" ] || exit 255; echo \"$HAVE\"; exit 0; fi\n"
+                    + "shift; echo \"$*\" >> \"$LOG\"\n");
+            Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path log = dir.resolve("log");
+            Files.writeString(log, "");
+            ProcessBuilder pb = new ProcessBuilder("sh", "-ec", m.group(1)).redirectErrorStream(true);
+            pb.environment().put("PATH", dir + ":" + System.getenv("PATH"));
+            pb.environment().put("HAVE", have);
+            pb.environment().put("LOG", log.toString());
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), "the block never fails the install: " + out);
+            return Files.readAllLines(log).stream().filter(l -> !l.isBlank()).collect(Collectors.toList());
+        } finally {
+            try (Stream<Path> all = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) all::iterator) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(dir);
+        }
+    }
+
     private static String run(List<String> cmd, int expected) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -1,6 +1,5 @@
 package org.mcm.transport.st2110;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,7 +12,6 @@ import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.locks.LockSupport;
 
 import org.junit.jupiter.api.Test;
@@ -208,15 +206,7 @@ class RxWakeIntervalTest {
             TransportSession tx = t.open(ConnectionSpec.builder(Direction.TX, "st2110-20", vf)
                     .remote(new Endpoint("127.0.0.1", port)).build(), TestSupport.txContext());
             assertEquals(2000L, rx.stats().get("rx_wake_interval_us"));
-            Random rnd = new Random(7);
-            for (int i = 0; i < 6; i++) {
-                byte[] b = new byte[size];
-                rnd.nextBytes(b);
-                TestSupport.offer(tx, b);
-                byte[] got = app.take(10_000);
-                assertNotNull(got, "frame arrives: " + rx.stats());
-                assertArrayEquals(b, got);
-            }
+            TestSupport.roundTrips(tx, rx, app, size, 7, 6);
             Map<String, Long> s = rx.stats();
             assertEquals(0L, s.get("lost"), s.toString());
             // paced over ~16 ms a frame: a read per 2 ms and one per burst in the last 3 ms, not one per sender burst
@@ -310,15 +300,7 @@ class RxWakeIntervalTest {
             assertEquals(2L * (forced ? asked : Math.min(asked, max)), granted, s.toString());
             assertEquals(asked == 4 << 20 ? 0L : (granted >= 2 * HD_BYTES_PER_SECOND * 40 / 1000 ? 1000L : 0L),
                     s.get("rx_wake_interval_us"), s.toString());
-            Random rnd = new Random(asked);
-            for (int i = 0; i < 4; i++) {
-                byte[] b = new byte[size];
-                rnd.nextBytes(b);
-                TestSupport.offer(tx, b);
-                byte[] got = app.take(10_000);
-                assertNotNull(got, "frame arrives: " + rx.stats());
-                assertArrayEquals(b, got);
-            }
+            TestSupport.roundTrips(tx, rx, app, size, asked, 4);
             assertEquals(0L, rx.stats().get("lost"), rx.stats().toString());
             // an explicit option is taken as is, whatever the buffer
             TestApp app2 = new TestApp(2, size);

@@ -196,4 +196,21 @@ final class TestSupport {
         await("room in the sender's queue").atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO)
                 .pollInterval(Duration.ofMillis(2)).until(() -> tx.input().accept(frameOf(content)));
     }
+
+    /**
+     * Offers count frames of size random bytes (from seed) to tx one at a time; each must reach app whole and
+     * bit-exact within 10 s (rx's stats in the message otherwise).
+     */
+    static void roundTrips(TransportSession tx, TransportSession rx, TestApp app, int size, long seed, int count)
+            throws InterruptedException {
+        java.util.Random rnd = new java.util.Random(seed);
+        for (int i = 0; i < count; i++) {
+            byte[] b = new byte[size];
+            rnd.nextBytes(b);
+            offer(tx, b);
+            byte[] got = app.take(10_000);
+            org.junit.jupiter.api.Assertions.assertNotNull(got, "frame " + i + " arrives: " + rx.stats());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(b, got, "frame " + i);
+        }
+    }
 }
