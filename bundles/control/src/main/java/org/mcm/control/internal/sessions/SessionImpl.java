@@ -48,6 +48,9 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
     private final LongAdder framesWire = new LongAdder();
     private final LongAdder framesBypass = new LongAdder();
     private final LongAdder bypassNoBuffer = new LongAdder();
+    /** TX: holds a bypassed stream to its format's frame rate, as the network path would (see bypassKeepsFrameRate). */
+    private final RatePacer bypassPacer = new RatePacer();
+    private final LongAdder bypassHeld = new LongAdder();
     /** Deleted by its owner or an operator after it had ended (it stays listed for its reason). */
     volatile boolean released;
 
@@ -169,6 +172,9 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
         framesIn.increment();
         SessionImpl rx = bypassTo;
         if (rx != null) {
+            if (manager.bypassKeepsFrameRate() && bypassPacer.await(framePeriodNanos(spec)) > 0) {
+                bypassHeld.increment();
+            }
             RxGate.Result r;
             framesBypass.increment(); // before the receiving app can see it; taken back below if it did not go
             try {
@@ -192,6 +198,15 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
         }
         framesWire.increment();
         return ts.input().accept(frame);
+    }
+
+    /** The frame period of a video format with a frame rate, else 0 (no rate to keep). */
+    static long framePeriodNanos(ConnectionSpec spec) {
+        if (spec.format() instanceof org.mcm.api.media.VideoFormat v && v.frameRate().numerator() > 0
+                && v.frameRate().denominator() > 0) {
+            return v.frameRate().denominator() * 1_000_000_000L / v.frameRate().numerator();
+        }
+        return 0;
     }
 
     // ---- SessionManager.Session ----
@@ -219,6 +234,7 @@ final class SessionImpl implements SessionManager.Session, TransportContext {
             stats.put("frames_wire", framesWire.sum());
             stats.put("frames_bypass", framesBypass.sum());
             stats.put("bypass_no_buffer", bypassNoBuffer.sum());
+            stats.put("bypass_frames_held", bypassHeld.sum()); // came faster than the frame rate and waited
             stats.put("bypass_peer", rx == null ? 0L : rx.id);
         }
         if (gate != null) {

@@ -91,6 +91,14 @@ public class SessionManagerImpl implements SessionManager {
                 + "buffer of the receiver's app before that receiver misses the frame (counted as bypass_no_buffer); after "
                 + "a miss the sender does not wait for that receiver again until it takes a frame.", min = "0")
         int bypassWaitMs() default 100;
+
+        @AttributeDefinition(name = "Bypass keeps the frame rate", description = "true (default): a bypassed video "
+                + "sender's frames reach the receiving app no faster than the format's frame rate, as they would over "
+                + "the network, whose senders are paced: a sender app that hands frames faster (upstream's sample "
+                + "sender_app does not pace itself) is held back, up to two frames ahead of the rate, as the network "
+                + "path holds it (counted as bypass_frames_held). Frames handed at the rate, early or late by up to a "
+                + "frame period, are never held. false: frames go as fast as the apps hand and take them.")
+        boolean bypassKeepsFrameRate() default true;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionManagerImpl.class);
@@ -104,6 +112,7 @@ public class SessionManagerImpl implements SessionManager {
     private volatile Config config;
     final BypassRouter bypass = new BypassRouter();
     private volatile long bypassWaitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
+    private volatile boolean bypassKeepsFrameRate = true;
 
     public SessionManagerImpl() {
     }
@@ -118,8 +127,13 @@ public class SessionManagerImpl implements SessionManager {
     public void activate(Config config, Map<String, Object> props) {
         this.config = config;
         bypassWaitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.max(0, config.bypassWaitMs()));
+        bypassKeepsFrameRate = config.bypassKeepsFrameRate();
         Object ip = props == null ? null : props.get("ip"); // the data plane's media address (-i)
         bypass.configure(config.bypass(), ip == null ? null : ip.toString());
+    }
+
+    boolean bypassKeepsFrameRate() {
+        return bypassKeepsFrameRate;
     }
 
     long bypassWaitNanos() {

@@ -173,6 +173,8 @@ class BypassTest {
     /** A receiving app: a few buffers, and the frames it got, in order. */
     static final class App {
         final List<byte[]> got = new CopyOnWriteArrayList<>();
+        /** System.nanoTime when each frame arrived. */
+        final List<Long> at = new CopyOnWriteArrayList<>();
         final AtomicInteger free = new AtomicInteger(4);
         final FrameSource source = new FrameSource() {
             @Override
@@ -193,6 +195,7 @@ class BypassTest {
             byte[] b = new byte[f.length()];
             f.data().get(0, b);
             got.add(b);
+            at.add(System.nanoTime());
             f.release(); // the app reads it at once and gives the buffer back
             return true;
         };
@@ -436,6 +439,79 @@ class BypassTest {
         assertEquals(SIZE, f.data().capacity());
         f.release();
         assertEquals(1, app.free.get(), "the buffer went back to the app");
+    }
+
+    /**
+     * A sender app that hands frames as fast as it can (upstream's sample sender_app does not pace itself) is held
+     * to the format's 30 fps through the bypass, as the network path holds it: two frames at once, then one a period,
+     * each bit-exact; with bypassKeepsFrameRate=false they go as fast as they come.
+     */
+    @Test
+    void aSenderFasterThanTheFrameRateIsHeldToItThroughTheBypass() throws Exception {
+        long period = 1_000_000_000L / 30;
+        App app = new App();
+        SessionManager.Session rx = mgr.create(rx(9060), "rx", app.attachment());
+        SessionManager.Session tx = mgr.create(tx("127.0.0.1", 9060), "tx", null);
+        List<byte[]> sent = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 8; i++) {
+            byte[] b = frame();
+            sent.add(b);
+            send(tx, b);
+        }
+        long elapsed = System.nanoTime() - t0;
+        assertEquals(8, app.got.size());
+        for (int i = 0; i < 8; i++) {
+            assertArrayEquals(sent.get(i), app.got.get(i), "frame " + i);
+        }
+        assertEquals(8, stat(tx, "frames_bypass"));
+        assertEquals(6, stat(tx, "bypass_frames_held"), "all but the first two waited for the rate");
+        assertTrue(elapsed >= 6 * period - 2_000_000, "8 frames at 30 fps take 6 periods at least: " + elapsed / 1000 + " us");
+        for (int i = 2; i < 8; i++) {
+            long gap = app.at.get(i) - app.at.get(i - 1);
+            assertTrue(gap >= period - 2_000_000, "frame " + i + " came " + gap / 1000 + " us after the one before");
+        }
+        tx.close();
+        rx.close();
+
+        // off: no frame waits
+        mgr.activate(SessionManagerImplTest.config(Map.of("maxSessions", 16, "keepEnded", 16, "bypassKeepsFrameRate", false)),
+                Map.of("ip", "192.0.2.10"));
+        App fast = new App();
+        SessionManager.Session rx2 = mgr.create(rx(9061), "rx", fast.attachment());
+        SessionManager.Session tx2 = mgr.create(tx("127.0.0.1", 9061), "tx", null);
+        for (int i = 0; i < 8; i++) {
+            send(tx2, frame());
+        }
+        assertEquals(8, fast.got.size());
+        assertEquals(8, stat(tx2, "frames_bypass"));
+        assertEquals(0, stat(tx2, "bypass_frames_held"));
+        tx2.close();
+        rx2.close();
+    }
+
+    /** A sender at the frame rate, each frame early or late by up to half a period, is never held. */
+    @Test
+    void aSenderAtTheFrameRateIsNeverHeldEvenWithJitter() throws Exception {
+        long period = 1_000_000_000L / 30;
+        App app = new App();
+        SessionManager.Session rx = mgr.create(rx(9062), "rx", app.attachment());
+        SessionManager.Session tx = mgr.create(tx("127.0.0.1", 9062), "tx", null);
+        long start = System.nanoTime();
+        long[] jitter = {0, -period / 2, period / 2, -period / 2, 0, period / 2, period / 2, -period / 2, 0, -period / 3};
+        for (int i = 0; i < jitter.length; i++) {
+            long when = start + i * period + jitter[i] + period / 2;
+            for (long w = when - System.nanoTime(); w > 0; w = when - System.nanoTime()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(w);
+            }
+            long before = System.nanoTime();
+            send(tx, frame());
+            assertTrue(System.nanoTime() - before < period / 4, "frame " + i + " went at once");
+        }
+        assertEquals(jitter.length, app.got.size());
+        assertEquals(0, stat(tx, "bypass_frames_held"));
+        tx.close();
+        rx.close();
     }
 
     @Test
