@@ -32,7 +32,7 @@
 #define ABI_VERSION 2
 #define MAX_BANDS 64
 
-enum { ISA_SCALAR = 0, ISA_SSE41 = 1, ISA_AVX2 = 2 };
+enum { ISA_SCALAR = 0, ISA_SSE41 = 1, ISA_AVX2 = 2, ISA_AVX512 = 3 };
 
 enum {
     ERR_ARGS = -1,   /* bad counts, null arrays, lengths that do not add up */
@@ -43,11 +43,24 @@ enum {
 
 static int best_isa = -1;
 
-__attribute__((constructor)) static void find_isa(void) {
+/*
+ * The best level this CPU has, for both halves of the library (the encoder's constructor calls it too). The AVX2
+ * level also uses BMI2's pext/pdep (every AVX2 CPU of note has it). The AVX-512 level (F, BW, VL, DQ, CD, VBMI and
+ * GFNI on top of AVX2 and BMI2) has code of its own in the encoder only; the decoder runs its AVX2 code for it.
+ */
+__attribute__((visibility("hidden"))) int mcmjxs_cpu_isa(void) {
     __builtin_cpu_init();
-    /* the AVX2 level also uses BMI2's pext for the bit-plane transpose (every AVX2 CPU of note has it) */
-    best_isa = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") ? ISA_AVX2
-            : __builtin_cpu_supports("sse4.1") ? ISA_SSE41 : ISA_SCALAR;
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("bmi2")) {
+        return __builtin_cpu_supports("sse4.1") ? ISA_SSE41 : ISA_SCALAR;
+    }
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")
+            && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512vbmi")
+            && __builtin_cpu_supports("gfni") ? ISA_AVX512 : ISA_AVX2;
+}
+
+__attribute__((constructor)) static void find_isa(void) {
+    best_isa = mcmjxs_cpu_isa();
 }
 
 /* The output scaling of the last level: clamp((v + add) >> dz, 0, max); on = 0: none. */
@@ -718,7 +731,7 @@ static jint component_call(JNIEnv *env, jint isa, jobjectArray bands, jintArray 
     if (ok && rows) {
         if (check_state(&p, st, av) != 0) {
             result = ERR_ARGS;
-        } else if (isa == ISA_AVX2) {
+        } else if (isa >= ISA_AVX2) {
             result = component_rows_avx2(&p, av, st);
         } else if (isa == ISA_SSE41) {
             result = component_rows_sse41(&p, av, st);
@@ -726,7 +739,7 @@ static jint component_call(JNIEnv *env, jint isa, jobjectArray bands, jintArray 
             result = component_rows_scalar(&p, av, st);
         }
     } else if (ok) {
-        if (isa == ISA_AVX2) {
+        if (isa >= ISA_AVX2) {
             component_avx2(&p, scratch);
         } else if (isa == ISA_SSE41) {
             component_sse41(&p, scratch);
@@ -1776,7 +1789,7 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_decodeSlice(JNIEnv *e
         }
         uint8_t *b = ok ? (*env)->GetPrimitiveArrayCritical(env, buf, NULL) : NULL;
         if (ok && b != NULL) {
-            if (isa == ISA_AVX2) {
+            if (isa >= ISA_AVX2) {
                 rc = slice_avx2(S, b, blen, p, end, s);
             } else if (isa == ISA_SSE41) {
                 rc = slice_sse41(S, b, blen, p, end, s);
