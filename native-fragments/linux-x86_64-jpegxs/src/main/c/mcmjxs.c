@@ -56,7 +56,7 @@ __attribute__((visibility("hidden"))) int mcmjxs_cpu_isa(void) {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
             && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")
             && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512vbmi")
-            && __builtin_cpu_supports("gfni") ? ISA_AVX512 : ISA_AVX2;
+            && __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("gfni") ? ISA_AVX512 : ISA_AVX2;
 }
 
 __attribute__((constructor)) static void find_isa(void) {
@@ -1046,6 +1046,77 @@ __attribute__((target("avx2,bmi2"))) static inline int counts_zero_avx2(rd_t *rd
     return 0;
 }
 
+/*
+ * The AVX-512 variant's counts coded from zero: counts_zero_avx2, but an 8-group's eight code ends from one
+ * compress (VBMI2's vpcompressb of the bit indices 0..63 under the inverted cache: the set bits' indices in order,
+ * the top eight picked and turned to positions from the top by one byte permute) and their differences in one
+ * register; only the last end, which moves the reader, by pdep as before (it is the one on the reader's chain).
+ */
+__attribute__((target("avx2,bmi2,avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2"))) static inline int
+counts_zero_avx512(rd_t *rd, int32_t *gc, int gw, int gtl, int sigOn, const int32_t *sg) {
+    const __m512i iota = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48,
+            47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24,
+            23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m128i first = _mm_setr_epi8(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m128i top = _mm_set1_epi8(63), fifteen = _mm_set1_epi8(15);
+    for (int i = 0; i < gw; i += 8) {
+        const int n = gw - i < 8 ? gw - i : 8;
+        if (sigOn && sg[i >> 3] != 0) {
+            for (int k = 0; k < n; k++) {
+                gc[i + k] = gtl;
+            }
+            continue;
+        }
+        if (rd->bits < 56) {
+            rd_refill(rd);
+        }
+        const uint64_t z = ~rd->cache & (~0ull << (64 - rd->bits));
+        const int pc = __builtin_popcountll(z);
+        if (pc >= 8 && n == 8) {
+            const int last = __builtin_clzll(pdep64(1ull << (pc - 8), z));
+            /* byte k: the index of the (pc - 1 - k)-th set bit from the bottom, i.e. the k-th end from the top */
+            const __m512i idx = _mm512_maskz_compress_epi8((__mmask64) z, iota);
+            const __m128i sel = _mm_sub_epi8(_mm_set1_epi8((char) (pc - 1)), _mm512_castsi512_si128(iota));
+            const __m128i pos = _mm_sub_epi8(top, _mm512_castsi512_si128(
+                    _mm512_permutexvar_epi8(_mm512_castsi128_si512(sel), idx)));
+            const __m128i prev = _mm_or_si128(_mm_slli_si128(pos, 1), first);
+            const __m128i v = _mm_add_epi8(_mm_sub_epi8(_mm_sub_epi8(pos, prev), _mm_set1_epi8(1)),
+                    _mm_set1_epi8((char) gtl));
+            _mm256_storeu_si256((__m256i *) (gc + i), _mm256_cvtepu8_epi32(v));
+            if ((_mm_cmpgt_epi8_mask(v, fifteen) & 0xFF) != 0) {
+                return ERR_FALLBACK;
+            }
+            rd->cache = (rd->cache << last) << 1;
+            rd->bits -= last + 1;
+            continue;
+        }
+        if (pc >= n) {
+            int prev = -1, bad = 0;
+            for (int k = 0; k < n; k++) {
+                const int p = __builtin_clzll(pdep64(1ull << (pc - 1 - k), z));
+                const int v = gtl + p - prev - 1;
+                prev = p;
+                gc[i + k] = v;
+                bad |= v > 15;
+            }
+            if (bad) {
+                return ERR_FALLBACK;
+            }
+            rd->cache = (rd->cache << prev) << 1;
+            rd->bits -= prev + 1;
+            continue;
+        }
+        for (int k = 0; k < n; k++) {
+            const int u = rd_unary(rd);
+            if (u < 0 || gtl + u > 15) {
+                return ERR_FALLBACK;
+            }
+            gc[i + k] = gtl + u;
+        }
+    }
+    return 0;
+}
+
 ALWAYS int decode_counts(slice_t *S, rd_t *rd, int b, int line, int px, int cur, int top, const int bmi2) {
     const int gw = (width_in(S, b, px) + 3) >> 2;
     const int stride = GWMAX(b);
@@ -1054,6 +1125,9 @@ ALWAYS int decode_counts(slice_t *S, rd_t *rd, int b, int line, int px, int cur,
     const int m = S->mode[b];
     const int sigOn = (m & 2) != 0;
     const int32_t *sg = S->sig + S->sigOff[b];
+    if ((m & 1) == 0 && bmi2 == 2) {
+        return counts_zero_avx512(rd, gc, gw, gtl, sigOn, sg);
+    }
     if ((m & 1) == 0 && bmi2) {
         return counts_zero_avx2(rd, gc, gw, gtl, sigOn, sg);
     }
@@ -1626,6 +1700,12 @@ __attribute__((target("avx2,bmi2"))) static int slice_avx2(slice_t *S, const uin
     return slice(S, buf, blen, p, end, s, 1);
 }
 
+/* the AVX2 code but for the counts coded from zero (counts_zero_avx512) */
+__attribute__((target("avx2,bmi2,avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2"))) static int slice_avx512(
+        slice_t *S, const uint8_t *buf, long blen, long p, long end, int s) {
+    return slice(S, buf, blen, p, end, s, 2);
+}
+
 /* The plan against itself and the band arrays' lengths; the slice state's sizes. */
 static int check_plan(slice_t *S, const int32_t *plan, long planLen, const long *clen, int s) {
     if (planLen < PH) {
@@ -1789,7 +1869,9 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_decodeSlice(JNIEnv *e
         }
         uint8_t *b = ok ? (*env)->GetPrimitiveArrayCritical(env, buf, NULL) : NULL;
         if (ok && b != NULL) {
-            if (isa >= ISA_AVX2) {
+            if (isa == ISA_AVX512) {
+                rc = slice_avx512(S, b, blen, p, end, s);
+            } else if (isa >= ISA_AVX2) {
                 rc = slice_avx2(S, b, blen, p, end, s);
             } else if (isa == ISA_SSE41) {
                 rc = slice_sse41(S, b, blen, p, end, s);
