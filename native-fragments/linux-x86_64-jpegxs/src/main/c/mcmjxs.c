@@ -19,7 +19,9 @@
  * Nothing here calls back into the JVM while the arrays are held.
  *
  * Instruction sets: the same C kernels compiled three times (scalar, SSE4.1, AVX2; gcc vectorises the lifting
- * loops), picked by the caller (cpuIsa() tells the best this CPU has; lower ones stay callable for the tests).
+ * loops), picked by the caller (cpuIsa() tells the best this CPU has; lower ones stay callable for the tests). The
+ * fourth level, AVX-512 (mcmjxs_cpu_isa), runs the AVX2 code but for the counts coded from zero
+ * (counts_zero_avx512); the encoder has more of its own at that level.
  * Every array length and every dimension is checked before anything is read or written; a call that does not add
  * up returns a negative code and touches nothing.
  */
@@ -46,7 +48,8 @@ static int best_isa = -1;
 /*
  * The best level this CPU has, for both halves of the library (the encoder's constructor calls it too). The AVX2
  * level also uses BMI2's pext/pdep (every AVX2 CPU of note has it). The AVX-512 level (F, BW, VL, DQ, CD, VBMI and
- * GFNI on top of AVX2 and BMI2) has code of its own in the encoder only; the decoder runs its AVX2 code for it.
+ * VBMI2 on top of AVX2 and BMI2: Ice Lake, Zen 4 and later) has code of its own in the encoder's rounding and the
+ * decoder's counts; the rest runs the AVX2 code.
  */
 __attribute__((visibility("hidden"))) int mcmjxs_cpu_isa(void) {
     __builtin_cpu_init();
@@ -56,7 +59,7 @@ __attribute__((visibility("hidden"))) int mcmjxs_cpu_isa(void) {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
             && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")
             && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512vbmi")
-            && __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("gfni") ? ISA_AVX512 : ISA_AVX2;
+            && __builtin_cpu_supports("avx512vbmi2") ? ISA_AVX512 : ISA_AVX2;
 }
 
 __attribute__((constructor)) static void find_isa(void) {

@@ -15,7 +15,9 @@
  * Part 3 (at the end): the rate control (RateControl.planAll), sizes updated band by band.
  *
  * Instruction sets as in mcmjxs.c: the same kernels compiled three times (scalar, SSE4.1, AVX2 with BMI2's pdep
- * for the bit-plane spreading), picked by the caller. Every array length and every dimension is checked before
+ * for the bit-plane spreading), picked by the caller; a fourth, AVX-512 (F/BW/VL/DQ/CD/VBMI), has its own rounding
+ * of band rows (round_row_dz_avx512, 16 groups a step) and the wavelet compiled for it (gcc's 512-bit vectors), the
+ * AVX2 code for the rest. Every array length and every dimension is checked before
  * anything is read or written; a call that does not add up returns a negative code, touches nothing, and the
  * caller runs the Java path.
  */
@@ -54,7 +56,7 @@ __attribute__((constructor)) static void enc_init(void) {
 
 #define ALWAYS static inline __attribute__((always_inline))
 /* the AVX-512 level's target (mcmjxs_cpu_isa checks the same features) */
-#define AVX512 "avx2,bmi2,avx512f,avx512bw,avx512vl,avx512dq,avx512cd,avx512vbmi,gfni"
+#define AVX512 "avx2,bmi2,avx512f,avx512bw,avx512vl,avx512dq,avx512cd,avx512vbmi"
 
 /* One band of the component: its size, where its rounded rows go and where their statistics go. */
 typedef struct {
