@@ -21,7 +21,7 @@
  * Instruction sets: the same C kernels compiled three times (scalar, SSE4.1, AVX2; gcc vectorises the lifting
  * loops), picked by the caller (cpuIsa() tells the best this CPU has; lower ones stay callable for the tests). The
  * fourth level, AVX-512 (mcmjxs_cpu_isa), runs the AVX2 code but for the counts coded from zero
- * (counts_zero_avx512); the encoder has more of its own at that level.
+ * (counts_zero_avx512) and the listed groups' data (data_groups_avx512); the encoder has its own at that level.
  * Every array length and every dimension is checked before anything is read or written; a call that does not add
  * up returns a negative code and touches nothing.
  */
@@ -49,7 +49,7 @@ static int best_isa = -1;
  * The best level this CPU has, for both halves of the library (the encoder's constructor calls it too). The AVX2
  * level also uses BMI2's pext/pdep (every AVX2 CPU of note has it). The AVX-512 level (F, BW, VL, DQ, CD, VBMI and
  * VBMI2 on top of AVX2 and BMI2: Ice Lake, Zen 4 and later) has code of its own in the encoder's rounding and the
- * decoder's counts; the rest runs the AVX2 code.
+ * decoder's counts and data; the rest runs the AVX2 code.
  */
 __attribute__((visibility("hidden"))) int mcmjxs_cpu_isa(void) {
     __builtin_cpu_init();
@@ -1772,7 +1772,7 @@ __attribute__((target("avx2,bmi2"))) static int slice_avx2(slice_t *S, const uin
     return slice(S, buf, blen, p, end, s, 1);
 }
 
-/* the AVX2 code but for the counts coded from zero (counts_zero_avx512) */
+/* the AVX2 code but for the counts coded from zero (counts_zero_avx512) and the listed groups' data */
 __attribute__((target("avx2,bmi2,avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2"))) static int slice_avx512(
         slice_t *S, const uint8_t *buf, long blen, long p, long end, int s) {
     return slice(S, buf, blen, p, end, s, 2);

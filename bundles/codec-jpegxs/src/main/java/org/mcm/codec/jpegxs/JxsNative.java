@@ -24,7 +24,8 @@ final class JxsNative {
 
     /**
      * Instruction sets: scalar C, SSE4.1, AVX2, AVX-512 (F/BW/VL/DQ/CD/VBMI/VBMI2 on top of AVX2: the encoder's
-     * rounding of band rows and the decoder's counts coded from zero have their own code, the rest is AVX2's).
+     * rounding of band rows and the decoder's counts coded from zero and data have their own code, the rest is
+     * AVX2's).
      */
     static final int ISA_SCALAR = 0;
     static final int ISA_SSE41 = 1;
