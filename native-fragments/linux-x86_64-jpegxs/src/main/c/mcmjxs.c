@@ -19,7 +19,9 @@
  * Nothing here calls back into the JVM while the arrays are held.
  *
  * Instruction sets: the same C kernels compiled three times (scalar, SSE4.1, AVX2; gcc vectorises the lifting
- * loops), picked by the caller (cpuIsa() tells the best this CPU has; lower ones stay callable for the tests).
+ * loops), picked by the caller (cpuIsa() tells the best this CPU has; lower ones stay callable for the tests). The
+ * fourth level, AVX-512 (mcmjxs_cpu_isa), runs the AVX2 code but for the counts coded from zero
+ * (counts_zero_avx512) and the listed groups' data (data_groups_avx512); the encoder has its own at that level.
  * Every array length and every dimension is checked before anything is read or written; a call that does not add
  * up returns a negative code and touches nothing.
  */
@@ -32,7 +34,7 @@
 #define ABI_VERSION 2
 #define MAX_BANDS 64
 
-enum { ISA_SCALAR = 0, ISA_SSE41 = 1, ISA_AVX2 = 2 };
+enum { ISA_SCALAR = 0, ISA_SSE41 = 1, ISA_AVX2 = 2, ISA_AVX512 = 3 };
 
 enum {
     ERR_ARGS = -1,   /* bad counts, null arrays, lengths that do not add up */
@@ -43,11 +45,25 @@ enum {
 
 static int best_isa = -1;
 
-__attribute__((constructor)) static void find_isa(void) {
+/*
+ * The best level this CPU has, for both halves of the library (the encoder's constructor calls it too). The AVX2
+ * level also uses BMI2's pext/pdep (every AVX2 CPU of note has it). The AVX-512 level (F, BW, VL, DQ, CD, VBMI and
+ * VBMI2 on top of AVX2 and BMI2: Ice Lake, Zen 4 and later) has code of its own in the encoder's rounding and the
+ * decoder's counts and data; the rest runs the AVX2 code.
+ */
+__attribute__((visibility("hidden"))) int mcmjxs_cpu_isa(void) {
     __builtin_cpu_init();
-    /* the AVX2 level also uses BMI2's pext for the bit-plane transpose (every AVX2 CPU of note has it) */
-    best_isa = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") ? ISA_AVX2
-            : __builtin_cpu_supports("sse4.1") ? ISA_SSE41 : ISA_SCALAR;
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("bmi2")) {
+        return __builtin_cpu_supports("sse4.1") ? ISA_SSE41 : ISA_SCALAR;
+    }
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")
+            && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512vbmi")
+            && __builtin_cpu_supports("avx512vbmi2") ? ISA_AVX512 : ISA_AVX2;
+}
+
+__attribute__((constructor)) static void find_isa(void) {
+    best_isa = mcmjxs_cpu_isa();
 }
 
 /* The output scaling of the last level: clamp((v + add) >> dz, 0, max); on = 0: none. */
@@ -718,7 +734,7 @@ static jint component_call(JNIEnv *env, jint isa, jobjectArray bands, jintArray 
     if (ok && rows) {
         if (check_state(&p, st, av) != 0) {
             result = ERR_ARGS;
-        } else if (isa == ISA_AVX2) {
+        } else if (isa >= ISA_AVX2) {
             result = component_rows_avx2(&p, av, st);
         } else if (isa == ISA_SSE41) {
             result = component_rows_sse41(&p, av, st);
@@ -726,7 +742,7 @@ static jint component_call(JNIEnv *env, jint isa, jobjectArray bands, jintArray 
             result = component_rows_scalar(&p, av, st);
         }
     } else if (ok) {
-        if (isa == ISA_AVX2) {
+        if (isa >= ISA_AVX2) {
             component_avx2(&p, scratch);
         } else if (isa == ISA_SSE41) {
             component_sse41(&p, scratch);
@@ -1033,6 +1049,77 @@ __attribute__((target("avx2,bmi2"))) static inline int counts_zero_avx2(rd_t *rd
     return 0;
 }
 
+/*
+ * The AVX-512 variant's counts coded from zero: counts_zero_avx2, but an 8-group's eight code ends from one
+ * compress (VBMI2's vpcompressb of the bit indices 0..63 under the inverted cache: the set bits' indices in order,
+ * the top eight picked and turned to positions from the top by one byte permute) and their differences in one
+ * register; only the last end, which moves the reader, by pdep as before (it is the one on the reader's chain).
+ */
+__attribute__((target("avx2,bmi2,avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2"))) static inline int
+counts_zero_avx512(rd_t *rd, int32_t *gc, int gw, int gtl, int sigOn, const int32_t *sg) {
+    const __m512i iota = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48,
+            47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24,
+            23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m128i first = _mm_setr_epi8(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m128i top = _mm_set1_epi8(63), fifteen = _mm_set1_epi8(15);
+    for (int i = 0; i < gw; i += 8) {
+        const int n = gw - i < 8 ? gw - i : 8;
+        if (sigOn && sg[i >> 3] != 0) {
+            for (int k = 0; k < n; k++) {
+                gc[i + k] = gtl;
+            }
+            continue;
+        }
+        if (rd->bits < 56) {
+            rd_refill(rd);
+        }
+        const uint64_t z = ~rd->cache & (~0ull << (64 - rd->bits));
+        const int pc = __builtin_popcountll(z);
+        if (pc >= 8 && n == 8) {
+            const int last = __builtin_clzll(pdep64(1ull << (pc - 8), z));
+            /* byte k: the index of the (pc - 1 - k)-th set bit from the bottom, i.e. the k-th end from the top */
+            const __m512i idx = _mm512_maskz_compress_epi8((__mmask64) z, iota);
+            const __m128i sel = _mm_sub_epi8(_mm_set1_epi8((char) (pc - 1)), _mm512_castsi512_si128(iota));
+            const __m128i pos = _mm_sub_epi8(top, _mm512_castsi512_si128(
+                    _mm512_permutexvar_epi8(_mm512_castsi128_si512(sel), idx)));
+            const __m128i prev = _mm_or_si128(_mm_slli_si128(pos, 1), first);
+            const __m128i v = _mm_add_epi8(_mm_sub_epi8(_mm_sub_epi8(pos, prev), _mm_set1_epi8(1)),
+                    _mm_set1_epi8((char) gtl));
+            _mm256_storeu_si256((__m256i *) (gc + i), _mm256_cvtepu8_epi32(v));
+            if ((_mm_cmpgt_epi8_mask(v, fifteen) & 0xFF) != 0) {
+                return ERR_FALLBACK;
+            }
+            rd->cache = (rd->cache << last) << 1;
+            rd->bits -= last + 1;
+            continue;
+        }
+        if (pc >= n) {
+            int prev = -1, bad = 0;
+            for (int k = 0; k < n; k++) {
+                const int p = __builtin_clzll(pdep64(1ull << (pc - 1 - k), z));
+                const int v = gtl + p - prev - 1;
+                prev = p;
+                gc[i + k] = v;
+                bad |= v > 15;
+            }
+            if (bad) {
+                return ERR_FALLBACK;
+            }
+            rd->cache = (rd->cache << prev) << 1;
+            rd->bits -= prev + 1;
+            continue;
+        }
+        for (int k = 0; k < n; k++) {
+            const int u = rd_unary(rd);
+            if (u < 0 || gtl + u > 15) {
+                return ERR_FALLBACK;
+            }
+            gc[i + k] = gtl + u;
+        }
+    }
+    return 0;
+}
+
 ALWAYS int decode_counts(slice_t *S, rd_t *rd, int b, int line, int px, int cur, int top, const int bmi2) {
     const int gw = (width_in(S, b, px) + 3) >> 2;
     const int stride = GWMAX(b);
@@ -1041,6 +1128,9 @@ ALWAYS int decode_counts(slice_t *S, rd_t *rd, int b, int line, int px, int cur,
     const int m = S->mode[b];
     const int sigOn = (m & 2) != 0;
     const int32_t *sg = S->sig + S->sigOff[b];
+    if ((m & 1) == 0 && bmi2 == 2) {
+        return counts_zero_avx512(rd, gc, gw, gtl, sigOn, sg);
+    }
     if ((m & 1) == 0 && bmi2) {
         return counts_zero_avx2(rd, gc, gw, gtl, sigOn, sg);
     }
@@ -1282,6 +1372,74 @@ __attribute__((target("avx2,bmi2"))) static inline long data_groups_avx2(const u
     return pos;
 }
 
+#define DEC_AVX512 "avx2,bmi2,avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,avx512vbmi2"
+
+__attribute__((target(DEC_AVX512))) static inline __m512i dswap_avx512(__m512i x, __m512i k, int d) {
+    const __m512i t = _mm512_ternarylogic_epi64(_mm512_srli_epi64(x, d), x, k, 0x28); /* (a ^ b) & c */
+    return _mm512_ternarylogic_epi64(x, t, _mm512_slli_epi64(t, d), 0x96);           /* a ^ b ^ c */
+}
+
+__attribute__((target(DEC_AVX512))) static inline __m512i dequant16_avx512(__m512i w, __m128i gtlc, __m512i halfv,
+        __m128i shc) {
+    const __m512i m = _mm512_and_si512(w, _mm512_set1_epi32(0x7FFF));
+    const __m512i s = _mm512_srai_epi32(_mm512_slli_epi32(w, 16), 31);
+    __m512i v = _mm512_sll_epi32(_mm512_or_si512(_mm512_sll_epi32(m, gtlc), halfv), shc);
+    v = _mm512_maskz_mov_epi32(_mm512_test_epi32_mask(m, m), v);
+    return _mm512_sub_epi32(_mm512_xor_si512(v, s), s);
+}
+
+/*
+ * data_groups_avx2 eight listed groups at a time (the same loads at the same offsets, so the caller's bound holds):
+ * the prefix sum of eight lengths in three steps, one eight-lane gather, the delta swaps with ternary logic, sixteen
+ * dequantisations a register; the last < 8 groups by data_groups_avx2 from where this stopped.
+ */
+__attribute__((target(DEC_AVX512))) static inline long data_groups_avx512(const uint8_t *buf, long pos,
+        const int32_t *idx, const int32_t *nbs, int n, int gtl, int32_t *dst, uint32_t shift, uint32_t half,
+        int signBits) {
+    const __m512i bswap = _mm512_broadcast_i32x4(_mm_setr_epi8(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8));
+    const __m512i wrev = _mm512_broadcast_i32x4(_mm_setr_epi8(6, 7, 4, 5, 2, 3, 0, 1, 14, 15, 12, 13, 10, 11, 8, 9));
+    const __m512i k1 = _mm512_set1_epi64((long long) m1), k2 = _mm512_set1_epi64((long long) m2);
+    const __m512i k3 = _mm512_set1_epi64((long long) m3), k4 = _mm512_set1_epi64((long long) m4);
+    const __m512i c64 = _mm512_set1_epi64(64), c7 = _mm512_set1_epi64(7), ones = _mm512_set1_epi64(-1);
+    const __m512i sbv = _mm512_set1_epi64(signBits), zero = _mm512_setzero_si512(), last = _mm512_set1_epi64(7);
+    const __m128i gtlc = _mm_cvtsi32_si128(gtl), shc = _mm_cvtsi32_si128((int) shift);
+    const __m512i halfv = _mm512_set1_epi32((int) half);
+    __m512i posv = _mm512_set1_epi64(pos);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m512i nb = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *) (nbs + i)));
+        /* inclusive prefix sum of the eight lengths (alignr with zeros: lanes moved up by 1, 2, 4) */
+        __m512i inc = _mm512_add_epi64(nb, _mm512_alignr_epi64(nb, zero, 7));
+        inc = _mm512_add_epi64(inc, _mm512_alignr_epi64(inc, zero, 6));
+        inc = _mm512_add_epi64(inc, _mm512_alignr_epi64(inc, zero, 4));
+        const __m512i o = _mm512_add_epi64(posv, _mm512_sub_epi64(inc, nb));
+        posv = _mm512_add_epi64(posv, _mm512_permutexvar_epi64(last, inc));
+        __m512i v = _mm512_i64gather_epi64(_mm512_srli_epi64(o, 3), (const void *) buf, 1);
+        v = _mm512_sllv_epi64(_mm512_shuffle_epi8(v, bswap), _mm512_and_si512(o, c7));
+        const __m512i x = _mm512_srlv_epi64(v, _mm512_sub_epi64(c64, nb));
+        const __m512i ps = _mm512_sub_epi64(nb, sbv);
+        __m512i y = _mm512_and_si512(x, _mm512_srlv_epi64(ones, _mm512_sub_epi64(c64, ps)));
+        y = _mm512_or_si512(y, _mm512_slli_epi64(_mm512_srlv_epi64(x, ps), 60));
+        y = dswap_avx512(y, k1, 15);
+        y = dswap_avx512(y, k2, 30);
+        y = dswap_avx512(y, k3, 3);
+        y = dswap_avx512(y, k4, 6);
+        y = _mm512_shuffle_epi8(y, wrev);
+        const __m512i lo = dequant16_avx512(_mm512_unpacklo_epi16(y, zero), gtlc, halfv, shc); /* groups 0 2 4 6 */
+        const __m512i hi = dequant16_avx512(_mm512_unpackhi_epi16(y, zero), gtlc, halfv, shc); /* groups 1 3 5 7 */
+        _mm_storeu_si128((__m128i *) (dst + 4 * idx[i]), _mm512_castsi512_si128(lo));
+        _mm_storeu_si128((__m128i *) (dst + 4 * idx[i + 1]), _mm512_castsi512_si128(hi));
+        _mm_storeu_si128((__m128i *) (dst + 4 * idx[i + 2]), _mm512_extracti32x4_epi32(lo, 1));
+        _mm_storeu_si128((__m128i *) (dst + 4 * idx[i + 3]), _mm512_extracti32x4_epi32(hi, 1));
+        _mm_storeu_si128((__m128i *) (dst + 4 * idx[i + 4]), _mm512_extracti32x4_epi32(lo, 2));
+        _mm_storeu_si128((__m128i *) (dst + 4 * idx[i + 5]), _mm512_extracti32x4_epi32(hi, 2));
+        _mm_storeu_si128((__m128i *) (dst + 4 * idx[i + 6]), _mm512_extracti32x4_epi32(lo, 3));
+        _mm_storeu_si128((__m128i *) (dst + 4 * idx[i + 7]), _mm512_extracti32x4_epi32(hi, 3));
+    }
+    pos = _mm_cvtsi128_si64(_mm512_castsi512_si128(posv));
+    return data_groups_avx2(buf, pos, idx + i, nbs + i, n - i, gtl, dst, shift, half, signBits);
+}
+
 /* the reader at bit `pos` (as if read up to there) */
 ALWAYS void rd_setpos(rd_t *r, long pos) {
     r->next = pos >> 3;
@@ -1323,7 +1481,8 @@ ALWAYS void decode_data(slice_t *S, rd_t *rd, int b, int line, int py, int px, i
         memset(dst, 0, (size_t) full * 16);
         const long pos = next * 8 - bits;
         if (maxNb <= 56 && pos >= 0 && ((pos + total) >> 3) + 8 <= rd->blen) {
-            rd_setpos(rd, data_groups_avx2(buf, pos, idx, S->nbs, nnz, gtl, dst, shift, half, signBits));
+            rd_setpos(rd, bmi2 == 2 ? data_groups_avx512(buf, pos, idx, S->nbs, nnz, gtl, dst, shift, half, signBits)
+                    : data_groups_avx2(buf, pos, idx, S->nbs, nnz, gtl, dst, shift, half, signBits));
             cache = rd->cache;
             bits = rd->bits;
             next = rd->next;
@@ -1613,6 +1772,12 @@ __attribute__((target("avx2,bmi2"))) static int slice_avx2(slice_t *S, const uin
     return slice(S, buf, blen, p, end, s, 1);
 }
 
+/* the AVX2 code but for the counts coded from zero (counts_zero_avx512) and the listed groups' data */
+__attribute__((target("avx2,bmi2,avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2"))) static int slice_avx512(
+        slice_t *S, const uint8_t *buf, long blen, long p, long end, int s) {
+    return slice(S, buf, blen, p, end, s, 2);
+}
+
 /* The plan against itself and the band arrays' lengths; the slice state's sizes. */
 static int check_plan(slice_t *S, const int32_t *plan, long planLen, const long *clen, int s) {
     if (planLen < PH) {
@@ -1776,7 +1941,9 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_decodeSlice(JNIEnv *e
         }
         uint8_t *b = ok ? (*env)->GetPrimitiveArrayCritical(env, buf, NULL) : NULL;
         if (ok && b != NULL) {
-            if (isa == ISA_AVX2) {
+            if (isa == ISA_AVX512) {
+                rc = slice_avx512(S, b, blen, p, end, s);
+            } else if (isa >= ISA_AVX2) {
                 rc = slice_avx2(S, b, blen, p, end, s);
             } else if (isa == ISA_SSE41) {
                 rc = slice_sse41(S, b, blen, p, end, s);

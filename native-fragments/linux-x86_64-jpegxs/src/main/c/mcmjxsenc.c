@@ -15,7 +15,9 @@
  * Part 3 (at the end): the rate control (RateControl.planAll), sizes updated band by band.
  *
  * Instruction sets as in mcmjxs.c: the same kernels compiled three times (scalar, SSE4.1, AVX2 with BMI2's pdep
- * for the bit-plane spreading), picked by the caller. Every array length and every dimension is checked before
+ * for the bit-plane spreading), picked by the caller; a fourth, AVX-512 (F/BW/VL/DQ/CD/VBMI), has its own rounding
+ * of band rows (round_row_dz_avx512, 16 groups a step) and the wavelet compiled for it (gcc's 512-bit vectors), the
+ * AVX2 code for the rest. Every array length and every dimension is checked before
  * anything is read or written; a call that does not add up returns a negative code, touches nothing, and the
  * caller runs the Java path.
  */
@@ -32,7 +34,9 @@
 #define H_GMAX 16
 #define H_BITS 32
 
-enum { E_ISA_SCALAR = 0, E_ISA_SSE41 = 1, E_ISA_AVX2 = 2 };
+enum { E_ISA_SCALAR = 0, E_ISA_SSE41 = 1, E_ISA_AVX2 = 2, E_ISA_AVX512 = 3 };
+
+int mcmjxs_cpu_isa(void); /* mcmjxs.c */
 enum { E_ERR_ARGS = -1, E_ERR_NOMEM = -2, E_ERR_PIN = -3 };
 
 static int enc_best_isa = -1;
@@ -40,9 +44,7 @@ static int enc_best_isa = -1;
 static uint64_t spread8[256];
 
 __attribute__((constructor)) static void enc_init(void) {
-    __builtin_cpu_init();
-    enc_best_isa = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") ? E_ISA_AVX2
-            : __builtin_cpu_supports("sse4.1") ? E_ISA_SSE41 : E_ISA_SCALAR;
+    enc_best_isa = mcmjxs_cpu_isa();
     for (int q = 0; q < 256; q++) {
         uint64_t v = 0;
         for (int i = 0; i < 8; i++) {
@@ -53,6 +55,8 @@ __attribute__((constructor)) static void enc_init(void) {
 }
 
 #define ALWAYS static inline __attribute__((always_inline))
+/* the AVX-512 level's target (mcmjxs_cpu_isa checks the same features) */
+#define AVX512 "avx2,bmi2,avx512f,avx512bw,avx512vl,avx512dq,avx512cd,avx512vbmi"
 
 /* One band of the component: its size, where its rounded rows go and where their statistics go. */
 typedef struct {
@@ -245,12 +249,165 @@ __attribute__((target("avx2,bmi2"))) static void round_row_dz_avx2(const eplan_t
     }
 }
 
+/* AVX-512 (ternary logic): a delta swap on every 64-bit lane, as delta_swap64 */
+__attribute__((target(AVX512))) static inline __m512i delta_swap64_512(__m512i x, __m512i m, int d) {
+    __m512i t = _mm512_ternarylogic_epi64(_mm512_srli_epi64(x, d), x, m, 0x28); /* (a ^ b) & c */
+    return _mm512_ternarylogic_epi64(x, t, _mm512_slli_epi64(t, d), 0x96);      /* a ^ b ^ c */
+}
+
+/* deadzone rounding of 16 wavelet values (deadzone8_avx2): magnitude >> FQ capped at 0x7FFF, sign at bit 15 */
+__attribute__((target(AVX512))) static inline __m512i deadzone16_avx512(__m512i v) {
+    const __m512i half = _mm512_set1_epi32(1 << (FQ - 1)), cap = _mm512_set1_epi32(0x7FFF),
+            sign = _mm512_set1_epi32(0x8000);
+    __m512i m = _mm512_min_epi32(_mm512_srai_epi32(_mm512_add_epi32(_mm512_abs_epi32(v), half), FQ), cap);
+    return _mm512_ternarylogic_epi32(m, _mm512_srli_epi32(v, 16), sign, 0xF8); /* a | (b & c) */
+}
+
+/*
+ * 16 groups (64 values from p) of a band row at once: the deadzone values (back to p when the statistics need the
+ * bit lengths), the packing words, the counts and the two 8-group maxima, as round_row_dz_avx2 makes 8. masked:
+ * the row's last step, where vals values and grps groups are left (masked loads and stores, so nothing outside the
+ * row is read or written; the missing values are 0, as a partial group's missing coefficients are).
+ */
+__attribute__((target(AVX512))) static inline __attribute__((always_inline)) void round16_avx512(int32_t *p,
+        uint64_t *wd, uint8_t *gc, int32_t *gm, int masked, int vals, int grps, int keep) {
+    /* byte k of a packing word's lane before the transpose: its group's values reversed (c3 lowest), picked from the
+       deadzone values of two registers (bit 6 of the index: the second) */
+    const __m512i pick = _mm512_set_epi8(
+            113, 112, 117, 116, 121, 120, 125, 124, 97, 96, 101, 100, 105, 104, 109, 108,
+            81, 80, 85, 84, 89, 88, 93, 92, 65, 64, 69, 68, 73, 72, 77, 76,
+            49, 48, 53, 52, 57, 56, 61, 60, 33, 32, 37, 36, 41, 40, 45, 44,
+            17, 16, 21, 20, 25, 24, 29, 28, 1, 0, 5, 4, 9, 8, 13, 12);
+    const __m512i bytes = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 2, 6, 1, 5, 3, 7, 8, 12, 10, 14, 9, 13, 11, 15));
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i low15 = _mm512_set1_epi64(0x7FFF);
+    __m512i d[4];
+    for (int k = 0; k < 4; k++) {
+        int n = vals - 16 * k;
+        n = n < 0 ? 0 : n > 16 ? 16 : n;
+        __m512i v = masked ? _mm512_maskz_loadu_epi32((__mmask16) _bzhi_u32(0xFFFF, (unsigned) n), p + 16 * k)
+                : _mm512_loadu_si512(p + 16 * k);
+        d[k] = deadzone16_avx512(v);
+        if (keep) {
+            if (masked) {
+                _mm512_mask_storeu_epi32(p + 16 * k, (__mmask16) _bzhi_u32(0xFFFF, (unsigned) n), d[k]);
+            } else {
+                _mm512_storeu_si512(p + 16 * k, d[k]);
+            }
+        }
+    }
+    __m512i a = _mm512_permutex2var_epi8(d[0], pick, d[1]);
+    __m512i b = _mm512_permutex2var_epi8(d[2], pick, d[3]);
+    __m512i wa = a, wb = b;
+    const __m512i m1 = _mm512_set1_epi8(0x0A), m2 = _mm512_set1_epi64(0x0000AAAA0000AAAALL),
+            m3 = _mm512_set1_epi64(0x00000000CCCCCCCCLL);
+    wa = delta_swap64_512(wa, m1, 3);
+    wb = delta_swap64_512(wb, m1, 3);
+    wa = delta_swap64_512(wa, m2, 15);
+    wb = delta_swap64_512(wb, m2, 15);
+    wa = delta_swap64_512(wa, m3, 30);
+    wb = delta_swap64_512(wb, m3, 30);
+    wa = _mm512_shuffle_epi8(wa, bytes);
+    wb = _mm512_shuffle_epi8(wb, bytes);
+    /* each group's OR of its magnitudes in the low 15 bits of its lane, then the 16 in 32-bit lanes in order */
+    __m512i oa = _mm512_or_si512(a, _mm512_srli_epi64(a, 32));
+    oa = _mm512_ternarylogic_epi64(oa, _mm512_srli_epi64(oa, 16), low15, 0xA8); /* (a | b) & c */
+    __m512i ob = _mm512_or_si512(b, _mm512_srli_epi64(b, 32));
+    ob = _mm512_ternarylogic_epi64(ob, _mm512_srli_epi64(ob, 16), low15, 0xA8);
+    __m512i c = _mm512_permutex2var_epi32(oa, even, ob);
+    __m512i bl = _mm512_sub_epi32(_mm512_set1_epi32(32), _mm512_lzcnt_epi32(c)); /* bit length, 0 for 0 */
+    __m512i mx = _mm512_max_epi32(bl, _mm512_shuffle_epi32(bl, 0x4E));
+    mx = _mm512_max_epi32(mx, _mm512_shuffle_epi32(mx, 0xB1));
+    mx = _mm512_max_epi32(mx, _mm512_shuffle_i32x4(mx, mx, _MM_SHUFFLE(2, 3, 0, 1)));
+    __m128i counts = _mm512_cvtepi32_epi8(bl);
+    if (masked) {
+        const uint32_t gmask = _bzhi_u32(0xFFFF, (unsigned) grps);
+        _mm512_mask_storeu_epi64(wd, (__mmask8) gmask, wa);
+        _mm512_mask_storeu_epi64(wd + 8, (__mmask8) (gmask >> 8), wb);
+        _mm_mask_storeu_epi8(gc, (__mmask16) gmask, counts);
+        gm[0] = _mm512_cvtsi512_si32(mx);
+        if (grps > 8) {
+            gm[1] = _mm_cvtsi128_si32(_mm512_extracti32x4_epi32(mx, 2));
+        }
+    } else {
+        _mm512_storeu_si512(wd, wa);
+        _mm512_storeu_si512(wd + 8, wb);
+        _mm_storeu_si128((__m128i *) gc, counts);
+        gm[0] = _mm512_cvtsi512_si32(mx);
+        gm[1] = _mm_cvtsi128_si32(_mm512_extracti32x4_epi32(mx, 2));
+    }
+}
+
+/*
+ * round_row with deadzone quantization in AVX-512, the same outputs: 16 groups a step (round16_avx512), the row's
+ * last step masked; the histogram of the counts by byte compares (one per count value up to the row's largest, 64
+ * groups each), that of the 8-group maxima and the bit lengths as before.
+ */
+__attribute__((target(AVX512))) static void round_row_dz_avx512(const eplan_t *P, const eband_t *B, int y,
+        int32_t *restrict in) {
+    const int width = B->w, groups = B->gw, octs = B->sw;
+    uint8_t *restrict gc = B->gcli + (size_t) y * groups;
+    uint64_t *restrict wd = B->words + (size_t) y * groups;
+    int32_t *restrict gm = B->gmax + (size_t) y * octs;
+    const int l = B->lines;
+    const int py = y / l;
+    uint16_t *restrict st = P->stats + ((size_t) py * P->statRows + B->statBase + (y - py * l)) * P->hSize;
+    memset(st, 0, (size_t) P->hSize * sizeof(uint16_t));
+    const int keep = P->statsBits;
+    const int fullSteps = width >> 6;
+    for (int s = 0; s < fullSteps; s++) {
+        round16_avx512(in + 64 * s, wd + 16 * s, gc + 16 * s, gm + 2 * s, 0, 64, 16, keep);
+    }
+    if (16 * fullSteps < groups) {
+        const int s = fullSteps;
+        round16_avx512(in + 64 * s, wd + 16 * s, gc + 16 * s, gm + 2 * s, 1, width - 64 * s, groups - 16 * s, keep);
+    }
+    uint32_t gh[16];
+    memset(gh, 0, sizeof gh);
+    int rowMax = 0;
+    for (int o = 0; o + 1 < octs; o++) {
+        gh[gm[o]] += 8;
+        rowMax = gm[o] > rowMax ? gm[o] : rowMax;
+    }
+    gh[gm[octs - 1]] += (uint32_t) (groups - 8 * (octs - 1));
+    rowMax = gm[octs - 1] > rowMax ? gm[octs - 1] : rowMax;
+    for (int v = 0; v < 16; v++) {
+        st[H_GMAX + v] = (uint16_t) gh[v];
+    }
+    uint32_t nonzero = 0;
+    for (int v = 1; v <= rowMax; v++) {
+        const __m512i vv = _mm512_set1_epi8((char) v);
+        uint32_t n = 0;
+        int j = 0;
+        for (; j + 64 <= groups; j += 64) {
+            n += (uint32_t) _mm_popcnt_u64(_mm512_cmpeq_epi8_mask(_mm512_loadu_si512(gc + j), vv));
+        }
+        if (j < groups) {
+            const __mmask64 m = _bzhi_u64(~0ULL, (unsigned) (groups - j));
+            n += (uint32_t) _mm_popcnt_u64(_mm512_mask_cmpeq_epi8_mask(m, _mm512_maskz_loadu_epi8(m, gc + j), vv));
+        }
+        st[H_GCLI + v] = (uint16_t) n;
+        nonzero += n;
+    }
+    st[H_GCLI] = (uint16_t) ((uint32_t) groups - nonzero);
+    if (keep) {
+        for (int x = 0; x < width; x++) {
+            int bits = bitlen((uint32_t) in[x] & 0x7FFF);
+            st[H_BITS + bits] = (uint16_t) (st[H_BITS + bits] + 1);
+        }
+    }
+}
+
 /*
  * Rounds row y of band B (wavelet values in in[0..w), overwritten) as EncoderTransform.roundRow does: into the
  * band's words or rounded values, its counts and 8-group maxima and the row's statistics.
  */
 ALWAYS void round_row(const eplan_t *P, const eband_t *B, int y, int32_t *restrict in, int32_t *restrict abs,
         int usePdep) {
+    if (usePdep == 2 && P->deadzone) {
+        round_row_dz_avx512(P, B, y, in);
+        return;
+    }
     if (usePdep && P->deadzone) {
         round_row_dz_avx2(P, B, y, in);
         return;
@@ -496,6 +653,10 @@ __attribute__((target("sse4.1"))) static void enc_component_sse41(const eplan_t 
 
 __attribute__((target("avx2,bmi2"))) static void enc_component_avx2(const eplan_t *P, int32_t *scratch) {
     enc_component(P, scratch, 1);
+}
+
+__attribute__((target(AVX512))) static void enc_component_avx512(const eplan_t *P, int32_t *scratch) {
+    enc_component(P, scratch, 2);
 }
 
 /*
@@ -765,7 +926,9 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_forwardComponent(JNIE
                     P.band[b].mag = pc[b];
                 }
             }
-            if (isa == E_ISA_AVX2) {
+            if (isa == E_ISA_AVX512) {
+                enc_component_avx512(&P, scratch);
+            } else if (isa == E_ISA_AVX2) {
                 enc_component_avx2(&P, scratch);
             } else if (isa == E_ISA_SSE41) {
                 enc_component_sse41(&P, scratch);
@@ -1559,7 +1722,7 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_packPrecincts(JNIEnv 
                 S.words[b] = pw[b];
             }
             S.out = po;
-            if (isa == E_ISA_AVX2) {
+            if (isa >= E_ISA_AVX2) { /* AVX-512: the AVX2 code */
                 done = pack_avx2(&S, py0, py1);
             } else if (isa == E_ISA_SSE41) {
                 done = pack_sse41(&S, py0, py1);
@@ -2226,7 +2389,7 @@ JNIEXPORT jint JNICALL Java_org_mcm_codec_jpegxs_JxsNative_planPrecincts(JNIEnv 
             for (int i = 0; i < 6; i++) {
                 s64[i] = st[i];
             }
-            if (isa == E_ISA_AVX2) {
+            if (isa >= E_ISA_AVX2) { /* AVX-512: the AVX2 code */
                 done = rc_avx2(R, s64, py0, py1);
             } else if (isa == E_ISA_SSE41) {
                 done = rc_sse41(R, s64, py0, py1);

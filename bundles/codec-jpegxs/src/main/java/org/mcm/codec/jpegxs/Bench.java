@@ -82,7 +82,7 @@ final class Bench {
                 + Runtime.getRuntime().availableProcessors() + " CPUs");
         out.println("decoder's slice decoding and inverse wavelet, encoder's wavelet, rounding and precinct writing: "
                 + (JxsNative.available()
-                ? "native (libmcmjxs, " + new String[] {"scalar C", "SSE4.1", "AVX2"}[JxsNative.bestIsa()] + ")"
+                ? "native (libmcmjxs, " + JxsNative.ISA_NAMES[JxsNative.bestIsa()] + ")"
                 : "pure Java (" + JxsNative.unavailableReason() + ")"));
         if (rate) {
             rateRun(enc0, frames, out);

@@ -22,10 +22,18 @@ import java.util.Locale;
  */
 final class JxsNative {
 
-    /** Instruction sets: scalar C, SSE4.1, AVX2. */
+    /**
+     * Instruction sets: scalar C, SSE4.1, AVX2, AVX-512 (F/BW/VL/DQ/CD/VBMI/VBMI2 on top of AVX2: the encoder's
+     * rounding of band rows and the decoder's counts coded from zero and data have their own code, the rest is
+     * AVX2's).
+     */
     static final int ISA_SCALAR = 0;
     static final int ISA_SSE41 = 1;
     static final int ISA_AVX2 = 2;
+    static final int ISA_AVX512 = 3;
+
+    /** The levels' names, by number. */
+    static final String[] ISA_NAMES = {"scalar C", "SSE4.1", "AVX2", "AVX-512"};
 
     static final String PROPERTY = "org.mcm.codec.jpegxs.native";
 
@@ -90,7 +98,7 @@ final class JxsNative {
         return FAILURE;
     }
 
-    /** The best of {@link #ISA_AVX2}, {@link #ISA_SSE41}, {@link #ISA_SCALAR} this CPU has, or -1 without the library. */
+    /** The best of {@link #ISA_AVX512}, {@link #ISA_AVX2}, {@link #ISA_SSE41}, {@link #ISA_SCALAR} this CPU has, or -1 without the library. */
     static int bestIsa() {
         return BEST;
     }

@@ -18,8 +18,8 @@ import org.mcm.api.codec.CodecException;
 /**
  * The native forward wavelet with its rounding, the native rate control and the native precinct writing (the
  * fragment's libmcmjxs, on the test class path) give the same
- * codestream bytes as the pure-Java encoder, in each variant this CPU has (scalar C, SSE4.1, AVX2, each forced in
- * turn): with every reference vector's settings on its source (deadzone and uniform quantization, separate signs, no
+ * codestream bytes as the pure-Java encoder, in each variant this CPU has (scalar C, SSE4.1, AVX2, AVX-512, each
+ * forced in turn): with every reference vector's settings on its source (deadzone and uniform quantization, separate signs, no
  * significance flags, vertical prediction, 4:2:0, 4:4:4, 8-bit, odd sizes, v0h5, v1h3), the hd picture at 2 to 16 bpp
  * with vertical prediction, 2 threads, RGB with the colour transform, raw planar and pgroup frames as the source, and random
  * small pictures of many shapes; and the C code refuses arguments that do not add up. (That the native encoder's
@@ -289,6 +289,94 @@ class NativeEncoderTest {
             }
         }
         assertTrue(done >= 25, "shapes encoded: " + done);
+    }
+
+    /**
+     * The band rows' ends (the AVX-512 variant rounds 16 groups a step and the row's last step with masked loads and
+     * stores; the others 8 or 1): band widths of every remainder modulo 64 values, the forward wavelet called
+     * directly in every variant with each band's counts, maxima and packing words in arrays longer than the band,
+     * filled with a sentinel: every variant writes exactly the scalar variant's values into the band's part and
+     * nothing past it (the last row of a band is the one whose overrun would land outside its band).
+     */
+    @Test
+    void bandRowEndsAreNotOverrunInAnyVariant() throws Exception {
+        SplittableRandom r = new SplittableRandom(18);
+        final int pad = 80;
+        int calls = 0, bits = 0;
+        for (int width = 128; width < 128 + 2 * 64 + 3; width++) {
+            JpegXsEncoder.Config cfg = new JpegXsEncoder.Config();
+            cfg.width = width;
+            cfg.height = 3 + (width & 3);
+            cfg.decompH = 2;
+            cfg.decompV = 1;
+            cfg.sx = new int[] {1, 1, 1};
+            cfg.sy = new int[] {1, 1, 1};
+            cfg.bpp = 4;
+            cfg.signs = width & 1; // separate signs: the statistics hold the bit lengths (the rounded values kept)
+            try (JpegXsEncoder enc = new JpegXsEncoder(cfg)) {
+                EncoderState s = enc.state();
+                final int w = cfg.width, h = cfg.height;
+                int[] src = new int[w * h];
+                for (int i = 0; i < src.length; i++) {
+                    src[i] = r.nextInt(1024);
+                }
+                int nh = s.g.dh[0] - s.g.dv[0], nv = s.g.dv[0];
+                int flags = 1 | (s.statsBits ? 2 : 0); // deadzone
+                bits += s.statsBits ? 1 : 0;
+                int nb = s.nGcli[0].length;
+                byte[][] refG = null;
+                int[][] refM = null;
+                long[][] refW = null;
+                char[] refStats = null;
+                for (int isa = JxsNative.ISA_SCALAR; isa <= JxsNative.bestIsa(); isa++) {
+                    byte[][] g = new byte[nb][];
+                    int[][] m = new int[nb][];
+                    Object[] c = new Object[nb];
+                    for (int b = 0; b < nb; b++) {
+                        g[b] = new byte[s.nGcli[0][b].length + pad];
+                        m[b] = new int[s.nGmax[0][b].length + pad];
+                        long[] words = new long[((long[]) s.nCoef[0][b]).length + pad];
+                        java.util.Arrays.fill(g[b], (byte) 0x5A);
+                        java.util.Arrays.fill(m[b], 0x5A5A5A5A);
+                        java.util.Arrays.fill(words, 0x5A5A5A5A5A5A5A5AL);
+                        c[b] = words;
+                    }
+                    char[] stats = new char[s.rowStats.length];
+                    String what = "width " + w + " height " + h + " variant " + isa;
+                    assertEquals(0, JxsNative.forwardComponent(isa, src, 0, w, 4, w, h, cfg.depth, nh, nv,
+                            new int[w * h], new int[w * h], g, m, c, s.nDims[0], stats, s.statRows, s.hSize, flags),
+                            what);
+                    calls++;
+                    if (isa == JxsNative.ISA_SCALAR) {
+                        refG = g;
+                        refM = m;
+                        refW = new long[nb][];
+                        for (int b = 0; b < nb; b++) {
+                            refW[b] = (long[]) c[b];
+                        }
+                        refStats = stats;
+                    }
+                    for (int b = 0; b < nb; b++) {
+                        int gl = s.nGcli[0][b].length, ml = s.nGmax[0][b].length, wl = ((long[]) s.nCoef[0][b]).length;
+                        long[] words = (long[]) c[b];
+                        assertArrayEquals(java.util.Arrays.copyOf(refG[b], gl), java.util.Arrays.copyOf(g[b], gl),
+                                what + ": counts of band " + b);
+                        assertArrayEquals(java.util.Arrays.copyOf(refM[b], ml), java.util.Arrays.copyOf(m[b], ml),
+                                what + ": maxima of band " + b);
+                        assertArrayEquals(java.util.Arrays.copyOf(refW[b], wl), java.util.Arrays.copyOf(words, wl),
+                                what + ": words of band " + b);
+                        for (int k = 0; k < pad; k++) {
+                            assertEquals((byte) 0x5A, g[b][gl + k], what + ": count past band " + b + " at " + k);
+                            assertEquals(0x5A5A5A5A, m[b][ml + k], what + ": maximum past band " + b + " at " + k);
+                            assertEquals(0x5A5A5A5A5A5A5A5AL, words[wl + k], what + ": word past band " + b + " at " + k);
+                        }
+                    }
+                    assertArrayEquals(refStats, stats, what + ": row statistics");
+                }
+            }
+        }
+        assertTrue(calls >= 131, "calls: " + calls);
+        assertTrue(bits > 0 && bits < 131, "widths with the bit lengths: " + bits);
     }
 
     /** Arguments that do not add up are refused before anything is read or written. */
