@@ -35,6 +35,9 @@ final class VideoRxSession implements TransportSession {
     private final long framePeriodNanos;
     /** Whether the wake interval was chosen by the session (setting -1 or option auto), see {@link #autoWakeUs}. */
     private boolean wakeAuto;
+    /** The granted receive buffer holds less than a frame (see {@link #bufferShort(long, long)}); warned once. */
+    private boolean bufferShort;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VideoRxSession.class);
 
     VideoRxSession(ConnectionSpec spec, TransportContext ctx, Settings s) throws TransportException {
         this.ctx = ctx;
@@ -67,12 +70,25 @@ final class VideoRxSession implements TransportSession {
                     throw new TransportException(e.getMessage());
                 }
                 wakeAuto = us == AUTO;
+                long frameBytes = (long) pg.lineBytes(f.width()) * f.height();
                 if (wakeAuto) {
-                    long bytesPerSecond = (long) pg.lineBytes(f.width()) * f.height() * f.frameRate().numerator()
-                            / Math.max(1, f.frameRate().denominator());
+                    long bytesPerSecond = frameBytes * f.frameRate().numerator() / Math.max(1, f.frameRate().denominator());
                     us = autoWakeUs(fast.receiveBuffer(), bytesPerSecond);
                 }
                 fast.wakeInterval(1000L * us);
+                bufferShort = bufferShort(fast.receiveBuffer(), frameBytes);
+                if (bufferShort) {
+                    LOG.warn("session {}: ST 2110-20 receiver on port {}: the kernel granted a receive buffer of {} KiB, less "
+                            + "than one frame of this stream ({} KiB as the kernel counts it); datagrams are lost whenever "
+                            + "the receiving thread falls behind by more than ~{} ms: {}",
+                            ctx.sessionId(), spec.local().port(), fast.receiveBuffer() / 1024, 2 * frameBytes / 1024,
+                            Math.max(1, fast.receiveBuffer() * framePeriodNanos / (2 * frameBytes) / 1_000_000),
+                            fast.receiveBuffer() < 2L * s.socketBuffer()
+                                    ? "the kernel capped what socketBuffer asks (" + s.socketBuffer() + " bytes): raise "
+                                            + "net.core.rmem_max (sysctl -w net.core.rmem_max=67108864; the .deb does) or "
+                                            + "give the proxy CAP_NET_ADMIN"
+                                    : "raise the setting socketBuffer (" + s.socketBuffer() + " bytes)");
+                }
             }
             if (wire != f.pixelFormat()) {
                 String convert = spec.options().getOrDefault("rx_convert", "inline");
@@ -190,6 +206,14 @@ final class VideoRxSession implements TransportSession {
      * CAP_NET_ADMIN, the default 32 MiB asked, 64 MiB granted) or a raised {@code net.core.rmem_max}, not Debian's
      * default 208 KiB.
      */
+    /**
+     * Whether a granted receive buffer (as Linux reports it, twice the size set; -1 unknown) is short of one frame of
+     * frameBytes on the wire counted as the kernel counts buffered datagrams (about twice their payload).
+     */
+    static boolean bufferShort(long grantedBuffer, long frameBytes) {
+        return grantedBuffer > 0 && grantedBuffer < 2 * frameBytes;
+    }
+
     static int autoWakeUs(long grantedBuffer, long bytesPerSecond) {
         if (grantedBuffer <= 0 || bytesPerSecond <= 0) {
             return 0;
@@ -297,6 +321,7 @@ final class VideoRxSession implements TransportSession {
             m.put("rx_wake_interval_us", batch.wakeIntervalNanos() / 1000);
             m.put("rx_wake_auto", wakeAuto ? 1L : 0L); // chosen by the session from the granted buffer
             m.put("socket_receive_buffer", (long) batch.receiveBuffer()); // as the kernel reports it (2x the size set)
+            m.put("socket_receive_buffer_short", bufferShort ? 1L : 0L); // less than a frame: warned at the start
             m.put("socket_reads", batch.reads()); // the receiving thread's wake-ups (and the reads right after a full one)
         }
         depacketizer.frameTimes.putInto(m, "frame"); // first packet in to frame handed on, last 1024 frames

@@ -300,6 +300,11 @@ class RxWakeIntervalTest {
             assertEquals(2L * (forced ? asked : Math.min(asked, max)), granted, s.toString());
             assertEquals(asked == 4 << 20 ? 0L : (granted >= 2 * HD_BYTES_PER_SECOND * 40 / 1000 ? 1000L : 0L),
                     s.get("rx_wake_interval_us"), s.toString());
+            // a 1080p 10-bit frame is 5,184,000 bytes on the wire, ~10.4 MB as the kernel counts it: 8 MiB is short
+            assertEquals(granted < 2 * 5_184_000L ? 1L : 0L, s.get("socket_receive_buffer_short"), s.toString());
+            if (forced) { // root: exactly what was asked, doubled
+                assertEquals(asked == 4 << 20 ? 1L : 0L, s.get("socket_receive_buffer_short"), s.toString());
+            }
             TestSupport.roundTrips(tx, rx, app, size, asked, 4);
             assertEquals(0L, rx.stats().get("lost"), rx.stats().toString());
             // an explicit option is taken as is, whatever the buffer
