@@ -986,6 +986,47 @@ ALWAYS uint64_t pdep64(uint64_t x, uint64_t mask) {
     return r;
 }
 
+/* The counts of an 8-group (n <= 8 groups) whose significance flag says none of them has planes: all gtl. */
+ALWAYS void counts_flagged(int32_t *gc, int n, int gtl) {
+    for (int k = 0; k < n; k++) {
+        gc[k] = gtl;
+    }
+}
+
+/*
+ * Counts coded from zero, n codes (n <= 8) whose ends are all among the pc set bits of z (the reader's valid cache
+ * bits inverted): the k-th end from the top by pdep of the (pc - 1 - k)-th set bit, each count the distance to the
+ * end before; then the reader moved past the last. ERR_FALLBACK for a count above 15 (the bit reader's refusal).
+ */
+ALWAYS int counts_ends_pdep(rd_t *rd, int32_t *gc, int n, int gtl, uint64_t z, int pc) {
+    int prev = -1, bad = 0;
+    for (int k = 0; k < n; k++) {
+        const int e = __builtin_clzll(pdep64(1ull << (pc - 1 - k), z));
+        const int v = gtl + e - prev - 1;
+        prev = e;
+        gc[k] = v;
+        bad |= v > 15;
+    }
+    if (bad) {
+        return ERR_FALLBACK;
+    }
+    rd->cache = (rd->cache << prev) << 1;
+    rd->bits -= prev + 1;
+    return 0;
+}
+
+/* n counts coded from zero read one unary code after the other (codes not all in the cache). */
+ALWAYS int counts_by_reader(rd_t *rd, int32_t *gc, int n, int gtl) {
+    for (int k = 0; k < n; k++) {
+        const int u = rd_unary(rd);
+        if (u < 0 || gtl + u > 15) {
+            return ERR_FALLBACK;
+        }
+        gc[k] = gtl + u;
+    }
+    return 0;
+}
+
 /*
  * The AVX2 variant's counts coded from zero (round 17): an 8-group's 8 unary codes at once when the reader's cache
  * holds them all. The codes' ends are the zero bits of the cache: with z its valid bits inverted, the k-th end from
@@ -999,9 +1040,7 @@ __attribute__((target("avx2,bmi2"))) static inline int counts_zero_avx2(rd_t *rd
     for (int i = 0; i < gw; i += 8) {
         const int n = gw - i < 8 ? gw - i : 8;
         if (sigOn && sg[i >> 3] != 0) {
-            for (int k = 0; k < n; k++) {
-                gc[i + k] = gtl;
-            }
+            counts_flagged(gc + i, n, gtl);
             continue;
         }
         if (rd->bits < 56) {
@@ -1010,40 +1049,14 @@ __attribute__((target("avx2,bmi2"))) static inline int counts_zero_avx2(rd_t *rd
         const uint64_t z = ~rd->cache & (~0ull << (64 - rd->bits));
         const int pc = __builtin_popcountll(z);
         if (pc >= n) {
-            int prev = -1, bad = 0;
-            if (n == 8) {
-                int p[8];
-                for (int k = 0; k < 8; k++) {
-                    p[k] = __builtin_clzll(pdep64(1ull << (pc - 1 - k), z));
-                }
-                for (int k = 0; k < 8; k++) {
-                    const int v = gtl + p[k] - prev - 1;
-                    prev = p[k];
-                    gc[i + k] = v;
-                    bad |= v > 15;
-                }
-            } else {
-                for (int k = 0; k < n; k++) {
-                    const int p = __builtin_clzll(pdep64(1ull << (pc - 1 - k), z));
-                    const int v = gtl + p - prev - 1;
-                    prev = p;
-                    gc[i + k] = v;
-                    bad |= v > 15;
-                }
-            }
-            if (bad) {
+            /* a whole 8-group with a constant count, so that its eight pdeps unroll side by side */
+            if ((n == 8 ? counts_ends_pdep(rd, gc + i, 8, gtl, z, pc) : counts_ends_pdep(rd, gc + i, n, gtl, z, pc)) != 0) {
                 return ERR_FALLBACK;
             }
-            rd->cache = (rd->cache << prev) << 1;
-            rd->bits -= prev + 1;
             continue;
         }
-        for (int k = 0; k < n; k++) {
-            const int u = rd_unary(rd);
-            if (u < 0 || gtl + u > 15) {
-                return ERR_FALLBACK;
-            }
-            gc[i + k] = gtl + u;
+        if (counts_by_reader(rd, gc + i, n, gtl) != 0) {
+            return ERR_FALLBACK;
         }
     }
     return 0;
@@ -1065,9 +1078,7 @@ counts_zero_avx512(rd_t *rd, int32_t *gc, int gw, int gtl, int sigOn, const int3
     for (int i = 0; i < gw; i += 8) {
         const int n = gw - i < 8 ? gw - i : 8;
         if (sigOn && sg[i >> 3] != 0) {
-            for (int k = 0; k < n; k++) {
-                gc[i + k] = gtl;
-            }
+            counts_flagged(gc + i, n, gtl);
             continue;
         }
         if (rd->bits < 56) {
@@ -1094,27 +1105,13 @@ counts_zero_avx512(rd_t *rd, int32_t *gc, int gw, int gtl, int sigOn, const int3
             continue;
         }
         if (pc >= n) {
-            int prev = -1, bad = 0;
-            for (int k = 0; k < n; k++) {
-                const int p = __builtin_clzll(pdep64(1ull << (pc - 1 - k), z));
-                const int v = gtl + p - prev - 1;
-                prev = p;
-                gc[i + k] = v;
-                bad |= v > 15;
-            }
-            if (bad) {
+            if (counts_ends_pdep(rd, gc + i, n, gtl, z, pc) != 0) {
                 return ERR_FALLBACK;
             }
-            rd->cache = (rd->cache << prev) << 1;
-            rd->bits -= prev + 1;
             continue;
         }
-        for (int k = 0; k < n; k++) {
-            const int u = rd_unary(rd);
-            if (u < 0 || gtl + u > 15) {
-                return ERR_FALLBACK;
-            }
-            gc[i + k] = gtl + u;
+        if (counts_by_reader(rd, gc + i, n, gtl) != 0) {
+            return ERR_FALLBACK;
         }
     }
     return 0;
